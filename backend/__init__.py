@@ -1,0 +1,1 @@
+"""Minsheng (民生): a public complaint and suggestion platform."""

@@ -1,0 +1,59 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+from litestar import Litestar, Request
+from litestar.config.compression import CompressionConfig
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import CacheControlHeader
+from litestar.exceptions import HTTPException
+from litestar.plugins.htmx import HTMXPlugin
+from litestar.static_files import create_static_files_router
+
+from backend import db
+from backend.cases.controllers import CaseController
+from backend.photos.controllers import PhotoController
+from backend.settings import get_settings
+from backend.web.errors import activate_language, http_exception_handler, server_error_handler
+from backend.web.pages import PageController
+from backend.web.security import security_headers
+from backend.web.templating import STATIC_DIR, template_config
+
+
+async def _before_request(request: Request) -> None:
+    activate_language(request)
+
+
+def create_app() -> Litestar:
+    settings = get_settings()
+    settings.media_dir.mkdir(parents=True, exist_ok=True)
+    return Litestar(
+        route_handlers=[
+            PageController,
+            CaseController,
+            PhotoController,
+            create_static_files_router(
+                path="/static",
+                directories=[STATIC_DIR],
+                # URLs carry a content hash (static_url), so a year is safe.
+                cache_control=CacheControlHeader(max_age=31536000, public=True),
+                include_in_schema=False,
+            ),
+        ],
+        plugins=[HTMXPlugin()],
+        template_config=template_config(),
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_name="csrftoken",
+            header_name="x-csrftoken",
+            cookie_secure=settings.secure_cookies,
+            cookie_httponly=True,
+            cookie_samesite="lax",
+        ),
+        compression_config=CompressionConfig(backend="gzip", minimum_size=500, exclude=["/media"]),
+        before_request=_before_request,
+        before_send=[security_headers(settings.secure_cookies)],
+        exception_handlers={HTTPException: http_exception_handler, Exception: server_error_handler},
+        on_startup=[db.prepare_database, db.start_pool],
+        on_shutdown=[db.close_pool],
+    )

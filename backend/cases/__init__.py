@@ -1,0 +1,1 @@
+"""Cases (complaints, consultations, suggestions): filing, the lifecycle and the timeline."""

@@ -1,0 +1,144 @@
+"""Pages for filing, following and browsing cases: thin adapters over ``cases.services``.
+
+One view serves the full page or, for htmx, just the fragment that changed.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+from litestar import Controller, Request, get, post
+from litestar.datastructures import FormMultiDict
+from litestar.exceptions import HTTPException, NotFoundException
+from litestar.plugins.htmx import ClientRedirect
+from litestar.response import Redirect, Response, Template
+
+from backend.cases import services
+from backend.cases.filing import CaseForm, FilingError, validate
+from backend.departments.services import active_categories
+from backend.photos.controllers import MAX_FORM_BYTES, receive_uploads
+from backend.photos.services import unattached_photos
+from backend.settings import get_settings
+from backend.web import i18n
+from backend.web.errors import CSRF_EXPIRED
+
+CASE_NUMBER = re.compile(r"^\d{4}-\d{6,9}$")
+FORM_FIELDS = [
+    "case_type",
+    "category_id",
+    "title",
+    "description",
+    "address",
+    "latitude",
+    "longitude",
+    "filer_name",
+    "filer_phone",
+    "publication",
+    "submission_key",
+]
+
+
+def case_form_from(form: FormMultiDict) -> CaseForm:
+    """Text fields only; anything else a hostile client sends in their place counts as empty."""
+    values = {name: value if isinstance(value := form.get(name, ""), str) else "" for name in FORM_FIELDS}
+    keys = [key for key in form.getall("photo_key", []) if isinstance(key, str)][:50]
+    return CaseForm(**values, photo_keys=keys)
+
+
+async def report_form_page(
+    request: Request, form: CaseForm, errors: dict[str, str], photo_errors: list[str], status_code: int
+) -> Template:
+    template = "partials/report_form.html" if request.headers.get("hx-request") else "report.html"
+    return Template(
+        template_name=template,
+        context={
+            "form": form,
+            "errors": {field: i18n.gettext(message) for field, message in errors.items()},
+            "photo_errors": photo_errors,
+            "photos": await unattached_photos(form.photo_keys),
+            "categories": await active_categories(),
+        },
+        status_code=status_code,
+        headers={"cache-control": "no-store"},
+    )
+
+
+async def _report_after_csrf_failure(request: Request) -> Template:
+    """Keep what was typed: show the form again with a fresh token and one press to go."""
+    form = case_form_from(await request.form())
+    return await report_form_page(request, form, {"form": CSRF_EXPIRED}, [], 403)
+
+
+class CaseController(Controller):
+    @get("/report")
+    async def report(self) -> Template:
+        form = CaseForm(submission_key=secrets.token_urlsafe(24))
+        return Template(
+            template_name="report.html",
+            context={
+                "form": form,
+                "errors": {},
+                "photo_errors": [],
+                "photos": [],
+                "categories": await active_categories(),
+            },
+            headers={"cache-control": "no-store"},
+        )
+
+    @post(
+        "/report",
+        request_max_body_size=MAX_FORM_BYTES,
+        opt={"on_csrf_failure": _report_after_csrf_failure},
+    )
+    async def file(self, request: Request) -> Response:
+        raw = await request.form()
+        form = case_form_from(raw)
+        # Without script the photos come with the form: store them first, so errors keep them.
+        uploaded, photo_errors = await receive_uploads(raw.getall("photos", []), len(form.photo_keys))
+        form.photo_keys += [photo.key for photo in uploaded]
+        if photo_errors:
+            # Nothing is filed with a photo missing; the rest of the form is checked all the same.
+            try:
+                validate(form.cleaned())
+            except FilingError as error:
+                return await report_form_page(request, form, error.errors, photo_errors, 422)
+            return await report_form_page(request, form, {}, photo_errors, 422)
+        settings = get_settings()
+        try:
+            filed = await services.file_case(form, secret_key=settings.secret_key, time_zone=settings.time_zone)
+        except FilingError as error:
+            return await report_form_page(request, form, error.errors, [], 422)
+        location = f"/follow/{filed.follow_token}?filed=1"
+        if request.headers.get("hx-request"):
+            return ClientRedirect(redirect_to=location)
+        return Redirect(path=location, status_code=303)
+
+    @get("/follow/{token:str}")
+    async def follow(self, token: str, filed: bool = False) -> Template:
+        case = await services.case_for_follow_token(token)
+        if case is None:
+            raise NotFoundException()
+        settings = get_settings()
+        return Template(
+            template_name="follow.html",
+            context={"case": case, "filed": filed, "follow_url": f"{settings.origin}/follow/{token}"},
+            # A private page: never cached by shared caches, never indexed.
+            headers={"cache-control": "no-store", "x-robots-tag": "noindex, nofollow"},
+        )
+
+    @get("/cases")
+    async def cases(self, request: Request, cursor: str | None = None) -> Template:
+        try:
+            page = await services.public_cases(cursor=cursor or None)
+        except services.BadCursor:
+            raise HTTPException(status_code=400) from None
+        template = "partials/case_list.html" if request.headers.get("hx-request") else "cases.html"
+        return Template(template_name=template, context={"page": page})
+
+    @get("/cases/{number:str}")
+    async def case(self, number: str) -> Template:
+        case = await services.public_case(number) if CASE_NUMBER.match(number) else None
+        if case is None:
+            raise NotFoundException()
+        return Template(template_name="case.html", context={"case": case})

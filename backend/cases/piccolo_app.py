@@ -1,0 +1,13 @@
+import os
+
+from piccolo.conf.apps import AppConfig
+
+from backend.cases.tables import Case, CaseNumberCounter, TimelineEntry
+
+APP_CONFIG = AppConfig(
+    app_name="cases",
+    migrations_folder_path=os.path.join(os.path.dirname(__file__), "piccolo_migrations"),
+    table_classes=[Case, TimelineEntry, CaseNumberCounter],
+    migration_dependencies=["backend.departments.piccolo_app"],
+    commands=[],
+)

@@ -1,0 +1,362 @@
+"""The case services: filing, following, the public record, and lifecycle actions.
+
+They know nothing of HTTP; pages, the JSON API and Open311 all come through here.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from backend import clock
+from backend.cases.filing import CaseForm, FilingError, ValidCase, validate
+from backend.cases.lifecycle import (
+    PUBLIC_STATUSES,
+    SUBMIT_LABEL,
+    TRANSITIONS,
+    Role,
+    Status,
+    Visibility,
+)
+from backend.cases.tables import Case, CaseNumberCounter, TimelineEntry
+from backend.db import write_transaction
+from backend.departments.services import get_active_category
+from backend.departments.tables import Category, Department
+from backend.i18n_markers import N_
+from backend.photos import services as photos
+from backend.photos.services import PhotoView
+
+
+@dataclass(frozen=True)
+class FiledCase:
+    number: str
+    follow_token: str
+
+
+@dataclass(frozen=True)
+class Actor:
+    role: Role
+    name: str = ""  # the department or "platform centre" shown on the timeline; never a citizen's
+
+
+class ActionRefused(Exception):
+    """``status`` is 403 (not for this role) or 409 (not in this state)."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass(frozen=True)
+class TimelineItem:
+    id: int
+    created_at: datetime
+    action: str
+    label: str
+    status_after: str | None
+    actor_role: str
+    actor_name: str
+    visibility: str
+    body: str
+
+
+@dataclass(frozen=True)
+class CaseView:
+    """A case as the public may see it: no name, no phone, no follow token."""
+
+    id: int
+    number: str
+    case_type: str
+    status: str
+    title: str
+    description: str
+    address: str
+    latitude: float | None
+    longitude: float | None
+    category_name: str
+    category_name_en: str
+    department_name: str | None
+    department_name_en: str | None
+    created_at: datetime
+    updated_at: datetime
+    published_at: datetime | None
+    publication_consent: bool
+    photos: list[PhotoView]
+    timeline: list[TimelineItem]
+
+
+@dataclass(frozen=True)
+class CasePage:
+    cases: list[CaseView]
+    next_cursor: str | None
+
+
+def follow_token_for(submission_key: str, secret_key: str) -> str:
+    """Derived, not stored: the same filing sent twice gets the same link back."""
+    digest = hmac.new(secret_key.encode(), b"follow:" + submission_key.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def file_case(form: CaseForm, *, secret_key: str, time_zone: str, source: str = "web") -> FiledCase:
+    """File a case. It is acknowledged only once this returns: row committed, photos on disk.
+
+    Raises ``FilingError`` with every problem of the form.
+    """
+    valid = validate(form.cleaned())
+    errors: dict[str, str] = {}
+    category = await get_active_category(valid.category_id)
+    if category is None:
+        errors["category_id"] = N_("Choose a category.")
+    waiting = await photos.unattached_photos(valid.photo_keys)
+    if len(waiting) != len(valid.photo_keys):
+        errors["photos"] = N_("A photo could not be found. Please add it again.")
+    submission_key = valid.submission_key or secrets.token_urlsafe(24)
+    follow_token = follow_token_for(submission_key, secret_key)
+    if valid.submission_key and (existing := await _case_for_submission(submission_key)):
+        return FiledCase(existing, follow_token)
+    if errors:
+        raise FilingError(errors)
+
+    now = clock.now()
+    async with write_transaction():
+        if existing := await _case_for_submission(submission_key):
+            return FiledCase(existing, follow_token)
+        number = await _next_case_number(now.astimezone(ZoneInfo(time_zone)).year)
+        case_id = await _insert_case(valid, number, _token_hash(follow_token), submission_key, source, now)
+        attached = await photos.attach_to_case(valid.photo_keys, case_id)
+        if attached != len(valid.photo_keys):
+            # Another filing claimed a photo between the check and now: refuse, roll back.
+            raise FilingError({"photos": N_("A photo could not be found. Please add it again.")})
+        await _append_entry(case_id, "submit", Status.submitted, Actor(Role.citizen), Visibility.public, "", now)
+    return FiledCase(number, follow_token)
+
+
+async def _case_for_submission(submission_key: str) -> str | None:
+    row = await Case.select(Case.number).where(Case.submission_key == submission_key).first()
+    return row["number"] if row else None
+
+
+async def _next_case_number(year: int) -> str:
+    # One statement that increments and returns, row-locked on PostgreSQL, serialised on SQLite.
+    rows = await CaseNumberCounter.raw(
+        "INSERT INTO case_number_counter (year, last) VALUES ({}, 1) "
+        "ON CONFLICT (year) DO UPDATE SET last = case_number_counter.last + 1 RETURNING last",
+        year,
+    )
+    return f"{year}-{rows[0]['last']:06d}"
+
+
+async def _insert_case(
+    valid: ValidCase, number: str, token_hash: str, submission_key: str, source: str, now: datetime
+) -> int:
+    case = Case(
+        number=number,
+        case_type=valid.case_type.value,
+        category=valid.category_id,
+        title=valid.title,
+        description=valid.description,
+        address=valid.address,
+        latitude=valid.latitude,
+        longitude=valid.longitude,
+        filer_name=valid.filer_name,
+        filer_phone=valid.filer_phone,
+        publication_consent=valid.publication_consent,
+        status=Status.submitted.value,
+        source=source,
+        follow_token_hash=token_hash,
+        submission_key=submission_key,
+        created_at=now,
+        updated_at=now,
+    )
+    await case.save()
+    return case.id
+
+
+async def _append_entry(
+    case_id: int,
+    action: str,
+    status_after: Status | None,
+    actor: Actor,
+    visibility: Visibility,
+    body: str,
+    now: datetime,
+) -> int:
+    entry = TimelineEntry(
+        case=case_id,
+        created_at=now,
+        action=action,
+        status_after=status_after.value if status_after else None,
+        actor_role=actor.role.value,
+        actor_name=actor.name,
+        visibility=visibility.value,
+        body=body,
+    )
+    await entry.save()
+    return entry.id
+
+
+async def perform(
+    number: str,
+    action: str,
+    actor: Actor,
+    *,
+    body: str = "",
+    department_id: int | None = None,
+    photo_keys: list[str] | None = None,
+) -> None:
+    """Carry out one action of the lifecycle table on a case, appending its timeline entry."""
+    transition = TRANSITIONS.get(action)
+    if transition is None:
+        raise ActionRefused(409, N_("This action does not exist."))
+    if actor.role not in transition.roles:
+        raise ActionRefused(403, N_("Your role may not do this."))
+    now = clock.now()
+    async with write_transaction():
+        case = await Case.objects().where(Case.number == number).first()
+        if case is None:
+            raise ActionRefused(404, N_("There is no such case."))
+        if Status(case.status) not in transition.from_states:
+            raise ActionRefused(409, N_("This cannot be done while the case is in its current state."))
+        values = {Case.updated_at: now}
+        if transition.to_state is not None:
+            values[Case.status] = transition.to_state.value
+            if transition.to_state in PUBLIC_STATUSES and case.publication_consent and case.published_at is None:
+                values[Case.published_at] = now
+        if action == "assign":
+            if department_id is None or not await Department.exists().where(Department.id == department_id):
+                raise ActionRefused(409, N_("Choose the department that will handle this case."))
+            values[Case.department] = department_id
+        await Case.update(values).where(Case.id == case.id)
+        entry_id = await _append_entry(
+            case.id, action, transition.to_state, actor, transition.visibility, body, now
+        )
+        if photo_keys:
+            await photos.attach_to_case(photo_keys, case.id, entry_id)
+
+
+_CASE_COLUMNS = (
+    Case.id,
+    Case.number,
+    Case.case_type,
+    Case.status,
+    Case.title,
+    Case.description,
+    Case.address,
+    Case.latitude,
+    Case.longitude,
+    Case.category.name.as_alias("category_name"),
+    Case.category.name_en.as_alias("category_name_en"),
+    Case.department.name.as_alias("department_name"),
+    Case.department.name_en.as_alias("department_name_en"),
+    Case.created_at,
+    Case.updated_at,
+    Case.published_at,
+    Case.publication_consent,
+)
+
+
+async def _case_views(rows: list[dict], visibilities: set[Visibility]) -> list[CaseView]:
+    case_ids = [row["id"] for row in rows]
+    photo_map = await photos.photos_of_cases(case_ids)
+    timelines = await _timelines(case_ids, visibilities) if visibilities else {}
+    return [
+        CaseView(**row, photos=photo_map.get(row["id"], []), timeline=timelines.get(row["id"], []))
+        for row in rows
+    ]
+
+
+async def _timelines(case_ids: list[int], visibilities: set[Visibility]) -> dict[int, list[TimelineItem]]:
+    rows = (
+        await TimelineEntry.select(
+            TimelineEntry.case.as_alias("case_id"),
+            TimelineEntry.id,
+            TimelineEntry.created_at,
+            TimelineEntry.action,
+            TimelineEntry.status_after,
+            TimelineEntry.actor_role,
+            TimelineEntry.actor_name,
+            TimelineEntry.visibility,
+            TimelineEntry.body,
+        )
+        .where(
+            TimelineEntry.case.is_in(case_ids),
+            TimelineEntry.visibility.is_in([v.value for v in visibilities]),
+        )
+        .order_by(TimelineEntry.created_at)
+        .order_by(TimelineEntry.id)
+    )
+    timelines: dict[int, list[TimelineItem]] = {}
+    for row in rows:
+        case_id = row.pop("case_id")
+        label = SUBMIT_LABEL if row["action"] == "submit" else TRANSITIONS[row["action"]].label
+        timelines.setdefault(case_id, []).append(TimelineItem(**row, label=label))
+    return timelines
+
+
+async def case_for_follow_token(token: str) -> CaseView | None:
+    """The filer's view: everything public plus what is meant for the filer alone."""
+    if not 20 <= len(token) <= 64:
+        return None
+    rows = await Case.select(*_CASE_COLUMNS).where(Case.follow_token_hash == _token_hash(token))
+    views = await _case_views(rows, {Visibility.public, Visibility.filer})
+    return views[0] if views else None
+
+
+async def public_case(number: str) -> CaseView | None:
+    rows = await Case.select(*_CASE_COLUMNS).where(
+        Case.number == number, Case.published_at.is_not_null()
+    )
+    views = await _case_views(rows, {Visibility.public})
+    return views[0] if views else None
+
+
+class BadCursor(ValueError):
+    pass
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def _encode_cursor(published_at: datetime, case_id: int) -> str:
+    return f"{(published_at - _EPOCH) // _MICROSECOND}.{case_id}"
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, int]:
+    try:
+        micros, case_id = cursor.split(".")
+        return _EPOCH + int(micros) * _MICROSECOND, int(case_id)
+    except (ValueError, OverflowError, OSError):
+        raise BadCursor(cursor) from None
+
+
+async def public_cases(cursor: str | None = None, page_size: int = 20) -> CasePage:
+    """Public cases, newest published first, paged by keyset (no OFFSET scans)."""
+    query = Case.select(*_CASE_COLUMNS).where(Case.published_at.is_not_null())
+    if cursor:
+        published_at, case_id = _decode_cursor(cursor)
+        query = query.where(
+            (Case.published_at < published_at)
+            | ((Case.published_at == published_at) & (Case.id < case_id))
+        )
+    rows = await query.order_by(Case.published_at, ascending=False).order_by(Case.id, ascending=False).limit(
+        page_size + 1
+    )
+    more = len(rows) > page_size
+    views = await _case_views(rows[:page_size], set())
+    next_cursor = _encode_cursor(views[-1].published_at, views[-1].id) if more and views else None
+    return CasePage(views, next_cursor)
+
+
+async def categories_exist() -> bool:
+    return await Category.exists().where(Category.active.eq(True))

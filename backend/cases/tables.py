@@ -1,0 +1,45 @@
+from piccolo.columns import Boolean, Float, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.table import Table
+
+from backend.departments.tables import Category, Department
+
+
+class Case(Table, tablename="cases"):
+    number = Varchar(length=20, unique=True, index=True)
+    case_type = Varchar(length=20)
+    category = ForeignKey(references=Category, null=False)
+    department = ForeignKey(references=Department, null=True)  # the lead department, once assigned
+    title = Varchar(length=100)
+    description = Text()
+    address = Varchar(length=200)
+    latitude = Float(null=True, default=None)
+    longitude = Float(null=True, default=None)
+    # Personal data: never shown on public pages, feeds, or APIs.
+    filer_name = Varchar(length=50)
+    filer_phone = Varchar(length=30)
+    publication_consent = Boolean(default=False)
+    status = Varchar(length=20, index=True)
+    source = Varchar(length=20, default="web")
+    follow_token_hash = Varchar(length=64, unique=True, index=True)
+    # A filing sent twice (double tap, retry after a dropped connection) files once.
+    submission_key = Varchar(length=64, unique=True, null=True, default=None)
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+    # Set when a case becomes public; the public list is ordered and paged by it.
+    published_at = Timestamptz(null=True, default=None, index=True)
+
+
+class TimelineEntry(Table, tablename="timeline_entry"):
+    case = ForeignKey(references=Case, null=False, index=True)
+    created_at = Timestamptz()
+    action = Varchar(length=30)
+    status_after = Varchar(length=20, null=True, default=None)
+    actor_role = Varchar(length=20)
+    actor_name = Varchar(length=100, default="")  # a department or the platform, never a citizen
+    visibility = Varchar(length=20)
+    body = Text(default="")
+
+
+class CaseNumberCounter(Table, tablename="case_number_counter"):
+    year = Integer(unique=True)
+    last = Integer(default=0)

@@ -1,0 +1,70 @@
+"""Database engines. SQLite is tuned for durability: WAL, full sync, IMMEDIATE writes."""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import asynccontextmanager
+from typing import AsyncIterator
+
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+
+from backend.settings import Settings
+
+
+class DurableSQLiteConnection(sqlite3.Connection):
+    """Every connection Piccolo opens gets these pragmas (they are per connection)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.execute("PRAGMA synchronous = FULL")
+        self.execute("PRAGMA foreign_keys = ON")
+
+
+def engine_for(settings: Settings) -> Engine:
+    if settings.is_postgres:
+        return PostgresEngine(config={"dsn": settings.database_url})
+    path = settings.sqlite_path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # timeout is SQLite's busy timeout: writers from several workers queue instead of failing.
+    return SQLiteEngine(path=str(path), timeout=30, factory=DurableSQLiteConnection)
+
+
+def engine() -> Engine:
+    from piccolo.engine import engine_finder
+
+    found = engine_finder()
+    assert found is not None, "piccolo_conf.py defines DB"
+    return found
+
+
+async def prepare_database() -> None:
+    """Per-database settings that persist in the file (WAL survives reconnects)."""
+    db = engine()
+    if isinstance(db, SQLiteEngine):
+        await db.run_ddl("PRAGMA journal_mode = WAL")
+
+
+@asynccontextmanager
+async def write_transaction() -> AsyncIterator[None]:
+    """A transaction that takes the write lock up front on SQLite (no upgrade deadlocks)."""
+    db = engine()
+    if isinstance(db, SQLiteEngine):
+        async with db.transaction(transaction_type=TransactionType.immediate):
+            yield
+    else:
+        async with db.transaction():
+            yield
+
+
+async def start_pool() -> None:
+    db = engine()
+    if isinstance(db, PostgresEngine):
+        await db.start_connection_pool(min_size=1, max_size=10)
+
+
+async def close_pool() -> None:
+    db = engine()
+    if isinstance(db, PostgresEngine):
+        await db.close_connection_pool()

@@ -1,0 +1,1 @@
+"""Departments (责任单位) and the categories of cases each one handles."""

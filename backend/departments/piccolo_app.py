@@ -1,0 +1,13 @@
+import os
+
+from piccolo.conf.apps import AppConfig
+
+from backend.departments.tables import Category, Department
+
+APP_CONFIG = AppConfig(
+    app_name="departments",
+    migrations_folder_path=os.path.join(os.path.dirname(__file__), "piccolo_migrations"),
+    table_classes=[Department, Category],
+    migration_dependencies=[],
+    commands=[],
+)

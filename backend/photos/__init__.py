@@ -1,0 +1,1 @@
+"""Photos: validated, stripped of metadata, resized, stored by content."""

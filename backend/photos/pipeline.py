@@ -1,0 +1,146 @@
+"""The photo pipeline: untrusted upload bytes in, stripped display and thumbnail JPEGs out.
+
+Only allowed formats are opened, the pixel count is checked from the header before anything is
+decoded (decompression bombs), orientation is applied, colours are converted to sRGB, and the
+output is re-encoded from pixels alone, so no metadata of the upload (GPS, camera, ICC) survives.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from fractions import Fraction
+
+import pillow_heif
+from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+
+from backend.i18n_markers import N_
+
+pillow_heif.register_heif_opener()
+
+ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP", "HEIF")
+MAX_UPLOAD_BYTES = 25 * 1024 * 1024
+MAX_PIXELS = 64_000_000  # a 48-megapixel phone photo fits; bombs do not
+DISPLAY_LONG_SIDE = 2048
+# DCT scaling may shrink a JPEG while decoding only while the result stays at least this large.
+DISPLAY_MIN_LONG_SIDE = 1600
+THUMB_LONG_SIDE = 480
+DISPLAY_QUALITY = 82
+THUMB_QUALITY = 75
+
+# Pillow's own guard, in case a format reports its size late.
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+
+_SRGB = ImageCms.createProfile("sRGB")
+
+
+class PhotoRejected(ValueError):
+    """The upload is not a photo we can accept; ``message`` is a translatable message id."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class ProcessedPhoto:
+    display: bytes
+    display_size: tuple[int, int]
+    thumb: bytes
+    thumb_size: tuple[int, int]
+    gps: tuple[float, float] | None
+
+
+def process_photo(data: bytes) -> ProcessedPhoto:
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise PhotoRejected(N_("This photo is larger than 25 MB."))
+    try:
+        image = Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS)
+    except (UnidentifiedImageError, Image.DecompressionBombError):
+        raise PhotoRejected(N_("This file is not a JPEG, PNG, WebP or HEIC photo.")) from None
+    width, height = image.size
+    if width * height > MAX_PIXELS or width < 1 or height < 1:
+        raise PhotoRejected(N_("This image has too many pixels to be a photo."))
+    try:
+        gps = _gps_from_exif(image)
+        display = _decode_for_display(image)
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        raise PhotoRejected(N_("This photo is damaged or incomplete. Please choose it again.")) from None
+    thumb = display.copy()
+    thumb.thumbnail((THUMB_LONG_SIDE, THUMB_LONG_SIDE), Image.Resampling.LANCZOS, reducing_gap=2.0)
+    return ProcessedPhoto(
+        display=_encode(display, DISPLAY_QUALITY),
+        display_size=display.size,
+        thumb=_encode(thumb, THUMB_QUALITY),
+        thumb_size=thumb.size,
+        gps=gps,
+    )
+
+
+def _decode_for_display(image: Image.Image) -> Image.Image:
+    width, height = image.size
+    long_side = max(width, height)
+    if image.format == "JPEG" and long_side > DISPLAY_LONG_SIDE:
+        # Decode at 1/2, 1/4 or 1/8 scale (DCT scaling) when that still leaves enough pixels:
+        # a 12-megapixel phone photo decodes straight to 2016 px, several times faster.
+        scale = 1
+        while scale < 8 and long_side // (scale * 2) >= DISPLAY_MIN_LONG_SIDE:
+            scale *= 2
+        if scale > 1:
+            image.draft("RGB", (-(-width // scale), -(-height // scale)))
+    image.load()
+    icc = image.info.get("icc_profile")
+    image = ImageOps.exif_transpose(image)
+    if image.mode not in ("RGB", "L"):
+        image = _flatten(image)
+    if max(image.size) > DISPLAY_LONG_SIDE:
+        image.thumbnail((DISPLAY_LONG_SIDE, DISPLAY_LONG_SIDE), Image.Resampling.LANCZOS, reducing_gap=3.0)
+    if icc:
+        image = _to_srgb(image, icc)
+    return image
+
+
+def _flatten(image: Image.Image) -> Image.Image:
+    """Transparent PNG/WebP goes onto white; palettes and CMYK become RGB."""
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        background = Image.new("RGB", rgba.size, (255, 255, 255))
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        return background
+    return image.convert("RGB")
+
+
+def _to_srgb(image: Image.Image, icc: bytes) -> Image.Image:
+    """Phones shoot in Display P3; converting keeps colours right once the profile is dropped."""
+    try:
+        source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        return ImageCms.profileToProfile(image, source, _SRGB, outputMode=image.mode) or image
+    except (ImageCms.PyCMSError, OSError):
+        return image  # an unreadable profile: keep the pixels as they are
+
+
+def _encode(image: Image.Image, quality: int) -> bytes:
+    out = io.BytesIO()
+    # A new image from pixels only: no exif, icc_profile, comment or XMP is passed on.
+    image.save(out, format="JPEG", quality=quality)
+    return out.getvalue()
+
+
+def _gps_from_exif(image: Image.Image) -> tuple[float, float] | None:
+    gps = image.getexif().get_ifd(0x8825)
+    try:
+        latitude = _degrees(gps[2], gps.get(1, "N"), "S")
+        longitude = _degrees(gps[4], gps.get(3, "E"), "W")
+    except (KeyError, TypeError, ValueError, ZeroDivisionError, IndexError):
+        return None
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180) or (latitude, longitude) == (0, 0):
+        return None
+    return round(latitude, 6), round(longitude, 6)
+
+
+def _degrees(dms, reference, negative_reference: str) -> float:
+    degrees, minutes, seconds = (Fraction(float(part)) for part in dms)
+    value = float(degrees + minutes / 60 + seconds / 3600)
+    if isinstance(reference, bytes):
+        reference = reference.decode("ascii", "ignore")
+    return -value if str(reference).strip().upper() == negative_reference else value

@@ -1,0 +1,49 @@
+"""Content-addressed, durable storage of photo files under the media directory."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+from pathlib import Path
+
+SHA256_NAME = re.compile(r"^[0-9a-f]{64}$")
+
+
+def path_for(media_dir: Path, sha256: str) -> Path:
+    return media_dir / sha256[:2] / sha256[2:4] / f"{sha256}.jpg"
+
+
+def store(media_dir: Path, content: bytes) -> str:
+    """Write once, fsync'd: after this returns the file survives a crash or power loss."""
+    sha256 = hashlib.sha256(content).hexdigest()
+    target = path_for(media_dir, sha256)
+    if target.exists():
+        return sha256
+    new_directories = [d for d in (target.parent.parent, target.parent) if not d.exists()]
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(content)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, target)  # atomic: readers see nothing or the whole file
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    # The new name, and any new fan-out directory, must be durable too.
+    _fsync_directory(target.parent)
+    for directory in new_directories:
+        _fsync_directory(directory.parent)
+    return sha256
+
+
+def _fsync_directory(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,22 @@
+from piccolo.columns import Float, ForeignKey, Integer, Timestamptz, Varchar
+from piccolo.table import Table
+
+from backend.cases.tables import Case, TimelineEntry
+
+
+class Photo(Table, tablename="photo"):
+    # Random, unguessable: a photo uploaded before its form is sent is claimed by this key.
+    key = Varchar(length=32, unique=True, index=True)
+    case = ForeignKey(references=Case, null=True, default=None, index=True)
+    timeline_entry = ForeignKey(references=TimelineEntry, null=True, default=None)
+    position = Integer(default=0)
+    display_sha256 = Varchar(length=64)
+    display_width = Integer()
+    display_height = Integer()
+    thumb_sha256 = Varchar(length=64)
+    thumb_width = Integer()
+    thumb_height = Integer()
+    # From the upload's EXIF GPS, before stripping; offered to the filer as the case's place.
+    gps_latitude = Float(null=True, default=None)
+    gps_longitude = Float(null=True, default=None)
+    created_at = Timestamptz()

@@ -1,0 +1,68 @@
+"""Settings, read once from the environment (``MINSHENG_*``)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import urlsplit
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    media_dir: Path
+    data_dir: Path
+    origin: str
+    secret_key: str
+    time_zone: str = "Asia/Shanghai"
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.database_url.startswith(("postgresql://", "postgres://"))
+
+    @property
+    def sqlite_path(self) -> Path:
+        return Path(self.database_url.removeprefix("sqlite:///"))
+
+    @property
+    def secure_cookies(self) -> bool:
+        return urlsplit(self.origin).scheme == "https"
+
+
+def _secret_key(data_dir: Path) -> str:
+    """Generate the key once and keep it, so sessions and links survive restarts.
+
+    O_EXCL makes concurrent first starts (several workers) agree on one key.
+    """
+    if key := os.environ.get("MINSHENG_SECRET_KEY"):
+        return key
+    path = data_dir / "secret_key"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as f:
+        f.write(secrets.token_urlsafe(48))
+        f.flush()
+        os.fsync(f.fileno())
+    return path.read_text().strip()
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    data_dir = Path(os.environ.get("MINSHENG_DATA_DIR", "./data")).resolve()
+    database_url = os.environ.get("MINSHENG_DATABASE_URL") or f"sqlite:///{data_dir / 'minsheng.sqlite3'}"
+    if not database_url.startswith(("sqlite:///", "postgresql://", "postgres://")):
+        raise ValueError("MINSHENG_DATABASE_URL must start with sqlite:/// or postgresql://")
+    return Settings(
+        database_url=database_url,
+        media_dir=Path(os.environ.get("MINSHENG_MEDIA_DIR", "./media")).resolve(),
+        data_dir=data_dir,
+        origin=os.environ.get("MINSHENG_ORIGIN", "http://localhost:8000").rstrip("/"),
+        secret_key=_secret_key(data_dir),
+        time_zone=os.environ.get("MINSHENG_TIME_ZONE", "Asia/Shanghai"),
+    )

@@ -1,0 +1,1 @@
+"""What every page shares: language, templates, security headers, error pages."""

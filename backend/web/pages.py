@@ -1,0 +1,56 @@
+"""The home page, the language switch, and the health check."""
+
+from __future__ import annotations
+
+from litestar import Controller, Request, get, post
+from litestar.datastructures import Cookie
+from litestar.response import Redirect, Response, Template
+
+from backend.cases.services import public_cases
+from backend.departments.tables import Department
+from backend.settings import get_settings
+from backend.web import i18n
+from backend.web.errors import logger
+
+
+def _local_path(target: str) -> str:
+    """Only paths on this site: never an open redirect."""
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
+
+
+class PageController(Controller):
+    @get("/")
+    async def home(self) -> Template:
+        page = await public_cases(page_size=6)
+        return Template(template_name="home.html", context={"recent": page.cases})
+
+    @post("/language", status_code=303)
+    async def language(self, request: Request) -> Redirect:
+        form = await request.form()
+        language = form.get("language", "")
+        target = form.get("next", "/")
+        response = Redirect(path=_local_path(target if isinstance(target, str) else "/"), status_code=303)
+        if language in i18n.LANGUAGES:
+            response.set_cookie(
+                Cookie(
+                    key=i18n.LANGUAGE_COOKIE,
+                    value=language,
+                    max_age=365 * 24 * 3600,
+                    httponly=True,
+                    samesite="lax",
+                    secure=get_settings().secure_cookies,
+                )
+            )
+        return response
+
+    @get("/healthz", cache=False)
+    async def healthz(self) -> Response:
+        """Up means the app answers and its database does too."""
+        try:
+            await Department.raw("SELECT 1")
+        except Exception:  # any database failure: report it, don't crash the probe
+            logger.exception("health check: database unreachable")
+            return Response({"status": "unavailable", "database": "unreachable"}, status_code=503)
+        return Response({"status": "ok", "database": "ok"})

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what the app needs into ./.venv and vendors the front-end libraries from the npm
+# registry into frontend/static/vendor (never a CDN). Safe to run again: skips what is current.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -x .venv/bin/python ]; then
+  "${PYTHON:-python3}" -m venv .venv
+fi
+python_stamp=$(cat pyproject.toml | sha256sum | cut -c1-16)
+if [ "$(cat .venv/.setup-stamp 2>/dev/null || true)" != "$python_stamp" ]; then
+  .venv/bin/python -m pip install --quiet --upgrade pip
+  .venv/bin/python -m pip install --quiet -e ".[test]"
+  echo "$python_stamp" > .venv/.setup-stamp
+fi
+
+node_stamp=$(cat package.json package-lock.json | sha256sum | cut -c1-16)
+if [ "$(cat node_modules/.setup-stamp 2>/dev/null || true)" != "$node_stamp" ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+  echo "$node_stamp" > node_modules/.setup-stamp
+fi
+mkdir -p frontend/static/vendor
+cp node_modules/htmx.org/dist/htmx.min.js frontend/static/vendor/htmx.min.js
+cp node_modules/@picocss/pico/css/pico.min.css frontend/static/vendor/pico.min.css
