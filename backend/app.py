@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from litestar import Litestar, Request
 from litestar.config.compression import CompressionConfig
-from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import CacheControlHeader
 from litestar.exceptions import HTTPException
 from litestar.plugins.htmx import HTMXPlugin
@@ -14,6 +13,7 @@ from backend import db
 from backend.cases.controllers import CaseController
 from backend.photos.controllers import PhotoController
 from backend.settings import get_settings
+from backend.web import csrf
 from backend.web.errors import activate_language, http_exception_handler, server_error_handler
 from backend.web.pages import PageController
 from backend.web.security import security_headers
@@ -42,14 +42,7 @@ def create_app() -> Litestar:
         ],
         plugins=[HTMXPlugin()],
         template_config=template_config(),
-        csrf_config=CSRFConfig(
-            secret=settings.secret_key,
-            cookie_name="csrftoken",
-            header_name="x-csrftoken",
-            cookie_secure=settings.secure_cookies,
-            cookie_httponly=True,
-            cookie_samesite="lax",
-        ),
+        csrf_config=csrf.config(settings),
         compression_config=CompressionConfig(backend="gzip", minimum_size=500, exclude=["/media"]),
         before_request=_before_request,
         before_send=[security_headers(settings.secure_cookies)],

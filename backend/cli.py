@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
+from pathlib import Path
 
 import click
+
+# piccolo_conf.py sits at the project's top level, beside backend/.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 @click.group()
 def main() -> None:
     """Minsheng (民生): a public complaint and suggestion platform."""
     os.environ.setdefault("PICCOLO_CONF", "piccolo_conf")
+    if str(PROJECT_ROOT) not in sys.path:
+        sys.path.insert(0, str(PROJECT_ROOT))
 
 
 @main.command()
@@ -59,3 +66,7 @@ def seed_demo() -> None:
 
     created = asyncio.run(seed())
     click.echo(f"demo data ready: {created} new cases")
+
+
+if __name__ == "__main__":
+    main()

@@ -9,7 +9,7 @@ import re
 import secrets
 
 from litestar import Controller, Request, get, post
-from litestar.datastructures import FormMultiDict
+from litestar.datastructures import Cookie, FormMultiDict
 from litestar.exceptions import HTTPException, NotFoundException
 from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect, Response, Template
@@ -20,8 +20,9 @@ from backend.departments.services import active_categories
 from backend.photos.controllers import MAX_FORM_BYTES, receive_uploads
 from backend.photos.services import unattached_photos
 from backend.settings import get_settings
-from backend.web import i18n
+from backend.web import csrf, i18n
 from backend.web.errors import CSRF_EXPIRED
+from backend.web.fragments import wants_fragment
 
 CASE_NUMBER = re.compile(r"^\d{4}-\d{6,9}$")
 FORM_FIELDS = [
@@ -47,10 +48,16 @@ def case_form_from(form: FormMultiDict) -> CaseForm:
 
 
 async def report_form_page(
-    request: Request, form: CaseForm, errors: dict[str, str], photo_errors: list[str], status_code: int
+    request: Request,
+    form: CaseForm,
+    errors: dict[str, str],
+    photo_errors: list[str],
+    status_code: int,
+    cookies: list[Cookie] | None = None,
 ) -> Template:
-    template = "partials/report_form.html" if request.headers.get("hx-request") else "report.html"
+    template = "partials/report_form.html" if wants_fragment(request) else "report.html"
     return Template(
+        cookies=cookies or [],
         template_name=template,
         context={
             "form": form,
@@ -62,12 +69,6 @@ async def report_form_page(
         status_code=status_code,
         headers={"cache-control": "no-store"},
     )
-
-
-async def _report_after_csrf_failure(request: Request) -> Template:
-    """Keep what was typed: show the form again with a fresh token and one press to go."""
-    form = case_form_from(await request.form())
-    return await report_form_page(request, form, {"form": CSRF_EXPIRED}, [], 403)
 
 
 class CaseController(Controller):
@@ -89,11 +90,16 @@ class CaseController(Controller):
     @post(
         "/report",
         request_max_body_size=MAX_FORM_BYTES,
-        opt={"on_csrf_failure": _report_after_csrf_failure},
+        exclude_from_csrf=True,  # checked below, so that a stale page keeps what was typed
     )
     async def file(self, request: Request) -> Response:
         raw = await request.form()
         form = case_form_from(raw)
+        settings = get_settings()
+        token = csrf.check_form(request, raw, settings)
+        if not token.ok:
+            cookies = [token.new_cookie] if token.new_cookie else []
+            return await report_form_page(request, form, {"form": CSRF_EXPIRED}, [], 403, cookies)
         # Without script the photos come with the form: store them first, so errors keep them.
         uploaded, photo_errors = await receive_uploads(raw.getall("photos", []), len(form.photo_keys))
         form.photo_keys += [photo.key for photo in uploaded]
@@ -104,13 +110,12 @@ class CaseController(Controller):
             except FilingError as error:
                 return await report_form_page(request, form, error.errors, photo_errors, 422)
             return await report_form_page(request, form, {}, photo_errors, 422)
-        settings = get_settings()
         try:
             filed = await services.file_case(form, secret_key=settings.secret_key, time_zone=settings.time_zone)
         except FilingError as error:
             return await report_form_page(request, form, error.errors, [], 422)
         location = f"/follow/{filed.follow_token}?filed=1"
-        if request.headers.get("hx-request"):
+        if wants_fragment(request):
             return ClientRedirect(redirect_to=location)
         return Redirect(path=location, status_code=303)
 
@@ -133,8 +138,8 @@ class CaseController(Controller):
             page = await services.public_cases(cursor=cursor or None)
         except services.BadCursor:
             raise HTTPException(status_code=400) from None
-        template = "partials/case_list.html" if request.headers.get("hx-request") else "cases.html"
-        return Template(template_name=template, context={"page": page})
+        template = "partials/case_list.html" if wants_fragment(request) else "cases.html"
+        return Template(template_name=template, context={"page": page, "first_page": not cursor})
 
     @get("/cases/{number:str}")
     async def case(self, number: str) -> Template:

@@ -39,7 +39,7 @@ async def receive_uploads(files: list, already: int) -> tuple[list[PhotoView], l
     return photos, errors
 
 
-async def _upload_too_large(request: Request, _: Exception) -> Template:
+def _upload_too_large(request: Request, _: Exception) -> Template:
     """Photos go to their own list in the form, so their errors do too."""
     activate_language(request)
     return Template(

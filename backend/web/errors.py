@@ -11,6 +11,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from backend.i18n_markers import N_
 from backend.web import i18n
+from backend.web.fragments import wants_fragment
 
 logger = logging.getLogger("minsheng")
 
@@ -30,7 +31,7 @@ def activate_language(request: Request) -> None:
 
 
 def error_response(request: Request, status_code: int, message: str) -> Response:
-    template = "partials/alert.html" if request.headers.get("hx-request") else "error.html"
+    template = "partials/alert.html" if wants_fragment(request) else "error.html"
     return Template(
         template_name=template,
         context={"status_code": status_code, "message": i18n.gettext(message)},
@@ -39,22 +40,15 @@ def error_response(request: Request, status_code: int, message: str) -> Response
     )
 
 
-def is_csrf_failure(exc: Exception) -> bool:
-    return isinstance(exc, PermissionDeniedException) and "CSRF" in str(exc.detail)
-
-
-async def http_exception_handler(request: Request, exc: HTTPException) -> Response:
+def http_exception_handler(request: Request, exc: HTTPException) -> Response:
     activate_language(request)
-    if is_csrf_failure(exc):
-        handler = getattr(request.scope.get("route_handler"), "opt", {}).get("on_csrf_failure")
-        if handler is not None:
-            return await handler(request)
+    if isinstance(exc, PermissionDeniedException) and "CSRF" in str(exc.detail):
         return error_response(request, 403, CSRF_EXPIRED)
     status_code = exc.status_code if exc.status_code in MESSAGES else 400
     return error_response(request, status_code, MESSAGES[status_code])
 
 
-async def server_error_handler(request: Request, exc: Exception) -> Response:
+def server_error_handler(request: Request, exc: Exception) -> Response:
     logger.exception("unhandled error on %s %s", request.method, request.url.path)
     activate_language(request)
     return error_response(request, HTTP_500_INTERNAL_SERVER_ERROR, MESSAGES[500])

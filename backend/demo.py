@@ -1,0 +1,229 @@
+"""Demo data that reads like the real platforms (see shared/seeds): departments, categories,
+and cases filed, accepted, assigned and worked on through the real services and photo pipeline.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from PIL import Image, ImageDraw, ImageFilter
+
+from backend import clock
+from backend.cases import services
+from backend.cases.filing import CaseForm
+from backend.cases.lifecycle import Role
+from backend.cases.tables import Case
+from backend.departments.services import ensure_category, ensure_department
+from backend.photos.services import upload_photo
+from backend.settings import get_settings
+
+DEPARTMENTS = [
+    # slug, name, English name
+    ("water", "市自来水公司", "City Water Supply Company"),
+    ("power", "国网市供电公司", "State Grid City Power Supply Company"),
+    ("heating", "市热力公司", "City Heating Company"),
+    ("gas", "市燃气公司", "City Gas Company"),
+    ("roads", "市政设施管理处", "Municipal Facilities Office"),
+    ("urban", "市城市管理综合执法局", "City Management and Law Enforcement Bureau"),
+    ("traffic", "市公安局交通警察支队", "Traffic Police Detachment"),
+    ("housing", "市住房和城乡建设局", "Housing and Urban-Rural Development Bureau"),
+    ("environment", "市生态环境局", "Ecology and Environment Bureau"),
+]
+
+CATEGORIES = [
+    # slug, name, English name, department slug, usual case type
+    ("water", "供水", "Water supply", "water", "complaint"),
+    ("power", "供电", "Power supply", "power", "complaint"),
+    ("heating", "供暖", "Heating", "heating", "complaint"),
+    ("gas", "燃气", "Gas", "gas", "complaint"),
+    ("roads", "道路", "Roads", "roads", "complaint"),
+    ("sanitation", "环卫", "Street cleaning and waste", "urban", "complaint"),
+    ("signals", "交通信号", "Traffic signals", "traffic", "complaint"),
+    ("property", "物业", "Property management", "housing", "consultation"),
+    ("noise", "噪音", "Noise", "environment", "complaint"),
+    ("illegal-building", "违建", "Illegal construction", "urban", "complaint"),
+    ("other", "其他建议", "Other suggestions", "urban", "suggestion"),
+]
+
+
+@dataclass(frozen=True)
+class DemoCase:
+    key: str
+    category: str
+    case_type: str
+    title: str
+    description: str
+    address: str
+    point: tuple[float, float] | None
+    days_ago: float
+    stage: str  # accepted, assigned, signed, in_progress
+    progress: tuple[tuple[float, str], ...] = ()  # (hours after signing, text)
+    photo_colour: tuple[int, int, int] = (120, 130, 140)
+
+
+DEMO_CASES = [
+    DemoCase(
+        "heating-east-scenery", "heating", "complaint", "5个区中有4个区域暖气不热",
+        "昨天就已经开始供暖了，但我们小区内5个区中有4个区域暖气不热，家里只有十四五度，老人孩子受不了，请尽快处理。",
+        "东部风景小区", (38.8739, 115.4646), 1.2, "in_progress",
+        ((2.0, "经检查，小区一处地下主要供热管道损坏，地底发生渗漏，正在寻找损坏点。"),
+         (5.0, "21:00，还在抢修。"), (6.2, "22:09，已将坑内水抽净，准备焊接。"),
+         (10.7, "02:40，抢修完成，破损点已修复。"), (15.5, "07:28，注水打压中。"),
+         (22.1, "14:07，机组已经定压，开始循环供热。请居民关注室温，如仍不热请在此反馈。")),
+        (170, 60, 50),
+    ),
+    DemoCase(
+        "power-wenjin-garden", "power", "complaint", "小区停电三四天，什么时候能恢复供电？",
+        "文津花园小区从8日起停电，已经三四天了，冰箱里的东西都坏了，电梯也停了，老人上下楼很困难。物业说在等供电公司，请给个准话。",
+        "文津花园小区", (38.8671, 115.4845), 3.5, "in_progress",
+        ((1.0, "已联系物业和住户，抢修队到场排查，确认小区配电室电缆故障。"),
+         (20.0, "新电缆已到场，正在敷设。"), (30.0, "全小区已恢复送电，电力正常供应。")),
+        (60, 70, 90),
+    ),
+    DemoCase(
+        "signal-tree", "signals", "complaint", "北二环和瑞祥交口东侧右转信号灯被大树遮挡",
+        "北二环和瑞祥大街交口东侧的右转交通信号灯被路边大树完全挡住，开车根本看不见，已经好几次差点出事故。",
+        "北二环与瑞祥大街交口东侧", (38.8950, 115.4900), 0.6, "signed", (), (40, 120, 60),
+    ),
+    DemoCase(
+        "billboard-ladder", "illegal-building", "complaint", "联通大厦楼顶广告牌存在安全隐患",
+        "联通大厦楼顶的广告牌和旁边的人行梯锈得很厉害，刮大风的时候晃动，底下是人行道，担心掉下来砸到人。",
+        "联通大厦", (38.8730, 115.4700), 5.0, "in_progress",
+        ((18.0, "已现场查看，人行梯锈蚀严重，责令产权单位拆除。"), (26.0, "工人已进场施工，拆除存在安全隐患的人行梯。")),
+        (90, 90, 100),
+    ),
+    DemoCase(
+        "water-pipe-burst", "water", "complaint", "路口自来水管爆裂，路面积水结冰",
+        "今天早上开始，路口东南角有自来水从地面冒出来，现在整个路口都是水，晚上气温低，很可能结冰，骑车的人很危险。",
+        "朝阳大街与七一路交口东南角", (38.8600, 115.5000), 0.3, "assigned", (), (70, 110, 160),
+    ),
+    DemoCase(
+        "gas-smell", "gas", "complaint", "楼道里有燃气味",
+        "3号楼2单元楼道里这两天一直有燃气味，晚上更明显，不知道是哪家漏气，请派人来检查。",
+        "裕华路铁路小区3号楼2单元", None, 0.2, "accepted", (), (200, 180, 120),
+    ),
+    DemoCase(
+        "noise-night-construction", "noise", "complaint", "工地夜间施工噪音扰民",
+        "小区南边的工地每天晚上十一点以后还在打桩，声音非常大，孩子第二天要上学根本睡不着，请查处。",
+        "七一中路南侧在建工地", (38.8650, 115.4800), 2.2, "in_progress",
+        ((3.0, "执法人员夜间到场核查，施工单位未办理夜间施工许可，已责令立即停止夜间施工。"),),
+        (110, 100, 80),
+    ),
+    DemoCase(
+        "road-pothole", "roads", "complaint", "主路上有个大坑，下雨后看不见",
+        "东风路公交站前面的路面塌了一个大坑，大概半米宽，下雨积水后看不见，已经有电动车摔倒了。",
+        "东风路公交站（东风中路段）", (38.8700, 115.4600), 1.8, "in_progress",
+        ((4.0, "已设置警示标志，明日上午修补。"), (20.0, "坑槽已修补完成，路面恢复通行。")),
+        (100, 100, 100),
+    ),
+    DemoCase(
+        "property-fee", "property", "consultation", "物业费上涨需要经过业主大会同意吗？",
+        "我们小区物业贴通知说下个月起物业费从每平米1.2元涨到1.8元，请问物业费调整需要什么程序？需要业主大会同意吗？",
+        "竞秀区某小区", None, 1.0, "signed", (), (150, 140, 130),
+    ),
+    DemoCase(
+        "garbage-station", "sanitation", "complaint", "垃圾站满了没人清运",
+        "菜市场后面的垃圾站已经三天没有清运，垃圾堆到路上，味道很大，还招老鼠。",
+        "西大街菜市场后侧垃圾站", (38.8750, 115.4550), 0.9, "in_progress",
+        ((2.5, "已安排清运车辆，今日下午清理完毕，并增加每日清运频次。"),),
+        (90, 120, 70),
+    ),
+    DemoCase(
+        "suggestion-bus-shelter", "other", "suggestion", "建议在社区医院门口增设公交候车亭",
+        "社区医院门口的公交站只有一个站牌，看病的老人下雨天只能站着淋雨等车，建议增设带座椅的候车亭。",
+        "社区医院公交站", None, 4.0, "assigned", (), (130, 160, 180),
+    ),
+]
+
+
+def demo_photo(colour: tuple[int, int, int], seed: int) -> bytes:
+    """A photo-like JPEG (a scene with sky, ground and an object), made on the spot."""
+    rng = random.Random(seed)
+    width, height = 1600, 1200
+    image = Image.new("RGB", (width, height), (150, 180, 210))
+    draw = ImageDraw.Draw(image)
+    for y in range(0, height // 2, 8):  # sky gradient
+        shade = 210 - y // 8
+        draw.rectangle([0, y, width, y + 8], fill=(shade - 40, shade - 20, shade))
+    draw.rectangle([0, height // 2, width, height], fill=(95, 95, 90))
+    for _ in range(6):  # buildings
+        x = rng.randint(0, width - 200)
+        top = rng.randint(150, height // 2 - 50)
+        grey = rng.randint(120, 190)
+        draw.rectangle([x, top, x + rng.randint(120, 300), height // 2], fill=(grey, grey, grey - 10))
+    cx, cy = rng.randint(500, 1100), rng.randint(700, 950)
+    draw.ellipse([cx - 260, cy - 120, cx + 260, cy + 120], fill=colour)
+    image = image.filter(ImageFilter.GaussianBlur(1.5))
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=88)
+    return out.getvalue()
+
+
+async def seed() -> int:
+    """Idempotent: departments and categories are found or made; each demo case is filed once."""
+    departments = {}
+    for slug, name, name_en in DEPARTMENTS:
+        departments[slug] = await ensure_department(name, name_en, slug)
+    categories = {}
+    for position, (slug, name, name_en, department_slug, case_type) in enumerate(CATEGORIES):
+        categories[slug] = await ensure_category(name, name_en, slug, departments[department_slug], case_type, position)
+
+    settings = get_settings()
+    created = 0
+    now = clock.now().replace(minute=0, second=0, microsecond=0)
+    for index, demo in enumerate(DEMO_CASES):
+        submission_key = f"demo-case-{demo.key}".ljust(22, "0")[:64]
+        if await Case.exists().where(Case.submission_key == submission_key):
+            continue
+        filed_at = now - timedelta(days=demo.days_ago)
+        with clock.travel_to(filed_at):
+            photo = await upload_photo(demo_photo(demo.photo_colour, index), settings.media_dir)
+            filed = await services.file_case(
+                CaseForm(
+                    case_type=demo.case_type,
+                    category_id=str(categories[demo.category].id),
+                    title=demo.title,
+                    description=demo.description,
+                    address=demo.address,
+                    latitude=str(demo.point[0]) if demo.point else "",
+                    longitude=str(demo.point[1]) if demo.point else "",
+                    filer_name="市民",
+                    filer_phone="13800000000",
+                    publication="public",
+                    photo_keys=[photo.key],
+                    submission_key=submission_key,
+                ),
+                secret_key=settings.secret_key,
+                time_zone=settings.time_zone,
+            )
+        await _advance(demo, filed.number, departments[_department_of(demo.category)], filed_at)
+        created += 1
+    return created
+
+
+def _department_of(category_slug: str) -> str:
+    return next(department for slug, _, _, department, _ in CATEGORIES if slug == category_slug)
+
+
+async def _advance(demo: DemoCase, number: str, department, filed_at: datetime) -> None:
+    centre = services.Actor(Role.moderator, "")
+    handler = services.Actor(Role.handler, department.name)
+    steps = ["accepted", "assigned", "signed", "in_progress"]
+    reached = steps.index(demo.stage)
+    moment = filed_at + timedelta(minutes=12)
+    with clock.travel_to(moment):
+        await services.perform(number, "accept", centre)
+    if reached >= 1:
+        with clock.travel_to(moment + timedelta(minutes=6)):
+            await services.perform(number, "assign", centre, department_id=department.id)
+    signed_at = moment + timedelta(minutes=15)
+    if reached >= 2:
+        with clock.travel_to(signed_at):
+            await services.perform(number, "sign", handler)
+    for hours, text in demo.progress:
+        at = signed_at + timedelta(hours=hours)
+        with clock.travel_to(min(at, datetime.now(timezone.utc))):
+            await services.perform(number, "post_progress", handler, body=text)
