@@ -266,6 +266,8 @@ _CASE_COLUMNS = (
 
 
 async def _case_views(rows: list[dict], visibilities: set[Visibility]) -> list[CaseView]:
+    if not rows:
+        return []
     case_ids = [row["id"] for row in rows]
     photo_map = await photos.photos_of_cases(case_ids)
     timelines = await _timelines(case_ids, visibilities) if visibilities else {}

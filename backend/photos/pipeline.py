@@ -56,7 +56,9 @@ def process_photo(data: bytes) -> ProcessedPhoto:
         raise PhotoRejected(N_("This photo is larger than 25 MB."))
     try:
         image = Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS)
-    except (UnidentifiedImageError, Image.DecompressionBombError):
+    except Image.DecompressionBombError:
+        raise PhotoRejected(N_("This image has too many pixels to be a photo.")) from None
+    except UnidentifiedImageError:
         raise PhotoRejected(N_("This file is not a JPEG, PNG, WebP or HEIC photo.")) from None
     width, height = image.size
     if width * height > MAX_PIXELS or width < 1 or height < 1:

@@ -1,0 +1,101 @@
+"""Test set-up: a fresh database (SQLite, or PostgreSQL when MINSHENG_DATABASE_URL says so),
+migrated once per run through the real Piccolo migrations, and emptied before each test.
+
+The environment is set before anything imports the app, because settings and the Piccolo
+engine are read once per process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import shutil
+import tempfile
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+RUN_DIR = Path(tempfile.mkdtemp(prefix="minsheng-tests-"))
+_given_url = os.environ.get("MINSHENG_DATABASE_URL", "")
+_postgres_server_url = _given_url if _given_url.startswith(("postgresql://", "postgres://")) else None
+_test_database = f"minsheng_test_{os.getpid()}_{secrets.token_hex(3)}"
+
+if _postgres_server_url:
+    # A database of our own on the given server; the given database itself is never touched.
+    os.environ["MINSHENG_DATABASE_URL"] = urlunsplit(urlsplit(_postgres_server_url)._replace(path=f"/{_test_database}"))
+else:
+    os.environ["MINSHENG_DATABASE_URL"] = f"sqlite:///{RUN_DIR / 'test.sqlite3'}"
+os.environ["MINSHENG_DATA_DIR"] = str(RUN_DIR / "data")
+os.environ["MINSHENG_MEDIA_DIR"] = str(RUN_DIR / "media")
+os.environ["MINSHENG_SECRET_KEY"] = "test-secret-key-" + "x" * 32
+os.environ["MINSHENG_ORIGIN"] = "http://localhost:8000"
+os.environ["PICCOLO_CONF"] = "piccolo_conf"
+
+from tests.support import TABLES_IN_DELETE_ORDER  # noqa: E402  (after the environment is set)
+
+
+def pytest_report_header() -> str:
+    return f"minsheng database: {os.environ['MINSHENG_DATABASE_URL']}"
+
+
+async def _admin(sql: str) -> None:
+    import asyncpg
+
+    connection = await asyncpg.connect(_postgres_server_url)
+    try:
+        await connection.execute(sql)
+    finally:
+        await connection.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def database():
+    if _postgres_server_url:
+        asyncio.run(_admin(f'CREATE DATABASE "{_test_database}"'))
+    from backend.cli import _migrate
+
+    asyncio.run(_migrate())
+    yield os.environ["MINSHENG_DATABASE_URL"]
+    if _postgres_server_url:
+        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{_test_database}" WITH (FORCE)'))
+    shutil.rmtree(RUN_DIR, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+async def empty_database(database):
+    for table in TABLES_IN_DELETE_ORDER():
+        await table.delete(force=True)
+    yield
+
+
+@pytest.fixture
+def settings():
+    from backend.settings import get_settings
+
+    return get_settings()
+
+
+@pytest.fixture
+async def categories():
+    """Two departments with three categories, made through the services."""
+    from backend.departments.services import ensure_category, ensure_department
+
+    water = await ensure_department("市自来水公司", "City Water Supply Company", "water")
+    roads = await ensure_department("市政设施管理处", "Municipal Facilities Office", "roads")
+    return {
+        "water": await ensure_category("供水", "Water supply", "water", water, "complaint", 0),
+        "roads": await ensure_category("道路", "Roads", "roads", roads, "complaint", 1),
+        "advice": await ensure_category("其他建议", "Other suggestions", "advice", roads, "suggestion", 2),
+    }
+
+
+@pytest.fixture
+async def client():
+    from litestar.testing import AsyncTestClient
+
+    from backend.app import create_app
+
+    async with AsyncTestClient(app=create_app(), base_url="http://localhost:8000") as test_client:
+        yield test_client

@@ -1,0 +1,154 @@
+"""Helpers shared by the tests: real photos of every kind, form posting, a live server."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import socket
+import struct
+import subprocess
+import sys
+import time
+import zlib
+from pathlib import Path
+
+import httpx
+from PIL import Image
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def TABLES_IN_DELETE_ORDER():
+    from backend.cases.tables import Case, CaseNumberCounter, TimelineEntry
+    from backend.departments.tables import Category, Department
+    from backend.photos.tables import Photo
+
+    return [Photo, TimelineEntry, Case, CaseNumberCounter, Category, Department]
+
+
+def jpeg(width=1200, height=900, colour=(200, 80, 40), gps=None, orientation=None, quality=90) -> bytes:
+    """A JPEG with some texture; optional EXIF GPS (lat, lon) and orientation."""
+    image = Image.effect_noise((width, height), 40).convert("RGB")
+    image = Image.blend(image, Image.new("RGB", (width, height), colour), 0.6)
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"  # camera make: metadata that must not survive
+    if orientation:
+        exif[0x0112] = orientation
+    if gps:
+        lat, lon = gps
+        exif[0x8825] = {
+            1: "N" if lat >= 0 else "S",
+            2: _dms(abs(lat)),
+            3: "E" if lon >= 0 else "W",
+            4: _dms(abs(lon)),
+        }
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=quality, exif=exif)
+    return out.getvalue()
+
+
+def _dms(value: float) -> tuple[float, float, float]:
+    degrees = int(value)
+    minutes = int((value - degrees) * 60)
+    seconds = round(((value - degrees) * 60 - minutes) * 60, 4)
+    return (float(degrees), float(minutes), seconds)
+
+
+def png(width=300, height=200, mode="RGBA") -> bytes:
+    out = io.BytesIO()
+    Image.new(mode, (width, height), (10, 200, 30, 128) if mode == "RGBA" else 0).save(out, format="PNG")
+    return out.getvalue()
+
+
+def png_bomb(width=100_000, height=100_000) -> bytes:
+    """A tiny valid PNG whose header claims ten billion pixels."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    row = b"\x00" + b"\x00" * 100
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(row * 10)) + chunk(b"IEND", b"")
+
+
+SVG = b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><rect width="10" height="10"/></svg>'
+
+
+def csrf_token(html: str) -> str:
+    match = re.search(r'name="_csrf_token" value="([^"]+)"', html)
+    assert match, "the page has a CSRF field"
+    return match.group(1)
+
+
+def submission_key(html: str) -> str:
+    match = re.search(r'name="submission_key" value="([^"]*)"', html)
+    assert match
+    return match.group(1)
+
+
+def report_fields(category_id: int, **overrides) -> dict[str, str]:
+    fields = {
+        "case_type": "complaint",
+        "category_id": str(category_id),
+        "title": "小区停电三四天",
+        "description": "从周一开始停电，冰箱里的东西都坏了，电梯也停了。",
+        "address": "文津花园小区3号楼",
+        "latitude": "",
+        "longitude": "",
+        "filer_name": "张女士",
+        "filer_phone": "138 0013 8000",
+        "publication": "public",
+    }
+    fields.update(overrides)
+    return fields
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LiveServer:
+    """``minsheng serve`` as a real process, with this test run's settings."""
+
+    def __init__(self, workers: int = 1):
+        self.port = free_port()
+        self.workers = workers
+        self.url = f"http://localhost:{self.port}"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> LiveServer:
+        env = {**os.environ, "MINSHENG_ORIGIN": self.url}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "backend.cli", "serve", "--port", str(self.port), "--workers", str(self.workers)],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited: {self.process.stderr.read().decode()[-2000:]}")
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        raise RuntimeError("server did not come up in 30 s")
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown handlers, no flushing; what is not durable is gone."""
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
