@@ -97,5 +97,6 @@ async def client():
 
     from backend.app import create_app
 
-    async with AsyncTestClient(app=create_app(), base_url="http://localhost:8000") as test_client:
+    async with AsyncTestClient(app=create_app()) as test_client:
+        test_client.follow_redirects = False  # redirects are part of what is tested
         yield test_client

@@ -11,6 +11,7 @@ import secrets
 from litestar import Controller, Request, get, post
 from litestar.datastructures import Cookie, FormMultiDict
 from litestar.exceptions import HTTPException, NotFoundException
+from litestar.params import FromPath, FromQuery
 from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect, Response, Template
 
@@ -89,6 +90,7 @@ class CaseController(Controller):
 
     @post(
         "/report",
+        status_code=200,
         request_max_body_size=MAX_FORM_BYTES,
         exclude_from_csrf=True,  # checked below, so that a stale page keeps what was typed
     )
@@ -120,7 +122,7 @@ class CaseController(Controller):
         return Redirect(path=location, status_code=303)
 
     @get("/follow/{token:str}")
-    async def follow(self, token: str, filed: bool = False) -> Template:
+    async def follow(self, token: FromPath[str], filed: FromQuery[bool] = False) -> Template:
         case = await services.case_for_follow_token(token)
         if case is None:
             raise NotFoundException()
@@ -133,7 +135,7 @@ class CaseController(Controller):
         )
 
     @get("/cases")
-    async def cases(self, request: Request, cursor: str | None = None) -> Template:
+    async def cases(self, request: Request, cursor: FromQuery[str | None] = None) -> Template:
         try:
             page = await services.public_cases(cursor=cursor or None)
         except services.BadCursor:
@@ -142,7 +144,7 @@ class CaseController(Controller):
         return Template(template_name=template, context={"page": page, "first_page": not cursor})
 
     @get("/cases/{number:str}")
-    async def case(self, number: str) -> Template:
+    async def case(self, number: FromPath[str]) -> Template:
         case = await services.public_case(number) if CASE_NUMBER.match(number) else None
         if case is None:
             raise NotFoundException()

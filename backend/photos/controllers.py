@@ -6,6 +6,7 @@ from litestar import Controller, Request, get, post
 from litestar.datastructures import UploadFile
 from litestar.exceptions import NotFoundException
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
+from litestar.params import FromPath
 from litestar.response import File, Template
 
 from backend.i18n_markers import N_
@@ -68,7 +69,7 @@ class PhotoController(Controller):
         )
 
     @get("/media/{name:str}", cache=False)
-    async def media(self, name: str) -> File:
+    async def media(self, name: FromPath[str]) -> File:
         sha256, _, extension = name.partition(".")
         if extension != "jpg" or not storage.SHA256_NAME.match(sha256):
             raise NotFoundException()

@@ -1,0 +1,206 @@
+"""Filing over HTTP: the form, its errors (typed text kept), photos, CSRF, and the follow page."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from backend.cases.tables import Case
+from backend.photos.tables import Photo
+from tests.support import SVG, csrf_token, jpeg, png_bomb, report_fields, submission_key
+
+HTMX = {"hx-request": "true"}
+
+
+async def open_form(client) -> tuple[str, str]:
+    page = await client.get("/report")
+    assert page.status_code == 200
+    return csrf_token(page.text), submission_key(page.text)
+
+
+async def upload(client, token, files, keys=()):
+    return await client.post(
+        "/photos",
+        files=[("photos", f) for f in files],
+        data={"photo_key": list(keys)},
+        headers={"x-csrftoken": token, **HTMX},
+    )
+
+
+def photo_keys(html: str) -> list[str]:
+    return re.findall(r'name="photo_key" value="([^"]+)"', html)
+
+
+async def test_form_lists_categories_and_carries_tokens(client, categories):
+    page = await client.get("/report", headers={"accept-language": "en"})
+    assert "Water supply" in page.text and "City Water Supply Company" in page.text
+    assert page.headers["cache-control"] == "no-store"
+    assert len(submission_key(page.text)) >= 22
+    assert 'hx-post="/photos"' in page.text
+
+
+async def test_filing_redirects_to_the_private_follow_page(client, categories):
+    token, key = await open_form(client)
+    upload_response = await upload(client, token, [("a.jpg", jpeg(gps=(38.87, 115.46)), "image/jpeg")])
+    assert upload_response.status_code == 200
+    assert 'data-gps-latitude="38.87"' in upload_response.text
+    keys = photo_keys(upload_response.text)
+    response = await client.post(
+        "/report",
+        data={**report_fields(categories["water"].id), "_csrf_token": token, "submission_key": key, "photo_key": keys},
+    )
+    assert response.status_code == 303
+    follow_url = response.headers["location"]
+    assert re.fullmatch(r"/follow/[A-Za-z0-9_-]{43}\?filed=1", follow_url)
+
+    page = await client.get(follow_url, headers={"accept-language": "zh-CN"})
+    assert page.status_code == 200
+    case = await Case.objects().first()
+    assert case.number in page.text
+    assert "已提交，等待审核" in page.text
+    assert "http://localhost:8000" + follow_url.split("?")[0] in page.text
+    assert "张女士" not in page.text and "13800138000" not in page.text.replace(" ", "")
+    assert page.headers["cache-control"] == "no-store"
+    assert "noindex" in page.headers["x-robots-tag"]
+    assert (await Photo.objects().first()).case == case.id
+
+
+async def test_htmx_filing_answers_with_a_client_redirect(client, categories):
+    token, key = await open_form(client)
+    response = await client.post(
+        "/report",
+        data={**report_fields(categories["water"].id), "_csrf_token": token, "submission_key": key},
+        headers=HTMX,
+    )
+    assert response.status_code == 200
+    assert response.headers["hx-redirect"].startswith("/follow/")
+
+
+async def test_errors_come_back_with_everything_typed_kept(client, categories):
+    token, key = await open_form(client)
+    long_text = "很长的描述" * 10_000  # 50,000 characters
+    fields = report_fields(categories["water"].id, description=long_text, filer_phone="abc", title="<script>x</script>")
+    response = await client.post(
+        "/report", data={**fields, "_csrf_token": token, "submission_key": key}, headers={"accept-language": "en"}
+    )
+    assert response.status_code == 422
+    assert "Describe the problem in 10 to 5,000 characters." in response.text
+    assert "Give a phone number the department can call" in response.text
+    assert long_text in response.text
+    assert "&lt;script&gt;x&lt;/script&gt;" in response.text and "<script>x</script>" not in response.text
+    assert 'value="文津花园小区3号楼"' in response.text
+    assert f'value="{key}"' in response.text
+    assert 'aria-invalid="true" aria-describedby="error-filer_phone"' in response.text
+    assert await Case.count() == 0
+
+
+async def test_htmx_errors_return_only_the_form(client, categories):
+    token, key = await open_form(client)
+    response = await client.post(
+        "/report", data={"_csrf_token": token, "submission_key": key, "title": "半截"}, headers=HTMX
+    )
+    assert response.status_code == 422
+    assert response.text.lstrip().startswith("<form") and "<html" not in response.text
+    assert 'value="半截"' in response.text
+
+
+async def test_uploaded_photos_survive_a_form_error(client, categories):
+    token, key = await open_form(client)
+    keys = photo_keys((await upload(client, token, [("a.jpg", jpeg(), "image/jpeg")])).text)
+    response = await client.post(
+        "/report", data={"_csrf_token": token, "submission_key": key, "photo_key": keys, "title": "只有标题"}
+    )
+    assert response.status_code == 422
+    assert photo_keys(response.text) == keys
+
+
+@pytest.mark.parametrize(
+    "upload_file, message",
+    [
+        (("bomb.png", png_bomb(), "image/png"), "too many pixels"),
+        (("notes.jpg", b"just some text\n" * 100, "image/jpeg"), "not a JPEG"),
+        (("vector.svg", SVG, "image/svg+xml"), "not a JPEG"),
+        (("cut.jpg", jpeg()[:4000], "image/jpeg"), "damaged or incomplete"),
+    ],
+    ids=["png-bomb", "text-as-jpg", "svg", "truncated"],
+)
+async def test_hostile_photos_get_a_readable_error(client, categories, upload_file, message):
+    token, _ = await open_form(client)
+    response = await client.post(
+        "/photos", files=[("photos", upload_file)], headers={"x-csrftoken": token, "accept-language": "en", **HTMX}
+    )
+    assert response.status_code == 422
+    assert message in response.text and upload_file[0] in response.text
+    assert await Photo.count() == 0
+
+
+async def test_errors_are_in_the_persons_language(client, categories):
+    token, _ = await open_form(client)
+    response = await client.post(
+        "/photos", files=[("photos", ("x.svg", SVG, "image/svg+xml"))], headers={"x-csrftoken": token, **HTMX}
+    )
+    assert "不是 JPEG、PNG、WebP 或 HEIC 照片" in response.text
+
+
+async def test_seventh_photo_is_refused_without_script(client, categories):
+    token, key = await open_form(client)
+    files = [("photos", (f"{i}.jpg", jpeg(width=200, height=150, colour=(i * 30, 10, 10)), "image/jpeg")) for i in range(7)]
+    response = await client.post(
+        "/report",
+        data={**report_fields(categories["water"].id), "_csrf_token": token, "submission_key": key},
+        files=files,
+        headers={"accept-language": "en"},
+    )
+    assert response.status_code == 422
+    assert "6.jpg: Add at most 6 photos." in response.text
+    assert len(photo_keys(response.text)) == 6, "the six good photos are kept for the next try"
+    assert await Case.count() == 0
+
+
+async def test_upload_counts_photos_already_in_the_form(client, categories):
+    token, _ = await open_form(client)
+    response = await upload(client, token, [("a.jpg", jpeg(), "image/jpeg")], keys=[f"key-{i:08d}" for i in range(6)])
+    assert response.status_code == 422
+    assert await Photo.count() == 0
+
+
+async def test_stale_form_keeps_what_was_typed(client, categories):
+    """No CSRF cookie (expired session): the form comes back filled in, with a fresh token."""
+    fields = report_fields(categories["water"].id)
+    response = await client.post("/report", data={**fields, "_csrf_token": "stale"}, headers={"accept-language": "en"})
+    assert response.status_code == 403
+    assert "This page has expired. Please press the button again." in response.text
+    assert 'value="文津花园小区3号楼"' in response.text
+    fresh = csrf_token(response.text)
+    assert response.cookies.get("csrftoken") == fresh or client.cookies.get("csrftoken")
+    again = await client.post("/report", data={**fields, "_csrf_token": fresh, "submission_key": "s" * 30})
+    assert again.status_code == 303
+    assert await Case.count() == 1
+
+
+async def test_unsafe_requests_without_csrf_are_refused(client, categories):
+    await client.get("/report")
+    assert (await client.post("/photos", files=[("photos", ("a.jpg", jpeg(), "image/jpeg"))])).status_code == 403
+    assert (await client.post("/language", data={"language": "en"})).status_code == 403
+    assert (await client.post("/report", data=report_fields(categories["water"].id))).status_code == 403
+    assert await Photo.count() == 0 and await Case.count() == 0
+
+
+async def test_malformed_bodies_are_client_errors(client, categories):
+    token, _ = await open_form(client)
+    broken = await client.post(
+        "/photos",
+        content=b"--xyz\r\nContent-Disposition: form-data; name=\"photos\"; filename=\"a.jpg\"\r\n\r\nabc",
+        headers={"content-type": "multipart/form-data; boundary=xyz", "x-csrftoken": token},
+    )
+    assert 400 <= broken.status_code < 500
+    no_boundary = await client.post(
+        "/report", content=b"abc", headers={"content-type": "multipart/form-data", "x-csrftoken": token}
+    )
+    assert 400 <= no_boundary.status_code < 500
+    odd_fields = await client.post(
+        "/report",
+        data={"_csrf_token": token, "title": "标题", "category_id": "9" * 40, "latitude": "NaN", "longitude": "inf"},
+    )
+    assert odd_fields.status_code == 422
