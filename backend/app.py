@@ -24,7 +24,9 @@ async def _before_request(request: Request) -> None:
     activate_language(request)
 
 
-def create_app() -> Litestar:
+def create_app(database_pool: bool = True) -> Litestar:
+    """``database_pool=False`` opens a connection per query instead (for in-process test
+    clients, whose lifespan runs on another event loop than the tests' own queries)."""
     settings = get_settings()
     settings.media_dir.mkdir(parents=True, exist_ok=True)
     return Litestar(
@@ -47,6 +49,6 @@ def create_app() -> Litestar:
         before_request=_before_request,
         before_send=[security_headers(settings.secure_cookies)],
         exception_handlers={HTTPException: http_exception_handler, Exception: server_error_handler},
-        on_startup=[db.prepare_database, db.start_pool],
-        on_shutdown=[db.close_pool],
+        on_startup=[db.prepare_database, *([db.start_pool] if database_pool else [])],
+        on_shutdown=[db.close_pool] if database_pool else [],
     )

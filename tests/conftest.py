@@ -97,6 +97,6 @@ async def client():
 
     from backend.app import create_app
 
-    async with AsyncTestClient(app=create_app()) as test_client:
+    async with AsyncTestClient(app=create_app(database_pool=False)) as test_client:
         test_client.follow_redirects = False  # redirects are part of what is tested
         yield test_client

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 
 import pillow_heif
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
@@ -114,11 +115,20 @@ def _flatten(image: Image.Image) -> Image.Image:
 
 def _to_srgb(image: Image.Image, icc: bytes) -> Image.Image:
     """Phones shoot in Display P3; converting keeps colours right once the profile is dropped."""
+    transform = _transform_to_srgb(icc, image.mode)
+    return ImageCms.applyTransform(image, transform) if transform else image
+
+
+@lru_cache(maxsize=32)
+def _transform_to_srgb(icc: bytes, mode: str) -> ImageCms.ImageCmsTransform | None:
+    """Building a transform costs more than applying it; phones reuse a handful of profiles."""
     try:
         source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
-        return ImageCms.profileToProfile(image, source, _SRGB, outputMode=image.mode) or image
-    except (ImageCms.PyCMSError, OSError):
-        return image  # an unreadable profile: keep the pixels as they are
+        if "srgb" in ImageCms.getProfileDescription(source).lower():
+            return None  # already sRGB: nothing to convert
+        return ImageCms.buildTransform(source, _SRGB, mode, mode)
+    except (ImageCms.PyCMSError, OSError, TypeError):
+        return None  # an unreadable profile: keep the pixels as they are
 
 
 def _encode(image: Image.Image, quality: int) -> bytes:

@@ -6,7 +6,7 @@ import hashlib
 import io
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageCms
 
 from backend.photos import storage
 from backend.photos.pipeline import (
@@ -59,6 +59,18 @@ def test_southern_and_western_coordinates_are_negative():
 
 def test_photo_without_gps_has_no_point():
     assert process_photo(jpeg()).gps is None
+
+
+def test_colour_profile_is_applied_then_dropped():
+    profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    foreign = profile.replace("sRGB".encode("utf-16-be"), "Wide".encode("utf-16-be"))
+    for icc in (profile, foreign, b"not a profile"):
+        out = io.BytesIO()
+        Image.new("RGB", (640, 480), (200, 30, 30)).save(out, format="JPEG", icc_profile=icc)
+        result = process_photo(out.getvalue())
+        assert_no_metadata(result.display)
+        red, green, blue = Image.open(io.BytesIO(result.display)).getpixel((320, 240))
+        assert red > 180 and green < 60 and blue < 60
 
 
 def test_orientation_is_applied():
