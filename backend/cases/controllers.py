@@ -74,19 +74,8 @@ async def report_form_page(
 
 class CaseController(Controller):
     @get("/report")
-    async def report(self) -> Template:
-        form = CaseForm(submission_key=secrets.token_urlsafe(24))
-        return Template(
-            template_name="report.html",
-            context={
-                "form": form,
-                "errors": {},
-                "photo_errors": [],
-                "photos": [],
-                "categories": await active_categories(),
-            },
-            headers={"cache-control": "no-store"},
-        )
+    async def report(self, request: Request) -> Template:
+        return await report_form_page(request, CaseForm(submission_key=secrets.token_urlsafe(24)), {}, [], 200)
 
     @post(
         "/report",
