@@ -14,7 +14,12 @@ from backend.cases.controllers import CaseController
 from backend.photos.controllers import PhotoController
 from backend.settings import get_settings
 from backend.web import csrf
-from backend.web.errors import activate_language, http_exception_handler, server_error_handler
+from backend.web.errors import (
+    activate_language,
+    http_exception_handler,
+    server_error_handler,
+    undecodable_input_handler,
+)
 from backend.web.pages import PageController
 from backend.web.security import security_headers
 from backend.web.templating import STATIC_DIR, template_config
@@ -48,7 +53,14 @@ def create_app(database_pool: bool = True) -> Litestar:
         compression_config=CompressionConfig(backend="gzip", minimum_size=500, exclude=["/media"]),
         before_request=_before_request,
         before_send=[security_headers(settings.secure_cookies)],
-        exception_handlers={HTTPException: http_exception_handler, Exception: server_error_handler},
+        exception_handlers={
+            HTTPException: http_exception_handler,
+            UnicodeError: undecodable_input_handler,
+            LookupError: undecodable_input_handler,
+            TypeError: undecodable_input_handler,
+            Exception: server_error_handler,
+        },
+        openapi_config=None,  # no API yet; the API issue publishes a real schema
         on_startup=[db.prepare_database, *([db.start_pool] if database_pool else [])],
         on_shutdown=[db.close_pool] if database_pool else [],
     )

@@ -16,7 +16,7 @@ from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect, Response, Template
 
 from backend.cases import services
-from backend.cases.filing import CaseForm, FilingError, validate
+from backend.cases.filing import PHOTO_KEY_PATTERN, CaseForm, FilingError, validate
 from backend.departments.services import active_categories
 from backend.photos.controllers import MAX_FORM_BYTES, receive_uploads
 from backend.photos.services import unattached_photos
@@ -44,7 +44,7 @@ FORM_FIELDS = [
 def case_form_from(form: FormMultiDict) -> CaseForm:
     """Text fields only; anything else a hostile client sends in their place counts as empty."""
     values = {name: value if isinstance(value := form.get(name, ""), str) else "" for name in FORM_FIELDS}
-    keys = [key for key in form.getall("photo_key", []) if isinstance(key, str)][:50]
+    keys = [key for key in form.getall("photo_key", []) if isinstance(key, str) and PHOTO_KEY_PATTERN.match(key)]
     return CaseForm(**values, photo_keys=keys)
 
 
@@ -68,7 +68,7 @@ async def report_form_page(
             "categories": await active_categories(),
         },
         status_code=status_code,
-        headers={"cache-control": "no-store"},
+        headers={"cache-control": "no-store", "vary": "HX-Request"},
     )
 
 
@@ -130,7 +130,11 @@ class CaseController(Controller):
         except services.BadCursor:
             raise HTTPException(status_code=400) from None
         template = "partials/case_list.html" if wants_fragment(request) else "cases.html"
-        return Template(template_name=template, context={"page": page, "first_page": not cursor})
+        return Template(
+            template_name=template,
+            context={"page": page, "first_page": not cursor},
+            headers={"vary": "HX-Request"},  # one URL, two bodies: caches must keep them apart
+        )
 
     @get("/cases/{number:str}")
     async def case(self, number: FromPath[str]) -> Template:

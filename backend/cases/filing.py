@@ -21,6 +21,7 @@ NAME_MAX = 50
 PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9 \-]{5,24}$")
 SUBMISSION_KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{22,64}$")
 PHOTO_KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{10,32}$")
+CATEGORY_ID_PATTERN = re.compile(r"[1-9][0-9]{0,8}")  # ASCII digits only: "²".isdigit() is true
 
 
 def clean_text(value: str, *, multiline: bool = False) -> str:
@@ -99,7 +100,7 @@ def validate(form: CaseForm) -> ValidCase:
         case_type = CaseType.complaint
         errors["case_type"] = N_("Choose whether this is a complaint, a consultation or a suggestion.")
 
-    category_id = int(form.category_id) if form.category_id.isdigit() and len(form.category_id) < 10 else 0
+    category_id = int(form.category_id) if CATEGORY_ID_PATTERN.fullmatch(form.category_id) else 0
     if not category_id:
         errors["category_id"] = N_("Choose a category.")
 

@@ -128,17 +128,29 @@ async def file_case(form: CaseForm, *, secret_key: str, time_zone: str, source: 
         raise FilingError(errors)
 
     now = clock.now()
-    async with write_transaction():
-        if existing := await _case_for_submission(submission_key):
-            return FiledCase(existing, follow_token)
-        number = await _next_case_number(now.astimezone(ZoneInfo(time_zone)).year)
-        case_id = await _insert_case(valid, number, _token_hash(follow_token), submission_key, source, now)
-        attached = await photos.attach_to_case(valid.photo_keys, case_id)
-        if attached != len(valid.photo_keys):
-            # Another filing claimed a photo between the check and now: refuse, roll back.
-            raise FilingError({"photos": N_("A photo could not be found. Please add it again.")})
-        await _append_entry(case_id, "submit", Status.submitted, Actor(Role.citizen), Visibility.public, "", now)
+    try:
+        async with write_transaction():
+            number = await _next_case_number(now.astimezone(ZoneInfo(time_zone)).year)
+            # Checked after taking the counter's row lock: a twin filing sent at the same moment
+            # has committed by now (READ COMMITTED sees it), and rolling back leaves no gap.
+            if existing := await _case_for_submission(submission_key):
+                raise _AlreadyFiled(existing)
+            case_id = await _insert_case(valid, number, _token_hash(follow_token), submission_key, source, now)
+            attached = await photos.attach_to_case(valid.photo_keys, case_id)
+            if attached != len(valid.photo_keys):
+                # Another filing claimed a photo between the check and now: refuse, roll back.
+                raise FilingError({"photos": N_("A photo could not be found. Please add it again.")})
+            await _append_entry(
+                case_id, "submit", Status.submitted, Actor(Role.citizen), Visibility.public, "", now
+            )
+    except _AlreadyFiled as already:
+        return FiledCase(already.number, follow_token)
     return FiledCase(number, follow_token)
+
+
+class _AlreadyFiled(Exception):
+    def __init__(self, number: str):
+        self.number = number
 
 
 async def _case_for_submission(submission_key: str) -> str | None:
@@ -336,9 +348,11 @@ def _encode_cursor(published_at: datetime, case_id: int) -> str:
 
 def _decode_cursor(cursor: str) -> tuple[datetime, int]:
     try:
-        micros, case_id = cursor.split(".")
-        return _EPOCH + int(micros) * _MICROSECOND, int(case_id)
-    except (ValueError, OverflowError, OSError):
+        micros, case_id = (int(part) for part in cursor.split("."))
+        if not (0 <= micros < 10**17 and 0 < case_id < 2**31):  # inside datetime and INTEGER
+            raise ValueError(cursor)
+        return _EPOCH + micros * _MICROSECOND, case_id
+    except (ValueError, OverflowError):
         raise BadCursor(cursor) from None
 
 

@@ -9,6 +9,7 @@ from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.params import FromPath
 from litestar.response import File, Template
 
+from backend.cases.filing import PHOTO_KEY_PATTERN
 from backend.i18n_markers import N_
 from backend.photos import storage
 from backend.photos.pipeline import MAX_UPLOAD_BYTES, PhotoRejected
@@ -60,7 +61,7 @@ class PhotoController(Controller):
     async def upload(self, request: Request) -> Template:
         """htmx posts the chosen files here at once; the answer is their previews (or errors)."""
         form = await request.form()
-        already = len([key for key in form.getall("photo_key", []) if isinstance(key, str)])
+        already = len([key for key in form.getall("photo_key", []) if isinstance(key, str) and PHOTO_KEY_PATTERN.match(key)])
         photos, errors = await receive_uploads(form.getall("photos", []), already)
         return Template(
             template_name="partials/photo_items.html",

@@ -13,15 +13,19 @@ from fractions import Fraction
 from functools import lru_cache
 
 import pillow_heif
-from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageOps
 
 from backend.i18n_markers import N_
 
 pillow_heif.register_heif_opener()
 
 ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP", "HEIF")
+# What cameras write; phones' JPEGs often open as MPO (JPEG with a depth or preview frame).
+CAMERA_FORMATS = ("JPEG", "MPO", "HEIF")
 MAX_UPLOAD_BYTES = 25 * 1024 * 1024
 MAX_PIXELS = 64_000_000  # a 48-megapixel phone photo fits; bombs do not
+# Lossless formats cost far more memory per byte of upload; phone screenshots fit easily.
+MAX_PIXELS_LOSSLESS = 24_000_000
 DISPLAY_LONG_SIDE = 2048
 # DCT scaling may shrink a JPEG while decoding only while the result stays at least this large.
 DISPLAY_MIN_LONG_SIDE = 1600
@@ -55,19 +59,22 @@ class ProcessedPhoto:
 def process_photo(data: bytes) -> ProcessedPhoto:
     if len(data) > MAX_UPLOAD_BYTES:
         raise PhotoRejected(N_("This photo is larger than 25 MB."))
+    # Decoders of untrusted files raise all kinds of errors (zlib bombs in PNG text chunks give
+    # ValueError, a cut WebP gives OSError, ...): any failure to read is the file's fault.
     try:
         image = Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS)
     except Image.DecompressionBombError:
         raise PhotoRejected(N_("This image has too many pixels to be a photo.")) from None
-    except UnidentifiedImageError:
+    except Exception:
         raise PhotoRejected(N_("This file is not a JPEG, PNG, WebP or HEIC photo.")) from None
     width, height = image.size
-    if width * height > MAX_PIXELS or width < 1 or height < 1:
+    limit = MAX_PIXELS if image.format in CAMERA_FORMATS else MAX_PIXELS_LOSSLESS
+    if width * height > limit or width < 1 or height < 1:
         raise PhotoRejected(N_("This image has too many pixels to be a photo."))
     try:
         gps = _gps_from_exif(image)
         display = _decode_for_display(image)
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+    except Exception:
         raise PhotoRejected(N_("This photo is damaged or incomplete. Please choose it again.")) from None
     thumb = display.copy()
     thumb.thumbnail((THUMB_LONG_SIDE, THUMB_LONG_SIDE), Image.Resampling.LANCZOS, reducing_gap=2.0)
@@ -83,7 +90,7 @@ def process_photo(data: bytes) -> ProcessedPhoto:
 def _decode_for_display(image: Image.Image) -> Image.Image:
     width, height = image.size
     long_side = max(width, height)
-    if image.format == "JPEG" and long_side > DISPLAY_LONG_SIDE:
+    if image.format in ("JPEG", "MPO") and long_side > DISPLAY_LONG_SIDE:
         # Decode at 1/2, 1/4 or 1/8 scale (DCT scaling) when that still leaves enough pixels:
         # a 12-megapixel phone photo decodes straight to 2016 px, several times faster.
         scale = 1
@@ -133,7 +140,8 @@ def _transform_to_srgb(icc: bytes, mode: str) -> ImageCms.ImageCmsTransform | No
 
 def _encode(image: Image.Image, quality: int) -> bytes:
     out = io.BytesIO()
-    # A new image from pixels only: no exif, icc_profile, comment or XMP is passed on.
+    # Pillow's JPEG writer copies what is left in ``info`` (a comment, for one): drop it all.
+    image.info = {}
     image.save(out, format="JPEG", quality=quality)
     return out.getvalue()
 
@@ -143,7 +151,7 @@ def _gps_from_exif(image: Image.Image) -> tuple[float, float] | None:
     try:
         latitude = _degrees(gps[2], gps.get(1, "N"), "S")
         longitude = _degrees(gps[4], gps.get(3, "E"), "W")
-    except (KeyError, TypeError, ValueError, ZeroDivisionError, IndexError):
+    except (KeyError, TypeError, ValueError, ZeroDivisionError, IndexError, OverflowError):
         return None
     if not (-90 <= latitude <= 90 and -180 <= longitude <= 180) or (latitude, longitude) == (0, 0):
         return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +15,13 @@ from backend.photos.pipeline import process_photo
 from backend.photos.tables import Photo
 
 MAX_PHOTOS_PER_CASE = 6
+# Decoding is CPU- and memory-heavy: at most this many at once, whatever the number of uploads.
+_decoding = threading.BoundedSemaphore(2)
+
+
+def _process_bounded(data: bytes):
+    with _decoding:
+        return process_photo(data)
 
 
 @dataclass(frozen=True)
@@ -55,7 +63,7 @@ async def upload_photo(data: bytes, media_dir: Path) -> PhotoView:
 
     Raises ``PhotoRejected`` for anything that is not an acceptable photo.
     """
-    processed = await anyio.to_thread.run_sync(process_photo, data)
+    processed = await anyio.to_thread.run_sync(_process_bounded, data)
     display_sha256 = await anyio.to_thread.run_sync(storage.store, media_dir, processed.display)
     thumb_sha256 = await anyio.to_thread.run_sync(storage.store, media_dir, processed.thumb)
     latitude, longitude = processed.gps or (None, None)

@@ -31,10 +31,14 @@ def config(settings: Settings) -> CSRFConfig:
         cookie_secure=settings.secure_cookies,
         cookie_httponly=True,
         cookie_samesite="lax",
+        # Year-long cacheable files must never carry a Set-Cookie with someone's token.
+        exclude=["/static", "/media"],
     )
 
 
 def _secret_part(token: str, secret: str) -> str | None:
+    if not token.isascii():  # compare_digest refuses non-ASCII text: such a token is just wrong
+        return None
     token_secret, token_hash = token[:CSRF_SECRET_LENGTH], token[CSRF_SECRET_LENGTH:]
     if len(token_secret) != CSRF_SECRET_LENGTH or not token_hash:
         return None

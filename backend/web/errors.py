@@ -23,7 +23,7 @@ MESSAGES = {
     413: N_("What you sent is too large. Each photo may be at most 25 MB."),
     500: N_("Something went wrong on our side and nothing was saved. Please try again."),
 }
-CSRF_EXPIRED = N_("This page has expired. Please press the button again.")
+CSRF_EXPIRED = N_("This page has expired. Please try again.")
 
 
 def activate_language(request: Request) -> None:
@@ -31,12 +31,18 @@ def activate_language(request: Request) -> None:
 
 
 def error_response(request: Request, status_code: int, message: str) -> Response:
-    template = "partials/alert.html" if wants_fragment(request) else "error.html"
+    headers = {"cache-control": "no-store"}
+    if wants_fragment(request):
+        # Into the page's alert region, never over the form the person is filling in.
+        template = "partials/alert.html"
+        headers.update({"hx-retarget": "#alerts", "hx-reswap": "innerHTML"})
+    else:
+        template = "error.html"
     return Template(
         template_name=template,
         context={"status_code": status_code, "message": i18n.gettext(message)},
         status_code=status_code,
-        headers={"cache-control": "no-store"},
+        headers=headers,
     )
 
 
@@ -46,6 +52,20 @@ def http_exception_handler(request: Request, exc: HTTPException) -> Response:
         return error_response(request, 403, CSRF_EXPIRED)
     status_code = exc.status_code if exc.status_code in MESSAGES else 400
     return error_response(request, status_code, MESSAGES[status_code])
+
+
+def undecodable_input_handler(request: Request, exc: Exception) -> Response:
+    """Form parts in no known charset, or not in the one they claim: the request is at fault.
+
+    Litestar's CSRF check, too, fails this way on a non-ASCII token (compare_digest refuses it).
+    """
+    if type(exc) is LookupError or isinstance(exc, UnicodeError):
+        activate_language(request)
+        return error_response(request, 400, MESSAGES[400])
+    if isinstance(exc, TypeError) and "non-ASCII" in str(exc):
+        activate_language(request)
+        return error_response(request, 403, CSRF_EXPIRED)
+    return server_error_handler(request, exc)
 
 
 def server_error_handler(request: Request, exc: Exception) -> Response:

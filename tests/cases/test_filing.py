@@ -76,6 +76,14 @@ async def test_the_same_filing_sent_twice_files_once(settings, categories):
     assert await Case.count() == 1
 
 
+async def test_twin_filings_sent_at_the_same_moment_file_once(settings, categories):
+    key = "t" * 32
+    filed = await asyncio.gather(*(file(settings, form(categories["water"], submission_key=key)) for _ in range(6)))
+    assert len(set(filed)) == 1
+    assert await Case.count() == 1
+    assert filed[0].number.endswith("-000001"), "no number was used up by the twins"
+
+
 async def test_every_error_is_reported_at_once_and_nothing_is_saved(settings, categories):
     with pytest.raises(FilingError) as failed:
         await file(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import io
+import struct
+import zlib
 
 import pytest
 from PIL import Image, ImageCms
@@ -126,6 +128,51 @@ def test_hostile_and_broken_files_are_refused(data, message):
     with pytest.raises(PhotoRejected) as refused:
         process_photo(data)
     assert message in refused.value.message
+
+
+def png_with_chunk(kind: bytes, data: bytes) -> bytes:
+    """A valid small PNG with one more chunk inserted before its image data."""
+    original = png(mode="RGB")
+    position = original.index(b"IDAT") - 4
+    chunk = struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    return original[:position] + chunk + original[position:]
+
+
+def test_compressed_text_bomb_in_a_png_is_refused():
+    bomb = b"comment\0\0" + zlib.compress(b"A" * 50_000_000, 9)
+    with pytest.raises(PhotoRejected):
+        process_photo(png_with_chunk(b"zTXt", bomb))
+
+
+def test_text_comments_never_reach_the_served_bytes():
+    out = io.BytesIO()
+    Image.new("RGB", (320, 240), (1, 2, 3)).save(out, format="JPEG", comment=b"Zhang San 13800138000")
+    from_jpeg = process_photo(out.getvalue())
+    from_png = process_photo(png_with_chunk(b"tEXt", b"comment\0Zhang San 13800138000"))
+    for result in (from_jpeg, from_png):
+        assert_no_metadata(result.display)
+        assert b"13800138000" not in result.display + result.thumb
+
+
+def test_cut_webp_is_refused():
+    out = io.BytesIO()
+    Image.effect_noise((400, 300), 50).convert("RGB").save(out, format="WEBP")
+    with pytest.raises(PhotoRejected):
+        process_photo(out.getvalue()[: len(out.getvalue()) // 2])
+
+
+def test_infinite_gps_values_are_ignored():
+    exif = Image.Exif()
+    exif[0x8825] = {1: "N", 2: (float("inf"), 0.0, 0.0), 3: "E", 4: (116.0, 0.0, 0.0)}
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48)).save(out, format="JPEG", exif=exif)
+    assert process_photo(out.getvalue()).gps is None
+
+
+def test_large_lossless_images_have_a_lower_pixel_limit():
+    with pytest.raises(PhotoRejected) as refused:
+        process_photo(png_bomb(width=6000, height=5000))
+    assert "too many pixels" in refused.value.message
 
 
 def test_gif_is_not_an_allowed_format():

@@ -129,3 +129,15 @@ async def test_error_pages_are_readable_in_each_language(client):
     assert wrong_method.status_code == 405 and "This page cannot be used that way." in wrong_method.text
     fragment = await client.get("/nope", headers={"hx-request": "true"})
     assert fragment.text.startswith('<p class="alert" role="alert">')
+
+
+async def test_cursor_values_out_of_range_are_client_errors(client, categories):
+    for cursor in ("1.9223372036854775808", "1.2147483648", "1.-5", "-1.5", "1.2.3", "nan.1", "99999999999999999999.1"):
+        assert (await client.get("/cases", params={"cursor": cursor})).status_code == 400, cursor
+
+
+async def test_static_files_never_set_cookies(client):
+    response = await client.get("/static/css/app.css")
+    assert response.status_code == 200 and "set-cookie" not in response.headers
+    assert "max-age=31536000" in response.headers["cache-control"]
+    assert (await client.get("/schema")).status_code == 404

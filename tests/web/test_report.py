@@ -170,7 +170,7 @@ async def test_stale_form_keeps_what_was_typed(client, categories):
     fields = report_fields(categories["water"].id)
     response = await client.post("/report", data={**fields, "_csrf_token": "stale"}, headers={"accept-language": "en"})
     assert response.status_code == 403
-    assert "This page has expired. Please press the button again." in response.text
+    assert "This page has expired. Please try again." in response.text
     assert 'value="文津花园小区3号楼"' in response.text
     fresh = csrf_token(response.text)
     assert response.cookies.get("csrftoken") == fresh or client.cookies.get("csrftoken")
@@ -204,3 +204,45 @@ async def test_malformed_bodies_are_client_errors(client, categories):
         data={"_csrf_token": token, "title": "标题", "category_id": "9" * 40, "latitude": "NaN", "longitude": "inf"},
     )
     assert odd_fields.status_code == 422
+
+
+def multipart(*parts: bytes) -> bytes:
+    return b"".join(b"--x\r\n" + part + b"\r\n" for part in parts) + b"--x--\r\n"
+
+
+async def test_undecodable_form_parts_are_client_errors(client, categories):
+    token, _ = await open_form(client)
+    headers = {"content-type": "multipart/form-data; boundary=x", "x-csrftoken": token}
+    not_utf8 = multipart(b'Content-Disposition: form-data; name="title"\r\n\r\n\xff\xfe')
+    unknown_charset = multipart(
+        b'Content-Disposition: form-data; name="title"\r\nContent-Type: text/plain; charset=bogus\r\n\r\nabc'
+    )
+    for path in ("/report", "/photos", "/language"):
+        for body in (not_utf8, unknown_charset):
+            response = await client.post(path, content=body, headers=headers)
+            assert response.status_code == 400, (path, response.text[:200])
+
+
+async def test_non_ascii_csrf_tokens_are_refused_not_crashed_on(client, categories):
+    token, _ = await open_form(client)
+    fields = report_fields(categories["water"].id)
+    assert (await client.post("/report", data={**fields, "_csrf_token": token + "é"})).status_code == 403
+    response = await client.post("/photos", files=[("photos", ("a.jpg", jpeg(), "image/jpeg"))], headers={"x-csrftoken": ("é" * 128).encode("latin-1")})
+    assert response.status_code == 403
+
+
+async def test_odd_identifiers_in_the_form_are_ordinary_errors(client, categories):
+    token, key = await open_form(client)
+    fields = {**report_fields("²"), "_csrf_token": token, "submission_key": key}
+    response = await client.post("/report", data={**fields, "photo_key": ["abc\x00def-ghijklmnop"]})
+    assert response.status_code == 422
+    assert 'id="error-category_id"' in response.text
+    assert await Case.count() == 0
+
+
+async def test_htmx_errors_go_to_the_alert_region_and_leave_the_form_alone(client, categories):
+    response = await client.get("/nope", headers=HTMX)
+    assert response.status_code == 404
+    assert response.headers["hx-retarget"] == "#alerts" and response.headers["hx-reswap"] == "innerHTML"
+    page = await client.get("/report")
+    assert '<div id="alerts" aria-live="assertive"></div>' in page.text
