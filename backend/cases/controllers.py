@@ -16,9 +16,9 @@ from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect, Response, Template
 
 from backend.cases import services
-from backend.cases.filing import PHOTO_KEY_PATTERN, CaseForm, FilingError, validate
+from backend.cases.filing import CaseForm, FilingError, validate
 from backend.departments.services import active_categories
-from backend.photos.controllers import MAX_FORM_BYTES, receive_uploads
+from backend.photos.controllers import MAX_FORM_BYTES, photo_keys_from, receive_uploads
 from backend.photos.services import unattached_photos
 from backend.settings import get_settings
 from backend.web import csrf, i18n
@@ -44,8 +44,7 @@ FORM_FIELDS = [
 def case_form_from(form: FormMultiDict) -> CaseForm:
     """Text fields only; anything else a hostile client sends in their place counts as empty."""
     values = {name: value if isinstance(value := form.get(name, ""), str) else "" for name in FORM_FIELDS}
-    keys = [key for key in form.getall("photo_key", []) if isinstance(key, str) and PHOTO_KEY_PATTERN.match(key)]
-    return CaseForm(**values, photo_keys=keys)
+    return CaseForm(**values, photo_keys=photo_keys_from(form))
 
 
 async def report_form_page(

@@ -26,7 +26,7 @@ from backend.cases.lifecycle import (
 from backend.cases.tables import Case, CaseNumberCounter, TimelineEntry
 from backend.db import write_transaction
 from backend.departments.services import get_active_category
-from backend.departments.tables import Category, Department
+from backend.departments.tables import Department
 from backend.i18n_markers import N_
 from backend.photos import services as photos
 from backend.photos.services import PhotoView
@@ -202,7 +202,7 @@ async def _append_entry(
     visibility: Visibility,
     body: str,
     now: datetime,
-) -> int:
+) -> None:
     entry = TimelineEntry(
         case=case_id,
         created_at=now,
@@ -214,7 +214,6 @@ async def _append_entry(
         body=body,
     )
     await entry.save()
-    return entry.id
 
 
 async def perform(
@@ -224,7 +223,6 @@ async def perform(
     *,
     body: str = "",
     department_id: int | None = None,
-    photo_keys: list[str] | None = None,
 ) -> None:
     """Carry out one action of the lifecycle table on a case, appending its timeline entry."""
     transition = TRANSITIONS.get(action)
@@ -249,11 +247,7 @@ async def perform(
                 raise ActionRefused(409, N_("Choose the department that will handle this case."))
             values[Case.department] = department_id
         await Case.update(values).where(Case.id == case.id)
-        entry_id = await _append_entry(
-            case.id, action, transition.to_state, actor, transition.visibility, body, now
-        )
-        if photo_keys:
-            await photos.attach_to_case(photo_keys, case.id, entry_id)
+        await _append_entry(case.id, action, transition.to_state, actor, transition.visibility, body, now)
 
 
 _CASE_COLUMNS = (
@@ -372,7 +366,3 @@ async def public_cases(cursor: str | None = None, page_size: int = 20) -> CasePa
     views = await _case_views(rows[:page_size], set())
     next_cursor = _encode_cursor(views[-1].published_at, views[-1].id) if more and views else None
     return CasePage(views, next_cursor)
-
-
-async def categories_exist() -> bool:
-    return await Category.exists().where(Category.active.eq(True))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from litestar import Controller, Request, get, post
-from litestar.datastructures import UploadFile
+from litestar.datastructures import FormMultiDict, UploadFile
 from litestar.exceptions import NotFoundException
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.params import FromPath
@@ -20,6 +20,11 @@ from backend.web.errors import MESSAGES, activate_language
 
 # Six photos of up to 25 MB each, plus the form's text, in one no-script submission.
 MAX_FORM_BYTES = MAX_PHOTOS_PER_CASE * MAX_UPLOAD_BYTES + 1024 * 1024
+
+
+def photo_keys_from(form: FormMultiDict) -> list[str]:
+    """The well-formed photo keys a form carries; anything else in their place is ignored."""
+    return [key for key in form.getall("photo_key", []) if isinstance(key, str) and PHOTO_KEY_PATTERN.match(key)]
 
 
 async def receive_uploads(files: list, already: int) -> tuple[list[PhotoView], list[str]]:
@@ -61,7 +66,7 @@ class PhotoController(Controller):
     async def upload(self, request: Request) -> Template:
         """htmx posts the chosen files here at once; the answer is their previews (or errors)."""
         form = await request.form()
-        already = len([key for key in form.getall("photo_key", []) if isinstance(key, str) and PHOTO_KEY_PATTERN.match(key)])
+        already = len(photo_keys_from(form))
         photos, errors = await receive_uploads(form.getall("photos", []), already)
         return Template(
             template_name="partials/photo_items.html",

@@ -92,12 +92,12 @@ async def unattached_photos(keys: list[str]) -> list[PhotoView]:
     return [by_key[key] for key in keys if key in by_key]
 
 
-async def attach_to_case(keys: list[str], case_id: int, timeline_entry_id: int | None = None) -> int:
+async def attach_to_case(keys: list[str], case_id: int) -> int:
     """Claim unattached photos for a case; returns how many were claimed. Call inside a transaction."""
     for position, key in enumerate(keys):
-        await Photo.update(
-            {Photo.case: case_id, Photo.position: position, Photo.timeline_entry: timeline_entry_id}
-        ).where(Photo.key == key, Photo.case.is_null())
+        await Photo.update({Photo.case: case_id, Photo.position: position}).where(
+            Photo.key == key, Photo.case.is_null()
+        )
     return await Photo.count().where(Photo.case == case_id, Photo.key.is_in(keys)) if keys else 0
 
 

@@ -2,10 +2,6 @@
 (function () {
   "use strict";
 
-  function photoCount(form) {
-    return form ? form.querySelectorAll('input[name="photo_key"]').length : 0;
-  }
-
   // Upload progress for photos, which htmx posts as soon as they are chosen.
   document.addEventListener("htmx:xhr:progress", function (event) {
     var progress = document.getElementById("photo-progress");
