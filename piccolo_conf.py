@@ -11,5 +11,6 @@ APP_REGISTRY = AppRegistry(
         "backend.departments.piccolo_app",
         "backend.cases.piccolo_app",
         "backend.photos.piccolo_app",
+        "backend.accounts.piccolo_app",
     ]
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from litestar import Litestar, Request
+from litestar.datastructures import State
 from litestar.config.compression import CompressionConfig
 from litestar.datastructures import CacheControlHeader
 from litestar.exceptions import HTTPException
@@ -10,8 +11,13 @@ from litestar.plugins.htmx import HTMXPlugin
 from litestar.static_files import create_static_files_router
 
 from backend import db
+from backend.accounts.controllers import AdminController, InvitationController, PasskeyController, SignInController
+from backend.accounts.guards import SessionMiddleware
+from backend.accounts.sessions import Sessions
 from backend.cases.controllers import CaseController
+from backend.cases.workspaces import WorkspaceController
 from backend.photos.controllers import PhotoController
+from backend.representatives.controllers import RepresentativeController
 from backend.settings import get_settings
 from backend.web import csrf
 from backend.web.errors import (
@@ -34,11 +40,26 @@ def create_app(database_pool: bool = True) -> Litestar:
     clients, whose lifespan runs on another event loop than the tests' own queries)."""
     settings = get_settings()
     settings.media_dir.mkdir(parents=True, exist_ok=True)
+    sessions = Sessions.from_settings(settings)
+
+    async def tidy_sessions() -> None:
+        if hasattr(sessions.store, "delete_expired"):  # the file store; Redis expires keys itself
+            await sessions.store.delete_expired()
+
+    async def close_sessions() -> None:
+        await sessions.store.__aexit__(None, None, None)
+
     return Litestar(
         route_handlers=[
             PageController,
             CaseController,
             PhotoController,
+            SignInController,
+            InvitationController,
+            PasskeyController,
+            AdminController,
+            WorkspaceController,
+            RepresentativeController,
             create_static_files_router(
                 path="/static",
                 directories=[STATIC_DIR],
@@ -48,6 +69,8 @@ def create_app(database_pool: bool = True) -> Litestar:
             ),
         ],
         plugins=[HTMXPlugin()],
+        state=State({"sessions": sessions}),
+        middleware=[SessionMiddleware()],
         template_config=template_config(),
         csrf_config=csrf.config(settings),
         compression_config=CompressionConfig(backend="gzip", minimum_size=500, exclude=["/media"]),
@@ -61,6 +84,6 @@ def create_app(database_pool: bool = True) -> Litestar:
             Exception: server_error_handler,
         },
         openapi_config=None,  # no API yet; the API issue publishes a real schema
-        on_startup=[db.prepare_database, *([db.start_pool] if database_pool else [])],
-        on_shutdown=[db.close_pool] if database_pool else [],
+        on_startup=[db.prepare_database, tidy_sessions, *([db.start_pool] if database_pool else [])],
+        on_shutdown=[close_sessions, *([db.close_pool] if database_pool else [])],
     )

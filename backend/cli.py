@@ -1,4 +1,4 @@
-"""The ``minsheng`` command: serve, migrate, seed-demo."""
+"""The ``minsheng`` command: serve, migrate, invite, seed-demo."""
 
 from __future__ import annotations
 
@@ -57,6 +57,45 @@ async def _migrate() -> None:
     response = await run_forwards(app_name="all", migration_id="all", fake=False)
     if not response.success:
         raise click.ClickException(response.message)
+
+
+@main.command()
+@click.option("--role", required=True, type=click.Choice(["admin", "moderator", "handler", "leader", "representative"]))
+@click.option("--name", required=True, help="The person's name, as colleagues know it.")
+@click.option("--department", "department_slug", default="", help="Handlers: the department's slug.")
+@click.option("--body", default="", type=click.Choice(["", "npc", "cppcc"]), help="Representatives: npc (人大) or cppcc (政协).")
+@click.option("--level", default="", type=click.Choice(["", "national", "provincial", "city", "county", "township"]))
+@click.option("--constituency", default="", help="Representatives: their constituency.")
+def invite(role: str, name: str, department_slug: str, body: str, level: str, constituency: str) -> None:
+    """Print a one-time invitation URL (72 hours) for a new account: the first admin, say."""
+    from backend.accounts.services import AccountError, InvitationForm
+
+    try:
+        issued, url = asyncio.run(_invite(InvitationForm(name, role, "", body, level, constituency), department_slug))
+    except AccountError as error:
+        raise click.ClickException("; ".join(f"{field or 'invitation'}: {message}" for field, message in error.errors.items())) from None
+    from zoneinfo import ZoneInfo
+
+    from backend.settings import get_settings
+
+    expires = issued.expires_at.astimezone(ZoneInfo(get_settings().time_zone))
+    click.echo(f"Invitation for {issued.name} ({role}), valid once until {expires:%Y-%m-%d %H:%M} ({expires.tzinfo}):")
+    click.echo(url)
+
+
+async def _invite(form, department_slug: str):
+    from backend.accounts.audit import Who
+    from backend.accounts.services import invite
+    from backend.db import prepare_database
+    from backend.departments.tables import Department
+    from backend.settings import get_settings
+
+    await prepare_database()
+    if department_slug:
+        department = await Department.select(Department.id).where(Department.slug == department_slug).first()
+        form.department_id = str(department["id"]) if department else ""
+    issued = await invite(form, actor=Who(None, "minsheng invite"))
+    return issued, f"{get_settings().origin}/invitations/{issued.token}"
 
 
 @main.command("seed-demo")

@@ -18,6 +18,14 @@ class Settings:
     origin: str
     secret_key: str
     time_zone: str = "Asia/Shanghai"
+    redis_url: str | None = None
+    session_idle_minutes: int = 60
+    session_max_hours: int = 12
+
+    @property
+    def rp_id(self) -> str:
+        """The WebAuthn relying party: the origin's host name (never an IP address in real use)."""
+        return urlsplit(self.origin).hostname or "localhost"
 
     @property
     def is_postgres(self) -> bool:
@@ -65,4 +73,16 @@ def get_settings() -> Settings:
         origin=os.environ.get("MINSHENG_ORIGIN", "http://localhost:8000").rstrip("/"),
         secret_key=_secret_key(data_dir),
         time_zone=os.environ.get("MINSHENG_TIME_ZONE", "Asia/Shanghai"),
+        redis_url=os.environ.get("MINSHENG_REDIS_URL") or None,
+        session_idle_minutes=_positive_int("MINSHENG_SESSION_IDLE_MINUTES", 60),
+        session_max_hours=_positive_int("MINSHENG_SESSION_MAX_HOURS", 12),
     )
+
+
+def _positive_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    if not value:
+        return default
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"{name} must be a whole number of at least 1")
+    return int(value)

@@ -67,6 +67,9 @@ def database():
 async def empty_database(database):
     for table in TABLES_IN_DELETE_ORDER():
         await table.delete(force=True)
+    # Sessions and sign-in failure counts live in the file store: each test starts without any.
+    shutil.rmtree(RUN_DIR / "data" / "sessions", ignore_errors=True)
+    (RUN_DIR / "data" / "sessions").mkdir(parents=True)
     yield
 
 
@@ -92,11 +95,24 @@ async def categories():
 
 
 @pytest.fixture
-async def client():
+async def new_client():
+    """Makes in-process clients of the app: one per person in a test (each keeps its cookies)."""
+    from contextlib import AsyncExitStack
+
     from litestar.testing import AsyncTestClient
 
     from backend.app import create_app
 
-    async with AsyncTestClient(app=create_app(database_pool=False)) as test_client:
-        test_client.follow_redirects = False  # redirects are part of what is tested
-        yield test_client
+    async with AsyncExitStack() as stack:
+
+        async def make():
+            test_client = await stack.enter_async_context(AsyncTestClient(app=create_app(database_pool=False)))
+            test_client.follow_redirects = False  # redirects are part of what is tested
+            return test_client
+
+        yield make
+
+
+@pytest.fixture
+async def client(new_client):
+    return await new_client()

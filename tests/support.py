@@ -20,11 +20,24 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def TABLES_IN_DELETE_ORDER():
+    from backend.accounts.tables import Account, AuditEvent, Invitation, Passkey, WebAuthnChallenge
     from backend.cases.tables import Case, CaseNumberCounter, TimelineEntry
     from backend.departments.tables import Category, Department
     from backend.photos.tables import Photo
 
-    return [Photo, TimelineEntry, Case, CaseNumberCounter, Category, Department]
+    return [
+        Photo,
+        TimelineEntry,
+        Case,
+        CaseNumberCounter,
+        AuditEvent,
+        WebAuthnChallenge,
+        Invitation,
+        Passkey,
+        Account,
+        Category,
+        Department,
+    ]
 
 
 def jpeg(width=1200, height=900, colour=(200, 80, 40), gps=None, orientation=None, quality=90) -> bytes:

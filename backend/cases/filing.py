@@ -7,12 +7,12 @@ shown again exactly as it was typed.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 
 from backend.cases.lifecycle import CaseType
 from backend.i18n_markers import N_
 from backend.photos.services import MAX_PHOTOS_PER_CASE
+from backend.text import clean_text
 
 TITLE_MAX = 80
 DESCRIPTION_MAX = 5000
@@ -22,16 +22,6 @@ PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9 \-]{5,24}$")
 SUBMISSION_KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{22,64}$")
 PHOTO_KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{10,32}$")
 CATEGORY_ID_PATTERN = re.compile(r"[1-9][0-9]{0,8}")  # ASCII digits only: "²".isdigit() is true
-
-
-def clean_text(value: str, *, multiline: bool = False) -> str:
-    """Drop control characters (PostgreSQL refuses NUL), normalise, trim."""
-    value = unicodedata.normalize("NFC", value)
-    allowed = "\n\t" if multiline else ""
-    value = "".join(ch for ch in value if ch in allowed or unicodedata.category(ch)[0] != "C")
-    if multiline:
-        value = "\n".join(line.rstrip() for line in value.replace("\r\n", "\n").split("\n"))
-    return value.strip()
 
 
 @dataclass

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from piccolo.query.functions.aggregate import Count
+
 from backend import clock
 from backend.cases.filing import CaseForm, FilingError, ValidCase, validate
 from backend.cases.lifecycle import (
@@ -366,3 +368,45 @@ async def public_cases(cursor: str | None = None, page_size: int = 20) -> CasePa
     views = await _case_views(rows[:page_size], set())
     next_cursor = _encode_cursor(views[-1].published_at, views[-1].id) if more and views else None
     return CasePage(views, next_cursor)
+
+
+@dataclass(frozen=True)
+class StaffCaseView:
+    """What staff see of a case: everything, including the filer's contact details."""
+
+    case: CaseView
+    department_id: int | None
+    filer_name: str
+    filer_phone: str
+    source: str
+
+
+async def staff_case(number: str) -> StaffCaseView | None:
+    rows = await Case.select(
+        *_CASE_COLUMNS, Case.department.as_alias("department_id"), Case.filer_name, Case.filer_phone, Case.source
+    ).where(Case.number == number)
+    if not rows:
+        return None
+    extra = {key: rows[0].pop(key) for key in ("department_id", "filer_name", "filer_phone", "source")}
+    views = await _case_views(rows, set(Visibility))
+    return StaffCaseView(case=views[0], **extra)
+
+
+async def staff_cases(
+    statuses: set[Status] | None = None, department_id: int | None = None, limit: int = 100
+) -> list[CaseView]:
+    """Cases for a staff queue, oldest first: the one waiting longest comes up first."""
+    query = Case.select(*_CASE_COLUMNS)
+    if statuses:
+        query = query.where(Case.status.is_in([status.value for status in statuses]))
+    if department_id is not None:
+        query = query.where(Case.department == department_id)
+    rows = await query.order_by(Case.created_at).order_by(Case.id).limit(limit)
+    return await _case_views(rows, set())
+
+
+async def status_counts(department_id: int | None = None) -> dict[str, int]:
+    query = Case.select(Case.status, Count(Case.id).as_alias("count")).group_by(Case.status)
+    if department_id is not None:
+        query = query.where(Case.department == department_id)
+    return {row["status"]: row["count"] for row in await query}

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlencode
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, PermissionDeniedException
-from litestar.response import Template
+from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from backend.i18n_markers import N_
@@ -17,10 +18,13 @@ logger = logging.getLogger("minsheng")
 
 MESSAGES = {
     400: N_("We could not understand what was sent. Please check the form and try again."),
+    401: N_("Please sign in to see this page."),
     403: N_("You may not do this."),
     404: N_("We could not find this page."),
     405: N_("This page cannot be used that way."),
+    409: N_("This cannot be done now."),
     413: N_("What you sent is too large. Each photo may be at most 25 MB."),
+    429: N_("Too many attempts. Please wait a few minutes and try again."),
     500: N_("Something went wrong on our side and nothing was saved. Please try again."),
 }
 CSRF_EXPIRED = N_("This page has expired. Please try again.")
@@ -30,8 +34,18 @@ def activate_language(request: Request) -> None:
     i18n.activate(i18n.negotiate(request.cookies.get(i18n.LANGUAGE_COOKIE), request.headers.get("accept-language")))
 
 
-def error_response(request: Request, status_code: int, message: str) -> Response:
-    headers = {"cache-control": "no-store"}
+def wants_json(request: Request) -> bool:
+    return "application/json" in request.headers.get("accept", "")
+
+
+def error_response(
+    request: Request, status_code: int, message: str, headers: dict | None = None, **params: object
+) -> Response:
+    """``message`` is a message id; ``params`` fill its ``{placeholders}`` after translation."""
+    headers = {"cache-control": "no-store", **(headers or {})}
+    text = i18n.gettext(message).format(**params) if params else i18n.gettext(message)
+    if wants_json(request):
+        return Response({"status": status_code, "message": text}, status_code=status_code, headers=headers)
     if wants_fragment(request):
         # Into the page's alert region, never over the form the person is filling in.
         template = "partials/alert.html"
@@ -40,7 +54,7 @@ def error_response(request: Request, status_code: int, message: str) -> Response
         template = "error.html"
     return Template(
         template_name=template,
-        context={"status_code": status_code, "message": i18n.gettext(message)},
+        context={"status_code": status_code, "message": text},
         status_code=status_code,
         headers=headers,
     )
@@ -50,8 +64,21 @@ def http_exception_handler(request: Request, exc: HTTPException) -> Response:
     activate_language(request)
     if isinstance(exc, PermissionDeniedException) and "CSRF" in str(exc.detail):
         return error_response(request, 403, CSRF_EXPIRED)
+    if exc.status_code == 401:
+        return _sign_in_first(request)
     status_code = exc.status_code if exc.status_code in MESSAGES else 400
     return error_response(request, status_code, MESSAGES[status_code])
+
+
+def _sign_in_first(request: Request) -> Response:
+    """Pages send the person to sign in and then back; anything else gets a plain 401."""
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    login = f"/login?{urlencode({'next': target})}"
+    if request.method == "GET" and not wants_json(request):
+        if wants_fragment(request):
+            return Response(None, status_code=204, headers={"hx-redirect": login, "cache-control": "no-store"})
+        return Redirect(login, status_code=303, headers={"cache-control": "no-store"})
+    return error_response(request, 401, MESSAGES[401])
 
 
 def undecodable_input_handler(request: Request, exc: Exception) -> Response:

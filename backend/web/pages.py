@@ -13,7 +13,7 @@ from backend.web import i18n
 from backend.web.errors import logger
 
 
-def _local_path(target: str) -> str:
+def local_path(target: str) -> str:
     """Only paths on this site: never an open redirect."""
     if not target.startswith("/") or target.startswith("//") or "\\" in target:
         return "/"
@@ -31,7 +31,7 @@ class PageController(Controller):
         form = await request.form()
         language = form.get("language", "")
         target = form.get("next", "/")
-        response = Redirect(path=_local_path(target if isinstance(target, str) else "/"), status_code=303)
+        response = Redirect(path=local_path(target if isinstance(target, str) else "/"), status_code=303)
         if language in i18n.LANGUAGES:
             response.set_cookie(
                 Cookie(

@@ -10,6 +10,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
+from backend.accounts.guards import home_path
 from backend.cases.lifecycle import CASE_TYPE_LABELS, STATUS_LABELS, CaseType, Status
 from backend.settings import get_settings
 from backend.web import i18n
@@ -63,6 +64,7 @@ def build_environment() -> Environment:
     environment.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     environment.globals.update(
         static_url=static_url,
+        home_path=home_path,
         local_name=local_name,
         status_label=status_label,
         case_type_label=case_type_label,

@@ -1,0 +1,1 @@
+"""Staff and representatives' accounts: invitations, passkeys, sessions, roles, the audit log."""

@@ -1,0 +1,106 @@
+"""The audit log: append-only; admins read it."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+
+from backend import clock
+from backend.accounts.tables import AuditEvent
+from backend.i18n_markers import N_
+
+PAGE_SIZE = 50
+
+
+class AuditAction(str, enum.Enum):
+    invited = "invited"
+    reinvited = "reinvited"
+    enrolled = "enrolled"
+    signed_in = "signed_in"
+    sign_in_failed = "sign_in_failed"
+    sign_in_throttled = "sign_in_throttled"
+    signed_out = "signed_out"
+    confirmed = "confirmed"
+    passkey_added = "passkey_added"
+    passkey_renamed = "passkey_renamed"
+    passkey_removed = "passkey_removed"
+    passkeys_revoked = "passkeys_revoked"
+    disabled = "disabled"
+    enabled = "enabled"
+
+
+AUDIT_LABELS = {
+    AuditAction.invited: N_("Invitation created"),
+    AuditAction.reinvited: N_("Invited again"),
+    AuditAction.enrolled: N_("Enrolled a passkey from an invitation"),
+    AuditAction.signed_in: N_("Signed in"),
+    AuditAction.sign_in_failed: N_("Sign-in refused"),
+    AuditAction.sign_in_throttled: N_("Sign-in blocked after repeated failures"),
+    AuditAction.signed_out: N_("Signed out"),
+    AuditAction.confirmed: N_("Confirmed with a passkey"),
+    AuditAction.passkey_added: N_("Passkey added"),
+    AuditAction.passkey_renamed: N_("Passkey renamed"),
+    AuditAction.passkey_removed: N_("Passkey removed"),
+    AuditAction.passkeys_revoked: N_("All passkeys revoked"),
+    AuditAction.disabled: N_("Account disabled"),
+    AuditAction.enabled: N_("Account enabled again"),
+}
+
+
+@dataclass(frozen=True)
+class Who:
+    """Someone in an audit entry: an account (id and name at the time), or nobody known."""
+
+    id: int | None = None
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class AuditItem:
+    id: int
+    created_at: datetime
+    actor_name: str
+    action: str
+    subject_name: str
+    detail: str
+    client_address: str
+
+
+async def record(
+    action: AuditAction,
+    *,
+    actor: Who = Who(),
+    subject: Who = Who(),
+    detail: str = "",
+    client_address: str = "",
+) -> None:
+    await AuditEvent.insert(
+        AuditEvent(
+            created_at=clock.now(),
+            actor=actor.id,
+            actor_name=actor.name,
+            action=action.value,
+            subject=subject.id,
+            subject_name=subject.name,
+            detail=detail[:2000],
+            client_address=client_address[:64],
+        )
+    )
+
+
+async def recent(before_id: int | None = None, page_size: int = PAGE_SIZE) -> list[AuditItem]:
+    """Newest first, paged by id (keyset)."""
+    query = AuditEvent.select(
+        AuditEvent.id,
+        AuditEvent.created_at,
+        AuditEvent.actor_name,
+        AuditEvent.action,
+        AuditEvent.subject_name,
+        AuditEvent.detail,
+        AuditEvent.client_address,
+    )
+    if before_id is not None:
+        query = query.where(AuditEvent.id < before_id)
+    rows = await query.order_by(AuditEvent.id, ascending=False).limit(page_size)
+    return [AuditItem(**row) for row in rows]

@@ -1,0 +1,368 @@
+"""Sign-in, invitations, one's own passkeys, and the admin's accounts and audit log.
+
+Thin adapters: the ceremonies, sessions and account rules live in ``passkeys``, ``sessions``
+and ``services``. The passkey endpoints speak JSON to ``static/js/passkeys.js``.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from math import ceil
+
+from litestar import Controller, Request, get, post
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Response, Template
+
+from backend.accounts import audit, passkeys, services
+from backend.accounts.audit import AUDIT_LABELS, AuditAction
+from backend.accounts.guards import (
+    admits,
+    current,
+    expired_session_cookie,
+    home_path,
+    relying_party,
+    role_guard,
+    session_cookie,
+    sessions_of,
+    signed_in,
+)
+from backend.accounts.passkeys import PasskeyRefused, Purpose
+from backend.accounts.roles import BODY_LABELS, LEVEL_LABELS, ROLE_LABELS, StaffRole
+from backend.accounts.services import AccountError, InvitationForm
+from backend.accounts.sessions import SignInThrottle
+from backend.departments.tables import Department
+from backend.i18n_markers import N_
+from backend.settings import get_settings
+from backend.web import i18n
+from backend.web.errors import error_response
+from backend.web.pages import local_path
+
+CEREMONY_BODY_MAX = 64 * 1024
+NEEDS_SCRIPT = N_("Passkeys need JavaScript. Turn it on for this site, or use another browser.")
+NOT_FRESH = N_("Confirm it is you with your passkey first.")
+TOO_MANY = N_("Too many failed sign-ins from your network. Try again in {minutes} minutes.")
+EVERY_ROLE = tuple(StaffRole)
+NO_STORE = {"cache-control": "no-store"}
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+async def _ceremony_body(request: Request) -> dict | None:
+    """The JSON the passkey script sends, or None if it is not that."""
+    if not request.headers.get("content-type", "").startswith("application/json"):
+        return None
+    try:
+        data = json.loads(await request.body())
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) and isinstance(data.get("credential", {}), dict) else None
+
+
+def _text(data: dict, name: str) -> str:
+    value = data.get(name, "")
+    return value if isinstance(value, str) else ""
+
+
+def _json_options(options_json: str) -> Response:
+    return Response(content=options_json.encode(), media_type="application/json", headers=NO_STORE)
+
+
+def _refused(request: Request, message: str, status_code: int = 400) -> Response:
+    return error_response(request, status_code, message)
+
+
+def _throttle(request: Request) -> SignInThrottle:
+    return SignInThrottle(sessions_of(request).store)
+
+
+async def _too_many(request: Request) -> Response | None:
+    wait = await _throttle(request).blocked_for(_client(request))
+    if wait is None:
+        return None
+    minutes = max(1, ceil(wait / timedelta(minutes=1)))
+    return error_response(request, 429, TOO_MANY, headers={"retry-after": str(ceil(wait.total_seconds()))}, minutes=minutes)
+
+
+class SignInController(Controller):
+    @get("/login")
+    async def login_page(self, request: Request, next: FromQuery[str] = "") -> Response:
+        session = signed_in(request)
+        if session is not None:
+            return Redirect(local_path(next) if next else home_path(session.account.role), status_code=303)
+        return Template(template_name="login.html", context={"next": local_path(next) if next else ""}, headers=NO_STORE)
+
+    @post("/login/options", request_max_body_size=CEREMONY_BODY_MAX)
+    async def sign_in_options(self, request: Request) -> Response:
+        if blocked := await _too_many(request):
+            return blocked
+        return _json_options(await passkeys.authentication_options(relying_party(get_settings()), Purpose.sign_in))
+
+    @post("/login", request_max_body_size=CEREMONY_BODY_MAX)
+    async def sign_in(self, request: Request) -> Response:
+        data = await _ceremony_body(request)
+        if data is None:
+            return _refused(request, NEEDS_SCRIPT)
+        if blocked := await _too_many(request):
+            return blocked
+        client = _client(request)
+        try:
+            account = await passkeys.finish_authentication(
+                relying_party(get_settings()), json.dumps(data.get("credential", {})), Purpose.sign_in
+            )
+        except PasskeyRefused as refused:
+            throttle = _throttle(request)
+            await throttle.record_failure(client)
+            await audit.record(AuditAction.sign_in_failed, detail=refused.reason, client_address=client)
+            if await throttle.blocked_for(client):
+                await audit.record(AuditAction.sign_in_throttled, client_address=client)
+            return _refused(request, refused.message)
+        await audit.record(AuditAction.signed_in, actor=account.who, subject=account.who, client_address=client)
+        sessions = sessions_of(request)
+        previous = signed_in(request)
+        token = await sessions.begin(account, replacing=previous.token if previous else None)
+        target = local_path(_text(data, "next")) if _text(data, "next") else home_path(account.role)
+        return Response({"redirect": target}, cookies=[session_cookie(token, sessions, get_settings().secure_cookies)], headers=NO_STORE)
+
+    @post("/logout", status_code=303)
+    async def sign_out(self, request: Request) -> Redirect:
+        session = signed_in(request)
+        if session is not None:
+            await sessions_of(request).end(session.token)
+            await audit.record(AuditAction.signed_out, actor=session.account.who, subject=session.account.who, client_address=_client(request))
+        return Redirect("/login?signed_out=1", status_code=303, cookies=[expired_session_cookie()], headers=NO_STORE)
+
+
+class InvitationController(Controller):
+    path = "/invitations"
+
+    @get("/{token:str}")
+    async def invitation_page(self, request: Request, token: FromPath[str]) -> Response:
+        invitation = await services.open_invitation(token)
+        if invitation is None:
+            return error_response(request, 404, passkeys.INVITATION_GONE)
+        return Template(
+            template_name="invitation.html",
+            context={"invitation": invitation, "token": token, "role_labels": ROLE_LABELS},
+            headers={**NO_STORE, "x-robots-tag": "noindex, nofollow"},
+        )
+
+    @post("/{token:str}/options", request_max_body_size=CEREMONY_BODY_MAX)
+    async def enrolment_options(self, request: Request, token: FromPath[str]) -> Response:
+        invitation = await services.open_invitation(token)
+        if invitation is None:
+            return _refused(request, passkeys.INVITATION_GONE, 404)
+        return _json_options(await passkeys.registration_options(relying_party(get_settings()), invitation.account, Purpose.enrol))
+
+    @post("/{token:str}", request_max_body_size=CEREMONY_BODY_MAX)
+    async def enrol(self, request: Request, token: FromPath[str]) -> Response:
+        data = await _ceremony_body(request)
+        if data is None:
+            return _refused(request, NEEDS_SCRIPT)
+        invitation = await services.open_invitation(token)
+        if invitation is None:
+            return _refused(request, passkeys.INVITATION_GONE, 404)
+        try:
+            account = await passkeys.enrol(
+                relying_party(get_settings()),
+                invitation,
+                json.dumps(data.get("credential", {})),
+                passkey_name=_text(data, "name"),
+                client_address=_client(request),
+            )
+        except PasskeyRefused as refused:
+            return _refused(request, refused.message)
+        sessions = sessions_of(request)
+        previous = signed_in(request)
+        new_token = await sessions.begin(account, replacing=previous.token if previous else None)
+        return Response({"redirect": home_path(account.role)}, cookies=[session_cookie(new_token, sessions, get_settings().secure_cookies)], headers=NO_STORE)
+
+
+class PasskeyController(Controller):
+    """Everyone who signs in manages their own passkeys here."""
+
+    path = "/account"
+    guards = [role_guard]
+    opt = admits(*EVERY_ROLE)
+
+    @get("/passkeys")
+    async def passkeys_page(self, request: Request, error: FromQuery[str] = "") -> Template:
+        session = current(request)
+        return Template(
+            template_name="passkeys.html",
+            context={
+                "account": session.account,
+                "passkeys": await passkeys.passkeys_of(session.account.id),
+                "fresh": session.fresh,
+                "role_labels": ROLE_LABELS,
+            },
+            headers=NO_STORE,
+        )
+
+    @post("/confirm/options", request_max_body_size=CEREMONY_BODY_MAX)
+    async def confirm_options(self, request: Request) -> Response:
+        session = current(request)
+        return _json_options(await passkeys.authentication_options(relying_party(get_settings()), Purpose.confirm, session.account))
+
+    @post("/confirm", request_max_body_size=CEREMONY_BODY_MAX)
+    async def confirm(self, request: Request) -> Response:
+        session = current(request)
+        data = await _ceremony_body(request)
+        if data is None:
+            return _refused(request, NEEDS_SCRIPT)
+        try:
+            await passkeys.finish_authentication(
+                relying_party(get_settings()), json.dumps(data.get("credential", {})), Purpose.confirm, session.account
+            )
+        except PasskeyRefused as refused:
+            return _refused(request, refused.message)
+        await sessions_of(request).mark_verified(session.token)
+        await audit.record(AuditAction.confirmed, actor=session.account.who, subject=session.account.who, client_address=_client(request))
+        return Response({"redirect": "/account/passkeys"}, headers=NO_STORE)
+
+    @post("/passkeys/options", request_max_body_size=CEREMONY_BODY_MAX)
+    async def add_options(self, request: Request) -> Response:
+        session = current(request)
+        if not session.fresh:
+            return _refused(request, NOT_FRESH, 403)
+        return _json_options(await passkeys.registration_options(relying_party(get_settings()), session.account, Purpose.add))
+
+    @post("/passkeys", request_max_body_size=CEREMONY_BODY_MAX)
+    async def add(self, request: Request) -> Response:
+        session = current(request)
+        data = await _ceremony_body(request)
+        if data is None:
+            return _refused(request, NEEDS_SCRIPT)
+        if not session.fresh:
+            return _refused(request, NOT_FRESH, 403)
+        try:
+            await passkeys.add(
+                relying_party(get_settings()),
+                session.account,
+                json.dumps(data.get("credential", {})),
+                passkey_name=_text(data, "name"),
+                client_address=_client(request),
+            )
+        except PasskeyRefused as refused:
+            return _refused(request, refused.message)
+        return Response({"redirect": "/account/passkeys"}, headers=NO_STORE)
+
+    @post("/passkeys/{passkey_id:int}/rename", status_code=303)
+    async def rename(self, request: Request, passkey_id: FromPath[int]) -> Response:
+        session = current(request)
+        form = await request.form()
+        name = form.get("name", "")
+        try:
+            await passkeys.rename(session.account, passkey_id, name if isinstance(name, str) else "", client_address=_client(request))
+        except AccountError as error:
+            return error_response(request, error.status_code, next(iter(error.errors.values())))
+        return Redirect("/account/passkeys", status_code=303)
+
+    @post("/passkeys/{passkey_id:int}/remove", status_code=303)
+    async def remove(self, request: Request, passkey_id: FromPath[int]) -> Response:
+        session = current(request)
+        if not session.fresh:
+            return error_response(request, 403, NOT_FRESH)
+        try:
+            await passkeys.remove(session.account, passkey_id, client_address=_client(request))
+        except AccountError as error:
+            return error_response(request, error.status_code, next(iter(error.errors.values())))
+        return Redirect("/account/passkeys", status_code=303)
+
+
+def _invitation_form(form) -> InvitationForm:
+    return InvitationForm(
+        **{name: value if isinstance(value := form.get(name, ""), str) else "" for name in InvitationForm.__dataclass_fields__}
+    )
+
+
+class AdminController(Controller):
+    path = "/admin"
+    guards = [role_guard]
+    opt = admits(StaffRole.admin)
+
+    async def _accounts_page(
+        self, form: InvitationForm, errors: dict[str, str], status_code: int = 200
+    ) -> Template:
+        return Template(
+            template_name="admin/accounts.html",
+            context={
+                "accounts": await services.all_accounts(),
+                "departments": await Department.select(Department.id, Department.name, Department.name_en).order_by(Department.name),
+                "form": form,
+                "errors": {field: i18n.gettext(message) for field, message in errors.items()},
+                "role_labels": ROLE_LABELS,
+                "body_labels": BODY_LABELS,
+                "level_labels": LEVEL_LABELS,
+            },
+            status_code=status_code,
+            headers=NO_STORE,
+        )
+
+    def _invitation_page(self, issued: services.IssuedInvitation) -> Template:
+        return Template(
+            template_name="admin/invitation.html",
+            context={"issued": issued, "url": f"{get_settings().origin}/invitations/{issued.token}"},
+            status_code=201,
+            headers=NO_STORE,
+        )
+
+    @get("/")
+    async def admin_home(self) -> Redirect:
+        return Redirect("/admin/accounts", status_code=303)
+
+    @get("/accounts")
+    async def accounts(self) -> Template:
+        return await self._accounts_page(InvitationForm(), {})
+
+    @post("/accounts", status_code=201)
+    async def invite(self, request: Request) -> Template:
+        form = _invitation_form(await request.form())
+        try:
+            issued = await services.invite(form, actor=current(request).account.who, client_address=_client(request))
+        except AccountError as error:
+            return await self._accounts_page(form, error.errors, 422)
+        return self._invitation_page(issued)
+
+    @post("/accounts/{account_id:int}/reinvite", status_code=201)
+    async def reinvite(self, request: Request, account_id: FromPath[int]) -> Response:
+        form = await request.form()
+        try:
+            issued = await services.reinvite(
+                account_id,
+                actor=current(request).account.who,
+                revoke_passkeys=form.get("revoke_passkeys") == "yes",
+                client_address=_client(request),
+            )
+        except AccountError as error:
+            return error_response(request, error.status_code, next(iter(error.errors.values())))
+        return self._invitation_page(issued)
+
+    @post("/accounts/{account_id:int}/disable", status_code=303)
+    async def disable(self, request: Request, account_id: FromPath[int]) -> Response:
+        return await self._set_active(request, account_id, False)
+
+    @post("/accounts/{account_id:int}/enable", status_code=303)
+    async def enable(self, request: Request, account_id: FromPath[int]) -> Response:
+        return await self._set_active(request, account_id, True)
+
+    async def _set_active(self, request: Request, account_id: int, active: bool) -> Response:
+        try:
+            await services.set_active(account_id, active, actor=current(request).account.who, client_address=_client(request))
+        except AccountError as error:
+            return error_response(request, error.status_code, next(iter(error.errors.values())))
+        return Redirect("/admin/accounts", status_code=303)
+
+    @get("/audit")
+    async def audit_log(self, before: FromQuery[int | None] = None) -> Template:
+        if before is not None and not 0 < before < 2**31:
+            raise NotFoundException()
+        events = await audit.recent(before_id=before)
+        return Template(
+            template_name="admin/audit.html",
+            context={"events": events, "labels": AUDIT_LABELS, "next_before": events[-1].id if len(events) == audit.PAGE_SIZE else None},
+            headers=NO_STORE,
+        )

@@ -1,0 +1,15 @@
+"""Text as people type it, made safe to store."""
+
+from __future__ import annotations
+
+import unicodedata
+
+
+def clean_text(value: str, *, multiline: bool = False) -> str:
+    """Drop control characters (PostgreSQL refuses NUL), normalise, trim."""
+    value = unicodedata.normalize("NFC", value)
+    allowed = "\n\t" if multiline else ""
+    value = "".join(ch for ch in value if ch in allowed or unicodedata.category(ch)[0] != "C")
+    if multiline:
+        value = "\n".join(line.rstrip() for line in value.replace("\r\n", "\n").split("\n"))
+    return value.strip()
