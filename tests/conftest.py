@@ -33,6 +33,7 @@ os.environ["MINSHENG_SECRET_KEY"] = "test-secret-key-" + "x" * 32
 os.environ["MINSHENG_ORIGIN"] = "http://localhost:8000"
 os.environ["PICCOLO_CONF"] = "piccolo_conf"
 
+from tests.people import person  # noqa: E402,F401  (a fixture for every test folder)
 from tests.support import TABLES_IN_DELETE_ORDER  # noqa: E402  (after the environment is set)
 
 

@@ -95,13 +95,13 @@ class SignInController(Controller):
             return Redirect(local_path(next) if next else home_path(session.account.role), status_code=303)
         return Template(template_name="login.html", context={"next": local_path(next) if next else ""}, headers=NO_STORE)
 
-    @post("/login/options", request_max_body_size=CEREMONY_BODY_MAX)
+    @post("/login/options", request_max_body_size=CEREMONY_BODY_MAX, status_code=200)
     async def sign_in_options(self, request: Request) -> Response:
         if blocked := await _too_many(request):
             return blocked
         return _json_options(await passkeys.authentication_options(relying_party(get_settings()), Purpose.sign_in))
 
-    @post("/login", request_max_body_size=CEREMONY_BODY_MAX)
+    @post("/login", request_max_body_size=CEREMONY_BODY_MAX, status_code=200)
     async def sign_in(self, request: Request) -> Response:
         data = await _ceremony_body(request)
         if data is None:
@@ -150,14 +150,14 @@ class InvitationController(Controller):
             headers={**NO_STORE, "x-robots-tag": "noindex, nofollow"},
         )
 
-    @post("/{token:str}/options", request_max_body_size=CEREMONY_BODY_MAX)
+    @post("/{token:str}/options", request_max_body_size=CEREMONY_BODY_MAX, status_code=200)
     async def enrolment_options(self, request: Request, token: FromPath[str]) -> Response:
         invitation = await services.open_invitation(token)
         if invitation is None:
             return _refused(request, passkeys.INVITATION_GONE, 404)
         return _json_options(await passkeys.registration_options(relying_party(get_settings()), invitation.account, Purpose.enrol))
 
-    @post("/{token:str}", request_max_body_size=CEREMONY_BODY_MAX)
+    @post("/{token:str}", request_max_body_size=CEREMONY_BODY_MAX, status_code=200)
     async def enrol(self, request: Request, token: FromPath[str]) -> Response:
         data = await _ceremony_body(request)
         if data is None:
@@ -202,12 +202,12 @@ class PasskeyController(Controller):
             headers=NO_STORE,
         )
 
-    @post("/confirm/options", request_max_body_size=CEREMONY_BODY_MAX)
+    @post("/confirm/options", request_max_body_size=CEREMONY_BODY_MAX, status_code=200)
     async def confirm_options(self, request: Request) -> Response:
         session = current(request)
         return _json_options(await passkeys.authentication_options(relying_party(get_settings()), Purpose.confirm, session.account))
 
-    @post("/confirm", request_max_body_size=CEREMONY_BODY_MAX)
+    @post("/confirm", request_max_body_size=CEREMONY_BODY_MAX, status_code=200)
     async def confirm(self, request: Request) -> Response:
         session = current(request)
         data = await _ceremony_body(request)
@@ -223,14 +223,14 @@ class PasskeyController(Controller):
         await audit.record(AuditAction.confirmed, actor=session.account.who, subject=session.account.who, client_address=_client(request))
         return Response({"redirect": "/account/passkeys"}, headers=NO_STORE)
 
-    @post("/passkeys/options", request_max_body_size=CEREMONY_BODY_MAX)
+    @post("/passkeys/options", request_max_body_size=CEREMONY_BODY_MAX, status_code=200)
     async def add_options(self, request: Request) -> Response:
         session = current(request)
         if not session.fresh:
             return _refused(request, NOT_FRESH, 403)
         return _json_options(await passkeys.registration_options(relying_party(get_settings()), session.account, Purpose.add))
 
-    @post("/passkeys", request_max_body_size=CEREMONY_BODY_MAX)
+    @post("/passkeys", request_max_body_size=CEREMONY_BODY_MAX, status_code=200)
     async def add(self, request: Request) -> Response:
         session = current(request)
         data = await _ceremony_body(request)

@@ -1,0 +1,163 @@
+"""Every staff route, walked as anonymous, as a citizen and as each role: exactly the roles
+in the table get through. A route that is in neither table fails the test, so no new route
+can slip past without a decision about who may use it.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from backend.app import create_app
+from backend.cases.lifecycle import Status
+from tests.people import Person
+from tests.cases.test_lifecycle import bring_to, filed_case
+
+EVERYONE = {"admin", "moderator", "handler", "leader", "representative"}
+
+# (method, path) → the roles that may use it. "{case}" is a case of the handler's department.
+STAFF_ROUTES = {
+    ("GET", "/account/passkeys"): EVERYONE,
+    ("POST", "/account/confirm/options"): EVERYONE,
+    ("POST", "/account/confirm"): EVERYONE,
+    ("POST", "/account/passkeys/options"): EVERYONE,
+    ("POST", "/account/passkeys"): EVERYONE,
+    ("POST", "/account/passkeys/{passkey_id:int}/rename"): EVERYONE,
+    ("POST", "/account/passkeys/{passkey_id:int}/remove"): EVERYONE,
+    ("GET", "/admin"): {"admin"},
+    ("GET", "/admin/accounts"): {"admin"},
+    ("POST", "/admin/accounts"): {"admin"},
+    ("POST", "/admin/accounts/{account_id:int}/disable"): {"admin"},
+    ("POST", "/admin/accounts/{account_id:int}/enable"): {"admin"},
+    ("POST", "/admin/accounts/{account_id:int}/reinvite"): {"admin"},
+    ("GET", "/admin/audit"): {"admin"},
+    ("GET", "/moderation"): {"moderator"},
+    ("GET", "/department"): {"handler"},
+    ("GET", "/leader"): {"leader"},
+    ("GET", "/staff/cases/{number:str}"): {"moderator", "leader", "handler"},
+    ("GET", "/representatives"): {"representative"},
+}
+PUBLIC_ROUTES = {
+    ("GET", "/"),
+    ("POST", "/language"),
+    ("GET", "/healthz"),
+    ("GET", "/cases"),
+    ("GET", "/cases/{number:str}"),
+    ("GET", "/report"),
+    ("POST", "/report"),
+    ("GET", "/follow/{token:str}"),
+    ("GET", "/media/{name:str}"),
+    ("POST", "/photos"),
+    ("GET", "/login"),
+    ("POST", "/login"),
+    ("POST", "/login/options"),
+    ("POST", "/logout"),
+    ("GET", "/invitations/{token:str}"),
+    ("POST", "/invitations/{token:str}"),
+    ("POST", "/invitations/{token:str}/options"),
+    ("GET", "/static/{file_path:path}"),
+}
+
+
+def test_every_route_is_classified():
+    routes = {
+        (method, route.path)
+        for route in create_app(database_pool=False).routes
+        for method in getattr(route, "methods", set()) - {"OPTIONS", "HEAD"}
+    }
+    assert routes == set(STAFF_ROUTES) | PUBLIC_ROUTES
+
+
+@pytest.fixture
+async def people(person, new_client, categories):
+    water = categories["water"].department
+    crowd = {
+        "anonymous": Person(await new_client()),
+        "citizen": Person(await new_client()),
+        "admin": await person("admin"),
+        "moderator": await person("moderator"),
+        "handler": await person("handler", department_id=water),
+        "leader": await person("leader"),
+        "representative": await person("representative", body="npc", level="city", constituency="第一选区"),
+    }
+    await crowd["citizen"].client.get("/report")  # a citizen has been here, but has no account
+    return crowd
+
+
+def concrete(path: str, case_number: str) -> str:
+    return (
+        path.replace("{passkey_id:int}", "999999")
+        .replace("{account_id:int}", "999999")
+        .replace("{number:str}", case_number)
+    )
+
+
+async def test_each_staff_route_admits_exactly_its_roles(people, settings, categories):
+    number = await filed_case(settings, categories)
+    await bring_to(number, Status.assigned, categories["water"].department)
+    for (method, path), allowed in STAFF_ROUTES.items():
+        url = concrete(path, number)
+        for who, someone in people.items():
+            if method == "GET":
+                response = await someone.client.get(url)
+            else:
+                response = await someone.post_json(url) if "passkeys" in url or "confirm" in url else await someone.post_form(url)
+            label = f"{method} {url} as {who}: {response.status_code}"
+            if who in allowed:
+                assert response.status_code not in (401, 403), label
+                assert not response.headers.get("location", "").startswith("/login"), label
+            elif who in ("anonymous", "citizen"):
+                if method == "GET":
+                    assert response.status_code == 303, label
+                    assert response.headers["location"].startswith("/login?next="), label
+                else:
+                    assert response.status_code == 401, label
+            else:
+                assert response.status_code == 403, label
+
+
+async def test_a_handler_never_sees_another_departments_cases(person, settings, categories):
+    water, roads = categories["water"].department, categories["roads"].department
+    water_case = await filed_case(settings, categories, title="水管爆裂")
+    roads_case = (await filed_case(settings, categories, title="路面塌陷"))
+    await bring_to(water_case, Status.assigned, water)
+    await bring_to(roads_case, Status.assigned, roads)
+    handler = await person("handler", department_id=water)
+    workspace = await handler.client.get("/department")
+    assert "水管爆裂" in workspace.text and "路面塌陷" not in workspace.text
+    assert (await handler.client.get(f"/staff/cases/{water_case}")).status_code == 200
+    other = await handler.client.get(f"/staff/cases/{roads_case}")
+    assert other.status_code == 404 and "路面塌陷" not in other.text
+    # Unassigned cases belong to no department yet: not the handler's either.
+    fresh = await filed_case(settings, categories, title="刚刚提交的新案件")
+    assert (await handler.client.get(f"/staff/cases/{fresh}")).status_code == 404
+    moderator = await person("moderator")
+    assert (await moderator.client.get(f"/staff/cases/{roads_case}")).status_code == 200
+
+
+async def test_staff_see_the_filers_contact_details_and_the_public_never_does(person, settings, categories, client):
+    number = await filed_case(settings, categories, filer_name="李明", filer_phone="13800138000")
+    await bring_to(number, Status.assigned, categories["water"].department)
+    moderator = await person("moderator")
+    staff_page = await moderator.client.get(f"/staff/cases/{number}")
+    assert "李明" in staff_page.text and "13800138000" in staff_page.text
+    assert staff_page.headers["cache-control"] == "no-store"
+    public_page = await client.get(f"/cases/{number}")
+    assert public_page.status_code == 200 and "13800138000" not in public_page.text
+
+
+async def test_each_role_lands_on_its_own_home(person, categories):
+    homes = {
+        "admin": "/admin/accounts",
+        "moderator": "/moderation",
+        "handler": "/department",
+        "leader": "/leader",
+        "representative": "/representatives",
+    }
+    extra = {"handler": {"department_id": categories["water"].department}, "representative": {"body": "cppcc", "level": "county", "constituency": "界别：经济"}}
+    for role, home in homes.items():
+        someone = await person(role, sign_in=False, **extra.get(role, {}))
+        assert (await someone.sign_in()).json() == {"redirect": home}
+        page = await someone.client.get(home, follow_redirects=True)
+        assert page.status_code == 200
+        assert "Sign out" in page.text
+        assert (await someone.client.get("/login")).headers["location"] == home
