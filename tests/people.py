@@ -19,6 +19,9 @@ class Person:
     account_id: int | None = None
     csrf: str = ""
 
+    def __post_init__(self):
+        self.client.headers["accept-language"] = "en"  # the tests read English; zh-CN is the default
+
     async def csrf_headers(self) -> dict[str, str]:
         if not self.csrf:
             self.csrf = csrf_token((await self.client.get("/")).text)

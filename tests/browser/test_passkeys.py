@@ -1,0 +1,124 @@
+"""From `minsheng invite` to enrolment, sign-out and passkey sign-in, in Debian's Chromium with
+the DevTools virtual authenticator (a platform authenticator with resident keys and user
+verification, as on a phone)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from playwright.sync_api import BrowserContext, Page, expect
+
+from tests.browser.test_filing import assert_no_csp_violations
+from tests.support import PROJECT_ROOT
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+# Browsers without passkey autofill (conditional mediation) answer false here.
+NO_PASSKEY_AUTOFILL = "PublicKeyCredential.isConditionalMediationAvailable = async () => false;"
+
+
+def invite_from_the_command_line(origin: str, role: str, name: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "-m", "backend.cli", "invite", "--role", role, "--name", name],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, "MINSHENG_ORIGIN": origin},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    url = result.stdout.strip().splitlines()[-1]
+    assert url.startswith(f"{origin}/invitations/")
+    return url
+
+
+def with_virtual_authenticator(context: BrowserContext, page: Page) -> tuple[object, str]:
+    cdp = context.new_cdp_session(page)
+    cdp.send("WebAuthn.enable")
+    authenticator = cdp.send(
+        "WebAuthn.addVirtualAuthenticator",
+        {
+            "options": {
+                "protocol": "ctap2",
+                "transport": "internal",
+                "hasResidentKey": True,
+                "hasUserVerification": True,
+                "isUserVerified": True,
+                "automaticPresenceSimulation": True,
+            }
+        },
+    )
+    return cdp, authenticator["authenticatorId"]
+
+
+def test_invitation_enrolment_sign_out_and_passkey_sign_in(live_server, phone):
+    invitation = invite_from_the_command_line(live_server.url, "admin", "王管理")
+    page = phone.new_page()
+    cdp, authenticator_id = with_virtual_authenticator(phone, page)
+
+    page.goto(invitation)
+    expect(page.get_by_role("heading", name="欢迎，王管理")).to_be_visible()
+    page.get_by_label("为此设备命名（可选）").fill("我的手机")
+    page.get_by_role("button", name="创建通行密钥并登录").click()
+    expect(page).to_have_url(f"{live_server.url}/admin/accounts")
+    expect(page.get_by_text("当前登录：王管理")).to_be_visible()
+    credentials = cdp.send("WebAuthn.getCredentials", {"authenticatorId": authenticator_id})["credentials"]
+    assert len(credentials) == 1 and credentials[0]["isResidentCredential"]
+
+    # The invitation was used up.
+    page.goto(invitation)
+    expect(page.get_by_role("heading", name="此邀请链接已无法使用。请向管理员索取新的邀请。")).to_be_visible()
+
+    page.goto(f"{live_server.url}/account/passkeys")
+    expect(page.get_by_role("heading", name="我的手机")).to_be_visible()
+
+    # Signing out lands on the sign-in page, where the browser offers the passkey in its
+    # autofill; the virtual authenticator accepts at once, so this signs straight back in.
+    page.get_by_role("button", name="退出登录").click()
+    expect(page).to_have_url(f"{live_server.url}/admin/accounts")
+    expect(page.get_by_text("当前登录：王管理")).to_be_visible()
+
+    # Where the browser has no passkey autofill, the button does it.
+    page.add_init_script(NO_PASSKEY_AUTOFILL)
+    page.get_by_role("button", name="退出登录").click()
+    expect(page).to_have_url(f"{live_server.url}/login?signed_out=1")
+    expect(page.get_by_role("status")).to_have_text("您已退出登录。")
+    page.goto(f"{live_server.url}/admin/accounts")
+    expect(page).to_have_url(f"{live_server.url}/login?next=%2Fadmin%2Faccounts")
+    page.get_by_role("button", name="用通行密钥登录").click()
+    expect(page).to_have_url(f"{live_server.url}/admin/accounts")
+    expect(page.get_by_role("heading", name="账号", exact=True)).to_be_visible()
+    assert_no_csp_violations(page)
+
+
+def test_admin_invites_a_handler_who_enrols_on_their_own_phone(live_server, browser, phone):
+    admin_invitation = invite_from_the_command_line(live_server.url, "admin", "王管理")
+    admin_page = phone.new_page()
+    with_virtual_authenticator(phone, admin_page)
+    admin_page.goto(admin_invitation)
+    admin_page.get_by_role("button", name="创建通行密钥并登录").click()
+    expect(admin_page).to_have_url(f"{live_server.url}/admin/accounts")
+
+    admin_page.get_by_label("姓名").fill("赵办理")
+    admin_page.get_by_label("角色").select_option(label="部门承办人")
+    admin_page.get_by_label("承办单位", exact=True).select_option(label="市自来水公司")
+    admin_page.get_by_role("button", name="创建邀请").click()
+    link = admin_page.get_by_label("邀请链接").input_value()
+    assert link.startswith(f"{live_server.url}/invitations/")
+
+    handler_phone = browser.new_context(viewport={"width": 360, "height": 640}, is_mobile=True, has_touch=True, locale="zh-CN")
+    try:
+        handler_page = handler_phone.new_page()
+        with_virtual_authenticator(handler_phone, handler_page)
+        handler_page.goto(link)
+        handler_page.get_by_role("button", name="创建通行密钥并登录").click()
+        expect(handler_page).to_have_url(f"{live_server.url}/department")
+        expect(handler_page.get_by_role("heading", name="市自来水公司")).to_be_visible()
+        # A handler is no admin.
+        response = handler_page.goto(f"{live_server.url}/admin/accounts")
+        assert response.status == 403
+    finally:
+        handler_phone.close()
