@@ -126,14 +126,15 @@ def free_port() -> int:
 class LiveServer:
     """``minsheng serve`` as a real process, with this test run's settings."""
 
-    def __init__(self, workers: int = 1):
+    def __init__(self, workers: int = 1, env: dict[str, str] | None = None):
         self.port = free_port()
         self.workers = workers
+        self.env = env or {}
         self.url = f"http://localhost:{self.port}"
         self.process: subprocess.Popen | None = None
 
     def start(self) -> LiveServer:
-        env = {**os.environ, "MINSHENG_ORIGIN": self.url}
+        env = {**os.environ, "MINSHENG_ORIGIN": self.url, **self.env}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "backend.cli", "serve", "--port", str(self.port), "--workers", str(self.workers)],
             cwd=PROJECT_ROOT,

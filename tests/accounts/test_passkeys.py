@@ -233,3 +233,12 @@ async def test_the_user_handle_is_random_not_personal(person):
     someone = await person("moderator", name="张三")
     account = await get_account(someone.account_id)
     assert len(account.user_handle) >= 40 and "张三" not in account.user_handle
+
+
+async def test_ceremony_endpoints_need_the_csrf_token(person):
+    someone = await person(sign_in=False)
+    await someone.csrf_headers()  # the browser has its CSRF cookie
+    for url in ("/login/options", "/login", "/account/confirm/options"):
+        response = await someone.client.post(url, json={}, headers={"accept": "application/json"})
+        assert response.status_code == 403, url
+        assert response.json()["message"] == "This page has expired. Please try again."
