@@ -68,3 +68,11 @@ async def close_pool() -> None:
     db = engine()
     if isinstance(db, PostgresEngine):
         await db.close_connection_pool()
+
+
+async def lock_row(table, row_id: int) -> None:
+    """Inside write_transaction: hold one row until commit, so that check-then-write on what
+    hangs from it is safe. PostgreSQL needs SELECT … FOR UPDATE; SQLite's IMMEDIATE
+    transaction already holds the whole database."""
+    if not isinstance(engine(), SQLiteEngine):
+        await table.select(table.id).where(table.id == row_id).lock_rows()

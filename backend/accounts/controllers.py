@@ -11,7 +11,6 @@ from datetime import timedelta
 from math import ceil
 
 from litestar import Controller, Request, get, post
-from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Response, Template
 
@@ -31,18 +30,19 @@ from backend.accounts.guards import (
 from backend.accounts.passkeys import PasskeyRefused, Purpose
 from backend.accounts.roles import BODY_LABELS, LEVEL_LABELS, ROLE_LABELS, StaffRole
 from backend.accounts.services import AccountError, InvitationForm
-from backend.accounts.sessions import SignInThrottle
+from backend.accounts.sessions import Throttle, sign_in_attempts, sign_in_failures
 from backend.departments.tables import Department
 from backend.i18n_markers import N_
 from backend.settings import get_settings
 from backend.web import i18n
 from backend.web.errors import error_response
 from backend.web.pages import local_path
+from backend.web.params import RowId, RowIdQuery
 
 CEREMONY_BODY_MAX = 64 * 1024
 NEEDS_SCRIPT = N_("Passkeys need JavaScript. Turn it on for this site, or use another browser.")
 NOT_FRESH = N_("Confirm it is you with your passkey first.")
-TOO_MANY = N_("Too many failed sign-ins from your network. Try again in {minutes} minutes.")
+TOO_MANY = N_("Too many sign-in attempts from your network. Try again in {minutes} minutes.")
 EVERY_ROLE = tuple(StaffRole)
 NO_STORE = {"cache-control": "no-store"}
 
@@ -57,7 +57,7 @@ async def _ceremony_body(request: Request) -> dict | None:
         return None
     try:
         data = json.loads(await request.body())
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than the parser goes
         return None
     return data if isinstance(data, dict) and isinstance(data.get("credential", {}), dict) else None
 
@@ -75,12 +75,8 @@ def _refused(request: Request, message: str, status_code: int = 400) -> Response
     return error_response(request, status_code, message)
 
 
-def _throttle(request: Request) -> SignInThrottle:
-    return SignInThrottle(sessions_of(request).store)
-
-
-async def _too_many(request: Request) -> Response | None:
-    wait = await _throttle(request).blocked_for(_client(request))
+async def _too_many(request: Request, throttle: Throttle) -> Response | None:
+    wait = await throttle.blocked_for(_client(request))
     if wait is None:
         return None
     minutes = max(1, ceil(wait / timedelta(minutes=1)))
@@ -97,8 +93,10 @@ class SignInController(Controller):
 
     @post("/login/options", request_max_body_size=CEREMONY_BODY_MAX, status_code=200)
     async def sign_in_options(self, request: Request) -> Response:
-        if blocked := await _too_many(request):
+        store = sessions_of(request).store
+        if blocked := await _too_many(request, sign_in_failures(store)) or await _too_many(request, sign_in_attempts(store)):
             return blocked
+        await sign_in_attempts(store).record(_client(request))
         return _json_options(await passkeys.authentication_options(relying_party(get_settings()), Purpose.sign_in))
 
     @post("/login", request_max_body_size=CEREMONY_BODY_MAX, status_code=200)
@@ -106,7 +104,8 @@ class SignInController(Controller):
         data = await _ceremony_body(request)
         if data is None:
             return _refused(request, NEEDS_SCRIPT)
-        if blocked := await _too_many(request):
+        failures = sign_in_failures(sessions_of(request).store)
+        if blocked := await _too_many(request, failures):
             return blocked
         client = _client(request)
         try:
@@ -114,10 +113,9 @@ class SignInController(Controller):
                 relying_party(get_settings()), json.dumps(data.get("credential", {})), Purpose.sign_in
             )
         except PasskeyRefused as refused:
-            throttle = _throttle(request)
-            await throttle.record_failure(client)
+            await failures.record(client)
             await audit.record(AuditAction.sign_in_failed, detail=refused.reason, client_address=client)
-            if await throttle.blocked_for(client):
+            if await failures.blocked_for(client):
                 await audit.record(AuditAction.sign_in_throttled, client_address=client)
             return _refused(request, refused.message)
         await audit.record(AuditAction.signed_in, actor=account.who, subject=account.who, client_address=client)
@@ -251,7 +249,7 @@ class PasskeyController(Controller):
         return Response({"redirect": "/account/passkeys"}, headers=NO_STORE)
 
     @post("/passkeys/{passkey_id:int}/rename", status_code=303)
-    async def rename(self, request: Request, passkey_id: FromPath[int]) -> Response:
+    async def rename(self, request: Request, passkey_id: RowId) -> Response:
         session = current(request)
         form = await request.form()
         name = form.get("name", "")
@@ -262,7 +260,7 @@ class PasskeyController(Controller):
         return Redirect("/account/passkeys", status_code=303)
 
     @post("/passkeys/{passkey_id:int}/remove", status_code=303)
-    async def remove(self, request: Request, passkey_id: FromPath[int]) -> Response:
+    async def remove(self, request: Request, passkey_id: RowId) -> Response:
         session = current(request)
         if not session.fresh:
             return error_response(request, 403, NOT_FRESH)
@@ -270,7 +268,12 @@ class PasskeyController(Controller):
             await passkeys.remove(session.account, passkey_id, client_address=_client(request))
         except AccountError as error:
             return error_response(request, error.status_code, next(iter(error.errors.values())))
-        return Redirect("/account/passkeys", status_code=303)
+        # Removal ended every session of the account; this person goes on in a new one.
+        sessions = sessions_of(request)
+        account = await services.get_account(session.account.id)
+        token = await sessions.begin(account, replacing=session.token)
+        cookie = session_cookie(token, sessions, get_settings().secure_cookies)
+        return Redirect("/account/passkeys?removed=1", status_code=303, cookies=[cookie])
 
 
 def _invitation_form(form) -> InvitationForm:
@@ -328,7 +331,7 @@ class AdminController(Controller):
         return self._invitation_page(issued)
 
     @post("/accounts/{account_id:int}/reinvite", status_code=201)
-    async def reinvite(self, request: Request, account_id: FromPath[int]) -> Response:
+    async def reinvite(self, request: Request, account_id: RowId) -> Response:
         form = await request.form()
         try:
             issued = await services.reinvite(
@@ -342,11 +345,11 @@ class AdminController(Controller):
         return self._invitation_page(issued)
 
     @post("/accounts/{account_id:int}/disable", status_code=303)
-    async def disable(self, request: Request, account_id: FromPath[int]) -> Response:
+    async def disable(self, request: Request, account_id: RowId) -> Response:
         return await self._set_active(request, account_id, False)
 
     @post("/accounts/{account_id:int}/enable", status_code=303)
-    async def enable(self, request: Request, account_id: FromPath[int]) -> Response:
+    async def enable(self, request: Request, account_id: RowId) -> Response:
         return await self._set_active(request, account_id, True)
 
     async def _set_active(self, request: Request, account_id: int, active: bool) -> Response:
@@ -357,9 +360,7 @@ class AdminController(Controller):
         return Redirect("/admin/accounts", status_code=303)
 
     @get("/audit")
-    async def audit_log(self, before: FromQuery[int | None] = None) -> Template:
-        if before is not None and not 0 < before < 2**31:
-            raise NotFoundException()
+    async def audit_log(self, before: RowIdQuery = None) -> Template:
         events = await audit.recent(before_id=before)
         return Template(
             template_name="admin/audit.html",

@@ -33,8 +33,8 @@ from backend import clock
 from backend.accounts import audit
 from backend.accounts.audit import AuditAction, Who
 from backend.accounts.services import AccountError, AccountView, OpenInvitation, get_account, use_invitation
-from backend.accounts.tables import Passkey, WebAuthnChallenge
-from backend.db import write_transaction
+from backend.accounts.tables import Account, Passkey, WebAuthnChallenge
+from backend.db import lock_row, write_transaction
 from backend.i18n_markers import N_
 from backend.text import clean_text
 
@@ -318,13 +318,18 @@ async def rename(account: AccountView, passkey_id: int, name: str, *, client_add
 
 
 async def remove(account: AccountView, passkey_id: int, *, client_address: str = "") -> None:
-    """Remove one of the account's passkeys, never the last: that would lock the person out."""
+    """Remove one of the account's passkeys, never the last: that would lock the person out.
+
+    Every session of the account ends (the device that held the passkey may be signed in);
+    the caller starts a new one for the person who asked.
+    """
     async with write_transaction():
+        await lock_row(Account, account.id)  # two removals at once must not both see "two left"
         ids = [row["id"] for row in await Passkey.select(Passkey.id).where(Passkey.account == account.id)]
         if passkey_id not in ids:
             raise AccountError({"": N_("There is no such passkey.")}, 404)
         if len(ids) == 1:
             raise AccountError({"": N_("This is your only passkey. Add another one before removing it.")}, 409)
         await Passkey.delete().where(Passkey.id == passkey_id)
+        await Account.update({Account.session_epoch: Account.session_epoch + 1}).where(Account.id == account.id)
         await audit.record(AuditAction.passkey_removed, actor=account.who, subject=account.who, detail=f"passkey {passkey_id}", client_address=client_address)
-

@@ -16,7 +16,7 @@ from backend.accounts import audit
 from backend.accounts.audit import AuditAction, Who
 from backend.accounts.roles import Body, Level, StaffRole
 from backend.accounts.tables import Account, Invitation, Passkey
-from backend.db import write_transaction
+from backend.db import lock_row, write_transaction
 from backend.departments.tables import Department
 from backend.i18n_markers import N_
 from backend.text import clean_text
@@ -169,6 +169,7 @@ async def reinvite(
     device that was lost or stolen rather than merely broken.
     """
     async with write_transaction():
+        await lock_row(Account, account_id)  # one open invitation per account, even when two admins click
         row = await _account_row(account_id)
         if row is None:
             raise AccountError({"": N_("There is no such account.")}, 404)

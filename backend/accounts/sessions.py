@@ -30,6 +30,8 @@ FRESH_CHECK_VALID = timedelta(minutes=5)
 TOUCH_INTERVAL = timedelta(seconds=60)
 SIGN_IN_FAILURE_LIMIT = 10
 SIGN_IN_FAILURE_WINDOW = timedelta(minutes=15)
+SIGN_IN_ATTEMPT_LIMIT = 60
+SIGN_IN_ATTEMPT_WINDOW = timedelta(minutes=5)
 
 
 def make_store(settings: Settings) -> Store:
@@ -127,32 +129,41 @@ class Sessions:
         return int(self.absolute.total_seconds())
 
 
-class SignInThrottle:
-    """Counts failed sign-ins per client address in a sliding window of fixed length."""
+class Throttle:
+    """Counts events (failed sign-ins, say) per client address in a sliding window."""
 
-    def __init__(self, store: Store, limit: int = SIGN_IN_FAILURE_LIMIT, window: timedelta = SIGN_IN_FAILURE_WINDOW):
+    def __init__(self, store: Store, name: str, limit: int, window: timedelta):
         self.store = store
+        self.name = name
         self.limit = limit
         self.window = window
 
-    @staticmethod
-    def _key(client: str) -> str:
-        return "sign-in-failures:" + hashlib.sha256(client.encode()).hexdigest()
+    def _key(self, client: str) -> str:
+        return f"throttle:{self.name}:" + hashlib.sha256(client.encode()).hexdigest()
 
-    async def _failures(self, client: str) -> list[float]:
+    async def _events(self, client: str) -> list[float]:
         raw = await self.store.get(self._key(client))
         cutoff = _stamp(clock.now()) - self.window.total_seconds()
         return [t for t in json.loads(raw) if t > cutoff] if raw else []
 
     async def blocked_for(self, client: str) -> timedelta | None:
-        """How long this client must wait, or None if it may try now."""
-        failures = await self._failures(client)
-        if len(failures) < self.limit:
+        """How long this client must wait, or None if it may go on now."""
+        events = await self._events(client)
+        if len(events) < self.limit:
             return None
-        oldest_counted = sorted(failures)[-self.limit]
+        oldest_counted = sorted(events)[-self.limit]
         return timedelta(seconds=oldest_counted + self.window.total_seconds() - _stamp(clock.now()))
 
-    async def record_failure(self, client: str) -> None:
-        failures = (await self._failures(client))[-(self.limit * 2) :]
-        failures.append(_stamp(clock.now()))
-        await self.store.set(self._key(client), json.dumps(failures), expires_in=int(self.window.total_seconds()) + 1)
+    async def record(self, client: str) -> None:
+        events = (await self._events(client))[-(self.limit * 2) :]
+        events.append(_stamp(clock.now()))
+        await self.store.set(self._key(client), json.dumps(events), expires_in=int(self.window.total_seconds()) + 1)
+
+
+def sign_in_failures(store: Store) -> Throttle:
+    return Throttle(store, "sign-in-failures", SIGN_IN_FAILURE_LIMIT, SIGN_IN_FAILURE_WINDOW)
+
+
+def sign_in_attempts(store: Store) -> Throttle:
+    """Every sign-in ceremony stores a challenge: bound how fast anyone can ask for them."""
+    return Throttle(store, "sign-in-attempts", SIGN_IN_ATTEMPT_LIMIT, SIGN_IN_ATTEMPT_WINDOW)

@@ -1,4 +1,4 @@
-from piccolo.columns import Boolean, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import BigInt, Boolean, ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 from backend.departments.tables import Department
@@ -9,7 +9,8 @@ class Account(Table, tablename="account"):
 
     name = Varchar(length=100)
     role = Varchar(length=20, index=True)
-    department = ForeignKey(references=Department, null=True)  # handlers only
+    # Handlers only. A department with handlers cannot be deleted from under them.
+    department = ForeignKey(references=Department, null=True, on_delete=OnDelete.restrict)
     body = Varchar(length=10, null=True, default=None)  # representatives only
     level = Varchar(length=20, null=True, default=None)  # representatives only
     constituency = Varchar(length=100, default="")  # representatives only
@@ -25,7 +26,7 @@ class Passkey(Table, tablename="passkey"):
     account = ForeignKey(references=Account, null=False, index=True)
     credential_id = Varchar(length=1400, unique=True)  # base64url; the spec allows up to 1023 bytes
     public_key = Text()  # COSE key, base64url
-    sign_count = Integer(default=0)
+    sign_count = BigInt(default=0)  # authenticators count up to 2**32 - 1
     name = Varchar(length=60)
     transports = Varchar(length=200, default="")
     backed_up = Boolean(default=False)
@@ -36,7 +37,7 @@ class Passkey(Table, tablename="passkey"):
 class Invitation(Table, tablename="invitation"):
     account = ForeignKey(references=Account, null=False, index=True)
     token_hash = Varchar(length=64, unique=True)
-    created_by = ForeignKey(references=Account, null=True)  # null: from the command line
+    created_by = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)  # null: command line
     created_at = Timestamptz()
     expires_at = Timestamptz()
     used_at = Timestamptz(null=True, default=None)
@@ -53,13 +54,14 @@ class WebAuthnChallenge(Table, tablename="webauthn_challenge"):
 
 
 class AuditEvent(Table, tablename="audit_event"):
-    """Append-only: the services only ever insert here."""
+    """Append-only: the services only ever insert here. Names are copied in, and the links
+    are cut rather than the rows deleted, so nothing removes an entry."""
 
     created_at = Timestamptz(index=True)
-    actor = ForeignKey(references=Account, null=True)
+    actor = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)
     actor_name = Varchar(length=100, default="")
     action = Varchar(length=40)
-    subject = ForeignKey(references=Account, null=True)
+    subject = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)
     subject_name = Varchar(length=100, default="")
     detail = Text(default="")
     client_address = Varchar(length=64, default="")

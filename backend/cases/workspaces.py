@@ -6,7 +6,7 @@ role checks here are already the real ones.
 from __future__ import annotations
 
 from litestar import Controller, Request, get
-from litestar.exceptions import NotFoundException
+from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import FromPath
 from litestar.response import Template
 
@@ -34,6 +34,8 @@ class WorkspaceController(Controller):
     @get("/department", opt=admits(StaffRole.handler))
     async def department_workspace(self, request: Request) -> Template:
         account = current(request).account
+        if account.department_id is None:  # fail closed: no department is not every department
+            raise PermissionDeniedException()
         return Template(
             template_name="staff/department.html",
             context={

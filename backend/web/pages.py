@@ -14,8 +14,13 @@ from backend.web.errors import logger
 
 
 def local_path(target: str) -> str:
-    """Only paths on this site: never an open redirect."""
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """Only paths on this site: never an open redirect.
+
+    Browsers drop tabs and newlines from URLs and read a backslash as a slash, so a "/", a tab
+    and "/evil.example" would lead off-site: any such character makes the target the home page.
+    """
+    unsafe = "\\" in target or not target.isprintable() or any(ch.isspace() for ch in target)
+    if unsafe or not target.startswith("/") or target.startswith("//"):
         return "/"
     return target
 

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 from datetime import timedelta
 
 from backend import clock
 from backend.accounts.audit import recent
-from backend.accounts.passkeys import passkeys_of
+from backend.accounts.passkeys import passkeys_of, remove
 from backend.accounts.sessions import FRESH_CHECK_VALID
-from backend.accounts.services import open_invitation
-from backend.accounts.tables import AuditEvent, Passkey
+from backend.accounts.services import AccountError, get_account, open_invitation
+from backend.accounts.tables import Account, AuditEvent, Passkey
 from tests.people import Person
 from tests.authenticator import SoftwareAuthenticator
 from tests.support import PROJECT_ROOT
@@ -197,3 +198,52 @@ def test_minsheng_invite_prints_a_one_time_url(database):
         timeout=60,
     )
     assert bad.returncode != 0 and "department" in bad.stderr
+
+
+async def test_removing_a_passkey_signs_out_the_other_devices(person, new_client):
+    someone = await person("moderator")
+    await add_passkey(someone)
+    laptop = Person(await new_client(), someone.authenticator)
+    assert (await laptop.sign_in(credential=someone.authenticator.credentials[1])).status_code == 200
+    assert (await laptop.client.get("/moderation")).status_code == 200
+    first = (await passkeys_of(someone.account_id))[1]
+    response = await someone.post_form(f"/account/passkeys/{first.id}/remove")
+    assert response.status_code == 303 and response.headers["location"] == "/account/passkeys?removed=1"
+    assert (await laptop.client.get("/moderation")).status_code == 303
+    assert (await someone.client.get("/moderation")).status_code == 200  # the person who removed it goes on
+
+
+async def test_two_removals_at_once_leave_one_passkey(person):
+    someone = await person("moderator")
+    await add_passkey(someone)
+    account = await get_account(someone.account_id)
+    ids = [p.id for p in await passkeys_of(someone.account_id)]
+    results = await asyncio.gather(*(remove(account, passkey_id) for passkey_id in ids), return_exceptions=True)
+    assert len(await passkeys_of(someone.account_id)) == 1
+    assert sum(isinstance(result, AccountError) and result.status_code == 409 for result in results) == 1
+
+
+async def test_ids_out_of_range_are_client_errors(person):
+    admin = await person("admin")
+    for url in (
+        "/account/passkeys/99999999999999999999/rename",
+        "/account/passkeys/9999999999/remove",
+        "/account/passkeys/-1/rename",
+        "/admin/accounts/9999999999/disable",
+        "/admin/accounts/99999999999999999999/reinvite",
+    ):
+        assert (await admin.post_form(url, {"name": "x"})).status_code == 400, url
+    assert (await admin.client.get("/admin/audit?before=99999999999999")).status_code == 400
+    assert (await admin.client.get("/admin/audit?before=abc")).status_code == 400
+
+
+async def test_asking_for_sign_in_challenges_is_rate_limited(person):
+    someone = await person(sign_in=False)
+    statuses = [(await someone.post_json("/login/options")).status_code for _ in range(61)]
+    assert statuses[:60] == [200] * 60 and statuses[60] == 429
+
+
+async def test_a_handler_without_a_department_sees_nothing(person, categories):
+    handler = await person("handler", department_id=categories["water"].department)
+    await Account.update({Account.department: None}).where(Account.id == handler.account_id)
+    assert (await handler.client.get("/department")).status_code == 403

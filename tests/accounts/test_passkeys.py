@@ -100,7 +100,9 @@ async def test_sign_in_returns_to_the_page_asked_for_but_only_on_this_site(perso
     someone = await person("moderator", sign_in=False)
     assert (await someone.sign_in(next="/staff/cases/2026-000001")).json() == {"redirect": "/staff/cases/2026-000001"}
     await someone.post_form("/logout")
-    assert (await someone.sign_in(next="//evil.example/")).json() == {"redirect": "/"}
+    for elsewhere in ("//evil.example/", "/\t/evil.example", "/\\evil.example", "https://evil.example/", "/\n/evil.example"):
+        await someone.post_form("/logout")
+        assert (await someone.sign_in(next=elsewhere)).json() == {"redirect": "/"}, elsewhere
 
 
 async def refused(someone: Person, response) -> None:
@@ -181,6 +183,13 @@ async def test_the_sign_count_must_increase(person):
     assert (await someone.sign_in(sign_count=6)).status_code == 200
 
 
+async def test_sign_counts_go_up_to_32_bits(person):
+    someone = await person(sign_in=False)
+    assert (await someone.sign_in(sign_count=2**31 + 5)).status_code == 200
+    await someone.post_form("/logout")
+    assert (await someone.sign_in(sign_count=2**32 - 1)).status_code == 200
+
+
 async def test_a_count_of_zero_means_the_authenticator_does_not_count(person):
     someone = await person(sign_in=False)
     someone.authenticator.counts_signatures = False
@@ -211,11 +220,15 @@ async def test_an_unknown_passkey_is_refused_with_the_same_words(person):
         {"credential": {"id": 1, "response": {"clientDataJSON": "!!!", "authenticatorData": None}}},
         {"credential": "not an object"},
         ["a list"],
+        "[" * 30000,  # deeper than the JSON parser goes
     ],
 )
 async def test_malformed_responses_are_refused_not_crashed_on(person, body):
     someone = await person(sign_in=False)
-    response = await someone.client.post("/login", json=body, headers=await someone.csrf_headers())
+    content = body if isinstance(body, str) else json.dumps(body)
+    response = await someone.client.post(
+        "/login", content=content, headers={**await someone.csrf_headers(), "content-type": "application/json"}
+    )
     assert response.status_code == 400
     assert response.json()["message"]
 

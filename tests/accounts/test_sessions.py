@@ -12,7 +12,7 @@ from litestar.stores.redis import RedisStore
 
 from backend import clock
 from backend.accounts.guards import session_cookie
-from backend.accounts.sessions import COOKIE_NAME, Sessions, SignInThrottle
+from backend.accounts.sessions import COOKIE_NAME, Sessions, Throttle
 from backend.accounts.services import get_account
 from tests.people import invite
 
@@ -132,12 +132,12 @@ async def test_the_store_never_holds_a_usable_token(tmp_path):
 
 
 async def test_throttle_counts_failures_in_a_window(store):
-    throttle = SignInThrottle(store, limit=3, window=timedelta(minutes=15))
+    throttle = Throttle(store, "test", limit=3, window=timedelta(minutes=15))
     start = clock.now()
     with clock.travel_to(start):
         for _ in range(3):
             assert await throttle.blocked_for("203.0.113.9") is None
-            await throttle.record_failure("203.0.113.9")
+            await throttle.record("203.0.113.9")
         wait = await throttle.blocked_for("203.0.113.9")
         assert timedelta(minutes=14) < wait <= timedelta(minutes=15)
         assert await throttle.blocked_for("203.0.113.10") is None  # others are not affected
