@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 from PIL import Image, ImageDraw, ImageFilter
 
 from backend import clock
-from backend.cases import services
+from backend.cases import services, workflow
 from backend.cases.filing import CaseForm
 from backend.cases.lifecycle import Role
 from backend.cases.tables import Case
@@ -209,21 +209,25 @@ def _department_of(category_slug: str) -> str:
 
 
 async def _advance(demo: DemoCase, number: str, department, filed_at: datetime) -> None:
+    """Through the real workflow: the centre accepts and assigns, the department signs and
+    posts progress, and the centre publishes each post."""
     centre = services.Actor(Role.moderator, "")
-    handler = services.Actor(Role.handler, department.name)
+    handler = services.Actor(Role.handler, department.name, department.id)
     steps = ["accepted", "assigned", "signed", "in_progress"]
     reached = steps.index(demo.stage)
     moment = filed_at + timedelta(minutes=12)
     with clock.travel_to(moment):
-        await services.perform(number, "accept", centre)
+        await workflow.perform(number, "accept", centre)
     if reached >= 1:
         with clock.travel_to(moment + timedelta(minutes=6)):
-            await services.perform(number, "assign", centre, department_id=department.id)
+            await workflow.perform(number, "assign", centre, details=workflow.Details(department_id=department.id))
     signed_at = moment + timedelta(minutes=15)
     if reached >= 2:
         with clock.travel_to(signed_at):
-            await services.perform(number, "sign", handler)
+            await workflow.perform(number, "sign", handler)
     for hours, text in demo.progress:
-        at = signed_at + timedelta(hours=hours)
-        with clock.travel_to(min(at, datetime.now(timezone.utc))):
-            await services.perform(number, "post_progress", handler, body=text)
+        at = min(signed_at + timedelta(hours=hours), datetime.now(timezone.utc))
+        with clock.travel_to(at):
+            entry_id = await workflow.perform(number, "post_progress", handler, body=text)
+        with clock.travel_to(min(at + timedelta(minutes=4), datetime.now(timezone.utc))):
+            await workflow.review(entry_id, "approve", centre)

@@ -21,13 +21,14 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 def TABLES_IN_DELETE_ORDER():
     from backend.accounts.tables import Account, AuditEvent, Invitation, Passkey, WebAuthnChallenge
-    from backend.cases.tables import Case, CaseNumberCounter, TimelineEntry
+    from backend.cases.tables import Case, CaseNumberCounter, CoHandler, TimelineEntry
     from backend.departments.tables import Category, Department
     from backend.photos.tables import Photo
 
     return [
         Photo,
         TimelineEntry,
+        CoHandler,
         Case,
         CaseNumberCounter,
         AuditEvent,

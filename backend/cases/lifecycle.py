@@ -1,6 +1,6 @@
 """The case lifecycle, defined once as data.
 
-Every adapter (HTML pages, JSON, Open311) performs actions through ``services.perform``, which
+Every adapter (HTML pages, JSON, Open311) performs actions through ``workflow.perform``, which
 consults this table; nothing else changes a case's status.
 """
 
@@ -29,9 +29,11 @@ class Status(str, enum.Enum):
     submitted = "submitted"
     accepted = "accepted"
     rejected = "rejected"
+    duplicate = "duplicate"
     assigned = "assigned"
     signed = "signed"
     in_progress = "in_progress"
+    returned = "returned"
     replied = "replied"
     closed = "closed"
 
@@ -40,26 +42,29 @@ STATUS_LABELS = {
     Status.submitted: N_("Submitted, awaiting review"),
     Status.accepted: N_("Accepted"),
     Status.rejected: N_("Not accepted"),
+    Status.duplicate: N_("Duplicate of another case"),
     Status.assigned: N_("Assigned to a department"),
     Status.signed: N_("Signed for by the department"),
     Status.in_progress: N_("In progress"),
+    Status.returned: N_("Returned for reassignment"),
     Status.replied: N_("Answered"),
     Status.closed: N_("Closed"),
 }
 
 # Cases the public may see (if the filer agreed to publication).
-PUBLIC_STATUSES = frozenset(Status) - {Status.submitted, Status.rejected}
+PUBLIC_STATUSES = frozenset(Status) - {Status.submitted, Status.rejected, Status.duplicate}
 
 
 class Role(str, enum.Enum):
     citizen = "citizen"
     moderator = "moderator"
     handler = "handler"
+    leader = "leader"
     system = "system"
 
 
 class Visibility(str, enum.Enum):
-    public = "public"  # everyone, once the case is public
+    public = "public"  # everyone, once the case is public (and, if reviewed, once approved)
     filer = "filer"  # the filer (follow link) and staff
     internal = "internal"  # staff only
 
@@ -67,6 +72,18 @@ class Visibility(str, enum.Enum):
 class ClockEffect(str, enum.Enum):
     none = "none"
     start = "start"  # deadlines run from assignment, not from signing
+    first_contact = "first_contact"  # the department reached the citizen
+    first_response = "first_response"  # the first public word from the department
+    answer = "answer"  # the official reply is out: the answer clock stops
+    extend = "extend"  # a granted extension moves the answer deadline
+
+
+class Scope(str, enum.Enum):
+    """For handlers: which departments of the case may act."""
+
+    none = "none"  # not a department's action
+    lead = "lead"  # the lead department (主办) only
+    handling = "handling"  # the lead or a co-handling department (协办)
 
 
 @dataclass(frozen=True)
@@ -76,59 +93,89 @@ class Transition:
     from_states: frozenset[Status]
     to_state: Status | None  # None: the status stays as it is
     clock: ClockEffect
-    visibility: Visibility
+    visibility: Visibility  # of the timeline entry it writes
     label: str
+    scope: Scope = Scope.none
+    needs_text: bool = False  # a reason, a reply: the action is refused without one
+    reviewed: bool = False  # its public text waits for a moderator before anyone else sees it
 
+
+MODERATORS = frozenset({Role.moderator, Role.system})
+HANDLERS = frozenset({Role.handler})
+BEING_HANDLED = frozenset({Status.signed, Status.in_progress})
 
 TRANSITIONS: dict[str, Transition] = {
     t.action: t
     for t in [
-        Transition(
-            "accept",
-            frozenset({Role.moderator, Role.system}),
-            frozenset({Status.submitted}),
-            Status.accepted,
-            ClockEffect.none,
-            Visibility.public,
-            N_("Accepted for handling"),
-        ),
-        Transition(
-            "reject",
-            frozenset({Role.moderator, Role.system}),
-            frozenset({Status.submitted}),
-            Status.rejected,
-            ClockEffect.none,
-            Visibility.filer,
-            N_("Not accepted"),
-        ),
-        Transition(
-            "assign",
-            frozenset({Role.moderator, Role.system}),
-            frozenset({Status.accepted}),
-            Status.assigned,
-            ClockEffect.start,
-            Visibility.public,
-            N_("Assigned to a department"),
-        ),
-        Transition(
-            "sign",
-            frozenset({Role.handler}),
-            frozenset({Status.assigned}),
-            Status.signed,
-            ClockEffect.none,
-            Visibility.public,
-            N_("Signed for by the department"),
-        ),
-        Transition(
-            "post_progress",
-            frozenset({Role.handler}),
-            frozenset({Status.signed, Status.in_progress}),
-            Status.in_progress,
-            ClockEffect.none,
-            Visibility.public,
-            N_("Progress update"),
-        ),
+        Transition("accept", MODERATORS, frozenset({Status.submitted}), Status.accepted, ClockEffect.none,
+                   Visibility.public, N_("Accepted for handling")),
+        Transition("reject", MODERATORS, frozenset({Status.submitted}), Status.rejected, ClockEffect.none,
+                   Visibility.filer, N_("Not accepted"), needs_text=True),
+        Transition("mark_duplicate", MODERATORS, frozenset({Status.submitted, Status.accepted}), Status.duplicate,
+                   ClockEffect.none, Visibility.filer, N_("Marked as a duplicate")),
+        Transition("redact", MODERATORS, frozenset(Status) - {Status.closed}, None, ClockEffect.none,
+                   Visibility.internal, N_("Text edited before publication")),
+        Transition("assign", MODERATORS, frozenset({Status.accepted, Status.returned}), Status.assigned,
+                   ClockEffect.start, Visibility.public, N_("Assigned to a department")),
+        Transition("sign", HANDLERS, frozenset({Status.assigned}), Status.signed, ClockEffect.none,
+                   Visibility.public, N_("Signed for by the department"), scope=Scope.lead),
+        Transition("record_contact", HANDLERS, BEING_HANDLED, None, ClockEffect.first_contact,
+                   Visibility.filer, N_("The department contacted the filer"), scope=Scope.handling, needs_text=True),
+        Transition("post_progress", HANDLERS, BEING_HANDLED, Status.in_progress, ClockEffect.none,
+                   Visibility.public, N_("Progress update"), scope=Scope.handling, needs_text=True, reviewed=True),
+        Transition("post_internal_note", HANDLERS | MODERATORS, frozenset(Status) - {Status.closed}, None,
+                   ClockEffect.none, Visibility.internal, N_("Internal note"), scope=Scope.handling, needs_text=True),
+        Transition("return", HANDLERS, frozenset({Status.assigned, Status.signed, Status.in_progress}), Status.returned,
+                   ClockEffect.none, Visibility.internal, N_("Returned by the department"), scope=Scope.lead,
+                   needs_text=True),
+        Transition("request_extension", HANDLERS, BEING_HANDLED, None, ClockEffect.none, Visibility.internal,
+                   N_("Extension requested"), scope=Scope.lead, needs_text=True),
+        Transition("grant_extension", MODERATORS, BEING_HANDLED, None, ClockEffect.extend, Visibility.public,
+                   N_("Extension granted")),
+        Transition("refuse_extension", MODERATORS, BEING_HANDLED, None, ClockEffect.none, Visibility.internal,
+                   N_("Extension refused"), needs_text=True),
+        Transition("draft_reply", HANDLERS, BEING_HANDLED, None, ClockEffect.none, Visibility.public,
+                   N_("Official reply"), scope=Scope.lead, needs_text=True, reviewed=True),
     ]
 }
 
+# What a moderator's approval of a reviewed entry does to the case.
+ON_APPROVAL: dict[str, tuple[Status | None, ClockEffect]] = {
+    "post_progress": (None, ClockEffect.first_response),
+    "draft_reply": (Status.replied, ClockEffect.answer),
+}
+
+
+class Review(str, enum.Enum):
+    """Where a department's public text stands with the moderators."""
+
+    none = ""  # needs no review
+    pending = "pending"
+    approved = "approved"
+    sent_back = "sent_back"
+    replaced = "replaced"  # a moderator published an edited version; this original stays for staff
+
+
+class ReviewDecision(str, enum.Enum):
+    approve = "approve"  # publish as written
+    edit = "edit"  # publish the moderator's edited text; the original stays for staff
+    send_back = "send_back"  # back to the department, with a comment
+
+
+# Each decision is itself a timeline entry (internal), action "review_<decision>".
+REVIEW_LABELS = {
+    f"review_{ReviewDecision.approve.value}": N_("Published by the platform centre"),
+    f"review_{ReviewDecision.edit.value}": N_("Edited and published by the platform centre"),
+    f"review_{ReviewDecision.send_back.value}": N_("Sent back to the department"),
+}
+
 SUBMIT_LABEL = N_("Submitted, awaiting review")
+SEEN_BY_ALL = [Review.none.value, Review.approved.value]  # entries outside staff pages
+
+
+def entry_label(action: str) -> str:
+    if action == "submit":
+        return SUBMIT_LABEL
+    if action in REVIEW_LABELS:
+        return REVIEW_LABELS[action]
+    return TRANSITIONS[action].label

@@ -18,17 +18,16 @@ from piccolo.query.functions.aggregate import Count
 from backend import clock
 from backend.cases.filing import CaseForm, FilingError, ValidCase, validate
 from backend.cases.lifecycle import (
-    PUBLIC_STATUSES,
-    SUBMIT_LABEL,
-    TRANSITIONS,
+    SEEN_BY_ALL,
+    Review,
     Role,
     Status,
     Visibility,
+    entry_label,
 )
 from backend.cases.tables import Case, CaseNumberCounter, TimelineEntry
 from backend.db import write_transaction
 from backend.departments.services import get_active_category
-from backend.departments.tables import Department
 from backend.i18n_markers import N_
 from backend.photos import services as photos
 from backend.photos.services import PhotoView
@@ -44,10 +43,12 @@ class FiledCase:
 class Actor:
     role: Role
     name: str = ""  # the department or "platform centre" shown on the timeline; never a citizen's
+    department_id: int | None = None  # handlers: the department they act for
 
 
 class ActionRefused(Exception):
-    """``status`` is 403 (not for this role) or 409 (not in this state)."""
+    """``status`` is 403 (not for this role or department), 404 (no such case), 409 (not in
+    this state) or 422 (something the action needs is missing or wrong)."""
 
     def __init__(self, status: int, message: str):
         super().__init__(message)
@@ -66,6 +67,8 @@ class TimelineItem:
     actor_name: str
     visibility: str
     body: str
+    review: str = ""
+    due_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -142,7 +145,7 @@ async def file_case(form: CaseForm, *, secret_key: str, time_zone: str, source: 
             if attached != len(valid.photo_keys):
                 # Another filing claimed a photo between the check and now: refuse, roll back.
                 raise FilingError({"photos": N_("A photo could not be found. Please add it again.")})
-            await _append_entry(
+            await append_entry(
                 case_id, "submit", Status.submitted, Actor(Role.citizen), Visibility.public, "", now
             )
     except _AlreadyFiled as already:
@@ -196,7 +199,7 @@ async def _insert_case(
     return case.id
 
 
-async def _append_entry(
+async def append_entry(
     case_id: int,
     action: str,
     status_after: Status | None,
@@ -204,52 +207,29 @@ async def _append_entry(
     visibility: Visibility,
     body: str,
     now: datetime,
-) -> None:
-    entry = TimelineEntry(
-        case=case_id,
-        created_at=now,
-        action=action,
-        status_after=status_after.value if status_after else None,
-        actor_role=actor.role.value,
-        actor_name=actor.name,
-        visibility=visibility.value,
-        body=body,
-    )
-    await entry.save()
-
-
-async def perform(
-    number: str,
-    action: str,
-    actor: Actor,
     *,
-    body: str = "",
-    department_id: int | None = None,
-) -> None:
-    """Carry out one action of the lifecycle table on a case, appending its timeline entry."""
-    transition = TRANSITIONS.get(action)
-    if transition is None:
-        raise ActionRefused(409, N_("This action does not exist."))
-    if actor.role not in transition.roles:
-        raise ActionRefused(403, N_("Your role may not do this."))
-    now = clock.now()
-    async with write_transaction():
-        case = await Case.objects().where(Case.number == number).first()
-        if case is None:
-            raise ActionRefused(404, N_("There is no such case."))
-        if Status(case.status) not in transition.from_states:
-            raise ActionRefused(409, N_("This cannot be done while the case is in its current state."))
-        values = {Case.updated_at: now}
-        if transition.to_state is not None:
-            values[Case.status] = transition.to_state.value
-            if transition.to_state in PUBLIC_STATUSES and case.publication_consent and case.published_at is None:
-                values[Case.published_at] = now
-        if action == "assign":
-            if department_id is None or not await Department.exists().where(Department.id == department_id):
-                raise ActionRefused(409, N_("Choose the department that will handle this case."))
-            values[Case.department] = department_id
-        await Case.update(values).where(Case.id == case.id)
-        await _append_entry(case.id, action, transition.to_state, actor, transition.visibility, body, now)
+    review: Review = Review.none,
+    refers_to: int | None = None,
+    due_at: datetime | None = None,
+) -> int:
+    """Timeline entries are only ever appended: history is never rewritten."""
+    rows = await TimelineEntry.insert(
+        TimelineEntry(
+            case=case_id,
+            created_at=now,
+            action=action,
+            status_after=status_after.value if status_after else None,
+            actor_role=actor.role.value,
+            actor_name=actor.name,
+            visibility=visibility.value,
+            body=body,
+            department=actor.department_id if actor.role == Role.handler else None,
+            review=review.value,
+            refers_to=refers_to,
+            due_at=due_at,
+        )
+    ).returning(TimelineEntry.id)
+    return rows[0]["id"]
 
 
 _CASE_COLUMNS = (
@@ -297,10 +277,14 @@ async def _timelines(case_ids: list[int], visibilities: set[Visibility]) -> dict
             TimelineEntry.actor_name,
             TimelineEntry.visibility,
             TimelineEntry.body,
+            TimelineEntry.review,
+            TimelineEntry.due_at,
         )
         .where(
             TimelineEntry.case.is_in(case_ids),
             TimelineEntry.visibility.is_in([v.value for v in visibilities]),
+            # Department text waiting for (or refused by) a moderator is for staff only.
+            *([] if Visibility.internal in visibilities else [TimelineEntry.review.is_in(SEEN_BY_ALL)]),
         )
         .order_by(TimelineEntry.created_at)
         .order_by(TimelineEntry.id)
@@ -308,7 +292,7 @@ async def _timelines(case_ids: list[int], visibilities: set[Visibility]) -> dict
     timelines: dict[int, list[TimelineItem]] = {}
     for row in rows:
         case_id = row.pop("case_id")
-        label = SUBMIT_LABEL if row["action"] == "submit" else TRANSITIONS[row["action"]].label
+        label = entry_label(row["action"])
         timelines.setdefault(case_id, []).append(TimelineItem(**row, label=label))
     return timelines
 

@@ -27,6 +27,14 @@ class Case(Table, tablename="cases"):
     updated_at = Timestamptz()
     # Set when a case becomes public; the public list is ordered and paged by it.
     published_at = Timestamptz(null=True, default=None, index=True)
+    duplicate_of = ForeignKey(references="self", null=True, default=None)
+
+
+class CoHandler(Table, tablename="co_handler"):
+    """A co-handling department (协办) of a case; the lead (主办) is ``Case.department``."""
+
+    case = ForeignKey(references=Case, null=False, index=True)
+    department = ForeignKey(references=Department, null=False, index=True)
 
 
 class TimelineEntry(Table, tablename="timeline_entry"):
@@ -38,6 +46,11 @@ class TimelineEntry(Table, tablename="timeline_entry"):
     actor_name = Varchar(length=100, default="")  # a department or the platform, never a citizen
     visibility = Varchar(length=20)
     body = Text(default="")
+    department = ForeignKey(references=Department, null=True, default=None)  # who wrote it, for handlers
+    # Department text for the public waits for a moderator: pending → approved or sent back.
+    review = Varchar(length=20, default="", index=True)
+    refers_to = ForeignKey(references="self", null=True, default=None)  # the entry reviewed or edited
+    due_at = Timestamptz(null=True, default=None)  # extensions: the new answer deadline asked or granted
 
 
 class CaseNumberCounter(Table, tablename="case_number_counter"):

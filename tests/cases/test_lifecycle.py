@@ -4,54 +4,100 @@ from __future__ import annotations
 
 import pytest
 
-from backend.cases import services
-from backend.cases.lifecycle import TRANSITIONS, Role, Status
+from datetime import timedelta
+
+from backend import clock
+from backend.cases import services, workflow
+from backend.cases.lifecycle import TRANSITIONS, Role, Scope, Status
 from backend.cases.services import ActionRefused, Actor
+from backend.cases.workflow import Details
 from backend.cases.tables import Case, TimelineEntry
 from tests.cases.test_filing import file, form
 
-MODERATOR = Actor(Role.moderator)
+MODERATOR = Actor(Role.moderator, "")
+WATER = "市自来水公司"
+
+
+def handler_of(department_id: int) -> Actor:
+    return Actor(Role.handler, WATER, department_id)
+
+
+def actor_for(action: str, department_id: int) -> Actor:
+    return MODERATOR if Role.moderator in TRANSITIONS[action].roles else handler_of(department_id)
 
 
 async def filed_case(settings, categories, **overrides) -> str:
     return (await file(settings, form(categories["water"], **overrides))).number
 
 
-async def bring_to(number: str, status: Status, department_id: int) -> None:
-    path = {
-        Status.submitted: [],
-        Status.accepted: ["accept"],
-        Status.rejected: ["reject"],
-        Status.assigned: ["accept", "assign"],
-        Status.signed: ["accept", "assign", "sign"],
-        Status.in_progress: ["accept", "assign", "sign", "post_progress"],
-    }[status]
-    for action in path:
-        role = next(iter(TRANSITIONS[action].roles - {Role.system}))
-        await services.perform(number, action, Actor(role, "市自来水公司"), department_id=department_id)
+# The shortest way to each state, as (action, details) steps.
+PATHS = {
+    Status.submitted: [],
+    Status.accepted: ["accept"],
+    Status.rejected: ["reject"],
+    Status.duplicate: ["mark_duplicate"],
+    Status.assigned: ["accept", "assign"],
+    Status.signed: ["accept", "assign", "sign"],
+    Status.in_progress: ["accept", "assign", "sign", "post_progress"],
+    Status.returned: ["accept", "assign", "return"],
+    Status.replied: ["accept", "assign", "sign", "draft_reply", "approve"],
+}
+REACHABLE = list(PATHS)
 
 
-REACHABLE = [Status.submitted, Status.accepted, Status.rejected, Status.assigned, Status.signed, Status.in_progress]
+async def details_for(action: str, number: str, department_id: int, settings, categories) -> Details:
+    if action == "assign":
+        return Details(department_id=department_id)
+    if action == "mark_duplicate":
+        return Details(duplicate_of=await filed_case(settings, categories, title="同一个问题的另一次反映"))
+    if action == "redact":
+        return Details(title="已删去个人信息的标题")
+    if action == "request_extension":
+        return Details(due_at=clock.now() + timedelta(days=10))
+    return Details()
+
+
+async def bring_to(number: str, status: Status, department_id: int, settings=None, categories=None) -> None:
+    for action in PATHS[status]:
+        if action == "approve":
+            pending = await TimelineEntry.select(TimelineEntry.id).where(TimelineEntry.review == "pending").first()
+            await workflow.review(pending["id"], "approve", MODERATOR)
+            continue
+        actor = actor_for(action, department_id)
+        details = await details_for(action, number, department_id, settings, categories)
+        await workflow.perform(number, action, actor, body="说明", details=details)
+
+
+async def prepare(action: str, number: str, department_id: int) -> None:
+    """What an action needs beyond the state: an extension request to answer."""
+    if action in ("grant_extension", "refuse_extension"):
+        await workflow.perform(
+            number, "request_extension", handler_of(department_id), body="需要更换管道", details=Details(due_at=clock.now() + timedelta(days=10))
+        )
 
 
 @pytest.mark.parametrize("action", sorted(TRANSITIONS))
 @pytest.mark.parametrize("state", REACHABLE, ids=lambda s: s.value)
 async def test_every_action_in_every_state(settings, categories, action, state):
-    """Table-driven: allowed from its from-states, 409 from every other state."""
+    """Table-driven: allowed from its from-states, 409 from every other state, and always one
+    timeline entry more or none."""
     department = categories["water"].department
     number = await filed_case(settings, categories)
-    await bring_to(number, state, department)
+    await bring_to(number, state, department, settings, categories)
     transition = TRANSITIONS[action]
-    actor = Actor(next(iter(transition.roles - {Role.system})), "市自来水公司")
-    entries_before = await TimelineEntry.count()
+    actor = actor_for(action, department)
+    details = await details_for(action, number, department, settings, categories)
     if state in transition.from_states:
-        await services.perform(number, action, actor, department_id=department, body="进展")
+        await prepare(action, number, department)
+        entries_before = await TimelineEntry.count()
+        await workflow.perform(number, action, actor, details=details, body="进展")
         case = await Case.objects().where(Case.number == number).first()
         assert case.status == (transition.to_state or state).value
         assert await TimelineEntry.count() == entries_before + 1
     else:
+        entries_before = await TimelineEntry.count()
         with pytest.raises(ActionRefused) as refused:
-            await services.perform(number, action, actor, department_id=department)
+            await workflow.perform(number, action, actor, details=details, body="进展")
         assert refused.value.status == 409
         assert await TimelineEntry.count() == entries_before
 
@@ -63,25 +109,51 @@ REFUSED_ROLES = [(action, role) for action in sorted(TRANSITIONS) for role in Ro
 async def test_roles_outside_the_table_are_refused(settings, categories, action, role):
     number = await filed_case(settings, categories)
     with pytest.raises(ActionRefused) as refused:
-        await services.perform(number, action, Actor(role))
+        await workflow.perform(number, action, Actor(role), body="x")
+    assert refused.value.status == 403
+
+
+@pytest.mark.parametrize("action", sorted(a for a, t in TRANSITIONS.items() if t.needs_text))
+async def test_actions_that_need_text_refuse_without_it(settings, categories, action):
+    department = categories["water"].department
+    number = await filed_case(settings, categories)
+    transition = TRANSITIONS[action]
+    state = next(state for state in REACHABLE if state in transition.from_states)
+    await bring_to(number, state, department, settings, categories)
+    actor = actor_for(action, department)
+    with pytest.raises(ActionRefused) as refused:
+        await workflow.perform(number, action, actor, body="  \n ")
+    assert refused.value.status == 422
+
+
+@pytest.mark.parametrize("action", sorted(a for a, t in TRANSITIONS.items() if t.scope != Scope.none))
+async def test_departments_act_only_on_their_own_cases(settings, categories, action):
+    water, roads = categories["water"].department, categories["roads"].department
+    number = await filed_case(settings, categories)
+    transition = TRANSITIONS[action]
+    state = next(state for state in REACHABLE if state in transition.from_states and state != Status.submitted)
+    await bring_to(number, state, water, settings, categories)
+    details = await details_for(action, number, water, settings, categories)
+    with pytest.raises(ActionRefused) as refused:
+        await workflow.perform(number, action, Actor(Role.handler, "市政设施管理处", roads), body="x", details=details)
     assert refused.value.status == 403
 
 
 async def test_unknown_case_and_action(settings, categories):
     with pytest.raises(ActionRefused) as refused:
-        await services.perform("2026-999999", "accept", MODERATOR)
+        await workflow.perform("2026-999999", "accept", MODERATOR)
     assert refused.value.status == 404
     with pytest.raises(ActionRefused) as refused:
-        await services.perform("2026-999999", "teleport", MODERATOR)
+        await workflow.perform("2026-999999", "teleport", MODERATOR)
     assert refused.value.status == 409
 
 
 async def test_assignment_needs_a_real_department(settings, categories):
     number = await filed_case(settings, categories)
-    await services.perform(number, "accept", MODERATOR)
+    await workflow.perform(number, "accept", MODERATOR)
     for department_id in (None, 999999):
         with pytest.raises(ActionRefused) as refused:
-            await services.perform(number, "assign", MODERATOR, department_id=department_id)
+            await workflow.perform(number, "assign", MODERATOR, details=Details(department_id=department_id))
         assert refused.value.status == 409
 
 
@@ -90,7 +162,7 @@ async def test_a_case_is_public_only_once_accepted_and_if_the_filer_agreed(setti
     private = await filed_case(settings, categories, publication="private")
     assert await services.public_case(public) is None
     for number in (public, private):
-        await services.perform(number, "accept", MODERATOR)
+        await workflow.perform(number, "accept", MODERATOR)
     assert await services.public_case(private) is None
     view = await services.public_case(public)
     assert view.status == "accepted" and view.published_at is not None
@@ -99,7 +171,7 @@ async def test_a_case_is_public_only_once_accepted_and_if_the_filer_agreed(setti
 
 async def test_rejection_reason_is_for_the_filer_only(settings, categories):
     filed = await file(settings, form(categories["water"]))
-    await services.perform(filed.number, "reject", MODERATOR, body="不属于本平台受理范围")
+    await workflow.perform(filed.number, "reject", MODERATOR, body="不属于本平台受理范围")
     assert await services.public_case(filed.number) is None
     follow = await services.case_for_follow_token(filed.follow_token)
     assert [(e.action, e.visibility, e.body) for e in follow.timeline][-1] == (
@@ -111,6 +183,11 @@ async def test_public_timeline_shows_public_entries_in_order(settings, categorie
     number = await filed_case(settings, categories)
     await bring_to(number, Status.in_progress, categories["water"].department)
     view = await services.public_case(number)
+    # The progress post waits for a moderator before the public sees it.
+    assert [e.action for e in view.timeline] == ["submit", "accept", "assign", "sign"]
+    pending = (await workflow.pending_reviews())[0]
+    await workflow.review(pending.entry_id, "approve", MODERATOR)
+    view = await services.public_case(number)
     assert [e.action for e in view.timeline] == ["submit", "accept", "assign", "sign", "post_progress"]
     assert view.department_name == "市自来水公司"
 
@@ -119,7 +196,7 @@ async def test_keyset_pages_cover_every_public_case_once(settings, categories):
     numbers = []
     for _ in range(45):
         number = await filed_case(settings, categories)
-        await services.perform(number, "accept", MODERATOR)
+        await workflow.perform(number, "accept", MODERATOR)
         numbers.append(number)
     seen, cursor = [], None
     while True:

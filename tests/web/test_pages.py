@@ -7,7 +7,7 @@ import re
 
 from PIL import Image
 
-from backend.cases import services
+from backend.cases import services, workflow
 from backend.cases.lifecycle import Role
 from backend.photos.services import upload_photo
 from tests.cases.test_filing import file, form
@@ -19,8 +19,8 @@ MODERATOR = services.Actor(Role.moderator)
 async def public_case_with_photo(settings, categories, **overrides):
     photo = await upload_photo(jpeg(gps=(38.87, 115.46)), settings.media_dir)
     filed = await file(settings, form(categories["water"], photo_keys=[photo.key], **overrides))
-    await services.perform(filed.number, "accept", MODERATOR)
-    await services.perform(filed.number, "assign", MODERATOR, department_id=categories["water"].department)
+    await workflow.perform(filed.number, "accept", MODERATOR)
+    await workflow.perform(filed.number, "assign", MODERATOR, details=workflow.Details(department_id=categories["water"].department))
     return filed, photo
 
 
@@ -57,7 +57,7 @@ async def test_list_shows_only_public_cases(client, categories, settings):
 async def test_list_pages_by_cursor_and_serves_the_fragment_to_htmx(client, categories, settings):
     for _ in range(21):
         filed = await file(settings, form(categories["water"]))
-        await services.perform(filed.number, "accept", MODERATOR)
+        await workflow.perform(filed.number, "accept", MODERATOR)
     first = await client.get("/cases")
     cursor = re.search(r'href="/cases\?cursor=([0-9.]+)"', first.text).group(1)
     second = await client.get(f"/cases?cursor={cursor}", headers={"hx-request": "true"})

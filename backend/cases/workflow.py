@@ -1,0 +1,305 @@
+"""The handling workflow: every action on a case goes through ``perform``, which consults the
+lifecycle table, and every moderator decision on a department's public text through
+``review``. Plain Python; pages, the JSON API and Open311 are adapters over these.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from backend import clock
+from backend.cases.filing import DESCRIPTION_MAX, TITLE_MAX
+from backend.cases.lifecycle import (
+    ON_APPROVAL,
+    PUBLIC_STATUSES,
+    TRANSITIONS,
+    CaseType,
+    Review,
+    ReviewDecision,
+    Role,
+    Scope,
+    Status,
+    Visibility,
+)
+from backend.cases.services import ActionRefused, Actor, append_entry
+from backend.cases.tables import Case, CoHandler, TimelineEntry
+from backend.db import lock_row, write_transaction
+from backend.departments.services import get_active_category
+from backend.departments.tables import Department
+from backend.i18n_markers import N_
+from backend.text import clean_text
+
+CASE_NUMBER = re.compile(r"^\d{4}-\d{6,9}$")
+TEXT_MAX = 5000
+MAX_CO_HANDLERS = 10
+
+
+@dataclass(frozen=True)
+class Details:
+    """What an action carries beyond its text. Each action reads the fields it needs."""
+
+    department_id: int | None = None  # assign: the lead department (主办)
+    co_department_ids: tuple[int, ...] = ()  # assign: co-handling departments (协办)
+    duplicate_of: str = ""  # mark_duplicate: the other case's number
+    internal: bool = False  # post_progress: staff only (no review), instead of public
+    title: str | None = None  # redact
+    description: str | None = None  # redact
+    case_type: str | None = None  # accept: confirm or change
+    category_id: int | None = None  # accept: confirm or change
+    make_private: bool = False  # accept: withhold from the public even though the filer agreed
+    due_at: datetime | None = None  # request_extension: the new answer date asked for
+    extra: dict = field(default_factory=dict)
+
+
+async def co_handlers(case_id: int) -> list[int]:
+    return [row["department"] for row in await CoHandler.select(CoHandler.department).where(CoHandler.case == case_id)]
+
+
+async def _check_department(transition, actor: Actor, case: Case) -> None:
+    if actor.role != Role.handler or transition.scope == Scope.none:
+        return
+    if actor.department_id is not None and actor.department_id == case.department:
+        return
+    if transition.scope == Scope.handling and actor.department_id in await co_handlers(case.id):
+        return
+    if transition.scope == Scope.lead and actor.department_id in await co_handlers(case.id):
+        raise ActionRefused(403, N_("Only the lead department may do this."))
+    raise ActionRefused(403, N_("Your department does not handle this case."))
+
+
+def _text(body: str, needed: bool) -> str:
+    text = clean_text(body, multiline=True)
+    if needed and not text:
+        raise ActionRefused(422, N_("Write the text this needs: a reason, a note or the reply."))
+    if len(text) > TEXT_MAX:
+        raise ActionRefused(422, N_("The text is too long (at most 5000 characters)."))
+    return text
+
+
+async def _departments_exist(ids: list[int]) -> bool:
+    return len(ids) == await Department.count().where(Department.id.is_in(ids)) if ids else True
+
+
+async def perform(number: str, action: str, actor: Actor, *, body: str = "", details: Details = Details()) -> int:
+    """Carry out one action of the lifecycle table; returns the timeline entry it wrote.
+
+    Raises ActionRefused: 403 wrong role or department, 404 no such case, 409 wrong state,
+    422 what the action needs is missing.
+    """
+    transition = TRANSITIONS.get(action)
+    if transition is None:
+        raise ActionRefused(409, N_("This action does not exist."))
+    if actor.role not in transition.roles:
+        raise ActionRefused(403, N_("Your role may not do this."))
+    text = _text(body, transition.needs_text)
+    now = clock.now()
+    async with write_transaction():
+        case = await Case.objects().where(Case.number == number).first()
+        if case is None:
+            raise ActionRefused(404, N_("There is no such case."))
+        await lock_row(Case, case.id)
+        case = await Case.objects().where(Case.id == case.id).first()  # as of the lock
+        if Status(case.status) not in transition.from_states:
+            raise ActionRefused(409, N_("This cannot be done while the case is in its current state."))
+        await _check_department(transition, actor, case)
+        values: dict = {Case.updated_at: now}
+        entry = _Entry(transition.visibility, Review.pending if transition.reviewed else Review.none, text)
+        if specific := _SPECIFICS.get(action):
+            await specific(case, details, entry, values)
+        to_state = transition.to_state
+        if to_state is not None:
+            values[Case.status] = to_state.value
+            if to_state in PUBLIC_STATUSES and case.publication_consent and case.published_at is None:
+                values[Case.published_at] = now
+        await Case.update(values).where(Case.id == case.id)
+        return await append_entry(
+            case.id, action, to_state, actor, entry.visibility, entry.text, now, review=entry.review, due_at=entry.due_at
+        )
+
+
+@dataclass
+class _Entry:
+    """The timeline entry an action is about to write; an action's specifics may change it."""
+
+    visibility: Visibility
+    review: Review
+    text: str
+    due_at: datetime | None = None
+
+
+async def _accept(case: Case, details: Details, entry: _Entry, values: dict) -> None:
+    if details.case_type is not None:
+        if details.case_type not in CaseType.__members__:
+            raise ActionRefused(422, N_("Choose the type of case."))
+        values[Case.case_type] = details.case_type
+    if details.category_id is not None:
+        if await get_active_category(details.category_id) is None:
+            raise ActionRefused(422, N_("Choose a category."))
+        values[Case.category] = details.category_id
+    if details.make_private:
+        values[Case.publication_consent] = False
+        case.publication_consent = False  # so that accepting does not publish it
+
+
+async def _mark_duplicate(case: Case, details: Details, entry: _Entry, values: dict) -> None:
+    original = None
+    if CASE_NUMBER.match(details.duplicate_of) and details.duplicate_of != case.number:
+        original = await Case.select(Case.id, Case.status).where(Case.number == details.duplicate_of).first()
+    if original is None or original["status"] == Status.duplicate.value:
+        raise ActionRefused(422, N_("Give the number of the case this one repeats."))
+    values[Case.duplicate_of] = original["id"]
+
+
+async def _redact(case: Case, details: Details, entry: _Entry, values: dict) -> None:
+    title = clean_text(details.title if details.title is not None else case.title)
+    description = clean_text(details.description if details.description is not None else case.description, multiline=True)
+    if not 4 <= len(title) <= TITLE_MAX:
+        raise ActionRefused(422, N_("Give a short title (4 to 80 characters)."))
+    if not 10 <= len(description) <= DESCRIPTION_MAX:
+        raise ActionRefused(422, N_("The description must be 10 to 5000 characters."))
+    if title == case.title and description == case.description:
+        raise ActionRefused(422, N_("Nothing was changed."))
+    # The entry keeps what was there before, for staff: nothing a citizen wrote is lost.
+    entry.text = "\n\n".join(filter(None, [entry.text, case.title, case.description]))
+    values[Case.title] = title
+    values[Case.description] = description
+
+
+async def _assign(case: Case, details: Details, entry: _Entry, values: dict) -> None:
+    lead = details.department_id
+    co = sorted(set(details.co_department_ids) - {lead})
+    if lead is None or not await _departments_exist([lead]):
+        raise ActionRefused(409, N_("Choose the department that will handle this case."))
+    if len(co) > MAX_CO_HANDLERS or not await _departments_exist(co):
+        raise ActionRefused(422, N_("Choose co-handling departments from the list."))
+    values[Case.department] = lead
+    await CoHandler.delete().where(CoHandler.case == case.id)
+    if co:
+        await CoHandler.insert(*[CoHandler(case=case.id, department=department) for department in co])
+
+
+async def _post_progress(case: Case, details: Details, entry: _Entry, values: dict) -> None:
+    if details.internal:
+        entry.visibility, entry.review = Visibility.internal, Review.none
+
+
+async def _return(case: Case, details: Details, entry: _Entry, values: dict) -> None:
+    # Back to the moderators; the entry records which department returned it.
+    values[Case.department] = None
+    await CoHandler.delete().where(CoHandler.case == case.id)
+
+
+async def _request_extension(case: Case, details: Details, entry: _Entry, values: dict) -> None:
+    if details.due_at is None or details.due_at <= clock.now():
+        raise ActionRefused(422, N_("Give the new date you ask for, in the future."))
+    if await _open_extension_request(case.id) is not None:
+        raise ActionRefused(409, N_("An extension request is already waiting for an answer."))
+    entry.due_at = details.due_at
+
+
+async def _open_extension_request(case_id: int) -> dict | None:
+    latest = (
+        await TimelineEntry.select(TimelineEntry.id, TimelineEntry.action, TimelineEntry.due_at)
+        .where(
+            TimelineEntry.case == case_id,
+            TimelineEntry.action.is_in(["request_extension", "grant_extension", "refuse_extension"]),
+        )
+        .order_by(TimelineEntry.id, ascending=False)
+        .first()
+    )
+    return latest if latest and latest["action"] == "request_extension" else None
+
+
+async def _answer_extension(case: Case, details: Details, entry: _Entry, values: dict) -> None:
+    request = await _open_extension_request(case.id)
+    if request is None:
+        raise ActionRefused(409, N_("No extension has been asked for."))
+    entry.due_at = request["due_at"]
+
+
+_SPECIFICS = {
+    "accept": _accept,
+    "mark_duplicate": _mark_duplicate,
+    "redact": _redact,
+    "assign": _assign,
+    "post_progress": _post_progress,
+    "return": _return,
+    "request_extension": _request_extension,
+    "grant_extension": _answer_extension,
+    "refuse_extension": _answer_extension,
+}
+
+
+async def review(entry_id: int, decision: str, actor: Actor, *, body: str = "") -> int:
+    """A moderator's decision on a department's public text; returns the entry it wrote.
+
+    Approving or editing publishes it (a reply then answers the case); an edit is a new entry,
+    and the department's original stays in the history for staff. Sending back needs a comment.
+    """
+    if actor.role not in {Role.moderator, Role.system}:
+        raise ActionRefused(403, N_("Your role may not do this."))
+    if decision not in ReviewDecision.__members__:
+        raise ActionRefused(409, N_("This action does not exist."))
+    decision = ReviewDecision(decision)
+    text = _text(body, decision != ReviewDecision.approve)
+    now = clock.now()
+    async with write_transaction():
+        draft = await TimelineEntry.objects().where(TimelineEntry.id == entry_id).first()
+        if draft is None:
+            raise ActionRefused(404, N_("There is no such entry."))
+        await lock_row(Case, draft.case)
+        draft = await TimelineEntry.objects().where(TimelineEntry.id == entry_id).first()
+        case = await Case.objects().where(Case.id == draft.case).first()
+        if draft.review != Review.pending.value:
+            raise ActionRefused(409, N_("This text has already been dealt with."))
+        if decision == ReviewDecision.send_back:
+            await TimelineEntry.update({TimelineEntry.review: Review.sent_back.value}).where(TimelineEntry.id == draft.id)
+            return await append_entry(case.id, "review_send_back", None, actor, Visibility.internal, text, now, refers_to=draft.id)
+        published_by = Actor(Role(draft.actor_role), draft.actor_name, draft.department)
+        if decision == ReviewDecision.edit:
+            await TimelineEntry.update({TimelineEntry.review: Review.replaced.value}).where(TimelineEntry.id == draft.id)
+            await append_entry(
+                case.id, draft.action, None, published_by, Visibility.public, text, now, review=Review.approved, refers_to=draft.id
+            )
+        else:
+            await TimelineEntry.update({TimelineEntry.review: Review.approved.value}).where(TimelineEntry.id == draft.id)
+        to_state, _clock = ON_APPROVAL.get(draft.action, (None, None))
+        values: dict = {Case.updated_at: now}
+        if to_state is not None and Status(case.status) in TRANSITIONS[draft.action].from_states:
+            values[Case.status] = to_state.value
+        await Case.update(values).where(Case.id == case.id)
+        return await append_entry(
+            case.id, f"review_{decision.value}", to_state, actor, Visibility.internal, "", now, refers_to=draft.id
+        )
+
+
+@dataclass(frozen=True)
+class PendingText:
+    entry_id: int
+    case_number: str
+    case_title: str
+    action: str
+    department_name: str
+    body: str
+    created_at: datetime
+
+
+async def pending_reviews(limit: int = 200) -> list[PendingText]:
+    """The moderators' review queue, oldest first."""
+    rows = (
+        await TimelineEntry.select(
+            TimelineEntry.id.as_alias("entry_id"),
+            TimelineEntry.case.number.as_alias("case_number"),
+            TimelineEntry.case.title.as_alias("case_title"),
+            TimelineEntry.action,
+            TimelineEntry.actor_name.as_alias("department_name"),
+            TimelineEntry.body,
+            TimelineEntry.created_at,
+        )
+        .where(TimelineEntry.review == Review.pending.value)
+        .order_by(TimelineEntry.id)
+        .limit(limit)
+    )
+    return [PendingText(**row) for row in rows]
