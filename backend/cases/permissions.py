@@ -1,16 +1,49 @@
-"""Who among the staff may see which case. Plain rules, no HTTP."""
+"""Who among the staff may see which case, and which actions each may take there. Plain
+rules over the lifecycle table, no HTTP."""
 
 from __future__ import annotations
 
 from backend.accounts.roles import StaffRole
+from backend.cases.lifecycle import TRANSITIONS, Role, Scope, Status
 
-# The platform centre and leaders oversee every case; a handler sees its own department's.
+# The platform centre and leaders oversee every case; a handler sees its departments' cases.
 OVERSEERS = frozenset({StaffRole.moderator, StaffRole.leader})
 
 
-def may_see_case(role: str, account_department_id: int | None, case_department_id: int | None) -> bool:
+def handler_scope(account_department_id: int | None, lead_id: int | None, co_handler_ids: list[int]) -> Scope | None:
+    """How a handler's department stands to a case: lead, co-handling, or not at all."""
+    if account_department_id is None:
+        return None
+    if account_department_id == lead_id:
+        return Scope.lead
+    if account_department_id in co_handler_ids:
+        return Scope.handling
+    return None
+
+
+def may_see_case(role: str, scope: Scope | None) -> bool:
     if role in OVERSEERS:
         return True
-    if role == StaffRole.handler:
-        return account_department_id is not None and account_department_id == case_department_id
-    return False
+    return role == StaffRole.handler and scope is not None
+
+
+def sees_filer_contact(role: str, scope: Scope | None) -> bool:
+    """The filer's name and phone: for those who handle the case, not for every overseer."""
+    return role == StaffRole.moderator or (role == StaffRole.handler and scope is not None)
+
+
+def actions_for(role: str, status: Status, scope: Scope | None) -> list[str]:
+    """The lifecycle actions this person may take on a case in this state, in table order."""
+    try:
+        case_role = Role(role)
+    except ValueError:
+        return []
+    allowed = []
+    for action, transition in TRANSITIONS.items():
+        if case_role not in transition.roles or status not in transition.from_states:
+            continue
+        if case_role == Role.handler and transition.scope != Scope.none:
+            if scope is None or (transition.scope == Scope.lead and scope != Scope.lead):
+                continue
+        allowed.append(action)
+    return allowed

@@ -25,7 +25,7 @@ from backend.cases.lifecycle import (
     Visibility,
     entry_label,
 )
-from backend.cases.tables import Case, CaseNumberCounter, TimelineEntry
+from backend.cases.tables import Case, CaseNumberCounter, CoHandler, TimelineEntry
 from backend.db import write_transaction
 from backend.departments.services import get_active_category
 from backend.i18n_markers import N_
@@ -92,6 +92,7 @@ class CaseView:
     updated_at: datetime
     published_at: datetime | None
     publication_consent: bool
+    duplicate_of: str | None  # the number of the case this one repeats
     photos: list[PhotoView]
     timeline: list[TimelineItem]
 
@@ -250,6 +251,7 @@ _CASE_COLUMNS = (
     Case.updated_at,
     Case.published_at,
     Case.publication_consent,
+    Case.duplicate_of.number.as_alias("duplicate_of"),
 )
 
 
@@ -363,17 +365,32 @@ class StaffCaseView:
     filer_name: str
     filer_phone: str
     source: str
+    co_handler_ids: list[int]
 
 
 async def staff_case(number: str) -> StaffCaseView | None:
     rows = await Case.select(
-        *_CASE_COLUMNS, Case.department.as_alias("department_id"), Case.filer_name, Case.filer_phone, Case.source
+        *_CASE_COLUMNS,
+        Case.department.as_alias("department_id"),
+        Case.filer_name,
+        Case.filer_phone,
+        Case.source,
     ).where(Case.number == number)
     if not rows:
         return None
     extra = {key: rows[0].pop(key) for key in ("department_id", "filer_name", "filer_phone", "source")}
     views = await _case_views(rows, set(Visibility))
-    return StaffCaseView(case=views[0], **extra)
+    co = await CoHandler.select(CoHandler.department).where(CoHandler.case == views[0].id)
+    return StaffCaseView(case=views[0], co_handler_ids=[row["department"] for row in co], **extra)
+
+
+async def departments_of(number: str) -> tuple[int | None, list[int]]:
+    """The lead department of a case and its co-handlers."""
+    case = await Case.select(Case.id, Case.department).where(Case.number == number).first()
+    if case is None:
+        return None, []
+    co = await CoHandler.select(CoHandler.department).where(CoHandler.case == case["id"])
+    return case["department"], [row["department"] for row in co]
 
 
 async def staff_cases(
@@ -384,7 +401,8 @@ async def staff_cases(
     if statuses:
         query = query.where(Case.status.is_in([status.value for status in statuses]))
     if department_id is not None:
-        query = query.where(Case.department == department_id)
+        co_handled = [row["case"] for row in await CoHandler.select(CoHandler.case).where(CoHandler.department == department_id)]
+        query = query.where((Case.department == department_id) | Case.id.is_in(co_handled or [0]))
     rows = await query.order_by(Case.created_at).order_by(Case.id).limit(limit)
     return await _case_views(rows, set())
 

@@ -1,23 +1,96 @@
-"""Staff pages over cases: the moderation queue, a department's workspace, the leaders'
-overview, and the staff view of one case. The workflow issue fills them with actions; the
-role checks here are already the real ones.
+"""Staff pages over cases: the moderation and review queues, a department's workspace, the
+leaders' overview, and the staff view of one case with the actions its viewer may take.
+Thin adapters over ``services``, ``workflow`` and ``permissions``.
 """
 
 from __future__ import annotations
 
-from litestar import Controller, Request, get
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+from litestar import Controller, Request, get, post
+from litestar.datastructures import FormMultiDict
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import FromPath
-from litestar.response import Template
+from litestar.response import Redirect, Response, Template
 
 from backend.accounts.guards import admits, current, role_guard
 from backend.accounts.roles import StaffRole
-from backend.cases import services
+from backend.accounts.services import AccountView
+from backend.cases import services, workflow
 from backend.cases.controllers import CASE_NUMBER
-from backend.cases.lifecycle import Status
-from backend.cases.permissions import may_see_case
+from backend.cases.lifecycle import TRANSITIONS, CaseType, Role, Status
+from backend.cases.permissions import actions_for, handler_scope, may_see_case, sees_filer_contact
+from backend.cases.services import ActionRefused, Actor
+from backend.departments.services import active_categories
+from backend.departments.tables import Department
+from backend.i18n_markers import N_
+from backend.settings import get_settings
+from backend.web import i18n
+from backend.web.errors import error_response
+from backend.web.params import RowId
 
 NO_STORE = {"cache-control": "no-store"}
+ID_DIGITS = 9
+NOTE = N_("Note (optional)")
+ACTION_TEXT_LABELS = {
+    "reject": N_("Reason (the filer sees it)"),
+    "mark_duplicate": N_("Note for the filer (optional)"),
+    "record_contact": N_("How and when you reached the filer, and what was agreed (the filer sees it)"),
+    "post_progress": N_("What was done"),
+    "post_internal_note": N_("Note (staff only)"),
+    "return": N_("Why this case is not for your department"),
+    "request_extension": N_("Why more time is needed"),
+    "refuse_extension": N_("Reason"),
+    "draft_reply": N_("The official reply (the platform centre reviews it before it is published)"),
+}
+
+
+def actor_of(account: AccountView) -> Actor:
+    """How a person appears on the timeline: a department by its name, the centre unnamed."""
+    if account.role == StaffRole.handler:
+        return Actor(Role.handler, account.department_name or "", account.department_id)
+    return Actor(Role(account.role), "")
+
+
+def _text(form: FormMultiDict, name: str) -> str:
+    value = form.get(name, "")
+    return value if isinstance(value, str) else ""
+
+
+def _id(value: str) -> int | None:
+    return int(value) if value.isascii() and value.isdigit() and 0 < len(value) <= ID_DIGITS else None
+
+
+def _end_of_day(value: str) -> datetime | None:
+    try:
+        day = datetime.strptime(value, "%Y-%m-%d").date()
+    except ValueError:
+        return None
+    return datetime.combine(day, time(23, 59), tzinfo=ZoneInfo(get_settings().time_zone))
+
+
+def details_from(action: str, form: FormMultiDict) -> workflow.Details:
+    """Only the fields this action reads: anything else in the form is ignored."""
+    if action == "accept":
+        category = _text(form, "category_id")
+        return workflow.Details(
+            case_type=_text(form, "case_type") or None,
+            category_id=_id(category) if category else None,
+            make_private=_text(form, "make_private") == "yes",
+        )
+    if action == "assign":
+        co = [_id(v) for v in form.getall("co_department_ids", []) if isinstance(v, str)]
+        return workflow.Details(department_id=_id(_text(form, "department_id")), co_department_ids=tuple(i for i in co if i))
+    if action == "mark_duplicate":
+        return workflow.Details(duplicate_of=_text(form, "duplicate_of").strip())
+    if action == "redact":
+        return workflow.Details(title=_text(form, "title"), description=_text(form, "description"))
+    if action == "post_progress":
+        return workflow.Details(internal=_text(form, "visibility") == "internal")
+    if action == "request_extension":
+        return workflow.Details(due_at=_end_of_day(_text(form, "due_at")))
+    return workflow.Details()
 
 
 class WorkspaceController(Controller):
@@ -27,9 +100,47 @@ class WorkspaceController(Controller):
     async def moderation_queue(self) -> Template:
         return Template(
             template_name="staff/moderation.html",
-            context={"cases": await services.staff_cases({Status.submitted})},
+            context={
+                "cases": await services.staff_cases({Status.submitted}),
+                "returned": await services.staff_cases({Status.returned}),
+                "pending_count": len(await workflow.pending_reviews()),
+            },
             headers=NO_STORE,
         )
+
+    @get("/moderation/review", opt=admits(StaffRole.moderator))
+    async def review_queue(self) -> Template:
+        return Template(
+            template_name="staff/review.html",
+            context={"pending": await workflow.pending_reviews(), "errors": {}, "typed": {}},
+            headers=NO_STORE,
+        )
+
+    @post("/moderation/review/{entry_id:int}", opt=admits(StaffRole.moderator), status_code=303)
+    async def review(self, request: Request, entry_id: RowId) -> Response:
+        form = await request.form()
+        decision = _text(form, "decision")
+        text, comment = _text(form, "text"), _text(form, "comment")
+        original = _text(form, "original")
+        if decision == "edit" and text.strip() == original.strip():
+            decision = "approve"  # nothing was changed: it is published as written
+        body = comment if decision == "send_back" else text
+        try:
+            await workflow.review(entry_id, decision, actor_of(current(request).account), body=body)
+        except ActionRefused as refused:
+            if refused.status != 422:
+                return error_response(request, refused.status, refused.message)
+            return Template(
+                template_name="staff/review.html",
+                context={
+                    "pending": await workflow.pending_reviews(),
+                    "errors": {entry_id: i18n.gettext(refused.message)},
+                    "typed": {entry_id: {"text": text, "comment": comment}},
+                },
+                status_code=422,
+                headers=NO_STORE,
+            )
+        return Redirect("/moderation/review", status_code=303)
 
     @get("/department", opt=admits(StaffRole.handler))
     async def department_workspace(self, request: Request) -> Template:
@@ -54,11 +165,59 @@ class WorkspaceController(Controller):
             headers=NO_STORE,
         )
 
-    @get("/staff/cases/{number:str}", opt=admits(StaffRole.moderator, StaffRole.leader, StaffRole.handler))
-    async def staff_case(self, request: Request, number: FromPath[str]) -> Template:
+    async def _visible_case(self, request: Request, number: str):
         account = current(request).account
         view = await services.staff_case(number) if CASE_NUMBER.match(number) else None
+        scope = handler_scope(account.department_id, view.department_id, view.co_handler_ids) if view else None
         # Another department's case looks exactly like a case that does not exist.
-        if view is None or not may_see_case(account.role, account.department_id, view.department_id):
+        if view is None or not may_see_case(account.role, scope):
             raise NotFoundException()
-        return Template(template_name="staff/case.html", context={"view": view, "case": view.case}, headers=NO_STORE)
+        return account, view, scope
+
+    async def _case_page(
+        self, request: Request, number: str, errors: dict[str, str] | None = None, typed: dict | None = None, status_code: int = 200
+    ) -> Template:
+        account, view, scope = await self._visible_case(request, number)
+        actions = actions_for(account.role, Status(view.case.status), scope)
+        return Template(
+            template_name="staff/case.html",
+            context={
+                "view": view,
+                "case": view.case,
+                "show_contact": sees_filer_contact(account.role, scope),
+                "actions": actions,
+                "labels": {action: TRANSITIONS[action].label for action in actions},
+                "text_labels": {action: ACTION_TEXT_LABELS.get(action, NOTE) for action in actions},
+                "departments": await Department.select(Department.id, Department.name, Department.name_en).order_by(Department.name)
+                if "assign" in actions
+                else [],
+                "categories": await active_categories() if "accept" in actions else [],
+                "case_types": [t.value for t in CaseType],
+                "errors": errors or {},
+                "typed": typed or {},
+            },
+            status_code=status_code,
+            headers=NO_STORE,
+        )
+
+    @get("/staff/cases/{number:str}", opt=admits(StaffRole.moderator, StaffRole.leader, StaffRole.handler))
+    async def staff_case(self, request: Request, number: FromPath[str]) -> Template:
+        return await self._case_page(request, number)
+
+    @post("/staff/cases/{number:str}/{action:str}", opt=admits(StaffRole.moderator, StaffRole.handler), status_code=303)
+    async def act(self, request: Request, number: FromPath[str], action: FromPath[str]) -> Response:
+        account, view, _ = await self._visible_case(request, number)
+        form = await request.form()
+        body = _text(form, "body")
+        try:
+            entry_id = await workflow.perform(number, action, actor_of(account), body=body, details=details_from(action, form))
+        except ActionRefused as refused:
+            if refused.status != 422:
+                return error_response(request, refused.status, refused.message)
+            typed = {name: value for name, value in form.items() if isinstance(value, str)}
+            return await self._case_page(request, number, {action: i18n.gettext(refused.message)}, {action: typed}, 422)
+        if not may_see_case(account.role, handler_scope(account.department_id, *await services.departments_of(number))):
+            # A return hands the case back to the moderators: the department's view of it ends here.
+            return Redirect("/department", status_code=303)
+        return Redirect(f"/staff/cases/{number}#entry-{entry_id}", status_code=303)
+

@@ -11,7 +11,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
 from backend.accounts.guards import home_path
-from backend.cases.lifecycle import CASE_TYPE_LABELS, STATUS_LABELS, CaseType, Status
+from backend.cases.lifecycle import CASE_TYPE_LABELS, STATUS_LABELS, CaseType, Status, entry_label
 from backend.settings import get_settings
 from backend.web import i18n
 
@@ -65,6 +65,7 @@ def build_environment() -> Environment:
     environment.globals.update(
         static_url=static_url,
         home_path=home_path,
+        entry_label=entry_label,
         local_name=local_name,
         status_label=status_label,
         case_type_label=case_type_label,

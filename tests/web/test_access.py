@@ -31,6 +31,9 @@ STAFF_ROUTES = {
     ("POST", "/admin/accounts/{account_id:int}/reinvite"): {"admin"},
     ("GET", "/admin/audit"): {"admin"},
     ("GET", "/moderation"): {"moderator"},
+    ("GET", "/moderation/review"): {"moderator"},
+    ("POST", "/moderation/review/{entry_id:int}"): {"moderator"},
+    ("POST", "/staff/cases/{number:str}/{action:str}"): {"moderator", "handler"},
     ("GET", "/department"): {"handler"},
     ("GET", "/leader"): {"leader"},
     ("GET", "/staff/cases/{number:str}"): {"moderator", "leader", "handler"},
@@ -86,6 +89,8 @@ async def people(person, new_client, categories):
 def concrete(path: str, case_number: str) -> str:
     return (
         path.replace("{passkey_id:int}", "999999")
+        .replace("{entry_id:int}", "999999")
+        .replace("{action:str}", "post_internal_note")
         .replace("{account_id:int}", "999999")
         .replace("{number:str}", case_number)
     )

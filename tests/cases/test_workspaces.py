@@ -1,0 +1,184 @@
+"""The handling workflow over HTTP: each page and action, with the role checks, and what the
+filer and the public then see."""
+
+from __future__ import annotations
+
+from backend.cases import services, workflow
+from backend.cases.tables import Case, CoHandler, TimelineEntry
+from tests.cases.test_filing import file, form
+
+
+async def filed(settings, categories, **overrides):
+    return await file(settings, form(categories["water"], **overrides))
+
+
+async def test_moderator_accepts_and_assigns_with_a_co_handler(person, settings, categories):
+    case = await filed(settings, categories)
+    moderator = await person("moderator")
+    queue = await moderator.client.get("/moderation")
+    assert case.number in queue.text
+    page = await moderator.client.get(f"/staff/cases/{case.number}")
+    assert "Accepted for handling" in page.text and "王先生" in page.text
+    assert (await moderator.post_form(f"/staff/cases/{case.number}/accept", {"case_type": "complaint"})).status_code == 303
+    water, roads = categories["water"].department, categories["roads"].department
+    response = await moderator.post_form(
+        f"/staff/cases/{case.number}/assign", {"department_id": str(water), "co_department_ids": [str(roads), str(water)]}
+    )
+    assert response.status_code == 303 and response.headers["location"].startswith(f"/staff/cases/{case.number}#entry-")
+    row = await Case.select(Case.status, Case.department).where(Case.number == case.number).first()
+    assert row == {"status": "assigned", "department": water}
+    assert [r["department"] for r in await CoHandler.select(CoHandler.department)] == [roads]
+
+
+async def test_a_refused_action_keeps_what_was_typed(person, settings, categories):
+    case = await filed(settings, categories)
+    moderator = await person("moderator")
+    response = await moderator.post_form(f"/staff/cases/{case.number}/mark_duplicate", {"duplicate_of": "2026-999999", "body": "重复反映"})
+    assert response.status_code == 422
+    assert "2026-999999" in response.text and "重复反映" in response.text
+    assert "Give the number of the case this one repeats." in response.text
+    response = await moderator.post_form(f"/staff/cases/{case.number}/reject", {"body": "  "})
+    assert response.status_code == 422
+    response = await moderator.post_form(f"/staff/cases/{case.number}/sign")
+    assert response.status_code == 403  # a moderator does not sign for departments
+    response = await moderator.post_form(f"/staff/cases/{case.number}/teleport")
+    assert response.status_code == 409
+
+
+async def test_rejection_and_duplicates_are_explained_on_the_follow_page(person, settings, categories, client):
+    first = await filed(settings, categories)
+    again = await filed(settings, categories)
+    moderator = await person("moderator")
+    await moderator.post_form(f"/staff/cases/{first.number}/reject", {"body": "不属于本平台受理范围，请拨打110"})
+    follow = await client.get(f"/follow/{first.follow_token}", headers={"accept-language": "en"})
+    assert "不属于本平台受理范围，请拨打110" in follow.text
+    assert (await client.get(f"/cases/{first.number}")).status_code == 404
+    third = await filed(settings, categories)
+    await moderator.post_form(f"/staff/cases/{third.number}/accept")
+    await moderator.post_form(f"/staff/cases/{again.number}/mark_duplicate", {"duplicate_of": third.number})
+    follow = await client.get(f"/follow/{again.follow_token}", headers={"accept-language": "en"})
+    assert f"This case repeats case {third.number}" in follow.text and f'href="/cases/{third.number}"' in follow.text
+
+
+async def test_redaction_keeps_the_original_for_staff_only(person, settings, categories, client):
+    case = await filed(settings, categories, title="张三家门口水管爆裂", description="我是张三，电话13800138000，门口水管爆裂。")
+    moderator = await person("moderator")
+    response = await moderator.post_form(
+        f"/staff/cases/{case.number}/redact", {"title": "门口水管爆裂", "description": "门口水管爆裂，水流到路上。"}
+    )
+    assert response.status_code == 303
+    await moderator.post_form(f"/staff/cases/{case.number}/accept")
+    public = await client.get(f"/cases/{case.number}")
+    assert "门口水管爆裂" in public.text and "张三" not in public.text and "13800138000" not in public.text
+    staff = await moderator.client.get(f"/staff/cases/{case.number}")
+    assert "我是张三" in staff.text  # the original, in the history
+
+
+async def department_case(person, settings, categories, moderator=None):
+    case = await filed(settings, categories)
+    moderator = moderator or await person("moderator")
+    await moderator.post_form(f"/staff/cases/{case.number}/accept")
+    await moderator.post_form(f"/staff/cases/{case.number}/assign", {"department_id": str(categories["water"].department)})
+    handler = await person("handler", department_id=categories["water"].department)
+    return case, moderator, handler
+
+
+async def test_department_signs_posts_progress_and_drafts_a_reply_that_moderation_publishes(person, settings, categories, client):
+    case, moderator, handler = await department_case(person, settings, categories)
+    workspace = await handler.client.get("/department")
+    assert case.number in workspace.text
+    assert (await handler.post_form(f"/staff/cases/{case.number}/sign")).status_code == 303
+    await handler.post_form(f"/staff/cases/{case.number}/record_contact", {"body": "21:05 电话联系张女士，约定明早上门"})
+    await handler.post_form(f"/staff/cases/{case.number}/post_progress", {"body": "21:00 仍在抢修", "visibility": "public"})
+    await handler.post_form(f"/staff/cases/{case.number}/post_progress", {"body": "内部：需调用挖掘机", "visibility": "internal"})
+    await handler.post_form(f"/staff/cases/{case.number}/draft_reply", {"body": "管道已于02:40修复，供水恢复。"})
+    public = await client.get(f"/cases/{case.number}")
+    for unseen in ("21:00 仍在抢修", "管道已于02:40修复", "需调用挖掘机", "约定明早上门"):
+        assert unseen not in public.text  # nothing before review, nothing internal
+    follow = await client.get(f"/follow/{case.follow_token}")
+    assert "约定明早上门" in follow.text and "需调用挖掘机" not in follow.text
+
+    review = await moderator.client.get("/moderation/review")
+    assert "21:00 仍在抢修" in review.text and "管道已于02:40修复" in review.text
+    pending = await workflow.pending_reviews()
+    progress, reply = pending
+    assert (await moderator.post_form(f"/moderation/review/{progress.entry_id}", {"decision": "approve", "text": progress.body, "original": progress.body})).status_code == 303
+    await moderator.post_form(
+        f"/moderation/review/{reply.entry_id}",
+        {"decision": "edit", "text": "管道已于凌晨2:40修复，供水已恢复。", "original": reply.body},
+    )
+    public = await client.get(f"/cases/{case.number}")
+    assert "21:00 仍在抢修" in public.text and "管道已于凌晨2:40修复，供水已恢复。" in public.text
+    assert "管道已于02:40修复" not in public.text  # the department's draft stays for staff
+    assert (await Case.select(Case.status).where(Case.number == case.number).first())["status"] == "replied"
+    staff = await moderator.client.get(f"/staff/cases/{case.number}")
+    assert "管道已于02:40修复" in staff.text
+
+
+async def test_send_back_needs_a_comment_and_keeps_the_text_from_the_public(person, settings, categories, client):
+    case, moderator, handler = await department_case(person, settings, categories)
+    await handler.post_form(f"/staff/cases/{case.number}/sign")
+    await handler.post_form(f"/staff/cases/{case.number}/draft_reply", {"body": "已处理。"})
+    reply = (await workflow.pending_reviews())[0]
+    response = await moderator.post_form(f"/moderation/review/{reply.entry_id}", {"decision": "send_back", "comment": " "})
+    assert response.status_code == 422
+    await moderator.post_form(f"/moderation/review/{reply.entry_id}", {"decision": "send_back", "comment": "请写明处理结果和时间"})
+    assert await workflow.pending_reviews() == []
+    assert "已处理。" not in (await client.get(f"/cases/{case.number}")).text
+    assert "请写明处理结果和时间" in (await handler.client.get(f"/staff/cases/{case.number}")).text
+    again = await moderator.post_form(f"/moderation/review/{reply.entry_id}", {"decision": "approve"})
+    assert again.status_code == 409
+
+
+async def test_a_returned_case_goes_back_to_the_moderators(person, settings, categories):
+    case, moderator, handler = await department_case(person, settings, categories)
+    response = await handler.post_form(f"/staff/cases/{case.number}/return", {"body": "该路段属于市政设施管理处"})
+    assert response.status_code == 303 and response.headers["location"] == "/department"
+    assert (await handler.client.get(f"/staff/cases/{case.number}")).status_code == 404
+    assert case.number in (await moderator.client.get("/moderation")).text
+    returned = await TimelineEntry.select(TimelineEntry.department).where(TimelineEntry.action == "return").first()
+    assert returned["department"] == categories["water"].department  # counted against who returned it
+    roads = categories["roads"].department
+    await moderator.post_form(f"/staff/cases/{case.number}/assign", {"department_id": str(roads)})
+    assert (await Case.select(Case.status).where(Case.number == case.number).first())["status"] == "assigned"
+
+
+async def test_co_handlers_add_their_part_but_only_the_lead_replies(person, settings, categories):
+    case = await filed(settings, categories)
+    moderator = await person("moderator")
+    water, roads = categories["water"].department, categories["roads"].department
+    await moderator.post_form(f"/staff/cases/{case.number}/accept")
+    await moderator.post_form(f"/staff/cases/{case.number}/assign", {"department_id": str(water), "co_department_ids": str(roads)})
+    lead = await person("handler", department_id=water)
+    co = await person("handler", department_id=roads)
+    assert case.number in (await co.client.get("/department")).text
+    assert (await co.post_form(f"/staff/cases/{case.number}/sign")).status_code == 403
+    await lead.post_form(f"/staff/cases/{case.number}/sign")
+    assert (await co.post_form(f"/staff/cases/{case.number}/post_progress", {"body": "路面已围挡", "visibility": "internal"})).status_code == 303
+    assert (await co.post_form(f"/staff/cases/{case.number}/draft_reply", {"body": "x"})).status_code == 403
+    page = await co.client.get(f"/staff/cases/{case.number}")
+    assert "Official reply" not in page.text.split("What you can do")[-1]
+
+
+async def test_extensions_are_asked_for_and_answered(person, settings, categories):
+    case, moderator, handler = await department_case(person, settings, categories)
+    await handler.post_form(f"/staff/cases/{case.number}/sign")
+    assert (await moderator.post_form(f"/staff/cases/{case.number}/grant_extension")).status_code == 409
+    bad = await handler.post_form(f"/staff/cases/{case.number}/request_extension", {"body": "需要更换主管道", "due_at": "2020-01-01"})
+    assert bad.status_code == 422 and "需要更换主管道" in bad.text
+    ok = await handler.post_form(f"/staff/cases/{case.number}/request_extension", {"body": "需要更换主管道", "due_at": "2099-12-31"})
+    assert ok.status_code == 303
+    assert (await moderator.post_form(f"/staff/cases/{case.number}/grant_extension", {"body": "同意"})).status_code == 303
+    granted = await TimelineEntry.select(TimelineEntry.due_at, TimelineEntry.visibility).where(TimelineEntry.action == "grant_extension").first()
+    assert granted["due_at"].year == 2099 and granted["visibility"] == "public"
+
+
+async def test_leaders_see_cases_but_not_the_filers_contact(person, settings, categories):
+    case, _, _ = await department_case(person, settings, categories)
+    leader = await person("leader")
+    page = await leader.client.get(f"/staff/cases/{case.number}")
+    assert page.status_code == 200 and "王先生" not in page.text and "13800138000" not in page.text
+    assert "What you can do" not in page.text
+    assert (await leader.post_form(f"/staff/cases/{case.number}/post_internal_note", {"body": "x"})).status_code == 403
+    view = await services.staff_case(case.number)
+    assert view.filer_name == "王先生"
