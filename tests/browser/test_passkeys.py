@@ -20,9 +20,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 NO_PASSKEY_AUTOFILL = "PublicKeyCredential.isConditionalMediationAvailable = async () => false;"
 
 
-def invite_from_the_command_line(origin: str, role: str, name: str) -> str:
+def invite_from_the_command_line(origin: str, role: str, name: str, *extra: str) -> str:
     result = subprocess.run(
-        [sys.executable, "-m", "backend.cli", "invite", "--role", role, "--name", name],
+        [sys.executable, "-m", "backend.cli", "invite", "--role", role, "--name", name, *extra],
         cwd=PROJECT_ROOT,
         env={**os.environ, "MINSHENG_ORIGIN": origin},
         capture_output=True,

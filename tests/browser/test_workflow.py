@@ -1,0 +1,104 @@
+"""The two main hand-offs in Chromium: the moderator accepts and assigns a filed case; the
+department signs, posts progress and drafts a reply; the moderator edits and publishes it; the
+citizen's follow page and the public page show the published reply and never the draft."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, expect
+
+from tests.browser.test_filing import assert_no_csp_violations
+from tests.browser.test_passkeys import invite_from_the_command_line, with_virtual_authenticator
+from tests.support import csrf_token, report_fields, submission_key
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def file_a_case(base_url: str, category_id: int) -> str:
+    """A citizen files from another client; returns the private follow URL."""
+    with httpx.Client(base_url=base_url) as http:
+        form = http.get("/report").text
+        fields = {**report_fields(category_id, title="小区停电三四天"), "_csrf_token": csrf_token(form), "submission_key": submission_key(form)}
+        response = http.post("/report", data=fields)
+        assert response.status_code == 303
+        return base_url + response.headers["location"].split("?")[0]
+
+
+def act(page, action: str) -> None:
+    """Open an action's section and send its form."""
+    page.locator(f"details:has(form[action$='/{action}']) summary").click()
+    page.locator(f"form[action$='/{action}'] button[type=submit]").click()
+
+
+def open_action(page, action: str) -> None:
+    page.locator(f"details:has(form[action$='/{action}']) summary").click()
+
+
+def staff_phone(browser: Browser, base_url: str, role: str, name: str, *extra: str):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="zh-CN")
+    page = context.new_page()
+    with_virtual_authenticator(context, page)
+    page.goto(invite_from_the_command_line(base_url, role, name, *extra))
+    page.get_by_role("button", name="创建通行密钥并登录").click()
+    page.wait_for_url(f"{base_url}/{'moderation' if role == 'moderator' else 'department'}")
+    return context, page
+
+
+def test_from_filing_to_a_published_reply(live_server, browser, categories):
+    base = live_server.url
+    follow_url = file_a_case(base, categories["water"].id)
+    number = None
+    moderator_context, moderator = staff_phone(browser, base, "moderator", "林审核")
+    handler_context, handler = staff_phone(browser, base, "handler", "赵办理", "--department", "water")
+    try:
+        # The moderator finds the case in the queue, accepts and assigns it.
+        moderator.goto(f"{base}/moderation")
+        moderator.get_by_role("link", name="小区停电三四天").click()
+        number = moderator.url.rsplit("/", 1)[1]
+        expect(moderator.get_by_text("张女士")).to_be_visible()  # staff see the filer
+        act(moderator, "accept")
+        open_action(moderator, "assign")
+        moderator.get_by_label("主办单位").select_option(label="市自来水公司")
+        moderator.locator("form[action$='/assign'] button[type=submit]").click()
+        expect(moderator.locator(".case-meta .status").first).to_have_text("已交办承办单位")
+        assert_no_csp_violations(moderator)
+
+        # The department signs, posts progress and drafts the official reply.
+        handler.goto(f"{base}/department")
+        handler.get_by_role("link", name="小区停电三四天").click()
+        act(handler, "sign")
+        open_action(handler, "post_progress")
+        handler.locator("#post_progress-body").fill("21:00 抢修人员已到场")
+        handler.locator("form[action$='/post_progress'] button[type=submit]").click()
+        open_action(handler, "draft_reply")
+        handler.locator("#draft_reply-body").fill("线路已修复，02:40恢复供电。")
+        handler.locator("form[action$='/draft_reply'] button[type=submit]").click()
+        expect(handler.locator(".timeline")).to_contain_text("待审核")
+        assert_no_csp_violations(handler)
+
+        # The moderator publishes the progress post and an edited reply.
+        moderator.goto(f"{base}/moderation/review")
+        items = moderator.locator("article.review-item")
+        expect(items).to_have_count(2)
+        items.nth(0).get_by_role("button", name="原样发布").click()
+        expect(moderator.locator("article.review-item")).to_have_count(1)
+        reply = moderator.locator("article.review-item").first
+        reply.get_by_label("要发布的文字（可修改）").fill("线路已于凌晨2:40修复，小区已恢复供电。")
+        reply.get_by_role("button", name="发布修改后的文字").click()
+        expect(moderator.get_by_text("没有待审核的内容。")).to_be_visible()
+
+        # The citizen and the public see the published reply, never the draft.
+        citizen = browser.new_page(locale="zh-CN")
+        for url in (follow_url, f"{base}/cases/{number}"):
+            citizen.goto(url)
+            timeline = citizen.locator(".timeline")
+            expect(timeline).to_contain_text("线路已于凌晨2:40修复，小区已恢复供电。")
+            expect(timeline).to_contain_text("21:00 抢修人员已到场")
+            expect(timeline).not_to_contain_text("02:40恢复供电")
+            expect(citizen.locator(".case-meta .status").first).to_have_text("已答复")
+            assert "张女士" not in citizen.content()
+        citizen.close()
+    finally:
+        moderator_context.close()
+        handler_context.close()
