@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 
 from PIL import Image, ImageDraw, ImageFilter
@@ -59,9 +59,12 @@ class DemoCase:
     address: str
     point: tuple[float, float] | None
     days_ago: float
-    stage: str  # accepted, assigned, signed, in_progress
+    stage: str  # submitted, rejected, accepted, assigned, signed, in_progress
     progress: tuple[tuple[float, str], ...] = ()  # (hours after signing, text)
     photo_colour: tuple[int, int, int] = (120, 130, 140)
+    reply: str = ""  # the department's official reply, published by the centre
+    rejection: str = ""  # stage "rejected": the reason the filer reads
+    last_post_unreviewed: bool = False  # the last progress post still waits for the centre
 
 
 DEMO_CASES = [
@@ -138,6 +141,17 @@ DEMO_CASES = [
     ),
 ]
 
+# The same cases at other points of the workflow: answered, waiting, refused.
+DEMO_CASES[0] = replace(
+    DEMO_CASES[0],
+    reply="经查，小区地下主供热管道渗漏，已于次日凌晨修复并恢复循环供热。我公司已安排专人每日测温，室温如仍低于18℃，请拨打24小时热线。",
+)
+DEMO_CASES[1] = replace(DEMO_CASES[1], last_post_unreviewed=True)
+DEMO_CASES[10] = replace(DEMO_CASES[10], stage="submitted")
+DEMO_CASES[8] = replace(
+    DEMO_CASES[8], stage="rejected", rejection="该事项属于民事纠纷，不属于本平台受理范围。建议向所在社区居委会或人民调解委员会申请调解。"
+)
+
 
 def demo_photo(colour: tuple[int, int, int], seed: int) -> bytes:
     """A photo-like JPEG (a scene with sky, ground and an object), made on the spot."""
@@ -209,13 +223,19 @@ def _department_of(category_slug: str) -> str:
 
 
 async def _advance(demo: DemoCase, number: str, department, filed_at: datetime) -> None:
-    """Through the real workflow: the centre accepts and assigns, the department signs and
-    posts progress, and the centre publishes each post."""
+    """Through the real workflow: the centre accepts and assigns, the department signs, posts
+    progress and replies, and the centre publishes what the department wrote."""
+    if demo.stage == "submitted":
+        return
     centre = services.Actor(Role.moderator, "")
     handler = services.Actor(Role.handler, department.name, department.id)
+    moment = filed_at + timedelta(minutes=12)
+    if demo.stage == "rejected":
+        with clock.travel_to(moment):
+            await workflow.perform(number, "reject", centre, body=demo.rejection)
+        return
     steps = ["accepted", "assigned", "signed", "in_progress"]
     reached = steps.index(demo.stage)
-    moment = filed_at + timedelta(minutes=12)
     with clock.travel_to(moment):
         await workflow.perform(number, "accept", centre)
     if reached >= 1:
@@ -225,9 +245,18 @@ async def _advance(demo: DemoCase, number: str, department, filed_at: datetime) 
     if reached >= 2:
         with clock.travel_to(signed_at):
             await workflow.perform(number, "sign", handler)
-    for hours, text in demo.progress:
-        at = min(signed_at + timedelta(hours=hours), datetime.now(timezone.utc))
+    last = datetime.now(timezone.utc)
+    for position, (hours, text) in enumerate(demo.progress, start=1):
+        at = min(signed_at + timedelta(hours=hours), last)
         with clock.travel_to(at):
             entry_id = await workflow.perform(number, "post_progress", handler, body=text)
-        with clock.travel_to(min(at + timedelta(minutes=4), datetime.now(timezone.utc))):
+        if demo.last_post_unreviewed and position == len(demo.progress):
+            break
+        with clock.travel_to(min(at + timedelta(minutes=4), last)):
+            await workflow.review(entry_id, "approve", centre)
+    if demo.reply:
+        at = min(signed_at + timedelta(hours=demo.progress[-1][0] + 1 if demo.progress else 24), last)
+        with clock.travel_to(at):
+            entry_id = await workflow.perform(number, "draft_reply", handler, body=demo.reply)
+        with clock.travel_to(min(at + timedelta(minutes=20), last)):
             await workflow.review(entry_id, "approve", centre)
