@@ -6,6 +6,7 @@ shown again exactly as it was typed.
 
 from __future__ import annotations
 
+import enum
 import re
 from dataclasses import dataclass, field
 
@@ -80,7 +81,43 @@ class FilingError(Exception):
         self.errors = errors
 
 
-def validate(form: CaseForm) -> ValidCase:
+class Source(str, enum.Enum):
+    """Every channel lands in one system (一网受理)."""
+
+    web = "web"
+    hotline = "hotline"
+    mailbox = "mailbox"
+    social = "social"
+
+
+SOURCE_LABELS = {
+    Source.web: N_("Website"),
+    Source.hotline: N_("12345 hotline call"),
+    Source.mailbox: N_("Mailbox letter"),
+    Source.social: N_("Public social-media post"),
+}
+SOURCE_URL_MAX = 500
+SOURCE_URL_PATTERN = re.compile(r"^https?://[^\s/$.?#][^\s]*$")
+
+
+def validate_source(source: str, url: str) -> tuple[Source, str]:
+    """Intake recorded by staff: the channel, and for a social-media post its address."""
+    errors: dict[str, str] = {}
+    try:
+        channel = Source(source)
+    except ValueError:
+        channel = Source.web
+    if channel == Source.web:
+        errors["source"] = N_("Choose the channel the case came through.")
+    url = url.strip()
+    if channel == Source.social and (not SOURCE_URL_PATTERN.match(url) or len(url) > SOURCE_URL_MAX):
+        errors["source_url"] = N_("Give the address (URL) of the post, starting with http:// or https://.")
+    if errors:
+        raise FilingError(errors)
+    return channel, url if channel == Source.social else ""
+
+
+def validate(form: CaseForm, *, phone_required: bool = True) -> ValidCase:
     """Check everything that needs no database; raises ``FilingError`` with every error at once."""
     errors: dict[str, str] = {}
 
@@ -109,7 +146,7 @@ def validate(form: CaseForm) -> ValidCase:
     latitude, longitude = _point(errors, form.latitude, form.longitude)
     _check_length(errors, "filer_name", form.filer_name, 1, NAME_MAX, N_("Tell us how to address you."))
     digits = sum(ch.isdigit() for ch in form.filer_phone)
-    if not PHONE_PATTERN.match(form.filer_phone) or not 7 <= digits <= 15:
+    if (form.filer_phone or phone_required) and (not PHONE_PATTERN.match(form.filer_phone) or not 7 <= digits <= 15):
         errors["filer_phone"] = N_("Give a phone number the department can call (7 to 15 digits).")
     if form.publication not in ("public", "private"):
         errors["publication"] = N_("Choose whether the case may be published.")

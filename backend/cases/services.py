@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from piccolo.query.functions.aggregate import Count
 
 from backend import clock
-from backend.cases.filing import CaseForm, FilingError, ValidCase, validate
+from backend.cases.filing import CaseForm, FilingError, Source, ValidCase, validate
 from backend.cases.lifecycle import (
     SEEN_BY_ALL,
     Review,
@@ -113,12 +113,21 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def file_case(form: CaseForm, *, secret_key: str, time_zone: str, source: str = "web") -> FiledCase:
+async def file_case(
+    form: CaseForm,
+    *,
+    secret_key: str,
+    time_zone: str,
+    source: Source = Source.web,
+    source_url: str = "",
+    recorded_by: Actor | None = None,
+) -> FiledCase:
     """File a case. It is acknowledged only once this returns: row committed, photos on disk.
 
+    Staff recording a call, a letter or a post (``recorded_by``) may leave the phone out.
     Raises ``FilingError`` with every problem of the form.
     """
-    valid = validate(form.cleaned())
+    valid = validate(form.cleaned(), phone_required=recorded_by is None)
     errors: dict[str, str] = {}
     category = await get_active_category(valid.category_id)
     if category is None:
@@ -141,13 +150,13 @@ async def file_case(form: CaseForm, *, secret_key: str, time_zone: str, source: 
             # has committed by now (READ COMMITTED sees it), and rolling back leaves no gap.
             if existing := await _case_for_submission(submission_key):
                 raise _AlreadyFiled(existing)
-            case_id = await _insert_case(valid, number, _token_hash(follow_token), submission_key, source, now)
+            case_id = await _insert_case(valid, number, _token_hash(follow_token), submission_key, source, source_url, now)
             attached = await photos.attach_to_case(valid.photo_keys, case_id)
             if attached != len(valid.photo_keys):
                 # Another filing claimed a photo between the check and now: refuse, roll back.
                 raise FilingError({"photos": N_("A photo could not be found. Please add it again.")})
             await append_entry(
-                case_id, "submit", Status.submitted, Actor(Role.citizen), Visibility.public, "", now
+                case_id, "submit", Status.submitted, recorded_by or Actor(Role.citizen), Visibility.public, "", now
             )
     except _AlreadyFiled as already:
         return FiledCase(already.number, follow_token)
@@ -175,7 +184,7 @@ async def _next_case_number(year: int) -> str:
 
 
 async def _insert_case(
-    valid: ValidCase, number: str, token_hash: str, submission_key: str, source: str, now: datetime
+    valid: ValidCase, number: str, token_hash: str, submission_key: str, source: Source, source_url: str, now: datetime
 ) -> int:
     case = Case(
         number=number,
@@ -190,7 +199,8 @@ async def _insert_case(
         filer_phone=valid.filer_phone,
         publication_consent=valid.publication_consent,
         status=Status.submitted.value,
-        source=source,
+        source=source.value,
+        source_url=source_url,
         follow_token_hash=token_hash,
         submission_key=submission_key,
         created_at=now,
@@ -365,6 +375,8 @@ class StaffCaseView:
     filer_name: str
     filer_phone: str
     source: str
+    source_url: str
+    submission_key: str | None
     co_handler_ids: list[int]
 
 
@@ -375,10 +387,12 @@ async def staff_case(number: str) -> StaffCaseView | None:
         Case.filer_name,
         Case.filer_phone,
         Case.source,
+        Case.source_url,
+        Case.submission_key,
     ).where(Case.number == number)
     if not rows:
         return None
-    extra = {key: rows[0].pop(key) for key in ("department_id", "filer_name", "filer_phone", "source")}
+    extra = {key: rows[0].pop(key) for key in ("department_id", "filer_name", "filer_phone", "source", "source_url", "submission_key")}
     views = await _case_views(rows, set(Visibility))
     co = await CoHandler.select(CoHandler.department).where(CoHandler.case == views[0].id)
     return StaffCaseView(case=views[0], co_handler_ids=[row["department"] for row in co], **extra)

@@ -19,7 +19,8 @@ class Case(Table, tablename="cases"):
     filer_phone = Varchar(length=30)
     publication_consent = Boolean(default=False)
     status = Varchar(length=20, index=True)
-    source = Varchar(length=20, default="web")
+    source = Varchar(length=20, default="web")  # web, hotline (12345), mailbox, social
+    source_url = Varchar(length=500, default="")  # a social-media post the case came from; staff only
     follow_token_hash = Varchar(length=64, unique=True, index=True)
     # A filing sent twice (double tap, retry after a dropped connection) files once.
     submission_key = Varchar(length=64, unique=True, null=True, default=None)

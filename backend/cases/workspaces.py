@@ -5,6 +5,7 @@ Thin adapters over ``services``, ``workflow`` and ``permissions``.
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
@@ -18,7 +19,8 @@ from backend.accounts.guards import admits, current, role_guard
 from backend.accounts.roles import StaffRole
 from backend.accounts.services import AccountView
 from backend.cases import services, workflow
-from backend.cases.controllers import CASE_NUMBER
+from backend.cases.controllers import CASE_NUMBER, case_form_from
+from backend.cases.filing import SOURCE_LABELS, CaseForm, FilingError, Source, validate, validate_source
 from backend.cases.lifecycle import TRANSITIONS, CaseType, Role, Status
 from backend.cases.permissions import actions_for, handler_scope, may_see_case, sees_filer_contact
 from backend.cases.services import ActionRefused, Actor
@@ -142,6 +144,56 @@ class WorkspaceController(Controller):
             )
         return Redirect("/moderation/review", status_code=303)
 
+    async def _intake_page(self, form: CaseForm, source: str, source_url: str, errors: dict, status_code: int = 200) -> Template:
+        return Template(
+            template_name="staff/intake.html",
+            context={
+                "form": form,
+                "source": source,
+                "source_url": source_url,
+                "errors": {field: i18n.gettext(message) for field, message in errors.items()},
+                "categories": await active_categories(),
+                "sources": {key: label for key, label in SOURCE_LABELS.items() if key != Source.web},
+            },
+            status_code=status_code,
+            headers=NO_STORE,
+        )
+
+    @get("/moderation/intake", opt=admits(StaffRole.moderator))
+    async def intake_form(self) -> Template:
+        return await self._intake_page(CaseForm(submission_key=secrets.token_urlsafe(24), publication="private"), "", "", {})
+
+    @post("/moderation/intake", opt=admits(StaffRole.moderator), status_code=303)
+    async def record_intake(self, request: Request) -> Response:
+        """A hotline call, a letter or a public post, recorded by the centre as a case."""
+        raw = await request.form()
+        form = case_form_from(raw)
+        source, source_url = _text(raw, "source"), _text(raw, "source_url")
+        settings = get_settings()
+        errors: dict[str, str] = {}
+        try:
+            channel, url = validate_source(source, source_url)
+        except FilingError as error:
+            errors.update(error.errors)
+        try:
+            validate(form.cleaned(), phone_required=False)
+        except FilingError as error:
+            errors.update(error.errors)
+        if errors:
+            return await self._intake_page(form, source, source_url, errors, 422)
+        try:
+            filed = await services.file_case(
+                form,
+                secret_key=settings.secret_key,
+                time_zone=settings.time_zone,
+                source=channel,
+                source_url=url,
+                recorded_by=actor_of(current(request).account),
+            )
+        except FilingError as error:
+            return await self._intake_page(form, source, source_url, error.errors, 422)
+        return Redirect(f"/staff/cases/{filed.number}", status_code=303)
+
     @get("/department", opt=admits(StaffRole.handler))
     async def department_workspace(self, request: Request) -> Template:
         account = current(request).account
@@ -185,6 +237,10 @@ class WorkspaceController(Controller):
                 "view": view,
                 "case": view.case,
                 "show_contact": sees_filer_contact(account.role, scope),
+                # Cases the centre recorded for someone: the link to pass on to them.
+                "follow_url": f"{get_settings().origin}/follow/{services.follow_token_for(view.submission_key, get_settings().secret_key)}"
+                if view.source != Source.web and view.submission_key and sees_filer_contact(account.role, scope)
+                else None,
                 "actions": actions,
                 "labels": {action: TRANSITIONS[action].label for action in actions},
                 "text_labels": {action: ACTION_TEXT_LABELS.get(action, NOTE) for action in actions},
@@ -195,6 +251,7 @@ class WorkspaceController(Controller):
                 "case_types": [t.value for t in CaseType],
                 "errors": errors or {},
                 "typed": typed or {},
+                "source_labels": SOURCE_LABELS,
             },
             status_code=status_code,
             headers=NO_STORE,

@@ -182,3 +182,52 @@ async def test_leaders_see_cases_but_not_the_filers_contact(person, settings, ca
     assert (await leader.post_form(f"/staff/cases/{case.number}/post_internal_note", {"body": "x"})).status_code == 403
     view = await services.staff_case(case.number)
     assert view.filer_name == "王先生"
+
+
+def intake_fields(categories, **overrides) -> dict:
+    fields = {
+        "source": "hotline",
+        "source_url": "",
+        "case_type": "complaint",
+        "category_id": str(categories["water"].id),
+        "title": "来电反映小区停水",
+        "description": "来电人反映文津花园小区从早上八点起停水，至今未恢复。",
+        "address": "文津花园小区",
+        "filer_name": "刘女士",
+        "filer_phone": "",
+        "publication": "private",
+        "submission_key": "intake-key-0123456789abcdef",
+    }
+    fields.update(overrides)
+    return fields
+
+
+async def test_the_centre_records_a_hotline_call_and_a_social_media_post(person, categories, client):
+    moderator = await person("moderator")
+    assert (await moderator.client.get("/moderation/intake")).status_code == 200
+    response = await moderator.post_form("/moderation/intake", intake_fields(categories))
+    assert response.status_code == 303
+    number = response.headers["location"].rsplit("/", 1)[1]
+    row = await Case.select(Case.source, Case.status, Case.filer_phone).where(Case.number == number).first()
+    assert row == {"source": "hotline", "status": "submitted", "filer_phone": ""}
+    page = await moderator.client.get(f"/staff/cases/{number}")
+    assert "12345 hotline call" in page.text and "/follow/" in page.text  # the link to give the caller
+    follow_url = page.text.split('<code class="follow-link">')[1].split("<")[0]
+    assert (await client.get(follow_url.removeprefix("http://localhost:8000"))).status_code == 200
+    again = await moderator.post_form("/moderation/intake", intake_fields(categories))  # a double click
+    assert again.headers["location"].endswith(number)
+
+    refused = await moderator.post_form(
+        "/moderation/intake", intake_fields(categories, source="social", source_url="javascript:alert(1)", submission_key="intake-key-social-0123456789")
+    )
+    assert refused.status_code == 422 and "来电反映小区停水" in refused.text
+    assert "Give the address (URL) of the post" in refused.text
+    posted = await moderator.post_form(
+        "/moderation/intake",
+        intake_fields(categories, source="social", source_url="https://weibo.com/123/abc", submission_key="intake-key-social-0123456789"),
+    )
+    assert posted.status_code == 303
+    social = posted.headers["location"].rsplit("/", 1)[1]
+    assert (await Case.select(Case.source_url).where(Case.number == social).first())["source_url"] == "https://weibo.com/123/abc"
+    for hostile in ({"source": "web"}, {"source": "carrier-pigeon"}, {"filer_phone": "not a phone"}):
+        assert (await moderator.post_form("/moderation/intake", intake_fields(categories, **hostile))).status_code == 422

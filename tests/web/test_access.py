@@ -32,6 +32,8 @@ STAFF_ROUTES = {
     ("GET", "/admin/audit"): {"admin"},
     ("GET", "/moderation"): {"moderator"},
     ("GET", "/moderation/review"): {"moderator"},
+    ("GET", "/moderation/intake"): {"moderator"},
+    ("POST", "/moderation/intake"): {"moderator"},
     ("POST", "/moderation/review/{entry_id:int}"): {"moderator"},
     ("POST", "/staff/cases/{number:str}/{action:str}"): {"moderator", "handler"},
     ("GET", "/department"): {"handler"},
