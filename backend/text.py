@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 
@@ -13,3 +14,11 @@ def clean_text(value: str, *, multiline: bool = False) -> str:
     if multiline:
         value = "\n".join(line.rstrip() for line in value.replace("\r\n", "\n").split("\n"))
     return value.strip()
+
+
+_ROW_ID = re.compile(r"[1-9][0-9]{0,8}")  # ASCII digits only ("²".isdigit() is true), INTEGER-sized
+
+
+def row_id(value: str) -> int | None:
+    """An id typed or chosen in a form, or None when it is not one."""
+    return int(value) if _ROW_ID.fullmatch(value) else None

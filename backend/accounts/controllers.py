@@ -7,10 +7,12 @@ and ``services``. The passkey endpoints speak JSON to ``static/js/passkeys.js``.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import timedelta
 from math import ceil
 
 from litestar import Controller, Request, get, post
+from litestar.datastructures import Cookie
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Response, Template
 
@@ -36,6 +38,7 @@ from backend.i18n_markers import N_
 from backend.settings import get_settings
 from backend.web import i18n
 from backend.web.errors import error_response
+from backend.web.forms import form_text
 from backend.web.pages import local_path
 from backend.web.params import RowId, RowIdQuery
 
@@ -51,28 +54,47 @@ def _client(request: Request) -> str:
     return request.client.host if request.client else ""
 
 
-async def _ceremony_body(request: Request) -> dict | None:
-    """The JSON the passkey script sends, or None if it is not that."""
+@dataclass(frozen=True)
+class CeremonyResult:
+    """What the passkey script posts: the authenticator's response, and a few words around it."""
+
+    credential_json: str
+    name: str  # for a new passkey
+    next: str  # where sign-in should lead
+
+
+async def _ceremony_result(request: Request) -> CeremonyResult | None:
+    """The passkey script's JSON, or None if the request is not that (no script, say)."""
     if not request.headers.get("content-type", "").startswith("application/json"):
         return None
     try:
         data = json.loads(await request.body())
     except (ValueError, RecursionError):  # not JSON, or nested deeper than the parser goes
         return None
-    return data if isinstance(data, dict) and isinstance(data.get("credential", {}), dict) else None
-
-
-def _text(data: dict, name: str) -> str:
-    value = data.get(name, "")
-    return value if isinstance(value, str) else ""
+    if not isinstance(data, dict) or not isinstance(data.get("credential", {}), dict):
+        return None
+    name, next_path = data.get("name", ""), data.get("next", "")
+    return CeremonyResult(
+        credential_json=json.dumps(data.get("credential", {})),
+        name=name if isinstance(name, str) else "",
+        next=next_path if isinstance(next_path, str) else "",
+    )
 
 
 def _json_options(options_json: str) -> Response:
     return Response(content=options_json.encode(), media_type="application/json", headers=NO_STORE)
 
 
-def _refused(request: Request, message: str, status_code: int = 400) -> Response:
-    return error_response(request, status_code, message)
+def _account_error(request: Request, error: AccountError) -> Response:
+    return error_response(request, error.status_code, next(iter(error.errors.values())))
+
+
+async def _new_session_cookie(request: Request, account: services.AccountView) -> Cookie:
+    """A new session for this person (ending the one the browser had): never a reused id."""
+    sessions = sessions_of(request)
+    previous = signed_in(request)
+    token = await sessions.begin(account, replacing=previous.token if previous else None)
+    return session_cookie(token, sessions, get_settings().secure_cookies)
 
 
 async def _too_many(request: Request, throttle: Throttle) -> Response | None:
@@ -101,29 +123,24 @@ class SignInController(Controller):
 
     @post("/login", request_max_body_size=CEREMONY_BODY_MAX, status_code=200)
     async def sign_in(self, request: Request) -> Response:
-        data = await _ceremony_body(request)
-        if data is None:
-            return _refused(request, NEEDS_SCRIPT)
+        result = await _ceremony_result(request)
+        if result is None:
+            return error_response(request, 400, NEEDS_SCRIPT)
         failures = sign_in_failures(sessions_of(request).store)
         if blocked := await _too_many(request, failures):
             return blocked
         client = _client(request)
         try:
-            account = await passkeys.finish_authentication(
-                relying_party(get_settings()), json.dumps(data.get("credential", {})), Purpose.sign_in
-            )
+            account = await passkeys.finish_authentication(relying_party(get_settings()), result.credential_json, Purpose.sign_in)
         except PasskeyRefused as refused:
             await failures.record(client)
             await audit.record(AuditAction.sign_in_failed, detail=refused.reason, client_address=client)
             if await failures.blocked_for(client):
                 await audit.record(AuditAction.sign_in_throttled, client_address=client)
-            return _refused(request, refused.message)
+            return error_response(request, 400, refused.message)
         await audit.record(AuditAction.signed_in, actor=account.who, subject=account.who, client_address=client)
-        sessions = sessions_of(request)
-        previous = signed_in(request)
-        token = await sessions.begin(account, replacing=previous.token if previous else None)
-        target = local_path(_text(data, "next")) if _text(data, "next") else home_path(account.role)
-        return Response({"redirect": target}, cookies=[session_cookie(token, sessions, get_settings().secure_cookies)], headers=NO_STORE)
+        target = local_path(result.next) if result.next else home_path(account.role)
+        return Response({"redirect": target}, cookies=[await _new_session_cookie(request, account)], headers=NO_STORE)
 
     @post("/logout", status_code=303)
     async def sign_out(self, request: Request) -> Redirect:
@@ -152,31 +169,28 @@ class InvitationController(Controller):
     async def enrolment_options(self, request: Request, token: FromPath[str]) -> Response:
         invitation = await services.open_invitation(token)
         if invitation is None:
-            return _refused(request, passkeys.INVITATION_GONE, 404)
+            return error_response(request, 404, passkeys.INVITATION_GONE)
         return _json_options(await passkeys.registration_options(relying_party(get_settings()), invitation.account, Purpose.enrol))
 
     @post("/{token:str}", request_max_body_size=CEREMONY_BODY_MAX, status_code=200)
     async def enrol(self, request: Request, token: FromPath[str]) -> Response:
-        data = await _ceremony_body(request)
-        if data is None:
-            return _refused(request, NEEDS_SCRIPT)
+        result = await _ceremony_result(request)
+        if result is None:
+            return error_response(request, 400, NEEDS_SCRIPT)
         invitation = await services.open_invitation(token)
         if invitation is None:
-            return _refused(request, passkeys.INVITATION_GONE, 404)
+            return error_response(request, 404, passkeys.INVITATION_GONE)
         try:
             account = await passkeys.enrol(
                 relying_party(get_settings()),
                 invitation,
-                json.dumps(data.get("credential", {})),
-                passkey_name=_text(data, "name"),
+                result.credential_json,
+                passkey_name=result.name,
                 client_address=_client(request),
             )
         except PasskeyRefused as refused:
-            return _refused(request, refused.message)
-        sessions = sessions_of(request)
-        previous = signed_in(request)
-        new_token = await sessions.begin(account, replacing=previous.token if previous else None)
-        return Response({"redirect": home_path(account.role)}, cookies=[session_cookie(new_token, sessions, get_settings().secure_cookies)], headers=NO_STORE)
+            return error_response(request, 400, refused.message)
+        return Response({"redirect": home_path(account.role)}, cookies=[await _new_session_cookie(request, account)], headers=NO_STORE)
 
 
 class PasskeyController(Controller):
@@ -208,15 +222,13 @@ class PasskeyController(Controller):
     @post("/confirm", request_max_body_size=CEREMONY_BODY_MAX, status_code=200)
     async def confirm(self, request: Request) -> Response:
         session = current(request)
-        data = await _ceremony_body(request)
-        if data is None:
-            return _refused(request, NEEDS_SCRIPT)
+        result = await _ceremony_result(request)
+        if result is None:
+            return error_response(request, 400, NEEDS_SCRIPT)
         try:
-            await passkeys.finish_authentication(
-                relying_party(get_settings()), json.dumps(data.get("credential", {})), Purpose.confirm, session.account
-            )
+            await passkeys.finish_authentication(relying_party(get_settings()), result.credential_json, Purpose.confirm, session.account)
         except PasskeyRefused as refused:
-            return _refused(request, refused.message)
+            return error_response(request, 400, refused.message)
         await sessions_of(request).mark_verified(session.token)
         await audit.record(AuditAction.confirmed, actor=session.account.who, subject=session.account.who, client_address=_client(request))
         return Response({"redirect": "/account/passkeys"}, headers=NO_STORE)
@@ -225,38 +237,37 @@ class PasskeyController(Controller):
     async def add_options(self, request: Request) -> Response:
         session = current(request)
         if not session.fresh:
-            return _refused(request, NOT_FRESH, 403)
+            return error_response(request, 403, NOT_FRESH)
         return _json_options(await passkeys.registration_options(relying_party(get_settings()), session.account, Purpose.add))
 
     @post("/passkeys", request_max_body_size=CEREMONY_BODY_MAX, status_code=200)
     async def add(self, request: Request) -> Response:
         session = current(request)
-        data = await _ceremony_body(request)
-        if data is None:
-            return _refused(request, NEEDS_SCRIPT)
+        result = await _ceremony_result(request)
+        if result is None:
+            return error_response(request, 400, NEEDS_SCRIPT)
         if not session.fresh:
-            return _refused(request, NOT_FRESH, 403)
+            return error_response(request, 403, NOT_FRESH)
         try:
             await passkeys.add(
                 relying_party(get_settings()),
                 session.account,
-                json.dumps(data.get("credential", {})),
-                passkey_name=_text(data, "name"),
+                result.credential_json,
+                passkey_name=result.name,
                 client_address=_client(request),
             )
         except PasskeyRefused as refused:
-            return _refused(request, refused.message)
+            return error_response(request, 400, refused.message)
         return Response({"redirect": "/account/passkeys"}, headers=NO_STORE)
 
     @post("/passkeys/{passkey_id:int}/rename", status_code=303)
     async def rename(self, request: Request, passkey_id: RowId) -> Response:
         session = current(request)
-        form = await request.form()
-        name = form.get("name", "")
+        name = form_text(await request.form(), "name")
         try:
-            await passkeys.rename(session.account, passkey_id, name if isinstance(name, str) else "", client_address=_client(request))
+            await passkeys.rename(session.account, passkey_id, name, client_address=_client(request))
         except AccountError as error:
-            return error_response(request, error.status_code, next(iter(error.errors.values())))
+            return _account_error(request, error)
         return Redirect("/account/passkeys", status_code=303)
 
     @post("/passkeys/{passkey_id:int}/remove", status_code=303)
@@ -267,18 +278,15 @@ class PasskeyController(Controller):
         try:
             await passkeys.remove(session.account, passkey_id, client_address=_client(request))
         except AccountError as error:
-            return error_response(request, error.status_code, next(iter(error.errors.values())))
+            return _account_error(request, error)
         # Removal ended every session of the account; this person goes on in a new one.
-        sessions = sessions_of(request)
-        account = await services.get_account(session.account.id)
-        token = await sessions.begin(account, replacing=session.token)
-        cookie = session_cookie(token, sessions, get_settings().secure_cookies)
+        cookie = await _new_session_cookie(request, await services.get_account(session.account.id))
         return Redirect("/account/passkeys?removed=1", status_code=303, cookies=[cookie])
 
 
 def _invitation_form(form) -> InvitationForm:
     return InvitationForm(
-        **{name: value if isinstance(value := form.get(name, ""), str) else "" for name in InvitationForm.__dataclass_fields__}
+        **{name: form_text(form, name) for name in InvitationForm.__dataclass_fields__}
     )
 
 
@@ -341,7 +349,7 @@ class AdminController(Controller):
                 client_address=_client(request),
             )
         except AccountError as error:
-            return error_response(request, error.status_code, next(iter(error.errors.values())))
+            return _account_error(request, error)
         return self._invitation_page(issued)
 
     @post("/accounts/{account_id:int}/disable", status_code=303)
@@ -356,7 +364,7 @@ class AdminController(Controller):
         try:
             await services.set_active(account_id, active, actor=current(request).account.who, client_address=_client(request))
         except AccountError as error:
-            return error_response(request, error.status_code, next(iter(error.errors.values())))
+            return _account_error(request, error)
         return Redirect("/admin/accounts", status_code=303)
 
     @get("/audit")

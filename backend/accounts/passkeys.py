@@ -3,13 +3,13 @@
 Challenges live in the database: issued with an expiry equal to the ceremony timeout, bound to
 an account where the ceremony is for one, and deleted by the one response that uses them, so a
 replayed or late response finds nothing. Every refusal looks the same to the person signing in,
-so that nothing tells whether an account or a passkey exists; the real reason goes to the log.
+so that nothing tells whether an account or a passkey exists; the real reason goes to the
+audit log.
 """
 
 from __future__ import annotations
 
 import enum
-import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -31,14 +31,12 @@ from webauthn.helpers.structs import (
 
 from backend import clock
 from backend.accounts import audit
-from backend.accounts.audit import AuditAction, Who
+from backend.accounts.audit import AuditAction
 from backend.accounts.services import AccountError, AccountView, OpenInvitation, get_account, use_invitation
 from backend.accounts.tables import Account, Passkey, WebAuthnChallenge
 from backend.db import lock_row, write_transaction
 from backend.i18n_markers import N_
 from backend.text import clean_text
-
-logger = logging.getLogger("minsheng.passkeys")
 
 CEREMONY_TIMEOUT = timedelta(minutes=5)
 PASSKEY_NAME_MAX = 60

@@ -6,7 +6,6 @@ Plain Python over the tables; knows nothing of HTTP. Every change is written to 
 from __future__ import annotations
 
 import hashlib
-import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,12 +18,11 @@ from backend.accounts.tables import Account, Invitation, Passkey
 from backend.db import lock_row, write_transaction
 from backend.departments.tables import Department
 from backend.i18n_markers import N_
-from backend.text import clean_text
+from backend.text import clean_text, row_id
 
 INVITATION_TTL = timedelta(hours=72)
 NAME_MAX = 100
 CONSTITUENCY_MAX = 100
-ID_PATTERN = re.compile(r"[1-9][0-9]{0,8}")
 
 
 class AccountError(Exception):
@@ -95,7 +93,7 @@ async def _validate(form: InvitationForm) -> dict:
         errors["role"] = N_("Choose a role.")
     values: dict = {"name": name, "role": form.role, "department": None, "body": None, "level": None, "constituency": ""}
     if form.role == StaffRole.handler:
-        department_id = int(form.department_id) if ID_PATTERN.fullmatch(form.department_id) else None
+        department_id = row_id(form.department_id)
         if department_id is None or not await Department.exists().where(Department.id == department_id):
             errors["department_id"] = N_("Choose the handler's department.")
         values["department"] = department_id

@@ -5,7 +5,6 @@ One view serves the full page or, for htmx, just the fragment that changed.
 
 from __future__ import annotations
 
-import re
 import secrets
 
 from litestar import Controller, Request, get, post
@@ -23,9 +22,9 @@ from backend.photos.services import unattached_photos
 from backend.settings import get_settings
 from backend.web import csrf, i18n
 from backend.web.errors import CSRF_EXPIRED
+from backend.web.forms import form_text
 from backend.web.fragments import wants_fragment
 
-CASE_NUMBER = re.compile(r"^\d{4}-\d{6,9}$")
 FORM_FIELDS = [
     "case_type",
     "category_id",
@@ -41,9 +40,14 @@ FORM_FIELDS = [
 ]
 
 
+def follow_url(token: str) -> str:
+    """The filer's private link, in full, to copy or to pass on."""
+    return f"{get_settings().origin}/follow/{token}"
+
+
 def case_form_from(form: FormMultiDict) -> CaseForm:
     """Text fields only; anything else a hostile client sends in their place counts as empty."""
-    values = {name: value if isinstance(value := form.get(name, ""), str) else "" for name in FORM_FIELDS}
+    values = {name: form_text(form, name) for name in FORM_FIELDS}
     return CaseForm(**values, photo_keys=photo_keys_from(form))
 
 
@@ -114,10 +118,9 @@ class CaseController(Controller):
         case = await services.case_for_follow_token(token)
         if case is None:
             raise NotFoundException()
-        settings = get_settings()
         return Template(
             template_name="follow.html",
-            context={"case": case, "filed": filed, "follow_url": f"{settings.origin}/follow/{token}"},
+            context={"case": case, "filed": filed, "follow_url": follow_url(token)},
             # A private page: never cached by shared caches, never indexed.
             headers={"cache-control": "no-store", "x-robots-tag": "noindex, nofollow"},
         )
@@ -137,7 +140,7 @@ class CaseController(Controller):
 
     @get("/cases/{number:str}")
     async def case(self, number: FromPath[str]) -> Template:
-        case = await services.public_case(number) if CASE_NUMBER.match(number) else None
+        case = await services.public_case(number) if services.CASE_NUMBER.match(number) else None
         if case is None:
             raise NotFoundException()
         return Template(template_name="case.html", context={"case": case})

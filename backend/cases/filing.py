@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from backend.cases.lifecycle import CaseType
 from backend.i18n_markers import N_
 from backend.photos.services import MAX_PHOTOS_PER_CASE
-from backend.text import clean_text
+from backend.text import clean_text, row_id
 
 TITLE_MAX = 80
 DESCRIPTION_MAX = 5000
@@ -22,7 +22,6 @@ NAME_MAX = 50
 PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9 \-]{5,24}$")
 SUBMISSION_KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{22,64}$")
 PHOTO_KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{10,32}$")
-CATEGORY_ID_PATTERN = re.compile(r"[1-9][0-9]{0,8}")  # ASCII digits only: "²".isdigit() is true
 
 
 @dataclass
@@ -127,7 +126,7 @@ def validate(form: CaseForm, *, phone_required: bool = True) -> ValidCase:
         case_type = CaseType.complaint
         errors["case_type"] = N_("Choose whether this is a complaint, a consultation or a suggestion.")
 
-    category_id = int(form.category_id) if CATEGORY_ID_PATTERN.fullmatch(form.category_id) else 0
+    category_id = row_id(form.category_id) or 0
     if not category_id:
         errors["category_id"] = N_("Choose a category.")
 

@@ -32,18 +32,23 @@ def sees_filer_contact(role: str, scope: Scope | None) -> bool:
     return role == StaffRole.moderator or (role == StaffRole.handler and scope is not None)
 
 
+def scope_allows(needed: Scope, scope: Scope | None) -> bool:
+    """Whether a department standing ``scope`` to a case may take an action that needs ``needed``."""
+    if needed == Scope.none:
+        return True
+    return scope == Scope.lead or (needed == Scope.handling and scope == Scope.handling)
+
+
 def actions_for(role: str, status: Status, scope: Scope | None) -> list[str]:
     """The lifecycle actions this person may take on a case in this state, in table order."""
     try:
         case_role = Role(role)
     except ValueError:
         return []
-    allowed = []
-    for action, transition in TRANSITIONS.items():
-        if case_role not in transition.roles or status not in transition.from_states:
-            continue
-        if case_role == Role.handler and transition.scope != Scope.none:
-            if scope is None or (transition.scope == Scope.lead and scope != Scope.lead):
-                continue
-        allowed.append(action)
-    return allowed
+    return [
+        action
+        for action, transition in TRANSITIONS.items()
+        if case_role in transition.roles
+        and status in transition.from_states
+        and (case_role != Role.handler or scope_allows(transition.scope, scope))
+    ]

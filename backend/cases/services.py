@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -31,6 +32,10 @@ from backend.departments.services import get_active_category
 from backend.i18n_markers import N_
 from backend.photos import services as photos
 from backend.photos.services import PhotoView
+
+
+# What _next_case_number makes: the year, and a counter of at least six digits.
+CASE_NUMBER = re.compile(r"^\d{4}-\d{6,9}$")
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,6 @@ lifecycle table, and every moderator decision on a department's public text thro
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -23,7 +22,8 @@ from backend.cases.lifecycle import (
     Status,
     Visibility,
 )
-from backend.cases.services import ActionRefused, Actor, append_entry
+from backend.cases.permissions import handler_scope, scope_allows
+from backend.cases.services import CASE_NUMBER, ActionRefused, Actor, append_entry
 from backend.cases.tables import Case, CoHandler, TimelineEntry
 from backend.db import lock_row, write_transaction
 from backend.departments.services import get_active_category
@@ -31,7 +31,6 @@ from backend.departments.tables import Department
 from backend.i18n_markers import N_
 from backend.text import clean_text
 
-CASE_NUMBER = re.compile(r"^\d{4}-\d{6,9}$")
 TEXT_MAX = 5000
 MAX_CO_HANDLERS = 10
 
@@ -60,11 +59,10 @@ async def co_handlers(case_id: int) -> list[int]:
 async def _check_department(transition, actor: Actor, case: Case) -> None:
     if actor.role != Role.handler or transition.scope == Scope.none:
         return
-    if actor.department_id is not None and actor.department_id == case.department:
+    scope = handler_scope(actor.department_id, case.department, await co_handlers(case.id))
+    if scope_allows(transition.scope, scope):
         return
-    if transition.scope == Scope.handling and actor.department_id in await co_handlers(case.id):
-        return
-    if transition.scope == Scope.lead and actor.department_id in await co_handlers(case.id):
+    if scope == Scope.handling:
         raise ActionRefused(403, N_("Only the lead department may do this."))
     raise ActionRefused(403, N_("Your department does not handle this case."))
 
@@ -96,11 +94,11 @@ async def perform(number: str, action: str, actor: Actor, *, body: str = "", det
     text = _text(body, transition.needs_text)
     now = clock.now()
     async with write_transaction():
-        case = await Case.objects().where(Case.number == number).first()
-        if case is None:
+        found = await Case.select(Case.id).where(Case.number == number).first()
+        if found is None:
             raise ActionRefused(404, N_("There is no such case."))
-        await lock_row(Case, case.id)
-        case = await Case.objects().where(Case.id == case.id).first()  # as of the lock
+        await lock_row(Case, found["id"])
+        case = await Case.objects().where(Case.id == found["id"]).first()  # as of the lock
         if Status(case.status) not in transition.from_states:
             raise ActionRefused(409, N_("This cannot be done while the case is in its current state."))
         await _check_department(transition, actor, case)
@@ -284,6 +282,10 @@ class PendingText:
     department_name: str
     body: str
     created_at: datetime
+
+
+async def pending_review_count() -> int:
+    return await TimelineEntry.count().where(TimelineEntry.review == Review.pending.value)
 
 
 async def pending_reviews(limit: int = 200) -> list[PendingText]:

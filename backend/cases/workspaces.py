@@ -19,7 +19,7 @@ from backend.accounts.guards import admits, current, role_guard
 from backend.accounts.roles import StaffRole
 from backend.accounts.services import AccountView
 from backend.cases import services, workflow
-from backend.cases.controllers import CASE_NUMBER, case_form_from
+from backend.cases.controllers import case_form_from, follow_url
 from backend.cases.filing import SOURCE_LABELS, CaseForm, FilingError, Source, validate, validate_source
 from backend.cases.lifecycle import TRANSITIONS, CaseType, Role, Status
 from backend.cases.permissions import actions_for, handler_scope, may_see_case, sees_filer_contact
@@ -28,12 +28,13 @@ from backend.departments.services import active_categories
 from backend.departments.tables import Department
 from backend.i18n_markers import N_
 from backend.settings import get_settings
+from backend.text import row_id
 from backend.web import i18n
 from backend.web.errors import error_response
+from backend.web.forms import form_text
 from backend.web.params import RowId
 
 NO_STORE = {"cache-control": "no-store"}
-ID_DIGITS = 9
 NOTE = N_("Note (optional)")
 ACTION_TEXT_LABELS = {
     "reject": N_("Reason (the filer sees it)"),
@@ -55,15 +56,6 @@ def actor_of(account: AccountView) -> Actor:
     return Actor(Role(account.role), "")
 
 
-def _text(form: FormMultiDict, name: str) -> str:
-    value = form.get(name, "")
-    return value if isinstance(value, str) else ""
-
-
-def _id(value: str) -> int | None:
-    return int(value) if value.isascii() and value.isdigit() and 0 < len(value) <= ID_DIGITS else None
-
-
 def _end_of_day(value: str) -> datetime | None:
     try:
         day = datetime.strptime(value, "%Y-%m-%d").date()
@@ -75,23 +67,23 @@ def _end_of_day(value: str) -> datetime | None:
 def details_from(action: str, form: FormMultiDict) -> workflow.Details:
     """Only the fields this action reads: anything else in the form is ignored."""
     if action == "accept":
-        category = _text(form, "category_id")
+        category = form_text(form, "category_id")
         return workflow.Details(
-            case_type=_text(form, "case_type") or None,
-            category_id=_id(category) if category else None,
-            make_private=_text(form, "make_private") == "yes",
+            case_type=form_text(form, "case_type") or None,
+            category_id=row_id(category) if category else None,
+            make_private=form_text(form, "make_private") == "yes",
         )
     if action == "assign":
-        co = [_id(v) for v in form.getall("co_department_ids", []) if isinstance(v, str)]
-        return workflow.Details(department_id=_id(_text(form, "department_id")), co_department_ids=tuple(i for i in co if i))
+        co = [row_id(v) for v in form.getall("co_department_ids", []) if isinstance(v, str)]
+        return workflow.Details(department_id=row_id(form_text(form, "department_id")), co_department_ids=tuple(i for i in co if i))
     if action == "mark_duplicate":
-        return workflow.Details(duplicate_of=_text(form, "duplicate_of").strip())
+        return workflow.Details(duplicate_of=form_text(form, "duplicate_of").strip())
     if action == "redact":
-        return workflow.Details(title=_text(form, "title"), description=_text(form, "description"))
+        return workflow.Details(title=form_text(form, "title"), description=form_text(form, "description"))
     if action == "post_progress":
-        return workflow.Details(internal=_text(form, "visibility") == "internal")
+        return workflow.Details(internal=form_text(form, "visibility") == "internal")
     if action == "request_extension":
-        return workflow.Details(due_at=_end_of_day(_text(form, "due_at")))
+        return workflow.Details(due_at=_end_of_day(form_text(form, "due_at")))
     return workflow.Details()
 
 
@@ -105,7 +97,7 @@ class WorkspaceController(Controller):
             context={
                 "cases": await services.staff_cases({Status.submitted}),
                 "returned": await services.staff_cases({Status.returned}),
-                "pending_count": len(await workflow.pending_reviews()),
+                "pending_count": await workflow.pending_review_count(),
             },
             headers=NO_STORE,
         )
@@ -121,9 +113,9 @@ class WorkspaceController(Controller):
     @post("/moderation/review/{entry_id:int}", opt=admits(StaffRole.moderator), status_code=303)
     async def review(self, request: Request, entry_id: RowId) -> Response:
         form = await request.form()
-        decision = _text(form, "decision")
-        text, comment = _text(form, "text"), _text(form, "comment")
-        original = _text(form, "original")
+        decision = form_text(form, "decision")
+        text, comment = form_text(form, "text"), form_text(form, "comment")
+        original = form_text(form, "original")
         if decision == "edit" and text.strip() == original.strip():
             decision = "approve"  # nothing was changed: it is published as written
         body = comment if decision == "send_back" else text
@@ -168,18 +160,16 @@ class WorkspaceController(Controller):
         """A hotline call, a letter or a public post, recorded by the centre as a case."""
         raw = await request.form()
         form = case_form_from(raw)
-        source, source_url = _text(raw, "source"), _text(raw, "source_url")
+        source, source_url = form_text(raw, "source"), form_text(raw, "source_url")
         settings = get_settings()
-        errors: dict[str, str] = {}
         try:
             channel, url = validate_source(source, source_url)
-        except FilingError as error:
-            errors.update(error.errors)
-        try:
-            validate(form.cleaned(), phone_required=False)
-        except FilingError as error:
-            errors.update(error.errors)
-        if errors:
+        except FilingError as source_error:
+            errors = dict(source_error.errors)
+            try:  # the rest of the form is checked too, so every problem shows at once
+                validate(form.cleaned(), phone_required=False)
+            except FilingError as error:
+                errors.update(error.errors)
             return await self._intake_page(form, source, source_url, errors, 422)
         try:
             filed = await services.file_case(
@@ -219,7 +209,7 @@ class WorkspaceController(Controller):
 
     async def _visible_case(self, request: Request, number: str):
         account = current(request).account
-        view = await services.staff_case(number) if CASE_NUMBER.match(number) else None
+        view = await services.staff_case(number) if services.CASE_NUMBER.match(number) else None
         scope = handler_scope(account.department_id, view.department_id, view.co_handler_ids) if view else None
         # Another department's case looks exactly like a case that does not exist.
         if view is None or not may_see_case(account.role, scope):
@@ -238,7 +228,7 @@ class WorkspaceController(Controller):
                 "case": view.case,
                 "show_contact": sees_filer_contact(account.role, scope),
                 # Cases the centre recorded for someone: the link to pass on to them.
-                "follow_url": f"{get_settings().origin}/follow/{services.follow_token_for(view.submission_key, get_settings().secret_key)}"
+                "follow_url": follow_url(services.follow_token_for(view.submission_key, get_settings().secret_key))
                 if view.source != Source.web and view.submission_key and sees_filer_contact(account.role, scope)
                 else None,
                 "actions": actions,
@@ -263,9 +253,11 @@ class WorkspaceController(Controller):
 
     @post("/staff/cases/{number:str}/{action:str}", opt=admits(StaffRole.moderator, StaffRole.handler), status_code=303)
     async def act(self, request: Request, number: FromPath[str], action: FromPath[str]) -> Response:
-        account, view, _ = await self._visible_case(request, number)
+        account = current(request).account
+        if not await _handles(account, number):
+            raise NotFoundException()  # as for a case that does not exist
         form = await request.form()
-        body = _text(form, "body")
+        body = form_text(form, "body")
         try:
             entry_id = await workflow.perform(number, action, actor_of(account), body=body, details=details_from(action, form))
         except ActionRefused as refused:
@@ -273,8 +265,15 @@ class WorkspaceController(Controller):
                 return error_response(request, refused.status, refused.message)
             typed = {name: value for name, value in form.items() if isinstance(value, str)}
             return await self._case_page(request, number, {action: i18n.gettext(refused.message)}, {action: typed}, 422)
-        if not may_see_case(account.role, handler_scope(account.department_id, *await services.departments_of(number))):
+        if not await _handles(account, number):
             # A return hands the case back to the moderators: the department's view of it ends here.
             return Redirect("/department", status_code=303)
         return Redirect(f"/staff/cases/{number}#entry-{entry_id}", status_code=303)
 
+
+async def _handles(account: AccountView, number: str) -> bool:
+    """Whether a handler's department handles this case (lead or co-handling); other roles
+    are checked by the workflow itself. Only the departments are read, not the whole case."""
+    if account.role != StaffRole.handler:
+        return True
+    return handler_scope(account.department_id, *await services.departments_of(number)) is not None

@@ -10,6 +10,7 @@ from backend.cases.services import public_cases
 from backend.departments.tables import Department
 from backend.settings import get_settings
 from backend.web import i18n
+from backend.web.forms import form_text
 from backend.web.errors import logger
 
 
@@ -34,9 +35,8 @@ class PageController(Controller):
     @post("/language", status_code=303)
     async def language(self, request: Request) -> Redirect:
         form = await request.form()
-        language = form.get("language", "")
-        target = form.get("next", "/")
-        response = Redirect(path=local_path(target if isinstance(target, str) else "/"), status_code=303)
+        language = form_text(form, "language")
+        response = Redirect(path=local_path(form_text(form, "next") or "/"), status_code=303)
         if language in i18n.LANGUAGES:
             response.set_cookie(
                 Cookie(
