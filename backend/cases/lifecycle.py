@@ -98,11 +98,13 @@ class Transition:
     scope: Scope = Scope.none
     needs_text: bool = False  # a reason, a reply: the action is refused without one
     reviewed: bool = False  # its public text waits for a moderator before anyone else sees it
+    photos: bool = False  # the entry may carry photos
 
 
 MODERATORS = frozenset({Role.moderator, Role.system})
 HANDLERS = frozenset({Role.handler})
 BEING_HANDLED = frozenset({Status.signed, Status.in_progress})
+NOT_CLOSED = frozenset(Status) - {Status.closed}
 
 TRANSITIONS: dict[str, Transition] = {
     t.action: t
@@ -113,8 +115,17 @@ TRANSITIONS: dict[str, Transition] = {
                    Visibility.filer, N_("Not accepted"), needs_text=True),
         Transition("mark_duplicate", MODERATORS, frozenset({Status.submitted, Status.accepted}), Status.duplicate,
                    ClockEffect.none, Visibility.filer, N_("Marked as a duplicate")),
-        Transition("redact", MODERATORS, frozenset(Status) - {Status.closed}, None, ClockEffect.none,
+        Transition("redact", MODERATORS, NOT_CLOSED, None, ClockEffect.none,
                    Visibility.internal, N_("Text edited before publication")),
+        # Photos: the public gets a changed derivative; the original stays for staff.
+        Transition("hide_photo", MODERATORS, NOT_CLOSED, None, ClockEffect.none, Visibility.internal,
+                   N_("Photo hidden from the public")),
+        Transition("show_photo", MODERATORS, NOT_CLOSED, None, ClockEffect.none, Visibility.internal,
+                   N_("Photo shown to the public again")),
+        Transition("black_out_photo", MODERATORS, NOT_CLOSED, None, ClockEffect.none, Visibility.internal,
+                   N_("Part of a photo blacked out")),
+        Transition("restore_photo", MODERATORS, NOT_CLOSED, None, ClockEffect.none, Visibility.internal,
+                   N_("Photo restored to the original")),
         Transition("assign", MODERATORS, frozenset({Status.accepted, Status.returned}), Status.assigned,
                    ClockEffect.start, Visibility.public, N_("Assigned to a department")),
         Transition("sign", HANDLERS, frozenset({Status.assigned}), Status.signed, ClockEffect.none,
@@ -122,8 +133,9 @@ TRANSITIONS: dict[str, Transition] = {
         Transition("record_contact", HANDLERS, BEING_HANDLED, None, ClockEffect.first_contact,
                    Visibility.filer, N_("The department contacted the filer"), scope=Scope.handling, needs_text=True),
         Transition("post_progress", HANDLERS, BEING_HANDLED, Status.in_progress, ClockEffect.none,
-                   Visibility.public, N_("Progress update"), scope=Scope.handling, needs_text=True, reviewed=True),
-        Transition("post_internal_note", HANDLERS | MODERATORS, frozenset(Status) - {Status.closed}, None,
+                   Visibility.public, N_("Progress update"), scope=Scope.handling, needs_text=True, reviewed=True,
+                   photos=True),
+        Transition("post_internal_note", HANDLERS | MODERATORS, NOT_CLOSED, None,
                    ClockEffect.none, Visibility.internal, N_("Internal note"), scope=Scope.handling, needs_text=True),
         Transition("return", HANDLERS, frozenset({Status.assigned, Status.signed, Status.in_progress}), Status.returned,
                    ClockEffect.none, Visibility.internal, N_("Returned by the department"), scope=Scope.lead,
@@ -135,9 +147,11 @@ TRANSITIONS: dict[str, Transition] = {
         Transition("refuse_extension", MODERATORS, BEING_HANDLED, None, ClockEffect.none, Visibility.internal,
                    N_("Extension refused"), needs_text=True),
         Transition("draft_reply", HANDLERS, BEING_HANDLED, None, ClockEffect.none, Visibility.public,
-                   N_("Official reply"), scope=Scope.lead, needs_text=True, reviewed=True),
+                   N_("Official reply"), scope=Scope.lead, needs_text=True, reviewed=True, photos=True),
     ]
 }
+
+PHOTO_ACTIONS = ("hide_photo", "show_photo", "black_out_photo", "restore_photo")
 
 # What a moderator's approval of a reviewed entry does to the case.
 ON_APPROVAL: dict[str, tuple[Status | None, ClockEffect]] = {

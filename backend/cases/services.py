@@ -10,7 +10,7 @@ import hashlib
 import hmac
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -20,6 +20,7 @@ from backend import clock
 from backend.cases.filing import CaseForm, FilingError, Source, ValidCase, validate
 from backend.cases.lifecycle import (
     SEEN_BY_ALL,
+    TRANSITIONS,
     Review,
     Role,
     Status,
@@ -33,6 +34,8 @@ from backend.i18n_markers import N_
 from backend.photos import services as photos
 from backend.photos.services import PhotoView
 
+
+PHOTO_CARRIERS = frozenset(action for action, transition in TRANSITIONS.items() if transition.photos)
 
 # What _next_case_number makes: the year, and a counter of at least six digits.
 CASE_NUMBER = re.compile(r"^\d{4}-\d{6,9}$")
@@ -74,6 +77,7 @@ class TimelineItem:
     body: str
     review: str = ""
     due_at: datetime | None = None
+    photos: list[PhotoView] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -274,15 +278,16 @@ async def _case_views(rows: list[dict], visibilities: set[Visibility]) -> list[C
     if not rows:
         return []
     case_ids = [row["id"] for row in rows]
-    photo_map = await photos.photos_of_cases(case_ids)
-    timelines = await _timelines(case_ids, visibilities) if visibilities else {}
+    for_staff = Visibility.internal in visibilities
+    photo_map = await photos.photos_of_cases(case_ids, for_staff)
+    timelines = await _timelines(case_ids, visibilities, for_staff) if visibilities else {}
     return [
         CaseView(**row, photos=photo_map.get(row["id"], []), timeline=timelines.get(row["id"], []))
         for row in rows
     ]
 
 
-async def _timelines(case_ids: list[int], visibilities: set[Visibility]) -> dict[int, list[TimelineItem]]:
+async def _timelines(case_ids: list[int], visibilities: set[Visibility], for_staff: bool) -> dict[int, list[TimelineItem]]:
     rows = (
         await TimelineEntry.select(
             TimelineEntry.case.as_alias("case_id"),
@@ -296,6 +301,7 @@ async def _timelines(case_ids: list[int], visibilities: set[Visibility]) -> dict
             TimelineEntry.body,
             TimelineEntry.review,
             TimelineEntry.due_at,
+            TimelineEntry.refers_to,
         )
         .where(
             TimelineEntry.case.is_in(case_ids),
@@ -306,11 +312,15 @@ async def _timelines(case_ids: list[int], visibilities: set[Visibility]) -> dict
         .order_by(TimelineEntry.created_at)
         .order_by(TimelineEntry.id)
     )
+    # A moderator's edited version of a post is a new entry; the photos stay with the original.
+    photo_owner = {row["id"]: row["refers_to"] if row["action"] in PHOTO_CARRIERS and row["refers_to"] else row["id"] for row in rows}
+    entry_photos = await photos.photos_of_entries(sorted(set(photo_owner.values())), for_staff)
     timelines: dict[int, list[TimelineItem]] = {}
     for row in rows:
         case_id = row.pop("case_id")
+        row.pop("refers_to")
         label = entry_label(row["action"])
-        timelines.setdefault(case_id, []).append(TimelineItem(**row, label=label))
+        timelines.setdefault(case_id, []).append(TimelineItem(**row, label=label, photos=entry_photos.get(photo_owner[row["id"]], [])))
     return timelines
 
 

@@ -5,7 +5,7 @@ lifecycle table, and every moderator decision on a department's public text thro
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from backend import clock
@@ -29,6 +29,11 @@ from backend.db import lock_row, write_transaction
 from backend.departments.services import get_active_category
 from backend.departments.tables import Department
 from backend.i18n_markers import N_
+from backend.photos import services as photos
+from backend.photos.pipeline import Region
+from backend.photos.services import MAX_PHOTOS_PER_CASE
+from backend.photos.tables import Photo
+from backend.settings import get_settings
 from backend.text import clean_text
 
 TEXT_MAX = 5000
@@ -49,7 +54,9 @@ class Details:
     category_id: int | None = None  # accept: confirm or change
     make_private: bool = False  # accept: withhold from the public even though the filer agreed
     due_at: datetime | None = None  # request_extension: the new answer date asked for
-    extra: dict = field(default_factory=dict)
+    photo_keys: tuple[str, ...] = ()  # post_progress, draft_reply: photos uploaded for the entry
+    photo_key: str = ""  # hide_photo, show_photo, black_out_photo, restore_photo: which photo
+    region: Region | None = None  # black_out_photo
 
 
 async def co_handlers(case_id: int) -> list[int]:
@@ -92,6 +99,10 @@ async def perform(number: str, action: str, actor: Actor, *, body: str = "", det
     if actor.role not in transition.roles:
         raise ActionRefused(403, N_("Your role may not do this."))
     text = _text(body, transition.needs_text)
+    if details.photo_keys and not transition.photos:
+        raise ActionRefused(422, N_("Photos cannot be added to this."))
+    if len(details.photo_keys) > MAX_PHOTOS_PER_CASE:
+        raise ActionRefused(422, N_("Add at most 6 photos."))
     now = clock.now()
     async with write_transaction():
         found = await Case.select(Case.id).where(Case.number == number).first()
@@ -112,9 +123,14 @@ async def perform(number: str, action: str, actor: Actor, *, body: str = "", det
             if to_state in PUBLIC_STATUSES and case.publication_consent and case.published_at is None:
                 values[Case.published_at] = now
         await Case.update(values).where(Case.id == case.id)
-        return await append_entry(
+        entry_id = await append_entry(
             case.id, action, to_state, actor, entry.visibility, entry.text, now, review=entry.review, due_at=entry.due_at
         )
+        if details.photo_keys:
+            attached = await photos.attach_to_entry(list(details.photo_keys), case.id, entry_id)
+            if attached != len(details.photo_keys):  # rolls the whole action back
+                raise ActionRefused(422, N_("A photo could not be found. Please add it again."))
+        return entry_id
 
 
 @dataclass
@@ -217,6 +233,43 @@ async def _answer_extension(case: Case, details: Details, entry: _Entry, values:
     entry.due_at = request["due_at"]
 
 
+async def _photo(case: Case, details: Details) -> Photo:
+    photo = await photos.photo_of_case(case.id, details.photo_key) if details.photo_key else None
+    if photo is None:
+        raise ActionRefused(404, N_("This case has no such photo."))
+    return photo
+
+
+async def _hide_photo(case: Case, details: Details, entry: _Entry, values: dict) -> None:
+    photo = await _photo(case, details)
+    if photo.hidden:
+        raise ActionRefused(409, N_("This photo is already hidden."))
+    await photos.set_hidden(photo, True)
+
+
+async def _show_photo(case: Case, details: Details, entry: _Entry, values: dict) -> None:
+    photo = await _photo(case, details)
+    if not photo.hidden:
+        raise ActionRefused(409, N_("This photo is not hidden."))
+    await photos.set_hidden(photo, False)
+
+
+async def _black_out_photo(case: Case, details: Details, entry: _Entry, values: dict) -> None:
+    photo = await _photo(case, details)
+    if details.region is None:
+        raise ActionRefused(422, N_("Mark the part of the photo to black out."))
+    if len(photos.blacked_out_regions(photo)) >= photos.MAX_BLACKED_OUT_REGIONS:
+        raise ActionRefused(422, N_("This photo has too many blacked-out parts. Hide the whole photo instead."))
+    await photos.add_blacked_out_region(photo, details.region, get_settings().media_dir)
+
+
+async def _restore_photo(case: Case, details: Details, entry: _Entry, values: dict) -> None:
+    photo = await _photo(case, details)
+    if not photo.public_display_sha256:
+        raise ActionRefused(409, N_("Nothing of this photo is blacked out."))
+    await photos.restore_original(photo)
+
+
 _SPECIFICS = {
     "accept": _accept,
     "mark_duplicate": _mark_duplicate,
@@ -227,6 +280,10 @@ _SPECIFICS = {
     "request_extension": _request_extension,
     "grant_extension": _answer_extension,
     "refuse_extension": _answer_extension,
+    "hide_photo": _hide_photo,
+    "show_photo": _show_photo,
+    "black_out_photo": _black_out_photo,
+    "restore_photo": _restore_photo,
 }
 
 

@@ -21,12 +21,15 @@ from backend.accounts.services import AccountView
 from backend.cases import services, workflow
 from backend.cases.controllers import case_form_from, follow_url
 from backend.cases.filing import SOURCE_LABELS, CaseForm, FilingError, Source, validate, validate_source
-from backend.cases.lifecycle import TRANSITIONS, CaseType, Role, Status
+from backend.cases.lifecycle import PHOTO_ACTIONS, TRANSITIONS, CaseType, Role, Status
 from backend.cases.permissions import actions_for, handler_scope, may_see_case, sees_filer_contact
 from backend.cases.services import ActionRefused, Actor
 from backend.departments.services import active_categories
 from backend.departments.tables import Department
 from backend.i18n_markers import N_
+from backend.photos.controllers import photo_keys_from
+from backend.photos.pipeline import Region
+from backend.photos.services import unattached_photos
 from backend.settings import get_settings
 from backend.text import row_id
 from backend.web import i18n
@@ -80,11 +83,25 @@ def details_from(action: str, form: FormMultiDict) -> workflow.Details:
         return workflow.Details(duplicate_of=form_text(form, "duplicate_of").strip())
     if action == "redact":
         return workflow.Details(title=form_text(form, "title"), description=form_text(form, "description"))
-    if action == "post_progress":
-        return workflow.Details(internal=form_text(form, "visibility") == "internal")
     if action == "request_extension":
         return workflow.Details(due_at=_end_of_day(form_text(form, "due_at")))
+    if action in PHOTO_ACTIONS:
+        return workflow.Details(photo_key=form_text(form, "photo_key"), region=_region(form) if action == "black_out_photo" else None)
+    if TRANSITIONS.get(action) and TRANSITIONS[action].photos:
+        return workflow.Details(
+            internal=action == "post_progress" and form_text(form, "visibility") == "internal",
+            photo_keys=tuple(photo_keys_from(form)),
+        )
     return workflow.Details()
+
+
+def _region(form: FormMultiDict) -> Region | None:
+    """The part of a photo to black out, given in per cent of its width and height."""
+    try:
+        x, y, width, height = (float(form_text(form, f"region_{name}")) / 100 for name in ("x", "y", "width", "height"))
+        return Region.checked(x, y, width, height)
+    except ValueError:
+        return None
 
 
 class WorkspaceController(Controller):
@@ -217,7 +234,13 @@ class WorkspaceController(Controller):
         return account, view, scope
 
     async def _case_page(
-        self, request: Request, number: str, errors: dict[str, str] | None = None, typed: dict | None = None, status_code: int = 200
+        self,
+        request: Request,
+        number: str,
+        errors: dict[str, str] | None = None,
+        typed: dict | None = None,
+        status_code: int = 200,
+        typed_photos: dict | None = None,
     ) -> Template:
         account, view, scope = await self._visible_case(request, number)
         actions = actions_for(account.role, Status(view.case.status), scope)
@@ -231,7 +254,10 @@ class WorkspaceController(Controller):
                 "follow_url": follow_url(services.follow_token_for(view.submission_key, get_settings().secret_key))
                 if view.source != Source.web and view.submission_key and sees_filer_contact(account.role, scope)
                 else None,
-                "actions": actions,
+                "form_actions": [action for action in actions if action not in PHOTO_ACTIONS],
+                "photo_controls": [action for action in actions if action in PHOTO_ACTIONS],
+                "photo_capable": [action for action in actions if TRANSITIONS[action].photos],
+                "typed_photos": typed_photos or {},
                 "labels": {action: TRANSITIONS[action].label for action in actions},
                 "text_labels": {action: ACTION_TEXT_LABELS.get(action, NOTE) for action in actions},
                 "departments": await Department.select(Department.id, Department.name, Department.name_en).order_by(Department.name)
@@ -264,7 +290,8 @@ class WorkspaceController(Controller):
             if refused.status != 422:
                 return error_response(request, refused.status, refused.message)
             typed = {name: value for name, value in form.items() if isinstance(value, str)}
-            return await self._case_page(request, number, {action: i18n.gettext(refused.message)}, {action: typed}, 422)
+            photos = {action: await unattached_photos(photo_keys_from(form))}  # uploaded already: keep them
+            return await self._case_page(request, number, {action: i18n.gettext(refused.message)}, {action: typed}, 422, photos)
         if not await _handles(account, number):
             # A return hands the case back to the moderators: the department's view of it ends here.
             return Redirect("/department", status_code=303)

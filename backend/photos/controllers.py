@@ -9,15 +9,19 @@ from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.params import FromPath
 from litestar.response import File, Template
 
+from backend.accounts.guards import sessions_of
+from backend.accounts.roles import StaffRole
+from backend.accounts.sessions import COOKIE_NAME
 from backend.cases.filing import PHOTO_KEY_PATTERN
 from backend.i18n_markers import N_
 from backend.photos import storage
 from backend.photos.pipeline import MAX_UPLOAD_BYTES, PhotoRejected
-from backend.photos.services import MAX_PHOTOS_PER_CASE, PhotoView, upload_photo
+from backend.photos.services import MAX_PHOTOS_PER_CASE, PhotoView, upload_photo, withheld_from_public
 from backend.settings import get_settings
 from backend.web import i18n
 from backend.web.errors import MESSAGES, activate_language
 
+STAFF_WHO_SEE_ORIGINALS = frozenset({StaffRole.admin, StaffRole.moderator, StaffRole.handler, StaffRole.leader})
 # Six photos of up to 25 MB each, plus the form's text, in one no-script submission.
 MAX_FORM_BYTES = MAX_PHOTOS_PER_CASE * MAX_UPLOAD_BYTES + 1024 * 1024
 
@@ -75,20 +79,30 @@ class PhotoController(Controller):
         )
 
     @get("/media/{name:str}", cache=False)
-    async def media(self, name: FromPath[str]) -> File:
+    async def media(self, request: Request, name: FromPath[str]) -> File:
         sha256, _, extension = name.partition(".")
         if extension != "jpg" or not storage.SHA256_NAME.match(sha256):
             raise NotFoundException()
         path = storage.path_for(get_settings().media_dir, sha256)
         if not path.is_file():
             raise NotFoundException()
+        # Content-addressed: the bytes behind a name never change.
+        cache = "public, max-age=31536000, immutable"
+        if await withheld_from_public(sha256):
+            # The original of a hidden or blacked-out photo: staff only, and never in a shared cache.
+            if not await _staff_request(request):
+                raise NotFoundException()
+            cache = "private, no-store"
         return File(
             path=path,
             content_disposition_type="inline",
             media_type="image/jpeg",
-            headers={
-                # Content-addressed: the bytes behind a name never change.
-                "cache-control": "public, max-age=31536000, immutable",
-                "content-security-policy": "default-src 'none'; sandbox",
-            },
+            headers={"cache-control": cache, "content-security-policy": "default-src 'none'; sandbox"},
         )
+
+
+async def _staff_request(request: Request) -> bool:
+    """The session middleware skips /media (files are the same for everyone, almost): resolve it here."""
+    token = request.cookies.get(COOKIE_NAME)
+    session = await sessions_of(request).resolve(token) if token else None
+    return session is not None and session.account.role in STAFF_WHO_SEE_ORIGINALS

@@ -13,7 +13,7 @@ from fractions import Fraction
 from functools import lru_cache
 
 import pillow_heif
-from PIL import Image, ImageCms, ImageOps
+from PIL import Image, ImageCms, ImageDraw, ImageOps
 
 from backend.i18n_markers import N_
 
@@ -85,6 +85,60 @@ def process_photo(data: bytes) -> ProcessedPhoto:
         thumb_size=thumb.size,
         gps=gps,
     )
+
+
+@dataclass(frozen=True)
+class Region:
+    """A rectangle of an image, in fractions of its width and height (so any size of it)."""
+
+    x: float
+    y: float
+    width: float
+    height: float
+
+    MIN_SIDE = 0.01  # a hundredth of the image: anything smaller is a slip of the finger
+
+    @classmethod
+    def checked(cls, x: float, y: float, width: float, height: float) -> Region:
+        """Clipped to the image; raises ValueError for one outside it or too small."""
+        left, top = max(0.0, x), max(0.0, y)
+        right, bottom = min(1.0, x + width), min(1.0, y + height)
+        if not all(map(_finite, (x, y, width, height))) or right - left < cls.MIN_SIDE or bottom - top < cls.MIN_SIDE:
+            raise ValueError("region outside the image or too small")
+        return cls(round(left, 4), round(top, 4), round(right - left, 4), round(bottom - top, 4))
+
+    def box(self, size: tuple[int, int]) -> tuple[int, int, int, int]:
+        """Pixels to paint, rounded outwards so that nothing at the edge shows through."""
+        width, height = size
+        return (
+            int(self.x * width),
+            int(self.y * height),
+            min(width, -int(-(self.x + self.width) * width)),
+            min(height, -int(-(self.y + self.height) * height)),
+        )
+
+
+def _finite(value: float) -> bool:
+    return value == value and abs(value) != float("inf")
+
+
+@dataclass(frozen=True)
+class RenderedPhoto:
+    display: bytes
+    thumb: bytes
+
+
+def black_out(display: bytes, regions: list[Region]) -> RenderedPhoto:
+    """The public derivative of a stored display photo: each region painted solid black, then
+    re-encoded (and a new thumbnail made) from those pixels, so nothing under them survives."""
+    image = Image.open(io.BytesIO(display), formats=["JPEG"])
+    image.load()
+    draw = ImageDraw.Draw(image)
+    for region in regions:
+        draw.rectangle(region.box(image.size), fill="black")
+    thumb = image.copy()
+    thumb.thumbnail((THUMB_LONG_SIDE, THUMB_LONG_SIDE), Image.Resampling.LANCZOS, reducing_gap=2.0)
+    return RenderedPhoto(display=_encode(image, DISPLAY_QUALITY), thumb=_encode(thumb, THUMB_QUALITY))
 
 
 def _decode_for_display(image: Image.Image) -> Image.Image:

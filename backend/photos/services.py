@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 import threading
 from dataclasses import dataclass
@@ -11,10 +12,11 @@ import anyio.to_thread
 
 from backend import clock
 from backend.photos import storage
-from backend.photos.pipeline import process_photo
+from backend.photos.pipeline import Region, black_out, process_photo
 from backend.photos.tables import Photo
 
 MAX_PHOTOS_PER_CASE = 6
+MAX_BLACKED_OUT_REGIONS = 20
 # Decoding is CPU- and memory-heavy: at most this many at once, whatever the number of uploads.
 _decoding = threading.BoundedSemaphore(2)
 
@@ -35,6 +37,9 @@ class PhotoView:
     thumb_height: int
     gps_latitude: float | None
     gps_longitude: float | None
+    # For staff, who see the original: what moderation changed for the public.
+    hidden: bool = False
+    public_display_sha256: str = ""  # set when regions are blacked out
 
     @property
     def display_url(self) -> str:
@@ -43,6 +48,10 @@ class PhotoView:
     @property
     def thumb_url(self) -> str:
         return f"/media/{self.thumb_sha256}.jpg"
+
+    @property
+    def public_display_url(self) -> str:
+        return f"/media/{self.public_display_sha256}.jpg" if self.public_display_sha256 else ""
 
 
 _VIEW_COLUMNS = (
@@ -101,16 +110,104 @@ async def attach_to_case(keys: list[str], case_id: int) -> int:
     return await Photo.count().where(Photo.case == case_id, Photo.key.is_in(keys)) if keys else 0
 
 
-async def photos_of_cases(case_ids: list[int]) -> dict[int, list[PhotoView]]:
+async def attach_to_entry(keys: list[str], case_id: int, entry_id: int) -> int:
+    """Claim unattached photos for a timeline entry (a progress post, a reply). In a transaction."""
+    for position, key in enumerate(keys):
+        await Photo.update({Photo.case: case_id, Photo.timeline_entry: entry_id, Photo.position: position}).where(
+            Photo.key == key, Photo.case.is_null()
+        )
+    return await Photo.count().where(Photo.timeline_entry == entry_id, Photo.key.is_in(keys)) if keys else 0
+
+
+_MODERATION_COLUMNS = (Photo.hidden, Photo.public_display_sha256, Photo.public_thumb_sha256)
+
+
+def _view(row: dict, for_staff: bool) -> PhotoView | None:
+    """Staff get the original with what moderation changed; everyone else the public derivative,
+    and nothing of a hidden photo."""
+    public_thumb = row.pop("public_thumb_sha256")
+    if for_staff:
+        return PhotoView(**row)
+    if row["hidden"]:
+        return None
+    if row["public_display_sha256"]:
+        row.update(display_sha256=row["public_display_sha256"], thumb_sha256=public_thumb)
+    row.update(hidden=False, public_display_sha256="", gps_latitude=None, gps_longitude=None)
+    return PhotoView(**row)
+
+
+async def photos_of_cases(case_ids: list[int], for_staff: bool = False) -> dict[int, list[PhotoView]]:
     """The photos filed with each case (not those of later timeline entries)."""
     if not case_ids:
         return {}
     rows = (
-        await Photo.select(Photo.case.as_alias("case_id"), *_VIEW_COLUMNS)
+        await Photo.select(Photo.case.as_alias("owner"), *_VIEW_COLUMNS, *_MODERATION_COLUMNS)
         .where(Photo.case.is_in(case_ids), Photo.timeline_entry.is_null())
         .order_by(Photo.position)
     )
-    photos: dict[int, list[PhotoView]] = {case_id: [] for case_id in case_ids}
+    return _grouped(rows, case_ids, for_staff)
+
+
+async def photos_of_entries(entry_ids: list[int], for_staff: bool = False) -> dict[int, list[PhotoView]]:
+    """The photos posted with each timeline entry."""
+    if not entry_ids:
+        return {}
+    rows = (
+        await Photo.select(Photo.timeline_entry.as_alias("owner"), *_VIEW_COLUMNS, *_MODERATION_COLUMNS)
+        .where(Photo.timeline_entry.is_in(entry_ids))
+        .order_by(Photo.position)
+    )
+    return _grouped(rows, entry_ids, for_staff)
+
+
+def _grouped(rows: list[dict], owner_ids: list[int], for_staff: bool) -> dict[int, list[PhotoView]]:
+    photos: dict[int, list[PhotoView]] = {owner_id: [] for owner_id in owner_ids}
     for row in rows:
-        photos[row.pop("case_id")].append(PhotoView(**row))
+        owner = row.pop("owner")
+        if view := _view(row, for_staff):
+            photos[owner].append(view)
     return photos
+
+
+async def photo_of_case(case_id: int, key: str) -> Photo | None:
+    """A photo of this case, filed with it or posted on its timeline."""
+    return await Photo.objects().where(Photo.case == case_id, Photo.key == key).first()
+
+
+async def set_hidden(photo: Photo, hidden: bool) -> None:
+    await Photo.update({Photo.hidden: hidden}).where(Photo.id == photo.id)
+
+
+def blacked_out_regions(photo: Photo) -> list[Region]:
+    return [Region(*values) for values in json.loads(photo.blacked_out or "[]")]
+
+
+async def add_blacked_out_region(photo: Photo, region: Region, media_dir: Path) -> None:
+    """Renders the public derivative again from the original, with every region so far: the
+    original is never re-encoded over and over, and restoring it is always possible."""
+    regions = [*blacked_out_regions(photo), region]
+    original = await anyio.to_thread.run_sync(storage.path_for(media_dir, photo.display_sha256).read_bytes)
+    rendered = await anyio.to_thread.run_sync(black_out, original, regions)
+    display_sha256 = await anyio.to_thread.run_sync(storage.store, media_dir, rendered.display)
+    thumb_sha256 = await anyio.to_thread.run_sync(storage.store, media_dir, rendered.thumb)
+    await Photo.update(
+        {
+            Photo.blacked_out: json.dumps([[r.x, r.y, r.width, r.height] for r in regions]),
+            Photo.public_display_sha256: display_sha256,
+            Photo.public_thumb_sha256: thumb_sha256,
+        }
+    ).where(Photo.id == photo.id)
+
+
+async def restore_original(photo: Photo) -> None:
+    await Photo.update(
+        {Photo.blacked_out: "[]", Photo.public_display_sha256: "", Photo.public_thumb_sha256: ""}
+    ).where(Photo.id == photo.id)
+
+
+async def withheld_from_public(sha256: str) -> bool:
+    """Whether a media file is the original of a hidden or blacked-out photo: staff only."""
+    return await Photo.exists().where(
+        (Photo.display_sha256 == sha256) | (Photo.thumb_sha256 == sha256),
+        (Photo.hidden == True) | (Photo.public_display_sha256 != ""),  # noqa: E712  (SQL, not Python)
+    )

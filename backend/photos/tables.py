@@ -1,4 +1,4 @@
-from piccolo.columns import Float, ForeignKey, Integer, Timestamptz, Varchar
+from piccolo.columns import Boolean, Float, ForeignKey, Integer, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 from backend.cases.tables import Case, TimelineEntry
@@ -10,13 +10,20 @@ class Photo(Table, tablename="photo"):
     case = ForeignKey(references=Case, null=True, default=None, index=True)
     timeline_entry = ForeignKey(references=TimelineEntry, null=True, default=None)
     position = Integer(default=0)
-    display_sha256 = Varchar(length=64)
+    # The files as uploaded (stripped and resized); staff always see these.
+    display_sha256 = Varchar(length=64, index=True)
     display_width = Integer()
     display_height = Integer()
-    thumb_sha256 = Varchar(length=64)
+    thumb_sha256 = Varchar(length=64, index=True)
     thumb_width = Integer()
     thumb_height = Integer()
     # From the upload's EXIF GPS, before stripping; offered to the filer as the case's place.
     gps_latitude = Float(null=True, default=None)
     gps_longitude = Float(null=True, default=None)
     created_at = Timestamptz()
+    # Moderation: a photo hidden from everyone but staff, or regions of it blacked out. The public
+    # then gets a derivative rendered from the original; the original is withheld from /media.
+    hidden = Boolean(default=False)
+    blacked_out = Text(default="[]")  # JSON list of [x, y, width, height] fractions of the image
+    public_display_sha256 = Varchar(length=64, default="")
+    public_thumb_sha256 = Varchar(length=64, default="")

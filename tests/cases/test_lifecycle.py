@@ -8,11 +8,14 @@ from datetime import timedelta
 
 from backend import clock
 from backend.cases import services, workflow
-from backend.cases.lifecycle import TRANSITIONS, Role, Scope, Status
+from backend.cases.lifecycle import PHOTO_ACTIONS, TRANSITIONS, Role, Scope, Status
+from backend.photos import services as photos
+from backend.photos.pipeline import Region
 from backend.cases.services import ActionRefused, Actor
 from backend.cases.workflow import Details
 from backend.cases.tables import Case, TimelineEntry
 from tests.cases.test_filing import file, form
+from tests.support import jpeg
 
 MODERATOR = Actor(Role.moderator, "")
 WATER = "市自来水公司"
@@ -54,7 +57,18 @@ async def details_for(action: str, number: str, department_id: int, settings, ca
         return Details(title="已删去个人信息的标题")
     if action == "request_extension":
         return Details(due_at=clock.now() + timedelta(days=10))
+    if action in PHOTO_ACTIONS:
+        key = await photo_of(number, settings)
+        return Details(photo_key=key, region=Region.checked(0.1, 0.1, 0.3, 0.2) if action == "black_out_photo" else None)
     return Details()
+
+
+async def photo_of(number: str, settings) -> str:
+    """A photo filed with the case (added the way a filing adds it)."""
+    uploaded = await photos.upload_photo(jpeg(), settings.media_dir)
+    case = await Case.select(Case.id).where(Case.number == number).first()
+    await photos.attach_to_case([uploaded.key], case["id"])
+    return uploaded.key
 
 
 async def bring_to(number: str, status: Status, department_id: int, settings=None, categories=None) -> None:
@@ -68,12 +82,17 @@ async def bring_to(number: str, status: Status, department_id: int, settings=Non
         await workflow.perform(number, action, actor, body="说明", details=details)
 
 
-async def prepare(action: str, number: str, department_id: int) -> None:
-    """What an action needs beyond the state: an extension request to answer."""
+async def prepare(action: str, number: str, department_id: int, details: Details) -> None:
+    """What an action needs beyond the state: an extension request to answer, a photo to show
+    again or to restore."""
     if action in ("grant_extension", "refuse_extension"):
         await workflow.perform(
             number, "request_extension", handler_of(department_id), body="需要更换管道", details=Details(due_at=clock.now() + timedelta(days=10))
         )
+    if action == "show_photo":
+        await workflow.perform(number, "hide_photo", MODERATOR, details=details)
+    if action == "restore_photo":
+        await workflow.perform(number, "black_out_photo", MODERATOR, details=Details(photo_key=details.photo_key, region=Region.checked(0, 0, 0.5, 0.5)))
 
 
 @pytest.mark.parametrize("action", sorted(TRANSITIONS))
@@ -88,7 +107,7 @@ async def test_every_action_in_every_state(settings, categories, action, state):
     actor = actor_for(action, department)
     details = await details_for(action, number, department, settings, categories)
     if state in transition.from_states:
-        await prepare(action, number, department)
+        await prepare(action, number, department, details)
         entries_before = await TimelineEntry.count()
         await workflow.perform(number, action, actor, details=details, body="进展")
         case = await Case.objects().where(Case.number == number).first()

@@ -3,19 +3,22 @@
   "use strict";
 
   // Upload progress for photos, which htmx posts as soon as they are chosen.
+  function progressOf(input) {
+    var picker = input.closest(".photo-picker");
+    return picker && picker.querySelector("progress");
+  }
   document.addEventListener("htmx:xhr:progress", function (event) {
-    var progress = document.getElementById("photo-progress");
-    if (progress && event.target.id === "photo-input" && event.detail.lengthComputable) {
-      progress.value = Math.round((event.detail.loaded / event.detail.total) * 100);
-    }
+    if (!event.target.matches("[data-photo-input]") || !event.detail.lengthComputable) return;
+    var progress = progressOf(event.target);
+    if (progress) progress.value = Math.round((event.detail.loaded / event.detail.total) * 100);
   });
 
   document.addEventListener("htmx:afterRequest", function (event) {
     var input = event.detail.elt;
-    if (input && input.id === "photo-input") {
+    if (input && input.matches("[data-photo-input]")) {
       // The files are stored now; clear the input so the form does not send them again.
       input.value = "";
-      var progress = document.getElementById("photo-progress");
+      var progress = progressOf(input);
       if (progress) progress.value = 0;
       fillLocationFromPhoto(input.form);
     }
@@ -50,7 +53,8 @@
     var remove = event.target.closest("[data-remove-photo]");
     if (remove) {
       var item = remove.closest("li");
-      var input = document.getElementById("photo-input");
+      var picker = remove.closest(".photo-picker");
+      var input = picker && picker.querySelector("[data-photo-input]");
       if (item) item.remove();
       if (input) input.focus();
       return;
