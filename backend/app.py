@@ -12,10 +12,10 @@ from litestar.static_files import create_static_files_router
 
 from backend import db
 from backend.accounts.controllers import AdminController, InvitationController, PasskeyController, SignInController
-from backend.accounts.guards import SessionMiddleware
+from backend.accounts.guards import SessionMiddleware, signed_in
 from backend.accounts.sessions import Sessions
 from backend.cases.controllers import CaseController
-from backend.cases.workspaces import WorkspaceController
+from backend.cases.workspaces import WorkspaceController, work_links
 from backend.photos.controllers import PhotoController
 from backend.representatives.controllers import RepresentativeController
 from backend.settings import get_settings
@@ -33,6 +33,9 @@ from backend.web.templating import STATIC_DIR, template_config
 
 async def _before_request(request: Request) -> None:
     activate_language(request)
+    # Pages show a staff member's queues with counts in the navigation; fragments and posts don't.
+    if request.method == "GET" and not request.headers.get("hx-request") and (session := signed_in(request)):
+        request.state.work_links = await work_links(session.account)
 
 
 def create_app(database_pool: bool = True) -> Litestar:

@@ -6,6 +6,7 @@ Thin adapters over ``services``, ``workflow`` and ``permissions``.
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
@@ -38,6 +39,7 @@ from backend.web.forms import form_text
 from backend.web.params import RowId
 
 NO_STORE = {"cache-control": "no-store"}
+DEPARTMENT_OPEN = (Status.assigned, Status.signed, Status.in_progress)  # what a department still has to do
 NOTE = N_("Note (optional)")
 ACTION_TEXT_LABELS = {
     "reject": N_("Reason (the filer sees it)"),
@@ -50,6 +52,29 @@ ACTION_TEXT_LABELS = {
     "refuse_extension": N_("Reason"),
     "draft_reply": N_("The official reply (the platform centre reviews it before it is published)"),
 }
+
+
+@dataclass(frozen=True)
+class WorkLink:
+    """A link in the navigation to a staff queue, with how much waits there."""
+
+    href: str
+    label: str
+    count: int
+
+
+async def work_links(account: AccountView) -> list[WorkLink]:
+    """The queues of a person's role and their counts, for the navigation on every page."""
+    if account.role == StaffRole.moderator:
+        counts = await services.status_counts()
+        return [
+            WorkLink("/moderation", N_("New cases"), counts.get(Status.submitted, 0) + counts.get(Status.returned, 0)),
+            WorkLink("/moderation/review", N_("Review"), await workflow.pending_review_count()),
+        ]
+    if account.role == StaffRole.handler and account.department_id is not None:
+        counts = await services.status_counts(department_id=account.department_id)
+        return [WorkLink("/department", N_("Department"), sum(counts.get(status, 0) for status in DEPARTMENT_OPEN))]
+    return []
 
 
 def actor_of(account: AccountView) -> Actor:

@@ -231,3 +231,24 @@ async def test_the_centre_records_a_hotline_call_and_a_social_media_post(person,
     assert (await Case.select(Case.source_url).where(Case.number == social).first())["source_url"] == "https://weibo.com/123/abc"
     for hostile in ({"source": "web"}, {"source": "carrier-pigeon"}, {"filer_phone": "not a phone"}):
         assert (await moderator.post_form("/moderation/intake", intake_fields(categories, **hostile))).status_code == 422
+
+
+def main_navigation(html: str) -> str:
+    return html.split('<nav aria-label="Main">')[1].split("</nav>")[0]
+
+
+async def test_the_navigation_counts_what_waits_for_each_role(person, settings, categories):
+    case, moderator, handler = await department_case(person, settings, categories)
+    await filed(settings, categories)
+    await filed(settings, categories)
+    nav = main_navigation((await moderator.client.get("/cases")).text)
+    assert 'href="/moderation"' in nav and "New cases" in nav and 'data-count="2"' in nav
+    assert 'href="/moderation/review"' in nav and 'data-count="0"' in nav
+    nav = main_navigation((await handler.client.get("/department")).text)
+    assert 'href="/department" aria-current="page"' in nav and 'data-count="1"' in nav
+    await handler.post_form(f"/staff/cases/{case.number}/sign")
+    await handler.post_form(f"/staff/cases/{case.number}/draft_reply", {"body": "已修复。"})
+    nav = main_navigation((await moderator.client.get("/moderation")).text)
+    assert nav.count('data-count="2"') == 1 and nav.count('data-count="1"') == 1  # two new cases, one text to review
+    leader = await person("leader")
+    assert 'href="/leader"' in main_navigation((await leader.client.get("/")).text)  # no queue: "My work"
