@@ -339,6 +339,7 @@ class PendingText:
     department_name: str
     body: str
     created_at: datetime
+    photos: list[photos.PhotoView]  # to redact on the case's page before publishing, if need be
 
 
 async def pending_review_count() -> int:
@@ -361,4 +362,5 @@ async def pending_reviews(limit: int = 200) -> list[PendingText]:
         .order_by(TimelineEntry.id)
         .limit(limit)
     )
-    return [PendingText(**row) for row in rows]
+    entry_photos = await photos.photos_of_entries([row["entry_id"] for row in rows], for_staff=True)
+    return [PendingText(**row, photos=entry_photos[row["entry_id"]]) for row in rows]

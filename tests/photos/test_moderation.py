@@ -154,6 +154,7 @@ async def test_progress_posts_carry_photos_that_the_public_sees_once_published(p
     )
     assert response.status_code == 303
     assert first.thumb_sha256 not in (await client.get(f"/cases/{case.number}")).text  # waits for review
+    assert second.thumb_sha256 in (await moderator.client.get("/moderation/review")).text  # to check before publishing
     pending = (await workflow.pending_reviews())[0]
     await moderator.post_form(
         f"/moderation/review/{pending.entry_id}", {"decision": "edit", "text": "22:09 积水已全部抽干", "original": pending.body}
