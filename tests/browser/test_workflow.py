@@ -1,6 +1,7 @@
-"""The two main hand-offs in Chromium: the moderator accepts and assigns a filed case; the
-department signs, posts progress and drafts a reply; the moderator edits and publishes it; the
-citizen's follow page and the public page show the published reply and never the draft."""
+"""The two main hand-offs in Chromium: the moderator accepts a filed case, blacks out part of
+its photo and assigns it; the department signs, posts progress with a photo and drafts a reply;
+the moderator edits and publishes it; the citizen's follow page and the public page show the
+published reply and the redacted photo, never the draft or the original."""
 
 from __future__ import annotations
 
@@ -10,16 +11,19 @@ from playwright.sync_api import Browser, expect
 
 from tests.browser.test_filing import assert_no_csp_violations
 from tests.browser.test_passkeys import invite_from_the_command_line, with_virtual_authenticator
-from tests.support import csrf_token, report_fields, submission_key
+from tests.support import csrf_token, jpeg, report_fields, submission_key
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def file_a_case(base_url: str, category_id: int) -> str:
-    """A citizen files from another client; returns the private follow URL."""
+    """A citizen files, with a photo, from another client; returns the private follow URL."""
     with httpx.Client(base_url=base_url) as http:
         form = http.get("/report").text
-        fields = {**report_fields(category_id, title="小区停电三四天"), "_csrf_token": csrf_token(form), "submission_key": submission_key(form)}
+        token = csrf_token(form)
+        uploaded = http.post("/photos", files={"photos": ("IMG_1.jpg", jpeg(colour=(250, 250, 250)), "image/jpeg")}, headers={"x-csrftoken": token})
+        photo_key = uploaded.text.split('name="photo_key" value="')[1].split('"')[0]
+        fields = {**report_fields(category_id, title="小区停电三四天"), "_csrf_token": token, "submission_key": submission_key(form), "photo_key": photo_key}
         response = http.post("/report", data=fields)
         assert response.status_code == 303
         return base_url + response.headers["location"].split("?")[0]
@@ -58,6 +62,23 @@ def test_from_filing_to_a_published_reply(live_server, browser, categories):
         number = moderator.url.rsplit("/", 1)[1]
         expect(moderator.get_by_text("张女士")).to_be_visible()  # staff see the filer
         act(moderator, "accept")
+
+        # A face in the photo: the moderator drags over it to black it out for the public.
+        moderator.locator(".photo-moderation summary").click()
+        canvas = moderator.locator(".black-out-canvas img")
+        box = canvas.bounding_box()
+        moderator.mouse.move(box["x"] + box["width"] * 0.2, box["y"] + box["height"] * 0.3)
+        moderator.mouse.down()
+        moderator.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.6, steps=5)
+        moderator.mouse.up()
+        assert abs(float(moderator.locator("input[name=region_x]").input_value()) - 20) < 1.5
+        assert abs(float(moderator.locator("input[name=region_height]").input_value()) - 30) < 1.5
+        expect(moderator.locator("[data-black-out-mark]")).to_be_visible()
+        original = moderator.locator(".case-detail > .gallery > li > a img").get_attribute("src")
+        moderator.get_by_role("button", name="遮挡这一部分").click()
+        expect(moderator.get_by_role("link", name="公众看到的照片（部分已遮挡）")).to_be_visible()
+        assert moderator.locator(".case-detail > .gallery > li > a img").get_attribute("src") == original  # staff keep the original
+
         open_action(moderator, "assign")
         moderator.get_by_label("主办单位").select_option(label="市自来水公司")
         moderator.locator("form[action$='/assign'] button[type=submit]").click()
@@ -70,6 +91,8 @@ def test_from_filing_to_a_published_reply(live_server, browser, categories):
         act(handler, "sign")
         open_action(handler, "post_progress")
         handler.locator("#post_progress-body").fill("21:00 抢修人员已到场")
+        handler.locator("#post_progress-photo-input").set_input_files(files=[{"name": "scene.jpg", "mimeType": "image/jpeg", "buffer": jpeg()}])
+        expect(handler.locator("#post_progress-photo-list .photo-item")).to_have_count(1)
         handler.locator("form[action$='/post_progress'] button[type=submit]").click()
         open_action(handler, "draft_reply")
         handler.locator("#draft_reply-body").fill("线路已修复，02:40恢复供电。")
@@ -97,7 +120,9 @@ def test_from_filing_to_a_published_reply(live_server, browser, categories):
             expect(timeline).to_contain_text("21:00 抢修人员已到场")
             expect(timeline).not_to_contain_text("02:40恢复供电")
             expect(citizen.locator(".case-meta .status").first).to_have_text("已答复")
-            assert "张女士" not in citizen.content()
+            expect(timeline.locator(".gallery img")).to_have_count(1)  # the progress post's photo
+            assert citizen.locator(".case-detail > .gallery > li > a img").get_attribute("src") != original
+            assert "张女士" not in citizen.content() and original not in citizen.content()
         citizen.close()
     finally:
         moderator_context.close()
