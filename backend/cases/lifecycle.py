@@ -72,6 +72,7 @@ class Visibility(str, enum.Enum):
 class ClockEffect(str, enum.Enum):
     none = "none"
     start = "start"  # deadlines run from assignment, not from signing
+    sign = "sign"  # the department signed for the case
     first_contact = "first_contact"  # the department reached the citizen
     first_response = "first_response"  # the first public word from the department
     answer = "answer"  # the official reply is out: the answer clock stops
@@ -128,7 +129,7 @@ TRANSITIONS: dict[str, Transition] = {
                    N_("Photo restored to the original")),
         Transition("assign", MODERATORS, frozenset({Status.accepted, Status.returned}), Status.assigned,
                    ClockEffect.start, Visibility.public, N_("Assigned to a department")),
-        Transition("sign", HANDLERS, frozenset({Status.assigned}), Status.signed, ClockEffect.none,
+        Transition("sign", HANDLERS, frozenset({Status.assigned}), Status.signed, ClockEffect.sign,
                    Visibility.public, N_("Signed for by the department"), scope=Scope.lead),
         Transition("record_contact", HANDLERS, BEING_HANDLED, None, ClockEffect.first_contact,
                    Visibility.filer, N_("The department contacted the filer"), scope=Scope.handling, needs_text=True),

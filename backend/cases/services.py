@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo
 from piccolo.query.functions.aggregate import Count
 
 from backend import clock
+from backend.cases import clocks
+from backend.cases.clocks import Clock, Deadline, next_due
 from backend.cases.filing import CaseForm, FilingError, Source, ValidCase, validate
 from backend.cases.lifecycle import (
     SEEN_BY_ALL,
@@ -36,6 +38,9 @@ from backend.photos.services import PhotoView
 
 
 PHOTO_CARRIERS = frozenset(action for action, transition in TRANSITIONS.items() if transition.photos)
+
+# Cases a department still has to act on: their deadlines run.
+OPEN_STATUSES = frozenset({Status.assigned.value, Status.signed.value, Status.in_progress.value, Status.returned.value})
 
 # What _next_case_number makes: the year, and a counter of at least six digits.
 CASE_NUMBER = re.compile(r"^\d{4}-\d{6,9}$")
@@ -104,6 +109,15 @@ class CaseView:
     duplicate_of: str | None  # the number of the case this one repeats
     photos: list[PhotoView]
     timeline: list[TimelineItem]
+    deadlines: list[Deadline]  # staff see them all; the public only the answer's
+
+    @property
+    def answer_deadline(self) -> Deadline | None:
+        return next((deadline for deadline in self.deadlines if deadline.clock == Clock.answer), None)
+
+    @property
+    def due_next(self) -> Deadline | None:
+        return next_due(self.deadlines) if self.status in OPEN_STATUSES else None
 
 
 @dataclass(frozen=True)
@@ -271,7 +285,9 @@ _CASE_COLUMNS = (
     Case.published_at,
     Case.publication_consent,
     Case.duplicate_of.number.as_alias("duplicate_of"),
+    *clocks.CLOCK_COLUMNS,
 )
+_CLOCK_COLUMNS = [column._meta.name for column in clocks.CLOCK_COLUMNS]
 
 
 async def _case_views(rows: list[dict], visibilities: set[Visibility]) -> list[CaseView]:
@@ -281,10 +297,13 @@ async def _case_views(rows: list[dict], visibilities: set[Visibility]) -> list[C
     for_staff = Visibility.internal in visibilities
     photo_map = await photos.photos_of_cases(case_ids, for_staff)
     timelines = await _timelines(case_ids, visibilities, for_staff) if visibilities else {}
-    return [
-        CaseView(**row, photos=photo_map.get(row["id"], []), timeline=timelines.get(row["id"], []))
-        for row in rows
-    ]
+    views = []
+    for row in rows:
+        deadlines = clocks.deadlines_of(row)
+        for name in _CLOCK_COLUMNS:
+            del row[name]
+        views.append(CaseView(**row, photos=photo_map.get(row["id"], []), timeline=timelines.get(row["id"], []), deadlines=deadlines))
+    return views
 
 
 async def _timelines(case_ids: list[int], visibilities: set[Visibility], for_staff: bool) -> dict[int, list[TimelineItem]]:
@@ -423,17 +442,21 @@ async def departments_of(number: str) -> tuple[int | None, list[int]]:
 
 
 async def staff_cases(
-    statuses: set[Status] | None = None, department_id: int | None = None, limit: int = 100
+    statuses: set[Status] | None = None, department_id: int | None = None, limit: int = 100, newest_first: bool = False
 ) -> list[CaseView]:
-    """Cases for a staff queue, oldest first: the one waiting longest comes up first."""
+    """Cases for a staff queue, oldest first (the one waiting longest comes up first), or the
+    most recently changed first (for the record of what is done)."""
     query = Case.select(*_CASE_COLUMNS)
     if statuses:
         query = query.where(Case.status.is_in([status.value for status in statuses]))
     if department_id is not None:
         co_handled = [row["case"] for row in await CoHandler.select(CoHandler.case).where(CoHandler.department == department_id)]
         query = query.where((Case.department == department_id) | Case.id.is_in(co_handled or [0]))
-    rows = await query.order_by(Case.created_at).order_by(Case.id).limit(limit)
-    return await _case_views(rows, set())
+    if newest_first:
+        query = query.order_by(Case.updated_at, ascending=False).order_by(Case.id, ascending=False)
+    else:
+        query = query.order_by(Case.created_at).order_by(Case.id)
+    return await _case_views(await query.limit(limit), set())
 
 
 async def status_counts(department_id: int | None = None) -> dict[str, int]:

@@ -29,6 +29,18 @@ class Case(Table, tablename="cases"):
     # Set when a case becomes public; the public list is ordered and paged by it.
     published_at = Timestamptz(null=True, default=None, index=True)
     duplicate_of = ForeignKey(references="self", null=True, default=None)
+    # The clocks (see ``clocks``): each deadline, and when it was met.
+    first_assigned_at = Timestamptz(null=True, default=None)
+    assigned_at = Timestamptz(null=True, default=None)  # the latest assignment
+    sign_due_at = Timestamptz(null=True, default=None)
+    signed_at = Timestamptz(null=True, default=None)
+    contact_due_at = Timestamptz(null=True, default=None)
+    contacted_at = Timestamptz(null=True, default=None)
+    response_due_at = Timestamptz(null=True, default=None)
+    responded_at = Timestamptz(null=True, default=None)
+    answer_due_at = Timestamptz(null=True, default=None, index=True)
+    answer_warning_at = Timestamptz(null=True, default=None)
+    answered_at = Timestamptz(null=True, default=None)
 
 
 class CoHandler(Table, tablename="co_handler"):

@@ -9,12 +9,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from backend import clock
+from backend.cases import clocks
 from backend.cases.filing import DESCRIPTION_MAX, TITLE_MAX
 from backend.cases.lifecycle import (
     ON_APPROVAL,
     PUBLIC_STATUSES,
     TRANSITIONS,
     CaseType,
+    ClockEffect,
     Review,
     ReviewDecision,
     Role,
@@ -26,6 +28,7 @@ from backend.cases.permissions import handler_scope, scope_allows
 from backend.cases.services import CASE_NUMBER, ActionRefused, Actor, append_entry
 from backend.cases.tables import Case, CoHandler, TimelineEntry
 from backend.db import lock_row, write_transaction
+from backend.deadlines.services import working_calendar
 from backend.departments.services import get_active_category
 from backend.departments.tables import Department
 from backend.i18n_markers import N_
@@ -117,6 +120,7 @@ async def perform(number: str, action: str, actor: Actor, *, body: str = "", det
         entry = _Entry(transition.visibility, Review.pending if transition.reviewed else Review.none, text)
         if specific := _SPECIFICS.get(action):
             await specific(case, details, entry, values)
+        values |= await _clock_values(transition.clock, case, now, entry.due_at)
         to_state = transition.to_state
         if to_state is not None:
             values[Case.status] = to_state.value
@@ -131,6 +135,12 @@ async def perform(number: str, action: str, actor: Actor, *, body: str = "", det
             if attached != len(details.photo_keys):  # rolls the whole action back
                 raise ActionRefused(422, N_("A photo could not be found. Please add it again."))
         return entry_id
+
+
+async def _clock_values(clock_effect: ClockEffect, case: Case, now: datetime, due_at: datetime | None = None) -> dict:
+    # Only starting the clocks computes deadlines; the calendar is read only then.
+    calendar = await working_calendar() if clock_effect == ClockEffect.start else None
+    return clocks.effect(clock_effect, case, now, calendar, due_at)
 
 
 @dataclass
@@ -320,8 +330,8 @@ async def review(entry_id: int, decision: str, actor: Actor, *, body: str = "") 
             )
         else:
             await TimelineEntry.update({TimelineEntry.review: Review.approved.value}).where(TimelineEntry.id == draft.id)
-        to_state, _clock = ON_APPROVAL.get(draft.action, (None, None))
-        values: dict = {Case.updated_at: now}
+        to_state, clock_effect = ON_APPROVAL.get(draft.action, (None, ClockEffect.none))
+        values: dict = {Case.updated_at: now, **await _clock_values(clock_effect, case, now)}
         if to_state is not None and Status(case.status) in TRANSITIONS[draft.action].from_states:
             values[Case.status] = to_state.value
         await Case.update(values).where(Case.id == case.id)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime, time, timezone
 from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, get, post
@@ -40,6 +40,8 @@ from backend.web.params import RowId
 
 NO_STORE = {"cache-control": "no-store"}
 DEPARTMENT_OPEN = (Status.assigned, Status.signed, Status.in_progress)  # what a department still has to do
+DEPARTMENT_DONE = {Status.replied, Status.closed}
+FAR_FUTURE = datetime.max.replace(tzinfo=timezone.utc)
 NOTE = N_("Note (optional)")
 ACTION_TEXT_LABELS = {
     "reject": N_("Reason (the filer sees it)"),
@@ -231,11 +233,15 @@ class WorkspaceController(Controller):
         account = current(request).account
         if account.department_id is None:  # fail closed: no department is not every department
             raise PermissionDeniedException()
+        to_do = await services.staff_cases(set(DEPARTMENT_OPEN), department_id=account.department_id, limit=500)
+        # What is due next comes first; a case without a running clock goes last.
+        to_do.sort(key=lambda case: case.due_next.due_at if case.due_next else FAR_FUTURE)
         return Template(
             template_name="staff/department.html",
             context={
                 "account": account,
-                "cases": await services.staff_cases(department_id=account.department_id),
+                "cases": to_do,
+                "done": await services.staff_cases(DEPARTMENT_DONE, department_id=account.department_id, limit=20, newest_first=True),
                 "counts": await services.status_counts(department_id=account.department_id),
             },
             headers=NO_STORE,

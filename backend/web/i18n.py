@@ -13,7 +13,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_datetime
+from babel.dates import format_datetime, format_timedelta
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
@@ -89,3 +89,8 @@ def format_time(value: datetime | None, time_zone: str, format: str = "medium") 
     if value is None:
         return ""
     return format_datetime(value, format=format, tzinfo=ZoneInfo(time_zone), locale=current_language())
+
+
+def format_from_now(value: datetime, now: datetime) -> str:
+    """'in 12 minutes', '2 hours ago': for countdowns to deadlines."""
+    return format_timedelta(value - now, add_direction=True, locale=current_language())

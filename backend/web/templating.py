@@ -10,6 +10,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
+from backend import clock
 from backend.accounts.guards import home_path
 from backend.cases.lifecycle import CASE_TYPE_LABELS, STATUS_LABELS, CaseType, Status, entry_label
 from backend.settings import get_settings
@@ -52,6 +53,10 @@ def local_time(value, format: str = "medium") -> str:
     return i18n.format_time(value, get_settings().time_zone, format)
 
 
+def from_now(value) -> str:
+    return i18n.format_from_now(value, clock.now())
+
+
 def build_environment() -> Environment:
     environment = Environment(
         loader=FileSystemLoader(TEMPLATE_DIR),
@@ -73,8 +78,10 @@ def build_environment() -> Environment:
         current_language=i18n.current_language,
         languages=i18n.LANGUAGES,
         case_types=[t.value for t in CaseType],
+        now=clock.now,  # the injectable clock: tests travel in time
     )
     environment.filters["local_time"] = local_time
+    environment.filters["from_now"] = from_now
     return environment
 
 
