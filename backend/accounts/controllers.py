@@ -33,7 +33,7 @@ from backend.accounts.passkeys import PasskeyRefused, Purpose
 from backend.accounts.roles import BODY_LABELS, LEVEL_LABELS, ROLE_LABELS, StaffRole
 from backend.accounts.services import AccountError, InvitationForm
 from backend.accounts.sessions import Throttle, sign_in_attempts, sign_in_failures
-from backend.departments.tables import Department
+from backend.departments.services import department_choices
 from backend.i18n_markers import N_
 from backend.settings import get_settings
 from backend.web import i18n
@@ -302,7 +302,7 @@ class AdminController(Controller):
             template_name="admin/accounts.html",
             context={
                 "accounts": await services.all_accounts(),
-                "departments": await Department.select(Department.id, Department.name, Department.name_en).order_by(Department.name),
+                "departments": await department_choices(),
                 "form": form,
                 "errors": {field: i18n.gettext(message) for field, message in errors.items()},
                 "role_labels": ROLE_LABELS,

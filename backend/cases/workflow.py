@@ -26,7 +26,7 @@ from backend.cases.permissions import handler_scope, scope_allows
 from backend.cases.services import CASE_NUMBER, ActionRefused, Actor, append_entry
 from backend.cases.tables import Case, CoHandler, TimelineEntry
 from backend.db import lock_row, write_transaction
-from backend.departments.services import get_active_category
+from backend.departments.services import AREA_UNAVAILABLE, get_active_category, is_active_area
 from backend.departments.tables import Department
 from backend.i18n_markers import N_
 from backend.text import clean_text
@@ -47,6 +47,7 @@ class Details:
     description: str | None = None  # redact
     case_type: str | None = None  # accept: confirm or change
     category_id: int | None = None  # accept: confirm or change
+    area_id: int | None = None  # accept: set or change (None keeps it)
     make_private: bool = False  # accept: withhold from the public even though the filer agreed
     due_at: datetime | None = None  # request_extension: the new answer date asked for
     extra: dict = field(default_factory=dict)
@@ -136,6 +137,10 @@ async def _accept(case: Case, details: Details, entry: _Entry, values: dict) -> 
         if await get_active_category(details.category_id) is None:
             raise ActionRefused(422, N_("Choose a category."))
         values[Case.category] = details.category_id
+    if details.area_id is not None:
+        if not await is_active_area(details.area_id):
+            raise ActionRefused(422, AREA_UNAVAILABLE)
+        values[Case.area] = details.area_id
     if details.make_private:
         values[Case.publication_consent] = False
         case.publication_consent = False  # so that accepting does not publish it
