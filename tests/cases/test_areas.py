@@ -6,11 +6,12 @@ from __future__ import annotations
 import pytest
 
 from backend.cases import workflow
-from backend.cases.services import ActionRefused, Actor
 from backend.cases.filing import FilingError
+from backend.cases.services import ActionRefused, Actor
 from backend.cases.lifecycle import Role
 from backend.cases.tables import Case
 from tests.cases.test_filing import file, form
+from tests.cases.test_workspaces import intake_fields
 from tests.support import csrf_token, report_fields, submission_key
 
 MODERATOR = Actor(Role.moderator)
@@ -84,8 +85,6 @@ async def test_the_report_form_offers_areas_and_keeps_the_choice(client, categor
 
 
 async def test_intake_records_the_area(person, categories, areas):
-    from tests.cases.test_workspaces import intake_fields
-
     moderator = await person("moderator")
     assert "Dongfeng Subdistrict" in (await moderator.client.get("/moderation/intake")).text
     response = await moderator.post_form("/moderation/intake", {**intake_fields(categories), "area_id": str(areas["dongfeng"])})
