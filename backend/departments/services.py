@@ -74,30 +74,41 @@ class AreaForm:
 
 
 @dataclass(frozen=True)
-class CategoryChoice:
+class CategoryItem:
     id: int
     name: str
     name_en: str
+    slug: str
     department_name: str
     department_name_en: str
     default_case_type: str
+    position: int
+    active: bool
 
 
-async def active_categories() -> list[CategoryChoice]:
-    rows = (
-        await Category.select(
-            Category.id,
-            Category.name,
-            Category.name_en,
-            Category.default_case_type,
-            Category.department.name.as_alias("department_name"),
-            Category.department.name_en.as_alias("department_name_en"),
-        )
-        .where(Category.active.eq(True))
-        .order_by(Category.position)
-        .order_by(Category.id)
-    )
-    return [CategoryChoice(**row) for row in rows]
+_CATEGORY_ITEM_COLUMNS = (
+    Category.id,
+    Category.name,
+    Category.name_en,
+    Category.slug,
+    Category.department.name.as_alias("department_name"),
+    Category.department.name_en.as_alias("department_name_en"),
+    Category.default_case_type,
+    Category.position,
+    Category.active,
+)
+
+
+async def all_categories(active_only: bool = False) -> list[CategoryItem]:
+    """In the admins' order; ``active_only``: those people may choose from."""
+    query = Category.select(*_CATEGORY_ITEM_COLUMNS)
+    if active_only:
+        query = query.where(Category.active.eq(True))
+    return [CategoryItem(**row) for row in await query.order_by(Category.position).order_by(Category.id)]
+
+
+async def active_categories() -> list[CategoryItem]:
+    return await all_categories(active_only=True)
 
 
 async def get_active_category(category_id: int) -> Category | None:
@@ -151,38 +162,7 @@ async def is_active_area(area_id: int) -> bool:
     return bool(row and row["active"] and (row["parent"] is None or row["district_active"]))
 
 
-# The admin's lists.
-
-
-@dataclass(frozen=True)
-class CategoryItem:
-    id: int
-    name: str
-    name_en: str
-    slug: str
-    department_name: str
-    department_name_en: str
-    default_case_type: str
-    position: int
-    active: bool
-
-
-_CATEGORY_ITEM_COLUMNS = (
-    Category.id,
-    Category.name,
-    Category.name_en,
-    Category.slug,
-    Category.department.name.as_alias("department_name"),
-    Category.department.name_en.as_alias("department_name_en"),
-    Category.default_case_type,
-    Category.position,
-    Category.active,
-)
-
-
-async def all_categories() -> list[CategoryItem]:
-    rows = await Category.select(*_CATEGORY_ITEM_COLUMNS).order_by(Category.position).order_by(Category.id)
-    return [CategoryItem(**row) for row in rows]
+# The admin's overview of departments.
 
 
 @dataclass(frozen=True)
