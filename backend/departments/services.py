@@ -79,6 +79,7 @@ class CategoryItem:
     name: str
     name_en: str
     slug: str
+    department_id: int
     department_name: str
     department_name_en: str
     default_case_type: str
@@ -91,6 +92,7 @@ _CATEGORY_ITEM_COLUMNS = (
     Category.name,
     Category.name_en,
     Category.slug,
+    Category.department.as_alias("department_id"),
     Category.department.name.as_alias("department_name"),
     Category.department.name_en.as_alias("department_name_en"),
     Category.default_case_type,
@@ -190,10 +192,8 @@ async def departments_overview() -> list[DepartmentItem]:
     ).order_by(Account.name):
         handlers.setdefault(row.pop("department_id"), []).append(Handler(**row))
     categories: dict[int, list[CategoryItem]] = {}
-    for row in await Category.select(*_CATEGORY_ITEM_COLUMNS, Category.department.as_alias("department_id")).order_by(
-        Category.position
-    ):
-        categories.setdefault(row.pop("department_id"), []).append(CategoryItem(**row))
+    for category in await all_categories():
+        categories.setdefault(category.department_id, []).append(category)
     rows = await Department.select(Department.id, Department.name, Department.name_en, Department.slug).order_by(Department.name)
     return [DepartmentItem(**row, handlers=handlers.get(row["id"], []), categories=categories.get(row["id"], [])) for row in rows]
 
