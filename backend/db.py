@@ -6,6 +6,7 @@ import sqlite3
 from contextlib import asynccontextmanager
 from typing import AsyncIterator
 
+from asyncpg.exceptions import UniqueViolationError
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
@@ -76,3 +77,10 @@ async def lock_row(table, row_id: int) -> None:
     transaction already holds the whole database."""
     if not isinstance(engine(), SQLiteEngine):
         await table.select(table.id).where(table.id == row_id).lock_rows()
+
+
+def is_unique_violation(error: Exception) -> bool:
+    """A UNIQUE constraint refused the write: another request took the name first."""
+    if isinstance(error, sqlite3.IntegrityError):
+        return str(error).startswith("UNIQUE constraint failed")
+    return isinstance(error, UniqueViolationError)

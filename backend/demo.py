@@ -1,5 +1,6 @@
 """Demo data that reads like the real platforms (see shared/seeds): departments, categories,
-and cases filed, accepted, assigned and worked on through the real services and photo pipeline.
+Baoding's districts with some of their streets and towns, and cases filed, accepted, assigned
+and worked on through the real services and photo pipeline.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from backend.cases import services, workflow
 from backend.cases.filing import CaseForm
 from backend.cases.lifecycle import Role
 from backend.cases.tables import Case
-from backend.departments.services import ensure_category, ensure_department
+from backend.departments.services import ensure_area, ensure_category, ensure_department
 from backend.photos.services import upload_photo
 from backend.settings import get_settings
 
@@ -48,6 +49,42 @@ CATEGORIES = [
     ("other", "其他建议", "Other suggestions", "urban", "suggestion"),
 ]
 
+AREAS = [
+    # slug, name, English name, and the district's streets and towns (街道/镇) the same way
+    ("jingxiu", "竞秀区", "Jingxiu District", [
+        ("jingxiu-xianfeng", "先锋街道", "Xianfeng Subdistrict"),
+        ("jingxiu-xinshichang", "新市场街道", "Xinshichang Subdistrict"),
+        ("jingxiu-dongfeng", "东风街道", "Dongfeng Subdistrict"),
+        ("jingxiu-jiannan", "建南街道", "Jiannan Subdistrict"),
+        ("jingxiu-hancunbeilu", "韩村北路街道", "Hancun North Road Subdistrict"),
+        ("jingxiu-dajidian", "大激店镇", "Dajidian Town"),
+    ]),
+    ("lianchi", "莲池区", "Lianchi District", [
+        ("lianchi-hepingli", "和平里街道", "Hepingli Subdistrict"),
+        ("lianchi-wusilu", "五四路街道", "Wusi Road Subdistrict"),
+        ("lianchi-xiguan", "西关街道", "Xiguan Subdistrict"),
+        ("lianchi-zhonghualu", "中华路街道", "Zhonghua Road Subdistrict"),
+        ("lianchi-dongguan", "东关街道", "Dongguan Subdistrict"),
+        ("lianchi-yuhua", "裕华街道", "Yuhua Subdistrict"),
+        ("lianchi-bailou", "百楼镇", "Bailou Town"),
+    ]),
+    ("mancheng", "满城区", "Mancheng District", [
+        ("mancheng-mancheng", "满城镇", "Mancheng Town"),
+        ("mancheng-dacheying", "大册营镇", "Dacheying Town"),
+        ("mancheng-shenxing", "神星镇", "Shenxing Town"),
+    ]),
+    ("qingyuan", "清苑区", "Qingyuan District", [
+        ("qingyuan-qingyuan", "清苑镇", "Qingyuan Town"),
+        ("qingyuan-ranzhuang", "冉庄镇", "Ranzhuang Town"),
+        ("qingyuan-yangcheng", "阳城镇", "Yangcheng Town"),
+    ]),
+    ("xushui", "徐水区", "Xushui District", [
+        ("xushui-ansu", "安肃镇", "Ansu Town"),
+        ("xushui-cuizhuang", "崔庄镇", "Cuizhuang Town"),
+        ("xushui-dayin", "大因镇", "Dayin Town"),
+    ]),
+]
+
 
 @dataclass(frozen=True)
 class DemoCase:
@@ -65,6 +102,7 @@ class DemoCase:
     reply: str = ""  # the department's official reply, published by the centre
     rejection: str = ""  # stage "rejected": the reason the filer reads
     last_post_unreviewed: bool = False  # the last progress post still waits for the centre
+    area: str = ""  # the slug of the area: chosen by the filer if still submitted, else by the centre
 
 
 DEMO_CASES = [
@@ -77,6 +115,7 @@ DEMO_CASES = [
          (10.7, "抢修完成，破损点已修复。"), (15.5, "注水打压中。"),
          (22.1, "机组已经定压，开始循环供热。请居民关注室温，如仍不热请在此反馈。")),
         (170, 60, 50),
+        area="jingxiu-dongfeng",
     ),
     DemoCase(
         "power-wenjin-garden", "power", "complaint", "小区停电三四天，什么时候能恢复供电？",
@@ -85,11 +124,13 @@ DEMO_CASES = [
         ((1.0, "已联系物业和住户，抢修队到场排查，确认小区配电室电缆故障。"),
          (20.0, "新电缆已到场，正在敷设。"), (30.0, "全小区已恢复送电，电力正常供应。")),
         (60, 70, 90),
+        area="jingxiu-xianfeng",
     ),
     DemoCase(
         "signal-tree", "signals", "complaint", "北二环和瑞祥交口东侧右转信号灯被大树遮挡",
         "北二环和瑞祥大街交口东侧的右转交通信号灯被路边大树完全挡住，开车根本看不见，已经好几次差点出事故。",
         "北二环与瑞祥大街交口东侧", (38.8950, 115.4900), 0.6, "signed", (), (40, 120, 60),
+        area="jingxiu-hancunbeilu",
     ),
     DemoCase(
         "billboard-ladder", "illegal-building", "complaint", "联通大厦楼顶广告牌存在安全隐患",
@@ -97,16 +138,19 @@ DEMO_CASES = [
         "联通大厦", (38.8730, 115.4700), 5.0, "in_progress",
         ((18.0, "已现场查看，人行梯锈蚀严重，责令产权单位拆除。"), (26.0, "工人已进场施工，拆除存在安全隐患的人行梯。")),
         (90, 90, 100),
+        area="lianchi-yuhua",
     ),
     DemoCase(
         "water-pipe-burst", "water", "complaint", "路口自来水管爆裂，路面积水结冰",
         "今天早上开始，路口东南角有自来水从地面冒出来，现在整个路口都是水，晚上气温低，很可能结冰，骑车的人很危险。",
         "朝阳大街与七一路交口东南角", (38.8600, 115.5000), 0.3, "assigned", (), (70, 110, 160),
+        area="lianchi-dongguan",
     ),
     DemoCase(
         "gas-smell", "gas", "complaint", "楼道里有燃气味",
         "3号楼2单元楼道里这两天一直有燃气味，晚上更明显，不知道是哪家漏气，请派人来检查。",
         "裕华路铁路小区3号楼2单元", None, 0.2, "accepted", (), (200, 180, 120),
+        area="lianchi-yuhua",
     ),
     DemoCase(
         "noise-night-construction", "noise", "complaint", "工地夜间施工噪音扰民",
@@ -114,6 +158,7 @@ DEMO_CASES = [
         "七一中路南侧在建工地", (38.8650, 115.4800), 2.2, "in_progress",
         ((3.0, "执法人员夜间到场核查，施工单位未办理夜间施工许可，已责令立即停止夜间施工。"),),
         (110, 100, 80),
+        area="lianchi-hepingli",
     ),
     DemoCase(
         "road-pothole", "roads", "complaint", "主路上有个大坑，下雨后看不见",
@@ -121,11 +166,13 @@ DEMO_CASES = [
         "东风路公交站（东风中路段）", (38.8700, 115.4600), 1.8, "in_progress",
         ((4.0, "已设置警示标志，明日上午修补。"), (20.0, "坑槽已修补完成，路面恢复通行。")),
         (100, 100, 100),
+        area="jingxiu-dongfeng",
     ),
     DemoCase(
         "property-fee", "property", "consultation", "物业费上涨需要经过业主大会同意吗？",
         "我们小区物业贴通知说下个月起物业费从每平米1.2元涨到1.8元，请问物业费调整需要什么程序？需要业主大会同意吗？",
         "竞秀区某小区", None, 1.0, "signed", (), (150, 140, 130),
+        area="jingxiu",
     ),
     DemoCase(
         "garbage-station", "sanitation", "complaint", "垃圾站满了没人清运",
@@ -133,11 +180,13 @@ DEMO_CASES = [
         "西大街菜市场后侧垃圾站", (38.8750, 115.4550), 0.9, "in_progress",
         ((2.5, "已安排清运车辆，今日下午清理完毕，并增加每日清运频次。"),),
         (90, 120, 70),
+        area="lianchi-xiguan",
     ),
     DemoCase(
         "suggestion-bus-shelter", "other", "suggestion", "建议在社区医院门口增设公交候车亭",
         "社区医院门口的公交站只有一个站牌，看病的老人下雨天只能站着淋雨等车，建议增设带座椅的候车亭。",
         "社区医院公交站", None, 4.0, "assigned", (), (130, 160, 180),
+        area="lianchi-zhonghualu",
     ),
 ]
 
@@ -184,6 +233,11 @@ async def seed() -> int:
     categories = {}
     for position, (slug, name, name_en, department_slug, case_type) in enumerate(CATEGORIES):
         categories[slug] = await ensure_category(name, name_en, slug, departments[department_slug], case_type, position)
+    areas = {}
+    for position, (slug, name, name_en, streets) in enumerate(AREAS):
+        areas[slug] = district = await ensure_area(name, name_en, slug, None, position)
+        for street_position, (street_slug, street_name, street_name_en) in enumerate(streets):
+            areas[street_slug] = await ensure_area(street_name, street_name_en, street_slug, district, street_position)
 
     settings = get_settings()
     created = 0
@@ -202,6 +256,7 @@ async def seed() -> int:
                     title=demo.title,
                     description=demo.description,
                     address=demo.address,
+                    area_id=str(areas[demo.area].id) if demo.area and demo.stage == "submitted" else "",
                     latitude=str(demo.point[0]) if demo.point else "",
                     longitude=str(demo.point[1]) if demo.point else "",
                     filer_name="市民",
@@ -213,7 +268,8 @@ async def seed() -> int:
                 secret_key=settings.secret_key,
                 time_zone=settings.time_zone,
             )
-        await _advance(demo, filed.number, departments[_department_of(demo.category)], filed_at)
+        area_id = areas[demo.area].id if demo.area else None
+        await _advance(demo, filed.number, departments[_department_of(demo.category)], area_id, filed_at)
         created += 1
     return created
 
@@ -222,8 +278,8 @@ def _department_of(category_slug: str) -> str:
     return next(department for slug, _, _, department, _ in CATEGORIES if slug == category_slug)
 
 
-async def _advance(demo: DemoCase, number: str, department, filed_at: datetime) -> None:
-    """Through the real workflow: the centre accepts and assigns, the department signs, posts
+async def _advance(demo: DemoCase, number: str, department, area_id: int | None, filed_at: datetime) -> None:
+    """Through the real workflow: the centre accepts (putting the case in its area) and assigns, the department signs, posts
     progress and replies, and the centre publishes what the department wrote."""
     if demo.stage == "submitted":
         return
@@ -237,7 +293,7 @@ async def _advance(demo: DemoCase, number: str, department, filed_at: datetime) 
     steps = ["accepted", "assigned", "signed", "in_progress"]
     reached = steps.index(demo.stage)
     with clock.travel_to(moment):
-        await workflow.perform(number, "accept", centre)
+        await workflow.perform(number, "accept", centre, details=workflow.Details(area_id=area_id))
     if reached >= 1:
         with clock.travel_to(moment + timedelta(minutes=6)):
             await workflow.perform(number, "assign", centre, details=workflow.Details(department_id=department.id))

@@ -96,6 +96,29 @@ async def categories():
 
 
 @pytest.fixture
+async def areas():
+    """A district with two streets and an inactive town, and a second district, made by an admin."""
+    from backend.accounts.audit import Who
+    from backend.departments.services import AreaForm, create_area
+
+    admin = Who(None, "test admin")
+
+    async def area(name, name_en, slug, parent=None, active="yes"):
+        form = AreaForm(name=name, name_en=name_en, slug=slug, parent_id=str(parent or ""), active=active)
+        return await create_area(form, actor=admin)
+
+    jingxiu = await area("竞秀区", "Jingxiu District", "jingxiu")
+    lianchi = await area("莲池区", "Lianchi District", "lianchi")
+    return {
+        "jingxiu": jingxiu,
+        "dongfeng": await area("东风街道", "Dongfeng Subdistrict", "dongfeng", jingxiu),
+        "xianfeng": await area("先锋街道", "Xianfeng Subdistrict", "xianfeng", jingxiu),
+        "dajidian": await area("大激店镇", "Dajidian Town", "dajidian", jingxiu, active=""),
+        "lianchi": lianchi,
+    }
+
+
+@pytest.fixture
 async def new_client():
     """Makes in-process clients of the app: one per person in a test (each keeps its cookies)."""
     from contextlib import AsyncExitStack

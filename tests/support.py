@@ -22,7 +22,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 def TABLES_IN_DELETE_ORDER():
     from backend.accounts.tables import Account, AuditEvent, Invitation, Passkey, WebAuthnChallenge
     from backend.cases.tables import Case, CaseNumberCounter, CoHandler, TimelineEntry
-    from backend.departments.tables import Category, Department
+    from backend.departments.tables import Area, Category, Department
     from backend.photos.tables import Photo
 
     return [
@@ -30,6 +30,7 @@ def TABLES_IN_DELETE_ORDER():
         TimelineEntry,
         CoHandler,
         Case,
+        Area,
         CaseNumberCounter,
         AuditEvent,
         WebAuthnChallenge,

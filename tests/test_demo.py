@@ -5,6 +5,7 @@ from __future__ import annotations
 from backend.cases import services, workflow
 from backend.cases.tables import Case, TimelineEntry
 from backend.demo import DEMO_CASES, seed
+from backend.departments.tables import Area
 from backend.photos.tables import Photo
 
 
@@ -22,6 +23,10 @@ async def test_seed_demo_files_public_cases_once(settings):
     heating = next(case for case in page.cases if case.title == "5个区中有4个区域暖气不热")
     view = await services.public_case(heating.number)
     assert view.status == "replied" and view.department_name == "市热力公司"
+    assert (view.district_name, view.area_name) == ("竞秀区", "东风街道")  # set by the centre on accepting
+    waiting = await Case.select(Case.area.name).where(Case.status == "submitted").first()
+    assert waiting["area.name"] == "中华路街道"  # chosen by the filer
+    assert await Area.count() == 5 + 22
     assert [entry.action for entry in view.timeline][:4] == ["submit", "accept", "assign", "sign"]
     assert [entry.action for entry in view.timeline][-1] == "draft_reply"  # the published reply
     assert len(view.timeline) == 4 + 6 + 1

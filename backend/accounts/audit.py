@@ -28,6 +28,12 @@ class AuditAction(str, enum.Enum):
     passkeys_revoked = "passkeys_revoked"
     disabled = "disabled"
     enabled = "enabled"
+    department_created = "department_created"
+    department_changed = "department_changed"
+    category_created = "category_created"
+    category_changed = "category_changed"
+    area_created = "area_created"
+    area_changed = "area_changed"
 
 
 AUDIT_LABELS = {
@@ -45,6 +51,12 @@ AUDIT_LABELS = {
     AuditAction.passkeys_revoked: N_("All passkeys revoked"),
     AuditAction.disabled: N_("Account disabled"),
     AuditAction.enabled: N_("Account enabled again"),
+    AuditAction.department_created: N_("Department created"),
+    AuditAction.department_changed: N_("Department changed"),
+    AuditAction.category_created: N_("Category created"),
+    AuditAction.category_changed: N_("Category changed"),
+    AuditAction.area_created: N_("Area created"),
+    AuditAction.area_changed: N_("Area changed"),
 }
 
 

@@ -20,6 +20,7 @@ from backend.accounts import audit, passkeys, services
 from backend.accounts.audit import AUDIT_LABELS, AuditAction
 from backend.accounts.guards import (
     admits,
+    client_address,
     current,
     expired_session_cookie,
     home_path,
@@ -33,12 +34,12 @@ from backend.accounts.passkeys import PasskeyRefused, Purpose
 from backend.accounts.roles import BODY_LABELS, LEVEL_LABELS, ROLE_LABELS, StaffRole
 from backend.accounts.services import AccountError, InvitationForm
 from backend.accounts.sessions import Throttle, sign_in_attempts, sign_in_failures
-from backend.departments.tables import Department
+from backend.departments.services import department_choices
 from backend.i18n_markers import N_
 from backend.settings import get_settings
 from backend.web import i18n
 from backend.web.errors import error_response
-from backend.web.forms import form_text
+from backend.web.forms import form_text, typed_form
 from backend.web.pages import local_path
 from backend.web.params import RowId, RowIdQuery
 
@@ -48,10 +49,6 @@ NOT_FRESH = N_("Confirm it is you with your passkey first.")
 TOO_MANY = N_("Too many sign-in attempts from your network. Try again in {minutes} minutes.")
 EVERY_ROLE = tuple(StaffRole)
 NO_STORE = {"cache-control": "no-store"}
-
-
-def _client(request: Request) -> str:
-    return request.client.host if request.client else ""
 
 
 @dataclass(frozen=True)
@@ -98,7 +95,7 @@ async def _new_session_cookie(request: Request, account: services.AccountView) -
 
 
 async def _too_many(request: Request, throttle: Throttle) -> Response | None:
-    wait = await throttle.blocked_for(_client(request))
+    wait = await throttle.blocked_for(client_address(request))
     if wait is None:
         return None
     minutes = max(1, ceil(wait / timedelta(minutes=1)))
@@ -118,7 +115,7 @@ class SignInController(Controller):
         store = sessions_of(request).store
         if blocked := await _too_many(request, sign_in_failures(store)) or await _too_many(request, sign_in_attempts(store)):
             return blocked
-        await sign_in_attempts(store).record(_client(request))
+        await sign_in_attempts(store).record(client_address(request))
         return _json_options(await passkeys.authentication_options(relying_party(get_settings()), Purpose.sign_in))
 
     @post("/login", request_max_body_size=CEREMONY_BODY_MAX, status_code=200)
@@ -129,7 +126,7 @@ class SignInController(Controller):
         failures = sign_in_failures(sessions_of(request).store)
         if blocked := await _too_many(request, failures):
             return blocked
-        client = _client(request)
+        client = client_address(request)
         try:
             account = await passkeys.finish_authentication(relying_party(get_settings()), result.credential_json, Purpose.sign_in)
         except PasskeyRefused as refused:
@@ -147,7 +144,7 @@ class SignInController(Controller):
         session = signed_in(request)
         if session is not None:
             await sessions_of(request).end(session.token)
-            await audit.record(AuditAction.signed_out, actor=session.account.who, subject=session.account.who, client_address=_client(request))
+            await audit.record(AuditAction.signed_out, actor=session.account.who, subject=session.account.who, client_address=client_address(request))
         return Redirect("/login?signed_out=1", status_code=303, cookies=[expired_session_cookie()], headers=NO_STORE)
 
 
@@ -186,7 +183,7 @@ class InvitationController(Controller):
                 invitation,
                 result.credential_json,
                 passkey_name=result.name,
-                client_address=_client(request),
+                client_address=client_address(request),
             )
         except PasskeyRefused as refused:
             return error_response(request, 400, refused.message)
@@ -230,7 +227,7 @@ class PasskeyController(Controller):
         except PasskeyRefused as refused:
             return error_response(request, 400, refused.message)
         await sessions_of(request).mark_verified(session.token)
-        await audit.record(AuditAction.confirmed, actor=session.account.who, subject=session.account.who, client_address=_client(request))
+        await audit.record(AuditAction.confirmed, actor=session.account.who, subject=session.account.who, client_address=client_address(request))
         return Response({"redirect": "/account/passkeys"}, headers=NO_STORE)
 
     @post("/passkeys/options", request_max_body_size=CEREMONY_BODY_MAX, status_code=200)
@@ -254,7 +251,7 @@ class PasskeyController(Controller):
                 session.account,
                 result.credential_json,
                 passkey_name=result.name,
-                client_address=_client(request),
+                client_address=client_address(request),
             )
         except PasskeyRefused as refused:
             return error_response(request, 400, refused.message)
@@ -265,7 +262,7 @@ class PasskeyController(Controller):
         session = current(request)
         name = form_text(await request.form(), "name")
         try:
-            await passkeys.rename(session.account, passkey_id, name, client_address=_client(request))
+            await passkeys.rename(session.account, passkey_id, name, client_address=client_address(request))
         except AccountError as error:
             return _account_error(request, error)
         return Redirect("/account/passkeys", status_code=303)
@@ -276,18 +273,12 @@ class PasskeyController(Controller):
         if not session.fresh:
             return error_response(request, 403, NOT_FRESH)
         try:
-            await passkeys.remove(session.account, passkey_id, client_address=_client(request))
+            await passkeys.remove(session.account, passkey_id, client_address=client_address(request))
         except AccountError as error:
             return _account_error(request, error)
         # Removal ended every session of the account; this person goes on in a new one.
         cookie = await _new_session_cookie(request, await services.get_account(session.account.id))
         return Redirect("/account/passkeys?removed=1", status_code=303, cookies=[cookie])
-
-
-def _invitation_form(form) -> InvitationForm:
-    return InvitationForm(
-        **{name: form_text(form, name) for name in InvitationForm.__dataclass_fields__}
-    )
 
 
 class AdminController(Controller):
@@ -302,7 +293,7 @@ class AdminController(Controller):
             template_name="admin/accounts.html",
             context={
                 "accounts": await services.all_accounts(),
-                "departments": await Department.select(Department.id, Department.name, Department.name_en).order_by(Department.name),
+                "departments": await department_choices(),
                 "form": form,
                 "errors": {field: i18n.gettext(message) for field, message in errors.items()},
                 "role_labels": ROLE_LABELS,
@@ -326,14 +317,16 @@ class AdminController(Controller):
         return Redirect("/admin/accounts", status_code=303)
 
     @get("/accounts")
-    async def accounts(self) -> Template:
-        return await self._accounts_page(InvitationForm(), {})
+    async def accounts(self, department_id: RowIdQuery = None) -> Template:
+        """``department_id``: inviting a handler for that department (from its admin page)."""
+        form = InvitationForm(role=StaffRole.handler.value, department_id=str(department_id)) if department_id else InvitationForm()
+        return await self._accounts_page(form, {})
 
     @post("/accounts", status_code=201)
     async def invite(self, request: Request) -> Template:
-        form = _invitation_form(await request.form())
+        form = typed_form(InvitationForm, await request.form())
         try:
-            issued = await services.invite(form, actor=current(request).account.who, client_address=_client(request))
+            issued = await services.invite(form, actor=current(request).account.who, client_address=client_address(request))
         except AccountError as error:
             return await self._accounts_page(form, error.errors, 422)
         return self._invitation_page(issued)
@@ -346,7 +339,7 @@ class AdminController(Controller):
                 account_id,
                 actor=current(request).account.who,
                 revoke_passkeys=form.get("revoke_passkeys") == "yes",
-                client_address=_client(request),
+                client_address=client_address(request),
             )
         except AccountError as error:
             return _account_error(request, error)
@@ -362,7 +355,7 @@ class AdminController(Controller):
 
     async def _set_active(self, request: Request, account_id: int, active: bool) -> Response:
         try:
-            await services.set_active(account_id, active, actor=current(request).account.who, client_address=_client(request))
+            await services.set_active(account_id, active, actor=current(request).account.who, client_address=client_address(request))
         except AccountError as error:
             return _account_error(request, error)
         return Redirect("/admin/accounts", status_code=303)

@@ -53,6 +53,11 @@ def signed_in(connection: ASGIConnection) -> SignedIn | None:
     return connection.scope.get("state", {}).get(STATE_KEY)
 
 
+def client_address(connection: ASGIConnection) -> str:
+    """The address a request came from, for the audit log and sign-in throttling."""
+    return connection.client.host if connection.client else ""
+
+
 def sessions_of(connection: ASGIConnection) -> Sessions:
     return connection.app.state.sessions
 

@@ -16,7 +16,7 @@ from litestar.response import Redirect, Response, Template
 
 from backend.cases import services
 from backend.cases.filing import CaseForm, FilingError, validate
-from backend.departments.services import active_categories
+from backend.departments.services import active_categories, area_tree
 from backend.photos.controllers import MAX_FORM_BYTES, photo_keys_from, receive_uploads
 from backend.photos.services import unattached_photos
 from backend.settings import get_settings
@@ -31,6 +31,7 @@ FORM_FIELDS = [
     "title",
     "description",
     "address",
+    "area_id",
     "latitude",
     "longitude",
     "filer_name",
@@ -69,6 +70,7 @@ async def report_form_page(
             "photo_errors": photo_errors,
             "photos": await unattached_photos(form.photo_keys),
             "categories": await active_categories(),
+            "areas": await area_tree(active_only=True),
         },
         status_code=status_code,
         headers={"cache-control": "no-store", "vary": "HX-Request"},

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from backend.cases.lifecycle import CaseType
+from backend.departments.services import AREA_UNAVAILABLE
 from backend.i18n_markers import N_
 from backend.photos.services import MAX_PHOTOS_PER_CASE
 from backend.text import clean_text, row_id
@@ -31,6 +32,7 @@ class CaseForm:
     title: str = ""
     description: str = ""
     address: str = ""
+    area_id: str = ""  # optional: a district, or a street or town in it
     latitude: str = ""
     longitude: str = ""
     filer_name: str = ""
@@ -46,6 +48,7 @@ class CaseForm:
             title=clean_text(self.title),
             description=clean_text(self.description, multiline=True),
             address=clean_text(self.address),
+            area_id=clean_text(self.area_id),
             latitude=clean_text(self.latitude),
             longitude=clean_text(self.longitude),
             filer_name=clean_text(self.filer_name),
@@ -63,6 +66,7 @@ class ValidCase:
     title: str
     description: str
     address: str
+    area_id: int | None
     latitude: float | None
     longitude: float | None
     filer_name: str
@@ -142,6 +146,9 @@ def validate(form: CaseForm, *, phone_required: bool = True) -> ValidCase:
     _check_length(
         errors, "address", form.address, 2, ADDRESS_MAX, N_("Say where it is (an address or a landmark).")
     )
+    area_id = row_id(form.area_id) if form.area_id else None
+    if form.area_id and area_id is None:
+        errors["area_id"] = AREA_UNAVAILABLE
     latitude, longitude = _point(errors, form.latitude, form.longitude)
     _check_length(errors, "filer_name", form.filer_name, 1, NAME_MAX, N_("Tell us how to address you."))
     digits = sum(ch.isdigit() for ch in form.filer_phone)
@@ -164,6 +171,7 @@ def validate(form: CaseForm, *, phone_required: bool = True) -> ValidCase:
         title=form.title,
         description=form.description,
         address=form.address,
+        area_id=area_id,
         latitude=latitude,
         longitude=longitude,
         filer_name=form.filer_name,

@@ -31,7 +31,7 @@ from backend.cases.lifecycle import (
 )
 from backend.cases.tables import Case, CaseNumberCounter, CoHandler, TimelineEntry
 from backend.db import write_transaction
-from backend.departments.services import get_active_category
+from backend.departments.services import AREA_UNAVAILABLE, get_active_category, is_active_area
 from backend.i18n_markers import N_
 from backend.photos import services as photos
 from backend.photos.services import PhotoView
@@ -102,6 +102,10 @@ class CaseView:
     category_name_en: str
     department_name: str | None
     department_name_en: str | None
+    area_name: str | None  # a district, or a street or town…
+    area_name_en: str | None
+    district_name: str | None  # …and then the district it is in
+    district_name_en: str | None
     created_at: datetime
     updated_at: datetime
     published_at: datetime | None
@@ -155,6 +159,8 @@ async def file_case(
     category = await get_active_category(valid.category_id)
     if category is None:
         errors["category_id"] = N_("Choose a category.")
+    if valid.area_id is not None and not await is_active_area(valid.area_id):
+        errors["area_id"] = AREA_UNAVAILABLE
     waiting = await photos.unattached_photos(valid.photo_keys)
     if len(waiting) != len(valid.photo_keys):
         errors["photos"] = N_("A photo could not be found. Please add it again.")
@@ -216,6 +222,7 @@ async def _insert_case(
         title=valid.title,
         description=valid.description,
         address=valid.address,
+        area=valid.area_id,
         latitude=valid.latitude,
         longitude=valid.longitude,
         filer_name=valid.filer_name,
@@ -280,6 +287,10 @@ _CASE_COLUMNS = (
     Case.category.name_en.as_alias("category_name_en"),
     Case.department.name.as_alias("department_name"),
     Case.department.name_en.as_alias("department_name_en"),
+    Case.area.name.as_alias("area_name"),
+    Case.area.name_en.as_alias("area_name_en"),
+    Case.area.parent.name.as_alias("district_name"),
+    Case.area.parent.name_en.as_alias("district_name_en"),
     Case.created_at,
     Case.updated_at,
     Case.published_at,
@@ -406,6 +417,7 @@ class StaffCaseView:
 
     case: CaseView
     department_id: int | None
+    area_id: int | None
     filer_name: str
     filer_phone: str
     source: str
@@ -418,6 +430,7 @@ async def staff_case(number: str) -> StaffCaseView | None:
     rows = await Case.select(
         *_CASE_COLUMNS,
         Case.department.as_alias("department_id"),
+        Case.area.as_alias("area_id"),
         Case.filer_name,
         Case.filer_phone,
         Case.source,
@@ -426,7 +439,7 @@ async def staff_case(number: str) -> StaffCaseView | None:
     ).where(Case.number == number)
     if not rows:
         return None
-    extra = {key: rows[0].pop(key) for key in ("department_id", "filer_name", "filer_phone", "source", "source_url", "submission_key")}
+    extra = {key: rows[0].pop(key) for key in ("department_id", "area_id", "filer_name", "filer_phone", "source", "source_url", "submission_key")}
     views = await _case_views(rows, set(Visibility))
     co = await CoHandler.select(CoHandler.department).where(CoHandler.case == views[0].id)
     return StaffCaseView(case=views[0], co_handler_ids=[row["department"] for row in co], **extra)

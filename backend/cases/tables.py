@@ -1,7 +1,7 @@
-from piccolo.columns import Boolean, Float, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import Boolean, Float, ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
-from backend.departments.tables import Category, Department
+from backend.departments.tables import Area, Category, Department
 
 
 class Case(Table, tablename="cases"):
@@ -9,6 +9,8 @@ class Case(Table, tablename="cases"):
     case_type = Varchar(length=20)
     category = ForeignKey(references=Category, null=False)
     department = ForeignKey(references=Department, null=True)  # the lead department, once assigned
+    # A district, or a street or town in it; deleting an area never deletes its cases.
+    area = ForeignKey(references=Area, null=True, default=None, on_delete=OnDelete.no_action)
     title = Varchar(length=100)
     description = Text()
     address = Varchar(length=200)

@@ -29,7 +29,7 @@ from backend.cases.services import CASE_NUMBER, ActionRefused, Actor, append_ent
 from backend.cases.tables import Case, CoHandler, TimelineEntry
 from backend.db import lock_row, write_transaction
 from backend.deadlines.services import working_calendar
-from backend.departments.services import get_active_category
+from backend.departments.services import AREA_UNAVAILABLE, get_active_category, is_active_area
 from backend.departments.tables import Department
 from backend.i18n_markers import N_
 from backend.photos import services as photos
@@ -55,6 +55,7 @@ class Details:
     description: str | None = None  # redact
     case_type: str | None = None  # accept: confirm or change
     category_id: int | None = None  # accept: confirm or change
+    area_id: int | None = None  # accept: set or change (None keeps it)
     make_private: bool = False  # accept: withhold from the public even though the filer agreed
     due_at: datetime | None = None  # request_extension: the new answer date asked for
     photo_keys: tuple[str, ...] = ()  # post_progress, draft_reply: photos uploaded for the entry
@@ -162,6 +163,10 @@ async def _accept(case: Case, details: Details, entry: _Entry, values: dict) -> 
         if await get_active_category(details.category_id) is None:
             raise ActionRefused(422, N_("Choose a category."))
         values[Case.category] = details.category_id
+    if details.area_id is not None:
+        if not await is_active_area(details.area_id):
+            raise ActionRefused(422, AREA_UNAVAILABLE)
+        values[Case.area] = details.area_id
     if details.make_private:
         values[Case.publication_consent] = False
         case.publication_consent = False  # so that accepting does not publish it

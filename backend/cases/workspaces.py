@@ -25,8 +25,7 @@ from backend.cases.filing import SOURCE_LABELS, CaseForm, FilingError, Source, v
 from backend.cases.lifecycle import PHOTO_ACTIONS, TRANSITIONS, CaseType, Role, Status
 from backend.cases.permissions import actions_for, handler_scope, may_see_case, sees_filer_contact
 from backend.cases.services import ActionRefused, Actor
-from backend.departments.services import active_categories
-from backend.departments.tables import Department
+from backend.departments.services import active_categories, area_tree, department_choices
 from backend.i18n_markers import N_
 from backend.photos.controllers import photo_keys_from
 from backend.photos.pipeline import Region
@@ -97,10 +96,11 @@ def _end_of_day(value: str) -> datetime | None:
 def details_from(action: str, form: FormMultiDict) -> workflow.Details:
     """Only the fields this action reads: anything else in the form is ignored."""
     if action == "accept":
-        category = form_text(form, "category_id")
+        category, area = form_text(form, "category_id"), form_text(form, "area_id")
         return workflow.Details(
             case_type=form_text(form, "case_type") or None,
             category_id=row_id(category) if category else None,
+            area_id=(row_id(area) or 0) if area else None,  # 0: not an area, refused as such
             make_private=form_text(form, "make_private") == "yes",
         )
     if action == "assign":
@@ -189,6 +189,7 @@ class WorkspaceController(Controller):
                 "source_url": source_url,
                 "errors": {field: i18n.gettext(message) for field, message in errors.items()},
                 "categories": await active_categories(),
+                "areas": await area_tree(active_only=True),
                 "sources": {key: label for key, label in SOURCE_LABELS.items() if key != Source.web},
             },
             status_code=status_code,
@@ -291,10 +292,9 @@ class WorkspaceController(Controller):
                 "typed_photos": typed_photos or {},
                 "labels": {action: TRANSITIONS[action].label for action in actions},
                 "text_labels": {action: ACTION_TEXT_LABELS.get(action, NOTE) for action in actions},
-                "departments": await Department.select(Department.id, Department.name, Department.name_en).order_by(Department.name)
-                if "assign" in actions
-                else [],
+                "departments": await department_choices() if "assign" in actions else [],
                 "categories": await active_categories() if "accept" in actions else [],
+                "areas": await area_tree(active_only=True) if "accept" in actions else [],
                 "case_types": [t.value for t in CaseType],
                 "errors": errors or {},
                 "typed": typed or {},

@@ -1,4 +1,4 @@
-from piccolo.columns import Boolean, ForeignKey, Integer, Timestamptz, Varchar
+from piccolo.columns import Boolean, ForeignKey, Integer, OnDelete, Timestamptz, Varchar
 from piccolo.table import Table
 
 
@@ -16,5 +16,20 @@ class Category(Table, tablename="category"):
     department = ForeignKey(references=Department, null=False)
     # The case type a category usually carries (complaint, consultation, suggestion).
     default_case_type = Varchar(length=20, default="complaint")
+    position = Integer(default=0)
+    active = Boolean(default=True)
+
+
+class Area(Table, tablename="area"):
+    """Where a case is: a district (区/县, no parent) or a street or town in it (街道/镇).
+
+    Two levels only. Names are unique across the city, so a list of areas never shows two alike.
+    """
+
+    name = Varchar(length=60, unique=True)
+    name_en = Varchar(length=60, default="")
+    slug = Varchar(length=60, unique=True)
+    # Areas are deactivated, never deleted: nothing that points at one may vanish with it.
+    parent = ForeignKey(references="self", null=True, default=None, index=True, on_delete=OnDelete.no_action)
     position = Integer(default=0)
     active = Boolean(default=True)

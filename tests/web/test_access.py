@@ -30,6 +30,18 @@ STAFF_ROUTES = {
     ("POST", "/admin/accounts/{account_id:int}/enable"): {"admin"},
     ("POST", "/admin/accounts/{account_id:int}/reinvite"): {"admin"},
     ("GET", "/admin/audit"): {"admin"},
+    ("GET", "/admin/departments"): {"admin"},
+    ("POST", "/admin/departments"): {"admin"},
+    ("GET", "/admin/departments/{department_id:int}"): {"admin"},
+    ("POST", "/admin/departments/{department_id:int}"): {"admin"},
+    ("GET", "/admin/categories"): {"admin"},
+    ("POST", "/admin/categories"): {"admin"},
+    ("GET", "/admin/categories/{category_id:int}"): {"admin"},
+    ("POST", "/admin/categories/{category_id:int}"): {"admin"},
+    ("GET", "/admin/areas"): {"admin"},
+    ("POST", "/admin/areas"): {"admin"},
+    ("GET", "/admin/areas/{area_id:int}"): {"admin"},
+    ("POST", "/admin/areas/{area_id:int}"): {"admin"},
     ("GET", "/moderation"): {"moderator"},
     ("GET", "/moderation/review"): {"moderator"},
     ("GET", "/moderation/intake"): {"moderator"},
@@ -94,6 +106,9 @@ def concrete(path: str, case_number: str) -> str:
         .replace("{entry_id:int}", "999999")
         .replace("{action:str}", "post_internal_note")
         .replace("{account_id:int}", "999999")
+        .replace("{department_id:int}", "999999")
+        .replace("{category_id:int}", "999999")
+        .replace("{area_id:int}", "999999")
         .replace("{number:str}", case_number)
     )
 
