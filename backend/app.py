@@ -16,6 +16,7 @@ from backend.accounts.guards import SessionMiddleware, signed_in
 from backend.accounts.sessions import Sessions
 from backend.cases.controllers import CaseController
 from backend.cases.workspaces import WorkspaceController, work_links
+from backend.deadlines.controllers import CalendarController
 from backend.photos.controllers import PhotoController
 from backend.representatives.controllers import RepresentativeController
 from backend.settings import get_settings
@@ -61,6 +62,7 @@ def create_app(database_pool: bool = True) -> Litestar:
             InvitationController,
             PasskeyController,
             AdminController,
+            CalendarController,
             WorkspaceController,
             RepresentativeController,
             create_static_files_router(

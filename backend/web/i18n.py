@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import io
 from contextvars import ContextVar
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
@@ -89,3 +89,8 @@ def format_time(value: datetime | None, time_zone: str, format: str = "medium") 
     if value is None:
         return ""
     return format_datetime(value, format=format, tzinfo=ZoneInfo(time_zone), locale=current_language())
+
+
+def format_day(value: date, format: str = "full") -> str:
+    """A calendar day (no time zone to convert): "2025年10月1日星期三", "Wednesday, October 1, 2025"."""
+    return format_date(value, format=format, locale=current_language())

@@ -75,6 +75,7 @@ def build_environment() -> Environment:
         case_types=[t.value for t in CaseType],
     )
     environment.filters["local_time"] = local_time
+    environment.filters["local_date"] = i18n.format_day
     return environment
 
 
