@@ -180,3 +180,20 @@ def _minutes_worked(start: datetime, end: datetime) -> int:
             worked += 1
         moment += timedelta(minutes=1)
     return worked
+
+
+@pytest.mark.parametrize(
+    "name, value, complaint",
+    [("MINSHENG_WORKING_HOURS", "09:00-12:00;13:30-17:30", "MINSHENG_WORKING_HOURS"), ("MINSHENG_TIME_ZONE", "China/Beijing", "MINSHENG_TIME_ZONE")],
+)
+def test_bad_settings_stop_the_start_with_a_clear_error(monkeypatch, name, value, complaint):
+    from backend.settings import get_settings
+
+    monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    try:
+        with pytest.raises(ValueError, match=complaint):
+            get_settings()
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
