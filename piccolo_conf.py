@@ -12,5 +12,6 @@ APP_REGISTRY = AppRegistry(
         "backend.cases.piccolo_app",
         "backend.photos.piccolo_app",
         "backend.accounts.piccolo_app",
+        "backend.deadlines.piccolo_app",
     ]
 )

@@ -17,6 +17,7 @@ from backend.accounts.sessions import Sessions
 from backend.cases.controllers import CaseController
 from backend.cases.workspaces import WorkspaceController, work_links
 from backend.departments.controllers import OrganisationController
+from backend.deadlines.controllers import CalendarController
 from backend.photos.controllers import PhotoController
 from backend.representatives.controllers import RepresentativeController
 from backend.settings import get_settings
@@ -63,6 +64,7 @@ def create_app(database_pool: bool = True) -> Litestar:
             PasskeyController,
             AdminController,
             OrganisationController,
+            CalendarController,
             WorkspaceController,
             RepresentativeController,
             create_static_files_router(

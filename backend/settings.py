@@ -3,11 +3,34 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from dataclasses import dataclass
+from datetime import time
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+WORKING_HOURS = "09:00-12:00,13:30-17:30"
+_PERIOD = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])-([01][0-9]|2[0-3]):([0-5][0-9])")
+
+
+def parse_working_hours(value: str) -> tuple[tuple[time, time], ...]:
+    """``"09:00-12:00,13:30-17:30"``: periods within one day, in order, not overlapping."""
+    periods = []
+    for part in value.replace(" ", "").split(","):
+        match = _PERIOD.fullmatch(part)
+        if not match:
+            raise ValueError(f"MINSHENG_WORKING_HOURS: {part!r} is not a period like 09:00-12:00 (24-hour clock)")
+        h1, m1, h2, m2 = map(int, match.groups())
+        start, end = time(h1, m1), time(h2, m2)
+        if start >= end:
+            raise ValueError(f"MINSHENG_WORKING_HOURS: {part!r} ends before it starts (periods cannot pass midnight)")
+        if periods and start < periods[-1][1]:
+            raise ValueError(f"MINSHENG_WORKING_HOURS: {part!r} overlaps or comes before the period ahead of it")
+        periods.append((start, end))
+    return tuple(periods)
 
 
 @dataclass(frozen=True)
@@ -18,6 +41,8 @@ class Settings:
     origin: str
     secret_key: str
     time_zone: str = "Asia/Shanghai"
+    # The working periods of a working day, in order, on the local clock (see backend.deadlines).
+    working_hours: tuple[tuple[time, time], ...] = parse_working_hours(WORKING_HOURS)
     redis_url: str | None = None
     session_idle_minutes: int = 60
     session_max_hours: int = 12
@@ -72,7 +97,8 @@ def get_settings() -> Settings:
         data_dir=data_dir,
         origin=os.environ.get("MINSHENG_ORIGIN", "http://localhost:8000").rstrip("/"),
         secret_key=_secret_key(data_dir),
-        time_zone=os.environ.get("MINSHENG_TIME_ZONE", "Asia/Shanghai"),
+        time_zone=_time_zone(os.environ.get("MINSHENG_TIME_ZONE") or "Asia/Shanghai"),
+        working_hours=parse_working_hours(os.environ.get("MINSHENG_WORKING_HOURS") or WORKING_HOURS),
         redis_url=os.environ.get("MINSHENG_REDIS_URL") or None,
         session_idle_minutes=_positive_int("MINSHENG_SESSION_IDLE_MINUTES", 60),
         session_max_hours=_positive_int("MINSHENG_SESSION_MAX_HOURS", 12),
@@ -86,3 +112,12 @@ def _positive_int(name: str, default: int) -> int:
     if not value.isdigit() or int(value) < 1:
         raise ValueError(f"{name} must be a whole number of at least 1")
     return int(value)
+
+
+def _time_zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"MINSHENG_TIME_ZONE {name!r} is not a known time zone (e.g. Asia/Shanghai)") from None
+    return name
+

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import io
 from contextvars import ContextVar
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_datetime, format_timedelta
+from babel.dates import format_date, format_datetime, format_timedelta
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
@@ -94,3 +94,8 @@ def format_time(value: datetime | None, time_zone: str, format: str = "medium") 
 def format_from_now(value: datetime, now: datetime) -> str:
     """'in 12 minutes', '2 hours ago': for countdowns to deadlines."""
     return format_timedelta(value - now, add_direction=True, locale=current_language())
+
+
+def format_day(value: date, format: str = "full") -> str:
+    """A calendar day (no time zone to convert): "2025年10月1日星期三", "Wednesday, October 1, 2025"."""
+    return format_date(value, format=format, locale=current_language())

@@ -1,0 +1,81 @@
+"""The admins' working calendar page: a year's official days and overrides, and the changes.
+
+Thin: the rules live in ``services`` and ``calendar``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from litestar import Controller, Request, get, post
+from litestar.params import QueryParameter
+from litestar.response import Redirect, Response, Template
+
+from backend import clock
+from backend.accounts.guards import admits, current, role_guard
+from backend.accounts.roles import StaffRole
+from backend.deadlines import services
+from backend.deadlines.calendar import OFFICIAL_YEARS, official_days
+from backend.deadlines.services import CalendarError, DayForm
+from backend.settings import get_settings
+from backend.web import i18n
+from backend.web.errors import error_response
+from backend.web.forms import form_text
+
+NO_STORE = {"cache-control": "no-store"}
+# Outside these years there is nothing to show or change: a client error, not a crash.
+YearQuery = Annotated[int | None, QueryParameter(ge=services.FIRST_YEAR, le=services.LAST_YEAR)]
+
+
+def _this_year() -> int:
+    return clock.now().astimezone(ZoneInfo(get_settings().time_zone)).year
+
+
+class CalendarController(Controller):
+    path = "/admin/calendar"
+    guards = [role_guard]
+    opt = admits(StaffRole.admin)
+
+    async def _page(self, year: int, form: DayForm, errors: dict[str, str], status_code: int = 200) -> Template:
+        settings = get_settings()
+        return Template(
+            template_name="admin/calendar.html",
+            context={
+                "year": year,
+                "first_year": services.FIRST_YEAR,
+                "last_year": services.LAST_YEAR,
+                "official_days": official_days(year),
+                "published": year in OFFICIAL_YEARS,
+                "overrides": await services.overrides(year),
+                "working_hours": settings.working_hours,
+                "time_zone": settings.time_zone,
+                "form": form,
+                "errors": {field: i18n.gettext(message) for field, message in errors.items()},
+            },
+            status_code=status_code,
+            headers=NO_STORE,
+        )
+
+    @get("/")
+    async def calendar_page(self, year: YearQuery = None) -> Template:
+        return await self._page(year or _this_year(), DayForm(), {})
+
+    @post("/", status_code=303)
+    async def change_day(self, request: Request) -> Response:
+        data = await request.form()
+        form = DayForm(**{name: form_text(data, name) for name in DayForm.__dataclass_fields__})
+        try:
+            day = await services.set_day(form, actor=current(request).account.who)
+        except CalendarError as error:
+            typed = services.parse_day(form.day)
+            return await self._page(typed.year if typed else _this_year(), form, error.errors, 422)
+        return Redirect(f"/admin/calendar?year={day.year}#day-{day.isoformat()}", status_code=303)
+
+    @post("/remove", status_code=303)
+    async def remove_day(self, request: Request) -> Response:
+        try:
+            day = await services.clear_day(form_text(await request.form(), "day"))
+        except CalendarError as error:
+            return error_response(request, error.status_code, next(iter(error.errors.values())))
+        return Redirect(f"/admin/calendar?year={day.year}", status_code=303)
