@@ -17,6 +17,7 @@ from backend.accounts.roles import Body, Level, StaffRole
 from backend.accounts.tables import Account, Invitation, Passkey
 from backend.db import lock_row, write_transaction
 from backend.departments.tables import Department
+from backend.errors import FieldErrors
 from backend.i18n_markers import N_
 from backend.text import clean_text, row_id
 
@@ -25,13 +26,10 @@ NAME_MAX = 100
 CONSTITUENCY_MAX = 100
 
 
-class AccountError(Exception):
-    """The request can't be carried out: field name (or "") → translatable message id."""
+class AccountError(FieldErrors):
+    """The request can't be carried out."""
 
-    def __init__(self, errors: dict[str, str], status_code: int = 400):
-        super().__init__(errors)
-        self.errors = errors
-        self.status_code = status_code
+    default_status = 400
 
 
 @dataclass

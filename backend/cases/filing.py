@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from backend.cases.lifecycle import CaseType
 from backend.departments.services import AREA_UNAVAILABLE
+from backend.errors import FieldErrors
 from backend.i18n_markers import N_
 from backend.photos.services import MAX_PHOTOS_PER_CASE
 from backend.text import clean_text, row_id
@@ -76,12 +77,8 @@ class ValidCase:
     submission_key: str
 
 
-class FilingError(Exception):
-    """The form has errors: field name → translatable message id."""
-
-    def __init__(self, errors: dict[str, str]):
-        super().__init__(errors)
-        self.errors = errors
+class FilingError(FieldErrors):
+    """The filing form has errors."""
 
 
 class Source(str, enum.Enum):

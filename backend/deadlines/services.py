@@ -23,6 +23,7 @@ from backend import clock
 from backend.accounts.audit import Who
 from backend.deadlines.calendar import WorkingCalendar, officially_working
 from backend.deadlines.tables import CalendarDay
+from backend.errors import FieldErrors
 from backend.i18n_markers import N_
 from backend.settings import get_settings
 from backend.text import clean_text
@@ -33,13 +34,10 @@ NOTE_MAX = 200
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # ASCII digits only, as a date field sends
 
 
-class CalendarError(Exception):
-    """The change can't be made: field name (or "") → translatable message id."""
+class CalendarError(FieldErrors):
+    """A change to the working calendar that can't be made."""
 
-    def __init__(self, errors: dict[str, str], status_code: int = 400):
-        super().__init__(errors)
-        self.errors = errors
-        self.status_code = status_code
+    default_status = 400
 
 
 @dataclass

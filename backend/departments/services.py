@@ -18,6 +18,7 @@ from backend.accounts.tables import Account
 from backend.cases.lifecycle import CaseType
 from backend.db import is_unique_violation, lock_row, write_transaction
 from backend.departments.tables import Area, Category, Department
+from backend.errors import FieldErrors
 from backend.i18n_markers import N_
 from backend.text import clean_text, row_id
 
@@ -33,13 +34,8 @@ SLUG_TAKEN = N_("This short name is already used. Choose another one.")
 AREA_UNAVAILABLE = N_("Choose an area from the list.")
 
 
-class OrganisationError(Exception):
-    """The change can't be made: field name (or "") → translatable message id."""
-
-    def __init__(self, errors: dict[str, str], status_code: int = 422):
-        super().__init__(errors)
-        self.errors = errors
-        self.status_code = status_code
+class OrganisationError(FieldErrors):
+    """A change to departments, categories or areas that can't be made."""
 
 
 @dataclass
