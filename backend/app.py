@@ -36,7 +36,8 @@ from backend.web.templating import STATIC_DIR, template_config
 async def _before_request(request: Request) -> None:
     activate_language(request)
     # Pages show a staff member's queues with counts in the navigation; fragments and posts don't.
-    if request.method == "GET" and not request.headers.get("hx-request") and (session := signed_in(request)):
+    full_page = not request.headers.get("hx-request") or request.headers.get("hx-history-restore-request")
+    if request.method == "GET" and full_page and (session := signed_in(request)):
         request.state.work_links = await work_links(session.account)
 
 

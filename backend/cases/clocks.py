@@ -54,12 +54,26 @@ class Limit:
     on_rest_days: Limit | None = None
 
     def due(self, start: datetime, calendar: WorkingCalendar, share: float = 1.0) -> datetime:
-        if self.on_rest_days and not calendar.is_working_day(start.astimezone(ZoneInfo(calendar.time_zone)).date()):
-            return self.on_rest_days.due(start, calendar, share)
+        due = self._due(start, calendar, share)
+        if self.on_rest_days and _waits_over_a_rest_day(start, calendar):
+            # Whichever comes first: a case filed late on Friday night is not left until Monday,
+            # and one on Sunday night not held to 8 hours when Monday morning comes sooner.
+            return min(due, self.on_rest_days.due(start, calendar, share))
+        return due
+
+    def _due(self, start: datetime, calendar: WorkingCalendar, share: float) -> datetime:
         if self.unit == Unit.hours:
             return start + timedelta(hours=self.amount) * share
         working = timedelta(minutes=self.amount) if self.unit == Unit.working_minutes else calendar.day_length * self.amount
         return calendar.add_working_time(start, working * share)
+
+
+def _waits_over_a_rest_day(start: datetime, calendar: WorkingCalendar) -> bool:
+    """Whether a rest day lies between ``start`` and the next working time (or ``start`` is on one)."""
+    zone = ZoneInfo(calendar.time_zone)
+    day = start.astimezone(zone).date()
+    resume = calendar.next_working_moment(start).astimezone(zone).date()
+    return any(not calendar.is_working_day(day + timedelta(days=n)) for n in range((resume - day).days + 1))
 
 
 # The defaults of ../shared/DOMAIN.md: sign within 15 minutes, contact within 30, a first public
@@ -112,8 +126,9 @@ def effect(
         return {Case.answered_at: now} | ({} if case.responded_at else {Case.responded_at: now})
     if clock_effect == ClockEffect.extend and due_at is not None:
         start = case.first_assigned_at or now
-        # The warning keeps the same share of the new, longer time.
-        return {Case.answer_due_at: due_at, Case.answer_warning_at: start + (due_at - start) * WARNING_SHARE}
+        # The warning keeps the same share of the new, longer working time.
+        warning = calendar.add_working_time(start, calendar.working_time_between(start, due_at) * WARNING_SHARE)
+        return {Case.answer_due_at: due_at, Case.answer_warning_at: min(warning, due_at)}
     return {}
 
 

@@ -105,7 +105,8 @@ class Transition:
 MODERATORS = frozenset({Role.moderator, Role.system})
 HANDLERS = frozenset({Role.handler})
 BEING_HANDLED = frozenset({Status.signed, Status.in_progress})
-NOT_CLOSED = frozenset(Status) - {Status.closed}
+EVERY_STATE = frozenset(Status)
+NOT_CLOSED = EVERY_STATE - {Status.closed}
 
 TRANSITIONS: dict[str, Transition] = {
     t.action: t
@@ -118,14 +119,15 @@ TRANSITIONS: dict[str, Transition] = {
                    ClockEffect.none, Visibility.filer, N_("Marked as a duplicate")),
         Transition("redact", MODERATORS, NOT_CLOSED, None, ClockEffect.none,
                    Visibility.internal, N_("Text edited before publication")),
-        # Photos: the public gets a changed derivative; the original stays for staff.
-        Transition("hide_photo", MODERATORS, NOT_CLOSED, None, ClockEffect.none, Visibility.internal,
+        # Photos: the public gets a changed derivative; the original stays for staff. A closed case
+        # stays public, so a photo can be taken down at any time.
+        Transition("hide_photo", MODERATORS, EVERY_STATE, None, ClockEffect.none, Visibility.internal,
                    N_("Photo hidden from the public")),
-        Transition("show_photo", MODERATORS, NOT_CLOSED, None, ClockEffect.none, Visibility.internal,
+        Transition("show_photo", MODERATORS, EVERY_STATE, None, ClockEffect.none, Visibility.internal,
                    N_("Photo shown to the public again")),
-        Transition("black_out_photo", MODERATORS, NOT_CLOSED, None, ClockEffect.none, Visibility.internal,
+        Transition("black_out_photo", MODERATORS, EVERY_STATE, None, ClockEffect.none, Visibility.internal,
                    N_("Part of a photo blacked out")),
-        Transition("restore_photo", MODERATORS, NOT_CLOSED, None, ClockEffect.none, Visibility.internal,
+        Transition("restore_photo", MODERATORS, EVERY_STATE, None, ClockEffect.none, Visibility.internal,
                    N_("Photo restored to the original")),
         Transition("assign", MODERATORS, frozenset({Status.accepted, Status.returned}), Status.assigned,
                    ClockEffect.start, Visibility.public, N_("Assigned to a department")),

@@ -113,7 +113,7 @@ class CaseView:
     duplicate_of: str | None  # the number of the case this one repeats
     photos: list[PhotoView]
     timeline: list[TimelineItem]
-    deadlines: list[Deadline]  # staff see them all; the public only the answer's
+    deadlines: list[Deadline]  # staff see them all; the public and the filer only the answer's
 
     @property
     def answer_deadline(self) -> Deadline | None:
@@ -301,16 +301,18 @@ _CASE_COLUMNS = (
 _CLOCK_COLUMNS = [column._meta.name for column in clocks.CLOCK_COLUMNS]
 
 
-async def _case_views(rows: list[dict], visibilities: set[Visibility]) -> list[CaseView]:
+async def _case_views(rows: list[dict], visibilities: set[Visibility], for_staff: bool = False) -> list[CaseView]:
+    """``visibilities``: the timeline entries to read (none for lists); ``for_staff``: originals
+    of moderated photos, and every deadline."""
     if not rows:
         return []
     case_ids = [row["id"] for row in rows]
-    for_staff = Visibility.internal in visibilities
     photo_map = await photos.photos_of_cases(case_ids, for_staff)
     timelines = await _timelines(case_ids, visibilities, for_staff) if visibilities else {}
     views = []
     for row in rows:
-        deadlines = clocks.deadlines_of(row)
+        # The public sees when the answer is due; the department's inner clocks are for staff.
+        deadlines = [d for d in clocks.deadlines_of(row) if for_staff or d.clock == Clock.answer]
         for name in _CLOCK_COLUMNS:
             del row[name]
         views.append(CaseView(**row, photos=photo_map.get(row["id"], []), timeline=timelines.get(row["id"], []), deadlines=deadlines))
@@ -440,17 +442,22 @@ async def staff_case(number: str) -> StaffCaseView | None:
     if not rows:
         return None
     extra = {key: rows[0].pop(key) for key in ("department_id", "area_id", "filer_name", "filer_phone", "source", "source_url", "submission_key")}
-    views = await _case_views(rows, set(Visibility))
+    views = await _case_views(rows, set(Visibility), for_staff=True)
     co = await CoHandler.select(CoHandler.department).where(CoHandler.case == views[0].id)
     return StaffCaseView(case=views[0], co_handler_ids=[row["department"] for row in co], **extra)
 
 
 async def departments_of(number: str) -> tuple[int | None, list[int]]:
     """The lead department of a case and its co-handlers."""
-    case = await Case.select(Case.id, Case.department).where(Case.number == number).first()
+    case = await Case.select(Case.id).where(Case.number == number).first()
+    return await departments_of_case(case["id"]) if case else (None, [])
+
+
+async def departments_of_case(case_id: int) -> tuple[int | None, list[int]]:
+    case = await Case.select(Case.department).where(Case.id == case_id).first()
     if case is None:
         return None, []
-    co = await CoHandler.select(CoHandler.department).where(CoHandler.case == case["id"])
+    co = await CoHandler.select(CoHandler.department).where(CoHandler.case == case_id)
     return case["department"], [row["department"] for row in co]
 
 
@@ -463,17 +470,30 @@ async def staff_cases(
     if statuses:
         query = query.where(Case.status.is_in([status.value for status in statuses]))
     if department_id is not None:
-        co_handled = [row["case"] for row in await CoHandler.select(CoHandler.case).where(CoHandler.department == department_id)]
-        query = query.where((Case.department == department_id) | Case.id.is_in(co_handled or [0]))
+        query = query.where(await _handled_by(department_id))
     if newest_first:
         query = query.order_by(Case.updated_at, ascending=False).order_by(Case.id, ascending=False)
     else:
         query = query.order_by(Case.created_at).order_by(Case.id)
-    return await _case_views(await query.limit(limit), set())
+    return await _case_views(await query.limit(limit), set(), for_staff=True)
+
+
+async def _handled_by(department_id: int):
+    """The cases a department leads or co-handles, as a where clause."""
+    co_handled = [row["case"] for row in await CoHandler.select(CoHandler.case).where(CoHandler.department == department_id)]
+    return (Case.department == department_id) | Case.id.is_in(co_handled or [0])
 
 
 async def status_counts(department_id: int | None = None) -> dict[str, int]:
     query = Case.select(Case.status, Count(Case.id).as_alias("count")).group_by(Case.status)
     if department_id is not None:
-        query = query.where(Case.department == department_id)
+        query = query.where(await _handled_by(department_id))
     return {row["status"]: row["count"] for row in await query}
+
+
+async def count_cases(statuses: set[Status], department_id: int | None = None) -> int:
+    """How many cases are in these states (of a department: led or co-handled)."""
+    query = Case.count().where(Case.status.is_in([status.value for status in statuses]))
+    if department_id is not None:
+        query = query.where(await _handled_by(department_id))
+    return await query

@@ -139,8 +139,8 @@ async def perform(number: str, action: str, actor: Actor, *, body: str = "", det
 
 
 async def _clock_values(clock_effect: ClockEffect, case: Case, now: datetime, due_at: datetime | None = None) -> dict:
-    # Only starting the clocks computes deadlines; the calendar is read only then.
-    calendar = await working_calendar() if clock_effect == ClockEffect.start else None
+    # Only starting or extending the clocks computes in working time; the calendar is read only then.
+    calendar = await working_calendar() if clock_effect in (ClockEffect.start, ClockEffect.extend) else None
     return clocks.effect(clock_effect, case, now, calendar, due_at)
 
 
@@ -223,6 +223,8 @@ async def _return(case: Case, details: Details, entry: _Entry, values: dict) -> 
 async def _request_extension(case: Case, details: Details, entry: _Entry, values: dict) -> None:
     if details.due_at is None or details.due_at <= clock.now():
         raise ActionRefused(422, N_("Give the new date you ask for, in the future."))
+    if case.answer_due_at and details.due_at <= case.answer_due_at:
+        raise ActionRefused(422, N_("An extension must end after the current answer deadline."))
     if await _open_extension_request(case.id) is not None:
         raise ActionRefused(409, N_("An extension request is already waiting for an answer."))
     entry.due_at = details.due_at
@@ -241,11 +243,22 @@ async def _open_extension_request(case_id: int) -> dict | None:
     return latest if latest and latest["action"] == "request_extension" else None
 
 
-async def _answer_extension(case: Case, details: Details, entry: _Entry, values: dict) -> None:
+async def _asked_extension(case: Case) -> dict:
     request = await _open_extension_request(case.id)
     if request is None:
         raise ActionRefused(409, N_("No extension has been asked for."))
+    return request
+
+
+async def _grant_extension(case: Case, details: Details, entry: _Entry, values: dict) -> None:
+    request = await _asked_extension(case)
+    if request["due_at"] <= clock.now():
+        raise ActionRefused(409, N_("The date asked for has passed. Refuse this request; the department can ask again."))
     entry.due_at = request["due_at"]
+
+
+async def _refuse_extension(case: Case, details: Details, entry: _Entry, values: dict) -> None:
+    entry.due_at = (await _asked_extension(case))["due_at"]
 
 
 async def _photo(case: Case, details: Details) -> Photo:
@@ -293,8 +306,8 @@ _SPECIFICS = {
     "post_progress": _post_progress,
     "return": _return,
     "request_extension": _request_extension,
-    "grant_extension": _answer_extension,
-    "refuse_extension": _answer_extension,
+    "grant_extension": _grant_extension,
+    "refuse_extension": _refuse_extension,
     "hide_photo": _hide_photo,
     "show_photo": _show_photo,
     "black_out_photo": _black_out_photo,
@@ -336,7 +349,8 @@ async def review(entry_id: int, decision: str, actor: Actor, *, body: str = "") 
         else:
             await TimelineEntry.update({TimelineEntry.review: Review.approved.value}).where(TimelineEntry.id == draft.id)
         to_state, clock_effect = ON_APPROVAL.get(draft.action, (None, ClockEffect.none))
-        values: dict = {Case.updated_at: now, **await _clock_values(clock_effect, case, now)}
+        # The department answered when it wrote the text: the centre's review time is not its delay.
+        values: dict = {Case.updated_at: now, **await _clock_values(clock_effect, case, draft.created_at)}
         if to_state is not None and Status(case.status) in TRANSITIONS[draft.action].from_states:
             values[Case.status] = to_state.value
         await Case.update(values).where(Case.id == case.id)

@@ -6,7 +6,7 @@ Thin adapters over ``services``, ``workflow`` and ``permissions``.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, time, timezone
 from zoneinfo import ZoneInfo
 
@@ -27,7 +27,7 @@ from backend.cases.permissions import actions_for, handler_scope, may_see_case, 
 from backend.cases.services import ActionRefused, Actor
 from backend.departments.services import active_categories, area_tree, department_choices
 from backend.i18n_markers import N_
-from backend.photos.controllers import photo_keys_from
+from backend.photos.controllers import MAX_FORM_BYTES, photo_keys_from, receive_uploads
 from backend.photos.pipeline import Region
 from backend.photos.services import unattached_photos
 from backend.settings import get_settings
@@ -67,14 +67,12 @@ class WorkLink:
 async def work_links(account: AccountView) -> list[WorkLink]:
     """The queues of a person's role and their counts, for the navigation on every page."""
     if account.role == StaffRole.moderator:
-        counts = await services.status_counts()
         return [
-            WorkLink("/moderation", N_("New cases"), counts.get(Status.submitted, 0) + counts.get(Status.returned, 0)),
+            WorkLink("/moderation", N_("New cases"), await services.count_cases({Status.submitted, Status.returned})),
             WorkLink("/moderation/review", N_("Review"), await workflow.pending_review_count()),
         ]
     if account.role == StaffRole.handler and account.department_id is not None:
-        counts = await services.status_counts(department_id=account.department_id)
-        return [WorkLink("/department", N_("Department"), sum(counts.get(status, 0) for status in DEPARTMENT_OPEN))]
+        return [WorkLink("/department", N_("Department"), await services.count_cases(set(DEPARTMENT_OPEN), account.department_id))]
     return []
 
 
@@ -308,20 +306,33 @@ class WorkspaceController(Controller):
     async def staff_case(self, request: Request, number: FromPath[str]) -> Template:
         return await self._case_page(request, number)
 
-    @post("/staff/cases/{number:str}/{action:str}", opt=admits(StaffRole.moderator, StaffRole.handler), status_code=303)
+    @post(
+        "/staff/cases/{number:str}/{action:str}",
+        opt=admits(StaffRole.moderator, StaffRole.handler),
+        status_code=303,
+        request_max_body_size=MAX_FORM_BYTES,
+    )
     async def act(self, request: Request, number: FromPath[str], action: FromPath[str]) -> Response:
         account = current(request).account
         if not await _handles(account, number):
             raise NotFoundException()  # as for a case that does not exist
         form = await request.form()
-        body = form_text(form, "body")
+        details = details_from(action, form)
+        refusal = None
+        if details.photo_keys or form.getall("photos", []):
+            # Without script the chosen files come with the form itself; store them first.
+            uploaded, photo_errors = await receive_uploads(form.getall("photos", []), len(details.photo_keys))
+            details = replace(details, photo_keys=details.photo_keys + tuple(photo.key for photo in uploaded))
+            refusal = ActionRefused(422, "; ".join(photo_errors)) if photo_errors else None
         try:
-            entry_id = await workflow.perform(number, action, actor_of(account), body=body, details=details_from(action, form))
+            if refusal:
+                raise refusal
+            entry_id = await workflow.perform(number, action, actor_of(account), body=form_text(form, "body"), details=details)
         except ActionRefused as refused:
             if refused.status != 422:
                 return error_response(request, refused.status, refused.message)
             typed = {name: value for name, value in form.items() if isinstance(value, str)}
-            photos = {action: await unattached_photos(photo_keys_from(form))}  # uploaded already: keep them
+            photos = {action: await unattached_photos(list(details.photo_keys))}  # uploaded already: keep them
             return await self._case_page(request, number, {action: i18n.gettext(refused.message)}, {action: typed}, 422, photos)
         if not await _handles(account, number):
             # A return hands the case back to the moderators: the department's view of it ends here.

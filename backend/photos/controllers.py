@@ -7,21 +7,30 @@ from litestar.datastructures import FormMultiDict, UploadFile
 from litestar.exceptions import NotFoundException
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.params import FromPath
-from litestar.response import File, Template
+from litestar.response import File, Response, Template
 
 from backend.accounts.guards import sessions_of
 from backend.accounts.roles import StaffRole
 from backend.accounts.sessions import COOKIE_NAME
 from backend.cases.filing import PHOTO_KEY_PATTERN
+from backend.cases.permissions import handler_scope
+from backend.cases.services import departments_of_case
 from backend.i18n_markers import N_
 from backend.photos import storage
 from backend.photos.pipeline import MAX_UPLOAD_BYTES, PhotoRejected
-from backend.photos.services import MAX_PHOTOS_PER_CASE, PhotoView, upload_photo, withheld_from_public
+from backend.photos.services import MAX_PHOTOS_PER_CASE, MediaKind, PhotoView, media_kind, upload_photo
 from backend.settings import get_settings
 from backend.web import i18n
 from backend.web.errors import MESSAGES, activate_language
 
 STAFF_WHO_SEE_ORIGINALS = frozenset({StaffRole.admin, StaffRole.moderator, StaffRole.handler, StaffRole.leader})
+MEDIA_CACHE = {
+    MediaKind.public_copy: "public, max-age=31536000, immutable",
+    # A moderator may hide or black out an original at any moment: caches must ask again each
+    # time (a 304 when nothing changed), so that a withdrawn original is gone everywhere.
+    MediaKind.original: "public, no-cache",
+    MediaKind.withheld: "private, no-store",
+}
 # Six photos of up to 25 MB each, plus the form's text, in one no-script submission.
 MAX_FORM_BYTES = MAX_PHOTOS_PER_CASE * MAX_UPLOAD_BYTES + 1024 * 1024
 
@@ -79,30 +88,39 @@ class PhotoController(Controller):
         )
 
     @get("/media/{name:str}", cache=False)
-    async def media(self, request: Request, name: FromPath[str]) -> File:
+    async def media(self, request: Request, name: FromPath[str]) -> Response:
         sha256, _, extension = name.partition(".")
         if extension != "jpg" or not storage.SHA256_NAME.match(sha256):
             raise NotFoundException()
         path = storage.path_for(get_settings().media_dir, sha256)
         if not path.is_file():
             raise NotFoundException()
-        # Content-addressed: the bytes behind a name never change.
-        cache = "public, max-age=31536000, immutable"
-        if await withheld_from_public(sha256):
-            # The original of a hidden or blacked-out photo: staff only, and never in a shared cache.
-            if not await _staff_request(request):
-                raise NotFoundException()
-            cache = "private, no-store"
+        kind, case_ids = await media_kind(sha256)
+        if kind == MediaKind.withheld and not await _sees_originals_of(request, case_ids):
+            raise NotFoundException()
+        headers = {"cache-control": MEDIA_CACHE[kind], "etag": f'"{sha256}"'}
+        # Content-addressed: the same name is the same bytes, so a cached copy is always right
+        # while the file may be shown at all.
+        if request.headers.get("if-none-match") == headers["etag"]:
+            return Response(content=b"", status_code=304, headers=headers)
         return File(
             path=path,
             content_disposition_type="inline",
             media_type="image/jpeg",
-            headers={"cache-control": cache, "content-security-policy": "default-src 'none'; sandbox"},
+            headers={**headers, "content-security-policy": "default-src 'none'; sandbox"},
         )
 
 
-async def _staff_request(request: Request) -> bool:
-    """The session middleware skips /media (files are the same for everyone, almost): resolve it here."""
+async def _sees_originals_of(request: Request, case_ids: list[int]) -> bool:
+    """Staff who may see one of these cases. The session middleware skips /media (its files are
+    the same for everyone, almost), so the session is resolved here."""
     token = request.cookies.get(COOKIE_NAME)
     session = await sessions_of(request).resolve(token) if token else None
-    return session is not None and session.account.role in STAFF_WHO_SEE_ORIGINALS
+    if session is None or session.account.role not in STAFF_WHO_SEE_ORIGINALS:
+        return False
+    if session.account.role != StaffRole.handler:
+        return True
+    for case_id in case_ids:
+        if handler_scope(session.account.department_id, *await departments_of_case(case_id)) is not None:
+            return True
+    return False

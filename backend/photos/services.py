@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import json
 import secrets
 import threading
@@ -24,6 +25,11 @@ _decoding = threading.BoundedSemaphore(2)
 def _process_bounded(data: bytes):
     with _decoding:
         return process_photo(data)
+
+
+def _black_out_bounded(display: bytes, regions: list[Region]):
+    with _decoding:
+        return black_out(display, regions)
 
 
 @dataclass(frozen=True)
@@ -187,7 +193,7 @@ async def add_blacked_out_region(photo: Photo, region: Region, media_dir: Path) 
     original is never re-encoded over and over, and restoring it is always possible."""
     regions = [*blacked_out_regions(photo), region]
     original = await anyio.to_thread.run_sync(storage.path_for(media_dir, photo.display_sha256).read_bytes)
-    rendered = await anyio.to_thread.run_sync(black_out, original, regions)
+    rendered = await anyio.to_thread.run_sync(_black_out_bounded, original, regions)
     display_sha256 = await anyio.to_thread.run_sync(storage.store, media_dir, rendered.display)
     thumb_sha256 = await anyio.to_thread.run_sync(storage.store, media_dir, rendered.thumb)
     await Photo.update(
@@ -205,9 +211,27 @@ async def restore_original(photo: Photo) -> None:
     ).where(Photo.id == photo.id)
 
 
-async def withheld_from_public(sha256: str) -> bool:
-    """Whether a media file is the original of a hidden or blacked-out photo: staff only."""
-    return await Photo.exists().where(
-        (Photo.display_sha256 == sha256) | (Photo.thumb_sha256 == sha256),
-        (Photo.hidden == True) | (Photo.public_display_sha256 != ""),  # noqa: E712  (SQL, not Python)
+class MediaKind(str, enum.Enum):
+    public_copy = "public_copy"  # a blacked-out copy: never changes, never withdrawn
+    original = "original"  # as uploaded: public until a moderator changes it, at any time
+    withheld = "withheld"  # the original of a hidden or blacked-out photo: staff only
+
+
+async def media_kind(sha256: str) -> tuple[MediaKind, list[int]]:
+    """What a media file is to the public, and (when withheld) the cases it belongs to.
+
+    Files are content-addressed, so the same picture filed with two cases is one file: it stays
+    public while any unmoderated photo shows it."""
+    rows = await Photo.select(Photo.case, Photo.hidden, Photo.display_sha256, Photo.thumb_sha256, Photo.public_display_sha256).where(
+        (Photo.display_sha256 == sha256)
+        | (Photo.thumb_sha256 == sha256)
+        | (Photo.public_display_sha256 == sha256)
+        | (Photo.public_thumb_sha256 == sha256)
     )
+    originals = [row for row in rows if sha256 in (row["display_sha256"], row["thumb_sha256"])]
+    if len(originals) < len(rows):
+        return MediaKind.public_copy, []
+    moderated = [row for row in originals if row["hidden"] or row["public_display_sha256"]]
+    if not originals or len(moderated) < len(originals):
+        return MediaKind.original, []
+    return MediaKind.withheld, sorted({row["case"] for row in moderated if row["case"] is not None})

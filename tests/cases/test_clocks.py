@@ -6,11 +6,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from backend import clock
 from backend.cases import services, workflow
 from backend.cases.clocks import Clock
 from backend.cases.lifecycle import Role
-from backend.cases.services import Actor
+from backend.cases.services import ActionRefused, Actor
 from backend.cases.tables import Case
 from backend.cases.workflow import Details
 from backend.deadlines.services import working_calendar
@@ -67,6 +69,18 @@ async def test_on_a_rest_day_the_first_response_is_due_within_eight_hours(settin
     assert row["sign_due_at"].astimezone(SHANGHAI).date().isoformat() == "2026-11-23"
 
 
+async def test_the_rest_day_rule_applies_to_every_wait_over_a_rest_day(settings, categories):
+    friday_night = at(2026, 11, 20, 23, 59)
+    tuesday_evening = at(2026, 11, 17, 20, 0)
+    sunday_night = at(2026, 11, 22, 23, 0)
+    first, _ = await assigned_case(settings, categories, friday_night)
+    second, _ = await assigned_case(settings, categories, tuesday_evening)
+    third, _ = await assigned_case(settings, categories, sunday_night)
+    assert (await clocks_of(first))["response_due_at"] == friday_night + timedelta(hours=8)  # not Monday 10:00
+    assert (await clocks_of(second))["response_due_at"] == at(2026, 11, 18, 10, 0)  # a weeknight: next morning
+    assert (await clocks_of(third))["response_due_at"] == sunday_night + timedelta(hours=8)  # before Monday 10:00
+
+
 async def test_each_step_stops_its_clock_and_the_reply_stops_the_answer(settings, categories):
     assigned = at(2026, 11, 17, 10, 0)
     number, handler = await assigned_case(settings, categories, assigned)
@@ -85,10 +99,12 @@ async def test_each_step_stops_its_clock_and_the_reply_stops_the_answer(settings
         await workflow.review(pending.entry_id, "approve", MODERATOR)
     view = (await services.staff_case(number)).case
     states = {deadline.clock: deadline.state(clock.now()) for deadline in view.deadlines}
-    assert states == {Clock.sign: "met", Clock.contact: "late", Clock.response: "late", Clock.answer: "late"}
+    # The clocks stop when the department wrote the text, not when the centre published it.
+    assert states == {Clock.sign: "met", Clock.contact: "late", Clock.response: "met", Clock.answer: "late"}
     assert view.due_next is None  # answered: nothing is due
     public = await services.public_case(number)
     assert public.answer_deadline.late() and public.answer_deadline.met_at == at(2026, 11, 21, 10, 0)
+    assert [deadline.clock for deadline in public.deadlines] == [Clock.answer]  # the inner clocks are for staff
 
 
 async def test_a_return_does_not_stop_the_answer_clock(settings, categories):
@@ -117,6 +133,26 @@ async def test_a_granted_extension_moves_the_answer_deadline(settings, categorie
         await workflow.perform(number, "grant_extension", MODERATOR, body="同意")
     row = await clocks_of(number)
     assert row["answer_due_at"] == new_date and assigned < row["answer_warning_at"] < new_date
+    calendar = await working_calendar()
+    share = calendar.working_time_between(assigned, row["answer_warning_at"]) / calendar.working_time_between(assigned, new_date)
+    assert abs(share - 0.8) < 0.001  # in working time, like the first deadline
+
+
+async def test_an_extension_must_lengthen_the_time_and_be_granted_before_it_ends(settings, categories):
+    assigned = at(2026, 11, 17, 10, 0)
+    number, handler = await assigned_case(settings, categories, assigned)
+    with clock.travel_to(assigned + timedelta(hours=1)):
+        await workflow.perform(number, "sign", handler)
+        with pytest.raises(ActionRefused) as refused:
+            await workflow.perform(number, "request_extension", handler, body="x", details=Details(due_at=at(2026, 11, 19, 23, 59)))
+        assert refused.value.status == 422  # before the current deadline: no extension at all
+        await workflow.perform(number, "request_extension", handler, body="需要更换主管道", details=Details(due_at=at(2026, 11, 24, 23, 59)))
+    with clock.travel_to(at(2026, 11, 25, 9, 0)):
+        with pytest.raises(ActionRefused) as refused:
+            await workflow.perform(number, "grant_extension", MODERATOR)
+        assert refused.value.status == 409
+        await workflow.perform(number, "refuse_extension", MODERATOR, body="请按期办结")
+    assert (await clocks_of(number))["answer_due_at"] == at(2026, 11, 20, 10, 0)
 
 
 async def test_the_department_sees_what_is_due_next_first(person, settings, categories):

@@ -252,3 +252,16 @@ async def test_the_navigation_counts_what_waits_for_each_role(person, settings, 
     assert nav.count('data-count="2"') == 1 and nav.count('data-count="1"') == 1  # two new cases, one text to review
     leader = await person("leader")
     assert 'href="/leader"' in main_navigation((await leader.client.get("/")).text)  # no queue: "My work"
+
+
+async def test_a_co_handling_department_counts_its_cases_too(person, settings, categories):
+    case = await filed(settings, categories)
+    moderator = await person("moderator")
+    await moderator.post_form(f"/staff/cases/{case.number}/accept")
+    roads = categories["roads"].department
+    await moderator.post_form(
+        f"/staff/cases/{case.number}/assign", {"department_id": str(categories["water"].department), "co_department_ids": str(roads)}
+    )
+    co = await person("handler", department_id=roads)
+    nav = main_navigation((await co.client.get("/department")).text)
+    assert 'data-count="1"' in nav

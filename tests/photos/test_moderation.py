@@ -182,3 +182,62 @@ async def test_photos_that_cannot_be_attached_refuse_the_whole_action(person, se
     with pytest.raises(ActionRefused) as refused:
         await workflow.perform(case.number, "record_contact", Actor(Role.handler, "", categories["water"].department), body="电话联系", details=Details(photo_keys=(kept.key,)))
     assert refused.value.status == 422
+
+
+async def test_media_caching_follows_what_a_moderator_may_still_change(person, settings, categories, client):
+    filed, photo = await public_case_with_photo(settings, categories)
+    original = await client.get(photo.display_url)
+    assert original.headers["cache-control"] == "public, no-cache"  # may be withdrawn at any moment
+    again = await client.get(photo.display_url, headers={"if-none-match": original.headers["etag"]})
+    assert again.status_code == 304 and again.content == b""
+    await workflow.perform(
+        filed.number, "black_out_photo", MODERATOR, details=Details(photo_key=photo.key, region=Region.checked(0, 0, 0.5, 0.5))
+    )
+    copy = (await services.public_case(filed.number)).photos[0]
+    assert (await client.get(copy.display_url)).headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert (await client.get(photo.display_url, headers={"if-none-match": original.headers["etag"]})).status_code == 404
+
+
+async def test_the_same_picture_filed_elsewhere_stays_public(settings, categories, client):
+    data = jpeg(800, 600, colour=(120, 30, 30))
+    first, second = [await photos.upload_photo(data, settings.media_dir) for _ in range(2)]
+    assert first.display_sha256 == second.display_sha256  # one file, content-addressed
+    one = await file(settings, form(categories["water"], photo_keys=[first.key]))
+    two = await file(settings, form(categories["water"], photo_keys=[second.key]))
+    await workflow.perform(one.number, "hide_photo", MODERATOR, details=Details(photo_key=first.key))
+    assert (await client.get(second.display_url)).status_code == 200
+    await workflow.perform(two.number, "hide_photo", MODERATOR, details=Details(photo_key=second.key))
+    assert (await client.get(second.display_url)).status_code == 404
+
+
+async def test_only_departments_handling_the_case_see_a_withheld_original(person, settings, categories):
+    case, moderator, handler = await department_case(person, settings, categories)
+    photo = await photos.upload_photo(jpeg(colour=(90, 90, 200)), settings.media_dir)
+    case_id = (await services.staff_case(case.number)).case.id
+    await photos.attach_to_case([photo.key], case_id)
+    await workflow.perform(case.number, "hide_photo", MODERATOR, details=Details(photo_key=photo.key))
+    assert (await handler.client.get(photo.display_url)).status_code == 200
+    other = await person("handler", department_id=categories["roads"].department)
+    assert (await other.client.get(photo.display_url)).status_code == 404
+    leader = await person("leader")
+    assert (await leader.client.get(photo.display_url)).headers["cache-control"] == "private, no-store"
+
+
+async def test_photos_come_with_the_form_when_script_is_off(person, settings, categories):
+    case, moderator, handler = await department_case(person, settings, categories)
+    await handler.post_form(f"/staff/cases/{case.number}/sign")
+    await handler.csrf_headers()
+    response = await handler.client.post(
+        f"/staff/cases/{case.number}/post_progress",
+        data={"_csrf_token": handler.csrf, "body": "02:40 已修复", "visibility": "public"},
+        files={"photos": ("fixed.jpg", jpeg(), "image/jpeg")},
+    )
+    assert response.status_code == 303
+    entry = await TimelineEntry.select(TimelineEntry.id).where(TimelineEntry.action == "post_progress").first()
+    assert await Photo.count().where(Photo.timeline_entry == entry["id"]) == 1
+    refused = await handler.client.post(
+        f"/staff/cases/{case.number}/post_progress",
+        data={"_csrf_token": handler.csrf, "body": "现场照片", "visibility": "public"},
+        files={"photos": ("notes.txt", b"not a photo", "text/plain")},
+    )
+    assert refused.status_code == 422 and "notes.txt" in refused.text and "现场照片" in refused.text
