@@ -22,7 +22,7 @@ from backend.deadlines.services import CalendarError, DayForm
 from backend.settings import get_settings
 from backend.web import i18n
 from backend.web.errors import error_response
-from backend.web.forms import form_text
+from backend.web.forms import form_text, typed_form
 
 NO_STORE = {"cache-control": "no-store"}
 # Outside these years there is nothing to show or change: a client error, not a crash.
@@ -111,8 +111,7 @@ class DeadlineLimitController(Controller):
 
     @post("/", status_code=303)
     async def change_limit(self, request: Request) -> Response:
-        data = await request.form()
-        form = limits.LimitForm(**{name: form_text(data, name) for name in limits.LimitForm.__dataclass_fields__})
+        form = typed_form(limits.LimitForm, await request.form())
         try:
             case_type, which = await limits.set_limit(form, actor=current(request).account.who)
         except limits.LimitError as error:
