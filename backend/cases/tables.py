@@ -52,7 +52,7 @@ class Case(Table, tablename="cases"):
     sign_overdue_at = Timestamptz(null=True, default=None)
     contact_overdue_at = Timestamptz(null=True, default=None)
     response_overdue_at = Timestamptz(null=True, default=None)
-    answer_overdue_at = Timestamptz(null=True, default=None, index=True)
+    answer_overdue_at = Timestamptz(null=True, default=None)
     overdue_at = Timestamptz(null=True, default=None, index=True)
     supervised_at = Timestamptz(null=True, default=None, index=True)  # the latest supervision (督办)
     # A leader who took personal charge of the case (提级办理 to themselves, 领导包案).

@@ -10,8 +10,6 @@ from piccolo.engine.postgres import PostgresEngine
 
 from backend import clock
 from backend.cases import services, supervision, workflow
-from backend.cases.lifecycle import Role
-from backend.cases.services import Actor
 from backend.cases.tables import Case, TimelineEntry
 from backend.cases.workflow import Details
 from backend.db import engine
