@@ -17,9 +17,11 @@ from backend.accounts.sessions import Sessions
 from backend.cases.controllers import CaseController
 from backend.cases.workspaces import WorkspaceController, work_links
 from backend.departments.controllers import OrganisationController
-from backend.deadlines.controllers import CalendarController
+from backend.deadlines.controllers import CalendarController, DeadlineLimitController
+from backend.jobs import JOBS
 from backend.photos.controllers import PhotoController
 from backend.representatives.controllers import RepresentativeController
+from backend.scheduler import Scheduler
 from backend.settings import get_settings
 from backend.web import csrf
 from backend.web.errors import (
@@ -55,6 +57,9 @@ def create_app(database_pool: bool = True) -> Litestar:
     async def close_sessions() -> None:
         await sessions.store.__aexit__(None, None, None)
 
+    # The clock jobs run inside each worker (after the pool is up, stopped before it closes).
+    scheduler = [Scheduler(JOBS, settings.scheduler_seconds)] if settings.scheduler_seconds else []
+
     return Litestar(
         route_handlers=[
             PageController,
@@ -66,6 +71,7 @@ def create_app(database_pool: bool = True) -> Litestar:
             AdminController,
             OrganisationController,
             CalendarController,
+            DeadlineLimitController,
             WorkspaceController,
             RepresentativeController,
             create_static_files_router(
@@ -92,6 +98,11 @@ def create_app(database_pool: bool = True) -> Litestar:
             Exception: server_error_handler,
         },
         openapi_config=None,  # no API yet; the API issue publishes a real schema
-        on_startup=[db.prepare_database, tidy_sessions, *([db.start_pool] if database_pool else [])],
-        on_shutdown=[close_sessions, *([db.close_pool] if database_pool else [])],
+        on_startup=[
+            db.prepare_database,
+            tidy_sessions,
+            *([db.start_pool] if database_pool else []),
+            *[each.start for each in scheduler],
+        ],
+        on_shutdown=[*[each.stop for each in scheduler], close_sessions, *([db.close_pool] if database_pool else [])],
     )

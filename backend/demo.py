@@ -1,6 +1,7 @@
 """Demo data that reads like the real platforms (see shared/seeds): departments, categories,
 Baoding's districts with some of their streets and towns, and cases filed, accepted, assigned
-and worked on through the real services and photo pipeline.
+and worked on through the real services and photo pipeline: answered on time and late, given
+more time, supervised by hand and, once the clock jobs run at the end, overdue and supervised.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from backend.cases.filing import CaseForm
 from backend.cases.lifecycle import Role
 from backend.cases.tables import Case
 from backend.departments.services import ensure_area, ensure_category, ensure_department
+from backend.jobs import JOBS
 from backend.photos.services import upload_photo
+from backend.scheduler import run_jobs
 from backend.settings import get_settings
 
 DEPARTMENTS = [
@@ -103,6 +106,10 @@ class DemoCase:
     rejection: str = ""  # stage "rejected": the reason the filer reads
     last_post_unreviewed: bool = False  # the last progress post still waits for the centre
     area: str = ""  # the slug of the area: chosen by the filer if still submitted, else by the centre
+    reply_hours: float | None = None  # when the reply comes, in hours after signing (default: after the last post)
+    extension: str = ""  # the department asks for more time (why), a day after signing; the centre grants it
+    supervision: str = ""  # the centre supervises (督办) by hand, two days after signing, with this note
+    instruction: str = ""  # a leader's public instruction (批示), a day after signing
 
 
 DEMO_CASES = [
@@ -200,6 +207,34 @@ DEMO_CASES[10] = replace(DEMO_CASES[10], stage="submitted")
 DEMO_CASES[8] = replace(
     DEMO_CASES[8], stage="rejected", rejection="该事项属于民事纠纷，不属于本平台受理范围。建议向所在社区居委会或人民调解委员会申请调解。"
 )
+DEMO_CASES[3] = replace(  # five days without an answer: supervised by hand, with a leader's word
+    DEMO_CASES[3],
+    supervision="广告牌存在坠落风险，请于今日内拆除并回复。",
+    instruction="请城管执法局会同产权单位立即消除安全隐患，举一反三排查全市楼顶广告牌。",
+)
+# Answered late, given more time, and left overdue: the clock jobs flag and supervise it.
+DEMO_CASES += [
+    DemoCase(
+        "streetlight-out", "roads", "complaint", "小区门口路灯坏了一个多月",
+        "乐凯大街小区南门口的三盏路灯坏了一个多月，晚上一片漆黑，老人孩子出门很不安全。",
+        "乐凯大街某小区南门", (38.8800, 115.4700), 9.0, "in_progress",
+        ((30.0, "已派人查看，系线路老化，需更换电缆。"),), (60, 60, 70),
+        area="jingxiu-jiannan", reply_hours=150.0,
+        reply="南门口路灯线路已全部更换，三盏路灯恢复照明。答复晚于期限，向您致歉。",
+    ),
+    DemoCase(
+        "park-fitness", "other", "suggestion", "建议修缮公园内损坏的健身器材",
+        "人民公园东门附近的几件健身器材已经损坏，有的螺丝松动，存在安全隐患，建议尽快修缮或更换。",
+        "人民公园东门", (38.8680, 115.4720), 6.0, "signed", (), (90, 140, 90),
+        area="lianchi-xiguan", extension="需向财政部门申请器材更换资金，采购需要时间。",
+    ),
+    DemoCase(
+        "sewer-overflow", "sanitation", "complaint", "路边下水道堵塞，污水漫到人行道",
+        "五四路东段路边下水道堵了好几天，污水漫到人行道上，臭味很大，行人只能绕行。",
+        "五四路东段", (38.8620, 115.4900), 7.0, "signed", (), (80, 90, 60),
+        area="lianchi-wusilu",
+    ),
+]
 
 
 def demo_photo(colour: tuple[int, int, int], seed: int) -> bytes:
@@ -271,6 +306,7 @@ async def seed() -> int:
         area_id = areas[demo.area].id if demo.area else None
         await _advance(demo, filed.number, departments[_department_of(demo.category)], area_id, filed_at)
         created += 1
+    await run_jobs(JOBS, clock.now())  # flags and supervises what is overdue, as the scheduler would
     return created
 
 
@@ -310,8 +346,22 @@ async def _advance(demo: DemoCase, number: str, department, area_id: int | None,
             break
         with clock.travel_to(min(at + timedelta(minutes=4), last)):
             await workflow.review(entry_id, "approve", centre)
+    if demo.instruction:
+        with clock.travel_to(min(signed_at + timedelta(days=1), last)):
+            await workflow.perform(number, "instruct", services.Actor(Role.leader, ""), body=demo.instruction)
+    if demo.extension:
+        with clock.travel_to(min(signed_at + timedelta(days=1), last)):
+            await workflow.perform(
+                number, "request_extension", handler, body=demo.extension, details=workflow.Details(due_at=filed_at + timedelta(days=20))
+            )
+        with clock.travel_to(min(signed_at + timedelta(days=1, hours=2), last)):
+            await workflow.perform(number, "grant_extension", centre)
+    if demo.supervision:
+        with clock.travel_to(min(signed_at + timedelta(days=2), last)):
+            await workflow.perform(number, "supervise", centre, body=demo.supervision)
     if demo.reply:
-        at = min(signed_at + timedelta(hours=demo.progress[-1][0] + 1 if demo.progress else 24), last)
+        hours = demo.reply_hours or (demo.progress[-1][0] + 1 if demo.progress else 24)
+        at = min(signed_at + timedelta(hours=hours), last)
         with clock.travel_to(at):
             entry_id = await workflow.perform(number, "draft_reply", handler, body=demo.reply)
         with clock.travel_to(min(at + timedelta(minutes=20), last)):

@@ -46,6 +46,9 @@ class Settings:
     redis_url: str | None = None
     session_idle_minutes: int = 60
     session_max_hours: int = 12
+    # How often each worker runs the clock jobs (backend.jobs); 0: not at all (tests, or a
+    # deployment that runs them some other way).
+    scheduler_seconds: int = 60
 
     @property
     def rp_id(self) -> str:
@@ -102,15 +105,23 @@ def get_settings() -> Settings:
         redis_url=os.environ.get("MINSHENG_REDIS_URL") or None,
         session_idle_minutes=_positive_int("MINSHENG_SESSION_IDLE_MINUTES", 60),
         session_max_hours=_positive_int("MINSHENG_SESSION_MAX_HOURS", 12),
+        scheduler_seconds=_whole_number("MINSHENG_SCHEDULER_SECONDS", 60),
     )
 
 
 def _positive_int(name: str, default: int) -> int:
+    value = _whole_number(name, default)
+    if value < 1:
+        raise ValueError(f"{name} must be a whole number of at least 1")
+    return value
+
+
+def _whole_number(name: str, default: int) -> int:
     value = os.environ.get(name)
     if not value:
         return default
-    if not value.isdigit() or int(value) < 1:
-        raise ValueError(f"{name} must be a whole number of at least 1")
+    if not value.isascii() or not value.isdigit():
+        raise ValueError(f"{name} must be a whole number")
     return int(value)
 
 

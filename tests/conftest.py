@@ -32,6 +32,9 @@ os.environ["MINSHENG_MEDIA_DIR"] = str(RUN_DIR / "media")
 os.environ["MINSHENG_SECRET_KEY"] = "test-secret-key-" + "x" * 32
 os.environ["MINSHENG_ORIGIN"] = "http://localhost:8000"
 os.environ["PICCOLO_CONF"] = "piccolo_conf"
+# No background clock jobs in the app under test: tests run the jobs themselves, at the time
+# they travel to (the live-server test of the scheduler turns it on for its server).
+os.environ["MINSHENG_SCHEDULER_SECONDS"] = "0"
 
 from tests.people import person  # noqa: E402,F401  (a fixture for every test folder)
 from tests.support import TABLES_IN_DELETE_ORDER  # noqa: E402  (after the environment is set)

@@ -34,3 +34,21 @@ async def test_seed_demo_files_public_cases_once(settings):
     assert times == sorted(times)
     assert len(await workflow.pending_reviews()) == 1  # a department's last post still waits
     assert await TimelineEntry.count() > 4 * len(DEMO_CASES)
+
+
+async def test_seed_demo_has_cases_on_time_late_extended_and_supervised(settings):
+    await seed()
+    by_title = {case.title: case for case in (await services.public_cases(page_size=50)).cases}
+    heating = await services.public_case(by_title["5个区中有4个区域暖气不热"].number)
+    assert heating.answer_deadline.met_at and not heating.answer_deadline.late()
+    streetlight = await services.public_case(by_title["小区门口路灯坏了一个多月"].number)
+    assert streetlight.answer_deadline.late()
+    park = await services.public_case(by_title["建议修缮公园内损坏的健身器材"].number)
+    assert "grant_extension" in [entry.action for entry in park.timeline] and park.supervised_at is None
+    billboard = await services.public_case(by_title["联通大厦楼顶广告牌存在安全隐患"].number)
+    assert {"supervise", "instruct"} <= {entry.action for entry in billboard.timeline}
+    sewer = await services.public_case(by_title["路边下水道堵塞，污水漫到人行道"].number)
+    assert sewer.timeline[-1].action == "auto_supervise" and sewer.answer_deadline.overdue(sewer.supervised_at)
+    auto = await TimelineEntry.count().where(TimelineEntry.action == "auto_supervise")
+    await seed()
+    assert await TimelineEntry.count().where(TimelineEntry.action == "auto_supervise") == auto  # once

@@ -34,6 +34,8 @@ class AuditAction(str, enum.Enum):
     category_changed = "category_changed"
     area_created = "area_created"
     area_changed = "area_changed"
+    deadline_limit_changed = "deadline_limit_changed"
+    deadline_warning_changed = "deadline_warning_changed"
 
 
 AUDIT_LABELS = {
@@ -57,6 +59,8 @@ AUDIT_LABELS = {
     AuditAction.category_changed: N_("Category changed"),
     AuditAction.area_created: N_("Area created"),
     AuditAction.area_changed: N_("Area changed"),
+    AuditAction.deadline_limit_changed: N_("Deadline limit changed"),
+    AuditAction.deadline_warning_changed: N_("Deadline warning changed"),
 }
 
 

@@ -6,11 +6,17 @@ signing, so a department that bounces a case gains no time: the response and ans
 from the first assignment; the signing and contact clocks restart for each department that gets
 the case. A granted extension moves the answer deadline. Every deadline is stored on the case, so
 queues, warnings and figures are plain indexed queries.
+
+The time allowed comes from a ``Policy``: the admins' limits per type of case and the share of
+the time after which to warn (``deadlines.services.clock_policy``), the defaults until they change
+anything. It is passed in, so this module does no I/O. A changed limit applies to clocks started
+after the change; deadlines already set stay as they were promised.
 """
 
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -20,7 +26,7 @@ from backend.cases.tables import Case
 from backend.deadlines.calendar import WorkingCalendar
 from backend.i18n_markers import N_
 
-WARNING_SHARE = 0.8  # warn once this share of the time allowed has gone
+WARNING_SHARE = 0.8  # by default, warn once this share of the time allowed has gone
 
 
 class Clock(str, enum.Enum):
@@ -89,31 +95,60 @@ DEFAULT_LIMITS: dict[CaseType, dict[Clock, Limit]] = {
     CaseType.suggestion: {**_COMMON, Clock.answer: Limit(5, Unit.working_days)},
 }
 
-# Per clock: the case's deadline column, and the column that stops it.
+
+@dataclass(frozen=True)
+class Policy:
+    """The time allowed per type of case and clock, and when to warn before the answer is due."""
+
+    limits: Mapping[CaseType, Mapping[Clock, Limit]]
+    warning_share: float = WARNING_SHARE
+
+    def limit(self, case_type: str, clock: Clock) -> Limit:
+        return self.limits[CaseType(case_type)][clock]
+
+
+DEFAULT_POLICY = Policy(DEFAULT_LIMITS)
+
+# Per clock: the case's deadline column, the column that stops it, and the flag the clock jobs
+# set when it was found overdue.
 DUE = {Clock.sign: Case.sign_due_at, Clock.contact: Case.contact_due_at, Clock.response: Case.response_due_at, Clock.answer: Case.answer_due_at}
 MET = {Clock.sign: Case.signed_at, Clock.contact: Case.contacted_at, Clock.response: Case.responded_at, Clock.answer: Case.answered_at}
-CLOCK_COLUMNS = (*DUE.values(), *MET.values(), Case.answer_warning_at)
+OVERDUE = {
+    Clock.sign: Case.sign_overdue_at,
+    Clock.contact: Case.contact_overdue_at,
+    Clock.response: Case.response_overdue_at,
+    Clock.answer: Case.answer_overdue_at,
+}
+CLOCK_COLUMNS = (*DUE.values(), *MET.values(), *OVERDUE.values(), Case.answer_warning_at)
 
 
 def effect(
-    clock_effect: ClockEffect, case: Case, now: datetime, calendar: WorkingCalendar | None, due_at: datetime | None = None
+    clock_effect: ClockEffect,
+    case: Case,
+    now: datetime,
+    calendar: WorkingCalendar | None,
+    policy: Policy | None,
+    due_at: datetime | None = None,
 ) -> dict:
-    """The case's columns that an action with this clock effect sets (``calendar``: to start them)."""
+    """The case's columns that an action with this clock effect sets (``calendar`` and
+    ``policy``: to start the clocks; ``policy``: to extend the answer)."""
     if clock_effect == ClockEffect.start:
-        limits = DEFAULT_LIMITS[CaseType(case.case_type)]
         values = {
             Case.assigned_at: now,
-            Case.sign_due_at: limits[Clock.sign].due(now, calendar),
-            Case.contact_due_at: limits[Clock.contact].due(now, calendar),
+            Case.sign_due_at: policy.limit(case.case_type, Clock.sign).due(now, calendar),
+            Case.contact_due_at: policy.limit(case.case_type, Clock.contact).due(now, calendar),
             Case.signed_at: None,
             Case.contacted_at: None,
+            Case.sign_overdue_at: None,  # these two clocks start afresh for the new department
+            Case.contact_overdue_at: None,
         }
         if case.first_assigned_at is None:  # a reassignment does not restart these
+            answer = policy.limit(case.case_type, Clock.answer)
             values |= {
                 Case.first_assigned_at: now,
-                Case.response_due_at: limits[Clock.response].due(now, calendar),
-                Case.answer_due_at: limits[Clock.answer].due(now, calendar),
-                Case.answer_warning_at: limits[Clock.answer].due(now, calendar, WARNING_SHARE),
+                Case.response_due_at: policy.limit(case.case_type, Clock.response).due(now, calendar),
+                Case.answer_due_at: answer.due(now, calendar),
+                Case.answer_warning_at: answer.due(now, calendar, policy.warning_share),
             }
         return values
     if clock_effect == ClockEffect.sign:
@@ -126,9 +161,15 @@ def effect(
         return {Case.answered_at: now} | ({} if case.responded_at else {Case.responded_at: now})
     if clock_effect == ClockEffect.extend and due_at is not None:
         start = case.first_assigned_at or now
-        # The warning keeps the same share of the new, longer working time.
-        warning = calendar.add_working_time(start, calendar.working_time_between(start, due_at) * WARNING_SHARE)
-        return {Case.answer_due_at: due_at, Case.answer_warning_at: min(warning, due_at)}
+        # The warning keeps the same share of the new, longer working time; an answer no longer
+        # overdue loses its flag (and may be warned and flagged again against the new date).
+        warning = calendar.add_working_time(start, calendar.working_time_between(start, due_at) * policy.warning_share)
+        return {
+            Case.answer_due_at: due_at,
+            Case.answer_warning_at: min(warning, due_at),
+            Case.answer_warned_at: None,
+            Case.answer_overdue_at: None,
+        }
     return {}
 
 
@@ -138,6 +179,7 @@ class Deadline:
     due_at: datetime
     met_at: datetime | None
     warning_at: datetime | None = None
+    overdue_at: datetime | None = None  # when the clock jobs flagged it overdue
 
     @property
     def label(self) -> str:
@@ -167,6 +209,7 @@ def deadlines_of(row: dict) -> list[Deadline]:
             row[DUE[clock]._meta.name],
             row[MET[clock]._meta.name],
             row.get(Case.answer_warning_at._meta.name) if clock == Clock.answer else None,
+            row.get(OVERDUE[clock]._meta.name),
         )
         for clock in Clock
         if row.get(DUE[clock]._meta.name) is not None

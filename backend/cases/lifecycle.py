@@ -104,7 +104,10 @@ class Transition:
 
 MODERATORS = frozenset({Role.moderator, Role.system})
 HANDLERS = frozenset({Role.handler})
+LEADERS = frozenset({Role.leader})
 BEING_HANDLED = frozenset({Status.signed, Status.in_progress})
+# Assigned and not yet answered: the answer clock runs, also while a returned case waits for the centre.
+CLOCKS_RUNNING = frozenset({Status.assigned, Status.signed, Status.in_progress, Status.returned})
 EVERY_STATE = frozenset(Status)
 NOT_CLOSED = EVERY_STATE - {Status.closed}
 
@@ -151,6 +154,20 @@ TRANSITIONS: dict[str, Transition] = {
                    N_("Extension refused"), needs_text=True),
         Transition("draft_reply", HANDLERS, BEING_HANDLED, None, ClockEffect.none, Visibility.public,
                    N_("Official reply"), scope=Scope.lead, needs_text=True, reviewed=True, photos=True),
+        # Supervision (督办) by hand; the clock jobs also supervise cases whose answer is overdue.
+        # Public by default, as the real platforms show it (晒单); staff only if asked.
+        Transition("supervise", MODERATORS | LEADERS, CLOCKS_RUNNING, None, ClockEffect.none, Visibility.public,
+                   N_("Supervised (督办)"), needs_text=True),
+        Transition("instruct", LEADERS, NOT_CLOSED, None, ClockEffect.none, Visibility.public,
+                   N_("Leader's instruction (批示)"), needs_text=True),
+        # Escalation (提级办理) to another department: it becomes the lead and signs afresh; the
+        # response and answer clocks run on from the first assignment.
+        Transition("escalate", LEADERS, CLOCKS_RUNNING, Status.assigned, ClockEffect.start, Visibility.public,
+                   N_("Escalated to another department (提级办理)"), needs_text=True),
+        # Escalation to the leader: the leader takes personal charge (领导包案) and directs the
+        # lead department, which keeps handling the case and answers under the centre's review.
+        Transition("take_charge", LEADERS, CLOCKS_RUNNING, None, ClockEffect.none, Visibility.public,
+                   N_("Taken in charge by a leader (提级办理)"), needs_text=True),
     ]
 }
 
@@ -187,6 +204,16 @@ REVIEW_LABELS = {
 }
 
 SUBMIT_LABEL = N_("Submitted, awaiting review")
+
+# Entries the clock jobs write as the system: not actions anyone takes (see ``cases.supervision``).
+CLOCK_ENTRY_LABELS = {
+    "answer_warning": N_("The answer is due soon"),
+    "overdue_sign": N_("Overdue: not signed for in time"),
+    "overdue_contact": N_("Overdue: the filer was not contacted in time"),
+    "overdue_response": N_("Overdue: no public response in time"),
+    "overdue_answer": N_("Overdue: not answered in time"),
+    "auto_supervise": N_("Supervised automatically (督办): the answer is overdue"),
+}
 SEEN_BY_ALL = [Review.none.value, Review.approved.value]  # entries outside staff pages
 
 
@@ -195,4 +222,6 @@ def entry_label(action: str) -> str:
         return SUBMIT_LABEL
     if action in REVIEW_LABELS:
         return REVIEW_LABELS[action]
+    if action in CLOCK_ENTRY_LABELS:
+        return CLOCK_ENTRY_LABELS[action]
     return TRANSITIONS[action].label

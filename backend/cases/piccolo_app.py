@@ -8,6 +8,6 @@ APP_CONFIG = AppConfig(
     app_name="cases",
     migrations_folder_path=os.path.join(os.path.dirname(__file__), "piccolo_migrations"),
     table_classes=[Case, TimelineEntry, CaseNumberCounter, CoHandler],
-    migration_dependencies=["backend.departments.piccolo_app"],
+    migration_dependencies=["backend.departments.piccolo_app", "backend.accounts.piccolo_app"],
     commands=[],
 )

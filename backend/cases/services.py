@@ -57,6 +57,7 @@ class Actor:
     role: Role
     name: str = ""  # the department or "platform centre" shown on the timeline; never a citizen's
     department_id: int | None = None  # handlers: the department they act for
+    account_id: int | None = None  # leaders: who takes charge of a case (never shown)
 
 
 class ActionRefused(Exception):
@@ -111,6 +112,7 @@ class CaseView:
     published_at: datetime | None
     publication_consent: bool
     duplicate_of: str | None  # the number of the case this one repeats
+    supervised_at: datetime | None  # the latest supervision (督办), by hand or by the clock jobs
     photos: list[PhotoView]
     timeline: list[TimelineItem]
     deadlines: list[Deadline]  # staff see them all; the public and the filer only the answer's
@@ -122,6 +124,9 @@ class CaseView:
     @property
     def due_next(self) -> Deadline | None:
         return next_due(self.deadlines) if self.status in OPEN_STATUSES else None
+
+    def overdue_deadlines(self, now: datetime) -> list[Deadline]:
+        return [deadline for deadline in self.deadlines if deadline.overdue(now)] if self.status in OPEN_STATUSES else []
 
 
 @dataclass(frozen=True)
@@ -296,6 +301,7 @@ _CASE_COLUMNS = (
     Case.published_at,
     Case.publication_consent,
     Case.duplicate_of.number.as_alias("duplicate_of"),
+    Case.supervised_at,
     *clocks.CLOCK_COLUMNS,
 )
 _CLOCK_COLUMNS = [column._meta.name for column in clocks.CLOCK_COLUMNS]
@@ -425,6 +431,7 @@ class StaffCaseView:
     source: str
     source_url: str
     submission_key: str | None
+    leader_name: str | None  # a leader who took charge of the case (提级办理)
     co_handler_ids: list[int]
 
 
@@ -438,10 +445,14 @@ async def staff_case(number: str) -> StaffCaseView | None:
         Case.source,
         Case.source_url,
         Case.submission_key,
+        Case.leader.name.as_alias("leader_name"),
     ).where(Case.number == number)
     if not rows:
         return None
-    extra = {key: rows[0].pop(key) for key in ("department_id", "area_id", "filer_name", "filer_phone", "source", "source_url", "submission_key")}
+    extra = {
+        key: rows[0].pop(key)
+        for key in ("department_id", "area_id", "filer_name", "filer_phone", "source", "source_url", "submission_key", "leader_name")
+    }
     views = await _case_views(rows, set(Visibility), for_staff=True)
     co = await CoHandler.select(CoHandler.department).where(CoHandler.case == views[0].id)
     return StaffCaseView(case=views[0], co_handler_ids=[row["department"] for row in co], **extra)
@@ -462,11 +473,17 @@ async def departments_of_case(case_id: int) -> tuple[int | None, list[int]]:
 
 
 async def staff_cases(
-    statuses: set[Status] | None = None, department_id: int | None = None, limit: int = 100, newest_first: bool = False
+    statuses: set[Status] | None = None,
+    department_id: int | None = None,
+    limit: int = 100,
+    newest_first: bool = False,
+    where=None,
 ) -> list[CaseView]:
     """Cases for a staff queue, oldest first (the one waiting longest comes up first), or the
-    most recently changed first (for the record of what is done)."""
+    most recently changed first (for the record of what is done); ``where``: a further condition."""
     query = Case.select(*_CASE_COLUMNS)
+    if where is not None:
+        query = query.where(where)
     if statuses:
         query = query.where(Case.status.is_in([status.value for status in statuses]))
     if department_id is not None:

@@ -1,6 +1,7 @@
 from piccolo.columns import Boolean, Float, ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
+from backend.accounts.tables import Account
 from backend.departments.tables import Area, Category, Department
 
 
@@ -43,6 +44,19 @@ class Case(Table, tablename="cases"):
     answer_due_at = Timestamptz(null=True, default=None, index=True)
     answer_warning_at = Timestamptz(null=True, default=None)
     answered_at = Timestamptz(null=True, default=None)
+    # Set once each by the clock jobs (``supervision``), when the warning went out and when each
+    # clock was found overdue; a restarted clock clears its own. ``overdue_at``: the first time
+    # any clock of the case was, kept for the figures. Partial indexes in the migration keep the
+    # jobs' searches for what is newly due small.
+    answer_warned_at = Timestamptz(null=True, default=None)
+    sign_overdue_at = Timestamptz(null=True, default=None)
+    contact_overdue_at = Timestamptz(null=True, default=None)
+    response_overdue_at = Timestamptz(null=True, default=None)
+    answer_overdue_at = Timestamptz(null=True, default=None)
+    overdue_at = Timestamptz(null=True, default=None, index=True)
+    supervised_at = Timestamptz(null=True, default=None, index=True)  # the latest supervision (督办)
+    # A leader who took personal charge of the case (提级办理 to themselves, 领导包案).
+    leader = ForeignKey(references=Account, null=True, default=None, on_delete=OnDelete.set_null, index=True)
 
 
 class CoHandler(Table, tablename="co_handler"):

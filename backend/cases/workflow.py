@@ -28,6 +28,7 @@ from backend.cases.permissions import handler_scope, scope_allows
 from backend.cases.services import CASE_NUMBER, ActionRefused, Actor, append_entry
 from backend.cases.tables import Case, CoHandler, TimelineEntry
 from backend.db import lock_row, write_transaction
+from backend.deadlines.limits import clock_policy
 from backend.deadlines.services import working_calendar
 from backend.departments.services import AREA_UNAVAILABLE, get_active_category, is_active_area
 from backend.departments.tables import Department
@@ -47,10 +48,10 @@ MAX_CO_HANDLERS = 10
 class Details:
     """What an action carries beyond its text. Each action reads the fields it needs."""
 
-    department_id: int | None = None  # assign: the lead department (主办)
+    department_id: int | None = None  # assign, escalate: the lead department (主办)
     co_department_ids: tuple[int, ...] = ()  # assign: co-handling departments (协办)
     duplicate_of: str = ""  # mark_duplicate: the other case's number
-    internal: bool = False  # post_progress: staff only (no review), instead of public
+    internal: bool = False  # post_progress, supervise, instruct: staff only (no review), instead of public
     title: str | None = None  # redact
     description: str | None = None  # redact
     case_type: str | None = None  # accept: confirm or change
@@ -118,7 +119,7 @@ async def perform(number: str, action: str, actor: Actor, *, body: str = "", det
             raise ActionRefused(409, N_("This cannot be done while the case is in its current state."))
         await _check_department(transition, actor, case)
         values: dict = {Case.updated_at: now}
-        entry = _Entry(transition.visibility, Review.pending if transition.reviewed else Review.none, text)
+        entry = _Entry(actor, transition.visibility, Review.pending if transition.reviewed else Review.none, text)
         if specific := _SPECIFICS.get(action):
             await specific(case, details, entry, values)
         values |= await _clock_values(transition.clock, case, now, entry.due_at)
@@ -129,7 +130,7 @@ async def perform(number: str, action: str, actor: Actor, *, body: str = "", det
                 values[Case.published_at] = now
         await Case.update(values).where(Case.id == case.id)
         entry_id = await append_entry(
-            case.id, action, to_state, actor, entry.visibility, entry.text, now, review=entry.review, due_at=entry.due_at
+            case.id, action, to_state, entry.actor, entry.visibility, entry.text, now, review=entry.review, due_at=entry.due_at
         )
         if details.photo_keys:
             attached = await photos.attach_to_entry(list(details.photo_keys), case.id, entry_id)
@@ -139,15 +140,19 @@ async def perform(number: str, action: str, actor: Actor, *, body: str = "", det
 
 
 async def _clock_values(clock_effect: ClockEffect, case: Case, now: datetime, due_at: datetime | None = None) -> dict:
-    # Only starting or extending the clocks computes in working time; the calendar is read only then.
-    calendar = await working_calendar() if clock_effect in (ClockEffect.start, ClockEffect.extend) else None
-    return clocks.effect(clock_effect, case, now, calendar, due_at)
+    # Only starting or extending the clocks computes in working time: the calendar and the
+    # admins' limits are read only then.
+    timed = clock_effect in (ClockEffect.start, ClockEffect.extend)
+    calendar = await working_calendar() if timed else None
+    policy = await clock_policy() if timed else None
+    return clocks.effect(clock_effect, case, now, calendar, policy, due_at)
 
 
 @dataclass
 class _Entry:
     """The timeline entry an action is about to write; an action's specifics may change it."""
 
+    actor: Actor
     visibility: Visibility
     review: Review
     text: str
@@ -209,9 +214,33 @@ async def _assign(case: Case, details: Details, entry: _Entry, values: dict) -> 
         await CoHandler.insert(*[CoHandler(case=case.id, department=department) for department in co])
 
 
-async def _post_progress(case: Case, details: Details, entry: _Entry, values: dict) -> None:
+async def _staff_only_if_asked(case: Case, details: Details, entry: _Entry, values: dict) -> None:
     if details.internal:
         entry.visibility, entry.review = Visibility.internal, Review.none
+
+
+async def _supervise(case: Case, details: Details, entry: _Entry, values: dict) -> None:
+    await _staff_only_if_asked(case, details, entry, values)
+    values[Case.supervised_at] = values[Case.updated_at]  # now
+
+
+async def _escalate(case: Case, details: Details, entry: _Entry, values: dict) -> None:
+    lead = details.department_id
+    if lead is None or not await _departments_exist([lead]):
+        raise ActionRefused(422, N_("Choose the department that will handle this case."))
+    if lead == case.department:
+        raise ActionRefused(422, N_("Choose another department than the one handling the case now."))
+    values[Case.department] = lead
+    # Co-handlers stay; the new lead is no longer one of them.
+    await CoHandler.delete().where(CoHandler.case == case.id, CoHandler.department == lead)
+
+
+async def _take_charge(case: Case, details: Details, entry: _Entry, values: dict) -> None:
+    if entry.actor.account_id is None:
+        raise ActionRefused(403, N_("Your role may not do this."))
+    if case.leader == entry.actor.account_id:
+        raise ActionRefused(409, N_("You have already taken charge of this case."))
+    values[Case.leader] = entry.actor.account_id
 
 
 async def _return(case: Case, details: Details, entry: _Entry, values: dict) -> None:
@@ -303,7 +332,11 @@ _SPECIFICS = {
     "mark_duplicate": _mark_duplicate,
     "redact": _redact,
     "assign": _assign,
-    "post_progress": _post_progress,
+    "post_progress": _staff_only_if_asked,
+    "supervise": _supervise,
+    "instruct": _staff_only_if_asked,
+    "escalate": _escalate,
+    "take_charge": _take_charge,
     "return": _return,
     "request_extension": _request_extension,
     "grant_extension": _grant_extension,

@@ -19,10 +19,10 @@ from litestar.response import Redirect, Response, Template
 from backend.accounts.guards import admits, current, role_guard
 from backend.accounts.roles import StaffRole
 from backend.accounts.services import AccountView
-from backend.cases import services, workflow
+from backend.cases import services, supervision, workflow
 from backend.cases.controllers import case_form_from, follow_url
 from backend.cases.filing import SOURCE_LABELS, CaseForm, FilingError, Source, validate, validate_source
-from backend.cases.lifecycle import PHOTO_ACTIONS, TRANSITIONS, CaseType, Role, Status
+from backend.cases.lifecycle import PHOTO_ACTIONS, TRANSITIONS, CaseType, Role, Status, Visibility
 from backend.cases.permissions import actions_for, handler_scope, may_see_case, sees_filer_contact
 from backend.cases.services import ActionRefused, Actor
 from backend.departments.services import active_categories, area_tree, department_choices
@@ -52,7 +52,13 @@ ACTION_TEXT_LABELS = {
     "request_extension": N_("Why more time is needed"),
     "refuse_extension": N_("Reason"),
     "draft_reply": N_("The official reply (the platform centre reviews it before it is published)"),
+    "supervise": N_("What the department must do, and by when"),
+    "instruct": N_("Your instruction (批示)"),
+    "escalate": N_("Why the case is escalated, and what the department must do"),
+    "take_charge": N_("Why you take charge, and what you expect"),
 }
+# Actions whose entry is public by default but may be kept for staff.
+STAFF_ONLY_CHOICE = frozenset({"post_progress", "supervise", "instruct"})
 
 
 @dataclass(frozen=True)
@@ -70,7 +76,10 @@ async def work_links(account: AccountView) -> list[WorkLink]:
         return [
             WorkLink("/moderation", N_("New cases"), await services.count_cases({Status.submitted, Status.returned})),
             WorkLink("/moderation/review", N_("Review"), await workflow.pending_review_count()),
+            WorkLink("/moderation#overdue-heading", N_("Overdue"), await supervision.overdue_count()),
         ]
+    if account.role == StaffRole.leader:
+        return [WorkLink("/leader", N_("Overdue"), await supervision.overdue_count())]
     if account.role == StaffRole.handler and account.department_id is not None:
         return [WorkLink("/department", N_("Department"), await services.count_cases(set(DEPARTMENT_OPEN), account.department_id))]
     return []
@@ -80,7 +89,7 @@ def actor_of(account: AccountView) -> Actor:
     """How a person appears on the timeline: a department by its name, the centre unnamed."""
     if account.role == StaffRole.handler:
         return Actor(Role.handler, account.department_name or "", account.department_id)
-    return Actor(Role(account.role), "")
+    return Actor(Role(account.role), "", account_id=account.id)
 
 
 def _end_of_day(value: str) -> datetime | None:
@@ -104,6 +113,10 @@ def details_from(action: str, form: FormMultiDict) -> workflow.Details:
     if action == "assign":
         co = [row_id(v) for v in form.getall("co_department_ids", []) if isinstance(v, str)]
         return workflow.Details(department_id=row_id(form_text(form, "department_id")), co_department_ids=tuple(i for i in co if i))
+    if action == "escalate":
+        return workflow.Details(department_id=row_id(form_text(form, "department_id")))
+    if action in ("supervise", "instruct"):
+        return workflow.Details(internal=form_text(form, "visibility") == Visibility.internal.value)
     if action == "mark_duplicate":
         return workflow.Details(duplicate_of=form_text(form, "duplicate_of").strip())
     if action == "redact":
@@ -139,6 +152,7 @@ class WorkspaceController(Controller):
             context={
                 "cases": await services.staff_cases({Status.submitted}),
                 "returned": await services.staff_cases({Status.returned}),
+                "overdue": await supervision.overdue_cases(),
                 "pending_count": await workflow.pending_review_count(),
             },
             headers=NO_STORE,
@@ -247,10 +261,20 @@ class WorkspaceController(Controller):
         )
 
     @get("/leader", opt=admits(StaffRole.leader))
-    async def leader_overview(self) -> Template:
+    async def leader_overview(self, request: Request) -> Template:
         return Template(
             template_name="staff/leader.html",
-            context={"counts": await services.status_counts(), "statuses": list(Status)},
+            context={
+                "counts": await services.status_counts(),
+                "statuses": list(Status),
+                "overdue": await supervision.overdue_cases(),
+                "overdue_count": await supervision.overdue_count(),
+                "supervised": await supervision.supervised_cases(),
+                "supervised_count": await supervision.supervised_count(),
+                "returned": await services.staff_cases({Status.returned}),
+                "in_my_charge": await supervision.cases_in_charge_of(current(request).account.id),
+                # Unsatisfied ratings (不满意) come with the satisfaction ratings: their list goes here.
+            },
             headers=NO_STORE,
         )
 
@@ -290,7 +314,8 @@ class WorkspaceController(Controller):
                 "typed_photos": typed_photos or {},
                 "labels": {action: TRANSITIONS[action].label for action in actions},
                 "text_labels": {action: ACTION_TEXT_LABELS.get(action, NOTE) for action in actions},
-                "departments": await department_choices() if "assign" in actions else [],
+                "departments": await department_choices() if {"assign", "escalate"} & set(actions) else [],
+                "staff_only_choice": STAFF_ONLY_CHOICE,
                 "categories": await active_categories() if "accept" in actions else [],
                 "areas": await area_tree(active_only=True) if "accept" in actions else [],
                 "case_types": [t.value for t in CaseType],
@@ -308,7 +333,7 @@ class WorkspaceController(Controller):
 
     @post(
         "/staff/cases/{number:str}/{action:str}",
-        opt=admits(StaffRole.moderator, StaffRole.handler),
+        opt=admits(StaffRole.moderator, StaffRole.leader, StaffRole.handler),
         status_code=303,
         request_max_body_size=MAX_FORM_BYTES,
     )

@@ -1,6 +1,7 @@
-"""The admins' working calendar page: a year's official days and overrides, and the changes.
+"""The admins' pages of the clocks: the working calendar (a year's official days and
+overrides, and the changes) and the deadline limits.
 
-Thin: the rules live in ``services`` and ``calendar``.
+Thin: the rules live in ``services``, ``limits`` and ``calendar``.
 """
 
 from __future__ import annotations
@@ -15,13 +16,13 @@ from litestar.response import Redirect, Response, Template
 from backend import clock
 from backend.accounts.guards import admits, current, role_guard
 from backend.accounts.roles import StaffRole
-from backend.deadlines import services
+from backend.deadlines import limits, services
 from backend.deadlines.calendar import OFFICIAL_YEARS, official_days
 from backend.deadlines.services import CalendarError, DayForm
 from backend.settings import get_settings
 from backend.web import i18n
 from backend.web.errors import error_response
-from backend.web.forms import form_text
+from backend.web.forms import form_text, typed_form
 
 NO_STORE = {"cache-control": "no-store"}
 # Outside these years there is nothing to show or change: a client error, not a crash.
@@ -79,3 +80,49 @@ class CalendarController(Controller):
         except CalendarError as error:
             return error_response(request, error.status_code, next(iter(error.errors.values())))
         return Redirect(f"/admin/calendar?year={day.year}", status_code=303)
+
+
+class DeadlineLimitController(Controller):
+    path = "/admin/deadlines"
+    guards = [role_guard]
+    opt = admits(StaffRole.admin)
+
+    async def _page(
+        self, errors: dict[str, str], *, typed: limits.LimitForm | None = None, percent: str | None = None, status_code: int = 200
+    ) -> Template:
+        warning = await limits.warning_setting()
+        return Template(
+            template_name="admin/deadlines.html",
+            context={
+                "settings": await limits.limit_settings(),
+                "warning": warning,
+                "percent": percent if percent is not None else str(warning.percent),
+                "typed": typed,  # the form that was refused, shown again as typed
+                "units": limits.UNIT_LABELS,
+                "errors": {field: i18n.gettext(message) for field, message in errors.items()},
+            },
+            status_code=status_code,
+            headers=NO_STORE,
+        )
+
+    @get("/")
+    async def limits_page(self) -> Template:
+        return await self._page({})
+
+    @post("/", status_code=303)
+    async def change_limit(self, request: Request) -> Response:
+        form = typed_form(limits.LimitForm, await request.form())
+        try:
+            case_type, which = await limits.set_limit(form, actor=current(request).account.who)
+        except limits.LimitError as error:
+            return await self._page(error.errors, typed=form, status_code=error.status_code)
+        return Redirect(f"/admin/deadlines#limit-{case_type.value}-{which.value}", status_code=303)
+
+    @post("/warning", status_code=303)
+    async def change_warning(self, request: Request) -> Response:
+        percent = form_text(await request.form(), "percent")
+        try:
+            await limits.set_warning(percent, actor=current(request).account.who)
+        except limits.LimitError as error:
+            return await self._page(error.errors, percent=percent, status_code=error.status_code)
+        return Redirect("/admin/deadlines#warning", status_code=303)

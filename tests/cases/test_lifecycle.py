@@ -13,8 +13,11 @@ from backend.photos import services as photos
 from backend.photos.pipeline import Region
 from backend.cases.services import ActionRefused, Actor
 from backend.cases.workflow import Details
+from backend.departments.services import ensure_department
+from backend.accounts.tables import Account
 from backend.cases.tables import Case, TimelineEntry
 from tests.cases.test_filing import file, form
+from tests.people import invite
 from tests.support import jpeg
 
 MODERATOR = Actor(Role.moderator, "")
@@ -25,8 +28,18 @@ def handler_of(department_id: int) -> Actor:
     return Actor(Role.handler, WATER, department_id)
 
 
-def actor_for(action: str, department_id: int) -> Actor:
-    return MODERATOR if Role.moderator in TRANSITIONS[action].roles else handler_of(department_id)
+async def leader() -> Actor:
+    """A leader with an account (taking charge of a case names them on it)."""
+    found = await Account.select(Account.id).where(Account.role == "leader").first()
+    account_id = found["id"] if found else (await invite("leader", "市领导")).account_id
+    return Actor(Role.leader, "", account_id=account_id)
+
+
+async def actor_for(action: str, department_id: int) -> Actor:
+    roles = TRANSITIONS[action].roles
+    if Role.moderator in roles:
+        return MODERATOR
+    return await leader() if Role.leader in roles else handler_of(department_id)
 
 
 async def filed_case(settings, categories, **overrides) -> str:
@@ -51,6 +64,8 @@ REACHABLE = list(PATHS)
 async def details_for(action: str, number: str, department_id: int, settings, categories) -> Details:
     if action == "assign":
         return Details(department_id=department_id)
+    if action == "escalate":  # from the department the paths assign to, to another one
+        return Details(department_id=await _other_department())
     if action == "mark_duplicate":
         return Details(duplicate_of=await filed_case(settings, categories, title="同一个问题的另一次反映"))
     if action == "redact":
@@ -61,6 +76,11 @@ async def details_for(action: str, number: str, department_id: int, settings, ca
         key = await photo_of(number, settings)
         return Details(photo_key=key, region=Region.checked(0.1, 0.1, 0.3, 0.2) if action == "black_out_photo" else None)
     return Details()
+
+
+async def _other_department() -> int:
+    """A department no path assigns to, to escalate to."""
+    return (await ensure_department("市城市管理综合执法局", "City Management Bureau", "urban")).id
 
 
 async def photo_of(number: str, settings) -> str:
@@ -77,7 +97,7 @@ async def bring_to(number: str, status: Status, department_id: int, settings=Non
             pending = await TimelineEntry.select(TimelineEntry.id).where(TimelineEntry.review == "pending").first()
             await workflow.review(pending["id"], "approve", MODERATOR)
             continue
-        actor = actor_for(action, department_id)
+        actor = await actor_for(action, department_id)
         details = await details_for(action, number, department_id, settings, categories)
         await workflow.perform(number, action, actor, body="说明", details=details)
 
@@ -104,7 +124,7 @@ async def test_every_action_in_every_state(settings, categories, action, state):
     number = await filed_case(settings, categories)
     await bring_to(number, state, department, settings, categories)
     transition = TRANSITIONS[action]
-    actor = actor_for(action, department)
+    actor = await actor_for(action, department)
     details = await details_for(action, number, department, settings, categories)
     if state in transition.from_states:
         await prepare(action, number, department, details)
@@ -139,7 +159,7 @@ async def test_actions_that_need_text_refuse_without_it(settings, categories, ac
     transition = TRANSITIONS[action]
     state = next(state for state in REACHABLE if state in transition.from_states)
     await bring_to(number, state, department, settings, categories)
-    actor = actor_for(action, department)
+    actor = await actor_for(action, department)
     with pytest.raises(ActionRefused) as refused:
         await workflow.perform(number, action, actor, body="  \n ")
     assert refused.value.status == 422

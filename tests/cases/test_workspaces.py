@@ -178,7 +178,11 @@ async def test_leaders_see_cases_but_not_the_filers_contact(person, settings, ca
     leader = await person("leader")
     page = await leader.client.get(f"/staff/cases/{case.number}")
     assert page.status_code == 200 and "王先生" not in page.text and "13800138000" not in page.text
-    assert "What you can do" not in page.text
+    # A leader's own actions only: instruct, supervise, escalate; never a department's or the centre's.
+    for action in ("instruct", "supervise", "escalate", "take_charge"):
+        assert f"/staff/cases/{case.number}/{action}" in page.text
+    for action in ("sign", "post_internal_note", "draft_reply", "assign"):
+        assert f"/staff/cases/{case.number}/{action}\"" not in page.text
     assert (await leader.post_form(f"/staff/cases/{case.number}/post_internal_note", {"body": "x"})).status_code == 403
     view = await services.staff_case(case.number)
     assert view.filer_name == "王先生"
