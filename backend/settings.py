@@ -46,6 +46,7 @@ class Settings:
     redis_url: str | None = None
     session_idle_minutes: int = 60
     session_max_hours: int = 12
+    rating_days: int = 7  # an answer not rated within these days closes as not rated
 
     @property
     def rp_id(self) -> str:
@@ -102,6 +103,7 @@ def get_settings() -> Settings:
         redis_url=os.environ.get("MINSHENG_REDIS_URL") or None,
         session_idle_minutes=_positive_int("MINSHENG_SESSION_IDLE_MINUTES", 60),
         session_max_hours=_positive_int("MINSHENG_SESSION_MAX_HOURS", 12),
+        rating_days=_positive_int("MINSHENG_RATING_DAYS", 7),
     )
 
 

@@ -85,23 +85,19 @@ def effect(
     clock_effect: ClockEffect, case: Case, now: datetime, calendar: WorkingCalendar | None, due_at: datetime | None = None
 ) -> dict:
     """The case's columns that an action with this clock effect sets (``calendar``: to start them)."""
+    limits = DEFAULT_LIMITS[CaseType(case.case_type)]
     if clock_effect == ClockEffect.start:
-        limits = DEFAULT_LIMITS[CaseType(case.case_type)]
-        values = {
-            Case.assigned_at: now,
-            Case.sign_due_at: limits[Clock.sign].due(now, calendar),
-            Case.contact_due_at: limits[Clock.contact].due(now, calendar),
-            Case.signed_at: None,
-            Case.contacted_at: None,
-        }
+        values = _department_clocks(limits, now, calendar)
         if case.first_assigned_at is None:  # a reassignment does not restart these
             values |= {
                 Case.first_assigned_at: now,
                 Case.response_due_at: limits[Clock.response].due(now, calendar),
-                Case.answer_due_at: limits[Clock.answer].due(now, calendar),
-                Case.answer_warning_at: limits[Clock.answer].due(now, calendar, WARNING_SHARE),
+                **_answer_clock(limits, now, calendar),
             }
         return values
+    if clock_effect == ClockEffect.reopen:
+        # 重办: a fresh answer, so a fresh answer clock; the first public response stays met.
+        return _department_clocks(limits, now, calendar) | _answer_clock(limits, now, calendar) | {Case.answered_at: None}
     if clock_effect == ClockEffect.sign:
         return {Case.signed_at: now}
     if clock_effect == ClockEffect.first_contact:
@@ -115,6 +111,24 @@ def effect(
         # The warning keeps the same share of the new, longer time.
         return {Case.answer_due_at: due_at, Case.answer_warning_at: start + (due_at - start) * WARNING_SHARE}
     return {}
+
+
+def _department_clocks(limits: dict[Clock, Limit], now: datetime, calendar: WorkingCalendar) -> dict:
+    """Signing for the case and contacting the citizen: they restart for each department that gets it."""
+    return {
+        Case.assigned_at: now,
+        Case.sign_due_at: limits[Clock.sign].due(now, calendar),
+        Case.contact_due_at: limits[Clock.contact].due(now, calendar),
+        Case.signed_at: None,
+        Case.contacted_at: None,
+    }
+
+
+def _answer_clock(limits: dict[Clock, Limit], now: datetime, calendar: WorkingCalendar) -> dict:
+    return {
+        Case.answer_due_at: limits[Clock.answer].due(now, calendar),
+        Case.answer_warning_at: limits[Clock.answer].due(now, calendar, WARNING_SHARE),
+    }
 
 
 @dataclass(frozen=True)

@@ -23,13 +23,14 @@ from backend.cases.filing import CaseForm, FilingError, Source, ValidCase, valid
 from backend.cases.lifecycle import (
     SEEN_BY_ALL,
     TRANSITIONS,
+    Publication,
     Review,
     Role,
     Status,
     Visibility,
     entry_label,
 )
-from backend.cases.tables import Case, CaseNumberCounter, CoHandler, TimelineEntry
+from backend.cases.tables import Case, CaseNumberCounter, CoHandler, Rating, TimelineEntry
 from backend.db import write_transaction
 from backend.departments.services import AREA_UNAVAILABLE, get_active_category, is_active_area
 from backend.i18n_markers import N_
@@ -86,6 +87,20 @@ class TimelineItem:
 
 
 @dataclass(frozen=True)
+class RatingView:
+    """A filer's rating of an answer. ``comment`` is the version the moderators published
+    (edited of personal data); the filer's own words are the text of the rating's entry."""
+
+    entry_id: int
+    created_at: datetime
+    satisfaction: str
+    solved: str
+    publication: str
+    comment: str
+    photos: list[PhotoView]  # what the public sees of them, once published
+
+
+@dataclass(frozen=True)
 class CaseView:
     """A case as the public may see it: no name, no phone, no follow token."""
 
@@ -111,9 +126,11 @@ class CaseView:
     published_at: datetime | None
     publication_consent: bool
     duplicate_of: str | None  # the number of the case this one repeats
+    reopened_count: int  # 重办: sent back to the department after the filer was not satisfied
     photos: list[PhotoView]
     timeline: list[TimelineItem]
     deadlines: list[Deadline]  # staff see them all; the public only the answer's
+    ratings: list[RatingView]  # the public: the published ones; the filer and staff: all
 
     @property
     def answer_deadline(self) -> Deadline | None:
@@ -296,6 +313,7 @@ _CASE_COLUMNS = (
     Case.published_at,
     Case.publication_consent,
     Case.duplicate_of.number.as_alias("duplicate_of"),
+    Case.reopened_count,
     *clocks.CLOCK_COLUMNS,
 )
 _CLOCK_COLUMNS = [column._meta.name for column in clocks.CLOCK_COLUMNS]
@@ -308,13 +326,47 @@ async def _case_views(rows: list[dict], visibilities: set[Visibility]) -> list[C
     for_staff = Visibility.internal in visibilities
     photo_map = await photos.photos_of_cases(case_ids, for_staff)
     timelines = await _timelines(case_ids, visibilities, for_staff) if visibilities else {}
+    ratings = await _ratings(case_ids, published_only=Visibility.filer not in visibilities) if visibilities else {}
     views = []
     for row in rows:
         deadlines = clocks.deadlines_of(row)
         for name in _CLOCK_COLUMNS:
             del row[name]
-        views.append(CaseView(**row, photos=photo_map.get(row["id"], []), timeline=timelines.get(row["id"], []), deadlines=deadlines))
+        views.append(
+            CaseView(
+                **row,
+                photos=photo_map.get(row["id"], []),
+                timeline=timelines.get(row["id"], []),
+                deadlines=deadlines,
+                ratings=ratings.get(row["id"], []),
+            )
+        )
     return views
+
+
+async def _ratings(case_ids: list[int], published_only: bool) -> dict[int, list[RatingView]]:
+    query = (
+        Rating.select(
+            Rating.case.as_alias("case_id"),
+            Rating.entry.as_alias("entry_id"),
+            Rating.created_at,
+            Rating.satisfaction,
+            Rating.solved,
+            Rating.publication,
+            Rating.published_comment.as_alias("comment"),
+        )
+        .where(Rating.case.is_in(case_ids))
+        .order_by(Rating.id)
+    )
+    if published_only:
+        query = query.where(Rating.publication == Publication.published.value)
+    rows = await query
+    published = [row["entry_id"] for row in rows if row["publication"] == Publication.published.value]
+    entry_photos = await photos.photos_of_entries(published)  # the public versions, for everyone
+    ratings: dict[int, list[RatingView]] = {}
+    for row in rows:
+        ratings.setdefault(row.pop("case_id"), []).append(RatingView(**row, photos=entry_photos.get(row["entry_id"], [])))
+    return ratings
 
 
 async def _timelines(case_ids: list[int], visibilities: set[Visibility], for_staff: bool) -> dict[int, list[TimelineItem]]:
@@ -354,13 +406,20 @@ async def _timelines(case_ids: list[int], visibilities: set[Visibility], for_sta
     return timelines
 
 
+def _follow_token_matches(token: str):
+    return Case.follow_token_hash == _token_hash(token if 20 <= len(token) <= 64 else "")
+
+
 async def case_for_follow_token(token: str) -> CaseView | None:
     """The filer's view: everything public plus what is meant for the filer alone."""
-    if not 20 <= len(token) <= 64:
-        return None
-    rows = await Case.select(*_CASE_COLUMNS).where(Case.follow_token_hash == _token_hash(token))
+    rows = await Case.select(*_CASE_COLUMNS).where(_follow_token_matches(token))
     views = await _case_views(rows, {Visibility.public, Visibility.filer})
     return views[0] if views else None
+
+
+async def case_of_follow_token(token: str) -> dict | None:
+    """The id, number and status of the case a follow link is for."""
+    return await Case.select(Case.id, Case.number, Case.status).where(_follow_token_matches(token)).first()
 
 
 async def public_case(number: str) -> CaseView | None:

@@ -19,7 +19,7 @@ from litestar.response import Redirect, Response, Template
 from backend.accounts.guards import admits, current, role_guard
 from backend.accounts.roles import StaffRole
 from backend.accounts.services import AccountView
-from backend.cases import services, workflow
+from backend.cases import ratings, services, workflow
 from backend.cases.controllers import case_form_from, follow_url
 from backend.cases.filing import SOURCE_LABELS, CaseForm, FilingError, Source, validate, validate_source
 from backend.cases.lifecycle import PHOTO_ACTIONS, TRANSITIONS, CaseType, Role, Status
@@ -39,7 +39,9 @@ from backend.web.params import RowId
 
 NO_STORE = {"cache-control": "no-store"}
 DEPARTMENT_OPEN = (Status.assigned, Status.signed, Status.in_progress)  # what a department still has to do
-DEPARTMENT_DONE = {Status.replied, Status.closed}
+DEPARTMENT_DONE = {Status.replied, Status.rated, Status.unsatisfied, Status.closed}
+# What waits for the moderators' decision: new cases, returned ones, and answers the filer is not satisfied with.
+MODERATION_QUEUE = (Status.submitted, Status.returned, Status.unsatisfied)
 FAR_FUTURE = datetime.max.replace(tzinfo=timezone.utc)
 NOTE = N_("Note (optional)")
 ACTION_TEXT_LABELS = {
@@ -52,6 +54,8 @@ ACTION_TEXT_LABELS = {
     "request_extension": N_("Why more time is needed"),
     "refuse_extension": N_("Reason"),
     "draft_reply": N_("The official reply (the platform centre reviews it before it is published)"),
+    "reopen": N_("What the department must do again (the public sees it)"),
+    "close": N_("Why the case is closed (the filer sees it)"),
 }
 
 
@@ -69,8 +73,9 @@ async def work_links(account: AccountView) -> list[WorkLink]:
     if account.role == StaffRole.moderator:
         counts = await services.status_counts()
         return [
-            WorkLink("/moderation", N_("New cases"), counts.get(Status.submitted, 0) + counts.get(Status.returned, 0)),
+            WorkLink("/moderation", N_("New cases"), sum(counts.get(status, 0) for status in MODERATION_QUEUE)),
             WorkLink("/moderation/review", N_("Review"), await workflow.pending_review_count()),
+            WorkLink("/moderation/ratings", N_("Ratings"), await ratings.pending_rating_count()),
         ]
     if account.role == StaffRole.handler and account.department_id is not None:
         counts = await services.status_counts(department_id=account.department_id)
@@ -141,6 +146,7 @@ class WorkspaceController(Controller):
             context={
                 "cases": await services.staff_cases({Status.submitted}),
                 "returned": await services.staff_cases({Status.returned}),
+                "unsatisfied": await services.staff_cases({Status.unsatisfied}),
                 "pending_count": await workflow.pending_review_count(),
             },
             headers=NO_STORE,
@@ -179,6 +185,35 @@ class WorkspaceController(Controller):
                 headers=NO_STORE,
             )
         return Redirect("/moderation/review", status_code=303)
+
+    @get("/moderation/ratings", opt=admits(StaffRole.moderator))
+    async def rating_queue(self) -> Template:
+        return Template(
+            template_name="staff/ratings.html",
+            context={"pending": await ratings.pending_ratings(), "errors": {}, "typed": {}},
+            headers=NO_STORE,
+        )
+
+    @post("/moderation/ratings/{rating_id:int}", opt=admits(StaffRole.moderator), status_code=303)
+    async def decide_rating(self, request: Request, rating_id: RowId) -> Response:
+        form = await request.form()
+        comment = form_text(form, "comment")
+        try:
+            await ratings.decide_publication(rating_id, form_text(form, "decision"), actor_of(current(request).account), comment=comment)
+        except ActionRefused as refused:
+            if refused.status != 422:
+                return error_response(request, refused.status, refused.message)
+            return Template(
+                template_name="staff/ratings.html",
+                context={
+                    "pending": await ratings.pending_ratings(),
+                    "errors": {rating_id: i18n.gettext(refused.message)},
+                    "typed": {rating_id: comment},
+                },
+                status_code=422,
+                headers=NO_STORE,
+            )
+        return Redirect("/moderation/ratings", status_code=303)
 
     async def _intake_page(self, form: CaseForm, source: str, source_url: str, errors: dict, status_code: int = 200) -> Template:
         return Template(
