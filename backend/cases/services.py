@@ -395,7 +395,7 @@ async def _timelines(case_ids: list[int], visibilities: set[Visibility], for_sta
         .order_by(TimelineEntry.id)
     )
     # A moderator's edited version of a post is a new entry; the photos stay with the original.
-    photo_owner = {row["id"]: row["refers_to"] if row["action"] in PHOTO_CARRIERS and row["refers_to"] else row["id"] for row in rows}
+    photo_owner = {row["id"]: row["refers_to"] if _edited_version(row) else row["id"] for row in rows}
     entry_photos = await photos.photos_of_entries(sorted(set(photo_owner.values())), for_staff)
     timelines: dict[int, list[TimelineItem]] = {}
     for row in rows:
@@ -404,6 +404,12 @@ async def _timelines(case_ids: list[int], visibilities: set[Visibility], for_sta
         label = entry_label(row["action"])
         timelines.setdefault(case_id, []).append(TimelineItem(**row, label=label, photos=entry_photos.get(photo_owner[row["id"]], [])))
     return timelines
+
+
+def _edited_version(row: dict) -> bool:
+    """A published entry that refers to another is a moderator's edit of it (a rating, too,
+    refers to the reply it rates, but is no edit of it)."""
+    return row["action"] in PHOTO_CARRIERS and row["refers_to"] is not None and row["review"] == Review.approved.value
 
 
 def _follow_token_matches(token: str):
