@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from backend.cases.lifecycle import Status
 from backend.cases.tables import Case
 from tests.browser.test_filing import assert_no_csp_violations
-from tests.browser.test_workflow import act, file_a_case, staff_phone
+from tests.browser.test_workflow import file_a_case, staff_phone
 from tests.cases.test_lifecycle import bring_to
 from tests.support import jpeg
 
