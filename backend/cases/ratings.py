@@ -90,8 +90,10 @@ async def rate(token: str, form: RatingForm) -> int:
     if case["status"] != Status.replied.value:
         # Said plainly here; ``perform`` checks the state again under the row lock.
         reply = await workflow.published_reply(case["id"])
-        rated = reply is not None and await Rating.exists().where(Rating.reply == reply)
-        raise ActionRefused(409, ALREADY_RATED if rated else workflow.NOT_ANSWERED_YET)
+        if reply is None:
+            raise ActionRefused(409, workflow.NOT_ANSWERED_YET)
+        rated = await Rating.exists().where(Rating.reply == reply)
+        raise ActionRefused(409, ALREADY_RATED if rated else N_("This answer can no longer be rated."))
     valid = validate(form)
     if len(await photos.unattached_photos(list(valid.photo_keys))) != len(valid.photo_keys):
         raise RatingError({"photos": N_("A photo could not be found. Please add it again.")})

@@ -256,7 +256,7 @@ async def test_an_answer_not_rated_in_time_closes_as_not_rated(settings, categor
     assert (await case_row(rated.number)).status == Status.rated.value
     with pytest.raises(ActionRefused) as refused:
         await ratings.rate(waiting.follow_token, rating())
-    assert refused.value.status == 409
+    assert (refused.value.status, refused.value.message) == (409, "This answer can no longer be rated.")
 
 
 async def test_the_rating_days_are_a_setting(settings, categories, monkeypatch):
