@@ -150,7 +150,7 @@ async def perform(number: str, action: str, actor: Actor, *, body: str = "", det
 
 
 async def _clock_values(clock_effect: ClockEffect, case: Case, now: datetime, due_at: datetime | None = None) -> dict:
-    # Only starting the clocks computes deadlines; the calendar is read only then.
+    # Only starting (or, for a reopen, restarting) the clocks computes deadlines; the calendar is read only then.
     calendar = await working_calendar() if clock_effect in (ClockEffect.start, ClockEffect.reopen) else None
     return clocks.effect(clock_effect, case, now, calendar, due_at)
 
@@ -319,7 +319,7 @@ def _rate(action: str):
         except ValueError:
             raise ActionRefused(422, N_("Say how satisfied you are and whether the problem was solved.")) from None
         if rating_action(satisfaction, solved) != action:
-            raise ActionRefused(422, N_("This rating goes another way."))
+            raise ActionRefused(422, N_("This rating does not fit this action."))
         reply = await published_reply(case.id)
         if reply is None:
             raise ActionRefused(409, NOT_ANSWERED_YET)

@@ -168,6 +168,10 @@ async def test_hostile_input_is_refused_field_by_field(settings, categories):
     with pytest.raises(RatingError) as refused:
         await ratings.rate(filed.follow_token, rating(photo_keys=["not-an-uploaded-photo"]))
     assert set(refused.value.errors) == {"photos"}
+    for action, satisfaction, solved in (("rate_satisfied", "unsatisfied", "yes"), ("rate_unsatisfied", "satisfied", "partly"), ("rate_satisfied", "", "")):
+        with pytest.raises(ActionRefused) as refused:  # straight through the workflow: the table's rule holds
+            await workflow.perform(filed.number, action, Actor(Role.citizen), details=workflow.Details(satisfaction=satisfaction, solved=solved))
+        assert refused.value.status == 422
     assert await Rating.count() == 0 and (await case_row(filed.number)).status == "replied"
     # Exactly at the limit is fine, and control characters are dropped.
     await ratings.rate(filed.follow_token, rating(" satisfied ", "yes", "好" * 1000 + "\x07"))
