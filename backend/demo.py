@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 from PIL import Image, ImageDraw, ImageFilter
 
 from backend import clock
-from backend.cases import services, workflow
+from backend.cases import ratings, services, workflow
 from backend.cases.filing import CaseForm
 from backend.cases.lifecycle import Role
 from backend.cases.tables import Case
@@ -110,6 +110,9 @@ class DemoCase:
     extension: str = ""  # the department asks for more time (why), a day after signing; the centre grants it
     supervision: str = ""  # the centre supervises (督办) by hand, two days after signing, with this note
     instruction: str = ""  # a leader's public instruction (批示), a day after signing
+    rating: tuple[str, str, str] = ()  # the filer's (satisfaction, solved, comment) a day after the reply
+    reopen: str = ""  # the centre reopens (重办) an unsatisfied case with this note; the department signs again
+    closing: str = ""  # the centre closes an unsatisfied case with this explanation
 
 
 DEMO_CASES = [
@@ -197,6 +200,52 @@ DEMO_CASES = [
     ),
 ]
 
+# Answered cases and what their filers made of the answers: every level of satisfaction, one
+# reopened, one closed with an explanation, one never rated (closed as not rated after 7 days).
+DEMO_CASES += [
+    DemoCase(
+        "streetlight-out", "roads", "complaint", "小区门口路灯一个多月不亮",
+        "建南小区门口的三盏路灯一个多月都不亮了，晚上出入很黑，老人已经摔过一次。",
+        "建南小区南门", (38.8620, 115.4710), 4.0, "in_progress",
+        ((3.0, "已派人检修，发现线路老化。"),), (60, 60, 70),
+        reply="经检修，路灯线路老化导致不亮，已更换线路和灯头，现已恢复照明。",
+        area="jingxiu-jiannan", rating=("satisfied", "yes", "第二天晚上就亮了，谢谢！"),
+    ),
+    DemoCase(
+        "water-pressure", "water", "complaint", "高层住户水压低，早晚用水困难",
+        "我家住18楼，每天早上和晚上水龙头出水很小，热水器都打不着火。",
+        "五四路阳光家园8号楼", (38.8690, 115.4920), 5.0, "in_progress",
+        ((4.0, "已到现场测量水压，二次供水加压泵运行异常。"),), (80, 120, 170),
+        reply="经排查，二次供水加压泵老化，已更换加压泵，高峰时段水压明显改善，后续将继续观察。",
+        area="lianchi-wusilu", rating=("basically_satisfied", "partly", "白天好多了，早上七点左右水压还是有点小。"),
+    ),
+    DemoCase(
+        "sewer-blocked", "sanitation", "complaint", "雨后下水道堵塞返臭水",
+        "每次下雨西关街口的下水道就往外冒臭水，漫到人行道上，行人只能绕着走。",
+        "西关街口", (38.8760, 115.4500), 6.0, "in_progress",
+        ((5.0, "已安排疏通车到场疏通。"),), (70, 90, 60),
+        reply="已对该处下水道进行疏通，排水恢复正常。",
+        area="lianchi-xiguan", rating=("unsatisfied", "no", "疏通后第二天又堵了，污水又漫到路上。"),
+        reopen="反映人反映疏通后再次堵塞，请彻查该段管网，彻底解决。",
+    ),
+    DemoCase(
+        "square-dance", "noise", "complaint", "广场舞音响声音太大",
+        "新市场小区广场每晚广场舞音响开得很大，一直跳到十点，家里孩子没法写作业。",
+        "新市场小区中心广场", (38.8800, 115.4650), 5.5, "in_progress",
+        ((6.0, "已联系社区和活动组织者，要求降低音量、缩短时间。"),), (150, 90, 120),
+        reply="经协调，活动组织者已同意将音量调低，并于21:30前结束活动。",
+        area="jingxiu-xinshichang", rating=("unsatisfied", "partly", "音量小了一点，但还是跳到十点。"),
+        closing="经核查，近一周广场舞活动均在21:30前结束，音量符合标准。已请社区继续协调，如再有超时可随时反映。",
+    ),
+    DemoCase(
+        "elevator-inspection", "property", "consultation", "小区电梯年检该由谁负责？",
+        "我们小区电梯的年检合格证已经过期两个月了，物业说不归他们管，请问电梯年检应该由谁负责？",
+        "满城镇某小区", None, 12.0, "signed", (), (140, 140, 150),
+        reply="依据《特种设备安全法》，电梯使用单位（一般为物业服务企业）负责申报定期检验。已督促物业申报年检。",
+        area="mancheng-mancheng",
+    ),
+]
+
 # The same cases at other points of the workflow: answered, waiting, refused.
 DEMO_CASES[0] = replace(
     DEMO_CASES[0],
@@ -215,7 +264,7 @@ DEMO_CASES[3] = replace(  # five days without an answer: supervised by hand, wit
 # Answered late, given more time, and left overdue: the clock jobs flag and supervise it.
 DEMO_CASES += [
     DemoCase(
-        "streetlight-out", "roads", "complaint", "小区门口路灯坏了一个多月",
+        "streetlight-late", "roads", "complaint", "小区门口路灯坏了一个多月",
         "乐凯大街小区南门口的三盏路灯坏了一个多月，晚上一片漆黑，老人孩子出门很不安全。",
         "乐凯大街某小区南门", (38.8800, 115.4700), 9.0, "in_progress",
         ((30.0, "已派人查看，系线路老化，需更换电缆。"),), (60, 60, 70),
@@ -304,7 +353,7 @@ async def seed() -> int:
                 time_zone=settings.time_zone,
             )
         area_id = areas[demo.area].id if demo.area else None
-        await _advance(demo, filed.number, departments[_department_of(demo.category)], area_id, filed_at)
+        await _advance(demo, filed, departments[_department_of(demo.category)], area_id, filed_at)
         created += 1
     await run_jobs(JOBS, clock.now())  # flags and supervises what is overdue, as the scheduler would
     return created
@@ -314,11 +363,12 @@ def _department_of(category_slug: str) -> str:
     return next(department for slug, _, _, department, _ in CATEGORIES if slug == category_slug)
 
 
-async def _advance(demo: DemoCase, number: str, department, area_id: int | None, filed_at: datetime) -> None:
+async def _advance(demo: DemoCase, filed: services.FiledCase, department, area_id: int | None, filed_at: datetime) -> None:
     """Through the real workflow: the centre accepts (putting the case in its area) and assigns, the department signs, posts
     progress and replies, and the centre publishes what the department wrote."""
     if demo.stage == "submitted":
         return
+    number = filed.number
     centre = services.Actor(Role.moderator, "")
     handler = services.Actor(Role.handler, department.name, department.id)
     moment = filed_at + timedelta(minutes=12)
@@ -366,3 +416,28 @@ async def _advance(demo: DemoCase, number: str, department, area_id: int | None,
             entry_id = await workflow.perform(number, "draft_reply", handler, body=demo.reply)
         with clock.travel_to(min(at + timedelta(minutes=20), last)):
             await workflow.review(entry_id, "approve", centre)
+        if demo.rating:
+            await _rate(demo, filed, centre, handler, min(at + timedelta(days=1), last), last)
+
+
+async def _rate(demo: DemoCase, filed: services.FiledCase, centre, handler, rated_at: datetime, last: datetime) -> None:
+    """The filer rates the answer (with a photo when the problem came back), the centre publishes
+    the rating, and reopens or closes an unsatisfied case."""
+    satisfaction, solved, comment = demo.rating
+    with clock.travel_to(rated_at):
+        photo_keys = []
+        if demo.reopen:
+            photo_keys = [(await upload_photo(demo_photo(demo.photo_colour, 99), get_settings().media_dir)).key]
+        await ratings.rate(filed.follow_token, ratings.RatingForm(satisfaction, solved, comment, photo_keys))
+    decided_at = min(rated_at + timedelta(hours=2), last)
+    with clock.travel_to(decided_at):
+        for pending in await ratings.pending_ratings():
+            if pending.case_number == filed.number:
+                await ratings.decide_publication(pending.rating_id, "publish", centre, comment=pending.comment)
+        if demo.reopen:
+            await workflow.perform(filed.number, "reopen", centre, body=demo.reopen)
+        if demo.closing:
+            await workflow.perform(filed.number, "close", centre, body=demo.closing)
+    if demo.reopen:
+        with clock.travel_to(min(decided_at + timedelta(minutes=10), last)):
+            await workflow.perform(filed.number, "sign", handler)

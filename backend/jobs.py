@@ -1,17 +1,17 @@
 """The jobs the in-app scheduler (``backend.scheduler``) runs on every tick, in this order.
 
 Each is ``async def job(now: datetime) -> int`` (how much it did): idempotent, driven by the
-given ``now`` only, and safe in several worker processes at once. Add further jobs here (the
-satisfaction ratings' ``close_unrated``).
+given ``now`` only, and safe in several worker processes at once. Add further jobs here.
 """
 
 from __future__ import annotations
 
-from backend.cases import supervision
+from backend.cases import ratings, supervision
 from backend.scheduler import Job
 
 JOBS: list[Job] = [
     supervision.flag_warnings,
     supervision.flag_overdue,  # before supervision, which follows the answer's overdue flag
     supervision.supervise_overdue,
+    ratings.close_unrated,  # answers nobody rated within the days allowed
 ]

@@ -49,6 +49,7 @@ class Settings:
     # How often each worker runs the clock jobs (backend.jobs); 0: not at all (tests, or a
     # deployment that runs them some other way).
     scheduler_seconds: int = 60
+    rating_days: int = 7  # an answer not rated within these days closes as not rated
 
     @property
     def rp_id(self) -> str:
@@ -106,6 +107,7 @@ def get_settings() -> Settings:
         session_idle_minutes=_positive_int("MINSHENG_SESSION_IDLE_MINUTES", 60),
         session_max_hours=_positive_int("MINSHENG_SESSION_MAX_HOURS", 12),
         scheduler_seconds=_whole_number("MINSHENG_SCHEDULER_SECONDS", 60),
+        rating_days=_positive_int("MINSHENG_RATING_DAYS", 7),
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from backend.cases import services, workflow
-from backend.cases.tables import Case, TimelineEntry
+from backend.cases.tables import Case, Rating, TimelineEntry
 from backend.demo import DEMO_CASES, seed
 from backend.departments.tables import Area
 from backend.photos.tables import Photo
@@ -13,12 +13,12 @@ async def test_seed_demo_files_public_cases_once(settings):
     assert await seed() == len(DEMO_CASES)
     assert await seed() == 0, "running it again adds nothing"
     assert await Case.count() == len(DEMO_CASES)
-    assert await Photo.count() == len(DEMO_CASES)
+    assert await Photo.count() == len(DEMO_CASES) + 1  # and the photo of a problem that came back
     page = await services.public_cases(page_size=50)
     # One case waits for review and one was refused: neither is public.
     assert len(page.cases) == len(DEMO_CASES) - 2
     statuses = [row["status"] for row in await Case.select(Case.status)]
-    for status in ("submitted", "rejected", "replied", "in_progress", "signed", "assigned", "accepted"):
+    for status in ("submitted", "rejected", "replied", "in_progress", "signed", "assigned", "accepted", "rated", "closed"):
         assert status in statuses, status
     heating = next(case for case in page.cases if case.title == "5个区中有4个区域暖气不热")
     view = await services.public_case(heating.number)
@@ -52,3 +52,16 @@ async def test_seed_demo_has_cases_on_time_late_extended_and_supervised(settings
     auto = await TimelineEntry.count().where(TimelineEntry.action == "auto_supervise")
     await seed()
     assert await TimelineEntry.count().where(TimelineEntry.action == "auto_supervise") == auto  # once
+async def test_seed_demo_rates_answers_at_every_level(settings):
+    await seed()
+    rated = {row["satisfaction"]: row["publication"] for row in await Rating.select(Rating.satisfaction, Rating.publication)}
+    assert rated == {"satisfied": "published", "basically_satisfied": "published", "unsatisfied": "published"}
+    by_title = {row["title"]: row for row in await Case.select(Case.title, Case.status, Case.reopened_count, Case.number)}
+    assert by_title["雨后下水道堵塞返臭水"]["reopened_count"] == 1 and by_title["雨后下水道堵塞返臭水"]["status"] == "signed"
+    assert by_title["广场舞音响声音太大"]["status"] == "closed"
+    unrated = await services.public_case(by_title["小区电梯年检该由谁负责？"]["number"])
+    assert unrated.status == "closed" and unrated.timeline[-1].action == "close_unrated"
+    assert by_title["5个区中有4个区域暖气不热"]["status"] == "replied"  # answered a day ago: not closed yet
+    published = await services.public_case(by_title["高层住户水压低，早晚用水困难"]["number"])
+    assert [(r.satisfaction, r.solved) for r in published.ratings] == [("basically_satisfied", "partly")]
+    assert await seed() == 0 and await Rating.count() == 4

@@ -131,26 +131,19 @@ def effect(
     due_at: datetime | None = None,
 ) -> dict:
     """The case's columns that an action with this clock effect sets (``calendar`` and
-    ``policy``: to start the clocks; ``policy``: to extend the answer)."""
+    ``policy``: to start, restart or extend the clocks)."""
     if clock_effect == ClockEffect.start:
-        values = {
-            Case.assigned_at: now,
-            Case.sign_due_at: policy.limit(case.case_type, Clock.sign).due(now, calendar),
-            Case.contact_due_at: policy.limit(case.case_type, Clock.contact).due(now, calendar),
-            Case.signed_at: None,
-            Case.contacted_at: None,
-            Case.sign_overdue_at: None,  # these two clocks start afresh for the new department
-            Case.contact_overdue_at: None,
-        }
+        values = _department_clocks(case, policy, now, calendar)
         if case.first_assigned_at is None:  # a reassignment does not restart these
-            answer = policy.limit(case.case_type, Clock.answer)
             values |= {
                 Case.first_assigned_at: now,
                 Case.response_due_at: policy.limit(case.case_type, Clock.response).due(now, calendar),
-                Case.answer_due_at: answer.due(now, calendar),
-                Case.answer_warning_at: answer.due(now, calendar, policy.warning_share),
+                **_answer_clock(case, policy, now, calendar),
             }
         return values
+    if clock_effect == ClockEffect.reopen:
+        # 重办: a fresh answer, so a fresh answer clock; the first public response stays met.
+        return _department_clocks(case, policy, now, calendar) | _answer_clock(case, policy, now, calendar) | {Case.answered_at: None}
     if clock_effect == ClockEffect.sign:
         return {Case.signed_at: now}
     if clock_effect == ClockEffect.first_contact:
@@ -171,6 +164,29 @@ def effect(
             Case.answer_overdue_at: None,
         }
     return {}
+
+
+def _department_clocks(case: Case, policy: Policy, now: datetime, calendar: WorkingCalendar) -> dict:
+    """Signing for the case and contacting the citizen: they restart for each department that gets it."""
+    return {
+        Case.assigned_at: now,
+        Case.sign_due_at: policy.limit(case.case_type, Clock.sign).due(now, calendar),
+        Case.contact_due_at: policy.limit(case.case_type, Clock.contact).due(now, calendar),
+        Case.signed_at: None,
+        Case.contacted_at: None,
+        Case.sign_overdue_at: None,
+        Case.contact_overdue_at: None,
+    }
+
+
+def _answer_clock(case: Case, policy: Policy, now: datetime, calendar: WorkingCalendar) -> dict:
+    answer = policy.limit(case.case_type, Clock.answer)
+    return {
+        Case.answer_due_at: answer.due(now, calendar),
+        Case.answer_warning_at: answer.due(now, calendar, policy.warning_share),
+        Case.answer_warned_at: None,
+        Case.answer_overdue_at: None,
+    }
 
 
 @dataclass(frozen=True)

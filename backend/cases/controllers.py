@@ -14,14 +14,15 @@ from litestar.params import FromPath, FromQuery
 from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect, Response, Template
 
-from backend.cases import services
+from backend.cases import ratings, services
 from backend.cases.filing import CaseForm, FilingError, validate
+from backend.cases.services import ActionRefused
 from backend.departments.services import active_categories, area_tree
 from backend.photos.controllers import MAX_FORM_BYTES, photo_keys_from, receive_uploads
 from backend.photos.services import unattached_photos
 from backend.settings import get_settings
 from backend.web import csrf, i18n
-from backend.web.errors import CSRF_EXPIRED
+from backend.web.errors import CSRF_EXPIRED, error_response
 from backend.web.forms import form_text
 from backend.web.fragments import wants_fragment
 
@@ -77,6 +78,45 @@ async def report_form_page(
     )
 
 
+async def follow_page(
+    request: Request,
+    token: str,
+    *,
+    form: ratings.RatingForm | None = None,
+    errors: dict[str, str] | None = None,
+    photo_errors: list[str] | None = None,
+    status_code: int = 200,
+    cookies: list[Cookie] | None = None,
+    filed: bool = False,
+    rated: bool = False,
+) -> Template:
+    """The filer's private page, with the rating form once the answer is out (htmx gets just
+    the form back when it has errors)."""
+    case = await services.case_for_follow_token(token)
+    if case is None:
+        raise NotFoundException()
+    form = form or ratings.RatingForm()
+    template = "partials/rating_form.html" if wants_fragment(request) and errors is not None else "follow.html"
+    return Template(
+        cookies=cookies or [],
+        template_name=template,
+        context={
+            "case": case,
+            "filed": filed,
+            "rated": rated,
+            "follow_url": follow_url(token),
+            "token": token,
+            "form": form,
+            "errors": {field: i18n.gettext(message) for field, message in (errors or {}).items()},
+            "photo_errors": photo_errors or [],
+            "photos": await unattached_photos(form.photo_keys),
+        },
+        status_code=status_code,
+        # A private page: never cached by shared caches, never indexed.
+        headers={"cache-control": "no-store", "x-robots-tag": "noindex, nofollow", "vary": "HX-Request"},
+    )
+
+
 class CaseController(Controller):
     @get("/report")
     async def report(self, request: Request) -> Template:
@@ -116,16 +156,47 @@ class CaseController(Controller):
         return Redirect(path=location, status_code=303)
 
     @get("/follow/{token:str}")
-    async def follow(self, token: FromPath[str], filed: FromQuery[bool] = False) -> Template:
-        case = await services.case_for_follow_token(token)
-        if case is None:
-            raise NotFoundException()
-        return Template(
-            template_name="follow.html",
-            context={"case": case, "filed": filed, "follow_url": follow_url(token)},
-            # A private page: never cached by shared caches, never indexed.
-            headers={"cache-control": "no-store", "x-robots-tag": "noindex, nofollow"},
+    async def follow(
+        self, request: Request, token: FromPath[str], filed: FromQuery[bool] = False, rated: FromQuery[bool] = False
+    ) -> Template:
+        return await follow_page(request, token, filed=filed, rated=rated)
+
+    @post(
+        "/follow/{token:str}/rating",
+        status_code=200,
+        request_max_body_size=MAX_FORM_BYTES,
+        exclude_from_csrf=True,  # checked below, so that a stale page keeps what was typed
+    )
+    async def rate(self, request: Request, token: FromPath[str]) -> Response:
+        raw = await request.form()
+        form = ratings.RatingForm(
+            satisfaction=form_text(raw, "satisfaction"),
+            solved=form_text(raw, "solved"),
+            comment=form_text(raw, "comment"),
+            photo_keys=photo_keys_from(raw),
         )
+        token_check = csrf.check_form(request, raw, get_settings())
+        if not token_check.ok:
+            cookies = [token_check.new_cookie] if token_check.new_cookie else []
+            return await follow_page(request, token, form=form, errors={"form": CSRF_EXPIRED}, status_code=403, cookies=cookies)
+        # Without script the photo comes with the form: store it first, so errors keep it.
+        uploaded, photo_errors = await receive_uploads(raw.getall("photos", []), len(form.photo_keys))
+        form.photo_keys += [photo.key for photo in uploaded]
+        try:
+            if photo_errors:
+                ratings.validate(form)  # the rest of the form is checked all the same
+                return await follow_page(request, token, form=form, errors={}, photo_errors=photo_errors, status_code=422)
+            await ratings.rate(token, form)
+        except ratings.RatingError as error:
+            return await follow_page(request, token, form=form, errors=error.errors, photo_errors=photo_errors, status_code=422)
+        except ActionRefused as refused:
+            if refused.status == 404:
+                raise NotFoundException() from None
+            return error_response(request, refused.status, refused.message)
+        location = f"/follow/{token}?rated=1#rating"
+        if wants_fragment(request):
+            return ClientRedirect(redirect_to=location)
+        return Redirect(path=location, status_code=303)
 
     @get("/cases")
     async def cases(self, request: Request, cursor: FromQuery[str | None] = None) -> Template:

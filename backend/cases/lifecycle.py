@@ -35,6 +35,8 @@ class Status(str, enum.Enum):
     in_progress = "in_progress"
     returned = "returned"
     replied = "replied"
+    rated = "rated"  # the filer is satisfied: the loop is closed
+    unsatisfied = "unsatisfied"  # not satisfied or not solved: the moderators reopen or close it
     closed = "closed"
 
 
@@ -48,6 +50,8 @@ STATUS_LABELS = {
     Status.in_progress: N_("In progress"),
     Status.returned: N_("Returned for reassignment"),
     Status.replied: N_("Answered"),
+    Status.rated: N_("Rated by the filer: closed"),
+    Status.unsatisfied: N_("The filer is not satisfied: the platform centre decides"),
     Status.closed: N_("Closed"),
 }
 
@@ -77,6 +81,7 @@ class ClockEffect(str, enum.Enum):
     first_response = "first_response"  # the first public word from the department
     answer = "answer"  # the official reply is out: the answer clock stops
     extend = "extend"  # a granted extension moves the answer deadline
+    reopen = "reopen"  # 重办: the department's clocks and the answer clock start afresh
 
 
 class Scope(str, enum.Enum):
@@ -105,6 +110,7 @@ class Transition:
 MODERATORS = frozenset({Role.moderator, Role.system})
 HANDLERS = frozenset({Role.handler})
 LEADERS = frozenset({Role.leader})
+CITIZEN = frozenset({Role.citizen})  # the filer, acting through the private follow link
 BEING_HANDLED = frozenset({Status.signed, Status.in_progress})
 # Assigned and not yet answered: the answer clock runs, also while a returned case waits for the centre.
 CLOCKS_RUNNING = frozenset({Status.assigned, Status.signed, Status.in_progress, Status.returned})
@@ -168,6 +174,18 @@ TRANSITIONS: dict[str, Transition] = {
         # lead department, which keeps handling the case and answers under the centre's review.
         Transition("take_charge", LEADERS, CLOCKS_RUNNING, None, ClockEffect.none, Visibility.public,
                    N_("Taken in charge by a leader (提级办理)"), needs_text=True),
+        # The filer rates the published reply (the comment is the entry's text, for the filer and
+        # staff; moderators publish it). One photo may show that the problem came back.
+        Transition("rate_satisfied", CITIZEN, frozenset({Status.replied}), Status.rated, ClockEffect.none,
+                   Visibility.filer, N_("The filer rated the answer"), photos=True),
+        Transition("rate_unsatisfied", CITIZEN, frozenset({Status.replied}), Status.unsatisfied, ClockEffect.none,
+                   Visibility.filer, N_("The filer is not satisfied with the answer"), photos=True),
+        Transition("reopen", MODERATORS, frozenset({Status.unsatisfied}), Status.assigned, ClockEffect.reopen,
+                   Visibility.public, N_("Reopened (重办): back to the department")),
+        Transition("close", MODERATORS, frozenset({Status.unsatisfied}), Status.closed, ClockEffect.none,
+                   Visibility.filer, N_("Closed by the platform centre"), needs_text=True),
+        Transition("close_unrated", frozenset({Role.system}), frozenset({Status.replied}), Status.closed,
+                   ClockEffect.none, Visibility.public, N_("Closed: the answer was not rated in time")),
     ]
 }
 
@@ -203,6 +221,62 @@ REVIEW_LABELS = {
     f"review_{ReviewDecision.send_back.value}": N_("Sent back to the department"),
 }
 
+class Satisfaction(str, enum.Enum):
+    satisfied = "satisfied"  # 满意
+    basically_satisfied = "basically_satisfied"  # 基本满意
+    unsatisfied = "unsatisfied"  # 不满意
+
+
+SATISFACTION_LABELS = {
+    Satisfaction.satisfied: N_("Satisfied"),
+    Satisfaction.basically_satisfied: N_("Basically satisfied"),
+    Satisfaction.unsatisfied: N_("Unsatisfied"),
+}
+
+
+class Solved(str, enum.Enum):
+    yes = "yes"
+    partly = "partly"
+    no = "no"
+
+
+SOLVED_LABELS = {
+    Solved.yes: N_("The problem was solved"),
+    Solved.partly: N_("The problem was partly solved"),
+    Solved.no: N_("The problem was not solved"),
+}
+
+
+def rating_action(satisfaction: Satisfaction, solved: Solved) -> str:
+    """Not satisfied, or not solved at all: the case goes to the moderators."""
+    if satisfaction == Satisfaction.unsatisfied or solved == Solved.no:
+        return "rate_unsatisfied"
+    return "rate_satisfied"
+
+
+RATING_ACTIONS = ("rate_satisfied", "rate_unsatisfied")
+
+
+class Publication(str, enum.Enum):
+    """Where a rating stands with the moderators, who publish it to the public case page."""
+
+    pending = "pending"
+    published = "published"  # with the comment as the moderator edited it; the original stays for staff
+    withheld = "withheld"
+    private = "private"  # the case itself is not public
+
+
+class PublicationDecision(str, enum.Enum):
+    publish = "publish"
+    withhold = "withhold"
+
+
+# Each decision is itself a timeline entry (internal), action "rating_<decision>".
+PUBLICATION_LABELS = {
+    f"rating_{PublicationDecision.publish.value}": N_("Rating published by the platform centre"),
+    f"rating_{PublicationDecision.withhold.value}": N_("Rating kept from the public"),
+}
+
 SUBMIT_LABEL = N_("Submitted, awaiting review")
 
 # Entries the clock jobs write as the system: not actions anyone takes (see ``cases.supervision``).
@@ -224,4 +298,6 @@ def entry_label(action: str) -> str:
         return REVIEW_LABELS[action]
     if action in CLOCK_ENTRY_LABELS:
         return CLOCK_ENTRY_LABELS[action]
+    if action in PUBLICATION_LABELS:
+        return PUBLICATION_LABELS[action]
     return TRANSITIONS[action].label

@@ -23,13 +23,14 @@ from backend.cases.filing import CaseForm, FilingError, Source, ValidCase, valid
 from backend.cases.lifecycle import (
     SEEN_BY_ALL,
     TRANSITIONS,
+    Publication,
     Review,
     Role,
     Status,
     Visibility,
     entry_label,
 )
-from backend.cases.tables import Case, CaseNumberCounter, CoHandler, TimelineEntry
+from backend.cases.tables import Case, CaseNumberCounter, CoHandler, Rating, TimelineEntry
 from backend.db import write_transaction
 from backend.departments.services import AREA_UNAVAILABLE, get_active_category, is_active_area
 from backend.i18n_markers import N_
@@ -87,6 +88,20 @@ class TimelineItem:
 
 
 @dataclass(frozen=True)
+class RatingView:
+    """A filer's rating of an answer. ``comment`` is the version the moderators published
+    (edited of personal data); the filer's own words are the text of the rating's entry."""
+
+    entry_id: int
+    created_at: datetime
+    satisfaction: str
+    solved: str
+    publication: str
+    comment: str
+    photos: list[PhotoView]  # what the public sees of them, once published
+
+
+@dataclass(frozen=True)
 class CaseView:
     """A case as the public may see it: no name, no phone, no follow token."""
 
@@ -113,9 +128,11 @@ class CaseView:
     publication_consent: bool
     duplicate_of: str | None  # the number of the case this one repeats
     supervised_at: datetime | None  # the latest supervision (督办), by hand or by the clock jobs
+    reopened_count: int  # 重办: sent back to the department after the filer was not satisfied
     photos: list[PhotoView]
     timeline: list[TimelineItem]
     deadlines: list[Deadline]  # staff see them all; the public and the filer only the answer's
+    ratings: list[RatingView]  # the public: the published ones; the filer and staff: all
 
     @property
     def answer_deadline(self) -> Deadline | None:
@@ -302,6 +319,7 @@ _CASE_COLUMNS = (
     Case.publication_consent,
     Case.duplicate_of.number.as_alias("duplicate_of"),
     Case.supervised_at,
+    Case.reopened_count,
     *clocks.CLOCK_COLUMNS,
 )
 _CLOCK_COLUMNS = [column._meta.name for column in clocks.CLOCK_COLUMNS]
@@ -315,14 +333,48 @@ async def _case_views(rows: list[dict], visibilities: set[Visibility], for_staff
     case_ids = [row["id"] for row in rows]
     photo_map = await photos.photos_of_cases(case_ids, for_staff)
     timelines = await _timelines(case_ids, visibilities, for_staff) if visibilities else {}
+    ratings = await _ratings(case_ids, published_only=Visibility.filer not in visibilities) if visibilities else {}
     views = []
     for row in rows:
         # The public sees when the answer is due; the department's inner clocks are for staff.
         deadlines = [d for d in clocks.deadlines_of(row) if for_staff or d.clock == Clock.answer]
         for name in _CLOCK_COLUMNS:
             del row[name]
-        views.append(CaseView(**row, photos=photo_map.get(row["id"], []), timeline=timelines.get(row["id"], []), deadlines=deadlines))
+        views.append(
+            CaseView(
+                **row,
+                photos=photo_map.get(row["id"], []),
+                timeline=timelines.get(row["id"], []),
+                deadlines=deadlines,
+                ratings=ratings.get(row["id"], []),
+            )
+        )
     return views
+
+
+async def _ratings(case_ids: list[int], published_only: bool) -> dict[int, list[RatingView]]:
+    query = (
+        Rating.select(
+            Rating.case.as_alias("case_id"),
+            Rating.entry.as_alias("entry_id"),
+            Rating.created_at,
+            Rating.satisfaction,
+            Rating.solved,
+            Rating.publication,
+            Rating.published_comment.as_alias("comment"),
+        )
+        .where(Rating.case.is_in(case_ids))
+        .order_by(Rating.id)
+    )
+    if published_only:
+        query = query.where(Rating.publication == Publication.published.value)
+    rows = await query
+    published = [row["entry_id"] for row in rows if row["publication"] == Publication.published.value]
+    entry_photos = await photos.photos_of_entries(published)  # the public versions, for everyone
+    ratings: dict[int, list[RatingView]] = {}
+    for row in rows:
+        ratings.setdefault(row.pop("case_id"), []).append(RatingView(**row, photos=entry_photos.get(row["entry_id"], [])))
+    return ratings
 
 
 async def _timelines(case_ids: list[int], visibilities: set[Visibility], for_staff: bool) -> dict[int, list[TimelineItem]]:
@@ -351,7 +403,7 @@ async def _timelines(case_ids: list[int], visibilities: set[Visibility], for_sta
         .order_by(TimelineEntry.id)
     )
     # A moderator's edited version of a post is a new entry; the photos stay with the original.
-    photo_owner = {row["id"]: row["refers_to"] if row["action"] in PHOTO_CARRIERS and row["refers_to"] else row["id"] for row in rows}
+    photo_owner = {row["id"]: row["refers_to"] if _edited_version(row) else row["id"] for row in rows}
     entry_photos = await photos.photos_of_entries(sorted(set(photo_owner.values())), for_staff)
     timelines: dict[int, list[TimelineItem]] = {}
     for row in rows:
@@ -362,13 +414,26 @@ async def _timelines(case_ids: list[int], visibilities: set[Visibility], for_sta
     return timelines
 
 
+def _edited_version(row: dict) -> bool:
+    """A published entry that refers to another is a moderator's edit of it (a rating, too,
+    refers to the reply it rates, but is no edit of it)."""
+    return row["action"] in PHOTO_CARRIERS and row["refers_to"] is not None and row["review"] == Review.approved.value
+
+
+def _follow_token_matches(token: str):
+    return Case.follow_token_hash == _token_hash(token if 20 <= len(token) <= 64 else "")
+
+
 async def case_for_follow_token(token: str) -> CaseView | None:
     """The filer's view: everything public plus what is meant for the filer alone."""
-    if not 20 <= len(token) <= 64:
-        return None
-    rows = await Case.select(*_CASE_COLUMNS).where(Case.follow_token_hash == _token_hash(token))
+    rows = await Case.select(*_CASE_COLUMNS).where(_follow_token_matches(token))
     views = await _case_views(rows, {Visibility.public, Visibility.filer})
     return views[0] if views else None
+
+
+async def case_of_follow_token(token: str) -> dict | None:
+    """The id, number and status of the case a follow link is for."""
+    return await Case.select(Case.id, Case.number, Case.status).where(_follow_token_matches(token)).first()
 
 
 async def public_case(number: str) -> CaseView | None:

@@ -57,6 +57,7 @@ class Case(Table, tablename="cases"):
     supervised_at = Timestamptz(null=True, default=None, index=True)  # the latest supervision (督办)
     # A leader who took personal charge of the case (提级办理 to themselves, 领导包案).
     leader = ForeignKey(references=Account, null=True, default=None, on_delete=OnDelete.set_null, index=True)
+    reopened_count = Integer(default=0)  # 重办: how often the platform centre sent it back to the department
 
 
 class CoHandler(Table, tablename="co_handler"):
@@ -85,3 +86,19 @@ class TimelineEntry(Table, tablename="timeline_entry"):
 class CaseNumberCounter(Table, tablename="case_number_counter"):
     year = Integer(unique=True)
     last = Integer(default=0)
+
+
+class Rating(Table, tablename="rating"):
+    """The filer's rating of one published reply; the comment is the text of its timeline entry
+    (kept as written, for the filer and staff)."""
+
+    case = ForeignKey(references=Case, null=False, index=True)
+    entry = ForeignKey(references=TimelineEntry, null=False, unique=True)  # the rating on the timeline
+    reply = ForeignKey(references=TimelineEntry, null=False, unique=True)  # once per reply
+    satisfaction = Varchar(length=20)
+    solved = Varchar(length=10)
+    created_at = Timestamptz()
+    # The moderators publish it to the public case page, the comment edited of personal data.
+    publication = Varchar(length=20, index=True)
+    published_comment = Text(default="")
+    decided_at = Timestamptz(null=True, default=None)

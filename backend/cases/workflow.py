@@ -14,19 +14,24 @@ from backend.cases.filing import DESCRIPTION_MAX, TITLE_MAX
 from backend.cases.lifecycle import (
     ON_APPROVAL,
     PUBLIC_STATUSES,
+    RATING_ACTIONS,
     TRANSITIONS,
     CaseType,
     ClockEffect,
+    Publication,
     Review,
     ReviewDecision,
     Role,
+    Satisfaction,
     Scope,
+    Solved,
     Status,
     Visibility,
+    rating_action,
 )
 from backend.cases.permissions import handler_scope, scope_allows
 from backend.cases.services import CASE_NUMBER, ActionRefused, Actor, append_entry
-from backend.cases.tables import Case, CoHandler, TimelineEntry
+from backend.cases.tables import Case, CoHandler, Rating, TimelineEntry
 from backend.db import lock_row, write_transaction
 from backend.deadlines.limits import clock_policy
 from backend.deadlines.services import working_calendar
@@ -62,6 +67,9 @@ class Details:
     photo_keys: tuple[str, ...] = ()  # post_progress, draft_reply: photos uploaded for the entry
     photo_key: str = ""  # hide_photo, show_photo, black_out_photo, restore_photo: which photo
     region: Region | None = None  # black_out_photo
+    satisfaction: str = ""  # rate_*: a Satisfaction
+    solved: str = ""  # rate_*: a Solved
+    replied_before: datetime | None = None  # close_unrated: the reply must have been published by then
 
 
 async def co_handlers(case_id: int) -> list[int]:
@@ -130,8 +138,11 @@ async def perform(number: str, action: str, actor: Actor, *, body: str = "", det
                 values[Case.published_at] = now
         await Case.update(values).where(Case.id == case.id)
         entry_id = await append_entry(
-            case.id, action, to_state, entry.actor, entry.visibility, entry.text, now, review=entry.review, due_at=entry.due_at
+            case.id, action, to_state, entry.actor, entry.visibility, entry.text, now,
+            review=entry.review, refers_to=entry.refers_to, due_at=entry.due_at,
         )
+        if entry.rating is not None:
+            await Rating.insert(Rating(**entry.rating, entry=entry_id, created_at=now))
         if details.photo_keys:
             attached = await photos.attach_to_entry(list(details.photo_keys), case.id, entry_id)
             if attached != len(details.photo_keys):  # rolls the whole action back
@@ -140,9 +151,9 @@ async def perform(number: str, action: str, actor: Actor, *, body: str = "", det
 
 
 async def _clock_values(clock_effect: ClockEffect, case: Case, now: datetime, due_at: datetime | None = None) -> dict:
-    # Only starting or extending the clocks computes in working time: the calendar and the
-    # admins' limits are read only then.
-    timed = clock_effect in (ClockEffect.start, ClockEffect.extend)
+    # Only starting, restarting (a reopen) or extending the clocks computes in working time: the
+    # calendar and the admins' limits are read only then.
+    timed = clock_effect in (ClockEffect.start, ClockEffect.reopen, ClockEffect.extend)
     calendar = await working_calendar() if timed else None
     policy = await clock_policy() if timed else None
     return clocks.effect(clock_effect, case, now, calendar, policy, due_at)
@@ -157,6 +168,8 @@ class _Entry:
     review: Review
     text: str
     due_at: datetime | None = None
+    refers_to: int | None = None  # rate_*: the reply rated
+    rating: dict | None = None  # rate_*: the Rating row's values, saved with the entry
 
 
 async def _accept(case: Case, details: Details, entry: _Entry, values: dict) -> None:
@@ -327,6 +340,56 @@ async def _restore_photo(case: Case, details: Details, entry: _Entry, values: di
     await photos.restore_original(photo)
 
 
+NOT_ANSWERED_YET = N_("You can rate the answer once it is published.")
+
+
+async def published_reply(case_id: int) -> int | None:
+    """The case's latest published reply (after a reopen, the new one): what the filer rates."""
+    row = (
+        await TimelineEntry.select(TimelineEntry.id)
+        .where(TimelineEntry.case == case_id, TimelineEntry.action == "draft_reply", TimelineEntry.review == Review.approved.value)
+        .order_by(TimelineEntry.id, ascending=False)
+        .first()
+    )
+    return row["id"] if row else None
+
+
+def _rate(action: str):
+    async def rate(case: Case, details: Details, entry: _Entry, values: dict) -> None:
+        try:
+            satisfaction, solved = Satisfaction(details.satisfaction), Solved(details.solved)
+        except ValueError:
+            raise ActionRefused(422, N_("Say how satisfied you are and whether the problem was solved.")) from None
+        if rating_action(satisfaction, solved) != action:
+            raise ActionRefused(422, N_("This rating does not fit this action."))
+        reply = await published_reply(case.id)
+        if reply is None:
+            raise ActionRefused(409, NOT_ANSWERED_YET)
+        entry.refers_to = reply
+        entry.rating = {
+            "case": case.id,
+            "reply": reply,
+            "satisfaction": satisfaction.value,
+            "solved": solved.value,
+            # Only a public case's rating can go on its public page.
+            "publication": (Publication.pending if case.published_at else Publication.private).value,
+        }
+
+    return rate
+
+
+async def _reopen(case: Case, details: Details, entry: _Entry, values: dict) -> None:
+    # Back to the same lead department (and co-handlers), which signs for it again; the count
+    # feeds the department's reopened figure.
+    values[Case.reopened_count] = case.reopened_count + 1
+
+
+async def _close_unrated(case: Case, details: Details, entry: _Entry, values: dict) -> None:
+    # Checked under the row lock: a reply published since the caller looked is not closed.
+    if details.replied_before is None or case.answered_at is None or case.answered_at > details.replied_before:
+        raise ActionRefused(409, N_("The filer may still rate this answer."))
+
+
 _SPECIFICS = {
     "accept": _accept,
     "mark_duplicate": _mark_duplicate,
@@ -345,6 +408,9 @@ _SPECIFICS = {
     "show_photo": _show_photo,
     "black_out_photo": _black_out_photo,
     "restore_photo": _restore_photo,
+    **{action: _rate(action) for action in RATING_ACTIONS},
+    "reopen": _reopen,
+    "close_unrated": _close_unrated,
 }
 
 

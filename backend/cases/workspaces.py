@@ -19,7 +19,7 @@ from litestar.response import Redirect, Response, Template
 from backend.accounts.guards import admits, current, role_guard
 from backend.accounts.roles import StaffRole
 from backend.accounts.services import AccountView
-from backend.cases import services, supervision, workflow
+from backend.cases import ratings, services, supervision, workflow
 from backend.cases.controllers import case_form_from, follow_url
 from backend.cases.filing import SOURCE_LABELS, CaseForm, FilingError, Source, validate, validate_source
 from backend.cases.lifecycle import PHOTO_ACTIONS, TRANSITIONS, CaseType, Role, Status, Visibility
@@ -39,7 +39,9 @@ from backend.web.params import RowId
 
 NO_STORE = {"cache-control": "no-store"}
 DEPARTMENT_OPEN = (Status.assigned, Status.signed, Status.in_progress)  # what a department still has to do
-DEPARTMENT_DONE = {Status.replied, Status.closed}
+DEPARTMENT_DONE = {Status.replied, Status.rated, Status.unsatisfied, Status.closed}
+# What waits for the moderators' decision: new cases, returned ones, and answers the filer is not satisfied with.
+MODERATION_QUEUE = (Status.submitted, Status.returned, Status.unsatisfied)
 FAR_FUTURE = datetime.max.replace(tzinfo=timezone.utc)
 NOTE = N_("Note (optional)")
 ACTION_TEXT_LABELS = {
@@ -56,6 +58,8 @@ ACTION_TEXT_LABELS = {
     "instruct": N_("Your instruction (批示)"),
     "escalate": N_("Why the case is escalated, and what the department must do"),
     "take_charge": N_("Why you take charge, and what you expect"),
+    "reopen": N_("What the department must do again (the public sees it)"),
+    "close": N_("Why the case is closed (the filer sees it)"),
 }
 # Actions whose entry is public by default but may be kept for staff.
 STAFF_ONLY_CHOICE = frozenset({"post_progress", "supervise", "instruct"})
@@ -74,8 +78,9 @@ async def work_links(account: AccountView) -> list[WorkLink]:
     """The queues of a person's role and their counts, for the navigation on every page."""
     if account.role == StaffRole.moderator:
         return [
-            WorkLink("/moderation", N_("New cases"), await services.count_cases({Status.submitted, Status.returned})),
+            WorkLink("/moderation", N_("New cases"), await services.count_cases(set(MODERATION_QUEUE))),
             WorkLink("/moderation/review", N_("Review"), await workflow.pending_review_count()),
+            WorkLink("/moderation/ratings", N_("Ratings"), await ratings.pending_rating_count()),
             WorkLink("/moderation#overdue-heading", N_("Overdue"), await supervision.overdue_count()),
         ]
     if account.role == StaffRole.leader:
@@ -153,6 +158,7 @@ class WorkspaceController(Controller):
                 "cases": await services.staff_cases({Status.submitted}),
                 "returned": await services.staff_cases({Status.returned}),
                 "overdue": await supervision.overdue_cases(),
+                "unsatisfied": await services.staff_cases({Status.unsatisfied}),
                 "pending_count": await workflow.pending_review_count(),
             },
             headers=NO_STORE,
@@ -191,6 +197,35 @@ class WorkspaceController(Controller):
                 headers=NO_STORE,
             )
         return Redirect("/moderation/review", status_code=303)
+
+    @get("/moderation/ratings", opt=admits(StaffRole.moderator))
+    async def rating_queue(self) -> Template:
+        return Template(
+            template_name="staff/ratings.html",
+            context={"pending": await ratings.pending_ratings(), "errors": {}, "typed": {}},
+            headers=NO_STORE,
+        )
+
+    @post("/moderation/ratings/{rating_id:int}", opt=admits(StaffRole.moderator), status_code=303)
+    async def decide_rating(self, request: Request, rating_id: RowId) -> Response:
+        form = await request.form()
+        comment = form_text(form, "comment")
+        try:
+            await ratings.decide_publication(rating_id, form_text(form, "decision"), actor_of(current(request).account), comment=comment)
+        except ActionRefused as refused:
+            if refused.status != 422:
+                return error_response(request, refused.status, refused.message)
+            return Template(
+                template_name="staff/ratings.html",
+                context={
+                    "pending": await ratings.pending_ratings(),
+                    "errors": {rating_id: i18n.gettext(refused.message)},
+                    "typed": {rating_id: comment},
+                },
+                status_code=422,
+                headers=NO_STORE,
+            )
+        return Redirect("/moderation/ratings", status_code=303)
 
     async def _intake_page(self, form: CaseForm, source: str, source_url: str, errors: dict, status_code: int = 200) -> Template:
         return Template(

@@ -12,7 +12,17 @@ from litestar.template.config import TemplateConfig
 
 from backend import clock
 from backend.accounts.guards import home_path
-from backend.cases.lifecycle import CASE_TYPE_LABELS, STATUS_LABELS, CaseType, Status, entry_label
+from backend.cases.lifecycle import (
+    CASE_TYPE_LABELS,
+    SATISFACTION_LABELS,
+    SOLVED_LABELS,
+    STATUS_LABELS,
+    CaseType,
+    Satisfaction,
+    Solved,
+    Status,
+    entry_label,
+)
 from backend.settings import get_settings
 from backend.web import i18n
 
@@ -45,6 +55,14 @@ def status_label(status: str) -> str:
     return i18n.gettext(STATUS_LABELS[Status(status)])
 
 
+def satisfaction_label(satisfaction: str) -> str:
+    return i18n.gettext(SATISFACTION_LABELS[Satisfaction(satisfaction)])
+
+
+def solved_label(solved: str) -> str:
+    return i18n.gettext(SOLVED_LABELS[Solved(solved)])
+
+
 def case_type_label(case_type: str) -> str:
     return i18n.gettext(CASE_TYPE_LABELS[CaseType(case_type)])
 
@@ -74,10 +92,14 @@ def build_environment() -> Environment:
         local_name=local_name,
         status_label=status_label,
         case_type_label=case_type_label,
+        satisfaction_label=satisfaction_label,
+        solved_label=solved_label,
         html_lang=i18n.html_lang,
         current_language=i18n.current_language,
         languages=i18n.LANGUAGES,
         case_types=[t.value for t in CaseType],
+        satisfactions=[s.value for s in Satisfaction],
+        solved_choices=[s.value for s in Solved],
         now=clock.now,  # the injectable clock: tests travel in time
     )
     environment.filters["local_time"] = local_time

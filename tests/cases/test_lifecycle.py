@@ -39,7 +39,11 @@ async def actor_for(action: str, department_id: int) -> Actor:
     roles = TRANSITIONS[action].roles
     if Role.moderator in roles:
         return MODERATOR
-    return await leader() if Role.leader in roles else handler_of(department_id)
+    if Role.handler in roles:
+        return handler_of(department_id)
+    if Role.leader in roles:
+        return await leader()
+    return Actor(next(iter(roles)))  # the filer (through the follow link) or the system
 
 
 async def filed_case(settings, categories, **overrides) -> str:
@@ -57,6 +61,9 @@ PATHS = {
     Status.in_progress: ["accept", "assign", "sign", "post_progress"],
     Status.returned: ["accept", "assign", "return"],
     Status.replied: ["accept", "assign", "sign", "draft_reply", "approve"],
+    Status.rated: ["accept", "assign", "sign", "draft_reply", "approve", "rate_satisfied"],
+    Status.unsatisfied: ["accept", "assign", "sign", "draft_reply", "approve", "rate_unsatisfied"],
+    Status.closed: ["accept", "assign", "sign", "draft_reply", "approve", "rate_unsatisfied", "close"],
 }
 REACHABLE = list(PATHS)
 
@@ -72,6 +79,12 @@ async def details_for(action: str, number: str, department_id: int, settings, ca
         return Details(title="已删去个人信息的标题")
     if action == "request_extension":
         return Details(due_at=clock.now() + timedelta(days=10))
+    if action == "rate_satisfied":
+        return Details(satisfaction="basically_satisfied", solved="partly")
+    if action == "rate_unsatisfied":
+        return Details(satisfaction="satisfied", solved="no")
+    if action == "close_unrated":
+        return Details(replied_before=clock.now())
     if action in PHOTO_ACTIONS:
         key = await photo_of(number, settings)
         return Details(photo_key=key, region=Region.checked(0.1, 0.1, 0.3, 0.2) if action == "black_out_photo" else None)

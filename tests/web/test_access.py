@@ -53,6 +53,8 @@ STAFF_ROUTES = {
     ("GET", "/moderation/intake"): {"moderator"},
     ("POST", "/moderation/intake"): {"moderator"},
     ("POST", "/moderation/review/{entry_id:int}"): {"moderator"},
+    ("GET", "/moderation/ratings"): {"moderator"},
+    ("POST", "/moderation/ratings/{rating_id:int}"): {"moderator"},
     ("POST", "/staff/cases/{number:str}/{action:str}"): {"moderator", "leader", "handler"},
     ("GET", "/department"): {"handler"},
     ("GET", "/leader"): {"leader"},
@@ -68,6 +70,7 @@ PUBLIC_ROUTES = {
     ("GET", "/report"),
     ("POST", "/report"),
     ("GET", "/follow/{token:str}"),
+    ("POST", "/follow/{token:str}/rating"),
     ("GET", "/media/{name:str}"),
     ("POST", "/photos"),
     ("GET", "/login"),
@@ -114,6 +117,7 @@ def concrete(path: str, case_number: str, who: str = "") -> str:
     return (
         path.replace("{passkey_id:int}", "999999")
         .replace("{entry_id:int}", "999999")
+        .replace("{rating_id:int}", "999999")
         .replace("{action:str}", OWN_ACTION.get(who, "post_internal_note"))
         .replace("{account_id:int}", "999999")
         .replace("{department_id:int}", "999999")

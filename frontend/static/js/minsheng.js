@@ -30,7 +30,8 @@
     if (summary) summary.focus();
   }
   document.addEventListener("htmx:afterSwap", function (event) {
-    if (event.detail.target && event.detail.target.id === "report-form") focusErrors(document);
+    var target = event.detail.target;
+    if (target && (target.id === "report-form" || target.id === "rating-form")) focusErrors(document);
   });
 
   function fillLocationFromPhoto(form) {
