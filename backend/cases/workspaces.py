@@ -308,7 +308,7 @@ class WorkspaceController(Controller):
                 "supervised_count": await supervision.supervised_count(),
                 "returned": await services.staff_cases({Status.returned}),
                 "in_my_charge": await supervision.cases_in_charge_of(current(request).account.id),
-                # Unsatisfied ratings (不满意) come with the satisfaction ratings: their list goes here.
+                "unsatisfied": await services.staff_cases({Status.unsatisfied}),
             },
             headers=NO_STORE,
         )

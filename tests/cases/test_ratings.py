@@ -292,3 +292,13 @@ async def test_two_runs_at_once_close_each_case_once(settings, categories):
         case = await case_row(number)
         assert case.status == Status.closed.value
         assert await TimelineEntry.count().where(TimelineEntry.case == case.id, TimelineEntry.action == "close_unrated") == 1
+
+
+async def test_leaders_see_the_filers_who_are_not_satisfied(person, settings, categories):
+    filed = await answered(settings, categories)
+    content = await answered(settings, categories)
+    await ratings.rate(filed.follow_token, rating("unsatisfied", "no", "根本没修"))
+    await ratings.rate(content.follow_token, rating("satisfied", "yes"))
+    page = await (await person("leader")).client.get("/leader")
+    section = page.text.split('id="unsatisfied-heading"')[1].split("</section>")[0]
+    assert filed.number in section and content.number not in section
