@@ -7,24 +7,26 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, replace
-from datetime import datetime, time, timezone
+from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, get, post
 from litestar.datastructures import FormMultiDict
 from litestar.exceptions import NotFoundException, PermissionDeniedException
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Response, Template
 
+from backend import clock
 from backend.accounts.guards import admits, current, role_guard
 from backend.accounts.roles import StaffRole
 from backend.accounts.services import AccountView
-from backend.cases import ratings, services, supervision, workflow
+from backend.cases import figures, ratings, services, supervision, workflow
 from backend.cases.controllers import case_form_from, follow_url
 from backend.cases.filing import SOURCE_LABELS, CaseForm, FilingError, Source, validate, validate_source
 from backend.cases.lifecycle import PHOTO_ACTIONS, TRANSITIONS, CaseType, Role, Status, Visibility
 from backend.cases.permissions import actions_for, handler_scope, may_see_case, sees_filer_contact
 from backend.cases.services import ActionRefused, Actor
+from backend.deadlines.services import working_calendar
 from backend.departments.services import active_categories, area_tree, department_choices
 from backend.i18n_markers import N_
 from backend.photos.controllers import MAX_FORM_BYTES, photo_keys_from, receive_uploads
@@ -296,7 +298,10 @@ class WorkspaceController(Controller):
         )
 
     @get("/leader", opt=admits(StaffRole.leader))
-    async def leader_overview(self, request: Request) -> Template:
+    async def leader_overview(self, request: Request, period: FromQuery[str] = "month") -> Template:
+        period = period if period in figures.PERIODS else "month"
+        now = clock.now()
+        since = figures.period_start(period, now, get_settings().time_zone)
         return Template(
             template_name="staff/leader.html",
             context={
@@ -309,6 +314,8 @@ class WorkspaceController(Controller):
                 "returned": await services.staff_cases({Status.returned}),
                 "in_my_charge": await supervision.cases_in_charge_of(current(request).account.id),
                 "unsatisfied": await services.staff_cases({Status.unsatisfied}),
+                "period": period,
+                "figures": await figures.department_figures(since, now + timedelta(seconds=1), now, await working_calendar()),
             },
             headers=NO_STORE,
         )

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_date, format_datetime, format_timedelta
+from babel.numbers import format_percent
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
@@ -99,3 +100,8 @@ def format_from_now(value: datetime, now: datetime) -> str:
 def format_day(value: date, format: str = "full") -> str:
     """A calendar day (no time zone to convert): "2025年10月1日星期三", "Wednesday, October 1, 2025"."""
     return format_date(value, format=format, locale=current_language())
+
+
+def format_share(value: float | None) -> str:
+    """A share as a percentage in the reader's language; a dash when there is nothing to measure."""
+    return "—" if value is None else format_percent(value, format="#,##0.#%", locale=current_language())

@@ -104,6 +104,7 @@ def build_environment() -> Environment:
     )
     environment.filters["local_time"] = local_time
     environment.filters["from_now"] = from_now
+    environment.filters["percent"] = i18n.format_share
     environment.filters["local_date"] = i18n.format_day
     return environment
 
