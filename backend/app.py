@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from litestar import Litestar, Request
+from litestar.channels import ChannelsPlugin
 from litestar.datastructures import State
 from litestar.config.compression import CompressionConfig
 from litestar.datastructures import CacheControlHeader
@@ -19,6 +20,9 @@ from backend.cases.workspaces import WorkspaceController, work_links
 from backend.departments.controllers import OrganisationController
 from backend.deadlines.controllers import CalendarController, DeadlineLimitController
 from backend.jobs import JOBS
+from backend.live import bus
+from backend.live.controllers import LiveController, StaffLiveController
+from backend.live.hub import LiveHub
 from backend.photos.controllers import PhotoController
 from backend.representatives.controllers import RepresentativeController
 from backend.scheduler import Scheduler
@@ -32,7 +36,7 @@ from backend.web.errors import (
 )
 from backend.web.pages import PageController
 from backend.web.security import security_headers
-from backend.web.templating import STATIC_DIR, template_config
+from backend.web.templating import STATIC_DIR, build_environment, template_config
 
 
 async def _before_request(request: Request) -> None:
@@ -59,6 +63,15 @@ def create_app(database_pool: bool = True) -> Litestar:
 
     # The clock jobs run inside each worker (after the pool is up, stopped before it closes).
     scheduler = [Scheduler(JOBS, settings.scheduler_seconds)] if settings.scheduler_seconds else []
+    environment = build_environment()
+    channels = ChannelsPlugin(backend=bus.channels_backend(settings), channels=[bus.CHANNEL])
+    live = LiveHub(
+        channels,
+        environment,
+        poll_seconds=bus.poll_seconds(settings),
+        heartbeat_seconds=settings.live_heartbeat_seconds,
+        stream_seconds=settings.live_stream_seconds,
+    )
 
     return Litestar(
         route_handlers=[
@@ -74,6 +87,8 @@ def create_app(database_pool: bool = True) -> Litestar:
             DeadlineLimitController,
             WorkspaceController,
             RepresentativeController,
+            LiveController,
+            StaffLiveController,
             create_static_files_router(
                 path="/static",
                 directories=[STATIC_DIR],
@@ -82,12 +97,14 @@ def create_app(database_pool: bool = True) -> Litestar:
                 include_in_schema=False,
             ),
         ],
-        plugins=[HTMXPlugin()],
-        state=State({"sessions": sessions}),
+        plugins=[HTMXPlugin(), channels],
+        state=State({"sessions": sessions, "live": live}),
         middleware=[SessionMiddleware()],
-        template_config=template_config(),
+        template_config=template_config(environment),
         csrf_config=csrf.config(settings),
-        compression_config=CompressionConfig(backend="gzip", minimum_size=500, exclude=["/media"]),
+        compression_config=CompressionConfig(
+            backend="gzip", minimum_size=500, exclude=["/media"], exclude_opt_key="no_compression"
+        ),
         before_request=_before_request,
         before_send=[security_headers(settings.secure_cookies)],
         exception_handlers={
@@ -103,6 +120,13 @@ def create_app(database_pool: bool = True) -> Litestar:
             tidy_sessions,
             *([db.start_pool] if database_pool else []),
             *[each.start for each in scheduler],
+            live.start,  # after the channels plugin (a lifespan manager) and the pool
         ],
-        on_shutdown=[*[each.stop for each in scheduler], close_sessions, *([db.close_pool] if database_pool else [])],
+        # (These run after the channels plugin has stopped; the streams have ended already.)
+        on_shutdown=[
+            live.stop,
+            *[each.stop for each in scheduler],
+            close_sessions,
+            *([db.close_pool] if database_pool else []),
+        ],
     )

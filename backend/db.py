@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 from contextlib import asynccontextmanager
-from typing import AsyncIterator
+from contextvars import ContextVar
+from typing import AsyncIterator, Callable
 
 from asyncpg.exceptions import UniqueViolationError
 from piccolo.engine.base import Engine
@@ -47,16 +48,41 @@ async def prepare_database() -> None:
         await db.run_ddl("PRAGMA journal_mode = WAL")
 
 
+# What to do once the write transaction in progress has committed (see ``after_commit``).
+_on_commit: ContextVar[list[Callable[[], None]] | None] = ContextVar("on_commit", default=None)
+
+
 @asynccontextmanager
 async def write_transaction() -> AsyncIterator[None]:
     """A transaction that takes the write lock up front on SQLite (no upgrade deadlocks)."""
+    if _on_commit.get() is not None:  # nested: the outermost transaction commits
+        yield
+        return
     db = engine()
-    if isinstance(db, SQLiteEngine):
-        async with db.transaction(transaction_type=TransactionType.immediate):
-            yield
+    hooks: list[Callable[[], None]] = []
+    token = _on_commit.set(hooks)
+    try:
+        if isinstance(db, SQLiteEngine):
+            async with db.transaction(transaction_type=TransactionType.immediate):
+                yield
+        else:
+            async with db.transaction():
+                yield
+    finally:
+        _on_commit.reset(token)
+    # Only reached when the transaction committed: a rolled-back action announces nothing.
+    for hook in hooks:
+        hook()
+
+
+def after_commit(hook: Callable[[], None]) -> None:
+    """Run ``hook`` once the current write transaction commits (at once outside of one, where
+    each statement commits by itself)."""
+    hooks = _on_commit.get()
+    if hooks is None:
+        hook()
     else:
-        async with db.transaction():
-            yield
+        hooks.append(hook)
 
 
 async def start_pool() -> None:

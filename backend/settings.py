@@ -50,6 +50,11 @@ class Settings:
     # deployment that runs them some other way).
     scheduler_seconds: int = 60
     rating_days: int = 7  # an answer not rated within these days closes as not rated
+    # Live streams (backend.live): a comment line this often keeps proxies from closing them; a
+    # stream ends after its time and the browser reconnects, so a signed-out person's stream
+    # does not outlive their session for long.
+    live_heartbeat_seconds: int = 15
+    live_stream_seconds: int = 300
 
     @property
     def rp_id(self) -> str:
@@ -108,6 +113,8 @@ def get_settings() -> Settings:
         session_max_hours=_positive_int("MINSHENG_SESSION_MAX_HOURS", 12),
         scheduler_seconds=_whole_number("MINSHENG_SCHEDULER_SECONDS", 60),
         rating_days=_positive_int("MINSHENG_RATING_DAYS", 7),
+        live_heartbeat_seconds=_positive_int("MINSHENG_LIVE_HEARTBEAT_SECONDS", 15),
+        live_stream_seconds=_positive_int("MINSHENG_LIVE_STREAM_SECONDS", 300),
     )
 
 

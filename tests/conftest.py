@@ -35,6 +35,9 @@ os.environ["PICCOLO_CONF"] = "piccolo_conf"
 # No background clock jobs in the app under test: tests run the jobs themselves, at the time
 # they travel to (the live-server test of the scheduler turns it on for its server).
 os.environ["MINSHENG_SCHEDULER_SECONDS"] = "0"
+# In-process clients wait for a response to end: live streams end after a second here (tests
+# of live servers set their own).
+os.environ["MINSHENG_LIVE_STREAM_SECONDS"] = "1"
 
 from tests.people import person  # noqa: E402,F401  (a fixture for every test folder)
 from tests.support import TABLES_IN_DELETE_ORDER  # noqa: E402  (after the environment is set)

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import io
 import os
+import queue
 import re
 import socket
 import struct
 import subprocess
 import sys
+import threading
 import time
 import zlib
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -173,3 +176,81 @@ class LiveServer:
                 self.process.wait(10)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+
+
+@dataclass(frozen=True)
+class Event:
+    id: str | None
+    name: str
+    data: str
+
+
+class EventStream:
+    """A Server-Sent Events client in a thread: what a browser's EventSource would receive."""
+
+    def __init__(self, url: str, headers: dict[str, str] | None = None):
+        self.url = url
+        self.headers = {"accept": "text/event-stream", **(headers or {})}
+        self.events: queue.Queue[Event] = queue.Queue()
+        self.comments: list[str] = []
+        self.retry: int | None = None
+        self.status_code: int | None = None
+        self.opened = threading.Event()
+        self.listening = threading.Event()
+        self.ended = threading.Event()
+        self._client = httpx.Client(timeout=httpx.Timeout(5, read=None))
+        self._thread = threading.Thread(target=self._read, daemon=True)
+
+    def start(self) -> EventStream:
+        """Returns once the server has said how soon to reconnect: its streams say so first,
+        once they are listening."""
+        self._thread.start()
+        assert self.opened.wait(10), f"{self.url} did not answer"
+        if self.status_code == 200:
+            assert self.listening.wait(10), f"{self.url} sent no retry: line"
+        return self
+
+    def _read(self) -> None:
+        try:
+            with self._client.stream("GET", self.url, headers=self.headers) as response:
+                self.status_code = response.status_code
+                self.opened.set()
+                fields: dict[str, list[str]] = {}
+                for line in response.iter_lines():
+                    if line == "":
+                        if "data" in fields:
+                            event_id = fields["id"][-1] if "id" in fields else None
+                            self.events.put(Event(event_id, fields.get("event", ["message"])[-1], "\n".join(fields["data"])))
+                        fields = {}
+                    elif line.startswith(":"):
+                        self.comments.append(line)
+                    else:
+                        name, _, value = line.partition(":")
+                        value = value.removeprefix(" ")
+                        if name == "retry":
+                            self.retry = int(value)
+                            self.listening.set()
+                        else:
+                            fields.setdefault(name, []).append(value)
+        except Exception:  # closed by the test, or by the server
+            pass
+        finally:
+            self.opened.set()
+            self.ended.set()
+
+    def next(self, timeout: float = 10) -> Event:
+        try:
+            return self.events.get(timeout=timeout)
+        except queue.Empty:
+            raise AssertionError(f"no event from {self.url} within {timeout} s") from None
+
+    def nothing_within(self, seconds: float) -> bool:
+        try:
+            event = self.events.get(timeout=seconds)
+        except queue.Empty:
+            return True
+        raise AssertionError(f"unexpected event from {self.url}: {event}")
+
+    def close(self) -> None:
+        self._client.close()
+        self._thread.join(5)

@@ -106,6 +106,7 @@ async def follow_page(
             "rated": rated,
             "follow_url": follow_url(token),
             "token": token,
+            "live_url": f"/follow/{token}/events",
             "form": form,
             "errors": {field: i18n.gettext(message) for field, message in (errors or {}).items()},
             "photo_errors": photo_errors or [],
@@ -216,4 +217,4 @@ class CaseController(Controller):
         case = await services.public_case(number) if services.CASE_NUMBER.match(number) else None
         if case is None:
             raise NotFoundException()
-        return Template(template_name="case.html", context={"case": case})
+        return Template(template_name="case.html", context={"case": case, "live_url": f"/cases/{number}/events"})

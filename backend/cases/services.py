@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from piccolo.query.functions.aggregate import Count
+from piccolo.query.functions.aggregate import Count, Max
 
 from backend import clock
 from backend.cases import clocks
@@ -25,15 +25,17 @@ from backend.cases.lifecycle import (
     TRANSITIONS,
     Publication,
     Review,
+    ReviewDecision,
     Role,
     Status,
     Visibility,
     entry_label,
 )
 from backend.cases.tables import Case, CaseNumberCounter, CoHandler, Rating, TimelineEntry
-from backend.db import write_transaction
+from backend.db import after_commit, write_transaction
 from backend.departments.services import AREA_UNAVAILABLE, get_active_category, is_active_area
 from backend.i18n_markers import N_
+from backend.live.bus import announce
 from backend.photos import services as photos
 from backend.photos.services import PhotoView
 
@@ -85,6 +87,9 @@ class TimelineItem:
     review: str = ""
     due_at: datetime | None = None
     photos: list[PhotoView] = field(default_factory=list)
+    # The entry that showed it to everyone: itself, or for a department's text the moderator's
+    # approval (a later entry). Live streams count in these ids (see ``CaseView.live_cursor``).
+    revealed_by: int = 0
 
 
 @dataclass(frozen=True)
@@ -144,6 +149,17 @@ class CaseView:
 
     def overdue_deadlines(self, now: datetime) -> list[Deadline]:
         return [deadline for deadline in self.deadlines if deadline.overdue(now)] if self.status in OPEN_STATUSES else []
+
+    @property
+    def live_cursor(self) -> int:
+        """Where a live stream of this view starts: the latest entry that revealed something in
+        it. Entries of one case commit in id order (each action holds the case's row), so
+        whatever becomes visible later is revealed by a higher id."""
+        return max((item.revealed_by for item in self.timeline), default=0)
+
+    def revealed_after(self, cursor: int) -> list[TimelineItem]:
+        """The entries of this view revealed after ``cursor``, in the order they were revealed."""
+        return sorted((item for item in self.timeline if item.revealed_by > cursor), key=lambda item: item.revealed_by)
 
 
 @dataclass(frozen=True)
@@ -292,6 +308,7 @@ async def append_entry(
             due_at=due_at,
         )
     ).returning(TimelineEntry.id)
+    after_commit(announce(case_id, rows[0]["id"]))
     return rows[0]["id"]
 
 
@@ -405,13 +422,30 @@ async def _timelines(case_ids: list[int], visibilities: set[Visibility], for_sta
     # A moderator's edited version of a post is a new entry; the photos stay with the original.
     photo_owner = {row["id"]: row["refers_to"] if _edited_version(row) else row["id"] for row in rows}
     entry_photos = await photos.photos_of_entries(sorted(set(photo_owner.values())), for_staff)
+    # Read after the entries: an approval committed in between reveals nothing read above.
+    approvals = await _approvals(case_ids) if rows else {}
     timelines: dict[int, list[TimelineItem]] = {}
     for row in rows:
         case_id = row.pop("case_id")
         row.pop("refers_to")
         label = entry_label(row["action"])
-        timelines.setdefault(case_id, []).append(TimelineItem(**row, label=label, photos=entry_photos.get(photo_owner[row["id"]], [])))
+        timelines.setdefault(case_id, []).append(
+            TimelineItem(
+                **row,
+                label=label,
+                photos=entry_photos.get(photo_owner[row["id"]], []),
+                revealed_by=approvals.get(row["id"], row["id"]) if row["review"] == Review.approved.value else row["id"],
+            )
+        )
     return timelines
+
+
+async def _approvals(case_ids: list[int]) -> dict[int, int]:
+    """Department texts published as written → the moderator's approval entry."""
+    rows = await TimelineEntry.select(TimelineEntry.refers_to, TimelineEntry.id).where(
+        TimelineEntry.case.is_in(case_ids), TimelineEntry.action == f"review_{ReviewDecision.approve.value}"
+    )
+    return {row["refers_to"]: row["id"] for row in rows}
 
 
 def _edited_version(row: dict) -> bool:
@@ -434,6 +468,33 @@ async def case_for_follow_token(token: str) -> CaseView | None:
 async def case_of_follow_token(token: str) -> dict | None:
     """The id, number and status of the case a follow link is for."""
     return await Case.select(Case.id, Case.number, Case.status).where(_follow_token_matches(token)).first()
+
+
+async def live_case(case_id: int, for_filer: bool) -> CaseView | None:
+    """A case as a live stream shows it: the public view (of a public case), or the filer's."""
+    query = Case.select(*_CASE_COLUMNS).where(Case.id == case_id)
+    if not for_filer:
+        query = query.where(Case.published_at.is_not_null())
+    views = await _case_views(await query, {Visibility.public, Visibility.filer} if for_filer else {Visibility.public})
+    return views[0] if views else None
+
+
+async def public_case_id(number: str) -> int | None:
+    row = await Case.select(Case.id).where(Case.number == number, Case.published_at.is_not_null()).first()
+    return row["id"] if row else None
+
+
+async def latest_entry_id() -> int:
+    row = await TimelineEntry.select(TimelineEntry.id).order_by(TimelineEntry.id, ascending=False).first()
+    return row["id"] if row else 0
+
+
+async def cases_changed_since(entry_id: int) -> list[tuple[int, int]]:
+    """Each case with entries after ``entry_id``, and its latest entry."""
+    rows = await TimelineEntry.select(TimelineEntry.case, Max(TimelineEntry.id).as_alias("latest")).where(
+        TimelineEntry.id > entry_id
+    ).group_by(TimelineEntry.case)
+    return [(row["case"], row["latest"]) for row in rows]
 
 
 async def public_case(number: str) -> CaseView | None:

@@ -32,7 +32,8 @@ from backend.cases.clocks import DUE, MET, OVERDUE, Clock
 from backend.cases.lifecycle import CLOCKS_RUNNING, Role, Status, Visibility
 from backend.cases.services import CaseView, staff_cases
 from backend.cases.tables import Case, TimelineEntry
-from backend.db import write_transaction
+from backend.db import after_commit, write_transaction
+from backend.live.bus import announce
 
 HELD_BY_A_DEPARTMENT = frozenset({Status.assigned, Status.signed, Status.in_progress})
 # Signing and contact are the holding department's; a returned case's response and answer
@@ -66,7 +67,7 @@ async def _flag(
         flagged = [row["id"] for row in await Case.update(flag).where(*where).returning(Case.id)]
         for start in range(0, len(flagged), _BATCH):
             batch = flagged[start : start + _BATCH]
-            await TimelineEntry.insert(
+            entries = await TimelineEntry.insert(
                 *[
                     TimelineEntry(
                         case=case_id,
@@ -78,7 +79,9 @@ async def _flag(
                     )
                     for case_id in batch
                 ]
-            )
+            ).returning(TimelineEntry.id, TimelineEntry.case)
+            for entry in entries:
+                after_commit(announce(entry["case"], entry["id"]))
             if overdue:
                 await Case.update({Case.overdue_at: now}).where(Case.id.is_in(batch), Case.overdue_at.is_null())
     return flagged

@@ -92,6 +92,37 @@ async def work_links(account: AccountView) -> list[WorkLink]:
     return []
 
 
+# The queues' contexts: for their pages, and for their live streams (backend.live).
+
+
+async def moderation_context() -> dict:
+    return {
+        "cases": await services.staff_cases({Status.submitted}),
+        "returned": await services.staff_cases({Status.returned}),
+        "overdue": await supervision.overdue_cases(),
+        "unsatisfied": await services.staff_cases({Status.unsatisfied}),
+        "pending_count": await workflow.pending_review_count(),
+    }
+
+
+async def review_context() -> dict:
+    return {"pending": await workflow.pending_reviews(), "errors": {}, "typed": {}}
+
+
+async def department_context(account: AccountView) -> dict:
+    if account.department_id is None:  # fail closed: no department is not every department
+        raise PermissionDeniedException()
+    to_do = await services.staff_cases(set(DEPARTMENT_OPEN), department_id=account.department_id, limit=500)
+    # What is due next comes first; a case without a running clock goes last.
+    to_do.sort(key=lambda case: case.due_next.due_at if case.due_next else FAR_FUTURE)
+    return {
+        "account": account,
+        "cases": to_do,
+        "done": await services.staff_cases(DEPARTMENT_DONE, department_id=account.department_id, limit=20, newest_first=True),
+        "counts": await services.status_counts(department_id=account.department_id),
+    }
+
+
 def actor_of(account: AccountView) -> Actor:
     """How a person appears on the timeline: a department by its name, the centre unnamed."""
     if account.role == StaffRole.handler:
@@ -154,25 +185,11 @@ class WorkspaceController(Controller):
 
     @get("/moderation", opt=admits(StaffRole.moderator))
     async def moderation_queue(self) -> Template:
-        return Template(
-            template_name="staff/moderation.html",
-            context={
-                "cases": await services.staff_cases({Status.submitted}),
-                "returned": await services.staff_cases({Status.returned}),
-                "overdue": await supervision.overdue_cases(),
-                "unsatisfied": await services.staff_cases({Status.unsatisfied}),
-                "pending_count": await workflow.pending_review_count(),
-            },
-            headers=NO_STORE,
-        )
+        return Template(template_name="staff/moderation.html", context=await moderation_context(), headers=NO_STORE)
 
     @get("/moderation/review", opt=admits(StaffRole.moderator))
     async def review_queue(self) -> Template:
-        return Template(
-            template_name="staff/review.html",
-            context={"pending": await workflow.pending_reviews(), "errors": {}, "typed": {}},
-            headers=NO_STORE,
-        )
+        return Template(template_name="staff/review.html", context=await review_context(), headers=NO_STORE)
 
     @post("/moderation/review/{entry_id:int}", opt=admits(StaffRole.moderator), status_code=303)
     async def review(self, request: Request, entry_id: RowId) -> Response:
@@ -280,22 +297,8 @@ class WorkspaceController(Controller):
 
     @get("/department", opt=admits(StaffRole.handler))
     async def department_workspace(self, request: Request) -> Template:
-        account = current(request).account
-        if account.department_id is None:  # fail closed: no department is not every department
-            raise PermissionDeniedException()
-        to_do = await services.staff_cases(set(DEPARTMENT_OPEN), department_id=account.department_id, limit=500)
-        # What is due next comes first; a case without a running clock goes last.
-        to_do.sort(key=lambda case: case.due_next.due_at if case.due_next else FAR_FUTURE)
-        return Template(
-            template_name="staff/department.html",
-            context={
-                "account": account,
-                "cases": to_do,
-                "done": await services.staff_cases(DEPARTMENT_DONE, department_id=account.department_id, limit=20, newest_first=True),
-                "counts": await services.status_counts(department_id=account.department_id),
-            },
-            headers=NO_STORE,
-        )
+        context = await department_context(current(request).account)
+        return Template(template_name="staff/department.html", context=context, headers=NO_STORE)
 
     @get("/leader", opt=admits(StaffRole.leader))
     async def leader_overview(self, request: Request, period: FromQuery[str] = "month") -> Template:

@@ -109,5 +109,5 @@ def build_environment() -> Environment:
     return environment
 
 
-def template_config() -> TemplateConfig:
-    return TemplateConfig(instance=JinjaTemplateEngine.from_environment(build_environment()))
+def template_config(environment: Environment) -> TemplateConfig:
+    return TemplateConfig(instance=JinjaTemplateEngine.from_environment(environment))

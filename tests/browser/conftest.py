@@ -28,7 +28,7 @@ document.addEventListener("securitypolicyviolation", (event) => {
 
 @pytest.fixture
 def live_server(categories):
-    server = LiveServer().start()
+    server = LiveServer(env={"MINSHENG_LIVE_STREAM_SECONDS": "300"}).start()
     yield server
     server.stop()
 

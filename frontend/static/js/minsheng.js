@@ -88,6 +88,62 @@
     }
   });
 
+  // Live progress (backend.live). A timeline takes each entry once: its stream URL carries the
+  // last entry shown, for when the extension opens a new connection after an error (that one
+  // does not send the browser's Last-Event-ID).
+  document.addEventListener("htmx:sseBeforeMessage", function (event) {
+    var message = event.detail;
+    var source = event.target.closest("[sse-connect]");
+    if (message.type === "entry" && source && message.lastEventId) {
+      var url = new URL(source.getAttribute("sse-connect"), window.location.href);
+      var id = Number(message.lastEventId);
+      if (id <= Number(url.searchParams.get("after") || 0)) {
+        event.preventDefault();
+        return;
+      }
+      url.searchParams.set("after", String(id));
+      source.setAttribute("sse-connect", url.pathname + url.search);
+    }
+    if (event.target.hasAttribute("data-live-merge")) {
+      event.preventDefault();
+      if (mergeLive(event.target, message.data) && source) {
+        var notice = source.querySelector("[data-live-notice]");
+        if (notice) notice.textContent = notice.getAttribute("data-live-notice");
+      }
+    }
+  });
+
+  // A staff queue arrives whole; only what changed is replaced (by id), so that text typed in
+  // an item and the focus stay where they are. Returns whether anything new came in.
+  function mergeLive(container, html) {
+    var incoming = document.createElement("template");
+    incoming.innerHTML = html;
+    var added = false;
+    var place = container.firstElementChild;
+    Array.prototype.slice.call(incoming.content.children).forEach(function (node) {
+      var existing = node.id ? document.getElementById(node.id) : null;
+      if (existing && existing.parentNode === container) {
+        if (existing.outerHTML !== node.outerHTML) {
+          container.replaceChild(node, existing);
+          existing = node;
+          htmx.process(node);
+        }
+        if (existing !== place) container.insertBefore(existing, place);
+        place = existing.nextElementSibling;
+      } else {
+        container.insertBefore(node, place);
+        htmx.process(node);
+        added = added || Boolean(node.id);
+      }
+    });
+    while (place) {
+      var next = place.nextElementSibling;
+      place.remove();
+      place = next;
+    }
+    return added;
+  }
+
   function reveal() {
     // Buttons that only work with script stay hidden without it.
     if (navigator.geolocation) document.querySelectorAll("[data-locate]").forEach(function (b) { b.hidden = false; });

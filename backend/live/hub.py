@@ -1,0 +1,282 @@
+"""One worker process's side of live progress: its open streams, and what wakes them.
+
+Streams of one case and one audience (the public, or the filer) share a ``CaseFeed``: each
+change is read from the database and rendered once per language, whatever the number of
+streams, and the same bytes go to all of them. Staff streams re-read their own queue.
+
+Event ids are the ids of the entries that revealed something (``TimelineItem.revealed_by``),
+which grow in commit order within a case. A stream remembers the last id it sent and skips
+anything not above it, so a reconnect with ``Last-Event-ID`` (or the page's own cursor) gets
+what it missed from the database, in order, exactly once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import signal
+import threading
+from collections import deque
+from typing import AsyncIterator, Awaitable, Callable
+
+from jinja2 import Environment
+from litestar.channels import ChannelsPlugin
+
+from backend.cases import services
+from backend.cases.services import CaseView, TimelineItem
+from backend.live import bus
+from backend.web import i18n
+
+log = logging.getLogger(__name__)
+
+RETRY_MILLISECONDS = 3000  # how soon a browser reconnects after the stream ends
+BACKLOG = 200  # events waiting for a slow reader; beyond, its stream ends and it catches up on reconnecting
+STAFF_COALESCE_SECONDS = 0.3  # a burst of changes (a clock job's run) re-renders a queue once
+HEARTBEAT = b": keep-alive\n\n"  # a comment line: proxies see traffic, browsers ignore it
+RETRY = f"retry: {RETRY_MILLISECONDS}\n\n".encode()
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def sse_event(data: str, event: str, event_id: int | None = None) -> bytes:
+    lines = [f"id: {event_id}"] if event_id is not None else []
+    lines.append(f"event: {event}")
+    lines.extend(f"data: {line}" for line in _LINE_BREAK.split(data))
+    return ("\n".join(lines) + "\n\n").encode()
+
+
+class Listener:
+    """One open stream's mailbox."""
+
+    __slots__ = ("language", "pending", "ready", "closed")
+
+    def __init__(self, language: str):
+        self.language = language
+        self.pending: deque[tuple[int, bytes]] = deque()
+        self.ready = asyncio.Event()
+        self.closed = False
+
+    def deliver(self, event_id: int, data: bytes) -> None:
+        if len(self.pending) >= BACKLOG:
+            self.closed = True  # a reader this far behind reconnects and catches up from the database
+        else:
+            self.pending.append((event_id, data))
+        self.ready.set()
+
+    def close(self) -> None:
+        self.closed = True
+        self.ready.set()
+
+
+class CaseFeed:
+    """The streams of one case for one audience in this process."""
+
+    def __init__(self, hub: LiveHub, case_id: int, for_filer: bool):
+        self.hub = hub
+        self.case_id = case_id
+        self.for_filer = for_filer
+        self.listeners: set[Listener] = set()
+        self.cursor = 0
+        self.changed = asyncio.Event()
+        self.started = asyncio.Event()
+        self.task = asyncio.create_task(self._run())
+
+    async def _run(self) -> None:
+        view = await services.live_case(self.case_id, self.for_filer)
+        self.cursor = view.live_cursor if view else 0
+        self.started.set()
+        while True:
+            await self.changed.wait()
+            self.changed.clear()
+            if not self.listeners:
+                return
+            try:
+                await self._send_news()
+            except Exception:  # the database is away: try again on the next change or poll
+                log.exception("live feed of case %s", self.case_id)
+
+    async def _send_news(self) -> None:
+        view = await services.live_case(self.case_id, self.for_filer)
+        fresh = view.revealed_after(self.cursor) if view else []
+        if not fresh:
+            return
+        by_language: dict[str, list[bytes]] = {}
+        for listener in list(self.listeners):
+            if listener.language not in by_language:
+                by_language[listener.language] = [self.hub.entry_event(view, item, listener.language) for item in fresh]
+            for item, data in zip(fresh, by_language[listener.language]):
+                listener.deliver(item.revealed_by, data)
+        self.cursor = fresh[-1].revealed_by
+
+
+class LiveHub:
+    def __init__(
+        self,
+        plugin: ChannelsPlugin,
+        environment: Environment,
+        *,
+        poll_seconds: float,
+        heartbeat_seconds: float,
+        stream_seconds: float,
+    ):
+        self.plugin = plugin
+        self.environment = environment
+        self.poll_seconds = poll_seconds
+        self.heartbeat_seconds = heartbeat_seconds
+        self.stream_seconds = stream_seconds
+        self.feeds: dict[tuple[int, bool], CaseFeed] = {}
+        self.staff: set[Listener] = set()
+        self.stopping = False
+        self.seen = 0  # the latest entry the polling has looked at
+        self._tasks: list[asyncio.Task] = []
+
+    # -- the process's life ------------------------------------------------------------------
+
+    async def start(self) -> None:
+        subscriber = await self.plugin.subscribe(bus.CHANNEL)
+        self.seen = await services.latest_entry_id()
+        self._tasks = [asyncio.create_task(self._receive(subscriber)), asyncio.create_task(self._poll())]
+        bus.attach(self.plugin)
+        self._end_streams_on_stop_signal()
+
+    async def stop(self) -> None:
+        bus.detach(self.plugin)
+        self.end_streams()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    def end_streams(self) -> None:
+        self.stopping = True
+        for listener in [*self.staff, *(listener for feed in self.feeds.values() for listener in feed.listeners)]:
+            listener.close()
+
+    def _end_streams_on_stop_signal(self) -> None:
+        """uvicorn lets open responses finish before it runs the app's shutdown, and cuts them
+        only after its graceful timeout: so the streams end as soon as the stop signal comes,
+        and the server stops at once. (uvicorn's own handler runs too, and is put back after.)"""
+        if threading.current_thread() is not threading.main_thread():
+            return  # signals reach only the main thread (not an in-process test client's)
+        loop = asyncio.get_running_loop()
+        for number in (signal.SIGINT, signal.SIGTERM):
+            previous = signal.getsignal(number)
+            if not callable(previous):
+                continue
+
+            def on_signal(signum, frame, previous=previous) -> None:
+                loop.call_soon_threadsafe(self.end_streams)
+                previous(signum, frame)
+
+            signal.signal(number, on_signal)
+
+    # -- what wakes the streams --------------------------------------------------------------
+
+    async def _receive(self, subscriber) -> None:
+        async for data in subscriber.iter_events():
+            if change := bus.Change.decode(data):
+                self.dispatch(change)
+
+    async def _poll(self) -> None:
+        while True:
+            await asyncio.sleep(self.poll_seconds)
+            if not (self.feeds or self.staff):
+                continue
+            try:
+                changes = await services.cases_changed_since(self.seen)
+            except Exception:
+                log.exception("live polling")
+                continue
+            for case_id, entry_id in changes:
+                self.dispatch(bus.Change(case_id, entry_id))
+
+    def dispatch(self, change: bus.Change) -> None:
+        self.seen = max(self.seen, change.entry_id)
+        for for_filer in (False, True):
+            if feed := self.feeds.get((change.case_id, for_filer)):
+                feed.changed.set()
+        for listener in self.staff:
+            listener.ready.set()
+
+    # -- streams -----------------------------------------------------------------------------
+
+    def entry_event(self, case: CaseView, entry: TimelineItem, language: str) -> bytes:
+        i18n.activate(language)
+        html = self.environment.get_template("partials/live_entry.html").render(case=case, entry=entry)
+        return sse_event(html, "entry", entry.revealed_by)
+
+    async def case_events(self, case_id: int, for_filer: bool, language: str, after: int | None) -> AsyncIterator[bytes]:
+        """A case's timeline for the public or its filer: what was revealed after ``after``
+        (the page's cursor or ``Last-Event-ID``), then each new entry as it is revealed."""
+        key = (case_id, for_filer)
+        feed = self.feeds.get(key)
+        if feed is None:
+            feed = self.feeds[key] = CaseFeed(self, case_id, for_filer)
+        listener = Listener(language)
+        feed.listeners.add(listener)
+        try:
+            await feed.started.wait()
+            sent = feed.cursor
+            # From here on nothing is missed: a client that has this line may act and expect news.
+            yield RETRY
+            if after is not None and after < feed.cursor:
+                view = await services.live_case(case_id, for_filer)
+                for item in view.revealed_after(after) if view else []:
+                    yield self.entry_event(view, item, language)
+                sent = max(after, view.live_cursor if view else 0)
+            async for woken in self._wakes(listener):
+                if not woken:
+                    yield HEARTBEAT
+                while listener.pending:
+                    event_id, data = listener.pending.popleft()
+                    if event_id > sent:
+                        sent = event_id
+                        yield data
+        finally:
+            feed.listeners.discard(listener)
+            if not feed.listeners:
+                self.feeds.pop(key, None)
+                feed.changed.set()  # its task sees nobody listens, and ends
+
+    async def staff_events(self, language: str, render: Callable[[], Awaitable[list[bytes]]]) -> AsyncIterator[bytes]:
+        """A staff queue: rendered afresh at once and after every change, sent when it differs
+        from what this stream sent last (a reconnect starts afresh: the queue is a state)."""
+        listener = Listener(language)
+        self.staff.add(listener)
+        listener.ready.set()
+        last: list[bytes] = []
+        try:
+            yield RETRY
+            async for woken in self._wakes(listener):
+                if not woken:
+                    yield HEARTBEAT
+                    continue
+                await asyncio.sleep(STAFF_COALESCE_SECONDS)
+                listener.ready.clear()
+                i18n.activate(language)
+                events = await render()
+                for data in events:
+                    if data not in last:
+                        yield data
+                last = events
+        finally:
+            self.staff.discard(listener)
+
+    async def _wakes(self, listener: Listener) -> AsyncIterator[bool]:
+        """True each time the listener is woken, False when a heartbeat is due; ends when the
+        stream has lived its time, falls too far behind, or the server stops."""
+        loop = asyncio.get_running_loop()
+        end = loop.time() + self.stream_seconds
+        while True:
+            left = end - loop.time()
+            if listener.closed or self.stopping or left <= 0:
+                return
+            try:
+                async with asyncio.timeout(min(self.heartbeat_seconds, left)):
+                    await listener.ready.wait()
+            except TimeoutError:
+                yield False
+                continue
+            listener.ready.clear()
+            if listener.closed or self.stopping:
+                return
+            yield True
