@@ -33,6 +33,7 @@ from urllib.parse import urlsplit, urlunsplit
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path[0] = str(PROJECT_ROOT)  # not bench/, whose calendar.py would hide the standard one
 EVENT_ID = re.compile(rb"^id: (\d+)$", re.MULTILINE)
+BATCH = 250  # streams opened at once
 
 
 # -- the client process: N streams, the arrival time of every event id on each ------------------
@@ -40,35 +41,31 @@ EVENT_ID = re.compile(rb"^id: (\d+)$", re.MULTILINE)
 
 async def hold_streams(host: str, port: int, path: str, count: int, results: str) -> None:
     arrivals: dict[int, list[float]] = {}
-    ready = 0
-    all_ready = asyncio.Event()
 
-    async def subscribe() -> None:
-        nonlocal ready
+    async def subscribe(listening: asyncio.Future) -> None:
         reader, writer = await asyncio.open_connection(host, port)
         writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nAccept: text/event-stream\r\n\r\n".encode())
         buffer = b""
-        counted = False
         while chunk := await reader.read(65536):
             now = time.time()
             buffer += chunk
             # Whole events only (a blank line ends one); the rest waits for the next chunk.
             complete, _, buffer = buffer.rpartition(b"\n\n")
-            if not counted and b"retry:" in complete:
-                counted = True
-                ready += 1
-                if ready == count:
-                    all_ready.set()
+            if not listening.done() and b"retry:" in complete:
+                listening.set_result(None)  # the server listens for this stream now
             for match in EVENT_ID.finditer(complete):
                 arrivals.setdefault(int(match.group(1)), []).append(now)
+        if not listening.done():
+            listening.set_exception(ConnectionError("the stream ended before it started"))
 
     tasks = []
-    for start in range(0, count, 500):  # in batches, within the server's listen backlog
-        tasks += [asyncio.create_task(subscribe()) for _ in range(min(500, count - start))]
-        await asyncio.sleep(0.2)
-    await asyncio.wait_for(all_ready.wait(), 120)
-    print(f"ready {ready}", flush=True)
-    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)  # until told to stop
+    loop = asyncio.get_running_loop()
+    for start in range(0, count, BATCH):  # as phones come, not all in one instant
+        batch = [loop.create_future() for _ in range(min(BATCH, count - start))]
+        tasks += [asyncio.create_task(subscribe(listening)) for listening in batch]
+        await asyncio.wait_for(asyncio.gather(*batch), 60)
+    print(f"ready {len(tasks)}", flush=True)
+    await loop.run_in_executor(None, sys.stdin.readline)  # until told to stop
     Path(results).write_text(json.dumps(arrivals))
     for task in tasks:
         task.cancel()
@@ -82,6 +79,11 @@ def rss_kib(pid: int) -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
     raise RuntimeError("no VmRSS")
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -125,7 +127,7 @@ def start_server(port: int, env: dict) -> subprocess.Popen:
 
     server = subprocess.Popen(
         [sys.executable, "-m", "backend.cli", "serve", "--port", str(port)],
-        cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=open("/tmp/live/server.err", "w"),
+        cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     for _ in range(300):
         try:
@@ -161,6 +163,7 @@ def run(subscribers: int, entries: int, interval: float, number: str, session: s
             time.sleep(1)
             loaded = rss_kib(server.pid)
             published: dict[int, float] = {}
+            cpu_before = cpu_seconds(server.pid)
             for n in range(entries):
                 sent = time.time()
                 response = http.post(
@@ -170,6 +173,7 @@ def run(subscribers: int, entries: int, interval: float, number: str, session: s
                 published[int(response.headers["location"].rsplit("-", 1)[1])] = sent
                 time.sleep(interval)
             time.sleep(3)  # the last entry's stragglers
+            cpu = cpu_seconds(server.pid) - cpu_before
             client.stdin.write("stop\n")
             client.stdin.flush()
             client.wait(60)
@@ -190,6 +194,7 @@ def run(subscribers: int, entries: int, interval: float, number: str, session: s
         "baseline_mib": baseline / 1024,
         "loaded_mib": loaded / 1024,
         "kib_each": (loaded - baseline) / subscribers,
+        "cpu_per_entry": cpu / entries,  # includes the heartbeats meanwhile
     }
 
 
@@ -235,12 +240,12 @@ def main() -> None:
     try:
         number, session = asyncio.run(prepare_case())
         print(f"database {'PostgreSQL' if args.postgres else 'SQLite'}; one server process; {args.entries} entries, {args.interval} s apart")
-        print(f"{'subscribers':>11} {'p50 s':>7} {'p99 s':>7} {'max s':>7} {'missing':>7} {'RSS before':>11} {'RSS with':>10} {'KiB each':>9}")
+        print(f"{'subscribers':>11} {'p50 s':>7} {'p99 s':>7} {'max s':>7} {'missing':>7} {'RSS before':>11} {'RSS with':>10} {'KiB each':>9} {'CPU s/entry':>11}")
         for subscribers in args.subscribers:
             r = run(subscribers, args.entries, args.interval, number, session, env, port)
             print(
                 f"{r['subscribers']:>11} {r['p50']:>7.3f} {r['p99']:>7.3f} {r['max']:>7.3f} {r['missing']:>7} "
-                f"{r['baseline_mib']:>8.1f} MiB {r['loaded_mib']:>6.1f} MiB {r['kib_each']:>9.1f}",
+                f"{r['baseline_mib']:>8.1f} MiB {r['loaded_mib']:>6.1f} MiB {r['kib_each']:>9.1f} {r['cpu_per_entry']:>11.2f}",
                 flush=True,
             )
     finally:
