@@ -59,24 +59,29 @@ class LiveController(Controller):
 class StaffLiveController(Controller):
     guards = [role_guard]
 
+    @get("/staff/events", opt={**admits(StaffRole.moderator, StaffRole.leader, StaffRole.handler), **NOT_COMPRESSED})
+    async def count_events(self, request: Request) -> Stream:
+        """The navigation's counts alone, for staff pages that are not a live queue."""
+        return _staff_stream(request)
+
     @get("/moderation/events", opt={**admits(StaffRole.moderator), **NOT_COMPRESSED})
     async def moderation_events(self, request: Request) -> Stream:
-        return _queue_stream(request, "staff/moderation_queue.html", moderation_context)
+        return _staff_stream(request, "staff/moderation_queue.html", moderation_context)
 
     @get("/moderation/review/events", opt={**admits(StaffRole.moderator), **NOT_COMPRESSED})
     async def review_events(self, request: Request) -> Stream:
-        return _queue_stream(request, "staff/review_queue.html", review_context)
+        return _staff_stream(request, "staff/review_queue.html", review_context)
 
     @get("/department/events", opt={**admits(StaffRole.handler), **NOT_COMPRESSED})
     async def department_events(self, request: Request) -> Stream:
         account = current(request).account
         if account.department_id is None:  # fail closed, as the page does
             raise PermissionDeniedException()
-        return _queue_stream(request, "staff/department_queue.html", lambda: department_context(account))
+        return _staff_stream(request, "staff/department_queue.html", lambda: department_context(account))
 
 
-def _queue_stream(request: Request, template_name: str, context: Callable[[], Awaitable[dict]]) -> Stream:
-    """A staff queue as its page renders it (same services, same permissions), and the
+def _staff_stream(request: Request, queue: str = "", context: Callable[[], Awaitable[dict]] | None = None) -> Stream:
+    """A staff queue as its page renders it (same services, same permissions), if any, and the
     navigation's counts."""
     account = current(request).account
     environment = hub_of(request).environment
@@ -86,9 +91,7 @@ def _queue_stream(request: Request, template_name: str, context: Callable[[], Aw
         return environment.get_template(name).render(Template(template_name=name, context=values).create_template_context(request))
 
     async def events() -> list[bytes]:
-        return [
-            sse_event(render(template_name, await context()), "queue"),
-            sse_event(render("partials/nav_counts.html", {"links": await work_links(account)}), "counts"),
-        ]
+        queue_event = [sse_event(render(queue, await context()), "queue")] if queue and context else []
+        return [*queue_event, sse_event(render("partials/nav_counts.html", {"links": await work_links(account)}), "counts")]
 
     return event_stream(hub_of(request).staff_events(i18n.current_language(), events))

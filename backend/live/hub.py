@@ -83,7 +83,15 @@ class CaseFeed:
         self.task = asyncio.create_task(self._run())
 
     async def _run(self) -> None:
-        view = await services.live_case(self.case_id, self.for_filer)
+        try:
+            view = await services.live_case(self.case_id, self.for_filer)
+        except Exception:  # the database is away: the streams end, and their browsers come back
+            log.exception("live feed of case %s", self.case_id)
+            self.hub.feeds.pop((self.case_id, self.for_filer), None)
+            for listener in self.listeners:
+                listener.close()
+            self.started.set()
+            return
         self.cursor = view.live_cursor if view else 0
         self.started.set()
         while True:
@@ -216,6 +224,8 @@ class LiveHub:
         feed.listeners.add(listener)
         try:
             await feed.started.wait()
+            if listener.closed:
+                return
             sent = feed.cursor
             # From here on nothing is missed: a client that has this line may act and expect news.
             yield RETRY
@@ -235,8 +245,8 @@ class LiveHub:
                         yield data
         finally:
             feed.listeners.discard(listener)
-            if not feed.listeners:
-                self.feeds.pop(key, None)
+            if not feed.listeners and self.feeds.get(key) is feed:
+                del self.feeds[key]
                 feed.changed.set()  # its task sees nobody listens, and ends
 
     async def staff_events(self, language: str, render: Callable[[], Awaitable[list[bytes]]]) -> AsyncIterator[bytes]:

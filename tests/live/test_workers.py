@@ -92,7 +92,9 @@ async def test_the_moderation_queue_and_counts_update_live(settings, categories,
     server = LiveServer(env={"MINSHENG_LIVE_STREAM_SECONDS": "60"}).start()
     queue = await open_stream(f"{server.url}/moderation/events", {"cookie": f"{COOKIE_NAME}={moderator[COOKIE_NAME]}"})
     roads = await open_stream(f"{server.url}/department/events", {"cookie": f"{COOKIE_NAME}={handler[COOKIE_NAME]}"})
+    counts = await open_stream(f"{server.url}/staff/events", {"cookie": f"{COOKIE_NAME}={moderator[COOKIE_NAME]}"})
     try:
+        assert (await next_event(counts)).name == "counts"
         first = {event.name: event.data for event in [await next_event(queue), await next_event(queue)]}
         assert "queue-new" in first["queue"] and 'id="nav-count-1"' in first["counts"]
         await next_event(roads)
@@ -102,6 +104,7 @@ async def test_the_moderation_queue_and_counts_update_live(settings, categories,
         update = {event.name: event.data for event in [await next_event(queue), await next_event(queue)]}
         assert "新来的停水诉求" in update["queue"]
         assert 'data-count="1"' in update["counts"]
+        assert 'id="nav-count-1" class="nav-count" data-count="1"' in (await next_event(counts)).data  # any staff page
         # Another department's case never reaches the roads office, even once assigned to water.
         await bring_to(filed.number, Status.assigned, categories["water"].department)
         for _ in range(3):
@@ -114,4 +117,5 @@ async def test_the_moderation_queue_and_counts_update_live(settings, categories,
     finally:
         queue.close()
         roads.close()
+        counts.close()
         server.stop()

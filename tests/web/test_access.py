@@ -62,6 +62,7 @@ STAFF_ROUTES = {
     ("GET", "/department/events"): {"handler"},
     ("GET", "/leader"): {"leader"},
     ("GET", "/staff/cases/{number:str}"): {"moderator", "leader", "handler"},
+    ("GET", "/staff/events"): {"moderator", "leader", "handler"},
     ("GET", "/representatives"): {"representative"},
 }
 PUBLIC_ROUTES = {
