@@ -139,6 +139,10 @@ class LiveHub:
         self.seen = 0  # the latest entry the polling has looked at
         self._tasks: list[asyncio.Task] = []
 
+    @property
+    def stream_count(self) -> int:
+        return len(self.staff) + sum(len(feed.listeners) for feed in self.feeds.values())
+
     # -- the process's life ------------------------------------------------------------------
 
     async def start(self) -> None:

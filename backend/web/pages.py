@@ -51,11 +51,12 @@ class PageController(Controller):
         return response
 
     @get("/healthz", cache=False)
-    async def healthz(self) -> Response:
-        """Up means the app answers and its database does too."""
+    async def healthz(self, request: Request) -> Response:
+        """Up means the app answers and its database does too; with how many live streams
+        the worker that answers holds open."""
         try:
             await Department.raw("SELECT 1")
         except Exception:  # any database failure: report it, don't crash the probe
             logger.exception("health check: database unreachable")
             return Response({"status": "unavailable", "database": "unreachable"}, status_code=503)
-        return Response({"status": "ok", "database": "ok"})
+        return Response({"status": "ok", "database": "ok", "live_streams": request.app.state.live.stream_count})

@@ -121,6 +121,19 @@ async def test_streams_of_cases_nobody_may_see_are_refused(server, settings, cat
     assert httpx.get(f"{server.url}/moderation/events").status_code in (303, 401)
 
 
+async def test_streams_are_let_go_when_the_browser_hangs_up(server, settings, categories):
+    number, token, _ = await signed_case(settings, categories)
+    streams = [await open_stream(f"{server.url}/cases/{number}/events") for _ in range(5)]
+    streams.append(await open_stream(f"{server.url}/follow/{token}/events"))
+    assert httpx.get(f"{server.url}/healthz").json()["live_streams"] == 6
+    for stream in streams:
+        stream.close()
+    give_up = time.monotonic() + 5
+    while httpx.get(f"{server.url}/healthz").json()["live_streams"]:
+        assert time.monotonic() < give_up, "the server still holds streams nobody reads"
+        await asyncio.sleep(0.1)
+
+
 async def test_the_server_stops_promptly_with_streams_open(settings, categories):
     number, token, _ = await signed_case(settings, categories)
     live = LiveServer().start()
