@@ -233,11 +233,13 @@ class LiveHub:
             sent = feed.cursor
             # From here on nothing is missed: a client that has this line may act and expect news.
             yield RETRY
-            if after is not None and after < feed.cursor:
+            if after is not None and after < sent:
                 view = await services.live_case(case_id, for_filer)
                 for item in view.revealed_after(after) if view else []:
                     yield self.entry_event(view, item, language)
                 sent = max(after, view.live_cursor if view else 0)
+            elif after is not None:
+                sent = after  # seen on another worker, whose feed was ahead of this one's
             end = asyncio.get_running_loop().time() + self.stream_seconds
             while (woken := await self._wait(listener, end)) is not None:
                 if not woken:
