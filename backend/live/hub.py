@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 import re
 import signal
 import threading
@@ -49,13 +48,17 @@ def sse_event(data: str, event: str, event_id: int | None = None) -> bytes:
 class Listener:
     """One open stream's mailbox."""
 
-    __slots__ = ("language", "pending", "ready", "closed")
+    __slots__ = ("language", "ends_at", "pending", "ready", "closed", "changed", "quiet", "heartbeat_due")
 
-    def __init__(self, language: str):
+    def __init__(self, language: str, ends_at: float):
         self.language = language
+        self.ends_at = ends_at  # on the event loop's clock
         self.pending: deque[tuple[int, bytes]] = deque()
         self.ready = asyncio.Event()
         self.closed = False
+        self.changed = True  # staff streams: something changed since the queue was rendered
+        self.quiet = True  # sent nothing since the last tick of the hub's clock
+        self.heartbeat_due = False
 
     def deliver(self, event_id: int, data: bytes) -> None:
         if len(self.pending) >= BACKLOG:
@@ -134,14 +137,16 @@ class LiveHub:
         self.heartbeat_seconds = heartbeat_seconds
         self.stream_seconds = stream_seconds
         self.feeds: dict[tuple[int, bool], CaseFeed] = {}
+        self.listeners: set[Listener] = set()  # every open stream
         self.staff: set[Listener] = set()
         self.stopping = False
         self.seen = 0  # the latest entry the polling has looked at
         self._tasks: list[asyncio.Task] = []
+        self._clock: asyncio.Task | None = None
 
     @property
     def stream_count(self) -> int:
-        return len(self.staff) + sum(len(feed.listeners) for feed in self.feeds.values())
+        return len(self.listeners)
 
     # -- the process's life ------------------------------------------------------------------
 
@@ -158,10 +163,12 @@ class LiveHub:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._clock is not None:  # on the streams' event loop (in tests another than this)
+            self._clock.get_loop().call_soon_threadsafe(self._clock.cancel)
 
     def end_streams(self) -> None:
         self.stopping = True
-        for listener in [*self.staff, *(listener for feed in self.feeds.values() for listener in feed.listeners)]:
+        for listener in list(self.listeners):
             listener.close()
 
     def _end_streams_on_stop_signal(self) -> None:
@@ -208,9 +215,45 @@ class LiveHub:
             if feed := self.feeds.get((change.case_id, for_filer)):
                 feed.changed.set()
         for listener in self.staff:
+            listener.changed = True
             listener.ready.set()
 
     # -- streams -----------------------------------------------------------------------------
+
+    def _open(self, language: str) -> Listener:
+        loop = asyncio.get_running_loop()
+        listener = Listener(language, loop.time() + self.stream_seconds)
+        self.listeners.add(listener)
+        if self._clock is None:
+            self._clock = loop.create_task(self._tick())  # where the streams run
+        return listener
+
+    def _close(self, listener: Listener) -> None:
+        self.listeners.discard(listener)
+        self.staff.discard(listener)
+
+    async def _tick(self) -> None:
+        """One clock for all streams of the process: a heartbeat to each that sent nothing
+        since the last tick, the end to each that has lived its time. (A timer per stream would
+        be set again for each stream at each event, and would fall due for all at once.)"""
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(min(self.heartbeat_seconds, self.stream_seconds))
+            now = loop.time()
+            for listener in list(self.listeners):
+                if now >= listener.ends_at:
+                    listener.close()
+                elif listener.quiet:
+                    listener.heartbeat_due = True
+                    listener.ready.set()
+                listener.quiet = True
+
+    async def _woken(self, listener: Listener) -> bool:
+        """Waits for news or a heartbeat; False when the stream should end: it has lived its
+        time, fell too far behind, or the server stops."""
+        await listener.ready.wait()
+        listener.ready.clear()
+        return not (listener.closed or self.stopping)
 
     def entry_event(self, case: CaseView, entry: TimelineItem, language: str) -> bytes:
         i18n.activate(language)
@@ -224,7 +267,7 @@ class LiveHub:
         feed = self.feeds.get(key)
         if feed is None:
             feed = self.feeds[key] = CaseFeed(self, case_id, for_filer)
-        listener = Listener(language)
+        listener = self._open(language)
         feed.listeners.add(listener)
         try:
             await feed.started.wait()
@@ -240,16 +283,18 @@ class LiveHub:
                 sent = max(after, view.live_cursor if view else 0)
             elif after is not None:
                 sent = after  # seen on another worker, whose feed was ahead of this one's
-            end = asyncio.get_running_loop().time() + self.stream_seconds
-            while (woken := await self._wait(listener, end)) is not None:
-                if not woken:
+            while await self._woken(listener):
+                if listener.heartbeat_due:
+                    listener.heartbeat_due = False
                     yield HEARTBEAT
                 while listener.pending:
                     event_id, data = listener.pending.popleft()
                     if event_id > sent:
                         sent = event_id
+                        listener.quiet = False
                         yield data
         finally:
+            self._close(listener)
             feed.listeners.discard(listener)
             if not feed.listeners and self.feeds.get(key) is feed:
                 del self.feeds[key]
@@ -258,42 +303,26 @@ class LiveHub:
     async def staff_events(self, language: str, render: Callable[[], Awaitable[list[bytes]]]) -> AsyncIterator[bytes]:
         """A staff queue: rendered afresh at once and after every change, sent when it differs
         from what this stream sent last (a reconnect starts afresh: the queue is a state)."""
-        listener = Listener(language)
+        listener = self._open(language)
         self.staff.add(listener)
         listener.ready.set()
         last: list[bytes] = []
         try:
             yield RETRY
-            end = asyncio.get_running_loop().time() + self.stream_seconds
-            while (woken := await self._wait(listener, end)) is not None:
-                if not woken:
+            while await self._woken(listener):
+                if listener.heartbeat_due:
+                    listener.heartbeat_due = False
                     yield HEARTBEAT
+                if not listener.changed:
                     continue
                 await asyncio.sleep(STAFF_COALESCE_SECONDS)
-                listener.ready.clear()
+                listener.changed = False  # what changes from here on is rendered next time
                 i18n.activate(language)
                 events = await render()
                 for data in events:
                     if data not in last:
+                        listener.quiet = False
                         yield data
                 last = events
         finally:
-            self.staff.discard(listener)
-
-    async def _wait(self, listener: Listener, end: float) -> bool | None:
-        """True when the listener is woken, False when a heartbeat is due, None when the stream
-        has lived its time, fell too far behind, or the server stops. (A coroutine, not an
-        async generator: this runs once per stream and event, 10,000 times for one entry.)"""
-        loop = asyncio.get_running_loop()
-        left = end - loop.time()
-        if listener.closed or self.stopping or left <= 0:
-            return None
-        # Spread: after an event every stream's heartbeat would otherwise fall due at once.
-        heartbeat = self.heartbeat_seconds * (0.75 + random.random() / 2)
-        try:
-            async with asyncio.timeout(min(heartbeat, left)):
-                await listener.ready.wait()
-        except TimeoutError:
-            return False
-        listener.ready.clear()
-        return None if listener.closed or self.stopping else True
+            self._close(listener)
