@@ -33,7 +33,7 @@ from urllib.parse import urlsplit, urlunsplit
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path[0] = str(PROJECT_ROOT)  # not bench/, whose calendar.py would hide the standard one
 EVENT_ID = re.compile(rb"^id: (\d+)$", re.MULTILINE)
-BATCH = 250  # streams opened at once
+BATCH = 50  # streams opened at once (bursts of SQLite query threads would inflate the RSS)
 
 
 # -- the client process: N streams, the arrival time of every event id on each ------------------
