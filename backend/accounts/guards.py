@@ -72,7 +72,9 @@ class SessionMiddleware(ASGIMiddleware):
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         connection = ASGIConnection(scope)
         token = connection.cookies.get(COOKIE_NAME)
-        session = await sessions_of(connection).resolve(token) if token else None
+        # A live stream reconnects by itself: not a sign that someone is at the page.
+        touch = not scope["path"].endswith("/events")
+        session = await sessions_of(connection).resolve(token, touch=touch) if token else None
         scope.setdefault("state", {})[STATE_KEY] = session
         if not token or session is not None:
             await next_app(scope, receive, send)

@@ -93,8 +93,10 @@ class Sessions:
     async def _save(self, token: str, record: dict) -> None:
         await self.store.set(_key(token), json.dumps(record), expires_in=int(self.idle.total_seconds()) + 60)
 
-    async def resolve(self, token: str) -> SignedIn | None:
-        """The session behind a cookie, if it is still valid; ends it otherwise."""
+    async def resolve(self, token: str, touch: bool = True) -> SignedIn | None:
+        """The session behind a cookie, if it is still valid; ends it otherwise. ``touch=False``
+        for requests a page makes by itself (live streams reconnecting): they are not activity,
+        so a page left open still reaches the idle timeout."""
         if not 20 <= len(token) <= 100 or not token.isascii():
             return None
         raw = await self.store.get(_key(token))
@@ -109,7 +111,7 @@ class Sessions:
         if account is None or not account.active or account.session_epoch != record["epoch"]:
             await self.end(token)
             return None
-        if now - record["seen_at"] > TOUCH_INTERVAL.total_seconds():
+        if touch and now - record["seen_at"] > TOUCH_INTERVAL.total_seconds():
             record["seen_at"] = now
             await self._save(token, record)
         return SignedIn(token, account, record["created_at"], record["verified_at"], record["seen_at"])

@@ -110,6 +110,20 @@ async def test_idle_and_absolute_timeouts(store):
         assert await sessions.resolve(idle_token) is None
 
 
+async def test_requests_a_page_makes_by_itself_do_not_keep_a_session_alive(store):
+    issued = await invite("moderator")
+    account = await get_account(issued.account_id)
+    sessions = Sessions(store, idle=timedelta(minutes=30), absolute=timedelta(hours=2))
+    start = clock.now()
+    with clock.travel_to(start):
+        token = await sessions.begin(account)
+    for minutes in range(5, 30, 5):  # a live stream reconnecting every five minutes
+        with clock.travel_to(start + timedelta(minutes=minutes)):
+            assert await sessions.resolve(token, touch=False) is not None
+    with clock.travel_to(start + timedelta(minutes=31)):
+        assert await sessions.resolve(token, touch=False) is None
+
+
 async def test_sessions_are_shared_by_every_process_through_the_store(store):
     """Two app processes are two Sessions objects over one store."""
     issued = await invite("moderator")
