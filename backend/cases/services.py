@@ -586,15 +586,18 @@ async def staff_case(number: str) -> StaffCaseView | None:
 
 async def departments_of(number: str) -> tuple[int | None, list[int]]:
     """The lead department of a case and its co-handlers."""
-    case = await Case.select(Case.id).where(Case.number == number).first()
-    return await departments_of_case(case["id"]) if case else (None, [])
+    return await _departments(Case.number == number)
 
 
 async def departments_of_case(case_id: int) -> tuple[int | None, list[int]]:
-    case = await Case.select(Case.department).where(Case.id == case_id).first()
+    return await _departments(Case.id == case_id)
+
+
+async def _departments(which) -> tuple[int | None, list[int]]:
+    case = await Case.select(Case.id, Case.department).where(which).first()
     if case is None:
         return None, []
-    co = await CoHandler.select(CoHandler.department).where(CoHandler.case == case_id)
+    co = await CoHandler.select(CoHandler.department).where(CoHandler.case == case["id"])
     return case["department"], [row["department"] for row in co]
 
 
