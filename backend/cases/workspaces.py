@@ -388,15 +388,12 @@ class WorkspaceController(Controller):
             raise NotFoundException()  # as for a case that does not exist
         form = await request.form()
         details = details_from(action, form)
-        refusal = None
-        if details.photo_keys or form.getall("photos", []):
-            # Without script the chosen files come with the form itself; store them first.
-            uploaded, photo_errors = await receive_uploads(form.getall("photos", []), len(details.photo_keys))
-            details = replace(details, photo_keys=details.photo_keys + tuple(photo.key for photo in uploaded))
-            refusal = ActionRefused(422, "; ".join(photo_errors)) if photo_errors else None
+        # Without script the chosen files come with the form itself; store them first.
+        uploaded, photo_errors = await receive_uploads(form.getall("photos", []), len(details.photo_keys))
+        details = replace(details, photo_keys=details.photo_keys + tuple(photo.key for photo in uploaded))
         try:
-            if refusal:
-                raise refusal
+            if photo_errors:
+                raise ActionRefused(422, "; ".join(photo_errors))
             entry_id = await workflow.perform(number, action, actor_of(account), body=form_text(form, "body"), details=details)
         except ActionRefused as refused:
             if refused.status != 422:
