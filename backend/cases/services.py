@@ -616,7 +616,7 @@ async def staff_cases(
     if statuses:
         query = query.where(Case.status.is_in([status.value for status in statuses]))
     if department_id is not None:
-        query = query.where(await _handled_by(department_id))
+        query = query.where(_handled_by(department_id))
     if newest_first:
         query = query.order_by(Case.updated_at, ascending=False).order_by(Case.id, ascending=False)
     else:
@@ -624,16 +624,16 @@ async def staff_cases(
     return await _case_views(await query.limit(limit), set(), for_staff=True)
 
 
-async def _handled_by(department_id: int):
-    """The cases a department leads or co-handles, as a where clause."""
-    co_handled = [row["case"] for row in await CoHandler.select(CoHandler.case).where(CoHandler.department == department_id)]
-    return (Case.department == department_id) | Case.id.is_in(co_handled or [0])
+def _handled_by(department_id: int):
+    """The cases a department leads or co-handles, as a where clause (one query, however many)."""
+    co_handled = CoHandler.select(CoHandler.case).where(CoHandler.department == department_id)
+    return (Case.department == department_id) | Case.id.is_in(co_handled)
 
 
 async def status_counts(department_id: int | None = None) -> dict[str, int]:
     query = Case.select(Case.status, Count(Case.id).as_alias("count")).group_by(Case.status)
     if department_id is not None:
-        query = query.where(await _handled_by(department_id))
+        query = query.where(_handled_by(department_id))
     return {row["status"]: row["count"] for row in await query}
 
 
@@ -641,5 +641,5 @@ async def count_cases(statuses: set[Status], department_id: int | None = None) -
     """How many cases are in these states (of a department: led or co-handled)."""
     query = Case.count().where(Case.status.is_in([status.value for status in statuses]))
     if department_id is not None:
-        query = query.where(await _handled_by(department_id))
+        query = query.where(_handled_by(department_id))
     return await query
