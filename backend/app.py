@@ -34,6 +34,7 @@ from backend.web.errors import (
     server_error_handler,
     undecodable_input_handler,
 )
+from backend.web.app_shell import AppShellController
 from backend.web.pages import PageController
 from backend.web.security import security_headers
 from backend.web.templating import STATIC_DIR, build_environment, template_config
@@ -76,6 +77,7 @@ def create_app(database_pool: bool = True) -> Litestar:
     return Litestar(
         route_handlers=[
             PageController,
+            AppShellController,
             CaseController,
             PhotoController,
             SignInController,

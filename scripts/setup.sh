@@ -24,3 +24,4 @@ cp node_modules/htmx.org/dist/htmx.min.js frontend/static/vendor/htmx.min.js
 cp node_modules/@picocss/pico/css/pico.min.css frontend/static/vendor/pico.min.css
 cp node_modules/@simplewebauthn/browser/dist/bundle/index.umd.min.js frontend/static/vendor/simplewebauthn-browser.min.js
 cp node_modules/htmx-ext-sse/dist/sse.min.js frontend/static/vendor/htmx-ext-sse.min.js
+cp node_modules/exifr/dist/mini.umd.js frontend/static/vendor/exifr.min.js

@@ -145,7 +145,10 @@ class SignInController(Controller):
         if session is not None:
             await sessions_of(request).end(session.token)
             await audit.record(AuditAction.signed_out, actor=session.account.who, subject=session.account.who, client_address=client_address(request))
-        return Redirect("/login?signed_out=1", status_code=303, cookies=[expired_session_cookie()], headers=NO_STORE)
+        # The app's offline copies of pages showed this person's name and work: a shared phone
+        # keeps none of them (the service worker registers again on the next page).
+        headers = {**NO_STORE, "clear-site-data": '"cache", "storage"'}
+        return Redirect("/login?signed_out=1", status_code=303, cookies=[expired_session_cookie()], headers=headers)
 
 
 class InvitationController(Controller):

@@ -42,6 +42,23 @@ FORM_FIELDS = [
 ]
 
 
+async def outbox_answer(
+    request: Request,
+    form: CaseForm,
+    errors: dict[str, str],
+    photo_errors: list[str],
+    status_code: int,
+    cookies: list[Cookie] | None = None,
+) -> Response:
+    """What the report form would show, as data: the messages in the filer's language."""
+    return Response(
+        {"errors": {field: i18n.gettext(message) for field, message in errors.items()}, "photo_errors": photo_errors},
+        status_code=status_code,
+        cookies=cookies or [],
+        headers={"cache-control": "no-store"},
+    )
+
+
 def follow_url(token: str) -> str:
     """The filer's private link, in full, to copy or to pass on."""
     return f"{get_settings().origin}/follow/{token}"
@@ -133,10 +150,13 @@ class CaseController(Controller):
         raw = await request.form()
         form = case_form_from(raw)
         settings = get_settings()
+        # A report kept on the device while offline (outbox.js) is sent in the background and
+        # wants its answer as data, not as a page.
+        answer = outbox_answer if "application/json" in request.headers.get("accept", "") else report_form_page
         token = csrf.check_form(request, raw, settings)
         if not token.ok:
             cookies = [token.new_cookie] if token.new_cookie else []
-            return await report_form_page(request, form, {"form": CSRF_EXPIRED}, [], 403, cookies)
+            return await answer(request, form, {"form": CSRF_EXPIRED}, [], 403, cookies)
         # Without script the photos come with the form: store them first, so errors keep them.
         uploaded, photo_errors = await receive_uploads(raw.getall("photos", []), len(form.photo_keys))
         form.photo_keys += [photo.key for photo in uploaded]
@@ -145,12 +165,14 @@ class CaseController(Controller):
             try:
                 validate(form.cleaned())
             except FilingError as error:
-                return await report_form_page(request, form, error.errors, photo_errors, 422)
-            return await report_form_page(request, form, {}, photo_errors, 422)
+                return await answer(request, form, error.errors, photo_errors, 422)
+            return await answer(request, form, {}, photo_errors, 422)
         try:
             filed = await services.file_case(form, secret_key=settings.secret_key, time_zone=settings.time_zone)
         except FilingError as error:
-            return await report_form_page(request, form, error.errors, [], 422)
+            return await answer(request, form, error.errors, [], 422)
+        if answer is outbox_answer:
+            return Response({"number": filed.number, "follow_url": follow_url(filed.follow_token)}, status_code=201)
         location = f"/follow/{filed.follow_token}?filed=1"
         if wants_fragment(request):
             return ClientRedirect(redirect_to=location)

@@ -23,6 +23,7 @@ from backend.cases.lifecycle import (
     Status,
     entry_label,
 )
+from backend.photos.pipeline import DISPLAY_LONG_SIDE
 from backend.settings import get_settings
 from backend.web import i18n
 
@@ -101,6 +102,7 @@ def build_environment() -> Environment:
         satisfactions=[s.value for s in Satisfaction],
         solved_choices=[s.value for s in Solved],
         now=clock.now,  # the injectable clock: tests travel in time
+        photo_max_side=DISPLAY_LONG_SIDE,  # browsers shrink bigger photos to this before upload
     )
     environment.filters["local_time"] = local_time
     environment.filters["from_now"] = from_now

@@ -16,6 +16,10 @@
   document.addEventListener("htmx:afterRequest", function (event) {
     var input = event.detail.elt;
     if (input && input.matches("[data-photo-input]")) {
+      var failed = input.closest(".photo-picker").querySelector("[data-upload-failed]");
+      // The connection failed: the files stay chosen, to be sent again with one tap.
+      if (failed) failed.hidden = event.detail.xhr.status !== 0;
+      if (event.detail.xhr.status === 0) return;
       // The files are stored now; clear the input so the form does not send them again.
       input.value = "";
       var progress = progressOf(input);
@@ -51,6 +55,13 @@
   }
 
   document.addEventListener("click", function (event) {
+    var retry = event.target.closest("[data-upload-retry]");
+    if (retry) {
+      var photos = retry.closest(".photo-picker").querySelector("[data-photo-input]");
+      retry.closest("[data-upload-failed]").hidden = true;
+      htmx.trigger(photos, "change");
+      return;
+    }
     var remove = event.target.closest("[data-remove-photo]");
     if (remove) {
       var item = remove.closest("li");

@@ -1,0 +1,136 @@
+"""The installable app in Chromium: installable by DevTools' own check, and a complaint written
+without a connection (photo included) kept on the device, surviving a closed tab, sent once
+when the connection returns, and filed once even when the first answer is lost on the way."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from playwright.sync_api import expect
+
+from backend.cases.tables import Case
+from backend.photos.tables import Photo
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, RECORD_CSP_VIOLATIONS
+from tests.browser.test_filing import assert_no_csp_violations
+from tests.support import jpeg
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def controlled(page) -> None:
+    """Wait until the service worker has installed the shell and controls the page."""
+    page.evaluate("navigator.serviceWorker.ready")
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+
+
+def test_the_app_is_installable(live_server, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        # Installability is judged for a real profile, not an incognito one.
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path / "profile"), executable_path=CHROMIUM, args=CHROMIUM_ARGS, locale="zh-CN"
+        )
+        try:
+            page = context.new_page()
+            page.goto(live_server.url + "/")
+            controlled(page)
+            devtools = context.new_cdp_session(page)
+            assert devtools.send("Page.getInstallabilityErrors")["installabilityErrors"] == []
+            manifest = devtools.send("Page.getAppManifest")
+            assert manifest["errors"] == []
+            assert manifest["url"] == live_server.url + "/manifest.webmanifest"
+        finally:
+            context.close()
+
+
+def cases_and_photos() -> tuple[int, int]:
+    async def count():
+        return await Case.count(), await Photo.count().where(Photo.case.is_not_null())
+
+    with ThreadPoolExecutor(1) as worker:  # Playwright's own event loop runs in this thread
+        return worker.submit(asyncio.run, count()).result()
+
+
+def test_a_complaint_written_offline_is_kept_and_sent_once_back_online(live_server, phone, categories):
+    page = phone.new_page()
+    page.goto(f"{live_server.url}/report")
+    controlled(page)
+
+    phone.set_offline(True)
+    page.reload()  # the report form comes from the device now
+    page.get_by_label("投诉").check()
+    page.get_by_label("问题分类").select_option(label="供水 (市自来水公司)")
+    page.get_by_label("标题").fill("地下室进水")
+    page.get_by_label("问题描述").fill("昨夜暴雨后地下室全部进水，水深二十厘米，没有信号。")
+    page.get_by_label("问题地点").fill("文津花园小区3号楼")
+    page.locator("#photo-input").set_input_files(files=[{"name": "water.jpg", "mimeType": "image/jpeg", "buffer": jpeg()}])
+    expect(page.locator("#photo-list")).to_contain_text("water.jpg")
+    page.get_by_label("您的姓名或称呼").fill("王先生")
+    page.get_by_label("电话 *", exact=True).fill("13800138000")
+    page.get_by_label("同意：受理后任何人都可以查看").check()
+    page.get_by_role("button", name="提交").click()
+
+    saved = page.get_by_role("status")
+    expect(saved).to_contain_text("已保存在本设备")
+    expect(saved).to_be_focused()
+    expect(page.locator("#outbox")).to_contain_text("地下室进水")
+    expect(page.locator("#outbox")).to_contain_text("等待网络连接")
+    assert cases_and_photos() == (0, 0)
+
+    # The tab is closed; what was written is still on the device.
+    page.close()
+    later = phone.new_page()
+    later.goto(f"{live_server.url}/report")
+    expect(later.locator("#outbox")).to_contain_text("等待网络连接")
+
+    # The connection returns, but the first answer is lost on the way: filed, yet not known.
+    lost = []
+
+    def lose_the_answer(route):
+        route.fetch()
+        lost.append(True)
+        route.abort("connectionreset")
+
+    later.route("**/report", lambda route: lose_the_answer(route) if route.request.method == "POST" and not lost else route.continue_())
+    phone.set_offline(False)
+    for _ in range(100):
+        if lost:
+            break
+        later.wait_for_timeout(100)
+    expect(later.locator("#outbox")).to_contain_text("等待网络连接")
+    assert lost and cases_and_photos() == (1, 1)
+
+    # Sent again on the next page opened: the same case, not a second one.
+    again = phone.new_page()
+    again.goto(f"{live_server.url}/")
+    sent = again.locator("#outbox a")
+    expect(sent).to_contain_text("已发送")
+    number = re.search(r"\d{4}-\d{6}", sent.inner_text()).group(0)
+    assert cases_and_photos() == (1, 1)
+    sent.click()
+    again.wait_for_url("**/follow/**")
+    expect(again.get_by_role("heading", name="地下室进水")).to_be_visible()
+    expect(again.locator(".case-meta", has_text=number)).to_be_visible()
+    expect(again.locator(".gallery img")).to_have_count(1)
+    assert_no_csp_violations(again)
+
+
+def test_big_photos_are_made_smaller_before_upload(live_server, browser, categories):
+    context = browser.new_context(locale="zh-CN")
+    context.add_init_script(RECORD_CSP_VIOLATIONS)
+    uploads = []
+    page = context.new_page()
+    page.on("request", lambda request: uploads.append(len(request.post_data_buffer or b"")) if request.url.endswith("/photos") else None)
+    page.goto(f"{live_server.url}/report")
+    big = jpeg(width=4000, height=3000, gps=(38.8739, 115.4646), quality=95)
+    page.locator("#photo-input").set_input_files(files=[{"name": "big.jpg", "mimeType": "image/jpeg", "buffer": big}])
+    expect(page.locator(".photo-item img")).to_be_visible()
+    # The map point was read before the photo lost its metadata to the resizing.
+    expect(page.get_by_label("纬度")).to_have_value("38.8739")
+    assert uploads and uploads[0] < len(big)
+    assert_no_csp_violations(page)
+    context.close()
