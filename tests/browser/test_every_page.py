@@ -1,0 +1,137 @@
+"""Every page, as the person who uses it, in Chromium: axe-core finds no WCAG 2.2 AA violation,
+the page causes no Content-Security-Policy violation, and it reflows into 320 CSS pixels
+without sideways scrolling (what 400 % zoom leaves of a desktop window).
+
+Every GET route of the app is either a page in ``PAGES`` or named in ``NOT_PAGES``, so a new
+page cannot go unchecked.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from playwright.async_api import async_playwright
+
+from backend.app import create_app
+from backend.cases.lifecycle import Status
+from backend.settings import get_settings
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, RECORD_CSP_VIOLATIONS
+from tests.cases.test_filing import file, form
+from tests.cases.test_lifecycle import bring_to
+from tests.people import invite
+from tests.support import PROJECT_ROOT
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+AXE = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+# route → (who looks at it, the path with real values). Roles sign in; None is the public.
+PAGES = {
+    "/": (None, "/"),
+    "/cases": (None, "/cases"),
+    "/cases/{number:str}": (None, "/cases/{number}"),
+    "/report": (None, "/report"),
+    "/follow/{token:str}": (None, "/follow/{token}"),
+    "/login": (None, "/login"),
+    "/offline": (None, "/offline"),
+    "/invitations/{token:str}": (None, "/invitations/{invitation}"),
+    "/account/passkeys": ("handler", "/account/passkeys"),
+    "/admin": ("admin", "/admin"),
+    "/admin/accounts": ("admin", "/admin/accounts"),
+    "/admin/audit": ("admin", "/admin/audit"),
+    "/admin/areas": ("admin", "/admin/areas"),
+    "/admin/areas/{area_id:int}": ("admin", "/admin/areas/{area_id}"),
+    "/admin/calendar": ("admin", "/admin/calendar"),
+    "/admin/categories": ("admin", "/admin/categories"),
+    "/admin/categories/{category_id:int}": ("admin", "/admin/categories/{category_id}"),
+    "/admin/deadlines": ("admin", "/admin/deadlines"),
+    "/admin/departments": ("admin", "/admin/departments"),
+    "/admin/departments/{department_id:int}": ("admin", "/admin/departments/{department_id}"),
+    "/moderation": ("moderator", "/moderation"),
+    "/moderation/intake": ("moderator", "/moderation/intake"),
+    "/moderation/ratings": ("moderator", "/moderation/ratings"),
+    "/moderation/review": ("moderator", "/moderation/review"),
+    "/staff/cases/{number:str}": ("moderator", "/staff/cases/{number}"),
+    "/department": ("handler", "/department"),
+    "/leader": ("leader", "/leader"),
+    "/representatives": ("representative", "/representatives"),
+}
+# Not pages: streams, files, and the app's own machinery.
+NOT_PAGES = {
+    "/cases/{number:str}/events",
+    "/follow/{token:str}/events",
+    "/moderation/events",
+    "/moderation/review/events",
+    "/department/events",
+    "/staff/events",
+    "/media/{name:str}",
+    "/static/{file_path:path}",
+    "/healthz",
+    "/manifest.webmanifest",
+    "/sw.js",
+}
+
+
+def test_every_page_is_checked():
+    routes = {route.path for route in create_app(database_pool=False).routes if "GET" in getattr(route, "methods", ())}
+    assert routes - NOT_PAGES == set(PAGES)
+
+
+async def world(categories, areas) -> dict[str, str]:
+    """A case answered and awaiting the citizen's rating (public, with a photo-free timeline), an
+    open invitation, and the ids the admin pages need."""
+    settings = get_settings()
+    filed = await file(settings, form(categories["water"], area_id=str(areas["jingxiu"])))
+    await bring_to(filed.number, Status.replied, categories["water"].department)
+    return {
+        "number": filed.number,
+        "token": filed.follow_token,
+        "invitation": (await invite("handler", "新同事", department_id=categories["water"].department)).token,
+        "area_id": str(areas["jingxiu"]),
+        "category_id": str(categories["water"].id),
+        "department_id": str(categories["water"].department),
+    }
+
+
+async def test_no_accessibility_or_policy_violation_on_any_page(live_server, person, categories, areas):
+    values = await world(categories, areas)
+    people = {}
+    extra = {
+        "handler": {"department_id": categories["water"].department},
+        "representative": {"body": "npc", "level": "city", "constituency": "第一选区"},
+    }
+    for role in {role for role, _ in PAGES.values() if role}:
+        people[role] = await person(role, **extra.get(role, {}))
+    axe = AXE.read_text()
+    found = {}
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            for role in {role for role, _ in PAGES.values()}:
+                # 320 CSS pixels: WCAG's reflow width (a 1280-pixel window at 400 % zoom).
+                context = await browser.new_context(locale="zh-CN", viewport={"width": 320, "height": 640})
+                await context.add_init_script(RECORD_CSP_VIOLATIONS)
+                if role:
+                    cookies = dict(people[role].client.cookies)
+                    await context.add_cookies([{"name": k, "value": v, "url": live_server.url} for k, v in cookies.items()])
+                page = await context.new_page()
+                for route, path in [(route, path) for route, (who, path) in PAGES.items() if who == role]:
+                    response = await page.goto(live_server.url + path.format(**values))
+                    assert response.status == 200, (route, response.status)
+                    await page.evaluate(axe)  # by DevTools, not a script element: the CSP still holds
+                    result = await page.evaluate(f"axe.run(document, {{runOnly: {json.dumps(AXE_TAGS)}}})")
+                    violations = [
+                        f"{v['id']}: {v['help']} — " + ", ".join(" ".join(n["target"]) for n in v["nodes"][:3])
+                        for v in result["violations"]
+                    ]
+                    csp = await page.evaluate("window.__cspViolations || []")
+                    width = await page.evaluate("document.documentElement.scrollWidth")
+                    reflow = [f"reflow: {width} px wide at 320"] if width > 320 else []
+                    if violations or csp or reflow:
+                        found[route] = violations + [f"CSP: {c}" for c in csp] + reflow
+                await context.close()
+        finally:
+            await browser.close()
+    assert found == {}
