@@ -109,7 +109,7 @@ def create_app(database_pool: bool = True) -> Litestar:
             backend="gzip", minimum_size=500, exclude=["/media"], exclude_opt_key="no_compression"
         ),
         before_request=_before_request,
-        before_send=[security_headers(settings.secure_cookies)],
+        before_send=[security_headers(settings.secure_cookies, settings.map_tile_source)],
         exception_handlers={
             HTTPException: http_exception_handler,
             UnicodeError: undecodable_input_handler,

@@ -24,3 +24,8 @@ cp node_modules/htmx.org/dist/htmx.min.js frontend/static/vendor/htmx.min.js
 cp node_modules/@picocss/pico/css/pico.min.css frontend/static/vendor/pico.min.css
 cp node_modules/@simplewebauthn/browser/dist/bundle/index.umd.min.js frontend/static/vendor/simplewebauthn-browser.min.js
 cp node_modules/htmx-ext-sse/dist/sse.min.js frontend/static/vendor/htmx-ext-sse.min.js
+mkdir -p frontend/static/vendor/leaflet/images
+cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css frontend/static/vendor/leaflet/
+cp node_modules/leaflet/dist/images/*.png frontend/static/vendor/leaflet/images/
+cp node_modules/leaflet.markercluster/dist/leaflet.markercluster.js node_modules/leaflet.markercluster/dist/MarkerCluster.css \
+  node_modules/leaflet.markercluster/dist/MarkerCluster.Default.css frontend/static/vendor/leaflet/

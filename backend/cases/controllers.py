@@ -16,9 +16,10 @@ from litestar.params import FromPath, FromQuery
 from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect, Response, Template
 
-from backend.cases import browse, ratings, services
+from backend.accounts.guards import signed_in
+from backend.cases import browse, ratings, services, support
 from backend.cases.lifecycle import CASE_TYPE_LABELS
-from backend.cases.filing import CaseForm, FilingError, validate
+from backend.cases.filing import CaseForm, FilingError, point, validate
 from backend.cases.services import ActionRefused, CasePage
 from backend.departments.services import active_categories, area_tree
 from backend.photos.controllers import MAX_FORM_BYTES, photo_keys_from, receive_uploads
@@ -26,8 +27,10 @@ from backend.photos.services import unattached_photos
 from backend.settings import get_settings
 from backend.web import csrf, i18n
 from backend.web.errors import CSRF_EXPIRED, error_response
+from backend.text import clean_text, row_id
 from backend.web.forms import form_text
 from backend.web.fragments import wants_fragment
+from backend.web.templating import status_label
 
 FORM_FIELDS = [
     "case_type",
@@ -69,6 +72,35 @@ async def browse_view(params) -> BrowseView:
     sort = browse.parse_sort(params.get("sort"))
     cursor = params.get("cursor") or None
     return BrowseView(case_filter, sort, await browse.browse(case_filter, sort, cursor), first_page=cursor is None)
+
+
+def _bad_filter(bad: browse.BadFilter) -> Response:
+    """Data (GeoJSON, CSV, Atom) asked for with a filter that can't be used: what is wrong, as JSON."""
+    messages = {name: i18n.gettext(message) for name, message in bad.errors.items()}
+    return Response({"status": 400, "errors": messages}, status_code=400, headers={"cache-control": "no-store"})
+
+
+def supporter_cookie(token: str) -> Cookie:
+    """The browser's own random name for "me too", kept for two years; only its hash is stored."""
+    return Cookie(
+        key=support.SUPPORTER_COOKIE,
+        value=token,
+        path="/",
+        max_age=support.SUPPORTER_COOKIE_DAYS * 24 * 3600,
+        httponly=True,
+        samesite="lax",
+        secure=get_settings().secure_cookies,
+    )
+
+
+def signed_in_account(request: Request) -> int | None:
+    session = signed_in(request)
+    return session.account.id if session else None
+
+
+async def has_supported(request: Request, case_id: int) -> bool:
+    token = request.cookies.get(support.SUPPORTER_COOKIE)
+    return await support.supported(case_id, support.supporter_hashes(get_settings().secret_key, token, signed_in_account(request)))
 
 
 def follow_url(token: str) -> str:
@@ -185,6 +217,49 @@ class CaseController(Controller):
             return ClientRedirect(redirect_to=location)
         return Redirect(path=location, status_code=303)
 
+    @get("/report/similar")
+    async def similar(
+        self,
+        category_id: FromQuery[str] = "",
+        latitude: FromQuery[str] = "",
+        longitude: FromQuery[str] = "",
+        title: FromQuery[str] = "",
+    ) -> Template:
+        """Open public cases near the place or like the title, as the citizen fills in the form
+        (htmx): support one of them instead of filing the same problem again."""
+        latitude_value, longitude_value = point({}, clean_text(latitude), clean_text(longitude))
+        found = await support.suggestions(row_id(clean_text(category_id)), latitude_value, longitude_value, clean_text(title)[:100])
+        return Template(
+            template_name="partials/similar_cases.html",
+            context={"suggestions": found},
+            headers={"cache-control": "no-store"},
+        )
+
+    @post("/cases/{number:str}/support", status_code=200)
+    async def support_case(self, request: Request, number: FromPath[str]) -> Response:
+        """我也遇到: count this person once for this case (CSRF-checked like every form)."""
+        if not services.CASE_NUMBER.match(number):
+            raise NotFoundException()
+        token = request.cookies.get(support.SUPPORTER_COOKIE) or ""
+        cookies = []
+        if not 20 <= len(token) <= 64:
+            token = support.new_supporter_token()
+            cookies.append(supporter_cookie(token))
+        hashes = support.supporter_hashes(get_settings().secret_key, token, signed_in_account(request))
+        try:
+            count, _ = await support.support(number, hashes)
+        except ActionRefused as refused:
+            if refused.status == 404:
+                raise NotFoundException() from None
+            return error_response(request, refused.status, refused.message)
+        if wants_fragment(request):
+            return Template(
+                template_name="partials/support.html",
+                context={"number": number, "support_count": count, "supported": True},
+                cookies=cookies,
+            )
+        return Redirect(path=f"/cases/{number}#support", status_code=303, cookies=cookies)
+
     @get("/follow/{token:str}")
     async def follow(
         self, request: Request, token: FromPath[str], filed: FromQuery[bool] = False, rated: FromQuery[bool] = False
@@ -251,14 +326,44 @@ class CaseController(Controller):
                 "status_groups": browse.STATUS_GROUP_LABELS,
                 "timeliness": browse.TIMELINESS_LABELS,
                 "case_types": CASE_TYPE_LABELS,
+                "map_tile_url": get_settings().map_tile_url,
+                "map_attribution": get_settings().map_attribution,
             },
             status_code=400 if errors else 200,
             headers={"vary": "HX-Request"},  # one URL, two bodies: caches must keep them apart
         )
 
+    @get("/cases.geojson")
+    async def case_map(self, request: Request) -> Response:
+        """The places of the newest matching public cases, for the map (same filters as /cases)."""
+        try:
+            places = await browse.locations(browse.CaseFilter.from_params(request.query_params))
+        except browse.BadFilter as bad:
+            return _bad_filter(bad)
+        features = [
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [place.longitude, place.latitude]},
+                "properties": {
+                    "number": place.number,
+                    "title": place.title,
+                    "status": status_label(place.status),
+                    "url": f"/cases/{place.number}",
+                },
+            }
+            for place in places
+        ]
+        return Response({"type": "FeatureCollection", "features": features}, media_type="application/geo+json")
+
     @get("/cases/{number:str}")
-    async def case(self, number: FromPath[str]) -> Template:
+    async def case(self, request: Request, number: FromPath[str]) -> Template:
         case = await services.public_case(number) if services.CASE_NUMBER.match(number) else None
         if case is None:
             raise NotFoundException()
-        return Template(template_name="case.html", context={"case": case, "live_url": f"/cases/{number}/events"})
+        context = {
+            "case": case,
+            "live_url": f"/cases/{number}/events",
+            "supported": await has_supported(request, case.id),
+            "supportable": case.status in support.SUPPORTABLE,
+        }
+        return Template(template_name="case.html", context=context)

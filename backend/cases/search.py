@@ -82,8 +82,8 @@ async def index_cases(case_ids: list[int]) -> None:
 def matching(words: list[str]) -> WhereRaw:
     """A condition on ``cases``: the case has every one of ``words`` (from ``query_words``)."""
     if isinstance(engine(), SQLiteEngine):
-        # Each word a quoted FTS5 string (quotes doubled), side by side: all of them must match.
-        match = " ".join('"' + word.replace('"', '""') + '"' for word in words)
+        # Each word a quoted FTS5 string, side by side: all of them must match.
+        match = " ".join(_fts_string(word) for word in words)
         return WhereRaw(
             'cases.id IN (SELECT cs."case" FROM case_search_fts JOIN case_search cs ON cs.id = case_search_fts.rowid '
             "WHERE case_search_fts MATCH {})",
@@ -94,3 +94,32 @@ def matching(words: list[str]) -> WhereRaw:
         "WHERE to_tsvector('simple', cs.words) @@ plainto_tsquery('simple', {}))",
         " ".join(words),
     )
+
+
+async def most_alike(words: list[str], limit: int = 50) -> list[int]:
+    """The ids of cases that share the most telling of ``words`` with them, best first. Single
+    Chinese characters (的, 了, 在 …) tell too little to count."""
+    words = [word for word in words if len(word) > 1 or word.isascii()]
+    if not words:
+        return []
+    if isinstance(engine(), SQLiteEngine):
+        rows = await CaseSearch.raw(
+            'SELECT cs."case" AS case_id FROM case_search_fts JOIN case_search cs ON cs.id = case_search_fts.rowid '
+            "WHERE case_search_fts MATCH {} ORDER BY bm25(case_search_fts) LIMIT {}",
+            " OR ".join(_fts_string(word) for word in words),
+            limit,
+        )
+    else:
+        rows = await CaseSearch.raw(
+            "SELECT cs.\"case\" AS case_id FROM case_search cs, to_tsquery('simple', {}) query "
+            "WHERE to_tsvector('simple', cs.words) @@ query "
+            "ORDER BY ts_rank(to_tsvector('simple', cs.words), query) DESC LIMIT {}",
+            " | ".join("'" + word.replace("'", "''").replace("\\", "") + "'" for word in words),
+            limit,
+        )
+    return [row["case_id"] for row in rows]
+
+
+def _fts_string(word: str) -> str:
+    """A word as an FTS5 string: quoted, its quotes doubled (no FTS5 syntax gets through)."""
+    return '"' + word.replace('"', '""') + '"'
