@@ -97,3 +97,25 @@ def test_without_script_the_list_is_all_there_is(map_server, browser, settings, 
     expect(page.locator("#case-results .case-card")).to_have_count(1)
     assert "category=water" in page.url
     context.close()
+
+
+def test_the_report_form_offers_me_too_instead_of_a_second_report(map_server, phone, settings, categories):
+    seeded(settings, categories)
+    page = phone.new_page()
+    page.goto(f"{map_server.url}/report")
+    page.get_by_label("问题分类").select_option(label="供水 (市自来水公司)")
+    page.get_by_label("纬度").fill("38.8701")
+    page.get_by_label("经度").fill("115.4601")
+    page.get_by_label("经度").dispatch_event("change")
+    suggestions = page.locator("#similar-cases")
+    expect(suggestions).to_contain_text("东风街道停水")
+    expect(suggestions).to_contain_text("约 14 米外")
+    suggestions.get_by_role("button", name="我也遇到").click()
+    expect(suggestions).to_contain_text("1 人也遇到这个问题。")
+    page.get_by_label("标题").fill("停水了")  # the suggestions come again: the person is one of them
+    expect(suggestions).to_contain_text("1 人也遇到这个问题")
+    expect(suggestions).to_contain_text("其中包括您。")
+    expect(suggestions.get_by_role("button", name="我也遇到")).to_have_count(0)
+    expect(page.locator("#report-form")).to_be_visible()  # what was typed stays
+    expect(page.get_by_label("纬度")).to_have_value("38.8701")
+    assert_no_csp_violations(page)
