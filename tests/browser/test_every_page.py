@@ -71,6 +71,11 @@ NOT_PAGES = {
     "/healthz",
     "/manifest.webmanifest",
     "/sw.js",
+    "/cases.atom",
+    "/cases/{number:str}/feed",
+    "/cases.geojson",
+    "/cases.csv",
+    "/report/similar",  # a fragment of the report form, checked there
 }
 
 

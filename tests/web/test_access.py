@@ -90,6 +90,12 @@ PUBLIC_ROUTES = {
     ("POST", "/invitations/{token:str}"),
     ("POST", "/invitations/{token:str}/options"),
     ("GET", "/static/{file_path:path}"),
+    ("GET", "/cases.geojson"),
+    ("GET", "/cases.atom"),
+    ("GET", "/cases.csv"),
+    ("GET", "/cases/{number:str}/feed"),
+    ("POST", "/cases/{number:str}/support"),
+    ("GET", "/report/similar"),
 }
 
 
