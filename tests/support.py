@@ -28,12 +28,16 @@ def TABLES_IN_DELETE_ORDER():
     from backend.deadlines.tables import CalendarDay, DeadlineLimit, DeadlineWarning
     from backend.departments.tables import Area, Category, Department
     from backend.photos.tables import Photo
+    from backend.representatives.tables import Attachment, CoSigner, Suggestion
 
     return [
         Photo,
         Rating,
         TimelineEntry,
         CoHandler,
+        Attachment,
+        CoSigner,
+        Suggestion,
         Case,
         Area,
         CaseNumberCounter,
