@@ -250,7 +250,7 @@ async def test_a_pdf_is_checked_by_content(settings, categories, tmp_path):
 async def test_the_public_list_filters(settings, categories, areas):
     npc = await representative("王代表")
     cppcc = await representative("李委员", body="cppcc")
-    first = await submitted(settings, categories, npc, area_id=str(areas["dongfeng"].id))
+    first = await submitted(settings, categories, npc, area_id=str(areas["dongfeng"]))
     second = await submitted(settings, categories, cppcc)
     hidden = await submitted(settings, categories, cppcc, publication="private")
     for number in (first, second, hidden):
@@ -259,7 +259,7 @@ async def test_the_public_list_filters(settings, categories, areas):
     assert [case.number for case in listed.page.cases] == [second, first]
     by_body = await suggestions.public_suggestions(suggestions.Filters(body="npc"))
     assert [case.number for case in by_body.page.cases] == [first]
-    by_district = await suggestions.public_suggestions(suggestions.Filters(area_id=areas["jingxiu"].id))
+    by_district = await suggestions.public_suggestions(suggestions.Filters(area_id=areas["jingxiu"]))
     assert [case.number for case in by_district.page.cases] == [first]
     by_status = await suggestions.public_suggestions(suggestions.Filters(status="assigned"))
     assert by_status.page.cases == []
