@@ -211,7 +211,8 @@ TRANSITIONS: dict[str, Transition] = {
 
 # Actions only for representatives' suggestions, and never for them.
 SUGGESTION_ACTIONS = frozenset({"record_meeting", "record_call", "rate_suggestion_satisfied", "rate_suggestion_unsatisfied"})
-NOT_FOR_SUGGESTIONS = frozenset({"record_contact", "rate_satisfied", "rate_unsatisfied", "reopen", "close", "close_unrated"})
+# An answer the lead representative does not rate in time closes as not rated, as a filer's does.
+NOT_FOR_SUGGESTIONS = frozenset({"record_contact", "rate_satisfied", "rate_unsatisfied", "reopen", "close"})
 
 
 def fits_case_type(action: str, case_type: str) -> bool:
