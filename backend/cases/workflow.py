@@ -373,20 +373,24 @@ def _rate(action: str):
             raise ActionRefused(422, N_("Say how satisfied you are and whether the problem was solved.")) from None
         if rating_action(satisfaction, solved) != action:
             raise ActionRefused(422, N_("This rating does not fit this action."))
-        reply = await published_reply(case.id)
-        if reply is None:
-            raise ActionRefused(409, NOT_ANSWERED_YET)
-        entry.refers_to = reply
-        entry.rating = {
-            "case": case.id,
-            "reply": reply,
-            "satisfaction": satisfaction.value,
-            "solved": solved.value,
-            # Only a public case's rating can go on its public page.
-            "publication": (Publication.pending if case.published_at else Publication.private).value,
-        }
+        await _rating_of_reply(case, entry, satisfaction=satisfaction.value, solved=solved.value)
 
     return rate
+
+
+async def _rating_of_reply(case: Case, entry: _Entry, **scales: str) -> None:
+    """The rating rates the case's published reply, and is saved with the entry."""
+    reply = await published_reply(case.id)
+    if reply is None:
+        raise ActionRefused(409, NOT_ANSWERED_YET)
+    entry.refers_to = reply
+    entry.rating = {
+        "case": case.id,
+        "reply": reply,
+        **scales,
+        # Only a public case's rating can go on its public page.
+        "publication": (Publication.pending if case.published_at else Publication.private).value,
+    }
 
 
 def _rate_suggestion(action: str):
@@ -400,19 +404,9 @@ def _rate_suggestion(action: str):
         lead = await Suggestion.exists().where(Suggestion.case == case.id, Suggestion.lead == entry.actor.account_id)
         if entry.actor.account_id is None or not lead:
             raise ActionRefused(403, N_("Only the suggestion's lead representative rates the answer."))
-        reply = await published_reply(case.id)
-        if reply is None:
-            raise ActionRefused(409, NOT_ANSWERED_YET)
-        entry.refers_to = reply
-        entry.rating = {
-            "case": case.id,
-            "reply": reply,
-            "satisfaction": overall_satisfaction(outcome, attitude).value,
-            "solved": "",
-            "outcome": outcome.value,
-            "attitude": attitude.value,
-            "publication": (Publication.pending if case.published_at else Publication.private).value,
-        }
+        await _rating_of_reply(
+            case, entry, satisfaction=overall_satisfaction(outcome, attitude).value, solved="", outcome=outcome.value, attitude=attitude.value
+        )
         if action == "rate_suggestion_unsatisfied":
             await _reopen(case, details, entry, values)  # answered again: counted as reopened
 

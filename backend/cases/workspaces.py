@@ -322,7 +322,7 @@ class WorkspaceController(Controller):
             template_name="staff/leader.html",
             context={
                 "counts": await services.status_counts(),
-                "statuses": list(Status),
+                "statuses": [status for status in Status if status != Status.draft],  # drafts are their representatives' alone
                 "overdue": await supervision.overdue_cases(),
                 "overdue_count": await supervision.overdue_count(),
                 "supervised": await supervision.supervised_cases(),

@@ -25,7 +25,7 @@ from backend.accounts.roles import StaffRole
 from backend.accounts.services import AccountView
 from backend.accounts.tables import Account
 from backend.cases import services, workflow
-from backend.cases.filing import PHOTO_KEY_PATTERN, TITLE_MAX
+from backend.cases.filing import DESCRIPTION_MAX, PHOTO_KEY_PATTERN, TITLE_MAX
 from backend.cases.lifecycle import (
     PUBLIC_STATUSES,
     CaseType,
@@ -47,7 +47,9 @@ from backend.photos.services import MAX_PHOTOS_PER_CASE
 from backend.representatives.tables import Attachment, CoSigner, Suggestion
 from backend.text import clean_text, row_id
 
-TEXT_MIN, TEXT_MAX = 20, 20000  # a suggestion is long, structured text (案由, 建议内容…)
+# A suggestion is long, structured text (案由, 建议内容…), as long as a case's description can be;
+# longer material goes into its PDFs.
+TEXT_MIN, TEXT_MAX = 20, DESCRIPTION_MAX
 MAX_ATTACHMENTS = 5
 MAX_PDF_BYTES = 10 * 1024 * 1024
 FILENAME_MAX = 120
@@ -89,7 +91,7 @@ async def validate(form: SuggestionForm) -> dict:
     if not 4 <= len(title) <= TITLE_MAX:
         errors["title"] = N_("Give a short title (4 to 80 characters).")
     if not TEXT_MIN <= len(text) <= TEXT_MAX:
-        errors["text"] = N_("Write the suggestion in 20 to 20,000 characters.")
+        errors["text"] = N_("Write the suggestion in 20 to 5,000 characters; attach longer material as PDFs.")
     category_id = row_id(clean_text(form.category_id)) or 0
     if not category_id or await get_active_category(category_id) is None:
         errors["category_id"] = N_("Choose a category.")
@@ -244,48 +246,17 @@ async def _facts(case_id: int) -> SuggestionFacts | None:
 
 @dataclass(frozen=True)
 class Draft:
-    case_id: int
-    title: str
-    text: str
-    category_name: str
-    category_name_en: str
-    area_name: str | None
-    area_name_en: str | None
-    publication_consent: bool
-    created_at: datetime
+    view: CaseView  # no timeline yet: a draft has none
     facts: SuggestionFacts
-    photos: list[photos.PhotoView]
 
 
 async def draft_for(case_id: int, account: AccountView) -> Draft | None:
     """A draft as its lead or an invited representative sees it; None for anyone else."""
-    row = await Case.select(
-        Case.id,
-        Case.title,
-        Case.description,
-        Case.category.name.as_alias("category_name"),
-        Case.category.name_en.as_alias("category_name_en"),
-        Case.area.name.as_alias("area_name"),
-        Case.area.name_en.as_alias("area_name_en"),
-        Case.publication_consent,
-        Case.created_at,
-    ).where(Case.id == case_id, Case.status == Status.draft.value).first()
-    facts = await _facts(case_id) if row else None
+    draft = await Case.exists().where(Case.id == case_id, Case.status == Status.draft.value)
+    facts = await _facts(case_id) if draft else None
     if facts is None or not (facts.is_lead(account.id) or facts.invited(account.id)):
         return None
-    return Draft(
-        case_id=row["id"],
-        title=row["title"],
-        text=row["description"],
-        category_name=row["category_name"],
-        category_name_en=row["category_name_en"],
-        area_name=row["area_name"],
-        area_name_en=row["area_name_en"],
-        publication_consent=row["publication_consent"],
-        created_at=row["created_at"],
-        facts=facts,
-        photos=(await photos.photos_of_cases([case_id], for_staff=True)).get(case_id, []),
-    )
+    return Draft(await services.live_case(case_id, for_filer=True), facts)
 
 
 async def _locked_draft(case_id: int, account: AccountView) -> SuggestionFacts:

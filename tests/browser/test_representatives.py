@@ -9,23 +9,15 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from tests.browser.test_filing import assert_no_csp_violations
-from tests.browser.test_passkeys import invite_from_the_command_line, with_virtual_authenticator
-from tests.browser.conftest import RECORD_CSP_VIOLATIONS
+from tests.browser.test_admin import signed_in_phone
 from tests.representatives.helpers import TEXT, pdf
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def representative(browser: Browser, base_url: str, name: str, body: str, constituency: str):
-    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="zh-CN")
-    context.add_init_script(RECORD_CSP_VIOLATIONS)
-    page = context.new_page()
-    with_virtual_authenticator(context, page)
     extra = ("--body", body, "--level", "city", "--constituency", constituency)
-    page.goto(invite_from_the_command_line(base_url, "representative", name, *extra))
-    page.get_by_role("button", name="创建通行密钥并登录").click()
-    page.wait_for_url(f"{base_url}/representatives")
-    return context, page
+    return signed_in_phone(browser, base_url, "representative", name, "/representatives", *extra)
 
 
 def test_a_representative_files_and_another_co_signs(live_server, browser, tmp_path):

@@ -38,14 +38,20 @@ def handler_of(department_id: int) -> Actor:
     return Actor(Role.handler, "市自来水公司", department_id)
 
 
-async def answered(settings, categories, lead: AccountView, **overrides) -> str:
-    """A submitted suggestion, accepted, assigned, signed and answered; the answer published."""
+async def signed(settings, categories, lead: AccountView, **overrides) -> str:
+    """A submitted suggestion, accepted, assigned to the water company and signed for."""
     number = await submitted(settings, categories, lead, **overrides)
     department = categories["water"].department
     await workflow.perform(number, "accept", MODERATOR)
     await workflow.perform(number, "assign", MODERATOR, details=workflow.Details(department_id=department))
     await workflow.perform(number, "sign", handler_of(department))
-    await answer(number, department)
+    return number
+
+
+async def answered(settings, categories, lead: AccountView, **overrides) -> str:
+    """A signed suggestion, answered; the answer published."""
+    number = await signed(settings, categories, lead, **overrides)
+    await answer(number, categories["water"].department)
     return number
 
 

@@ -57,6 +57,9 @@ async def test_a_representative_files_invites_a_co_signer_and_submits(person, cl
     assert public.status_code == 200 and "王代表" in public.text and "李委员" in public.text and "方案.pdf" in public.text
     listing = await client.get("/representatives/suggestions")
     assert number in listing.text and "王代表" in listing.text
+    key = public.text.split('href="/representatives/attachments/')[1].split('"')[0]
+    download = await client.get(f"/representatives/attachments/{key}")  # public now, with its name kept
+    assert download.status_code == 200 and "%E6%96%B9%E6%A1%88.pdf" in download.headers["content-disposition"]
 
 
 async def test_pdfs_are_checked_and_served_only_as_sandboxed_downloads(person, client, categories):

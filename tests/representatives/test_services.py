@@ -25,6 +25,7 @@ from tests.representatives.helpers import (
     handler_of,
     pdf,
     representative,
+    signed,
     submitted,
     suggestion_form,
 )
@@ -144,11 +145,8 @@ async def test_the_answer_is_due_three_calendar_months_after_assignment_warned_1
 
 async def test_extensions_need_a_reason_and_the_centres_approval(settings, categories):
     lead = await representative("王代表")
-    number = await submitted(settings, categories, lead)
+    number = await signed(settings, categories, lead)
     department = categories["water"].department
-    await workflow.perform(number, "accept", MODERATOR)
-    await workflow.perform(number, "assign", MODERATOR, details=workflow.Details(department_id=department))
-    await workflow.perform(number, "sign", handler_of(department))
     case = await Case.objects().where(Case.number == number).first()
     later = case.answer_due_at + timedelta(days=30)
     with pytest.raises(ActionRefused) as refused:
@@ -164,11 +162,8 @@ async def test_extensions_need_a_reason_and_the_centres_approval(settings, categ
 
 async def test_the_department_records_a_meeting_with_the_representative(settings, categories):
     lead = await representative("王代表")
-    number = await submitted(settings, categories, lead)
+    number = await signed(settings, categories, lead)
     department = categories["water"].department
-    await workflow.perform(number, "accept", MODERATOR)
-    await workflow.perform(number, "assign", MODERATOR, details=workflow.Details(department_id=department))
-    await workflow.perform(number, "sign", handler_of(department))
     await workflow.perform(number, "record_meeting", handler_of(department), body="11月3日上门当面沟通，代表同意分期实施。")
     case = await Case.objects().where(Case.number == number).first()
     assert case.contacted_at is not None  # the first contact
