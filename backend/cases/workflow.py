@@ -132,9 +132,9 @@ async def perform(number: str, action: str, actor: Actor, *, body: str = "", det
         case = await Case.objects().where(Case.id == found["id"]).first()  # as of the lock
         if Status(case.status) not in transition.from_states:
             raise ActionRefused(409, N_("This cannot be done while the case is in its current state."))
+        await _check_department(transition, actor, case)
         if not fits_case_type(action, case.case_type):
             raise ActionRefused(409, N_("This action is not for this kind of case."))
-        await _check_department(transition, actor, case)
         values: dict = {Case.updated_at: now}
         entry = _Entry(actor, transition.visibility, Review.pending if transition.reviewed else Review.none, text)
         if specific := _SPECIFICS.get(action):

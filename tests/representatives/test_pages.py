@@ -109,8 +109,11 @@ async def test_staff_queues_mark_suggestions_and_the_lead_rates_in_the_channel(p
     queue = await moderator.client.get("/moderation/suggestions")
     assert number in queue.text and "badge-suggestion" in queue.text
     assert "badge-suggestion" in (await moderator.client.get("/moderation")).text  # and in the general queue
-    await workflow.perform(number, "accept", MODERATOR)
-    await workflow.perform(number, "assign", MODERATOR, details=workflow.Details(department_id=department))
+    staff_page = await moderator.client.get(f"/staff/cases/{number}")
+    assert "王代表" in staff_page.text and 'name="case_type"' not in staff_page.text  # it stays a suggestion
+    assert (await moderator.post_form(f"/staff/cases/{number}/accept")).status_code == 303
+    assigned = await moderator.post_form(f"/staff/cases/{number}/assign", {"department_id": str(department)})
+    assert assigned.status_code == 303
     assert number in (await handler.client.get("/department/suggestions")).text
     assert (await handler.post_form(f"/staff/cases/{number}/sign")).status_code == 303
     staff_page = await handler.client.get(f"/staff/cases/{number}")
