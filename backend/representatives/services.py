@@ -194,14 +194,18 @@ _SIGNER = (Account.id.as_alias("account_id"), Account.name, Account.body, Accoun
 
 
 async def facts_of(case_ids: list[int]) -> dict[int, SuggestionFacts]:
-    """The suggestion facts of these cases (those that are suggestions), in three queries and two more."""
+    """The suggestion facts of those of these cases that are suggestions, in four queries however many."""
     if not case_ids:
         return {}
     rows = await Suggestion.select(
         Suggestion.id,
         Suggestion.case,
         Suggestion.submitted_at,
-        *(getattr(Suggestion.lead, column._meta.name).as_alias(f"lead_{column._meta.name}") for column in (Account.id, Account.name, Account.body, Account.level, Account.constituency)),
+        Suggestion.lead.as_alias("lead_id"),
+        Suggestion.lead.name.as_alias("lead_name"),
+        Suggestion.lead.body.as_alias("lead_body"),
+        Suggestion.lead.level.as_alias("lead_level"),
+        Suggestion.lead.constituency.as_alias("lead_constituency"),
     ).where(Suggestion.case.is_in(case_ids))
     ids = [row["id"] for row in rows]
     signers: dict[int, list[Signer]] = {}
