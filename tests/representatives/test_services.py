@@ -261,3 +261,27 @@ async def test_the_public_list_filters(settings, categories, areas):
     paged = await suggestions.public_suggestions(suggestions.Filters(), page_size=1)
     rest = await suggestions.public_suggestions(suggestions.Filters(), paged.page.next_cursor, page_size=1)
     assert [case.number for case in rest.page.cases] == [first]
+
+
+async def test_admins_set_the_months_and_the_days_of_warning(settings, categories):
+    from backend.accounts.audit import Who
+    from backend.cases.clocks import Clock, Limit, Unit
+    from backend.deadlines import limits
+
+    admin = Who(None, "test admin")
+    form = limits.LimitForm(case_type="representative", clock="answer", amount="2", unit="months", warning_days="10")
+    await limits.set_limit(form, actor=admin)
+    assert (await limits.clock_policy()).limit("representative", Clock.answer) == Limit(2, Unit.months, warning_days=10)
+    for bad in (
+        limits.LimitForm(case_type="representative", clock="sign", amount="15", unit="working_minutes", warning_days="3"),
+        limits.LimitForm(case_type="representative", clock="answer", amount="13", unit="months"),
+        limits.LimitForm(case_type="representative", clock="answer", amount="3", unit="months", warning_days="99"),
+    ):
+        with pytest.raises(limits.LimitError):
+            limits.validate_limit(bad)
+    lead = await representative("王代表")
+    number = await submitted(settings, categories, lead)
+    await workflow.perform(number, "accept", MODERATOR)
+    await workflow.perform(number, "assign", MODERATOR, details=workflow.Details(department_id=categories["water"].department))
+    case = await Case.objects().where(Case.number == number).first()
+    assert case.answer_due_at - case.answer_warning_at == timedelta(days=10)
