@@ -128,6 +128,8 @@ async def test_staff_queues_mark_suggestions_and_the_lead_rates_in_the_channel(p
     assert missing.status_code == 422
     rated = await lead.post_form(f"/representatives/suggestions/{number}/rating", {"outcome": "unsatisfied", "attitude": "satisfied", "comment": "没有时间表。"})
     assert rated.status_code == 303
+    to_publish = await moderator.client.get("/moderation/ratings")
+    assert "没有时间表。" in to_publish.text and "Outcome: <strong>Unsatisfied</strong>" in to_publish.text
     case = await Case.objects().where(Case.number == number).first()
     assert case.status == Status.assigned.value and case.reopened_count == 1
     await workflow.perform(number, "sign", handler_of(department))
