@@ -13,5 +13,6 @@ APP_REGISTRY = AppRegistry(
         "backend.photos.piccolo_app",
         "backend.accounts.piccolo_app",
         "backend.deadlines.piccolo_app",
+        "backend.representatives.piccolo_app",
     ]
 )

@@ -27,7 +27,7 @@ from backend.live import bus
 from backend.live.controllers import LiveController, StaffLiveController
 from backend.live.hub import LiveHub
 from backend.photos.controllers import PhotoController
-from backend.representatives.controllers import RepresentativeController
+from backend.representatives.controllers import RepresentativeController, StaffSuggestionController, SuggestionController
 from backend.scheduler import Scheduler
 from backend.settings import get_settings
 from backend.web import csrf
@@ -92,6 +92,8 @@ def create_app(database_pool: bool = True) -> Litestar:
             DeadlineLimitController,
             WorkspaceController,
             RepresentativeController,
+            SuggestionController,
+            StaffSuggestionController,
             LiveController,
             StaffLiveController,
             create_static_files_router(

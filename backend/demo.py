@@ -21,6 +21,7 @@ from backend.cases.tables import Case
 from backend.departments.services import ensure_area, ensure_category, ensure_department
 from backend.jobs import JOBS
 from backend.photos.services import upload_photo
+from backend.representatives.demo import seed_suggestions
 from backend.scheduler import run_jobs
 from backend.settings import get_settings
 
@@ -400,6 +401,7 @@ async def seed() -> int:
         area_id = areas[demo.area].id if demo.area else None
         await _advance(demo, filed, departments[_department_of(demo.category)], area_id, filed_at)
         created += 1
+    await seed_suggestions(departments, categories, areas, _department_of)
     await run_jobs(JOBS, clock.now())  # flags and supervises what is overdue, as the scheduler would
     await _support_demo_cases(settings.secret_key)
     return created

@@ -28,6 +28,7 @@ def TABLES_IN_DELETE_ORDER():
     from backend.deadlines.tables import CalendarDay, DeadlineLimit, DeadlineWarning
     from backend.departments.tables import Area, Category, Department
     from backend.photos.tables import Photo
+    from backend.representatives.tables import Attachment, CoSigner, Suggestion
 
     return [
         Photo,
@@ -36,6 +37,9 @@ def TABLES_IN_DELETE_ORDER():
         CoHandler,
         CaseSearch,
         Support,
+        Attachment,
+        CoSigner,
+        Suggestion,
         Case,
         Area,
         CaseNumberCounter,

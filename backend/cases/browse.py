@@ -278,13 +278,18 @@ async def _conditions(case_filter: CaseFilter) -> list:
 
 
 async def browse(
-    case_filter: CaseFilter, sort: Sort = Sort.newest, cursor: str | None = None, limit: int = PAGE_SIZE
+    case_filter: CaseFilter,
+    sort: Sort = Sort.newest,
+    cursor: str | None = None,
+    limit: int = PAGE_SIZE,
+    where: list | None = None,
 ) -> CasePage:
-    """One page of public cases (see the module's docstring)."""
+    """One page of public cases (see the module's docstring); ``where``: further conditions of
+    a list of its own (the representatives' suggestions)."""
     limit = max(1, min(limit, PAGE_SIZE_MAX))
     column = _SORT_COLUMNS[sort]
     query = Case.select(*_CASE_COLUMNS)
-    for condition in await _conditions(case_filter):
+    for condition in [*await _conditions(case_filter), *(where or [])]:
         query = query.where(condition)
     if cursor:
         key, case_id = _decode_cursor(cursor, sort)

@@ -15,6 +15,7 @@ after the change; deadlines already set stay as they were promised.
 
 from __future__ import annotations
 
+import calendar as calendar_module
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -48,16 +49,20 @@ class Unit(str, enum.Enum):
     working_minutes = "working_minutes"
     working_days = "working_days"  # each a working day's length of working time
     hours = "hours"  # around the clock
+    months = "months"  # calendar months, as the law sets for representatives' suggestions
 
 
 @dataclass(frozen=True)
 class Limit:
     """The time allowed for one clock, and a different allowance when it starts on a rest day
-    (a first response within 1 working hour, but within 8 hours at the weekend)."""
+    (a first response within 1 working hour, but within 8 hours at the weekend). ``warning_days``:
+    warn this many calendar days before the deadline instead of after a share of the time (a
+    representative's suggestion: 15 days before its 3 months are up)."""
 
     amount: int
     unit: Unit
     on_rest_days: Limit | None = None
+    warning_days: int | None = None
 
     def due(self, start: datetime, calendar: WorkingCalendar, share: float = 1.0) -> datetime:
         due = self._due(start, calendar, share)
@@ -67,11 +72,28 @@ class Limit:
             return min(due, self.on_rest_days.due(start, calendar, share))
         return due
 
+    def warning(self, start: datetime, due: datetime, calendar: WorkingCalendar, share: float) -> datetime:
+        """When to warn that the answer falls due at ``due`` (for a clock started at ``start``)."""
+        if self.warning_days is not None:
+            return max(start, due - timedelta(days=self.warning_days))
+        if self.unit == Unit.months:
+            return start + (due - start) * share
+        return calendar.add_working_time(start, calendar.working_time_between(start, due) * share)
+
     def _due(self, start: datetime, calendar: WorkingCalendar, share: float) -> datetime:
         if self.unit == Unit.hours:
             return start + timedelta(hours=self.amount) * share
+        if self.unit == Unit.months:
+            return start + (add_months(start.astimezone(ZoneInfo(calendar.time_zone)), self.amount) - start) * share
         working = timedelta(minutes=self.amount) if self.unit == Unit.working_minutes else calendar.day_length * self.amount
         return calendar.add_working_time(start, working * share)
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    """The same local time ``months`` calendar months later; the 31st of a shorter month becomes its last day."""
+    index = moment.month - 1 + months
+    year, month = moment.year + index // 12, index % 12 + 1
+    return moment.replace(year=year, month=month, day=min(moment.day, calendar_module.monthrange(year, month)[1]))
 
 
 def _waits_over_a_rest_day(start: datetime, calendar: WorkingCalendar) -> bool:
@@ -93,6 +115,7 @@ DEFAULT_LIMITS: dict[CaseType, dict[Clock, Limit]] = {
     CaseType.consultation: {**_COMMON, Clock.answer: Limit(1, Unit.working_days)},
     CaseType.complaint: {**_COMMON, Clock.answer: Limit(3, Unit.working_days)},
     CaseType.suggestion: {**_COMMON, Clock.answer: Limit(5, Unit.working_days)},
+    CaseType.representative: {**_COMMON, Clock.answer: Limit(3, Unit.months, warning_days=15)},
 }
 
 
@@ -154,9 +177,9 @@ def effect(
         return {Case.answered_at: now} | ({} if case.responded_at else {Case.responded_at: now})
     if clock_effect == ClockEffect.extend and due_at is not None:
         start = case.first_assigned_at or now
-        # The warning keeps the same share of the new, longer working time; an answer no longer
-        # overdue loses its flag (and may be warned and flagged again against the new date).
-        warning = calendar.add_working_time(start, calendar.working_time_between(start, due_at) * policy.warning_share)
+        # The warning keeps the same share of the new, longer time (or the same days before it); an
+        # answer no longer overdue loses its flag (and may be warned and flagged again against the new date).
+        warning = policy.limit(case.case_type, Clock.answer).warning(start, due_at, calendar, policy.warning_share)
         return {
             Case.answer_due_at: due_at,
             Case.answer_warning_at: min(warning, due_at),
@@ -181,9 +204,11 @@ def _department_clocks(case: Case, policy: Policy, now: datetime, calendar: Work
 
 def _answer_clock(case: Case, policy: Policy, now: datetime, calendar: WorkingCalendar) -> dict:
     answer = policy.limit(case.case_type, Clock.answer)
+    due = answer.due(now, calendar)
+    warning = answer.due(now, calendar, policy.warning_share) if answer.warning_days is None else answer.warning(now, due, calendar, 1.0)
     return {
-        Case.answer_due_at: answer.due(now, calendar),
-        Case.answer_warning_at: answer.due(now, calendar, policy.warning_share),
+        Case.answer_due_at: due,
+        Case.answer_warning_at: warning,
         Case.answer_warned_at: None,
         Case.answer_overdue_at: None,
     }

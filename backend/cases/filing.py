@@ -10,7 +10,7 @@ import enum
 import re
 from dataclasses import dataclass, field
 
-from backend.cases.lifecycle import CaseType
+from backend.cases.lifecycle import CITIZEN_CASE_TYPES, CaseType
 from backend.departments.services import AREA_UNAVAILABLE
 from backend.errors import FieldErrors
 from backend.i18n_markers import N_
@@ -121,9 +121,8 @@ def validate(form: CaseForm, *, phone_required: bool = True) -> ValidCase:
     """Check everything that needs no database; raises ``FilingError`` with every error at once."""
     errors: dict[str, str] = {}
 
-    try:
-        case_type = CaseType(form.case_type)
-    except ValueError:
+    case_type = CaseType(form.case_type) if form.case_type in {t.value for t in CITIZEN_CASE_TYPES} else None
+    if case_type is None:
         case_type = CaseType.complaint
         errors["case_type"] = N_("Choose whether this is a complaint, a consultation or a suggestion.")
 

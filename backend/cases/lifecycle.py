@@ -16,13 +16,18 @@ class CaseType(str, enum.Enum):
     complaint = "complaint"
     consultation = "consultation"
     suggestion = "suggestion"
+    representative = "representative"  # a representative's suggestion (代表委员建议), filed in their channel
 
 
 CASE_TYPE_LABELS = {
     CaseType.complaint: N_("Complaint"),
     CaseType.consultation: N_("Consultation"),
     CaseType.suggestion: N_("Suggestion"),
+    CaseType.representative: N_("Representative's suggestion"),
 }
+# What citizens file (and the centre records for them); representatives' suggestions come only
+# through their own channel, with their lead representative and co-signers.
+CITIZEN_CASE_TYPES = (CaseType.complaint, CaseType.consultation, CaseType.suggestion)
 
 
 class Status(str, enum.Enum):
@@ -38,6 +43,7 @@ class Status(str, enum.Enum):
     rated = "rated"  # the filer is satisfied: the loop is closed
     unsatisfied = "unsatisfied"  # not satisfied or not solved: the moderators reopen or close it
     closed = "closed"
+    draft = "draft"  # a representative's suggestion not yet submitted: no number, no queue, no public
 
 
 STATUS_LABELS = {
@@ -53,10 +59,11 @@ STATUS_LABELS = {
     Status.rated: N_("Rated by the filer: closed"),
     Status.unsatisfied: N_("The filer is not satisfied: the platform centre decides"),
     Status.closed: N_("Closed"),
+    Status.draft: N_("Draft, not submitted yet"),
 }
 
 # Cases the public may see (if the filer agreed to publication).
-PUBLIC_STATUSES = frozenset(Status) - {Status.submitted, Status.rejected, Status.duplicate}
+PUBLIC_STATUSES = frozenset(Status) - {Status.submitted, Status.rejected, Status.duplicate, Status.draft}
 
 
 class Role(str, enum.Enum):
@@ -65,6 +72,7 @@ class Role(str, enum.Enum):
     handler = "handler"
     leader = "leader"
     system = "system"
+    representative = "representative"  # the lead representative of a suggestion, signed in
 
 
 class Visibility(str, enum.Enum):
@@ -111,10 +119,11 @@ MODERATORS = frozenset({Role.moderator, Role.system})
 HANDLERS = frozenset({Role.handler})
 LEADERS = frozenset({Role.leader})
 CITIZEN = frozenset({Role.citizen})  # the filer, acting through the private follow link
+REPRESENTATIVE = frozenset({Role.representative})  # a suggestion's lead representative, in their channel
 BEING_HANDLED = frozenset({Status.signed, Status.in_progress})
 # Assigned and not yet answered: the answer clock runs, also while a returned case waits for the centre.
 CLOCKS_RUNNING = frozenset({Status.assigned, Status.signed, Status.in_progress, Status.returned})
-EVERY_STATE = frozenset(Status)
+EVERY_STATE = frozenset(Status) - {Status.draft}  # a draft is its representatives' alone
 NOT_CLOSED = EVERY_STATE - {Status.closed}
 
 TRANSITIONS: dict[str, Transition] = {
@@ -186,8 +195,30 @@ TRANSITIONS: dict[str, Transition] = {
                    Visibility.filer, N_("Closed by the platform centre"), needs_text=True),
         Transition("close_unrated", frozenset({Role.system}), frozenset({Status.replied}), Status.closed,
                    ClockEffect.none, Visibility.public, N_("Closed: the answer was not rated in time")),
+        # Representatives' suggestions: the department meets or calls the representative (the
+        # first contact), and the lead representative rates the answer on two scales; not
+        # satisfied on either sends it straight back to the department for a new answer.
+        Transition("record_meeting", HANDLERS, BEING_HANDLED, None, ClockEffect.first_contact, Visibility.filer,
+                   N_("The department met the representative"), scope=Scope.handling, needs_text=True),
+        Transition("record_call", HANDLERS, BEING_HANDLED, None, ClockEffect.first_contact, Visibility.filer,
+                   N_("The department spoke with the representative by phone"), scope=Scope.handling, needs_text=True),
+        Transition("rate_suggestion_satisfied", REPRESENTATIVE, frozenset({Status.replied}), Status.rated,
+                   ClockEffect.none, Visibility.filer, N_("The representative rated the answer")),
+        Transition("rate_suggestion_unsatisfied", REPRESENTATIVE, frozenset({Status.replied}), Status.assigned,
+                   ClockEffect.reopen, Visibility.filer, N_("The representative is not satisfied: the department answers again")),
     ]
 }
+
+# Actions only for representatives' suggestions, and never for them.
+SUGGESTION_ACTIONS = frozenset({"record_meeting", "record_call", "rate_suggestion_satisfied", "rate_suggestion_unsatisfied"})
+# An answer the lead representative does not rate in time closes as not rated, as a filer's does.
+NOT_FOR_SUGGESTIONS = frozenset({"record_contact", "rate_satisfied", "rate_unsatisfied", "reopen", "close"})
+
+
+def fits_case_type(action: str, case_type: str) -> bool:
+    if case_type == CaseType.representative.value:
+        return action not in NOT_FOR_SUGGESTIONS
+    return action not in SUGGESTION_ACTIONS
 
 PHOTO_ACTIONS = ("hide_photo", "show_photo", "black_out_photo", "restore_photo")
 
@@ -255,6 +286,22 @@ def rating_action(satisfaction: Satisfaction, solved: Solved) -> str:
 
 
 RATING_ACTIONS = ("rate_satisfied", "rate_unsatisfied")
+
+
+def suggestion_rating_action(outcome: Satisfaction, attitude: Satisfaction) -> str:
+    """Not satisfied with the outcome or with the department's attitude: it answers again."""
+    if Satisfaction.unsatisfied in (outcome, attitude):
+        return "rate_suggestion_unsatisfied"
+    return "rate_suggestion_satisfied"
+
+
+def overall_satisfaction(outcome: Satisfaction, attitude: Satisfaction) -> Satisfaction:
+    """What the figures count of a two-scale rating: the lower of the two."""
+    order = list(Satisfaction)
+    return max(outcome, attitude, key=order.index)
+
+
+SUGGESTION_RATING_ACTIONS = ("rate_suggestion_satisfied", "rate_suggestion_unsatisfied")
 
 
 class Publication(str, enum.Enum):

@@ -4,7 +4,7 @@ rules over the lifecycle table, no HTTP."""
 from __future__ import annotations
 
 from backend.accounts.roles import StaffRole
-from backend.cases.lifecycle import TRANSITIONS, Role, Scope, Status
+from backend.cases.lifecycle import TRANSITIONS, Role, Scope, Status, fits_case_type
 
 # The platform centre and leaders oversee every case; a handler sees its departments' cases.
 OVERSEERS = frozenset({StaffRole.moderator, StaffRole.leader})
@@ -39,7 +39,7 @@ def scope_allows(needed: Scope, scope: Scope | None) -> bool:
     return scope == Scope.lead or (needed == Scope.handling and scope == Scope.handling)
 
 
-def actions_for(role: str, status: Status, scope: Scope | None) -> list[str]:
+def actions_for(role: str, status: Status, scope: Scope | None, case_type: str = "") -> list[str]:
     """The lifecycle actions this person may take on a case in this state, in table order."""
     try:
         case_role = Role(role)
@@ -51,4 +51,5 @@ def actions_for(role: str, status: Status, scope: Scope | None) -> list[str]:
         if case_role in transition.roles
         and status in transition.from_states
         and (case_role != Role.handler or scope_allows(transition.scope, scope))
+        and (not case_type or fits_case_type(action, case_type))
     ]

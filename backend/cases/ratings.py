@@ -164,6 +164,8 @@ class PendingRating:
     comment: str  # as the filer wrote it
     created_at: datetime
     photos: list[photos.PhotoView]  # to redact on the case's page before publishing, if need be
+    outcome: str = ""  # a representative's two-scale rating of a suggestion's answer
+    attitude: str = ""
 
 
 async def pending_rating_count() -> int:
@@ -179,6 +181,8 @@ async def pending_ratings(limit: int = 200) -> list[PendingRating]:
             Rating.case.title.as_alias("case_title"),
             Rating.satisfaction,
             Rating.solved,
+            Rating.outcome,
+            Rating.attitude,
             Rating.entry.body.as_alias("comment"),
             Rating.created_at,
             Rating.entry.as_alias("entry_id"),

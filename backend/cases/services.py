@@ -45,7 +45,7 @@ PHOTO_CARRIERS = frozenset(action for action, transition in TRANSITIONS.items() 
 # Cases a department still has to act on: their deadlines run.
 OPEN_STATUSES = frozenset({Status.assigned.value, Status.signed.value, Status.in_progress.value, Status.returned.value})
 
-# What _next_case_number makes: the year, and a counter of at least six digits.
+# What next_case_number makes: the year, and a counter of at least six digits.
 CASE_NUMBER = re.compile(r"^\d{4}-\d{6,9}$")
 
 
@@ -104,6 +104,8 @@ class RatingView:
     publication: str
     comment: str
     photos: list[PhotoView]  # what the public sees of them, once published
+    outcome: str = ""  # a representative's two-scale rating of a suggestion's answer
+    attitude: str = ""
 
 
 @dataclass(frozen=True)
@@ -213,7 +215,7 @@ async def file_case(
     now = clock.now()
     try:
         async with write_transaction():
-            number = await _next_case_number(now.astimezone(ZoneInfo(time_zone)).year)
+            number = await next_case_number(now.astimezone(ZoneInfo(time_zone)).year)
             # Checked after taking the counter's row lock: a twin filing sent at the same moment
             # has committed by now (READ COMMITTED sees it), and rolling back leaves no gap.
             if existing := await _case_for_submission(submission_key):
@@ -241,7 +243,7 @@ async def _case_for_submission(submission_key: str) -> str | None:
     return row["number"] if row else None
 
 
-async def _next_case_number(year: int) -> str:
+async def next_case_number(year: int) -> str:
     # One statement that increments and returns, row-locked on PostgreSQL, serialised on SQLite.
     rows = await CaseNumberCounter.raw(
         "INSERT INTO case_number_counter (year, last) VALUES ({}, 1) "
@@ -379,6 +381,8 @@ async def _ratings(case_ids: list[int], published_only: bool) -> dict[int, list[
             Rating.created_at,
             Rating.satisfaction,
             Rating.solved,
+            Rating.outcome,
+            Rating.attitude,
             Rating.publication,
             Rating.published_comment.as_alias("comment"),
         )
@@ -599,9 +603,11 @@ async def status_counts(department_id: int | None = None) -> dict[str, int]:
     return {row["status"]: row["count"] for row in await query}
 
 
-async def count_cases(statuses: set[Status], department_id: int | None = None) -> int:
-    """How many cases are in these states (of a department: led or co-handled)."""
+async def count_cases(statuses: set[Status], department_id: int | None = None, where=None) -> int:
+    """How many cases are in these states (of a department: led or co-handled); ``where``: a further condition."""
     query = Case.count().where(Case.status.is_in([status.value for status in statuses]))
+    if where is not None:
+        query = query.where(where)
     if department_id is not None:
         query = query.where(_handled_by(department_id))
     return await query

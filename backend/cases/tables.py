@@ -97,8 +97,11 @@ class Rating(Table, tablename="rating"):
     case = ForeignKey(references=Case, null=False, index=True)
     entry = ForeignKey(references=TimelineEntry, null=False, unique=True)  # the rating on the timeline
     reply = ForeignKey(references=TimelineEntry, null=False, unique=True)  # once per reply
-    satisfaction = Varchar(length=20)
-    solved = Varchar(length=10)
+    satisfaction = Varchar(length=20)  # of a representative's two-scale rating: the lower of the two
+    solved = Varchar(length=10)  # empty for a representative's rating
+    # A representative's rating of a suggestion's answer: the outcome, and the department's attitude.
+    outcome = Varchar(length=20, default="")
+    attitude = Varchar(length=20, default="")
     created_at = Timestamptz()
     # The moderators publish it to the public case page, the comment edited of personal data.
     publication = Varchar(length=20, index=True)

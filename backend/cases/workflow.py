@@ -15,8 +15,9 @@ from backend.cases.lifecycle import (
     ON_APPROVAL,
     PUBLIC_STATUSES,
     RATING_ACTIONS,
+    SUGGESTION_RATING_ACTIONS,
     TRANSITIONS,
-    CaseType,
+    CITIZEN_CASE_TYPES,
     ClockEffect,
     Publication,
     Review,
@@ -27,7 +28,10 @@ from backend.cases.lifecycle import (
     Solved,
     Status,
     Visibility,
+    fits_case_type,
+    overall_satisfaction,
     rating_action,
+    suggestion_rating_action,
 )
 from backend.cases.permissions import handler_scope, scope_allows
 from backend.cases.services import CASE_NUMBER, ActionRefused, Actor, append_entry
@@ -42,6 +46,7 @@ from backend.photos import services as photos
 from backend.photos.pipeline import Region
 from backend.photos.services import MAX_PHOTOS_PER_CASE
 from backend.photos.tables import Photo
+from backend.representatives.tables import Suggestion
 from backend.settings import get_settings
 from backend.text import clean_text
 
@@ -70,6 +75,8 @@ class Details:
     satisfaction: str = ""  # rate_*: a Satisfaction
     solved: str = ""  # rate_*: a Solved
     replied_before: datetime | None = None  # close_unrated: the reply must have been published by then
+    outcome: str = ""  # rate_suggestion_*: a Satisfaction with what was done
+    attitude: str = ""  # rate_suggestion_*: a Satisfaction with how the department dealt with the representative
 
 
 async def co_handlers(case_id: int) -> list[int]:
@@ -126,6 +133,8 @@ async def perform(number: str, action: str, actor: Actor, *, body: str = "", det
         if Status(case.status) not in transition.from_states:
             raise ActionRefused(409, N_("This cannot be done while the case is in its current state."))
         await _check_department(transition, actor, case)
+        if not fits_case_type(action, case.case_type):
+            raise ActionRefused(409, N_("This action is not for this kind of case."))
         values: dict = {Case.updated_at: now}
         entry = _Entry(actor, transition.visibility, Review.pending if transition.reviewed else Review.none, text)
         if specific := _SPECIFICS.get(action):
@@ -175,8 +184,10 @@ class _Entry:
 
 
 async def _accept(case: Case, details: Details, entry: _Entry, values: dict) -> None:
-    if details.case_type is not None:
-        if details.case_type not in CaseType.__members__:
+    if details.case_type is not None and details.case_type != case.case_type:
+        # A representative's suggestion stays one (it has its representatives), and nothing becomes one.
+        citizen_types = {t.value for t in CITIZEN_CASE_TYPES}
+        if details.case_type not in citizen_types or case.case_type not in citizen_types:
             raise ActionRefused(422, N_("Choose the type of case."))
         values[Case.case_type] = details.case_type
     if details.category_id is not None:
@@ -364,18 +375,42 @@ def _rate(action: str):
             raise ActionRefused(422, N_("Say how satisfied you are and whether the problem was solved.")) from None
         if rating_action(satisfaction, solved) != action:
             raise ActionRefused(422, N_("This rating does not fit this action."))
-        reply = await published_reply(case.id)
-        if reply is None:
-            raise ActionRefused(409, NOT_ANSWERED_YET)
-        entry.refers_to = reply
-        entry.rating = {
-            "case": case.id,
-            "reply": reply,
-            "satisfaction": satisfaction.value,
-            "solved": solved.value,
-            # Only a public case's rating can go on its public page.
-            "publication": (Publication.pending if case.published_at else Publication.private).value,
-        }
+        await _rating_of_reply(case, entry, satisfaction=satisfaction.value, solved=solved.value)
+
+    return rate
+
+
+async def _rating_of_reply(case: Case, entry: _Entry, **scales: str) -> None:
+    """The rating rates the case's published reply, and is saved with the entry."""
+    reply = await published_reply(case.id)
+    if reply is None:
+        raise ActionRefused(409, NOT_ANSWERED_YET)
+    entry.refers_to = reply
+    entry.rating = {
+        "case": case.id,
+        "reply": reply,
+        **scales,
+        # Only a public case's rating can go on its public page.
+        "publication": (Publication.pending if case.published_at else Publication.private).value,
+    }
+
+
+def _rate_suggestion(action: str):
+    async def rate(case: Case, details: Details, entry: _Entry, values: dict) -> None:
+        try:
+            outcome, attitude = Satisfaction(details.outcome), Satisfaction(details.attitude)
+        except ValueError:
+            raise ActionRefused(422, N_("Rate both the outcome and the department's attitude.")) from None
+        if suggestion_rating_action(outcome, attitude) != action:
+            raise ActionRefused(422, N_("This rating does not fit this action."))
+        lead = await Suggestion.exists().where(Suggestion.case == case.id, Suggestion.lead == entry.actor.account_id)
+        if entry.actor.account_id is None or not lead:
+            raise ActionRefused(403, N_("Only the suggestion's lead representative rates the answer."))
+        await _rating_of_reply(
+            case, entry, satisfaction=overall_satisfaction(outcome, attitude).value, solved="", outcome=outcome.value, attitude=attitude.value
+        )
+        if action == "rate_suggestion_unsatisfied":
+            await _reopen(case, details, entry, values)  # answered again: counted as reopened
 
     return rate
 
@@ -411,6 +446,7 @@ _SPECIFICS = {
     "black_out_photo": _black_out_photo,
     "restore_photo": _restore_photo,
     **{action: _rate(action) for action in RATING_ACTIONS},
+    **{action: _rate_suggestion(action) for action in SUGGESTION_RATING_ACTIONS},
     "reopen": _reopen,
     "close_unrated": _close_unrated,
 }

@@ -18,20 +18,22 @@ from litestar.response import Redirect, Response, Template
 
 from backend import clock
 from backend.accounts.guards import admits, current, role_guard
-from backend.accounts.roles import StaffRole
+from backend.accounts.roles import BODY_LABELS, LEVEL_LABELS, StaffRole
 from backend.accounts.services import AccountView
 from backend.cases import figures, ratings, services, supervision, workflow
 from backend.cases.controllers import case_form_from, follow_url
 from backend.cases.filing import SOURCE_LABELS, CaseForm, FilingError, Source, validate, validate_source
-from backend.cases.lifecycle import PHOTO_ACTIONS, TRANSITIONS, CaseType, Role, Status, Visibility
+from backend.cases.lifecycle import CITIZEN_CASE_TYPES, PHOTO_ACTIONS, TRANSITIONS, CaseType, Role, Status, Visibility
 from backend.cases.permissions import actions_for, handler_scope, may_see_case, sees_filer_contact
 from backend.cases.services import ActionRefused, Actor
+from backend.cases.tables import Case
 from backend.deadlines.services import working_calendar
 from backend.departments.services import active_categories, area_tree, department_choices
 from backend.i18n_markers import N_
 from backend.photos.controllers import MAX_FORM_BYTES, photo_keys_from, receive_uploads
 from backend.photos.pipeline import Region
 from backend.photos.services import unattached_photos
+from backend.representatives.services import facts_of as suggestion_facts
 from backend.settings import get_settings
 from backend.text import row_id
 from backend.web import i18n
@@ -40,6 +42,7 @@ from backend.web.forms import form_text
 from backend.web.params import RowId
 
 NO_STORE = {"cache-control": "no-store"}
+IS_SUGGESTION = Case.case_type == CaseType.representative.value  # representatives' suggestions: their own queues too
 DEPARTMENT_OPEN = (Status.assigned, Status.signed, Status.in_progress)  # what a department still has to do
 DEPARTMENT_DONE = {Status.replied, Status.rated, Status.unsatisfied, Status.closed}
 # What waits for the moderators' decision: new cases, returned ones, and answers the filer is not satisfied with.
@@ -62,6 +65,8 @@ ACTION_TEXT_LABELS = {
     "take_charge": N_("Why you take charge, and what you expect"),
     "reopen": N_("What the department must do again (the public sees it)"),
     "close": N_("Why the case is closed (the filer sees it)"),
+    "record_meeting": N_("When you met the representative, who took part, and what was agreed (the representative sees it)"),
+    "record_call": N_("When you called the representative, and what was agreed (the representative sees it)"),
 }
 # Actions whose entry is public by default but may be kept for staff.
 STAFF_ONLY_CHOICE = frozenset({"post_progress", "supervise", "instruct"})
@@ -84,11 +89,19 @@ async def work_links(account: AccountView) -> list[WorkLink]:
             WorkLink("/moderation/review", N_("Review"), await workflow.pending_review_count()),
             WorkLink("/moderation/ratings", N_("Ratings"), await ratings.pending_rating_count()),
             WorkLink("/moderation#overdue-heading", N_("Overdue"), await supervision.overdue_count()),
+            WorkLink("/moderation/suggestions", N_("Suggestions"), await services.count_cases(set(MODERATION_QUEUE), where=IS_SUGGESTION)),
         ]
     if account.role == StaffRole.leader:
         return [WorkLink("/leader", N_("Overdue"), await supervision.overdue_count())]
     if account.role == StaffRole.handler and account.department_id is not None:
-        return [WorkLink("/department", N_("Department"), await services.count_cases(set(DEPARTMENT_OPEN), account.department_id))]
+        return [
+            WorkLink("/department", N_("Department"), await services.count_cases(set(DEPARTMENT_OPEN), account.department_id)),
+            WorkLink(
+                "/department/suggestions",
+                N_("Suggestions"),
+                await services.count_cases(set(DEPARTMENT_OPEN), account.department_id, where=IS_SUGGESTION),
+            ),
+        ]
     return []
 
 
@@ -309,7 +322,7 @@ class WorkspaceController(Controller):
             template_name="staff/leader.html",
             context={
                 "counts": await services.status_counts(),
-                "statuses": list(Status),
+                "statuses": [status for status in Status if status != Status.draft],  # drafts are their representatives' alone
                 "overdue": await supervision.overdue_cases(),
                 "overdue_count": await supervision.overdue_count(),
                 "supervised": await supervision.supervised_cases(),
@@ -342,7 +355,7 @@ class WorkspaceController(Controller):
         typed_photos: dict | None = None,
     ) -> Template:
         account, view, scope = await self._visible_case(request, number)
-        actions = actions_for(account.role, Status(view.case.status), scope)
+        actions = actions_for(account.role, Status(view.case.status), scope, view.case.case_type)
         return Template(
             template_name="staff/case.html",
             context={
@@ -363,10 +376,13 @@ class WorkspaceController(Controller):
                 "staff_only_choice": STAFF_ONLY_CHOICE,
                 "categories": await active_categories() if "accept" in actions else [],
                 "areas": await area_tree(active_only=True) if "accept" in actions else [],
-                "case_types": [t.value for t in CaseType],
+                "case_types": [t.value for t in CITIZEN_CASE_TYPES],
                 "errors": errors or {},
                 "typed": typed or {},
                 "source_labels": SOURCE_LABELS,
+                "suggestion": (await suggestion_facts([view.case.id])).get(view.case.id),
+                "body_labels": BODY_LABELS,
+                "level_labels": LEVEL_LABELS,
             },
             status_code=status_code,
             headers=NO_STORE,

@@ -26,9 +26,11 @@ UNIT_LABELS = {
     Unit.working_minutes: N_("working minutes"),
     Unit.working_days: N_("working days"),
     Unit.hours: N_("hours, around the clock"),
+    Unit.months: N_("calendar months"),
 }
 # The most each unit allows: a quarter of a year, about (representatives' suggestions).
-MAX_AMOUNT = {Unit.working_minutes: 6000, Unit.working_days: 66, Unit.hours: 2200}
+MAX_AMOUNT = {Unit.working_minutes: 6000, Unit.working_days: 66, Unit.hours: 2200, Unit.months: 12}
+WARNING_DAYS_MAX = 60
 WARNING_PERCENT_MIN, WARNING_PERCENT_MAX = 10, 95
 _WHOLE_NUMBER = re.compile(r"[0-9]{1,6}")  # ASCII digits, as a number field sends
 
@@ -47,6 +49,7 @@ class LimitForm:
     unit: str = ""
     rest_day_amount: str = ""  # both empty: the same allowance on rest days
     rest_day_unit: str = ""
+    warning_days: str = ""  # the answer clock only: warn this many days before (empty: the share)
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,7 @@ class LimitSetting:
             self.limit.unit.value,
             str(rest.amount) if rest else "",
             rest.unit.value if rest else "",
+            "" if self.limit.warning_days is None else str(self.limit.warning_days),
         )
 
 
@@ -88,7 +92,7 @@ class WarningSetting:
 
 def _limit_of(row: dict) -> Limit:
     rest = Limit(row["rest_day_amount"], Unit(row["rest_day_unit"])) if row["rest_day_unit"] else None
-    return Limit(row["amount"], Unit(row["unit"]), rest)
+    return Limit(row["amount"], Unit(row["unit"]), rest, row["warning_days"])
 
 
 async def _changed_limits() -> dict[tuple[CaseType, Clock], dict]:
@@ -136,7 +140,7 @@ def _amount(text: str, unit: Unit | None) -> int | None:
     return amount if unit is None or amount <= MAX_AMOUNT[unit] else None
 
 
-TOO_MUCH = N_("Give a whole number from 1 up to 6000 working minutes, 66 working days or 2200 hours.")
+TOO_MUCH = N_("Give a whole number from 1 up to 6000 working minutes, 66 working days, 2200 hours or 12 months.")
 
 
 def validate_limit(form: LimitForm) -> tuple[CaseType, Clock, Limit]:
@@ -162,9 +166,14 @@ def validate_limit(form: LimitForm) -> tuple[CaseType, Clock, Limit]:
             errors["rest_day_amount"] = TOO_MUCH
         elif rest_unit is not None:
             rest = Limit(rest_amount, rest_unit)
+    warning_days = None
+    if form.warning_days.strip():
+        warning_days = _amount(form.warning_days, None)
+        if which != Clock.answer or warning_days is None or warning_days > WARNING_DAYS_MAX:
+            errors["warning_days"] = N_("Give a whole number of days from 1 to 60 for the answer, or leave it empty.")
     if errors:
         raise LimitError(errors)
-    return case_type, which, Limit(amount, unit, rest)
+    return case_type, which, Limit(amount, unit, rest, warning_days)
 
 
 async def set_limit(form: LimitForm, *, actor: Who) -> tuple[CaseType, Clock]:
@@ -178,6 +187,7 @@ async def set_limit(form: LimitForm, *, actor: Who) -> tuple[CaseType, Clock]:
         unit=limit.unit.value,
         rest_day_amount=rest.amount if rest else None,
         rest_day_unit=rest.unit.value if rest else None,
+        warning_days=limit.warning_days,
         changed_at=clock.now(),
         changed_by=actor.id,
         changed_by_name=actor.name[:100],
@@ -191,12 +201,14 @@ async def set_limit(form: LimitForm, *, actor: Who) -> tuple[CaseType, Clock]:
             DeadlineLimit.unit,
             DeadlineLimit.rest_day_amount,
             DeadlineLimit.rest_day_unit,
+            DeadlineLimit.warning_days,
             DeadlineLimit.changed_at,
             DeadlineLimit.changed_by,
             DeadlineLimit.changed_by_name,
         ],
     )
     rest_text = f", rest days {rest.amount} {rest.unit.value}" if rest else ""
+    rest_text += f", warn {limit.warning_days} days before" if limit.warning_days is not None else ""
     await record(
         AuditAction.deadline_limit_changed,
         actor=actor,

@@ -27,6 +27,8 @@ class DeadlineLimit(Table, tablename="deadline_limit"):
     # A different allowance when the clock starts on a rest day (both or neither).
     rest_day_amount = Integer(null=True, default=None)
     rest_day_unit = Varchar(length=20, null=True, default=None)
+    # The answer clock only: warn this many calendar days before it is due, instead of the share.
+    warning_days = Integer(null=True, default=None)
     changed_at = Timestamptz()
     changed_by = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)
     changed_by_name = Varchar(length=100, default="")

@@ -15,7 +15,7 @@ from backend.accounts import audit
 from backend.accounts.audit import AuditAction, Who
 from backend.accounts.roles import StaffRole
 from backend.accounts.tables import Account
-from backend.cases.lifecycle import CaseType
+from backend.cases.lifecycle import CITIZEN_CASE_TYPES, CaseType
 from backend.db import is_unique_violation, lock_row, write_transaction
 from backend.departments.tables import Area, Category, Department
 from backend.errors import FieldErrors
@@ -347,7 +347,7 @@ async def _category_values(form: CategoryForm) -> tuple[dict, dict[str, str]]:
     department_id = row_id(form.department_id.strip())
     if department_id is None or not await _exists(Department, department_id):
         errors["department_id"] = N_("Choose the department that usually handles it.")
-    if form.default_case_type not in CaseType.__members__:
+    if form.default_case_type not in {t.value for t in CITIZEN_CASE_TYPES}:
         errors["default_case_type"] = N_("Choose the usual type of case.")
     values.update(
         department=department_id,

@@ -1,4 +1,4 @@
-"""Content-addressed, durable storage of photo files under the media directory."""
+"""Content-addressed, durable storage of photo files (and representatives' PDFs) under the media directory."""
 
 from __future__ import annotations
 
@@ -11,14 +11,14 @@ from pathlib import Path
 SHA256_NAME = re.compile(r"^[0-9a-f]{64}$")
 
 
-def path_for(media_dir: Path, sha256: str) -> Path:
-    return media_dir / sha256[:2] / sha256[2:4] / f"{sha256}.jpg"
+def path_for(media_dir: Path, sha256: str, suffix: str = ".jpg") -> Path:
+    return media_dir / sha256[:2] / sha256[2:4] / f"{sha256}{suffix}"
 
 
-def store(media_dir: Path, content: bytes) -> str:
+def store(media_dir: Path, content: bytes, suffix: str = ".jpg") -> str:
     """Write once, fsync'd: after this returns the file survives a crash or power loss."""
     sha256 = hashlib.sha256(content).hexdigest()
-    target = path_for(media_dir, sha256)
+    target = path_for(media_dir, sha256, suffix)
     if target.exists():
         return sha256
     new_directories = [d for d in (target.parent.parent, target.parent) if not d.exists()]

@@ -14,6 +14,7 @@ from backend import clock
 from backend.accounts.guards import home_path
 from backend.cases.lifecycle import (
     CASE_TYPE_LABELS,
+    CITIZEN_CASE_TYPES,
     SATISFACTION_LABELS,
     SOLVED_LABELS,
     STATUS_LABELS,
@@ -61,7 +62,8 @@ def satisfaction_label(satisfaction: str) -> str:
 
 
 def solved_label(solved: str) -> str:
-    return i18n.gettext(SOLVED_LABELS[Solved(solved)])
+    # Empty for a representative's rating, which rates the outcome and the attitude instead.
+    return i18n.gettext(SOLVED_LABELS[Solved(solved)]) if solved else ""
 
 
 def case_type_label(case_type: str) -> str:
@@ -98,7 +100,7 @@ def build_environment() -> Environment:
         html_lang=i18n.html_lang,
         current_language=i18n.current_language,
         languages=i18n.LANGUAGES,
-        case_types=[t.value for t in CaseType],
+        case_types=[t.value for t in CITIZEN_CASE_TYPES],
         satisfactions=[s.value for s in Satisfaction],
         solved_choices=[s.value for s in Solved],
         now=clock.now,  # the injectable clock: tests travel in time

@@ -14,12 +14,12 @@ from tests.browser.test_workflow import file_a_case, open_action
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-def signed_in_phone(browser: Browser, base_url: str, role: str, name: str, home: str):
+def signed_in_phone(browser: Browser, base_url: str, role: str, name: str, home: str, *extra: str):
     context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True, locale="zh-CN")
     context.add_init_script(RECORD_CSP_VIOLATIONS)
     page = context.new_page()
     with_virtual_authenticator(context, page)
-    page.goto(invite_from_the_command_line(base_url, role, name))
+    page.goto(invite_from_the_command_line(base_url, role, name, *extra))
     page.get_by_role("button", name="创建通行密钥并登录").click()
     page.wait_for_url(f"{base_url}{home}")
     return context, page

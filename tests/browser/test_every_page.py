@@ -13,13 +13,16 @@ import json
 import pytest
 from playwright.async_api import async_playwright
 
+from backend.accounts.services import get_account
 from backend.app import create_app
 from backend.cases.lifecycle import Status
+from backend.representatives import services as suggestions
 from backend.settings import get_settings
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, RECORD_CSP_VIOLATIONS
 from tests.cases.test_filing import file, form
 from tests.cases.test_lifecycle import bring_to
 from tests.people import invite
+from tests.representatives.helpers import answered, suggestion_form
 from tests.support import PROJECT_ROOT
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -57,6 +60,12 @@ PAGES = {
     "/department": ("handler", "/department"),
     "/leader": ("leader", "/leader"),
     "/representatives": ("representative", "/representatives"),
+    "/representatives/new": ("representative", "/representatives/new"),
+    "/representatives/drafts/{case_id:int}": ("representative", "/representatives/drafts/{draft_id}"),
+    "/representatives/suggestions": (None, "/representatives/suggestions"),
+    "/representatives/suggestions/{number:str}": (None, "/representatives/suggestions/{suggestion}"),
+    "/moderation/suggestions": ("moderator", "/moderation/suggestions"),
+    "/department/suggestions": ("handler", "/department/suggestions"),
 }
 # Not pages: streams, files, and the app's own machinery.
 NOT_PAGES = {
@@ -76,6 +85,7 @@ NOT_PAGES = {
     "/cases.geojson",
     "/cases.csv",
     "/report/similar",  # a fragment of the report form, checked there
+    "/representatives/attachments/{key:str}",  # PDF downloads
 }
 
 
@@ -109,6 +119,10 @@ async def test_no_accessibility_or_policy_violation_on_any_page(live_server, per
     }
     for role in {role for role, _ in PAGES.values() if role}:
         people[role] = await person(role, **extra.get(role, {}))
+    # The representative's own suggestion, answered (rating form open), and a draft.
+    lead = await get_account(people["representative"].account_id)
+    values["suggestion"] = await answered(get_settings(), categories, lead)
+    values["draft_id"] = str(await suggestions.create_draft(suggestion_form(categories["water"], title="草稿建议"), lead))
     axe = AXE.read_text()
     found = {}
     async with async_playwright() as playwright:

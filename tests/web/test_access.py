@@ -64,6 +64,16 @@ STAFF_ROUTES = {
     ("GET", "/staff/cases/{number:str}"): {"moderator", "leader", "handler"},
     ("GET", "/staff/events"): {"moderator", "leader", "handler"},
     ("GET", "/representatives"): {"representative"},
+    ("GET", "/representatives/new"): {"representative"},
+    ("POST", "/representatives/new"): {"representative"},
+    ("GET", "/representatives/drafts/{case_id:int}"): {"representative"},
+    ("POST", "/representatives/drafts/{case_id:int}/invite"): {"representative"},
+    ("POST", "/representatives/drafts/{case_id:int}/co-sign"): {"representative"},
+    ("POST", "/representatives/drafts/{case_id:int}/attachments"): {"representative"},
+    ("POST", "/representatives/drafts/{case_id:int}/submit"): {"representative"},
+    ("POST", "/representatives/suggestions/{number:str}/rating"): {"representative"},
+    ("GET", "/moderation/suggestions"): {"moderator"},
+    ("GET", "/department/suggestions"): {"handler"},
 }
 PUBLIC_ROUTES = {
     ("GET", "/"),
@@ -96,6 +106,9 @@ PUBLIC_ROUTES = {
     ("GET", "/cases/{number:str}/feed"),
     ("POST", "/cases/{number:str}/support"),
     ("GET", "/report/similar"),
+    ("GET", "/representatives/suggestions"),
+    ("GET", "/representatives/suggestions/{number:str}"),
+    ("GET", "/representatives/attachments/{key:str}"),
 }
 
 
@@ -138,6 +151,7 @@ def concrete(path: str, case_number: str, who: str = "") -> str:
         .replace("{department_id:int}", "999999")
         .replace("{category_id:int}", "999999")
         .replace("{area_id:int}", "999999")
+        .replace("{case_id:int}", "999999")
         .replace("{number:str}", case_number)
     )
 
