@@ -24,3 +24,5 @@ cp node_modules/htmx.org/dist/htmx.min.js frontend/static/vendor/htmx.min.js
 cp node_modules/@picocss/pico/css/pico.min.css frontend/static/vendor/pico.min.css
 cp node_modules/@simplewebauthn/browser/dist/bundle/index.umd.min.js frontend/static/vendor/simplewebauthn-browser.min.js
 cp node_modules/htmx-ext-sse/dist/sse.min.js frontend/static/vendor/htmx-ext-sse.min.js
+cp node_modules/swagger-ui-dist/swagger-ui-bundle.js frontend/static/vendor/swagger-ui-bundle.js
+cp node_modules/swagger-ui-dist/swagger-ui.css frontend/static/vendor/swagger-ui.css

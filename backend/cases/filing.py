@@ -88,13 +88,18 @@ class Source(str, enum.Enum):
     hotline = "hotline"
     mailbox = "mailbox"
     social = "social"
+    api = "api"  # another platform (a city app, the 12345 system) through the API or Open311
 
+
+# The channels staff record cases from by hand (at /moderation/intake).
+RECORDED_BY_STAFF = (Source.hotline, Source.mailbox, Source.social)
 
 SOURCE_LABELS = {
     Source.web: N_("Website"),
     Source.hotline: N_("12345 hotline call"),
     Source.mailbox: N_("Mailbox letter"),
     Source.social: N_("Public social-media post"),
+    Source.api: N_("Another platform, through the API"),
 }
 SOURCE_URL_MAX = 500
 SOURCE_URL_PATTERN = re.compile(r"^https?://[^\s/$.?#][^\s]*$")
@@ -107,7 +112,7 @@ def validate_source(source: str, url: str) -> tuple[Source, str]:
         channel = Source(source)
     except ValueError:
         channel = Source.web
-    if channel == Source.web:
+    if channel not in RECORDED_BY_STAFF:
         errors["source"] = N_("Choose the channel the case came through.")
     url = url.strip()
     if channel == Source.social and (not SOURCE_URL_PATTERN.match(url) or len(url) > SOURCE_URL_MAX):
