@@ -18,6 +18,7 @@ from backend.accounts.guards import SessionMiddleware, signed_in
 from backend.api.auth import ApiKeyMiddleware
 from backend.api.docs import openapi_config
 from backend.api.v1 import api_router
+from backend.open311.controllers import open311_router
 from backend.accounts.sessions import Sessions
 from backend.cases.controllers import CaseController
 from backend.cases.workspaces import WorkspaceController, work_links
@@ -106,7 +107,7 @@ def create_app(database_pool: bool = True) -> Litestar:
         ],
     )
     return Litestar(
-        route_handlers=[pages, api_router(settings)],
+        route_handlers=[pages, api_router(settings), open311_router(settings)],
         plugins=[HTMXPlugin(), channels],
         state=State({"sessions": sessions, "live": live}),
         # The key is read before the CSRF check, which skips exactly the requests with a valid key.

@@ -30,6 +30,7 @@ FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 KEY_REQUIRED = N_("This needs an API key: send it as Authorization: Bearer <key>.")
 KEY_INVALID = N_("This API key is not valid or has been revoked.")
 SCOPE_REFUSED = N_("This API key may not do this.")
+OPEN311_KEY_REQUIRED = N_("Send an api_key with this request.")
 
 
 def holder(connection: ASGIConnection) -> KeyHolder | None:
@@ -44,7 +45,7 @@ def _bearer(authorization: str) -> str:
 def _refusal(scope: Scope, status: int, code: str, message: str) -> ApiError:
     # Open311 answers a missing or wrong api_key with 403, as its specification says.
     if scope["path"].startswith(OPEN311_PATH):
-        return ApiError(403, code, message)
+        return ApiError(403, code, OPEN311_KEY_REQUIRED if code == "api_key_required" else message)
     return ApiError(status, code, message, headers={"www-authenticate": "Bearer"})
 
 

@@ -643,3 +643,17 @@ async def count_cases(statuses: set[Status], department_id: int | None = None) -
     if department_id is not None:
         query = query.where(_handled_by(department_id))
     return await query
+
+
+async def public_cases_where(*conditions, limit: int, offset: int = 0) -> list[CaseView]:
+    """Public cases meeting ``conditions`` (on ``Case`` columns), the latest filed first, with
+    their public timelines: for Open311's ``GET requests``, whose pages are short and bounded."""
+    rows = (
+        await Case.select(*_CASE_COLUMNS)
+        .where(Case.published_at.is_not_null(), *conditions)
+        .order_by(Case.created_at, ascending=False)
+        .order_by(Case.id, ascending=False)
+        .limit(limit)
+        .offset(offset)
+    )
+    return await _case_views(rows, {Visibility.public})
