@@ -13,6 +13,7 @@ from litestar.plugins.htmx import HTMXPlugin
 from litestar.static_files import create_static_files_router
 
 from backend import db
+from backend.accounts.api_key_pages import ApiKeyController
 from backend.accounts.controllers import AdminController, InvitationController, PasskeyController, SignInController
 from backend.accounts.guards import SessionMiddleware, signed_in
 from backend.api.auth import ApiKeyMiddleware
@@ -90,6 +91,7 @@ def create_app(database_pool: bool = True) -> Litestar:
             InvitationController,
             PasskeyController,
             AdminController,
+            ApiKeyController,
             OrganisationController,
             CalendarController,
             DeadlineLimitController,

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from litestar import Controller, Request, Response, Router, get, post
 from litestar.datastructures import FormMultiDict
 from litestar.exceptions import HTTPException
+from litestar.params import FromPath
 
 from backend import clock
 from backend.accounts.api_keys import FILE
@@ -172,7 +173,7 @@ class GeoReportController(Controller):
         return respond(request, "services", [_service(category) for category in await active_categories()], ITEMS)
 
     @get("/services/{name:str}")
-    async def service_definition(self, request: Request, name: str) -> Response:
+    async def service_definition(self, request: Request, name: FromPath[str]) -> Response:
         _check_jurisdiction(request.query_params)
         code = name.rpartition(".")[0] if name.endswith((".json", ".xml")) else name
         if not any(category.slug == code for category in await active_categories()):
@@ -219,7 +220,7 @@ class GeoReportController(Controller):
         return conditions
 
     @get("/requests/{name:str}")
-    async def request(self, request: Request, name: str) -> Response:
+    async def one_request(self, request: Request, name: FromPath[str]) -> Response:
         _check_jurisdiction(request.query_params)
         number = name.rpartition(".")[0] if name.endswith((".json", ".xml")) else name
         found = await services.public_case(number) if services.CASE_NUMBER.match(number) else None
@@ -228,7 +229,7 @@ class GeoReportController(Controller):
         return respond(request, "service_requests", [_request(found, await _codes())], ITEMS)
 
     @get("/tokens/{name:str}")
-    async def token(self, request: Request, name: str) -> Response:
+    async def token(self, request: Request, name: FromPath[str]) -> Response:
         """The token is the filer's follow token (from filing through /api/v1, or the follow
         link): it tells the case's number, nothing more."""
         _check_jurisdiction(request.query_params)
