@@ -23,7 +23,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def TABLES_IN_DELETE_ORDER():
-    from backend.accounts.tables import Account, AuditEvent, Invitation, Passkey, WebAuthnChallenge
+    from backend.accounts.tables import Account, ApiKey, AuditEvent, Invitation, Passkey, WebAuthnChallenge
     from backend.cases.tables import Case, CaseNumberCounter, CoHandler, Rating, TimelineEntry
     from backend.deadlines.tables import CalendarDay, DeadlineLimit, DeadlineWarning
     from backend.departments.tables import Area, Category, Department
@@ -41,6 +41,7 @@ def TABLES_IN_DELETE_ORDER():
         DeadlineLimit,
         DeadlineWarning,
         AuditEvent,
+        ApiKey,
         WebAuthnChallenge,
         Invitation,
         Passkey,

@@ -16,6 +16,7 @@ from backend.web.forms import form_text
 from backend.web.params import RowId
 
 NO_STORE = {"cache-control": "no-store"}
+FIELDS = ("name", "kind", "department_id")
 
 
 class ApiKeyController(Controller):
@@ -40,12 +41,12 @@ class ApiKeyController(Controller):
 
     @get("/")
     async def keys(self) -> Template:
-        return await self._page({}, {})
+        return await self._page(dict.fromkeys(FIELDS, ""), {})
 
     @post("/", status_code=201)
     async def create(self, request: Request) -> Template:
         form = await request.form()
-        typed = {name: form_text(form, name) for name in ("name", "kind", "department_id")}
+        typed = {name: form_text(form, name) for name in FIELDS}
         scope = f"{STAFF}:{typed['department_id']}" if typed["kind"] == STAFF else typed["kind"]
         try:
             issued = await api_keys.create_key(
@@ -53,7 +54,7 @@ class ApiKeyController(Controller):
             )
         except ApiKeyError as error:
             return await self._page(typed, error.errors, 422)
-        return await self._page({}, {}, 201, issued=issued)
+        return await self._page(dict.fromkeys(FIELDS, ""), {}, 201, issued=issued)
 
     @post("/{key_id:int}/revoke", status_code=303)
     async def revoke(self, request: Request, key_id: RowId) -> Response:
