@@ -185,3 +185,26 @@ async def test_csrf_is_skipped_only_for_requests_with_a_valid_key(client, api_ke
     page = await admin.client.post("/admin/api-keys", data={"name": "x", "kind": "read"}, headers=bearer(key))
     assert page.status_code == 403
     assert await ApiKey.count() == 1
+
+
+async def test_operators_make_a_key_on_the_command_line(categories):
+    import subprocess
+    import sys
+
+    from backend.accounts.api_keys import holder_of
+    from tests.support import PROJECT_ROOT
+
+    department = categories["water"].department
+    made = subprocess.run(
+        [sys.executable, "-m", "backend.cli", "api-key", "create", "--name", "12345 热线", "--scope", f"staff:{department}"],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60,
+    )
+    assert made.returncode == 0, made.stderr
+    key = made.stdout.strip().splitlines()[-1]
+    found = await holder_of(key)
+    assert found.name == "12345 热线" and (found.scope, found.department_id) == ("staff", department)
+    wrong = subprocess.run(
+        [sys.executable, "-m", "backend.cli", "api-key", "create", "--name", "x", "--scope", "everything"],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60,
+    )
+    assert wrong.returncode != 0 and "scope" in wrong.stderr
