@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from litestar import Litestar, Request, Router
 from litestar.channels import ChannelsPlugin
 from litestar.datastructures import State
@@ -21,6 +23,7 @@ from backend.api.docs import openapi_config
 from backend.api.v1 import api_router
 from backend.open311.controllers import open311_router
 from backend.accounts.sessions import Sessions
+from backend.cases import search
 from backend.cases.controllers import CaseController
 from backend.cases.workspaces import WorkspaceController, work_links
 from backend.departments.controllers import OrganisationController
@@ -124,7 +127,7 @@ def create_app(database_pool: bool = True) -> Litestar:
             backend="gzip", minimum_size=500, exclude=["/media"], exclude_opt_key="no_compression"
         ),
         before_request=_before_request,
-        before_send=[security_headers(settings.secure_cookies)],
+        before_send=[security_headers(settings.secure_cookies, settings.map_tile_source)],
         exception_handlers={
             HTTPException: http_exception_handler,
             UnicodeError: undecodable_input_handler,
@@ -139,6 +142,7 @@ def create_app(database_pool: bool = True) -> Litestar:
             *([db.start_pool] if database_pool else []),
             *[each.start for each in scheduler],
             live.start,  # after the channels plugin (a lifespan manager) and the pool
+            partial(search.load, settings.data_dir),  # jieba's dictionary, not on the first search
         ],
         # (These run after the channels plugin has stopped; the streams have ended already.)
         on_shutdown=[

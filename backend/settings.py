@@ -57,6 +57,10 @@ class Settings:
     live_stream_seconds: int = 300
     # The JSON API and Open311: requests a minute per API key (or per address without one).
     api_requests_per_minute: int = 300
+    # The public map's tiles (Leaflet's URL template; empty: no map, the list alone) and the
+    # credit their provider asks for. The Content-Security-Policy lets images come from there.
+    map_tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    map_attribution: str = "© OpenStreetMap contributors"
 
     @property
     def rp_id(self) -> str:
@@ -70,6 +74,14 @@ class Settings:
     @property
     def sqlite_path(self) -> Path:
         return Path(self.database_url.removeprefix("sqlite:///"))
+
+    @property
+    def map_tile_source(self) -> str:
+        """Where map tiles come from, as a CSP source: ``{s}`` subdomains become a wildcard."""
+        if not self.map_tile_url:
+            return ""
+        parts = urlsplit(self.map_tile_url)
+        return f"{parts.scheme}://{parts.netloc.replace('{s}', '*')}"
 
     @property
     def secure_cookies(self) -> bool:
@@ -118,6 +130,8 @@ def get_settings() -> Settings:
         live_heartbeat_seconds=_positive_int("MINSHENG_LIVE_HEARTBEAT_SECONDS", 15),
         live_stream_seconds=_positive_int("MINSHENG_LIVE_STREAM_SECONDS", 300),
         api_requests_per_minute=_positive_int("MINSHENG_API_REQUESTS_PER_MINUTE", 300),
+        map_tile_url=_tile_url(os.environ.get("MINSHENG_MAP_TILE_URL", Settings.map_tile_url)),
+        map_attribution=os.environ.get("MINSHENG_MAP_ATTRIBUTION", Settings.map_attribution),
     )
 
 
@@ -135,6 +149,13 @@ def _whole_number(name: str, default: int) -> int:
     if not value.isascii() or not value.isdigit():
         raise ValueError(f"{name} must be a whole number")
     return int(value)
+
+
+def _tile_url(value: str) -> str:
+    parts = urlsplit(value)
+    if value and not (parts.scheme in ("https", "http") and parts.netloc and all(f"{{{key}}}" in value for key in "zxy")):
+        raise ValueError("MINSHENG_MAP_TILE_URL must be an http(s) URL with {z}, {x} and {y} in it, or empty")
+    return value
 
 
 def _time_zone(name: str) -> str:

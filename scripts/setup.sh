@@ -26,3 +26,8 @@ cp node_modules/@simplewebauthn/browser/dist/bundle/index.umd.min.js frontend/st
 cp node_modules/htmx-ext-sse/dist/sse.min.js frontend/static/vendor/htmx-ext-sse.min.js
 cp node_modules/swagger-ui-dist/swagger-ui-bundle.js frontend/static/vendor/swagger-ui-bundle.js
 cp node_modules/swagger-ui-dist/swagger-ui.css frontend/static/vendor/swagger-ui.css
+mkdir -p frontend/static/vendor/leaflet/images
+cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css frontend/static/vendor/leaflet/
+cp node_modules/leaflet/dist/images/*.png frontend/static/vendor/leaflet/images/
+cp node_modules/leaflet.markercluster/dist/leaflet.markercluster.js node_modules/leaflet.markercluster/dist/MarkerCluster.css \
+  node_modules/leaflet.markercluster/dist/MarkerCluster.Default.css frontend/static/vendor/leaflet/

@@ -24,7 +24,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 def TABLES_IN_DELETE_ORDER():
     from backend.accounts.tables import Account, ApiKey, AuditEvent, Invitation, Passkey, WebAuthnChallenge
-    from backend.cases.tables import Case, CaseNumberCounter, CoHandler, Rating, TimelineEntry
+    from backend.cases.tables import Case, CaseNumberCounter, CaseSearch, CoHandler, Rating, Support, TimelineEntry
     from backend.deadlines.tables import CalendarDay, DeadlineLimit, DeadlineWarning
     from backend.departments.tables import Area, Category, Department
     from backend.photos.tables import Photo
@@ -34,6 +34,8 @@ def TABLES_IN_DELETE_ORDER():
         Rating,
         TimelineEntry,
         CoHandler,
+        CaseSearch,
+        Support,
         Case,
         Area,
         CaseNumberCounter,

@@ -6,25 +6,31 @@ One view serves the full page or, for htmx, just the fragment that changed.
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from litestar import Controller, Request, get, post
 from litestar.datastructures import Cookie, FormMultiDict
-from litestar.exceptions import HTTPException, NotFoundException
+from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect, Response, Template
 
-from backend.cases import ratings, services
-from backend.cases.filing import CaseForm, FilingError, validate
-from backend.cases.services import ActionRefused
+from backend.accounts.guards import signed_in
+from backend.cases import browse, ratings, services, support
+from backend.cases.lifecycle import CASE_TYPE_LABELS
+from backend.cases.filing import CaseForm, FilingError, point, validate
+from backend.cases.services import ActionRefused, CasePage
 from backend.departments.services import active_categories, area_tree
 from backend.photos.controllers import MAX_FORM_BYTES, photo_keys_from, receive_uploads
 from backend.photos.services import unattached_photos
 from backend.settings import get_settings
 from backend.web import csrf, i18n
 from backend.web.errors import CSRF_EXPIRED, error_response
+from backend.text import clean_text, row_id
 from backend.web.forms import form_text
 from backend.web.fragments import wants_fragment
+from backend.web.templating import status_label
 
 FORM_FIELDS = [
     "case_type",
@@ -40,6 +46,61 @@ FORM_FIELDS = [
     "publication",
     "submission_key",
 ]
+
+
+@dataclass(frozen=True)
+class BrowseView:
+    """A page of the public list and the links that keep its filters."""
+
+    case_filter: browse.CaseFilter
+    sort: browse.Sort
+    page: CasePage
+    first_page: bool
+
+    def url(self, path: str = "/cases", **extra: str) -> str:
+        """``path`` with this view's filters and sort (and ``extra``) as its query string."""
+        params = self.case_filter.params()
+        if self.sort != browse.Sort.newest:
+            params["sort"] = self.sort.value
+        query = urlencode(params | extra)
+        return f"{path}?{query}" if query else path
+
+
+async def browse_view(params) -> BrowseView:
+    """Raises ``browse.BadFilter``."""
+    case_filter = browse.CaseFilter.from_params(params)
+    sort = browse.parse_sort(params.get("sort"))
+    cursor = params.get("cursor") or None
+    return BrowseView(case_filter, sort, await browse.browse(case_filter, sort, cursor), first_page=cursor is None)
+
+
+def _bad_filter(bad: browse.BadFilter) -> Response:
+    """Data (GeoJSON, CSV, Atom) asked for with a filter that can't be used: what is wrong, as JSON."""
+    messages = {name: i18n.gettext(message) for name, message in bad.errors.items()}
+    return Response({"status": 400, "errors": messages}, status_code=400, headers={"cache-control": "no-store"})
+
+
+def supporter_cookie(token: str) -> Cookie:
+    """The browser's own random name for "me too", kept for two years; only its hash is stored."""
+    return Cookie(
+        key=support.SUPPORTER_COOKIE,
+        value=token,
+        path="/",
+        max_age=support.SUPPORTER_COOKIE_DAYS * 24 * 3600,
+        httponly=True,
+        samesite="lax",
+        secure=get_settings().secure_cookies,
+    )
+
+
+def signed_in_account(request: Request) -> int | None:
+    session = signed_in(request)
+    return session.account.id if session else None
+
+
+async def has_supported(request: Request, case_id: int) -> bool:
+    token = request.cookies.get(support.SUPPORTER_COOKIE)
+    return await support.supported(case_id, support.supporter_hashes(get_settings().secret_key, token, signed_in_account(request)))
 
 
 def follow_url(token: str) -> str:
@@ -156,6 +217,49 @@ class CaseController(Controller):
             return ClientRedirect(redirect_to=location)
         return Redirect(path=location, status_code=303)
 
+    @get("/report/similar")
+    async def similar(
+        self,
+        category_id: FromQuery[str] = "",
+        latitude: FromQuery[str] = "",
+        longitude: FromQuery[str] = "",
+        title: FromQuery[str] = "",
+    ) -> Template:
+        """Open public cases near the place or like the title, as the citizen fills in the form
+        (htmx): support one of them instead of filing the same problem again."""
+        latitude_value, longitude_value = point({}, clean_text(latitude), clean_text(longitude))
+        found = await support.suggestions(row_id(clean_text(category_id)), latitude_value, longitude_value, clean_text(title)[:100])
+        return Template(
+            template_name="partials/similar_cases.html",
+            context={"suggestions": found},
+            headers={"cache-control": "no-store"},
+        )
+
+    @post("/cases/{number:str}/support", status_code=200)
+    async def support_case(self, request: Request, number: FromPath[str]) -> Response:
+        """我也遇到: count this person once for this case (CSRF-checked like every form)."""
+        if not services.CASE_NUMBER.match(number):
+            raise NotFoundException()
+        token = request.cookies.get(support.SUPPORTER_COOKIE) or ""
+        cookies = []
+        if not 20 <= len(token) <= 64:
+            token = support.new_supporter_token()
+            cookies.append(supporter_cookie(token))
+        hashes = support.supporter_hashes(get_settings().secret_key, token, signed_in_account(request))
+        try:
+            count, _ = await support.support(number, hashes)
+        except ActionRefused as refused:
+            if refused.status == 404:
+                raise NotFoundException() from None
+            return error_response(request, refused.status, refused.message)
+        if wants_fragment(request):
+            return Template(
+                template_name="partials/support.html",
+                context={"number": number, "support_count": count, "supported": True},
+                cookies=cookies,
+            )
+        return Redirect(path=f"/cases/{number}#support", status_code=303, cookies=cookies)
+
     @get("/follow/{token:str}")
     async def follow(
         self, request: Request, token: FromPath[str], filed: FromQuery[bool] = False, rated: FromQuery[bool] = False
@@ -200,21 +304,66 @@ class CaseController(Controller):
         return Redirect(path=location, status_code=303)
 
     @get("/cases")
-    async def cases(self, request: Request, cursor: FromQuery[str | None] = None) -> Template:
+    async def cases(self, request: Request) -> Template:
+        """The public list: filters in the URL (a view can be shared), the results alone for htmx."""
+        params = request.query_params
         try:
-            page = await services.public_cases(cursor=cursor or None)
-        except services.BadCursor:
-            raise HTTPException(status_code=400) from None
-        template = "partials/case_list.html" if wants_fragment(request) else "cases.html"
+            view = await browse_view(params)
+        except browse.BadFilter as bad:
+            view, errors = None, {name: i18n.gettext(message) for name, message in bad.errors.items()}
+        else:
+            errors = {}
+        template = "partials/case_results.html" if wants_fragment(request) else "cases.html"
         return Template(
             template_name=template,
-            context={"page": page, "first_page": not cursor},
+            context={
+                "view": view,
+                "fragment": template != "cases.html",
+                "values": {name: params.get(name) or "" for name in [*browse.PARAMETERS, "sort"]},
+                "errors": errors,
+                "choices": await browse.choices() if template == "cases.html" else None,
+                "sorts": browse.SORT_LABELS,
+                "status_groups": browse.STATUS_GROUP_LABELS,
+                "timeliness": browse.TIMELINESS_LABELS,
+                "case_types": CASE_TYPE_LABELS,
+                "map_tile_url": get_settings().map_tile_url,
+                "map_attribution": get_settings().map_attribution,
+            },
+            status_code=400 if errors else 200,
             headers={"vary": "HX-Request"},  # one URL, two bodies: caches must keep them apart
         )
 
+    @get("/cases.geojson")
+    async def case_map(self, request: Request) -> Response:
+        """The places of the newest matching public cases, for the map (same filters as /cases)."""
+        try:
+            places = await browse.locations(browse.CaseFilter.from_params(request.query_params))
+        except browse.BadFilter as bad:
+            return _bad_filter(bad)
+        features = [
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [place.longitude, place.latitude]},
+                "properties": {
+                    "number": place.number,
+                    "title": place.title,
+                    "status": status_label(place.status),
+                    "url": f"/cases/{place.number}",
+                },
+            }
+            for place in places
+        ]
+        return Response({"type": "FeatureCollection", "features": features}, media_type="application/geo+json")
+
     @get("/cases/{number:str}")
-    async def case(self, number: FromPath[str]) -> Template:
+    async def case(self, request: Request, number: FromPath[str]) -> Template:
         case = await services.public_case(number) if services.CASE_NUMBER.match(number) else None
         if case is None:
             raise NotFoundException()
-        return Template(template_name="case.html", context={"case": case, "live_url": f"/cases/{number}/events"})
+        context = {
+            "case": case,
+            "live_url": f"/cases/{number}/events",
+            "supported": await has_supported(request, case.id),
+            "supportable": case.status in support.SUPPORTABLE,
+        }
+        return Template(template_name="case.html", context=context)

@@ -151,7 +151,7 @@ def validate(form: CaseForm, *, phone_required: bool = True) -> ValidCase:
     area_id = row_id(form.area_id) if form.area_id else None
     if form.area_id and area_id is None:
         errors["area_id"] = AREA_UNAVAILABLE
-    latitude, longitude = _point(errors, form.latitude, form.longitude)
+    latitude, longitude = point(errors, form.latitude, form.longitude)
     _check_length(errors, "filer_name", form.filer_name, 1, NAME_MAX, N_("Tell us how to address you."))
     digits = sum(ch.isdigit() for ch in form.filer_phone)
     if (form.filer_phone or phone_required) and (not PHONE_PATTERN.match(form.filer_phone) or not 7 <= digits <= 15):
@@ -189,7 +189,7 @@ def _check_length(errors: dict[str, str], name: str, value: str, low: int, high:
         errors[name] = message
 
 
-def _point(errors: dict[str, str], latitude: str, longitude: str) -> tuple[float | None, float | None]:
+def point(errors: dict[str, str], latitude: str, longitude: str) -> tuple[float | None, float | None]:
     if not latitude and not longitude:
         return None, None
     try:

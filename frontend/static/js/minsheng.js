@@ -42,7 +42,13 @@
     if (!latitude || !longitude || !withGps || latitude.value || longitude.value) return;
     latitude.value = withGps.getAttribute("data-gps-latitude");
     longitude.value = withGps.getAttribute("data-gps-longitude");
+    pointChanged(latitude);
     setLocationStatus(form, form.getAttribute("data-from-photo-text") || "");
+  }
+
+  // A map point set by script: what listens for a typed one (nearby cases) hears of it too.
+  function pointChanged(field) {
+    field.dispatchEvent(new Event("change", { bubbles: true }));
   }
 
   function setLocationStatus(form, text) {
@@ -68,6 +74,7 @@
         function (position) {
           form.querySelector("[data-latitude]").value = position.coords.latitude.toFixed(6);
           form.querySelector("[data-longitude]").value = position.coords.longitude.toFixed(6);
+          pointChanged(form.querySelector("[data-latitude]"));
           setLocationStatus(form, locate.getAttribute("data-located-text") || "");
         },
         function () {
