@@ -52,7 +52,7 @@ BAD_PARAMETERS = N_("A parameter is missing or not valid.")
 
 # What each documented status means in the schema (the message varies, the code does not).
 _DESCRIPTIONS = {
-    400: "Bad parameters or body (code bad_request, bad_cursor).",
+    400: "Bad parameters or body (bad_request), or a filter, sort or cursor that cannot be used (bad_filter).",
     401: "No API key, or one that is unknown or revoked (api_key_required, invalid_api_key).",
     403: "The key's scope does not allow this, or the department does not handle the case (forbidden).",
     404: "No such resource (not_found).",

@@ -68,6 +68,7 @@ class CaseSummary(msgspec.Struct):
     created_at: datetime
     updated_at: datetime
     published_at: datetime | None
+    support_count: int  # 我也遇到: people who said they have the same problem
     url: str
 
 
@@ -216,6 +217,7 @@ def _summary_fields(view: CaseView) -> dict:
         created_at=view.created_at,
         updated_at=view.updated_at,
         published_at=view.published_at,
+        support_count=view.support_count,
         url=absolute(f"/cases/{view.number}"),
     )
 

@@ -8,7 +8,7 @@ that department's handler and sees only its cases.
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
@@ -22,7 +22,7 @@ from backend.accounts.api_keys import FILE, MODERATOR, STAFF, KeyHolder
 from backend.api import models
 from backend.api.auth import holder, rate_limit, requires
 from backend.api.errors import EXCEPTION_HANDLERS, ApiError, responses
-from backend.cases import figures, services, workflow
+from backend.cases import browse, figures, services, workflow
 from backend.cases.controllers import follow_url
 from backend.cases.filing import CaseForm, FilingError, Source
 from backend.cases.lifecycle import PHOTO_ACTIONS, TRANSITIONS, Role, Status
@@ -37,10 +37,11 @@ from backend.photos.services import upload_photo
 from backend.settings import Settings, get_settings
 
 NO_SUCH_CASE = N_("There is no such case.")
+BAD_FILTER = N_("A filter, the sort or the cursor cannot be used: see fields.")
 PRIVATE = CacheControlHeader(no_store=True)  # a filer's or staff's view: never kept by caches
 CaseNumber = Annotated[str, Parameter(max_length=20, description="A case number, such as 2026-000123.")]
-PageSize = Annotated[int, Parameter(ge=1, le=100, description="Cases per page.")]
-Cursor = Annotated[str | None, Parameter(max_length=40, description="``next_cursor`` of the page before.")]
+PageSize = Annotated[int, Parameter(ge=1, le=browse.PAGE_SIZE_MAX, description="Cases per page.")]
+Cursor = Annotated[str | None, Parameter(max_length=100, description="``next_cursor`` of the page before.")]
 
 
 def _not_found() -> ApiError:
@@ -58,12 +59,32 @@ class PublicController(Controller):
     tags = ["public"]
 
     @get("/cases", responses=responses())
-    async def cases(self, cursor: Cursor = None, page_size: PageSize = 20) -> models.CaseList:
-        """Public cases, newest published first, paged by keyset."""
+    async def cases(
+        self,
+        case_type: Annotated[Literal["complaint", "consultation", "suggestion"] | None, Parameter(query="type")] = None,
+        category: Annotated[str | None, Parameter(max_length=60, description="A category's code.")] = None,
+        department: Annotated[str | None, Parameter(max_length=60, description="The lead department's slug.")] = None,
+        area: Annotated[str | None, Parameter(max_length=60, description="An area's slug; a district includes its streets.")] = None,
+        status: Annotated[Literal["open", "answered", "closed"] | None, Parameter()] = None,
+        published_from: Annotated[date | None, Parameter(query="from", description="Public since this day.")] = None,
+        published_to: Annotated[date | None, Parameter(query="to", description="Public until this day (included).")] = None,
+        timeliness: Annotated[Literal["on_time", "overdue"] | None, Parameter()] = None,
+        q: Annotated[str | None, Parameter(max_length=100, description="Text to search for.")] = None,
+        sort: Annotated[Literal["newest", "updated", "supported"], Parameter()] = "newest",
+        cursor: Cursor = None,
+        page_size: PageSize = 20,
+    ) -> models.CaseList:
+        """Public cases with the filters, sorts and keyset pages of the /cases page."""
+        params = {
+            "type": case_type, "category": category, "department": department, "area": area, "status": status,
+            "from": published_from and published_from.isoformat(), "to": published_to and published_to.isoformat(),
+            "timeliness": timeliness, "q": q,
+        }
         try:
-            page = await services.public_cases(cursor=cursor or None, page_size=page_size)
-        except services.BadCursor:
-            raise ApiError(400, "bad_cursor", N_("This cursor is not valid. Start again from the first page.")) from None
+            case_filter = browse.CaseFilter.from_params({name: value for name, value in params.items() if value})
+            page = await browse.browse(case_filter, browse.parse_sort(sort), cursor or None, page_size)
+        except browse.BadFilter as error:
+            raise ApiError(400, "bad_filter", BAD_FILTER, error.errors) from None
         return models.CaseList([models.summary(view) for view in page.cases], page.next_cursor)
 
     @get("/cases/{number:str}", responses=responses(404))

@@ -278,13 +278,14 @@ async def _conditions(case_filter: CaseFilter) -> list:
 
 
 async def browse(
-    case_filter: CaseFilter, sort: Sort = Sort.newest, cursor: str | None = None, limit: int = PAGE_SIZE
+    case_filter: CaseFilter, sort: Sort = Sort.newest, cursor: str | None = None, limit: int = PAGE_SIZE, also: tuple = ()
 ) -> CasePage:
-    """One page of public cases (see the module's docstring)."""
+    """One page of public cases (see the module's docstring). ``also``: further where clauses
+    on ``Case`` for what an adapter asks beyond the filter (Open311's dates of filing, say)."""
     limit = max(1, min(limit, PAGE_SIZE_MAX))
     column = _SORT_COLUMNS[sort]
     query = Case.select(*_CASE_COLUMNS)
-    for condition in await _conditions(case_filter):
+    for condition in [*await _conditions(case_filter), *also]:
         query = query.where(condition)
     if cursor:
         key, case_id = _decode_cursor(cursor, sort)
@@ -299,11 +300,13 @@ async def browse(
     return CasePage(views, _encode_cursor(sort, key, last.id))
 
 
-async def each_case(case_filter: CaseFilter, sort: Sort = Sort.newest, batch: int = PAGE_SIZE_MAX) -> AsyncIterator:
+async def each_case(
+    case_filter: CaseFilter, sort: Sort = Sort.newest, batch: int = PAGE_SIZE_MAX, also: tuple = ()
+) -> AsyncIterator:
     """Every matching public case, in order, ``batch`` at a time."""
     cursor = None
     while True:
-        page = await browse(case_filter, sort, cursor, batch)
+        page = await browse(case_filter, sort, cursor, batch, also)
         for case in page.cases:
             yield case
         if page.next_cursor is None:

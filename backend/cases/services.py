@@ -607,15 +607,15 @@ async def count_cases(statuses: set[Status], department_id: int | None = None) -
     return await query
 
 
-async def public_cases_where(*conditions, limit: int, offset: int = 0) -> list[CaseView]:
-    """Public cases meeting ``conditions`` (on ``Case`` columns), the latest filed first, with
-    their public timelines: for Open311's ``GET requests``, whose pages are short and bounded."""
-    rows = (
-        await Case.select(*_CASE_COLUMNS)
-        .where(Case.published_at.is_not_null(), *conditions)
-        .order_by(Case.created_at, ascending=False)
-        .order_by(Case.id, ascending=False)
-        .limit(limit)
-        .offset(offset)
-    )
-    return await _case_views(rows, {Visibility.public})
+
+async def latest_public_texts(case_ids: list[int]) -> dict[int, str]:
+    """Each case's latest text the public may read (Open311's ``status_notes``)."""
+    if not case_ids:
+        return {}
+    rows = await TimelineEntry.select(TimelineEntry.case, TimelineEntry.body).where(
+        TimelineEntry.case.is_in(case_ids),
+        TimelineEntry.visibility == Visibility.public.value,
+        TimelineEntry.review.is_in(SEEN_BY_ALL),
+        TimelineEntry.body != "",
+    ).order_by(TimelineEntry.id)
+    return {row["case"]: row["body"] for row in rows}

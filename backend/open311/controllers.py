@@ -21,9 +21,9 @@ from backend import clock
 from backend.accounts.api_keys import FILE
 from backend.api.auth import holder, rate_limit, requires
 from backend.api.errors import ApiError
-from backend.cases import services
+from backend.cases import browse, services
 from backend.cases.filing import ADDRESS_MAX, NAME_MAX, TITLE_MAX, CaseForm, FilingError, Source
-from backend.cases.lifecycle import Role, Status
+from backend.cases.lifecycle import Role
 from backend.cases.services import Actor, CaseView
 from backend.cases.tables import Case
 from backend.departments.services import CategoryItem, active_categories, all_categories
@@ -40,7 +40,8 @@ SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-11-21T00:00:00+08:00"  # when this endpoint's behaviour last changed
 DEFAULT_DAYS = 90  # GET requests: the window when no dates are given, and the widest allowed
 MAX_RESULTS = 1000
-CLOSED = frozenset({Status.rated.value, Status.closed.value})
+# Closed as the browse service says; everything else public is open.
+CLOSED = frozenset(status.value for status in browse.STATUS_GROUPS[browse.StatusGroup.closed])
 
 ITEMS = {
     "services": "service",
@@ -100,14 +101,13 @@ def _service(category: CategoryItem) -> dict:
     }
 
 
-def _request(case: CaseView, codes: dict[str, str]) -> dict:
-    public_entries = [item for item in case.timeline if item.body]
+def _request(case: CaseView, codes: dict[str, str], status_notes: str | None) -> dict:
     photo = case.photos[0] if case.photos else None
     answer = case.answer_deadline
     return {
         "service_request_id": case.number,
         "status": "closed" if case.status in CLOSED else "open",
-        "status_notes": public_entries[-1].body if public_entries else None,
+        "status_notes": status_notes,
         "service_name": local_name(case.category_name, case.category_name_en),
         "service_code": codes.get(case.category_name),
         "description": case.description,
@@ -128,6 +128,37 @@ def _request(case: CaseView, codes: dict[str, str]) -> dict:
 async def _codes() -> dict[str, str]:
     """Category name → service_code, for every category (inactive ones keep old cases)."""
     return {category.name: category.slug for category in await all_categories()}
+
+
+def _open311_filter(params) -> tuple[browse.CaseFilter, tuple]:
+    """Open311's parameters as the browse service's filter, and where clauses for what the
+    filter does not say: several services, open as one state, the moments of filing."""
+    wanted = _comma_list(params, "service_request_id")
+    if wanted:  # overrides every other parameter, as the specification says
+        return browse.CaseFilter(), (Case.number.is_in(wanted[:MAX_RESULTS]),)
+    start, end = _datetime(params, "start_date"), _datetime(params, "end_date")
+    if start and end and end < start:
+        raise _bad(N_("end_date must not come before start_date."))
+    if start and end and end - start > timedelta(days=DEFAULT_DAYS):
+        raise _bad(N_("start_date and end_date may not span more than 90 days."))
+    if end is None:
+        end = start + timedelta(days=DEFAULT_DAYS) if start else clock.now()
+    if start is None:
+        start = end - timedelta(days=DEFAULT_DAYS)
+    also: list = [Case.created_at >= start, Case.created_at <= end]
+    statuses = set(_comma_list(params, "status"))
+    if statuses - {"open", "closed"}:
+        raise _bad(N_("status must be open or closed (or both, comma separated)."))
+    if statuses == {"open"}:  # the browse filter's open and answered
+        also.append(Case.status.not_in(sorted(CLOSED)))
+    codes = _comma_list(params, "service_code")
+    if len(codes) > 1:
+        also.append(Case.category.slug.is_in(codes))
+    case_filter = browse.CaseFilter(
+        category=codes[0] if len(codes) == 1 else "",
+        status=browse.StatusGroup.closed if statuses == {"closed"} else None,
+    )
+    return case_filter, tuple(also)
 
 
 def _comma_list(source, name: str) -> list[str]:
@@ -184,40 +215,21 @@ class GeoReportController(Controller):
     async def requests(self, request: Request) -> Response:
         params = request.query_params
         _check_jurisdiction(params)
-        codes = await _codes()
         page = _positive(params, "page", 1, 10**6)
         page_size = _positive(params, "page_size", MAX_RESULTS, MAX_RESULTS)
-        wanted = _comma_list(params, "service_request_id")
-        if wanted:  # overrides every other parameter, as the specification says
-            conditions = [Case.number.is_in(wanted[:MAX_RESULTS])]
-        else:
-            conditions = self._filters(params, codes)
-        found = await services.public_cases_where(*conditions, limit=page_size, offset=(page - 1) * page_size)
-        return respond(request, "service_requests", [_request(case, codes) for case in found], ITEMS)
-
-    @staticmethod
-    def _filters(params, codes: dict[str, str]) -> list:
-        start, end = _datetime(params, "start_date"), _datetime(params, "end_date")
-        if start and end and end < start:
-            raise _bad(N_("end_date must not come before start_date."))
-        if start and end and end - start > timedelta(days=DEFAULT_DAYS):
-            raise _bad(N_("start_date and end_date may not span more than 90 days."))
-        if end is None:
-            end = start + timedelta(days=DEFAULT_DAYS) if start else clock.now()
-        if start is None:
-            start = end - timedelta(days=DEFAULT_DAYS)
-        conditions = [Case.created_at >= start, Case.created_at <= end]
-        if service_codes := _comma_list(params, "service_code"):
-            names = [name for name, code in codes.items() if code in service_codes]
-            conditions.append(Case.category.name.is_in(names or [""]))
-        statuses = set(_comma_list(params, "status"))
-        if statuses - {"open", "closed"}:
-            raise _bad(N_("status must be open or closed (or both, comma separated)."))
-        if statuses == {"open"}:
-            conditions.append(Case.status.not_in(list(CLOSED)))
-        elif statuses == {"closed"}:
-            conditions.append(Case.status.is_in(list(CLOSED)))
-        return conditions
+        case_filter, also = _open311_filter(params)
+        # Open311 pages by number: walk the browse service's keyset pages up to the one asked for.
+        found, skip = [], (page - 1) * page_size
+        async for case in browse.each_case(case_filter, also=also):
+            if skip:
+                skip -= 1
+                continue
+            found.append(case)
+            if len(found) == page_size:
+                break
+        notes = await services.latest_public_texts([case.id for case in found])
+        codes = await _codes()
+        return respond(request, "service_requests", [_request(case, codes, notes.get(case.id)) for case in found], ITEMS)
 
     @get("/requests/{name:str}")
     async def one_request(self, request: Request, name: FromPath[str]) -> Response:
@@ -226,7 +238,8 @@ class GeoReportController(Controller):
         found = await services.public_case(number) if services.CASE_NUMBER.match(number) else None
         if found is None:
             raise ApiError(404, "404", N_("There is no public service request with this service_request_id."))
-        return respond(request, "service_requests", [_request(found, await _codes())], ITEMS)
+        notes = await services.latest_public_texts([found.id])
+        return respond(request, "service_requests", [_request(found, await _codes(), notes.get(found.id))], ITEMS)
 
     @get("/tokens/{name:str}")
     async def token(self, request: Request, name: FromPath[str]) -> Response:

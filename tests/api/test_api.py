@@ -73,7 +73,11 @@ async def test_public_reads_page_by_keyset_and_carry_no_personal_data(client, se
     assert [case["number"] for case in first["cases"] + second["cases"]] == numbers[::-1]
     assert second["next_cursor"] is None
     bad = await client.get("/api/v1/cases?cursor=nonsense", headers={"accept-language": "en"})
-    assert bad.status_code == 400 and bad.json()["code"] == "bad_cursor"
+    assert bad.status_code == 400 and bad.json()["code"] == "bad_filter" and "cursor" in bad.json()["fields"]
+    filtered = (await client.get("/api/v1/cases?category=roads")).json()
+    assert filtered["cases"] == []
+    unknown = await client.get("/api/v1/cases?category=nothing", headers={"accept-language": "en"})
+    assert unknown.status_code == 400 and unknown.json()["fields"] == {"category": "Choose a category from the list."}
     case = (await client.get(f"/api/v1/cases/{numbers[0]}")).json()
     assert case["timeline"][-1]["action"] == "accept" and case["url"].endswith(f"/cases/{numbers[0]}")
     assert (await client.get(f"/api/v1/cases/{private.number}")).status_code == 404
