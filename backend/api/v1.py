@@ -31,7 +31,6 @@ from backend.cases.services import ActionRefused, Actor
 from backend.deadlines.services import working_calendar
 from backend.departments.services import active_categories, department_choices
 from backend.i18n_markers import N_
-from backend.photos.controllers import MAX_FORM_BYTES
 from backend.photos.pipeline import MAX_UPLOAD_BYTES, PhotoRejected
 from backend.photos.services import upload_photo
 from backend.settings import Settings, get_settings
