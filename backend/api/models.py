@@ -186,6 +186,29 @@ class ActionRequest(msgspec.Struct, forbid_unknown_fields=True):
     photo_keys: Annotated[list[Annotated[str, msgspec.Meta(max_length=40)]], msgspec.Meta(max_length=6)] = []
 
 
+class PendingText(msgspec.Struct):
+    entry_id: int
+    case_number: str
+    case_title: str
+    action: str  # post_progress or draft_reply
+    department: str
+    text: str
+    created_at: datetime
+
+
+class ReviewRequest(msgspec.Struct, forbid_unknown_fields=True):
+    decision: Literal["approve", "edit", "send_back"]
+    text: Text = ""  # edit: the version to publish; send_back: the comment for the department
+
+
+class RatingRequest(msgspec.Struct, forbid_unknown_fields=True):
+    """The filer's rating of the published answer, passed on by the platform they filed through."""
+
+    satisfaction: Literal["satisfied", "basically_satisfied", "unsatisfied"]
+    solved: Literal["yes", "partly", "no"]
+    comment: Text = ""
+
+
 class ActionDone(msgspec.Struct):
     entry_id: int
     status: str

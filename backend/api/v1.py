@@ -22,7 +22,7 @@ from backend.accounts.api_keys import FILE, MODERATOR, STAFF, KeyHolder
 from backend.api import models
 from backend.api.auth import holder, rate_limit, requires
 from backend.api.errors import EXCEPTION_HANDLERS, ApiError, responses
-from backend.cases import browse, figures, services, workflow
+from backend.cases import browse, figures, ratings, services, workflow
 from backend.cases.controllers import follow_url
 from backend.cases.filing import CaseForm, FilingError, Source
 from backend.cases.lifecycle import PHOTO_ACTIONS, TRANSITIONS, Role, Status
@@ -178,6 +178,27 @@ class FilingController(Controller):
         return models.FiledCase(filed.number, filed.follow_token, follow_url(filed.follow_token))
 
 
+class FollowController(Controller):
+    """What the filer does through the platform they filed with: a ``file`` key and the token."""
+
+    tags = ["filing"]
+    guards = [requires(FILE)]
+    security = [{"apiKey": []}]
+    cache_control = PRIVATE
+
+    @post("/follow/{token:str}/rating", status_code=201, responses=responses(401, 403, 404, 409, 422))
+    async def rate(self, token: Annotated[str, Parameter(max_length=64)], data: JSONBody[models.RatingRequest]) -> models.ActionDone:
+        """Rate the published answer, once per answer, as the follow page does."""
+        form = ratings.RatingForm(satisfaction=data.satisfaction, solved=data.solved, comment=data.comment)
+        try:
+            entry_id = await ratings.rate(token, form)
+        except ratings.RatingError as error:
+            raise ApiError(422, "invalid", N_("The rating could not be saved: see fields."), error.errors) from None
+        except ActionRefused as refused:
+            raise _refused(refused) from None
+        return models.ActionDone(entry_id, (await services.case_of_follow_token(token))["status"])
+
+
 def _actor(found: KeyHolder) -> Actor:
     if found.scope == STAFF:
         return Actor(Role.handler, found.department_name, found.department_id)
@@ -268,10 +289,39 @@ class StaffController(Controller):
         return models.ActionDone(entry_id, status)
 
 
+class ReviewController(Controller):
+    """The platform centre's review of departments' public text: a ``moderator`` key."""
+
+    path = "/staff/reviews"
+    tags = ["staff"]
+    guards = [requires(MODERATOR)]
+    security = [{"apiKey": []}]
+    cache_control = PRIVATE
+
+    @get("/", responses=responses(401, 403))
+    async def pending(self) -> list[models.PendingText]:
+        """Department texts waiting to be published, oldest first."""
+        return [
+            models.PendingText(item.entry_id, item.case_number, item.case_title, item.action, item.department_name, item.body, item.created_at)
+            for item in await workflow.pending_reviews()
+        ]
+
+    @post("/{entry_id:int}", status_code=200, responses=responses(401, 403, 404, 409, 422))
+    async def review(
+        self, request: Request, entry_id: Annotated[int, Parameter(ge=1, le=2**31 - 1)], data: JSONBody[models.ReviewRequest]
+    ) -> models.ActionDone:
+        """Publish as written, publish an edited version, or send back with a comment."""
+        try:
+            done = await workflow.review(entry_id, data.decision, _actor(holder(request)), body=data.text)
+        except ActionRefused as refused:
+            raise _refused(refused) from None
+        return models.ActionDone(done, await services.status_of_entry(done))
+
+
 def api_router(settings: Settings) -> Router:
     return Router(
         path="/api/v1",
-        route_handlers=[PublicController, FilingController, StaffController],
+        route_handlers=[PublicController, FilingController, FollowController, StaffController, ReviewController],
         middleware=[rate_limit(settings).middleware],
         exception_handlers=EXCEPTION_HANDLERS,
     )

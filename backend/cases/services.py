@@ -619,3 +619,9 @@ async def latest_public_texts(case_ids: list[int]) -> dict[int, str]:
         TimelineEntry.body != "",
     ).order_by(TimelineEntry.id)
     return {row["case"]: row["body"] for row in rows}
+
+
+async def status_of_entry(entry_id: int) -> str:
+    """The status of the case a timeline entry belongs to, now."""
+    row = await TimelineEntry.select(TimelineEntry.case.status.as_alias("status")).where(TimelineEntry.id == entry_id).first()
+    return row["status"]

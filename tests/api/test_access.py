@@ -25,6 +25,9 @@ API_ROUTES = {
     ("GET", "/api/v1/staff/cases"): STAFF,
     ("GET", "/api/v1/staff/cases/{number:str}"): STAFF,
     ("POST", "/api/v1/staff/cases/{number:str}/actions/{action:str}"): STAFF,
+    ("POST", "/api/v1/follow/{token:str}/rating"): {"file"},
+    ("GET", "/api/v1/staff/reviews"): {"moderator"},
+    ("POST", "/api/v1/staff/reviews/{entry_id:int}"): {"moderator"},
     ("GET", "/open311/v2/discovery.json"): PUBLIC,
     ("GET", "/open311/v2/discovery.xml"): PUBLIC,
     ("GET", "/open311/v2/services.json"): PUBLIC,
@@ -58,6 +61,7 @@ async def test_each_api_route_admits_exactly_its_scopes(client, api_key, setting
             path.replace("{number:str}", filed.number)
             .replace("{token:str}", filed.follow_token)
             .replace("{action:str}", "post_internal_note")
+            .replace("{entry_id:int}", "999999")
             .replace("{name:str}", names.get(path.split("/")[3], ""))
         )
         for who, key in keys.items():
@@ -67,7 +71,10 @@ async def test_each_api_route_admits_exactly_its_scopes(client, api_key, setting
             elif url.startswith("/open311/"):
                 response = await client.post(url, data={"api_key": key or ""})
             else:
-                response = await client.post(url, json={"text": "一条内部备注"}, headers=headers)
+                body = {"satisfaction": "satisfied", "solved": "yes"} if url.endswith("/rating") else {"text": "一条内部备注"}
+                if "/reviews/" in url:
+                    body = {"decision": "approve"}
+                response = await client.post(url, json=body, headers=headers)
             label = f"{method} {url} as {who}: {response.status_code} {response.text[:200]}"
             if who in allowed:
                 assert response.status_code not in (401, 403), label

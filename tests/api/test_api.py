@@ -212,3 +212,22 @@ async def test_operators_make_a_key_on_the_command_line(categories):
         cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60,
     )
     assert wrong.returncode != 0 and "scope" in wrong.stderr
+
+
+async def test_reviews_and_the_filers_rating_through_the_api(client, api_key, settings, categories):
+    water = categories["water"].department
+    filed = await file(settings, form(categories["water"]))
+    await bring_to(filed.number, Status.signed, water)
+    moderator, department, app = bearer(await api_key("moderator")), bearer(await api_key(f"staff:{water}")), bearer(await api_key("file"))
+    await client.post(f"/api/v1/staff/cases/{filed.number}/actions/draft_reply", json={"text": "管道已更换。"}, headers=department)
+    early = await client.post(f"/api/v1/follow/{filed.follow_token}/rating", json={"satisfaction": "satisfied", "solved": "yes"}, headers=app)
+    assert early.status_code == 409 and early.json()["code"] == "conflict"
+    pending = (await client.get("/api/v1/staff/reviews", headers=moderator)).json()
+    assert [(item["case_number"], item["text"]) for item in pending] == [(filed.number, "管道已更换。")]
+    assert (await client.get("/api/v1/staff/reviews", headers=department)).status_code == 403
+    published = await client.post(f"/api/v1/staff/reviews/{pending[0]['entry_id']}", json={"decision": "approve"}, headers=moderator)
+    assert published.json()["status"] == "replied"
+    again = await client.post(f"/api/v1/staff/reviews/{pending[0]['entry_id']}", json={"decision": "approve"}, headers=moderator)
+    assert again.status_code == 409
+    rated = await client.post(f"/api/v1/follow/{filed.follow_token}/rating", json={"satisfaction": "satisfied", "solved": "yes"}, headers=app)
+    assert rated.status_code == 201 and rated.json()["status"] == "rated"
