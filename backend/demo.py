@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 from PIL import Image, ImageDraw, ImageFilter
 
 from backend import clock
-from backend.cases import ratings, services, workflow
+from backend.cases import ratings, services, support, workflow
 from backend.cases.filing import CaseForm
 from backend.cases.lifecycle import Role
 from backend.cases.tables import Case
@@ -101,7 +101,7 @@ class DemoCase:
     days_ago: float
     stage: str  # submitted, rejected, accepted, assigned, signed, in_progress
     progress: tuple[tuple[float, str], ...] = ()  # (hours after signing, text)
-    photo_colour: tuple[int, int, int] = (120, 130, 140)
+    photo_colour: tuple[int, int, int] | None = (120, 130, 140)  # None: no photo
     reply: str = ""  # the department's official reply, published by the centre
     rejection: str = ""  # stage "rejected": the reason the filer reads
     last_post_unreviewed: bool = False  # the last progress post still waits for the centre
@@ -286,6 +286,49 @@ DEMO_CASES += [
 ]
 
 
+# More public cases, without photos, so that every area (each district as a whole and every
+# street and town) and every filter of the public list has something to show.
+DEMO_CASES += [
+    DemoCase(key, category, case_type, title, description, address, point, days_ago, stage, area=area, photo_colour=None)
+    for key, category, case_type, title, description, address, point, days_ago, stage, area in [
+        ("lianchi-bus-shelter", "other", "suggestion", "建议莲池区老城区增设公共自行车停放点",
+         "老城区道路窄，共享单车乱停乱放，建议在主要路口划定停放点。", "莲池区老城区", (38.8590, 115.5010), 2.5, "accepted", "lianchi"),
+        ("mancheng-heating", "heating", "complaint", "满城区新建小区暖气至今不热",
+         "供暖已经开始一周了，小区里好几栋楼暖气还是凉的，热力公司电话一直打不通。", "满城区新城小区", (38.9490, 115.3220), 4.0, "assigned", "mancheng"),
+        ("dajidian-road", "roads", "complaint", "大激店镇村口道路破损严重",
+         "村口通往国道的道路坑洼不平，下雨后积水，三轮车和电动车经常摔倒。", "大激店镇村口", (38.8540, 115.3900), 8.0, "assigned", "jingxiu-dajidian"),
+        ("bailou-water", "water", "complaint", "百楼镇居民区自来水发黄",
+         "最近一周自来水放出来是黄色的，要放很久才变清，担心水质有问题。", "百楼镇中心街", (38.8200, 115.5600), 2.0, "assigned", "lianchi-bailou"),
+        ("dacheying-power", "power", "complaint", "大册营镇晚上经常停电",
+         "这个月已经停电五六次了，每次一两个小时，没有任何通知。", "大册营镇东街", (38.9800, 115.2900), 5.5, "assigned", "mancheng-dacheying"),
+        ("shenxing-noise", "noise", "complaint", "神星镇石料厂夜间作业噪音大",
+         "石料厂晚上十点以后还在作业，机器声音很大，附近村民睡不着觉。", "神星镇石料厂附近", (38.9300, 115.2500), 9.0, "accepted", "mancheng-shenxing"),
+        ("qingyuan-street-light", "roads", "complaint", "清苑镇主街路灯不亮 Street lights out on the main street",
+         "清苑镇主街一整排路灯晚上都不亮，已经半个月了。The whole row of street lights on the main street has been dark for two weeks.",
+         "清苑镇主街", (38.7700, 115.4900), 3.0, "assigned", "qingyuan-qingyuan"),
+        ("qingyuan-sanitation", "sanitation", "complaint", "清苑区垃圾桶长期不清运",
+         "小区门口的垃圾桶一周才清运一次，夏天臭味很大。", "清苑区府前街", (38.7650, 115.4950), 12.0, "accepted", "qingyuan"),
+        ("ranzhuang-gas", "gas", "consultation", "冉庄镇什么时候通天然气？",
+         "听说今年冉庄镇要通天然气，想问一下具体什么时候能通，需要办什么手续。", "冉庄镇", (38.7200, 115.5200), 6.0, "accepted", "qingyuan-ranzhuang"),
+        ("yangcheng-building", "illegal-building", "complaint", "阳城镇路边违建占用人行道",
+         "路边商户搭建的棚子占了整个人行道，行人只能走机动车道。", "阳城镇商业街", (38.7000, 115.4400), 10.0, "assigned", "qingyuan-yangcheng"),
+        ("xushui-signals", "signals", "complaint", "徐水区城区红绿灯时间太短",
+         "安肃路口的行人绿灯只有十几秒，老人过马路走不完。", "徐水区安肃路口", (39.0200, 115.6500), 1.5, "assigned", "xushui"),
+        ("ansu-property", "property", "consultation", "安肃镇老旧小区改造包括哪些内容？",
+         "我们小区列入了老旧小区改造名单，想了解改造包括哪些内容，住户需要出钱吗？", "安肃镇幸福小区", (39.0150, 115.6600), 7.5, "accepted", "xushui-ansu"),
+        ("cuizhuang-water", "water", "complaint", "崔庄镇停水两天没有通知",
+         "崔庄镇从前天开始停水，没有任何通知，附近超市的桶装水都卖光了。", "崔庄镇南街", (39.0600, 115.6100), 0.8, "assigned", "xushui-cuizhuang"),
+        ("zhonghualu-noise", "noise", "complaint", "中华路夜市油烟和噪音扰民",
+         "中华路夜市每天开到凌晨，油烟直接排进居民楼，音箱声音也很大。", "中华路夜市", (38.8650, 115.4950), 4.5, "assigned", "lianchi-zhonghualu"),
+        ("dayin-heating", "heating", "complaint", "大因镇集中供暖温度不达标",
+         "家里暖气只有十六度，达不到标准，请热力公司来测一下室温。", "大因镇供暖小区", (39.0900, 115.7000), 3.2, "accepted", "xushui-dayin"),
+    ]
+]
+
+# "Me too" (我也遇到): so many people have these problems too (for the most supported sort).
+DEMO_SUPPORT = {"heating-east-scenery": 12, "power-wenjin-garden": 8, "mancheng-heating": 5, "cuizhuang-water": 3}
+
+
 def demo_photo(colour: tuple[int, int, int], seed: int) -> bytes:
     """A photo-like JPEG (a scene with sky, ground and an object), made on the spot."""
     rng = random.Random(seed)
@@ -327,12 +370,14 @@ async def seed() -> int:
     created = 0
     now = clock.now().replace(minute=0, second=0, microsecond=0)
     for index, demo in enumerate(DEMO_CASES):
-        submission_key = f"demo-case-{demo.key}".ljust(22, "0")[:64]
+        submission_key = _submission_key(demo)
         if await Case.exists().where(Case.submission_key == submission_key):
             continue
         filed_at = now - timedelta(days=demo.days_ago)
         with clock.travel_to(filed_at):
-            photo = await upload_photo(demo_photo(demo.photo_colour, index), settings.media_dir)
+            photo_keys = []
+            if demo.photo_colour:
+                photo_keys = [(await upload_photo(demo_photo(demo.photo_colour, index), settings.media_dir)).key]
             filed = await services.file_case(
                 CaseForm(
                     case_type=demo.case_type,
@@ -346,7 +391,7 @@ async def seed() -> int:
                     filer_name="市民",
                     filer_phone="13800000000",
                     publication="public",
-                    photo_keys=[photo.key],
+                    photo_keys=photo_keys,
                     submission_key=submission_key,
                 ),
                 secret_key=settings.secret_key,
@@ -356,7 +401,20 @@ async def seed() -> int:
         await _advance(demo, filed, departments[_department_of(demo.category)], area_id, filed_at)
         created += 1
     await run_jobs(JOBS, clock.now())  # flags and supervises what is overdue, as the scheduler would
+    await _support_demo_cases(settings.secret_key)
     return created
+
+
+def _submission_key(demo: DemoCase) -> str:
+    return f"demo-case-{demo.key}".ljust(22, "0")[:64]
+
+
+async def _support_demo_cases(secret_key: str) -> None:
+    """Each demo supporter is a browser of its own; a second run counts nobody again."""
+    for demo in DEMO_CASES:
+        case = await Case.select(Case.number).where(Case.submission_key == _submission_key(demo)).first()
+        for person in range(DEMO_SUPPORT.get(demo.key, 0)):
+            await support.support(case["number"], support.supporter_hashes(secret_key, f"demo-{demo.key}-{person}", None))
 
 
 def _department_of(category_slug: str) -> str:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from backend.cases import services, workflow
-from backend.cases.browse import CaseFilter, browse
+from backend.cases.browse import CaseFilter, Sort, browse, each_case
 from backend.cases.tables import Case, Rating, TimelineEntry
-from backend.demo import DEMO_CASES, seed
+from backend.demo import AREAS, CATEGORIES, DEMO_CASES, seed
 from backend.departments.tables import Area
 from backend.photos.tables import Photo
 
@@ -14,7 +14,8 @@ async def test_seed_demo_files_public_cases_once(settings):
     assert await seed() == len(DEMO_CASES)
     assert await seed() == 0, "running it again adds nothing"
     assert await Case.count() == len(DEMO_CASES)
-    assert await Photo.count() == len(DEMO_CASES) + 1  # and the photo of a problem that came back
+    with_photos = [demo for demo in DEMO_CASES if demo.photo_colour]
+    assert await Photo.count() == len(with_photos) + 1  # and the photo of a problem that came back
     page = await browse(CaseFilter(), limit=50)
     # One case waits for review and one was refused: neither is public.
     assert len(page.cases) == len(DEMO_CASES) - 2
@@ -66,3 +67,21 @@ async def test_seed_demo_rates_answers_at_every_level(settings):
     published = await services.public_case(by_title["高层住户水压低，早晚用水困难"]["number"])
     assert [(r.satisfaction, r.solved) for r in published.ratings] == [("basically_satisfied", "partly")]
     assert await seed() == 0 and await Rating.count() == 4
+
+
+async def test_seed_demo_covers_every_category_and_area_and_the_search_examples(settings):
+    await seed()
+    public = await Case.select(Case.category.slug, Case.area.slug, Case.area.parent.slug).where(Case.published_at.is_not_null())
+    assert {row["category.slug"] for row in public} == {slug for slug, *_ in CATEGORIES}
+    areas = {row["area.slug"] for row in public} | {row["area.parent.slug"] for row in public}
+    assert areas - {None} == {slug for slug, *_ in AREAS} | {street for *_, streets in AREAS for street, *_ in streets}
+    titles = {query: [case.title async for case in each_case(CaseFilter(query=query))] for query in ("暖气", "停电", "路灯", "street lights")}
+    assert "5个区中有4个区域暖气不热" in titles["暖气"]
+    assert any(title.startswith("小区停电三四天") for title in titles["停电"])
+    assert len(titles["路灯"]) >= 2 and len(titles["street lights"]) == 1
+    for given in ({"timeliness": "on_time"}, {"timeliness": "overdue"}, {"status": "answered"}, {"status": "closed"}, {"type": "suggestion"}):
+        assert (await browse(CaseFilter.from_params(given))).cases, given
+    supported = (await browse(CaseFilter(), Sort.supported, limit=1)).cases[0]
+    assert supported.title == "5个区中有4个区域暖气不热" and supported.support_count == 12
+    await seed()
+    assert (await browse(CaseFilter(), Sort.supported, limit=1)).cases[0].support_count == 12  # nobody counted twice

@@ -96,7 +96,7 @@ class Timeliness(str, enum.Enum):
     overdue = "overdue"
 
 
-TIMELINESS_LABELS = {Timeliness.on_time: N_("Answered on time"), Timeliness.overdue: N_("Overdue")}
+TIMELINESS_LABELS = {Timeliness.on_time: N_("Answered by the deadline"), Timeliness.overdue: N_("Overdue")}
 
 
 class Sort(str, enum.Enum):

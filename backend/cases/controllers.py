@@ -14,10 +14,10 @@ from litestar.datastructures import Cookie, FormMultiDict
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.plugins.htmx import ClientRedirect
-from litestar.response import Redirect, Response, Template
+from litestar.response import Redirect, Response, Stream, Template
 
 from backend.accounts.guards import signed_in
-from backend.cases import browse, ratings, services, support
+from backend.cases import browse, export, feeds, ratings, services, support
 from backend.cases.lifecycle import CASE_TYPE_LABELS
 from backend.cases.filing import CaseForm, FilingError, point, validate
 from backend.cases.services import ActionRefused, CasePage
@@ -72,6 +72,9 @@ async def browse_view(params) -> BrowseView:
     sort = browse.parse_sort(params.get("sort"))
     cursor = params.get("cursor") or None
     return BrowseView(case_filter, sort, await browse.browse(case_filter, sort, cursor), first_page=cursor is None)
+
+
+ATOM = "application/atom+xml; charset=utf-8"
 
 
 def _bad_filter(bad: browse.BadFilter) -> Response:
@@ -354,6 +357,41 @@ class CaseController(Controller):
             for place in places
         ]
         return Response({"type": "FeatureCollection", "features": features}, media_type="application/geo+json")
+
+    @get("/cases.atom")
+    async def new_cases_feed(self, request: Request) -> Response:
+        """New public cases as Atom: all, or as the list's filters narrow them (per category …)."""
+        try:
+            case_filter = browse.CaseFilter.from_params(request.query_params)
+            view = BrowseView(case_filter, browse.Sort.newest, CasePage([], None), True)
+            body = await feeds.new_cases(get_settings().origin, case_filter, view.url("/cases.atom"), view.url())
+        except browse.BadFilter as bad:
+            return _bad_filter(bad)
+        return Response(body, media_type=ATOM)
+
+    @get("/cases.csv")
+    async def export_cases(self, request: Request) -> Response:
+        """Open data: the public cases of the list's filters and sort, as CSV, streamed."""
+        params = request.query_params
+        try:
+            case_filter = browse.CaseFilter.from_params(params)
+            sort = browse.parse_sort(params.get("sort"))
+            await browse.browse(case_filter, sort, limit=1)  # unknown names are refused before the stream starts
+        except browse.BadFilter as bad:
+            return _bad_filter(bad)
+        return Stream(
+            export.public_cases_csv(case_filter, sort, get_settings().origin),
+            media_type="text/csv; charset=utf-8",
+            headers={"content-disposition": 'attachment; filename="minsheng-cases.csv"'},
+        )
+
+    @get("/cases/{number:str}/feed")
+    async def case_feed(self, number: FromPath[str]) -> Response:
+        """A public case's timeline as Atom."""
+        case = await services.public_case(number) if services.CASE_NUMBER.match(number) else None
+        if case is None:
+            raise NotFoundException()
+        return Response(await feeds.case_timeline(get_settings().origin, case), media_type=ATOM)
 
     @get("/cases/{number:str}")
     async def case(self, request: Request, number: FromPath[str]) -> Template:

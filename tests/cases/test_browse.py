@@ -165,6 +165,7 @@ async def test_keyset_pages_neither_repeat_nor_skip_while_cases_are_published(se
 
 
 async def test_the_page_carries_the_filters_and_htmx_gets_the_results(client, three, settings, categories):
+    client.headers["accept-language"] = "en"
     for _ in range(20):
         await publish(settings, categories["water"], area=None)
     page = await client.get("/cases", params={"category": "water", "sort": "updated"})

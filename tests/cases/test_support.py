@@ -100,6 +100,7 @@ async def test_only_open_public_cases_take_support(settings, categories):
 
 
 async def test_me_too_on_the_case_page(client, new_client, settings, categories):
+    client.headers["accept-language"] = "en"
     number = await publish(settings, categories["water"])
     page = await client.get(f"/cases/{number}")
     assert "I have this problem too" in page.text and "0 people have this problem too." in page.text
@@ -113,6 +114,7 @@ async def test_me_too_on_the_case_page(client, new_client, settings, categories)
     page = await client.get(f"/cases/{number}")
     assert "You are one of them." in page.text and "I have this problem too" not in page.text
     other = await new_client()
+    other.headers["accept-language"] = "en"
     other_page = await other.get(f"/cases/{number}")
     await other.post(f"/cases/{number}/support", data={"_csrf_token": csrf_token(other_page.text)})
     assert "2 people have this problem too." in (await other.get(f"/cases/{number}")).text
@@ -120,6 +122,7 @@ async def test_me_too_on_the_case_page(client, new_client, settings, categories)
 
 
 async def test_the_report_form_suggests_cases_to_support(client, settings, categories):
+    client.headers["accept-language"] = "en"
     water = categories["water"]
     nearby = await publish_at(settings, water, 50, title="这里的水管坏了")
     alike = await publish(settings, water, title="小区停电三四天")

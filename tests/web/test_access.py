@@ -94,6 +94,12 @@ PUBLIC_ROUTES = {
     ("GET", "/schema"),
     ("GET", "/schema/openapi.json"),
     ("GET", "/schema/{path:str}"),
+    ("GET", "/cases.geojson"),
+    ("GET", "/cases.atom"),
+    ("GET", "/cases.csv"),
+    ("GET", "/cases/{number:str}/feed"),
+    ("POST", "/cases/{number:str}/support"),
+    ("GET", "/report/similar"),
 }
 
 
