@@ -24,9 +24,9 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 def TABLES_IN_DELETE_ORDER():
     from backend.accounts.tables import Account, ApiKey, AuditEvent, Invitation, Passkey, WebAuthnChallenge
-    from backend.cases.tables import Case, CaseNumberCounter, CaseSearch, CoHandler, Rating, Support, TimelineEntry
+    from backend.cases.tables import Case, CaseAnswer, CaseNumberCounter, CaseSearch, CoHandler, Rating, Support, TimelineEntry
     from backend.deadlines.tables import CalendarDay, DeadlineLimit, DeadlineWarning
-    from backend.departments.tables import Area, Category, Department
+    from backend.departments.tables import Area, Category, CategoryQuestion, Department
     from backend.photos.tables import Photo
 
     return [
@@ -34,6 +34,7 @@ def TABLES_IN_DELETE_ORDER():
         Rating,
         TimelineEntry,
         CoHandler,
+        CaseAnswer,
         CaseSearch,
         Support,
         Case,
@@ -48,6 +49,7 @@ def TABLES_IN_DELETE_ORDER():
         Invitation,
         Passkey,
         Account,
+        CategoryQuestion,
         Category,
         Department,
     ]

@@ -98,6 +98,23 @@ class StaffCase(msgspec.Struct):
     actions: list[str]  # what this key may do to the case now
 
 
+class Choice(msgspec.Struct):
+    key: str
+    name: str
+    name_en: str
+
+
+class Question(msgspec.Struct):
+    """A question the category asks of every filing; answer it in ``NewCase.answers``."""
+
+    code: str
+    description: str
+    description_en: str
+    datatype: Literal["string", "number", "datetime", "text", "singlevaluelist", "multivaluelist"]
+    required: bool
+    choices: list[Choice]  # the lists' choices: answer with their keys
+
+
 class Category(msgspec.Struct):
     id: int
     code: str  # the slug; Open311's service_code
@@ -105,6 +122,7 @@ class Category(msgspec.Struct):
     name_en: str
     department_id: int
     default_case_type: str
+    questions: list[Question]
 
 
 class Department(msgspec.Struct):
@@ -153,6 +171,11 @@ class NewCase(msgspec.Struct, forbid_unknown_fields=True):
     longitude: Annotated[float, msgspec.Meta(ge=-180, le=180)] | None = None
     area_id: Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)] | None = None
     photo_keys: Annotated[list[Annotated[str, msgspec.Meta(max_length=40)]], msgspec.Meta(max_length=6)] = []
+    # The category's questions: code → answer (a list's keys; several for a multivaluelist).
+    answers: Annotated[
+        dict[Annotated[str, msgspec.Meta(max_length=40)], list[Annotated[str, msgspec.Meta(max_length=1000)]]],
+        msgspec.Meta(max_length=20),
+    ] = {}
     # Send the same key again to retry safely: the same filing is filed once.
     submission_key: Annotated[str, msgspec.Meta(max_length=64)] | None = None
 
@@ -282,3 +305,10 @@ def staff_case(view: StaffCaseView, actions: list[str]) -> StaffCase:
 
 def figures(item: DepartmentFigures) -> Figures:
     return Figures(**{field: getattr(item, field) for field in Figures.__struct_fields__})
+
+
+def question(item) -> Question:
+    return Question(
+        item.code, item.description, item.description_en, item.datatype, item.required,
+        [Choice(choice.key, choice.name, choice.name_en) for choice in item.choices],
+    )

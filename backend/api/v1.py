@@ -29,6 +29,7 @@ from backend.cases.lifecycle import PHOTO_ACTIONS, TRANSITIONS, Role, Status
 from backend.cases.permissions import actions_for, handler_scope
 from backend.cases.services import ActionRefused, Actor
 from backend.deadlines.services import working_calendar
+from backend.departments.questions import questions_by_category
 from backend.departments.services import active_categories, department_choices
 from backend.i18n_markers import N_
 from backend.photos.pipeline import MAX_UPLOAD_BYTES, PhotoRejected
@@ -106,9 +107,14 @@ class PublicController(Controller):
     @get("/categories", responses=responses())
     async def categories(self) -> list[models.Category]:
         """The categories a case may be filed in, in the platform's order."""
+        categories = await active_categories()
+        asked = await questions_by_category([item.id for item in categories])
         return [
-            models.Category(item.id, item.slug, item.name, item.name_en, item.department_id, item.default_case_type)
-            for item in await active_categories()
+            models.Category(
+                item.id, item.slug, item.name, item.name_en, item.department_id, item.default_case_type,
+                [models.question(each) for each in asked.get(item.id, [])],
+            )
+            for item in categories
         ]
 
     @get("/departments", responses=responses())
@@ -170,6 +176,7 @@ class FilingController(Controller):
             publication="public" if data.public else "private",
             photo_keys=list(data.photo_keys),
             submission_key=data.submission_key or secrets.token_urlsafe(24),
+            answers={code: list(values) for code, values in data.answers.items()},
         )
         try:
             filed = await services.file_case(form, secret_key=settings.secret_key, time_zone=settings.time_zone, source=Source.api)

@@ -41,6 +41,8 @@ class CaseForm:
     publication: str = ""  # "public" or "private": the filer must choose
     photo_keys: list[str] = field(default_factory=list)
     submission_key: str = ""
+    # The category's own questions (``departments.questions``): code → the values given.
+    answers: dict[str, list[str]] = field(default_factory=dict)
 
     def cleaned(self) -> CaseForm:
         return CaseForm(
@@ -57,6 +59,7 @@ class CaseForm:
             publication=clean_text(self.publication),
             photo_keys=[key for key in dict.fromkeys(clean_text(k) for k in self.photo_keys) if key],
             submission_key=clean_text(self.submission_key),
+            answers=self.answers,  # checked against the category's questions, which clean them
         )
 
 

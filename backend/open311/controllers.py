@@ -26,6 +26,7 @@ from backend.cases.filing import ADDRESS_MAX, NAME_MAX, TITLE_MAX, CaseForm, Fil
 from backend.cases.lifecycle import Role
 from backend.cases.services import Actor, CaseView
 from backend.cases.tables import Case
+from backend.departments.questions import Question, questions_by_category, questions_of
 from backend.departments.services import CategoryItem, active_categories, all_categories
 from backend.i18n_markers import N_
 from backend.open311.formats import respond, w3c
@@ -89,16 +90,39 @@ def _datetime(source, name: str) -> datetime | None:
     return moment
 
 
-def _service(category: CategoryItem) -> dict:
+def _service(category: CategoryItem, asks: bool) -> dict:
     return {
         "service_code": category.slug,
         "service_name": local_name(category.name, category.name_en),
         "description": local_name(category.name, category.name_en),
-        "metadata": False,  # no category asks questions of its own (yet)
+        "metadata": asks,  # the category asks questions of its own: see services/<code>
         "type": "realtime",
         "keywords": ", ".join(filter(None, [category.name, category.name_en])),
         "group": local_name(category.department_name, category.department_name_en),
     }
+
+
+def _attribute(question: Question, order: int) -> dict:
+    return {
+        "variable": True,
+        "code": question.code,
+        "datatype": question.datatype,
+        "required": question.required,
+        "datatype_description": None,
+        "order": order,
+        "description": local_name(question.description, question.description_en),
+        "values": [{"key": choice.key, "name": local_name(choice.name, choice.name_en)} for choice in question.choices],
+    }
+
+
+def _answers(form: FormMultiDict) -> dict[str, list[str]]:
+    """``attribute[CODE]``, and ``attribute[CODE][]`` for the choices of a multivaluelist."""
+    answers: dict[str, list[str]] = {}
+    for name in form.keys():
+        if name.startswith("attribute[") and name.endswith(("]", "][]")):
+            code = name.removeprefix("attribute[").removesuffix("[]").removesuffix("]")
+            answers.setdefault(code, []).extend(value for value in form.getall(name) if isinstance(value, str))
+    return answers
 
 
 def _request(case: CaseView, codes: dict[str, str], status_notes: str | None) -> dict:
@@ -201,15 +225,19 @@ class GeoReportController(Controller):
     @get(["/services.json", "/services.xml"])
     async def services(self, request: Request) -> Response:
         _check_jurisdiction(request.query_params)
-        return respond(request, "services", [_service(category) for category in await active_categories()], ITEMS)
+        categories = await active_categories()
+        asking = await questions_by_category([category.id for category in categories])
+        return respond(request, "services", [_service(category, category.id in asking) for category in categories], ITEMS)
 
     @get("/services/{name:str}")
     async def service_definition(self, request: Request, name: FromPath[str]) -> Response:
         _check_jurisdiction(request.query_params)
         code = name.rpartition(".")[0] if name.endswith((".json", ".xml")) else name
-        if not any(category.slug == code for category in await active_categories()):
+        category = next((category for category in await active_categories() if category.slug == code), None)
+        if category is None:
             raise ApiError(404, "404", N_("There is no service with this service_code."))
-        return respond(request, "service_definition", {"service_code": code, "attributes": []}, ITEMS)
+        attributes = [_attribute(question, order) for order, question in enumerate(await questions_of(category.id), 1)]
+        return respond(request, "service_definition", {"service_code": code, "attributes": attributes}, ITEMS)
 
     @get(["/requests.json", "/requests.xml"])
     async def requests(self, request: Request) -> Response:
@@ -306,9 +334,12 @@ class GeoReportController(Controller):
                 source=Source.api,
                 # The phone is optional in Open311: the key's holder answers for the filing.
                 recorded_by=Actor(Role.system, holder(request).name),
+                questions_required=True,  # the service's required attributes
             )
         except FilingError as error:
             field, message = next(iter(error.errors.items()))
+            if field.startswith("answer_"):  # a question of the category: an attribute here
+                field = f"attribute[{field.removeprefix('answer_')}]"
             raise _bad(f"{field}: {i18n.gettext(message)}") from None
         notice = i18n.gettext(N_("Filed as case {number}. The platform centre reviews it before it is published.")).format(
             number=filed.number
@@ -348,6 +379,7 @@ def _case_form(form: FormMultiDict, category: CategoryItem) -> CaseForm:
         filer_phone=_param(form, "phone"),
         publication="public",  # Open311 requests are public by nature: GET requests lists them
         submission_key=secrets.token_urlsafe(24),
+        answers=_answers(form),
     )
 
 

@@ -39,6 +39,9 @@ STAFF_ROUTES = {
     ("POST", "/admin/categories"): {"admin"},
     ("GET", "/admin/categories/{category_id:int}"): {"admin"},
     ("POST", "/admin/categories/{category_id:int}"): {"admin"},
+    ("POST", "/admin/categories/{category_id:int}/questions"): {"admin"},
+    ("POST", "/admin/categories/{category_id:int}/questions/{question_id:int}"): {"admin"},
+    ("POST", "/admin/categories/{category_id:int}/questions/{question_id:int}/remove"): {"admin"},
     ("GET", "/admin/areas"): {"admin"},
     ("POST", "/admin/areas"): {"admin"},
     ("GET", "/admin/areas/{area_id:int}"): {"admin"},
@@ -143,6 +146,7 @@ def concrete(path: str, case_number: str, who: str = "") -> str:
         .replace("{category_id:int}", "999999")
         .replace("{area_id:int}", "999999")
         .replace("{key_id:int}", "999999")
+        .replace("{question_id:int}", "999999")
         .replace("{number:str}", case_number)
     )
 
