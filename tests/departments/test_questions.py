@@ -13,7 +13,7 @@ from backend.departments import questions
 from backend.departments.questions import QuestionForm
 from backend.departments.services import OrganisationError
 from tests.cases.test_filing import file, form
-from tests.keys import api_key, bearer  # noqa: F401  (api_key: a fixture)
+from tests.keys import bearer
 from tests.support import csrf_token, report_fields
 
 ADMIN = Who(None, "test admin")
