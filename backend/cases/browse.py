@@ -30,7 +30,9 @@ API (kept stable for the adapters):
   ``next_cursor`` an opaque string for the next page, or None on the last. A cursor belongs to
   its sort: another sort's cursor, or a damaged one, raises ``BadFilter``. Pages are keyset
   pages (no OFFSET): the sort key and the id of the last case seen, so cases published while
-  someone pages neither repeat a case nor skip one. An unknown slug raises ``BadFilter`` too.
+  someone pages neither repeat a case nor skip one. (A case whose key changes meanwhile — it
+  is updated, or supported — may move past the cursor: that is the nature of those two sorts.)
+  An unknown slug raises ``BadFilter`` too. ``limit`` is kept within 1‥100.
 - ``await each_case(filter, sort)`` yields every matching case in order, a page at a time (for
   exports and feeds that must not hold everything in memory).
 - ``await locations(filter, limit)`` → the newest matching public cases that have a place, as

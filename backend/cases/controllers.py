@@ -102,9 +102,10 @@ def signed_in_account(request: Request) -> int | None:
     return session.account.id if session else None
 
 
-async def has_supported(request: Request, case_id: int) -> bool:
+def supporter_hashes(request: Request) -> list[str]:
+    """Who is asking, as "me too" stores it (nobody, for a browser that never said it)."""
     token = request.cookies.get(support.SUPPORTER_COOKIE)
-    return await support.supported(case_id, support.supporter_hashes(get_settings().secret_key, token, signed_in_account(request)))
+    return support.supporter_hashes(get_settings().secret_key, token, signed_in_account(request))
 
 
 def follow_url(token: str) -> str:
@@ -232,6 +233,7 @@ class CaseController(Controller):
     @get("/report/similar")
     async def similar(
         self,
+        request: Request,
         category_id: FromQuery[str] = "",
         latitude: FromQuery[str] = "",
         longitude: FromQuery[str] = "",
@@ -241,9 +243,10 @@ class CaseController(Controller):
         (htmx): support one of them instead of filing the same problem again."""
         latitude_value, longitude_value = point({}, clean_text(latitude), clean_text(longitude))
         found = await support.suggestions(row_id(clean_text(category_id)), latitude_value, longitude_value, clean_text(title)[:100])
+        supported = await support.supported_among([suggestion.case.id for suggestion in found], supporter_hashes(request))
         return Template(
             template_name="partials/similar_cases.html",
-            context={"suggestions": found},
+            context={"suggestions": found, "supported": supported},
             headers={"cache-control": "no-store"},
         )
 
@@ -410,7 +413,7 @@ class CaseController(Controller):
         context = {
             "case": case,
             "live_url": f"/cases/{number}/events",
-            "supported": await has_supported(request, case.id),
+            "supported": await support.supported(case.id, supporter_hashes(request)),
             "supportable": case.status in support.SUPPORTABLE,
         }
         return Template(template_name="case.html", context=context)

@@ -24,6 +24,7 @@ from piccolo.query import WhereRaw
 
 from backend.cases.tables import Case, CaseSearch
 from backend.db import engine
+from backend.settings import get_settings
 
 _CHINESE_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]{2,}")
 QUERY_WORDS_MAX = 12  # a longer query adds little and costs a word lookup each
@@ -37,6 +38,13 @@ def load(data_dir: Path) -> None:
     jieba.initialize()
 
 
+def _jieba() -> jieba.Tokenizer:
+    """The tokenizer, loaded (in processes that did not load it at start-up, such as commands)."""
+    if not jieba.dt.initialized:
+        load(get_settings().data_dir)
+    return jieba.dt
+
+
 def _word(token: str) -> str | None:
     """A token that carries meaning (letters or digits), lower-cased; punctuation and spaces are none."""
     token = token.strip().lower()
@@ -45,7 +53,7 @@ def _word(token: str) -> str | None:
 
 def words_of(text: str) -> list[str]:
     """The words a text is found by, each once."""
-    words = dict.fromkeys(filter(None, map(_word, jieba.cut_for_search(text))))
+    words = dict.fromkeys(filter(None, map(_word, _jieba().cut_for_search(text))))
     for run in _CHINESE_RUN.findall(text):
         words.update(dict.fromkeys(run[i : i + 2] for i in range(len(run) - 1)))
     return list(words)
@@ -53,7 +61,7 @@ def words_of(text: str) -> list[str]:
 
 def query_words(query: str) -> list[str]:
     """The words a case must have to match ``query``."""
-    return list(dict.fromkeys(filter(None, map(_word, jieba.cut(query)))))[:QUERY_WORDS_MAX]
+    return list(dict.fromkeys(filter(None, map(_word, _jieba().cut(query)))))[:QUERY_WORDS_MAX]
 
 
 async def index_case(case_id: int) -> None:

@@ -108,7 +108,15 @@ async def suggestions(
 
 
 async def supported(case_id: int, hashes: list[str]) -> bool:
-    return bool(hashes) and await Support.exists().where(Support.case == case_id, Support.supporter.is_in(hashes))
+    return case_id in await supported_among([case_id], hashes)
+
+
+async def supported_among(case_ids: list[int], hashes: list[str]) -> set[int]:
+    """Which of these cases this person has supported."""
+    if not (case_ids and hashes):
+        return set()
+    rows = await Support.select(Support.case).where(Support.case.is_in(case_ids), Support.supporter.is_in(hashes))
+    return {row["case"] for row in rows}
 
 
 async def support(number: str, hashes: list[str]) -> tuple[int, bool]:

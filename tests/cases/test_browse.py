@@ -171,6 +171,7 @@ async def test_the_page_carries_the_filters_and_htmx_gets_the_results(client, th
     page = await client.get("/cases", params={"category": "water", "sort": "updated"})
     assert page.status_code == 200 and 'name="category"' in page.text
     assert 'value="water" selected' in page.text and 'value="updated" selected' in page.text
+    assert 'data-template="{num} cases on the map."' in page.text
     assert "Showing 20 cases; there are more." in page.text
     following = re.search(r'href="(/cases\?[^"]*cursor=[^"]+)"', page.text).group(1).replace("&amp;", "&")
     assert "category=water" in following and "sort=updated" in following

@@ -42,7 +42,7 @@
         clusters.clearLayers();
         var markers = data.features.map(marker);
         clusters.addLayers(markers);
-        count.textContent = count.dataset.template.replace("%(num)s", String(markers.length));
+        count.textContent = count.dataset.template.replace("{num}", String(markers.length));
         if (markers.length) map.fitBounds(clusters.getBounds(), { maxZoom: 16, padding: [24, 24] });
       });
   }
