@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from litestar import Controller, Request, Router, get, post
 from litestar.datastructures import CacheControlHeader, UploadFile
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromQuery, JSONBody, Parameter
+from litestar.params import Body, FromQuery, JSONBody, PathParameter, QueryParameter
 
 from backend import clock
 from backend.accounts.api_keys import FILE, MODERATOR, STAFF, KeyHolder
@@ -39,9 +39,9 @@ from backend.settings import Settings, get_settings
 NO_SUCH_CASE = N_("There is no such case.")
 BAD_FILTER = N_("A filter, the sort or the cursor cannot be used: see fields.")
 PRIVATE = CacheControlHeader(no_store=True)  # a filer's or staff's view: never kept by caches
-CaseNumber = Annotated[str, Parameter(max_length=20, description="A case number, such as 2026-000123.")]
-PageSize = Annotated[int, Parameter(ge=1, le=browse.PAGE_SIZE_MAX, description="Cases per page.")]
-Cursor = Annotated[str | None, Parameter(max_length=100, description="``next_cursor`` of the page before.")]
+CaseNumber = Annotated[str, PathParameter(max_length=20, description="A case number, such as 2026-000123.")]
+PageSize = Annotated[int, QueryParameter(ge=1, le=browse.PAGE_SIZE_MAX, description="Cases per page.")]
+Cursor = Annotated[str | None, QueryParameter(max_length=100, description="``next_cursor`` of the page before.")]
 
 
 def _not_found() -> ApiError:
@@ -61,16 +61,16 @@ class PublicController(Controller):
     @get("/cases", responses=responses())
     async def cases(
         self,
-        case_type: Annotated[Literal["complaint", "consultation", "suggestion"] | None, Parameter(query="type")] = None,
-        category: Annotated[str | None, Parameter(max_length=60, description="A category's code.")] = None,
-        department: Annotated[str | None, Parameter(max_length=60, description="The lead department's slug.")] = None,
-        area: Annotated[str | None, Parameter(max_length=60, description="An area's slug; a district includes its streets.")] = None,
-        status: Annotated[Literal["open", "answered", "closed"] | None, Parameter()] = None,
-        published_from: Annotated[date | None, Parameter(query="from", description="Public since this day.")] = None,
-        published_to: Annotated[date | None, Parameter(query="to", description="Public until this day (included).")] = None,
-        timeliness: Annotated[Literal["on_time", "overdue"] | None, Parameter()] = None,
-        q: Annotated[str | None, Parameter(max_length=100, description="Text to search for.")] = None,
-        sort: Annotated[Literal["newest", "updated", "supported"], Parameter()] = "newest",
+        case_type: Annotated[Literal["complaint", "consultation", "suggestion"] | None, QueryParameter(name="type")] = None,
+        category: Annotated[str | None, QueryParameter(max_length=60, description="A category's code.")] = None,
+        department: Annotated[str | None, QueryParameter(max_length=60, description="The lead department's slug.")] = None,
+        area: Annotated[str | None, QueryParameter(max_length=60, description="An area's slug; a district includes its streets.")] = None,
+        status: Annotated[Literal["open", "answered", "closed"] | None, QueryParameter()] = None,
+        published_from: Annotated[date | None, QueryParameter(name="from", description="Public since this day.")] = None,
+        published_to: Annotated[date | None, QueryParameter(name="to", description="Public until this day (included).")] = None,
+        timeliness: Annotated[Literal["on_time", "overdue"] | None, QueryParameter()] = None,
+        q: Annotated[str | None, QueryParameter(max_length=100, description="Text to search for.")] = None,
+        sort: Annotated[Literal["newest", "updated", "supported"], QueryParameter()] = "newest",
         cursor: Cursor = None,
         page_size: PageSize = 20,
     ) -> models.CaseList:
@@ -96,7 +96,7 @@ class PublicController(Controller):
         return models.case(view)
 
     @get("/follow/{token:str}", responses=responses(404), cache_control=PRIVATE)
-    async def follow(self, token: Annotated[str, Parameter(max_length=64)]) -> models.Case:
+    async def follow(self, token: Annotated[str, PathParameter(max_length=64)]) -> models.Case:
         """The filer's view of a case, by the private token from filing: the public record
         and what is meant for the filer alone (never their own name or phone)."""
         view = await services.case_for_follow_token(token)
@@ -194,7 +194,7 @@ class FollowController(Controller):
     cache_control = PRIVATE
 
     @post("/follow/{token:str}/rating", status_code=201, responses=responses(401, 403, 404, 409, 422))
-    async def rate(self, token: Annotated[str, Parameter(max_length=64)], data: JSONBody[models.RatingRequest]) -> models.ActionDone:
+    async def rate(self, token: Annotated[str, PathParameter(max_length=64)], data: JSONBody[models.RatingRequest]) -> models.ActionDone:
         """Rate the published answer, once per answer, as the follow page does."""
         form = ratings.RatingForm(satisfaction=data.satisfaction, solved=data.solved, comment=data.comment)
         try:
@@ -240,7 +240,7 @@ class StaffController(Controller):
 
     @get("/cases", responses=responses(401, 403))
     async def cases(
-        self, request: Request, status: Annotated[list[Status] | None, Parameter(description="Only these states.")] = None
+        self, request: Request, status: Annotated[list[Status] | None, QueryParameter(description="Only these states.")] = None
     ) -> list[models.CaseSummary]:
         """A department key: the cases its department leads or co-handles; a moderator key:
         every case. Oldest first, at most 500."""
@@ -264,7 +264,7 @@ class StaffController(Controller):
 
     @post("/cases/{number:str}/actions/{action:str}", status_code=200, responses=responses(401, 403, 404, 409, 422))
     async def act(
-        self, request: Request, number: CaseNumber, action: Annotated[str, Parameter(max_length=30)], data: JSONBody[models.ActionRequest]
+        self, request: Request, number: CaseNumber, action: Annotated[str, PathParameter(max_length=30)], data: JSONBody[models.ActionRequest]
     ) -> models.ActionDone:
         """Take one action of the lifecycle (accept, assign, sign, post_progress, draft_reply,
         …) through ``workflow.perform``: the same roles, states and departments as the pages."""
@@ -315,7 +315,7 @@ class ReviewController(Controller):
 
     @post("/{entry_id:int}", status_code=200, responses=responses(401, 403, 404, 409, 422))
     async def review(
-        self, request: Request, entry_id: Annotated[int, Parameter(ge=1, le=2**31 - 1)], data: JSONBody[models.ReviewRequest]
+        self, request: Request, entry_id: Annotated[int, PathParameter(ge=1, le=2**31 - 1)], data: JSONBody[models.ReviewRequest]
     ) -> models.ActionDone:
         """Publish as written, publish an edited version, or send back with a comment."""
         try:
