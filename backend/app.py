@@ -4,18 +4,24 @@ from __future__ import annotations
 
 from functools import partial
 
-from litestar import Litestar, Request
+from litestar import Litestar, Request, Router
 from litestar.channels import ChannelsPlugin
 from litestar.datastructures import State
 from litestar.config.compression import CompressionConfig
 from litestar.datastructures import CacheControlHeader
 from litestar.exceptions import HTTPException
+from litestar.middleware import DefineMiddleware
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.static_files import create_static_files_router
 
 from backend import db
+from backend.accounts.api_key_pages import ApiKeyController
 from backend.accounts.controllers import AdminController, InvitationController, PasskeyController, SignInController
 from backend.accounts.guards import SessionMiddleware, signed_in
+from backend.api.auth import ApiKeyMiddleware
+from backend.api.docs import openapi_config
+from backend.api.v1 import api_router
+from backend.open311.controllers import open311_router
 from backend.accounts.sessions import Sessions
 from backend.cases import search
 from backend.cases.controllers import CaseController
@@ -77,7 +83,10 @@ def create_app(database_pool: bool = True) -> Litestar:
         stream_seconds=settings.live_stream_seconds,
     )
 
-    return Litestar(
+    # Pages are for people: none of them belongs in the API's schema.
+    pages = Router(
+        path="/",
+        include_in_schema=False,
         route_handlers=[
             PageController,
             AppShellController,
@@ -87,6 +96,7 @@ def create_app(database_pool: bool = True) -> Litestar:
             InvitationController,
             PasskeyController,
             AdminController,
+            ApiKeyController,
             OrganisationController,
             CalendarController,
             DeadlineLimitController,
@@ -104,11 +114,19 @@ def create_app(database_pool: bool = True) -> Litestar:
                 include_in_schema=False,
             ),
         ],
+    )
+    return Litestar(
+        route_handlers=[pages, api_router(settings), open311_router(settings)],
         plugins=[HTMXPlugin(), channels],
         state=State({"sessions": sessions, "live": live}),
-        middleware=[SessionMiddleware()],
+        # The key is read before the CSRF check, which skips exactly the requests with a valid key.
+        middleware=[
+            SessionMiddleware(),
+            ApiKeyMiddleware(),
+            DefineMiddleware(csrf.KeyAwareCSRFMiddleware, config=csrf.config(settings)),
+        ],
+        stores={"rate_limit": sessions.store},  # API rate limits: shared by the workers
         template_config=template_config(environment),
-        csrf_config=csrf.config(settings),
         compression_config=CompressionConfig(
             backend="gzip", minimum_size=500, exclude=["/media"], exclude_opt_key="no_compression"
         ),
@@ -121,7 +139,7 @@ def create_app(database_pool: bool = True) -> Litestar:
             TypeError: undecodable_input_handler,
             Exception: server_error_handler,
         },
-        openapi_config=None,  # no API yet; the API issue publishes a real schema
+        openapi_config=openapi_config(),
         on_startup=[
             db.prepare_database,
             tidy_sessions,

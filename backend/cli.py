@@ -1,4 +1,4 @@
-"""The ``minsheng`` command: serve, migrate, invite, seed-demo."""
+"""The ``minsheng`` command: serve, migrate, invite, api-key create, seed-demo."""
 
 from __future__ import annotations
 
@@ -96,6 +96,35 @@ async def _invite(form, department_slug: str):
         form.department_id = str(department["id"]) if department else ""
     issued = await invite(form, actor=Who(None, "minsheng invite"))
     return issued, f"{get_settings().origin}/invitations/{issued.token}"
+
+
+@main.group("api-key")
+def api_key() -> None:
+    """API keys for other platforms (the JSON API and Open311)."""
+
+
+@api_key.command("create")
+@click.option("--name", required=True, help="Who will use the key, e.g. \"12345 hotline\".")
+@click.option("--scope", required=True, help="read, file, moderator, or staff:<department id>.")
+def create_api_key(name: str, scope: str) -> None:
+    """Make a key and print it once: only its hash is kept."""
+    from backend.accounts.api_keys import ApiKeyError
+
+    try:
+        issued = asyncio.run(_create_api_key(name, scope))
+    except ApiKeyError as error:
+        raise click.ClickException("; ".join(f"{field}: {message}" for field, message in error.errors.items())) from None
+    click.echo(f"API key {issued.name!r} ({issued.scope}); it is shown only this once:")
+    click.echo(issued.key)
+
+
+async def _create_api_key(name: str, scope: str):
+    from backend.accounts.api_keys import create_key
+    from backend.accounts.audit import Who
+    from backend.db import prepare_database
+
+    await prepare_database()
+    return await create_key(name, scope, actor=Who(None, "minsheng api-key create"))
 
 
 @main.command("seed-demo")

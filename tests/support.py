@@ -23,10 +23,10 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def TABLES_IN_DELETE_ORDER():
-    from backend.accounts.tables import Account, AuditEvent, Invitation, Passkey, WebAuthnChallenge
-    from backend.cases.tables import Case, CaseNumberCounter, CaseSearch, CoHandler, Rating, Support, TimelineEntry
+    from backend.accounts.tables import Account, ApiKey, AuditEvent, Invitation, Passkey, WebAuthnChallenge
+    from backend.cases.tables import Case, CaseAnswer, CaseNumberCounter, CaseSearch, CoHandler, Rating, Support, TimelineEntry
     from backend.deadlines.tables import CalendarDay, DeadlineLimit, DeadlineWarning
-    from backend.departments.tables import Area, Category, Department
+    from backend.departments.tables import Area, Category, CategoryQuestion, Department
     from backend.photos.tables import Photo
     from backend.representatives.tables import Attachment, CoSigner, Suggestion
 
@@ -35,6 +35,7 @@ def TABLES_IN_DELETE_ORDER():
         Rating,
         TimelineEntry,
         CoHandler,
+        CaseAnswer,
         CaseSearch,
         Support,
         Attachment,
@@ -47,10 +48,12 @@ def TABLES_IN_DELETE_ORDER():
         DeadlineLimit,
         DeadlineWarning,
         AuditEvent,
+        ApiKey,
         WebAuthnChallenge,
         Invitation,
         Passkey,
         Account,
+        CategoryQuestion,
         Category,
         Department,
     ]

@@ -36,6 +36,8 @@ class AuditAction(str, enum.Enum):
     area_changed = "area_changed"
     deadline_limit_changed = "deadline_limit_changed"
     deadline_warning_changed = "deadline_warning_changed"
+    api_key_created = "api_key_created"
+    api_key_revoked = "api_key_revoked"
 
 
 AUDIT_LABELS = {
@@ -61,6 +63,8 @@ AUDIT_LABELS = {
     AuditAction.area_changed: N_("Area changed"),
     AuditAction.deadline_limit_changed: N_("Deadline limit changed"),
     AuditAction.deadline_warning_changed: N_("Deadline warning changed"),
+    AuditAction.api_key_created: N_("API key created"),
+    AuditAction.api_key_revoked: N_("API key revoked"),
 }
 
 

@@ -65,3 +65,16 @@ class AuditEvent(Table, tablename="audit_event"):
     subject_name = Varchar(length=100, default="")
     detail = Text(default="")
     client_address = Varchar(length=64, default="")
+
+
+class ApiKey(Table, tablename="api_key"):
+    """A machine's key to the API: only its hash is kept; the key is shown once, when made."""
+
+    name = Varchar(length=100)
+    scope = Varchar(length=40)  # read, file, moderator, or staff:<department id>
+    key_hash = Varchar(length=64, unique=True)  # sha256 of the key, hex
+    created_by = ForeignKey(references=Account, null=True, on_delete=OnDelete.set_null)  # null: command line
+    created_by_name = Varchar(length=100, default="")
+    created_at = Timestamptz()
+    last_used_at = Timestamptz(null=True, default=None)
+    revoked_at = Timestamptz(null=True, default=None)

@@ -280,18 +280,15 @@ async def _conditions(case_filter: CaseFilter) -> list:
 
 
 async def browse(
-    case_filter: CaseFilter,
-    sort: Sort = Sort.newest,
-    cursor: str | None = None,
-    limit: int = PAGE_SIZE,
-    where: list | None = None,
+    case_filter: CaseFilter, sort: Sort = Sort.newest, cursor: str | None = None, limit: int = PAGE_SIZE, where: tuple | list = ()
 ) -> CasePage:
-    """One page of public cases (see the module's docstring); ``where``: further conditions of
-    a list of its own (the representatives' suggestions)."""
+    """One page of public cases (see the module's docstring). ``where``: further where clauses
+    on ``Case`` for what an adapter asks beyond the filter (Open311's dates of filing, the
+    representatives' own list)."""
     limit = max(1, min(limit, PAGE_SIZE_MAX))
     column = _SORT_COLUMNS[sort]
     query = Case.select(*_CASE_COLUMNS)
-    for condition in [*await _conditions(case_filter), *(where or [])]:
+    for condition in [*await _conditions(case_filter), *where]:
         query = query.where(condition)
     if cursor:
         key, case_id = _decode_cursor(cursor, sort)
@@ -306,11 +303,13 @@ async def browse(
     return CasePage(views, _encode_cursor(sort, key, last.id))
 
 
-async def each_case(case_filter: CaseFilter, sort: Sort = Sort.newest, batch: int = PAGE_SIZE_MAX) -> AsyncIterator:
+async def each_case(
+    case_filter: CaseFilter, sort: Sort = Sort.newest, batch: int = PAGE_SIZE_MAX, where: tuple | list = ()
+) -> AsyncIterator:
     """Every matching public case, in order, ``batch`` at a time."""
     cursor = None
     while True:
-        page = await browse(case_filter, sort, cursor, batch)
+        page = await browse(case_filter, sort, cursor, batch, where)
         for case in page.cases:
             yield case
         if page.next_cursor is None:

@@ -21,6 +21,7 @@ from backend.cases import browse, export, feeds, ratings, services, support
 from backend.cases.lifecycle import CASE_TYPE_LABELS
 from backend.cases.filing import CaseForm, FilingError, point, validate
 from backend.cases.services import ActionRefused, CasePage
+from backend.departments.questions import questions_by_category
 from backend.departments.services import active_categories, area_tree
 from backend.photos.controllers import MAX_FORM_BYTES, photo_keys_from, receive_uploads
 from backend.photos.services import unattached_photos
@@ -132,7 +133,14 @@ def follow_url(token: str) -> str:
 def case_form_from(form: FormMultiDict) -> CaseForm:
     """Text fields only; anything else a hostile client sends in their place counts as empty."""
     values = {name: form_text(form, name) for name in FORM_FIELDS}
-    return CaseForm(**values, photo_keys=photo_keys_from(form))
+    # The chosen category's questions only: answer_<category id>_<code>.
+    prefix = f"answer_{values['category_id']}_"
+    answers = {
+        name.removeprefix(prefix): [value for value in form.getall(name) if isinstance(value, str)]
+        for name in form.keys()
+        if name.startswith(prefix)
+    }
+    return CaseForm(**values, photo_keys=photo_keys_from(form), answers=answers)
 
 
 async def report_form_page(
@@ -153,6 +161,7 @@ async def report_form_page(
             "photo_errors": photo_errors,
             "photos": await unattached_photos(form.photo_keys),
             "categories": await active_categories(),
+            "questions": await questions_by_category(),
             "areas": await area_tree(active_only=True),
         },
         status_code=status_code,

@@ -41,6 +41,8 @@ class CaseForm:
     publication: str = ""  # "public" or "private": the filer must choose
     photo_keys: list[str] = field(default_factory=list)
     submission_key: str = ""
+    # The category's own questions (``departments.questions``): code → the values given.
+    answers: dict[str, list[str]] = field(default_factory=dict)
 
     def cleaned(self) -> CaseForm:
         return CaseForm(
@@ -57,6 +59,7 @@ class CaseForm:
             publication=clean_text(self.publication),
             photo_keys=[key for key in dict.fromkeys(clean_text(k) for k in self.photo_keys) if key],
             submission_key=clean_text(self.submission_key),
+            answers=self.answers,  # checked against the category's questions, which clean them
         )
 
 
@@ -88,13 +91,18 @@ class Source(str, enum.Enum):
     hotline = "hotline"
     mailbox = "mailbox"
     social = "social"
+    api = "api"  # another platform (a city app, the 12345 system) through the API or Open311
 
+
+# The channels staff record cases from by hand (at /moderation/intake).
+RECORDED_BY_STAFF = (Source.hotline, Source.mailbox, Source.social)
 
 SOURCE_LABELS = {
     Source.web: N_("Website"),
     Source.hotline: N_("12345 hotline call"),
     Source.mailbox: N_("Mailbox letter"),
     Source.social: N_("Public social-media post"),
+    Source.api: N_("Another platform, through the API"),
 }
 SOURCE_URL_MAX = 500
 SOURCE_URL_PATTERN = re.compile(r"^https?://[^\s/$.?#][^\s]*$")
@@ -107,7 +115,7 @@ def validate_source(source: str, url: str) -> tuple[Source, str]:
         channel = Source(source)
     except ValueError:
         channel = Source.web
-    if channel == Source.web:
+    if channel not in RECORDED_BY_STAFF:
         errors["source"] = N_("Choose the channel the case came through.")
     url = url.strip()
     if channel == Source.social and (not SOURCE_URL_PATTERN.match(url) or len(url) > SOURCE_URL_MAX):

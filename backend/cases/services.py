@@ -31,8 +31,9 @@ from backend.cases.lifecycle import (
     Visibility,
     entry_label,
 )
-from backend.cases.tables import Case, CaseNumberCounter, CoHandler, Rating, TimelineEntry
+from backend.cases.tables import Case, CaseAnswer, CaseNumberCounter, CoHandler, Rating, TimelineEntry
 from backend.db import after_commit, write_transaction
+from backend.departments.questions import check_answers, questions_of
 from backend.departments.services import AREA_UNAVAILABLE, get_active_category, is_active_area
 from backend.i18n_markers import N_
 from backend.live.bus import announce
@@ -189,6 +190,7 @@ async def file_case(
     source: Source = Source.web,
     source_url: str = "",
     recorded_by: Actor | None = None,
+    questions_required: bool | None = None,
 ) -> FiledCase:
     """File a case. It is acknowledged only once this returns: row committed, photos on disk.
 
@@ -200,6 +202,11 @@ async def file_case(
     category = await get_active_category(valid.category_id)
     if category is None:
         errors["category_id"] = N_("Choose a category.")
+    # Staff recording a call write down what was said: unless told, the category's questions are
+    # required of filers only.
+    required = recorded_by is None if questions_required is None else questions_required
+    answers = check_answers(await questions_of(category.id) if category else [], form.answers, required=required)
+    errors.update(answers.errors)
     if valid.area_id is not None and not await is_active_area(valid.area_id):
         errors["area_id"] = AREA_UNAVAILABLE
     waiting = await photos.unattached_photos(valid.photo_keys)
@@ -221,6 +228,10 @@ async def file_case(
             if existing := await _case_for_submission(submission_key):
                 raise _AlreadyFiled(existing)
             case_id = await _insert_case(valid, number, _token_hash(follow_token), submission_key, source, source_url, now)
+            if answers.answers:
+                await CaseAnswer.insert(
+                    *[CaseAnswer(case=case_id, code=each.code, question=each.question, value=each.value) for each in answers.answers]
+                )
             attached = await photos.attach_to_case(valid.photo_keys, case_id)
             if attached != len(valid.photo_keys):
                 # Another filing claimed a photo between the check and now: refuse, roll back.
@@ -525,6 +536,7 @@ class StaffCaseView:
     submission_key: str | None
     leader_name: str | None  # a leader who took charge of the case (提级办理)
     co_handler_ids: list[int]
+    answers: list[dict] = field(default_factory=list)  # the category's questions: code, question, value
 
 
 async def staff_case(number: str) -> StaffCaseView | None:
@@ -547,7 +559,10 @@ async def staff_case(number: str) -> StaffCaseView | None:
     }
     views = await _case_views(rows, set(Visibility), for_staff=True)
     co = await CoHandler.select(CoHandler.department).where(CoHandler.case == views[0].id)
-    return StaffCaseView(case=views[0], co_handler_ids=[row["department"] for row in co], **extra)
+    answers = await CaseAnswer.select(CaseAnswer.code, CaseAnswer.question, CaseAnswer.value).where(
+        CaseAnswer.case == views[0].id
+    ).order_by(CaseAnswer.id)
+    return StaffCaseView(case=views[0], co_handler_ids=[row["department"] for row in co], answers=answers, **extra)
 
 
 async def departments_of(number: str) -> tuple[int | None, list[int]]:
@@ -611,3 +626,23 @@ async def count_cases(statuses: set[Status], department_id: int | None = None, w
     if department_id is not None:
         query = query.where(_handled_by(department_id))
     return await query
+
+
+
+async def latest_public_texts(case_ids: list[int]) -> dict[int, str]:
+    """Each case's latest text the public may read (Open311's ``status_notes``)."""
+    if not case_ids:
+        return {}
+    rows = await TimelineEntry.select(TimelineEntry.case, TimelineEntry.body).where(
+        TimelineEntry.case.is_in(case_ids),
+        TimelineEntry.visibility == Visibility.public.value,
+        TimelineEntry.review.is_in(SEEN_BY_ALL),
+        TimelineEntry.body != "",
+    ).order_by(TimelineEntry.id)
+    return {row["case"]: row["body"] for row in rows}
+
+
+async def status_of_entry(entry_id: int) -> str:
+    """The status of the case a timeline entry belongs to, now."""
+    row = await TimelineEntry.select(TimelineEntry.case.status.as_alias("status")).where(TimelineEntry.id == entry_id).first()
+    return row["status"]

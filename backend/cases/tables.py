@@ -126,3 +126,13 @@ class Support(Table, tablename="support"):
     case = ForeignKey(references=Case, null=False, index=True)
     supporter = Varchar(length=64)
     created_at = Timestamptz()
+
+
+class CaseAnswer(Table, tablename="case_answer"):
+    """The filer's answer to a question of the case's category, with the question as it was
+    asked (questions may change later). For staff: answers may hold personal details."""
+
+    case = ForeignKey(references=Case, null=False, index=True)
+    code = Varchar(length=40)
+    question = Varchar(length=200)
+    value = Text()

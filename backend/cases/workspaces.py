@@ -22,7 +22,7 @@ from backend.accounts.roles import BODY_LABELS, LEVEL_LABELS, StaffRole
 from backend.accounts.services import AccountView
 from backend.cases import figures, ratings, services, supervision, workflow
 from backend.cases.controllers import case_form_from, follow_url
-from backend.cases.filing import SOURCE_LABELS, CaseForm, FilingError, Source, validate, validate_source
+from backend.cases.filing import RECORDED_BY_STAFF, SOURCE_LABELS, CaseForm, FilingError, validate, validate_source
 from backend.cases.lifecycle import CITIZEN_CASE_TYPES, PHOTO_ACTIONS, TRANSITIONS, CaseType, Role, Status, Visibility
 from backend.cases.permissions import actions_for, handler_scope, may_see_case, sees_filer_contact
 from backend.cases.services import ActionRefused, Actor
@@ -269,7 +269,7 @@ class WorkspaceController(Controller):
                 "errors": {field: i18n.gettext(message) for field, message in errors.items()},
                 "categories": await active_categories(),
                 "areas": await area_tree(active_only=True),
-                "sources": {key: label for key, label in SOURCE_LABELS.items() if key != Source.web},
+                "sources": {key: SOURCE_LABELS[key] for key in RECORDED_BY_STAFF},
             },
             status_code=status_code,
             headers=NO_STORE,
@@ -364,7 +364,7 @@ class WorkspaceController(Controller):
                 "show_contact": sees_filer_contact(account.role, scope),
                 # Cases the centre recorded for someone: the link to pass on to them.
                 "follow_url": follow_url(services.follow_token_for(view.submission_key, get_settings().secret_key))
-                if view.source != Source.web and view.submission_key and sees_filer_contact(account.role, scope)
+                if view.source in RECORDED_BY_STAFF and view.submission_key and sees_filer_contact(account.role, scope)
                 else None,
                 "form_actions": [action for action in actions if action not in PHOTO_ACTIONS],
                 "photo_controls": [action for action in actions if action in PHOTO_ACTIONS],

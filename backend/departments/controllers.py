@@ -15,7 +15,8 @@ from litestar.response import Redirect, Response, Template
 
 from backend.accounts.guards import admits, client_address, current, role_guard
 from backend.accounts.roles import StaffRole
-from backend.departments import services
+from backend.departments import questions, services
+from backend.departments.questions import QuestionForm, question_form as question_form_of
 from backend.departments.services import AreaForm, CategoryForm, DepartmentForm, OrganisationError
 from backend.web import i18n
 from backend.web.errors import error_response
@@ -101,7 +102,16 @@ class OrganisationController(Controller):
 
     # Categories, each with the department that usually handles it and its usual type.
 
-    async def _category_page(self, category_id: int | None, form: CategoryForm, errors: dict, status_code: int = 200) -> Template:
+    async def _category_page(
+        self,
+        category_id: int | None,
+        form: CategoryForm,
+        errors: dict,
+        status_code: int = 200,
+        question: tuple[int | None, QuestionForm, dict] = (None, QuestionForm(), {}),
+    ) -> Template:
+        """``question``: a question form sent back with its errors (the id it changes, or None to add)."""
+        question_id, question_form, question_errors = question
         return _page(
             "admin/categories.html" if category_id is None else "admin/category.html",
             form,
@@ -110,6 +120,13 @@ class OrganisationController(Controller):
             category_id=category_id,
             categories=await services.all_categories() if category_id is None else [],
             departments=await services.department_choices(),
+            questions=await questions.questions_of(category_id) if category_id else [],
+            datatype_labels=questions.DATATYPE_LABELS,
+            question_id=question_id,
+            question_form=question_form,
+            empty_question=QuestionForm(),
+            edit_form=question_form_of,
+            question_errors={field: i18n.gettext(message) for field, message in question_errors.items()},
         )
 
     @get("/categories")
@@ -138,6 +155,35 @@ class OrganisationController(Controller):
             return f"/admin/categories#category-{category_id}"
 
         return await _saved(request, form, save, partial(self._category_page, category_id))
+
+    # The questions a category asks of every filing in it (Open311's attributes).
+
+    @post("/categories/{category_id:int}/questions", status_code=303)
+    async def add_question(self, request: Request, category_id: RowId) -> Response:
+        return await self._save_question(request, category_id, None)
+
+    @post("/categories/{category_id:int}/questions/{question_id:int}", status_code=303)
+    async def change_question(self, request: Request, category_id: RowId, question_id: RowId) -> Response:
+        return await self._save_question(request, category_id, question_id)
+
+    async def _save_question(self, request: Request, category_id: int, question_id: int | None) -> Response:
+        form = typed_form(QuestionForm, await request.form())
+        try:
+            await questions.save_question(category_id, question_id, form, **_who(request))
+        except OrganisationError as error:
+            if error.status_code != 422:
+                return error_response(request, error.status_code, next(iter(error.errors.values())))
+            category = _found(await services.category_form(category_id))
+            return await self._category_page(category_id, category, {}, 422, (question_id, form, error.errors))
+        return Redirect(f"/admin/categories/{category_id}#questions", status_code=303)
+
+    @post("/categories/{category_id:int}/questions/{question_id:int}/remove", status_code=303)
+    async def remove_question(self, request: Request, category_id: RowId, question_id: RowId) -> Response:
+        try:
+            await questions.remove_question(category_id, question_id, **_who(request))
+        except OrganisationError as error:
+            return error_response(request, error.status_code, next(iter(error.errors.values())))
+        return Redirect(f"/admin/categories/{category_id}#questions", status_code=303)
 
     # Areas: districts, and the streets and towns in them.
 

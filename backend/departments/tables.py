@@ -1,4 +1,4 @@
-from piccolo.columns import Boolean, ForeignKey, Integer, OnDelete, Timestamptz, Varchar
+from piccolo.columns import Boolean, ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 
@@ -33,3 +33,17 @@ class Area(Table, tablename="area"):
     parent = ForeignKey(references="self", null=True, default=None, index=True, on_delete=OnDelete.no_action)
     position = Integer(default=0)
     active = Boolean(default=True)
+
+
+class CategoryQuestion(Table, tablename="category_question"):
+    """A question a category asks of every filing in it (Open311's attributes of a service):
+    "Which floor?", "Is water still running?". Answers keep their own copy of the question."""
+
+    category = ForeignKey(references=Category, null=False, index=True)
+    code = Varchar(length=40)  # unique within the category; Open311's attribute code
+    description = Varchar(length=200)  # the question, in Chinese…
+    description_en = Varchar(length=200, default="")  # …and in English
+    datatype = Varchar(length=20)  # string, number, datetime, text, singlevaluelist, multivaluelist
+    required = Boolean(default=False)
+    position = Integer(default=0)
+    choices = Text(default="")  # the lists: one choice a line, "key=name" (or "key=name=English name")

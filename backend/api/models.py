@@ -1,0 +1,314 @@
+"""What the JSON API sends and receives, as msgspec Structs: the OpenAPI schema is made from
+these, so it says exactly what goes over the wire. Views never carry personal data (the
+filer's name and phone, follow tokens, source URLs) except ``StaffCase`` for staff keys."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+import msgspec
+from litestar.datastructures import UploadFile
+
+from backend.cases.figures import DepartmentFigures
+from backend.cases.services import CaseView, RatingView, StaffCaseView, TimelineItem
+from backend.photos.services import PhotoView
+from backend.settings import get_settings
+
+
+class Photo(msgspec.Struct):
+    key: str
+    url: str  # the public copy (blacked out where moderators said so)
+    thumb_url: str
+    width: int
+    height: int
+
+
+class Deadline(msgspec.Struct):
+    clock: str  # answer for the public; staff also see sign, contact, response
+    due_at: datetime
+    met_at: datetime | None
+
+
+class TimelineEntry(msgspec.Struct):
+    id: int
+    created_at: datetime
+    action: str
+    label: str
+    status_after: str | None
+    actor_role: str
+    actor_name: str  # a department, or empty for the platform centre; never a citizen
+    visibility: str
+    body: str
+    photos: list[Photo]
+
+
+class Rating(msgspec.Struct):
+    created_at: datetime
+    satisfaction: str
+    solved: str
+    comment: str
+
+
+class CaseSummary(msgspec.Struct):
+    number: str
+    case_type: str
+    status: str
+    title: str
+    address: str
+    latitude: float | None
+    longitude: float | None
+    category: str
+    category_en: str
+    department: str | None
+    department_en: str | None
+    area: str | None
+    district: str | None
+    created_at: datetime
+    updated_at: datetime
+    published_at: datetime | None
+    support_count: int  # 我也遇到: people who said they have the same problem
+    url: str
+
+
+class Case(CaseSummary):
+    description: str = ""
+    duplicate_of: str | None = None
+    supervised_at: datetime | None = None
+    reopened_count: int = 0
+    photos: list[Photo] = []
+    deadlines: list[Deadline] = []
+    timeline: list[TimelineEntry] = []
+    ratings: list[Rating] = []
+
+
+class CaseList(msgspec.Struct):
+    cases: list[CaseSummary]
+    next_cursor: str | None  # pass as ``cursor`` for the next page; null on the last one
+
+
+class StaffCase(msgspec.Struct):
+    case: Case
+    filer_name: str
+    filer_phone: str
+    source: str
+    department_id: int | None
+    co_department_ids: list[int]
+    actions: list[str]  # what this key may do to the case now
+
+
+class Choice(msgspec.Struct):
+    key: str
+    name: str
+    name_en: str
+
+
+class Question(msgspec.Struct):
+    """A question the category asks of every filing; answer it in ``NewCase.answers``."""
+
+    code: str
+    description: str
+    description_en: str
+    datatype: Literal["string", "number", "datetime", "text", "singlevaluelist", "multivaluelist"]
+    required: bool
+    choices: list[Choice]  # the lists' choices: answer with their keys
+
+
+class Category(msgspec.Struct):
+    id: int
+    code: str  # the slug; Open311's service_code
+    name: str
+    name_en: str
+    department_id: int
+    default_case_type: str
+    questions: list[Question]
+
+
+class Department(msgspec.Struct):
+    id: int
+    name: str
+    name_en: str
+
+
+class Figures(msgspec.Struct):
+    department_id: int
+    name: str
+    name_en: str
+    received: int
+    signed_on_time: float | None  # shares from 0 to 1; null: nothing to measure yet
+    answered_on_time: float | None
+    overdue: float | None
+    returned: float | None
+    reopened: float | None
+    satisfaction: float | None
+    median_hours_to_answer: float | None
+
+
+class FiguresReport(msgspec.Struct):
+    period: str
+    since: datetime
+    until: datetime
+    departments: list[Figures]
+
+
+Text = Annotated[str, msgspec.Meta(max_length=6000)]
+
+
+class NewCase(msgspec.Struct, forbid_unknown_fields=True):
+    """A filing, with the rules of the report form. Photos are uploaded first (POST
+    /api/v1/photos) and named here by their keys."""
+
+    case_type: Literal["complaint", "consultation", "suggestion"]
+    category_id: Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)]
+    title: Annotated[str, msgspec.Meta(max_length=200)]
+    description: Text
+    address: Annotated[str, msgspec.Meta(max_length=400)]
+    filer_name: Annotated[str, msgspec.Meta(max_length=100)]
+    filer_phone: Annotated[str, msgspec.Meta(max_length=60)]
+    public: bool  # whether the filer agrees to publication
+    latitude: Annotated[float, msgspec.Meta(ge=-90, le=90)] | None = None
+    longitude: Annotated[float, msgspec.Meta(ge=-180, le=180)] | None = None
+    area_id: Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)] | None = None
+    photo_keys: Annotated[list[Annotated[str, msgspec.Meta(max_length=40)]], msgspec.Meta(max_length=6)] = []
+    # The category's questions: code → answer (a list's keys; several for a multivaluelist).
+    answers: Annotated[
+        dict[Annotated[str, msgspec.Meta(max_length=40)], list[Annotated[str, msgspec.Meta(max_length=1000)]]],
+        msgspec.Meta(max_length=20),
+    ] = {}
+    # Send the same key again to retry safely: the same filing is filed once.
+    submission_key: Annotated[str, msgspec.Meta(max_length=64)] | None = None
+
+
+@dataclass
+class PhotoUpload:
+    photo: UploadFile  # a JPEG, PNG, WebP or HEIC of at most 25 MB
+
+
+class FiledCase(msgspec.Struct):
+    number: str
+    follow_token: str  # the filer's private link: give it to them, never publish it
+    follow_url: str
+
+
+class ActionRequest(msgspec.Struct, forbid_unknown_fields=True):
+    """What an action carries; each action reads the fields it needs (see the lifecycle)."""
+
+    text: Text = ""
+    department_id: Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)] | None = None
+    co_department_ids: Annotated[list[Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)]], msgspec.Meta(max_length=20)] = []
+    duplicate_of: Annotated[str, msgspec.Meta(max_length=20)] = ""
+    internal: bool = False
+    title: Annotated[str, msgspec.Meta(max_length=200)] | None = None
+    description: Text | None = None
+    case_type: Literal["complaint", "consultation", "suggestion"] | None = None
+    category_id: Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)] | None = None
+    area_id: Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)] | None = None
+    make_private: bool = False
+    due_date: date | None = None  # request_extension: the new answer date (the end of that day)
+    photo_keys: Annotated[list[Annotated[str, msgspec.Meta(max_length=40)]], msgspec.Meta(max_length=6)] = []
+
+
+class PendingText(msgspec.Struct):
+    entry_id: int
+    case_number: str
+    case_title: str
+    action: str  # post_progress or draft_reply
+    department: str
+    text: str
+    created_at: datetime
+
+
+class ReviewRequest(msgspec.Struct, forbid_unknown_fields=True):
+    decision: Literal["approve", "edit", "send_back"]
+    text: Text = ""  # edit: the version to publish; send_back: the comment for the department
+
+
+class RatingRequest(msgspec.Struct, forbid_unknown_fields=True):
+    """The filer's rating of the published answer, passed on by the platform they filed through."""
+
+    satisfaction: Literal["satisfied", "basically_satisfied", "unsatisfied"]
+    solved: Literal["yes", "partly", "no"]
+    comment: Text = ""
+
+
+class ActionDone(msgspec.Struct):
+    entry_id: int
+    status: str
+
+
+def absolute(path: str) -> str:
+    return f"{get_settings().origin}{path}"
+
+
+def photo(view: PhotoView) -> Photo:
+    return Photo(view.key, absolute(view.display_url), absolute(view.thumb_url), view.display_width, view.display_height)
+
+
+def _summary_fields(view: CaseView) -> dict:
+    return dict(
+        number=view.number,
+        case_type=view.case_type,
+        status=view.status,
+        title=view.title,
+        address=view.address,
+        latitude=view.latitude,
+        longitude=view.longitude,
+        category=view.category_name,
+        category_en=view.category_name_en,
+        department=view.department_name,
+        department_en=view.department_name_en,
+        area=view.area_name,
+        district=view.district_name,
+        created_at=view.created_at,
+        updated_at=view.updated_at,
+        published_at=view.published_at,
+        support_count=view.support_count,
+        url=absolute(f"/cases/{view.number}"),
+    )
+
+
+def summary(view: CaseView) -> CaseSummary:
+    return CaseSummary(**_summary_fields(view))
+
+
+def entry(item: TimelineItem) -> TimelineEntry:
+    return TimelineEntry(
+        item.id, item.created_at, item.action, item.label, item.status_after, item.actor_role, item.actor_name,
+        item.visibility, item.body, [photo(each) for each in item.photos],
+    )
+
+
+def rating(item: RatingView) -> Rating:
+    return Rating(item.created_at, item.satisfaction, item.solved, item.comment)
+
+
+def case(view: CaseView) -> Case:
+    return Case(
+        **_summary_fields(view),
+        description=view.description,
+        duplicate_of=view.duplicate_of,
+        supervised_at=view.supervised_at,
+        reopened_count=view.reopened_count,
+        photos=[photo(each) for each in view.photos],
+        deadlines=[Deadline(each.clock.value, each.due_at, each.met_at) for each in view.deadlines],
+        timeline=[entry(item) for item in view.timeline],
+        ratings=[rating(item) for item in view.ratings],
+    )
+
+
+def staff_case(view: StaffCaseView, actions: list[str]) -> StaffCase:
+    return StaffCase(
+        case(view.case), view.filer_name, view.filer_phone, view.source, view.department_id, view.co_handler_ids, actions
+    )
+
+
+def figures(item: DepartmentFigures) -> Figures:
+    return Figures(**{field: getattr(item, field) for field in Figures.__struct_fields__})
+
+
+def question(item) -> Question:
+    return Question(
+        item.code, item.description, item.description_en, item.datatype, item.required,
+        [Choice(choice.key, choice.name, choice.name_en) for choice in item.choices],
+    )

@@ -1,0 +1,334 @@
+"""The JSON API at /api/v1: a thin adapter over the same services as the pages.
+
+Public reads need no key (a key of scope ``read`` gets its own rate limit); filing needs a
+``file`` key; staff actions a ``moderator`` key or a ``staff:<department>`` key, which acts as
+that department's handler and sees only its cases.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime, time, timedelta
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo
+
+from litestar import Controller, Request, Router, get, post
+from litestar.datastructures import CacheControlHeader, UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromQuery, JSONBody, PathParameter, QueryParameter
+
+from backend import clock
+from backend.accounts.api_keys import FILE, MODERATOR, STAFF, KeyHolder
+from backend.api import models
+from backend.api.auth import holder, rate_limit, requires
+from backend.api.errors import EXCEPTION_HANDLERS, ApiError, responses
+from backend.cases import browse, figures, ratings, services, workflow
+from backend.cases.controllers import follow_url
+from backend.cases.filing import CaseForm, FilingError, Source
+from backend.cases.lifecycle import PHOTO_ACTIONS, TRANSITIONS, Role, Status
+from backend.cases.permissions import actions_for, handler_scope
+from backend.cases.services import ActionRefused, Actor
+from backend.deadlines.services import working_calendar
+from backend.departments.questions import questions_by_category
+from backend.departments.services import active_categories, department_choices
+from backend.i18n_markers import N_
+from backend.photos.pipeline import MAX_UPLOAD_BYTES, PhotoRejected
+from backend.photos.services import upload_photo
+from backend.settings import Settings, get_settings
+
+NO_SUCH_CASE = N_("There is no such case.")
+BAD_FILTER = N_("A filter, the sort or the cursor cannot be used: see fields.")
+PRIVATE = CacheControlHeader(no_store=True)  # a filer's or staff's view: never kept by caches
+CaseNumber = Annotated[str, PathParameter(max_length=20, description="A case number, such as 2026-000123.")]
+PageSize = Annotated[int, QueryParameter(ge=1, le=browse.PAGE_SIZE_MAX, description="Cases per page.")]
+Cursor = Annotated[str | None, QueryParameter(max_length=100, description="``next_cursor`` of the page before.")]
+
+
+def _not_found() -> ApiError:
+    return ApiError(404, "not_found", NO_SUCH_CASE)
+
+
+def _refused(refused: ActionRefused) -> ApiError:
+    code = {403: "forbidden", 404: "not_found", 409: "conflict"}.get(refused.status, "invalid")
+    return ApiError(refused.status, code, refused.message)
+
+
+class PublicController(Controller):
+    """Reads anyone may make: the public record."""
+
+    tags = ["public"]
+
+    @get("/cases", responses=responses())
+    async def cases(
+        self,
+        case_type: Annotated[Literal["complaint", "consultation", "suggestion"] | None, QueryParameter(name="type")] = None,
+        category: Annotated[str | None, QueryParameter(max_length=60, description="A category's code.")] = None,
+        department: Annotated[str | None, QueryParameter(max_length=60, description="The lead department's slug.")] = None,
+        area: Annotated[str | None, QueryParameter(max_length=60, description="An area's slug; a district includes its streets.")] = None,
+        status: Annotated[Literal["open", "answered", "closed"] | None, QueryParameter()] = None,
+        published_from: Annotated[date | None, QueryParameter(name="from", description="Public since this day.")] = None,
+        published_to: Annotated[date | None, QueryParameter(name="to", description="Public until this day (included).")] = None,
+        timeliness: Annotated[Literal["on_time", "overdue"] | None, QueryParameter()] = None,
+        q: Annotated[str | None, QueryParameter(max_length=100, description="Text to search for.")] = None,
+        sort: Annotated[Literal["newest", "updated", "supported"], QueryParameter()] = "newest",
+        cursor: Cursor = None,
+        page_size: PageSize = 20,
+    ) -> models.CaseList:
+        """Public cases with the filters, sorts and keyset pages of the /cases page."""
+        params = {
+            "type": case_type, "category": category, "department": department, "area": area, "status": status,
+            "from": published_from and published_from.isoformat(), "to": published_to and published_to.isoformat(),
+            "timeliness": timeliness, "q": q,
+        }
+        try:
+            case_filter = browse.CaseFilter.from_params({name: value for name, value in params.items() if value})
+            page = await browse.browse(case_filter, browse.parse_sort(sort), cursor or None, page_size)
+        except browse.BadFilter as error:
+            raise ApiError(400, "bad_filter", BAD_FILTER, error.errors) from None
+        return models.CaseList([models.summary(view) for view in page.cases], page.next_cursor)
+
+    @get("/cases/{number:str}", responses=responses(404))
+    async def case(self, number: CaseNumber) -> models.Case:
+        """A public case with its public timeline, photos and published ratings."""
+        view = await services.public_case(number) if services.CASE_NUMBER.match(number) else None
+        if view is None:
+            raise _not_found()
+        return models.case(view)
+
+    @get("/follow/{token:str}", responses=responses(404), cache_control=PRIVATE)
+    async def follow(self, token: Annotated[str, PathParameter(max_length=64)]) -> models.Case:
+        """The filer's view of a case, by the private token from filing: the public record
+        and what is meant for the filer alone (never their own name or phone)."""
+        view = await services.case_for_follow_token(token)
+        if view is None:
+            raise _not_found()
+        return models.case(view)
+
+    @get("/categories", responses=responses())
+    async def categories(self) -> list[models.Category]:
+        """The categories a case may be filed in, in the platform's order."""
+        categories = await active_categories()
+        asked = await questions_by_category([item.id for item in categories])
+        return [
+            models.Category(
+                item.id, item.slug, item.name, item.name_en, item.department_id, item.default_case_type,
+                [models.question(each) for each in asked.get(item.id, [])],
+            )
+            for item in categories
+        ]
+
+    @get("/departments", responses=responses())
+    async def departments(self) -> list[models.Department]:
+        return [models.Department(row["id"], row["name"], row["name_en"]) for row in await department_choices()]
+
+    @get("/departments/figures", responses=responses())
+    async def department_figures(self, period: FromQuery[Literal["week", "month", "year"]] = "month") -> models.FiguresReport:
+        """Each department's figures for this week, month or year so far."""
+        now = clock.now()
+        since = figures.period_start(period, now, get_settings().time_zone)
+        found = await figures.department_figures(since, now + timedelta(seconds=1), now, await working_calendar())
+        return models.FiguresReport(period, since, now, [models.figures(item) for item in found])
+
+
+class FilingController(Controller):
+    """Filing for other platforms: a key of scope ``file``."""
+
+    tags = ["filing"]
+    guards = [requires(FILE)]
+    security = [{"apiKey": []}]
+    cache_control = PRIVATE
+
+    @post(
+        "/photos",
+        status_code=201,
+        request_max_body_size=MAX_UPLOAD_BYTES + 64 * 1024,
+        responses=responses(401, 403, 413, 422),
+    )
+    async def upload_photo(
+        self, data: Annotated[models.PhotoUpload, Body(media_type=RequestEncodingType.MULTI_PART)]
+    ) -> models.Photo:
+        """Upload one photo ahead of the filing that names it by its key. Location and other
+        metadata are stripped; a copy for display and a thumbnail are made."""
+        if not isinstance(data.photo, UploadFile):
+            raise ApiError(422, "invalid", N_("Send the photo as the multipart field photo."))
+        try:
+            view = await upload_photo(await data.photo.read(MAX_UPLOAD_BYTES + 1), get_settings().media_dir)
+        except PhotoRejected as rejected:
+            raise ApiError(422, "invalid", rejected.message, {"photo": rejected.message}) from None
+        return models.photo(view)
+
+    @post("/cases", status_code=201, responses=responses(401, 403, 422))
+    async def file_case(self, data: JSONBody[models.NewCase]) -> models.FiledCase:
+        """File a case, by the same rules as the report form. It is filed once it is answered
+        (row committed, photos on disk); the same ``submission_key`` files it only once."""
+        settings = get_settings()
+        form = CaseForm(
+            case_type=data.case_type,
+            category_id=str(data.category_id),
+            title=data.title,
+            description=data.description,
+            address=data.address,
+            area_id=str(data.area_id or ""),
+            latitude="" if data.latitude is None else repr(data.latitude),
+            longitude="" if data.longitude is None else repr(data.longitude),
+            filer_name=data.filer_name,
+            filer_phone=data.filer_phone,
+            publication="public" if data.public else "private",
+            photo_keys=list(data.photo_keys),
+            submission_key=data.submission_key or secrets.token_urlsafe(24),
+            answers={code: list(values) for code, values in data.answers.items()},
+        )
+        try:
+            filed = await services.file_case(form, secret_key=settings.secret_key, time_zone=settings.time_zone, source=Source.api)
+        except FilingError as error:
+            raise ApiError(error.status_code, "invalid", N_("The case could not be filed: see fields."), error.errors) from None
+        return models.FiledCase(filed.number, filed.follow_token, follow_url(filed.follow_token))
+
+
+class FollowController(Controller):
+    """What the filer does through the platform they filed with: a ``file`` key and the token."""
+
+    tags = ["filing"]
+    guards = [requires(FILE)]
+    security = [{"apiKey": []}]
+    cache_control = PRIVATE
+
+    @post("/follow/{token:str}/rating", status_code=201, responses=responses(401, 403, 404, 409, 422))
+    async def rate(self, token: Annotated[str, PathParameter(max_length=64)], data: JSONBody[models.RatingRequest]) -> models.ActionDone:
+        """Rate the published answer, once per answer, as the follow page does."""
+        form = ratings.RatingForm(satisfaction=data.satisfaction, solved=data.solved, comment=data.comment)
+        try:
+            entry_id = await ratings.rate(token, form)
+        except ratings.RatingError as error:
+            raise ApiError(422, "invalid", N_("The rating could not be saved: see fields."), error.errors) from None
+        except ActionRefused as refused:
+            raise _refused(refused) from None
+        return models.ActionDone(entry_id, (await services.case_of_follow_token(token))["status"])
+
+
+def _actor(found: KeyHolder) -> Actor:
+    if found.scope == STAFF:
+        return Actor(Role.handler, found.department_name, found.department_id)
+    return Actor(Role.moderator, "")
+
+
+async def _scope_of(found: KeyHolder, number: str):
+    """How the key stands to the case (None for a moderator, who sees every case); 404 for a
+    department's key on a case it does not handle, as for its handlers on the pages."""
+    lead, co = await services.departments_of(number)
+    if found.scope != STAFF:
+        return None
+    scope = handler_scope(found.department_id, lead, co)
+    if scope is None:
+        raise _not_found()
+    return scope
+
+
+def _end_of_day(day) -> datetime | None:
+    return datetime.combine(day, time(23, 59), tzinfo=ZoneInfo(get_settings().time_zone)) if day else None
+
+
+class StaffController(Controller):
+    """Handling cases for another system: a ``moderator`` key, or a ``staff:<id>`` key acting
+    as that department's handler. The same lifecycle table and checks as the staff pages."""
+
+    path = "/staff"
+    tags = ["staff"]
+    guards = [requires(MODERATOR, STAFF)]
+    security = [{"apiKey": []}]
+    cache_control = PRIVATE
+
+    @get("/cases", responses=responses(401, 403))
+    async def cases(
+        self, request: Request, status: Annotated[list[Status] | None, QueryParameter(description="Only these states.")] = None
+    ) -> list[models.CaseSummary]:
+        """A department key: the cases its department leads or co-handles; a moderator key:
+        every case. Oldest first, at most 500."""
+        found = holder(request)
+        department_id = found.department_id if found.scope == STAFF else None
+        views = await services.staff_cases(set(status or []) or None, department_id=department_id, limit=500)
+        return [models.summary(view) for view in views]
+
+    @get("/cases/{number:str}", responses=responses(401, 403, 404))
+    async def case(self, request: Request, number: CaseNumber) -> models.StaffCase:
+        """Everything about a case, the filer's contact details included, and the actions
+        this key may take on it now."""
+        found = holder(request)
+        scope = await _scope_of(found, number) if services.CASE_NUMBER.match(number) else None
+        view = await services.staff_case(number) if services.CASE_NUMBER.match(number) else None
+        if view is None:
+            raise _not_found()
+        actor = _actor(found)
+        actions = actions_for(actor.role.value, Status(view.case.status), scope)
+        return models.staff_case(view, [action for action in actions if action not in PHOTO_ACTIONS])
+
+    @post("/cases/{number:str}/actions/{action:str}", status_code=200, responses=responses(401, 403, 404, 409, 422))
+    async def act(
+        self, request: Request, number: CaseNumber, action: Annotated[str, PathParameter(max_length=30)], data: JSONBody[models.ActionRequest]
+    ) -> models.ActionDone:
+        """Take one action of the lifecycle (accept, assign, sign, post_progress, draft_reply,
+        …) through ``workflow.perform``: the same roles, states and departments as the pages."""
+        found = holder(request)
+        if services.CASE_NUMBER.match(number):
+            await _scope_of(found, number)
+        # Photo moderation needs the photo on screen: it stays on the staff case page.
+        if action not in TRANSITIONS or action in PHOTO_ACTIONS:
+            raise ApiError(404, "not_found", N_("This action does not exist."))
+        details = workflow.Details(
+            department_id=data.department_id,
+            co_department_ids=tuple(data.co_department_ids),
+            duplicate_of=data.duplicate_of,
+            internal=data.internal,
+            title=data.title,
+            description=data.description,
+            case_type=data.case_type,
+            category_id=data.category_id,
+            area_id=data.area_id,
+            make_private=data.make_private,
+            due_at=_end_of_day(data.due_date),
+            photo_keys=tuple(data.photo_keys),
+        )
+        try:
+            entry_id = await workflow.perform(number, action, _actor(found), body=data.text, details=details)
+        except ActionRefused as refused:
+            raise _refused(refused) from None
+        status = (await services.staff_case(number)).case.status
+        return models.ActionDone(entry_id, status)
+
+
+class ReviewController(Controller):
+    """The platform centre's review of departments' public text: a ``moderator`` key."""
+
+    path = "/staff/reviews"
+    tags = ["staff"]
+    guards = [requires(MODERATOR)]
+    security = [{"apiKey": []}]
+    cache_control = PRIVATE
+
+    @get("/", responses=responses(401, 403))
+    async def pending(self) -> list[models.PendingText]:
+        """Department texts waiting to be published, oldest first."""
+        return [
+            models.PendingText(item.entry_id, item.case_number, item.case_title, item.action, item.department_name, item.body, item.created_at)
+            for item in await workflow.pending_reviews()
+        ]
+
+    @post("/{entry_id:int}", status_code=200, responses=responses(401, 403, 404, 409, 422))
+    async def review(
+        self, request: Request, entry_id: Annotated[int, PathParameter(ge=1, le=2**31 - 1)], data: JSONBody[models.ReviewRequest]
+    ) -> models.ActionDone:
+        """Publish as written, publish an edited version, or send back with a comment."""
+        try:
+            done = await workflow.review(entry_id, data.decision, _actor(holder(request)), body=data.text)
+        except ActionRefused as refused:
+            raise _refused(refused) from None
+        return models.ActionDone(done, await services.status_of_entry(done))
+
+
+def api_router(settings: Settings) -> Router:
+    return Router(
+        path="/api/v1",
+        route_handlers=[PublicController, FilingController, FollowController, StaffController, ReviewController],
+        middleware=[rate_limit(settings).middleware],
+        exception_handlers=EXCEPTION_HANDLERS,
+    )
