@@ -24,13 +24,16 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 def TABLES_IN_DELETE_ORDER():
     from backend.accounts.tables import Account, AuditEvent, Invitation, Passkey, WebAuthnChallenge
-    from backend.cases.tables import Case, CaseNumberCounter, CoHandler, Rating, TimelineEntry
+    from backend.cases.tables import Case, CaseContribution, CaseNumberCounter, CoHandler, DepartmentFigure, Rating, TimelineEntry, TopicCount
     from backend.deadlines.tables import CalendarDay, DeadlineLimit, DeadlineWarning
     from backend.departments.tables import Area, Category, Department
     from backend.photos.tables import Photo
 
     return [
         Photo,
+        CaseContribution,
+        DepartmentFigure,
+        TopicCount,
         Rating,
         TimelineEntry,
         CoHandler,

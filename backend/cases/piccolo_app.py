@@ -2,12 +2,21 @@ import os
 
 from piccolo.conf.apps import AppConfig
 
-from backend.cases.tables import Case, CaseNumberCounter, CoHandler, Rating, TimelineEntry
+from backend.cases.tables import (
+    Case,
+    CaseContribution,
+    CaseNumberCounter,
+    CoHandler,
+    DepartmentFigure,
+    Rating,
+    TimelineEntry,
+    TopicCount,
+)
 
 APP_CONFIG = AppConfig(
     app_name="cases",
     migrations_folder_path=os.path.join(os.path.dirname(__file__), "piccolo_migrations"),
-    table_classes=[Case, TimelineEntry, CaseNumberCounter, CoHandler, Rating],
+    table_classes=[Case, TimelineEntry, CaseNumberCounter, CoHandler, Rating, DepartmentFigure, TopicCount, CaseContribution],
     migration_dependencies=["backend.departments.piccolo_app", "backend.accounts.piccolo_app"],
     commands=[],
 )
