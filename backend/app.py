@@ -16,6 +16,7 @@ from backend.accounts.controllers import AdminController, InvitationController, 
 from backend.accounts.guards import SessionMiddleware, signed_in
 from backend.accounts.sessions import Sessions
 from backend.cases.controllers import CaseController
+from backend.cases.leaderboards import FiguresController
 from backend.cases.workspaces import WorkspaceController, work_links
 from backend.departments.controllers import OrganisationController
 from backend.deadlines.controllers import CalendarController, DeadlineLimitController
@@ -77,6 +78,7 @@ def create_app(database_pool: bool = True) -> Litestar:
         route_handlers=[
             PageController,
             CaseController,
+            FiguresController,
             PhotoController,
             SignInController,
             InvitationController,

@@ -1,4 +1,4 @@
-"""The ``minsheng`` command: serve, migrate, invite, seed-demo."""
+"""The ``minsheng`` command: serve, migrate, invite, seed-demo, figures."""
 
 from __future__ import annotations
 
@@ -105,6 +105,20 @@ def seed_demo() -> None:
 
     created = asyncio.run(seed())
     click.echo(f"demo data ready: {created} new cases")
+
+
+@main.group()
+def figures() -> None:
+    """The materialised department figures and topic counts."""
+
+
+@figures.command("rebuild")
+def figures_rebuild() -> None:
+    """Recompute them from the cases (after a migration, a calendar change, or to repair)."""
+    from backend.cases.figures import rebuild
+
+    counted = asyncio.run(rebuild())
+    click.echo(f"figures rebuilt from {counted} cases")
 
 
 if __name__ == "__main__":

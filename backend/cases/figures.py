@@ -429,3 +429,24 @@ async def department_history(department_id: int, period: str, count: int, now: d
     ):
         counts[row["starts"]][row["counter"]] += row["value"]
     return [(first, figures_of(departments[0], counts[first])) for first in starts]
+
+
+SORTS = ("name", *FIGURES)
+
+
+def parse_sort(value: str) -> tuple[str, bool]:
+    """``received`` sorts up, ``-received`` down; anything else by name."""
+    key = value.removeprefix("-")
+    return (key, value.startswith("-")) if key in SORTS else ("name", False)
+
+
+def sorted_figures(rows: list[DepartmentFigures], key: str, descending: bool, name_of) -> list[DepartmentFigures]:
+    """Sorted by one figure (departments with nothing to measure last, by name) or by
+    ``name_of(row)``."""
+    by_name = sorted(rows, key=name_of)
+    if key == "name":
+        return by_name[::-1] if descending else by_name
+    measured = [row for row in by_name if getattr(row, key) is not None]
+    # Python's sort is stable: equal figures stay in the order of their names.
+    measured.sort(key=lambda row: getattr(row, key), reverse=descending)
+    return measured + [row for row in by_name if getattr(row, key) is None]

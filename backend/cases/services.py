@@ -546,6 +546,14 @@ async def public_cases(cursor: str | None = None, page_size: int = 20) -> CasePa
     return CasePage(views, next_cursor)
 
 
+async def department_public_cases(department_id: int, limit: int = 10) -> list[CaseView]:
+    """A department's latest public cases, for its page."""
+    rows = await Case.select(*_CASE_COLUMNS).where(Case.department == department_id, Case.published_at.is_not_null()).order_by(
+        Case.published_at, ascending=False
+    ).limit(limit)
+    return await _case_views(rows, set())
+
+
 @dataclass(frozen=True)
 class StaffCaseView:
     """What staff see of a case: everything, including the filer's contact details."""

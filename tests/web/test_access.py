@@ -87,6 +87,10 @@ PUBLIC_ROUTES = {
     ("POST", "/invitations/{token:str}"),
     ("POST", "/invitations/{token:str}/options"),
     ("GET", "/static/{file_path:path}"),
+    ("GET", "/departments"),
+    ("GET", "/departments/figures.csv"),
+    ("GET", "/departments/{department_id:int}"),
+    ("GET", "/trends"),
 }
 
 
