@@ -99,12 +99,17 @@ async def _invite(form, department_slug: str):
 
 
 @main.command("seed-demo")
-def seed_demo() -> None:
+@click.option("--cases", "count", default=0, type=click.IntRange(0), help="Also add this many generated cases over two years, in bulk.")
+def seed_demo(count: int) -> None:
     """Create departments, categories and accepted demo cases with timelines and photos."""
     from backend.demo import seed
 
     created = asyncio.run(seed())
     click.echo(f"demo data ready: {created} new cases")
+    if count:
+        from backend.demo_bulk import generate
+
+        click.echo(f"generated {asyncio.run(generate(count))} more cases")
 
 
 @main.group()

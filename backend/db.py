@@ -107,6 +107,21 @@ def after_commit(hook: Callable[[], None]) -> None:
         hooks.append(hook)
 
 
+async def execute_many(sql: str, rows: list[tuple]) -> None:
+    """One statement (with ``?`` placeholders) for many rows, in the current write transaction
+    (or one of its own): bulk work without a round of query building per row."""
+    if not rows:
+        return
+    async with write_transaction():
+        db = engine()
+        connection = db.current_transaction.get().connection
+        if isinstance(db, SQLiteEngine):
+            await connection.executemany(sql, rows)
+        else:
+            parts = sql.split("?")
+            await connection.executemany("".join(f"{part}${n}" for n, part in enumerate(parts[:-1], 1)) + parts[-1], rows)
+
+
 async def start_pool() -> None:
     db = engine()
     if isinstance(db, PostgresEngine):

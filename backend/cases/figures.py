@@ -48,7 +48,7 @@ from piccolo.engine.postgres import PostgresEngine
 
 from backend.cases.lifecycle import PUBLIC_STATUSES, Satisfaction
 from backend.cases.tables import Case, CaseContribution, DepartmentFigure, Rating, TimelineEntry, TopicCount
-from backend.db import before_commit, engine, write_transaction
+from backend.db import before_commit, engine, execute_many, write_transaction
 from backend.deadlines.calendar import WorkingCalendar
 from backend.deadlines.services import working_calendar
 from backend.departments.tables import Department
@@ -200,16 +200,12 @@ def _by_period(figures: Counter) -> Counter:
 
 # --- keeping them --------------------------------------------------------------------------
 
-_BATCH = 150  # rows per statement: far below SQLite's limit on parameters
+_BATCH = 500  # cases per read
 
 
 async def _insert(table: str, columns: tuple[str, ...], rows: list[tuple], conflict: str = "") -> None:
-    """Multi-row INSERTs of plain values (one statement per batch), with an optional ON CONFLICT."""
-    row_sql = "(" + ", ".join("{}" for _ in columns) + ")"
-    for start in range(0, len(rows), _BATCH):
-        batch = rows[start : start + _BATCH]
-        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join(row_sql for _ in batch)} {conflict}"
-        await DepartmentFigure.raw(sql, *[value for row in batch for value in row])
+    """Plain rows in one statement per batch (``executemany``), with an optional ON CONFLICT."""
+    await execute_many(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)}) {conflict}", rows)
 
 
 async def _add_to_counters(figures: Counter, topics: Counter) -> None:
@@ -233,16 +229,24 @@ async def touched(case_ids) -> None:
     await before_commit(refresh, case_ids)
 
 
-async def _inputs(case_ids: list[int]) -> tuple[list[dict], dict, dict]:
-    cases = await Case.select(*_CASE_COLUMNS).where(Case.id.is_in(case_ids))
+async def _inputs(cases: list[dict], consecutive: bool = False) -> tuple[dict, dict]:
+    """The returns and ratings of these cases (rows of ``_CASE_COLUMNS``, in the order of their
+    ids); ``consecutive``: all cases between the first and the last, read as a range."""
     returns, ratings = defaultdict(list), defaultdict(list)
+    if not cases:
+        return returns, ratings
+    ids = [case["id"] for case in cases]
+
+    def of_cases(column):
+        return (column >= ids[0]) & (column <= ids[-1]) if consecutive else column.is_in(ids)
+
     for entry in await TimelineEntry.select(TimelineEntry.case, TimelineEntry.department, TimelineEntry.created_at).where(
-        TimelineEntry.case.is_in(case_ids), TimelineEntry.action == "return"
+        of_cases(TimelineEntry.case), TimelineEntry.action == "return"
     ):
         returns[entry["case"]].append(entry)
-    for rating in await Rating.select(Rating.case, Rating.satisfaction, Rating.created_at).where(Rating.case.is_in(case_ids)):
+    for rating in await Rating.select(Rating.case, Rating.satisfaction, Rating.created_at).where(of_cases(Rating.case)):
         ratings[rating["case"]].append(rating)
-    return cases, returns, ratings
+    return returns, ratings
 
 
 async def refresh(case_ids: set[int]) -> None:
@@ -253,7 +257,8 @@ async def refresh(case_ids: set[int]) -> None:
     calendar = await working_calendar()
     for start in range(0, len(ids), _BATCH):
         batch = ids[start : start + _BATCH]
-        cases, returns, ratings = await _inputs(batch)
+        cases = await Case.select(*_CASE_COLUMNS).where(Case.id.is_in(batch)).order_by(Case.id)
+        returns, ratings = await _inputs(cases)
         old = {
             row["case"]: Contribution.loads(row["counts"])
             for row in await CaseContribution.select(CaseContribution.case, CaseContribution.counts).where(CaseContribution.case.is_in(batch))
@@ -299,11 +304,11 @@ async def rebuild(batch_size: int = 2000) -> int:
         figures, topics = Counter(), Counter()
         last = 0
         while True:
-            ids = [row["id"] for row in await Case.select(Case.id).where(Case.id > last).order_by(Case.id).limit(batch_size)]
-            if not ids:
+            cases = await Case.select(*_CASE_COLUMNS).where(Case.id > last).order_by(Case.id).limit(batch_size)
+            if not cases:
                 break
-            last = ids[-1]
-            cases, returns, ratings = await _inputs(ids)
+            last = cases[-1]["id"]
+            returns, ratings = await _inputs(cases, consecutive=True)
             kept = []
             for case in cases:
                 made = contribution(case, returns[case["id"]], ratings[case["id"]], calendar, keywords)
