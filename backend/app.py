@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from litestar import Litestar, Request
 from litestar.channels import ChannelsPlugin
 from litestar.datastructures import State
@@ -15,6 +17,7 @@ from backend import db
 from backend.accounts.controllers import AdminController, InvitationController, PasskeyController, SignInController
 from backend.accounts.guards import SessionMiddleware, signed_in
 from backend.accounts.sessions import Sessions
+from backend.cases import search
 from backend.cases.controllers import CaseController
 from backend.cases.leaderboards import FiguresController
 from backend.cases.workspaces import WorkspaceController, work_links
@@ -123,6 +126,7 @@ def create_app(database_pool: bool = True) -> Litestar:
             *([db.start_pool] if database_pool else []),
             *[each.start for each in scheduler],
             live.start,  # after the channels plugin (a lifespan manager) and the pool
+            partial(search.load, settings.data_dir),  # jieba's dictionary, not on the first search
         ],
         # (These run after the channels plugin has stopped; the streams have ended already.)
         on_shutdown=[

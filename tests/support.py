@@ -24,7 +24,18 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 def TABLES_IN_DELETE_ORDER():
     from backend.accounts.tables import Account, AuditEvent, Invitation, Passkey, WebAuthnChallenge
-    from backend.cases.tables import Case, CaseContribution, CaseNumberCounter, CoHandler, DepartmentFigure, Rating, TimelineEntry, TopicCount
+    from backend.cases.tables import (
+        Case,
+        CaseContribution,
+        CaseNumberCounter,
+        CaseSearch,
+        CoHandler,
+        DepartmentFigure,
+        Rating,
+        Support,
+        TimelineEntry,
+        TopicCount,
+    )
     from backend.deadlines.tables import CalendarDay, DeadlineLimit, DeadlineWarning
     from backend.departments.tables import Area, Category, Department
     from backend.photos.tables import Photo
@@ -37,6 +48,8 @@ def TABLES_IN_DELETE_ORDER():
         Rating,
         TimelineEntry,
         CoHandler,
+        CaseSearch,
+        Support,
         Case,
         Area,
         CaseNumberCounter,

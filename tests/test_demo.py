@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from backend.cases import services, workflow
+from backend.cases.browse import CaseFilter, browse
 from backend.cases.tables import Case, Rating, TimelineEntry
 from backend.demo import DEMO_CASES, seed
 from backend.departments.tables import Area
@@ -14,7 +15,7 @@ async def test_seed_demo_files_public_cases_once(settings):
     assert await seed() == 0, "running it again adds nothing"
     assert await Case.count() == len(DEMO_CASES)
     assert await Photo.count() == len(DEMO_CASES) + 1  # and the photo of a problem that came back
-    page = await services.public_cases(page_size=50)
+    page = await browse(CaseFilter(), limit=50)
     # One case waits for review and one was refused: neither is public.
     assert len(page.cases) == len(DEMO_CASES) - 2
     statuses = [row["status"] for row in await Case.select(Case.status)]
@@ -38,7 +39,7 @@ async def test_seed_demo_files_public_cases_once(settings):
 
 async def test_seed_demo_has_cases_on_time_late_extended_and_supervised(settings):
     await seed()
-    by_title = {case.title: case for case in (await services.public_cases(page_size=50)).cases}
+    by_title = {case.title: case for case in (await browse(CaseFilter(), limit=50)).cases}
     heating = await services.public_case(by_title["5个区中有4个区域暖气不热"].number)
     assert heating.answer_deadline.met_at and not heating.answer_deadline.late()
     streetlight = await services.public_case(by_title["小区门口路灯坏了一个多月"].number)

@@ -6,17 +6,20 @@ One view serves the full page or, for htmx, just the fragment that changed.
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from litestar import Controller, Request, get, post
 from litestar.datastructures import Cookie, FormMultiDict
-from litestar.exceptions import HTTPException, NotFoundException
+from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect, Response, Template
 
-from backend.cases import ratings, services
+from backend.cases import browse, ratings, services
+from backend.cases.lifecycle import CASE_TYPE_LABELS
 from backend.cases.filing import CaseForm, FilingError, validate
-from backend.cases.services import ActionRefused
+from backend.cases.services import ActionRefused, CasePage
 from backend.departments.services import active_categories, area_tree
 from backend.photos.controllers import MAX_FORM_BYTES, photo_keys_from, receive_uploads
 from backend.photos.services import unattached_photos
@@ -40,6 +43,32 @@ FORM_FIELDS = [
     "publication",
     "submission_key",
 ]
+
+
+@dataclass(frozen=True)
+class BrowseView:
+    """A page of the public list and the links that keep its filters."""
+
+    case_filter: browse.CaseFilter
+    sort: browse.Sort
+    page: CasePage
+    first_page: bool
+
+    def url(self, path: str = "/cases", **extra: str) -> str:
+        """``path`` with this view's filters and sort (and ``extra``) as its query string."""
+        params = self.case_filter.params()
+        if self.sort != browse.Sort.newest:
+            params["sort"] = self.sort.value
+        query = urlencode(params | extra)
+        return f"{path}?{query}" if query else path
+
+
+async def browse_view(params) -> BrowseView:
+    """Raises ``browse.BadFilter``."""
+    case_filter = browse.CaseFilter.from_params(params)
+    sort = browse.parse_sort(params.get("sort"))
+    cursor = params.get("cursor") or None
+    return BrowseView(case_filter, sort, await browse.browse(case_filter, sort, cursor), first_page=cursor is None)
 
 
 def follow_url(token: str) -> str:
@@ -200,15 +229,30 @@ class CaseController(Controller):
         return Redirect(path=location, status_code=303)
 
     @get("/cases")
-    async def cases(self, request: Request, cursor: FromQuery[str | None] = None) -> Template:
+    async def cases(self, request: Request) -> Template:
+        """The public list: filters in the URL (a view can be shared), the results alone for htmx."""
+        params = request.query_params
         try:
-            page = await services.public_cases(cursor=cursor or None)
-        except services.BadCursor:
-            raise HTTPException(status_code=400) from None
-        template = "partials/case_list.html" if wants_fragment(request) else "cases.html"
+            view = await browse_view(params)
+        except browse.BadFilter as bad:
+            view, errors = None, {name: i18n.gettext(message) for name, message in bad.errors.items()}
+        else:
+            errors = {}
+        template = "partials/case_results.html" if wants_fragment(request) else "cases.html"
         return Template(
             template_name=template,
-            context={"page": page, "first_page": not cursor},
+            context={
+                "view": view,
+                "fragment": template != "cases.html",
+                "values": {name: params.get(name) or "" for name in [*browse.PARAMETERS, "sort"]},
+                "errors": errors,
+                "choices": await browse.choices() if template == "cases.html" else None,
+                "sorts": browse.SORT_LABELS,
+                "status_groups": browse.STATUS_GROUP_LABELS,
+                "timeliness": browse.TIMELINESS_LABELS,
+                "case_types": CASE_TYPE_LABELS,
+            },
+            status_code=400 if errors else 200,
             headers={"vary": "HX-Request"},  # one URL, two bodies: caches must keep them apart
         )
 

@@ -16,7 +16,8 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Response, Template
 
 from backend import clock
-from backend.cases import figures, services, trends
+from backend.cases import browse, figures, trends
+from backend.departments.tables import Department
 from backend.settings import get_settings
 from backend.web import i18n
 from backend.web.charts import bar_chart
@@ -63,6 +64,11 @@ def _sorting(key: str, descending: bool) -> dict[str, SortButton]:
         else:
             buttons[column] = SortButton("none", column if column == "name" else f"-{column}")
     return buttons
+
+
+async def _latest_public_cases(department_id: int) -> list:
+    department = await Department.select(Department.slug).where(Department.id == department_id).first()
+    return (await browse.browse(browse.CaseFilter(department=department["slug"]), limit=10)).cases
 
 
 class FiguresController(Controller):
@@ -116,7 +122,7 @@ class FiguresController(Controller):
                 "week_rows": [(day.isoformat(), row) for day, row in reversed(weeks)],
                 "month_rows": [(f"{day:%Y-%m}", row) for day, row in reversed(months)],
                 "charts": charts,
-                "recent": await services.department_public_cases(department_id),
+                "recent": await _latest_public_cases(department_id),
             },
         )
 

@@ -6,9 +6,11 @@ from backend.cases.tables import (
     Case,
     CaseContribution,
     CaseNumberCounter,
+    CaseSearch,
     CoHandler,
     DepartmentFigure,
     Rating,
+    Support,
     TimelineEntry,
     TopicCount,
 )
@@ -16,7 +18,7 @@ from backend.cases.tables import (
 APP_CONFIG = AppConfig(
     app_name="cases",
     migrations_folder_path=os.path.join(os.path.dirname(__file__), "piccolo_migrations"),
-    table_classes=[Case, TimelineEntry, CaseNumberCounter, CoHandler, Rating, DepartmentFigure, TopicCount, CaseContribution],
+    table_classes=[Case, TimelineEntry, CaseNumberCounter, CoHandler, Rating, CaseSearch, Support, DepartmentFigure, TopicCount, CaseContribution],
     migration_dependencies=["backend.departments.piccolo_app", "backend.accounts.piccolo_app"],
     commands=[],
 )

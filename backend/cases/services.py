@@ -11,7 +11,7 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from piccolo.query.functions.aggregate import Count, Max
@@ -138,6 +138,7 @@ class CaseView:
     timeline: list[TimelineItem]
     deadlines: list[Deadline]  # staff see them all; the public and the filer only the answer's
     ratings: list[RatingView]  # the public: the published ones; the filer and staff: all
+    support_count: int = 0  # 我也遇到: people who said they have the same problem
 
     @property
     def answer_deadline(self) -> Deadline | None:
@@ -338,6 +339,7 @@ _CASE_COLUMNS = (
     Case.duplicate_of.number.as_alias("duplicate_of"),
     Case.supervised_at,
     Case.reopened_count,
+    Case.support_count,
     *clocks.CLOCK_COLUMNS,
 )
 _CLOCK_COLUMNS = [column._meta.name for column in clocks.CLOCK_COLUMNS]
@@ -504,54 +506,6 @@ async def public_case(number: str) -> CaseView | None:
     )
     views = await _case_views(rows, {Visibility.public})
     return views[0] if views else None
-
-
-class BadCursor(ValueError):
-    pass
-
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-_MICROSECOND = timedelta(microseconds=1)
-
-
-def _encode_cursor(published_at: datetime, case_id: int) -> str:
-    return f"{(published_at - _EPOCH) // _MICROSECOND}.{case_id}"
-
-
-def _decode_cursor(cursor: str) -> tuple[datetime, int]:
-    try:
-        micros, case_id = (int(part) for part in cursor.split("."))
-        if not (0 <= micros < 10**17 and 0 < case_id < 2**31):  # inside datetime and INTEGER
-            raise ValueError(cursor)
-        return _EPOCH + micros * _MICROSECOND, case_id
-    except (ValueError, OverflowError):
-        raise BadCursor(cursor) from None
-
-
-async def public_cases(cursor: str | None = None, page_size: int = 20) -> CasePage:
-    """Public cases, newest published first, paged by keyset (no OFFSET scans)."""
-    query = Case.select(*_CASE_COLUMNS).where(Case.published_at.is_not_null())
-    if cursor:
-        published_at, case_id = _decode_cursor(cursor)
-        query = query.where(
-            (Case.published_at < published_at)
-            | ((Case.published_at == published_at) & (Case.id < case_id))
-        )
-    rows = await query.order_by(Case.published_at, ascending=False).order_by(Case.id, ascending=False).limit(
-        page_size + 1
-    )
-    more = len(rows) > page_size
-    views = await _case_views(rows[:page_size], set())
-    next_cursor = _encode_cursor(views[-1].published_at, views[-1].id) if more and views else None
-    return CasePage(views, next_cursor)
-
-
-async def department_public_cases(department_id: int, limit: int = 10) -> list[CaseView]:
-    """A department's latest public cases, for its page."""
-    rows = await Case.select(*_CASE_COLUMNS).where(Case.department == department_id, Case.published_at.is_not_null()).order_by(
-        Case.published_at, ascending=False
-    ).limit(limit)
-    return await _case_views(rows, set())
 
 
 @dataclass(frozen=True)

@@ -58,6 +58,8 @@ class Case(Table, tablename="cases"):
     # A leader who took personal charge of the case (提级办理 to themselves, 领导包案).
     leader = ForeignKey(references=Account, null=True, default=None, on_delete=OnDelete.set_null, index=True)
     reopened_count = Integer(default=0)  # 重办: how often the platform centre sent it back to the department
+    # 我也遇到: how many people support the case, kept with each Support row in one transaction.
+    support_count = Integer(default=0)
 
 
 class CoHandler(Table, tablename="co_handler"):
@@ -102,6 +104,25 @@ class Rating(Table, tablename="rating"):
     publication = Varchar(length=20, index=True)
     published_comment = Text(default="")
     decided_at = Timestamptz(null=True, default=None)
+
+
+class CaseSearch(Table, tablename="case_search"):
+    """The public words of a public case, segmented by jieba and separated by spaces, for the
+    full-text index (``cases.search``): SQLite's FTS5 table ``case_search_fts`` keeps itself in
+    step by triggers, PostgreSQL indexes ``to_tsvector('simple', words)`` (see the migration)."""
+
+    case = ForeignKey(references=Case, null=False, unique=True)
+    words = Text(default="")
+
+
+class Support(Table, tablename="support"):
+    """One person's "me too" (我也遇到) for a public case; ``supporter`` is a keyed hash of who
+    they are (a browser's supporter cookie or an account), never the cookie itself. Unique per
+    case, so a double tap counts once."""
+
+    case = ForeignKey(references=Case, null=False, index=True)
+    supporter = Varchar(length=64)
+    created_at = Timestamptz()
 
 
 class DepartmentFigure(Table, tablename="department_figure"):

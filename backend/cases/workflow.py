@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from backend import clock
-from backend.cases import clocks
+from backend.cases import clocks, search
 from backend.cases.filing import DESCRIPTION_MAX, TITLE_MAX
 from backend.cases.lifecycle import (
     ON_APPROVAL,
@@ -135,8 +135,10 @@ async def perform(number: str, action: str, actor: Actor, *, body: str = "", det
         if to_state is not None:
             values[Case.status] = to_state.value
             if to_state in PUBLIC_STATUSES and case.publication_consent and case.published_at is None:
-                values[Case.published_at] = now
+                values[Case.published_at] = case.published_at = now
         await Case.update(values).where(Case.id == case.id)
+        if case.published_at is not None and (case.published_at == now or action == "redact"):
+            await search.index_case(case.id)  # its public words, as published
         entry_id = await append_entry(
             case.id, action, to_state, entry.actor, entry.visibility, entry.text, now,
             review=entry.review, refers_to=entry.refers_to, due_at=entry.due_at,

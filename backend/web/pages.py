@@ -6,7 +6,7 @@ from litestar import Controller, Request, get, post
 from litestar.datastructures import Cookie
 from litestar.response import Redirect, Response, Template
 
-from backend.cases.services import public_cases
+from backend.cases.browse import CaseFilter, browse
 from backend.departments.tables import Department
 from backend.settings import get_settings
 from backend.web import i18n
@@ -29,7 +29,7 @@ def local_path(target: str) -> str:
 class PageController(Controller):
     @get("/")
     async def home(self) -> Template:
-        page = await public_cases(page_size=6)
+        page = await browse(CaseFilter(), limit=6)
         return Template(template_name="home.html", context={"recent": page.cases})
 
     @post("/language", status_code=303)

@@ -1,0 +1,96 @@
+"""Full-text search of public cases, in Chinese and English, on an index in the database.
+
+Chinese has no spaces between words, so the public text of a case (title, description as
+published after redaction, address) is cut into words by jieba in search mode (long words and
+the shorter words inside them) plus every pair of neighbouring Chinese characters, so that any
+two-character word is found wherever it occurs, however jieba cut the sentence around it. The
+words, separated by spaces, go into ``case_search``; SQLite's FTS5 table over it and
+PostgreSQL's GIN index on its ``to_tsvector('simple', …)`` do the rest (see the migration).
+A query is cut the same way (accurate mode: whole words) and a case matches when it has every
+word of the query.
+
+The index is written in the transaction that publishes a case or edits its public text
+(``workflow.perform``); ``index_cases`` (re)builds it for cases written some other way.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import jieba
+from piccolo.engine.sqlite import SQLiteEngine
+from piccolo.query import WhereRaw
+
+from backend.cases.tables import Case, CaseSearch
+from backend.db import engine
+
+_CHINESE_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]{2,}")
+QUERY_WORDS_MAX = 12  # a longer query adds little and costs a word lookup each
+
+
+def load(data_dir: Path) -> None:
+    """Load jieba's dictionary now (about a second) rather than on the first search; its cache
+    file lives in the data directory, not in a shared /tmp."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    jieba.dt.tmp_dir = str(data_dir)
+    jieba.initialize()
+
+
+def _word(token: str) -> str | None:
+    """A token that carries meaning (letters or digits), lower-cased; punctuation and spaces are none."""
+    token = token.strip().lower()
+    return token if any(ch.isalnum() for ch in token) else None
+
+
+def words_of(text: str) -> list[str]:
+    """The words a text is found by, each once."""
+    words = dict.fromkeys(filter(None, map(_word, jieba.cut_for_search(text))))
+    for run in _CHINESE_RUN.findall(text):
+        words.update(dict.fromkeys(run[i : i + 2] for i in range(len(run) - 1)))
+    return list(words)
+
+
+def query_words(query: str) -> list[str]:
+    """The words a case must have to match ``query``."""
+    return list(dict.fromkeys(filter(None, map(_word, jieba.cut(query)))))[:QUERY_WORDS_MAX]
+
+
+async def index_case(case_id: int) -> None:
+    """Write the public words of one case (call it in the transaction that changed them)."""
+    await index_cases([case_id])
+
+
+async def index_cases(case_ids: list[int]) -> None:
+    """(Re)write the words of these cases: the public ones are indexed, the others dropped."""
+    rows = await Case.select(Case.id, Case.title, Case.description, Case.address).where(
+        Case.id.is_in(case_ids), Case.published_at.is_not_null()
+    ) if case_ids else []
+    public = {row["id"] for row in rows}
+    if gone := [case_id for case_id in case_ids if case_id not in public]:
+        await CaseSearch.delete().where(CaseSearch.case.is_in(gone))
+    for row in rows:
+        words = " ".join(words_of("\n".join((row["title"], row["description"], row["address"]))))
+        await CaseSearch.raw(
+            'INSERT INTO case_search ("case", words) VALUES ({}, {}) '
+            'ON CONFLICT ("case") DO UPDATE SET words = excluded.words',
+            row["id"],
+            words,
+        )
+
+
+def matching(words: list[str]) -> WhereRaw:
+    """A condition on ``cases``: the case has every one of ``words`` (from ``query_words``)."""
+    if isinstance(engine(), SQLiteEngine):
+        # Each word a quoted FTS5 string (quotes doubled), side by side: all of them must match.
+        match = " ".join('"' + word.replace('"', '""') + '"' for word in words)
+        return WhereRaw(
+            'cases.id IN (SELECT cs."case" FROM case_search_fts JOIN case_search cs ON cs.id = case_search_fts.rowid '
+            "WHERE case_search_fts MATCH {})",
+            match,
+        )
+    return WhereRaw(
+        "cases.id IN (SELECT cs.\"case\" FROM case_search cs "
+        "WHERE to_tsvector('simple', cs.words) @@ plainto_tsquery('simple', {}))",
+        " ".join(words),
+    )
