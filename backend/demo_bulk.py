@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 import asyncpg
 
 from backend import clock
-from backend.cases import figures
+from backend.cases import figures, search
 from backend.cases.clocks import Clock
 from backend.cases.lifecycle import TRANSITIONS
 from backend.cases.tables import Case, CaseNumberCounter, Rating, TimelineEntry
@@ -41,12 +41,14 @@ CASE_COLUMNS = (
     "first_assigned_at", "assigned_at", "sign_due_at", "signed_at", "contact_due_at", "contacted_at",
     "response_due_at", "responded_at", "answer_due_at", "answer_warning_at", "answered_at", "answer_warned_at",
     "sign_overdue_at", "contact_overdue_at", "response_overdue_at", "answer_overdue_at", "overdue_at",
-    "supervised_at", "leader", "reopened_count",
+    "supervised_at", "leader", "reopened_count", "support_count",
 )  # fmt: skip
 ENTRY_COLUMNS = (
     "id", "case", "created_at", "action", "status_after", "actor_role", "actor_name", "visibility", "body",
     "department", "review", "refers_to", "due_at",
 )  # fmt: skip
+SEARCH_COLUMNS = ("case", "words")
+SUPPORT_COLUMNS = ("case", "supporter", "created_at")
 RATING_COLUMNS = ("id", "case", "entry", "reply", "satisfaction", "solved", "created_at", "publication", "published_comment", "decided_at")
 REPLIES = ("已安排人员到现场处理，问题已解决。", "经核实，已协调相关单位处理完毕。", "已列入维修计划，本周内完成。")
 SATISFACTION = (("satisfied", "yes", 60), ("basically_satisfied", "partly", 25), ("unsatisfied", "no", 15))
@@ -88,7 +90,7 @@ class _Writer:
 
     async def fix_sequences(self) -> None:
         if self.postgres:
-            for table in ("cases", "timeline_entry", "rating"):
+            for table in ("cases", "timeline_entry", "rating", "case_search", "support"):
                 await self.postgres.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))")
 
 
@@ -114,10 +116,17 @@ async def generate(count: int, seed_value: int = 8) -> int:
     start = now - SPAN
     # Creation times in order, so that ids grow with time as they do for real.
     moments = sorted(start + SPAN * rng.random() for _ in range(count))
+    segmented: dict[str, str] = {}
+
+    def words(demo) -> str:
+        """The full-text index's words of a template's text, segmented once."""
+        if demo.key not in segmented:
+            segmented[demo.key] = " ".join(search.words_of("\n".join((demo.title, demo.description, demo.address))))
+        return segmented[demo.key]
 
     async with _Writer(settings) as writer:
         for first in range(0, count, CHUNK):
-            cases, entries, ratings = [], [], []
+            cases, entries, ratings, searchable, supports = [], [], [], [], []
             for created in moments[first : first + CHUNK]:
                 demo = rng.choice(templates)
                 category = categories[demo.category]
@@ -128,9 +137,18 @@ async def generate(count: int, seed_value: int = 8) -> int:
                 cases.append(case.row())
                 entries += made[0]
                 ratings += made[1]
+                if case.values["published_at"]:
+                    searchable.append((case.values["id"], words(demo)))
+                    supports += case.supported(rng)
                 case_id, entry_id, rating_id = case_id + 1, entry_id + len(made[0]), rating_id + len(made[1])
             await writer.write(
-                [("cases", CASE_COLUMNS, cases), ("timeline_entry", ENTRY_COLUMNS, entries), ("rating", RATING_COLUMNS, ratings)]
+                [
+                    ("cases", CASE_COLUMNS, cases),
+                    ("timeline_entry", ENTRY_COLUMNS, entries),
+                    ("rating", RATING_COLUMNS, ratings),
+                    ("case_search", SEARCH_COLUMNS, searchable),
+                    ("support", SUPPORT_COLUMNS, supports),
+                ]
             )
         await writer.fix_sequences()
     for year, last in numbers.items():
@@ -156,7 +174,7 @@ class _Case:
             filer_name="市民", filer_phone="13800000000", publication_consent=rng.random() < 0.8, status="accepted",
             source=rng.choice(("web", "web", "web", "hotline", "mailbox")), source_url="",
             follow_token_hash=hashlib.sha256(f"bulk-demo-{case_id}".encode()).hexdigest(),
-            created_at=created, updated_at=created, reopened_count=0,
+            created_at=created, updated_at=created, reopened_count=0, support_count=0,
         )  # fmt: skip
         self.department = category["department"]
 
@@ -251,6 +269,18 @@ class _Case:
             values["status"] = "closed"
         publication = "pending" if values["published_at"] else "private"
         return entries, [(rating_id, values["id"], rating_entry, reply, satisfaction, solved, rated, publication, "", None)]
+
+    def supported(self, rng) -> list[tuple]:
+        """A few public cases get "me too"s from other people, a day or so after publication."""
+        if rng.random() > 0.05:
+            return []
+        count = rng.randint(1, 6)
+        self.values["support_count"] = count
+        published = self.values["published_at"]
+        return [
+            (self.values["id"], hashlib.sha256(f"bulk-supporter-{self.values['id']}-{n}".encode()).hexdigest(), published + timedelta(hours=n + 1))
+            for n in range(count)
+        ]
 
     def _flag_if_late(self, clock_name: str, met: datetime, now: datetime) -> None:
         """The clock jobs' flags, as they would have been set: a minute after a missed deadline."""

@@ -66,3 +66,24 @@ async def test_seed_demo_rates_answers_at_every_level(settings):
     published = await services.public_case(by_title["高层住户水压低，早晚用水困难"]["number"])
     assert [(r.satisfaction, r.solved) for r in published.ratings] == [("basically_satisfied", "partly")]
     assert await seed() == 0 and await Rating.count() == 4
+
+
+async def test_seed_demo_generates_cases_in_bulk_that_every_page_agrees_with(client):
+    from backend.cases import figures
+    from backend.cases.tables import CaseSearch, DepartmentFigure
+    from backend.demo_bulk import generate
+    from tests.cases.test_figures import materialised
+
+    assert await generate(400) == 400
+    assert await Case.count() == 400 + len(DEMO_CASES)
+    statuses = {row["status"] for row in await Case.select(Case.status)}
+    assert {"rated", "replied", "closed"} <= statuses
+    assert await TimelineEntry.count() > 5 * 400 and await Rating.count() > 100
+    assert await CaseSearch.count() == await Case.count().where(Case.published_at.is_not_null())
+    kept = await materialised()
+    await figures.rebuild()
+    assert await materialised() == kept and await DepartmentFigure.count() > 0
+    found = await client.get("/cases?q=暖气")
+    assert found.status_code == 200 and "暖气" in found.text
+    board = await client.get("/departments?period=year")
+    assert board.status_code == 200 and "市热力公司" in board.text
