@@ -4,8 +4,9 @@ their timelines, clocks, ratings, areas, categories and departments, written wit
 which would take hours for a million. What they hold follows the workflow's rules: deadlines
 from the working calendar and the admins' limits, answers on time and late, returns and
 reassignments, ratings; the texts are the demo cases' own, in the areas of the demo city.
-Afterwards the materialised figures and topic counts are rebuilt from them
-(``figures.rebuild``), so that every page agrees with the cases.
+Each case's contribution to the materialised figures and topic counts is computed as it is
+made (``figures.contribution``, as the workflow's refresh does) and the counters are added at
+the end, so every page agrees with the cases (the tests check it against ``figures.rebuild``).
 """
 
 from __future__ import annotations
@@ -22,9 +23,11 @@ import asyncpg
 
 from backend import clock
 from backend.cases import figures, search
+from backend.cases.trends import keywords_of
 from backend.cases.clocks import Clock
 from backend.cases.lifecycle import TRANSITIONS
 from backend.cases.tables import Case, CaseNumberCounter, Rating, TimelineEntry
+from backend.db import write_transaction
 from backend.deadlines.limits import clock_policy
 from backend.deadlines.services import working_calendar
 from backend.demo import DEMO_CASES, seed
@@ -117,6 +120,7 @@ async def generate(count: int, seed_value: int = 8) -> int:
     # Creation times in order, so that ids grow with time as they do for real.
     moments = sorted(start + SPAN * rng.random() for _ in range(count))
     segmented: dict[str, str] = {}
+    keywords, counters, topics = figures.remembering(keywords_of), Counter(), Counter()
 
     def words(demo) -> str:
         """The full-text index's words of a template's text, segmented once."""
@@ -126,21 +130,26 @@ async def generate(count: int, seed_value: int = 8) -> int:
 
     async with _Writer(settings) as writer:
         for first in range(0, count, CHUNK):
-            cases, entries, ratings, searchable, supports = [], [], [], [], []
+            cases, entries, ratings, searchable, supports, contributions = [], [], [], [], [], []
             for created in moments[first : first + CHUNK]:
                 demo = rng.choice(templates)
                 category = categories[demo.category]
                 year = created.astimezone(zone).year
                 numbers[year] += 1
                 case = _Case(case_id, f"{year}-{numbers[year]:06d}", created, demo, category, rng.choice(streets), rng)
-                made = case.live(now, calendar, policy, departments, entry_id, rating_id, rng)
+                lived = case.live(now, calendar, policy, departments, entry_id, rating_id, rng)
                 cases.append(case.row())
-                entries += made[0]
-                ratings += made[1]
+                entries += lived[0]
+                ratings += lived[1]
+                made = figures.contribution(case.values, *case.hanging(*lived), calendar, keywords)
+                counters.update(made.figures)
+                topics.update(made.topics)
+                if made != figures.NOTHING:
+                    contributions.append((case.values["id"], made.dumps()))
                 if case.values["published_at"]:
                     searchable.append((case.values["id"], words(demo)))
                     supports += case.supported(rng)
-                case_id, entry_id, rating_id = case_id + 1, entry_id + len(made[0]), rating_id + len(made[1])
+                case_id, entry_id, rating_id = case_id + 1, entry_id + len(lived[0]), rating_id + len(lived[1])
             await writer.write(
                 [
                     ("cases", CASE_COLUMNS, cases),
@@ -148,6 +157,7 @@ async def generate(count: int, seed_value: int = 8) -> int:
                     ("rating", RATING_COLUMNS, ratings),
                     ("case_search", SEARCH_COLUMNS, searchable),
                     ("support", SUPPORT_COLUMNS, supports),
+                    ("case_contribution", ("case", "counts"), contributions),
                 ]
             )
         await writer.fix_sequences()
@@ -156,7 +166,9 @@ async def generate(count: int, seed_value: int = 8) -> int:
             await CaseNumberCounter.update({CaseNumberCounter.last: last}).where(CaseNumberCounter.year == year)
         else:
             await CaseNumberCounter.insert(CaseNumberCounter(year=year, last=last))
-    await figures.rebuild()
+    # The figures of the new cases, as ``figures.refresh`` would have kept them case by case.
+    async with write_transaction():
+        await figures.add_to_counters(counters, topics)
     return count
 
 
@@ -269,6 +281,11 @@ class _Case:
             values["status"] = "closed"
         publication = "pending" if values["published_at"] else "private"
         return entries, [(rating_id, values["id"], rating_entry, reply, satisfaction, solved, rated, publication, "", None)]
+
+    def hanging(self, entries: list[tuple], ratings: list[tuple]) -> tuple[list[dict], list[dict]]:
+        """The returns on its timeline and its ratings, as ``figures.contribution`` reads them."""
+        returns = [{"department": entry[9], "created_at": entry[2]} for entry in entries if entry[3] == "return"]
+        return returns, [{"satisfaction": rating[4], "created_at": rating[6]} for rating in ratings]
 
     def supported(self, rng) -> list[tuple]:
         """A few public cases get "me too"s from other people, a day or so after publication."""

@@ -208,7 +208,8 @@ async def _insert(table: str, columns: tuple[str, ...], rows: list[tuple], confl
     await execute_many(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)}) {conflict}", rows)
 
 
-async def _add_to_counters(figures: Counter, topics: Counter) -> None:
+async def add_to_counters(figures: Counter, topics: Counter) -> None:
+    """Add day counters (summed into their periods) and topic counts to what is kept."""
     summed = {key: n for key, n in _by_period(figures).items() if n}
     await _insert(
         "department_figure",
@@ -274,26 +275,30 @@ async def refresh(case_ids: set[int]) -> None:
             topics.update(after.topics)
             topics.subtract(before.topics)
             kept.append((case["id"], after.dumps()))
-        await _add_to_counters(figures, topics)
+        await add_to_counters(figures, topics)
         await _insert(
             "case_contribution", ("\"case\"", "counts"), kept, 'ON CONFLICT ("case") DO UPDATE SET counts = excluded.counts'
         )
+
+
+def remembering(keywords_of):
+    """``keywords_of`` segmenting each text once: repeated texts (generated ones) are many."""
+    remembered: dict[str, tuple[str, ...]] = {}
+
+    def keywords(title: str, description: str) -> tuple[str, ...]:
+        key = f"{title}\n{description}"
+        if key not in remembered:
+            remembered[key] = tuple(keywords_of(title, description))
+        return remembered[key]
+
+    return keywords
 
 
 async def rebuild(batch_size: int = 2000) -> int:
     """Recompute every counter from the cases (in one transaction); returns how many cases."""
     from backend.cases.trends import keywords_of
 
-    calendar = await working_calendar()
-    remembered: dict[str, tuple[str, ...]] = {}
-
-    def keywords(title: str, description: str) -> tuple[str, ...]:
-        # Generated and repeated texts are segmented once.
-        key = f"{title}\n{description}"
-        if key not in remembered:
-            remembered[key] = tuple(keywords_of(title, description))
-        return remembered[key]
-
+    calendar, keywords = await working_calendar(), remembering(keywords_of)
     counted = 0
     async with write_transaction():
         if isinstance(engine(), PostgresEngine):
@@ -318,7 +323,7 @@ async def rebuild(batch_size: int = 2000) -> int:
                     kept.append((case["id"], made.dumps()))
             await _insert("case_contribution", ("\"case\"", "counts"), kept)
             counted += len(cases)
-        await _add_to_counters(figures, topics)
+        await add_to_counters(figures, topics)
     return counted
 
 
