@@ -361,26 +361,10 @@ def _share(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-def median_of(histogram: dict[float, int]) -> float | None:
-    """The median of the values a histogram counts (the mean of the middle two for an even count)."""
-    total = sum(histogram.values())
-    if not total:
-        return None
-    wanted, seen, middle = sorted({(total - 1) // 2, total // 2}), 0, []
-    for value in sorted(histogram):
-        seen += histogram[value]
-        while wanted and wanted[0] < seen:
-            middle.append(value)
-            wanted.pop(0)
-    return sum(middle) / len(middle)
-
-
-def figures_of(department: dict, counts: Counter, median: float | None = None) -> DepartmentFigures:
-    """The figures from the counters; the median from their histogram, unless ``median`` says it."""
+def figures_of(department: dict, counts: Counter, median: float | None) -> DepartmentFigures:
+    """The figures from the counters (without the histogram, whose median the database gives)."""
     received, returned = counts["received"], counts["returned"]
     ratings = {counter: n for counter, n in counts.items() if counter.startswith(RATED)}
-    if median is None:
-        median = median_of({float(counter[len(HOURS) :]): n for counter, n in counts.items() if counter.startswith(HOURS) and n})
     return DepartmentFigures(
         department_id=department["id"],
         name=department["name"],
@@ -420,25 +404,39 @@ async def department_figures(period: str, now: datetime) -> list[DepartmentFigur
         DepartmentFigure.period == period, DepartmentFigure.starts == starts, DepartmentFigure.counter.not_like(f"{HOURS}%")
     ):
         counts[row["department"]][row["counter"]] += row["value"]
-    medians = await _medians(period, starts)
-    return [figures_of(department, counts[department["id"]], medians.get(department["id"])) for department in await _departments()]
+    medians = await _medians(period, starts=starts)
+    return [
+        figures_of(department, counts[department["id"]], medians.get((department["id"], starts))) for department in await _departments()
+    ]
 
 
-async def _medians(period: str, starts: date) -> dict[int, float]:
-    """Each department's median hours to answer, from its histogram, in the database: the
-    histograms are most of the rows of a period, and need not travel. A bucket holds the
-    positions from ``upto - value`` to ``upto - 1`` in the sorted answers; the median is the
-    mean of the buckets holding positions (total - 1) / 2 and total / 2."""
+async def _medians(period: str, *, starts: date | None = None, since: date | None = None, department: int | None = None) -> dict:
+    """The median hours to answer per department and period (one period ``starts``, or all
+    from ``since``), from the histograms, in the database: the histograms are most of the rows,
+    and need not travel. A bucket holds the positions ``upto - value`` to ``upto - 1`` of the
+    sorted answers; the median is the mean of the buckets holding positions (total - 1) / 2
+    and total / 2. Returns {(department, starts): median}."""
+    where, values = ["period = {}", "counter LIKE {}", "value > 0"], [period, f"{HOURS}%"]
+    for condition, value in (("starts = {}", starts), ("starts >= {}", since), ("department = {}", department)):
+        if value is not None:
+            where.append(condition)
+            values.append(value)
     rows = await DepartmentFigure.raw(
-        "SELECT department, AVG(hours) AS median FROM ("
-        " SELECT department, hours, value, SUM(value) OVER (PARTITION BY department ORDER BY hours ROWS UNBOUNDED PRECEDING) AS upto,"
-        " SUM(value) OVER (PARTITION BY department) AS total FROM ("
-        f"  SELECT department, CAST(substr(counter, {len(HOURS) + 1}) AS DOUBLE PRECISION) AS hours, value FROM department_figure"
-        "   WHERE period = {} AND starts = {} AND counter LIKE {} AND value > 0) AS histogram) AS running"
-        " WHERE upto - value <= total / 2 AND upto > (total - 1) / 2 GROUP BY department",
-        period, starts, f"{HOURS}%",
+        "SELECT department, starts, AVG(hours) AS median FROM ("
+        " SELECT department, starts, hours, value,"
+        " SUM(value) OVER (PARTITION BY department, starts ORDER BY hours ROWS UNBOUNDED PRECEDING) AS upto,"
+        " SUM(value) OVER (PARTITION BY department, starts) AS total FROM ("
+        f"  SELECT department, starts, CAST(substr(counter, {len(HOURS) + 1}) AS DOUBLE PRECISION) AS hours, value"
+        f"  FROM department_figure WHERE {' AND '.join(where)}) AS histogram) AS running"
+        " WHERE upto - value <= total / 2 AND upto > (total - 1) / 2 GROUP BY department, starts",
+        *values,
     )  # fmt: skip
-    return {row["department"]: row["median"] for row in rows}
+    return {(row["department"], _day(row["starts"])): row["median"] for row in rows}
+
+
+def _day(value) -> date:
+    """A DATE column read through raw SQL: a date on PostgreSQL, its ISO text on SQLite."""
+    return value if isinstance(value, date) else date.fromisoformat(value)
 
 
 async def department_history(department_id: int, period: str, count: int, now: datetime) -> list[tuple[date, DepartmentFigures]]:
@@ -454,10 +452,14 @@ async def department_history(department_id: int, period: str, count: int, now: d
     starts.reverse()
     counts: dict[date, Counter] = defaultdict(Counter)
     for row in await DepartmentFigure.select(DepartmentFigure.starts, DepartmentFigure.counter, DepartmentFigure.value).where(
-        DepartmentFigure.department == department_id, DepartmentFigure.period == period, DepartmentFigure.starts >= starts[0]
+        DepartmentFigure.department == department_id,
+        DepartmentFigure.period == period,
+        DepartmentFigure.starts >= starts[0],
+        DepartmentFigure.counter.not_like(f"{HOURS}%"),
     ):
         counts[row["starts"]][row["counter"]] += row["value"]
-    return [(first, figures_of(departments[0], counts[first])) for first in starts]
+    medians = await _medians(period, since=starts[0], department=department_id)
+    return [(first, figures_of(departments[0], counts[first], medians.get((department_id, first)))) for first in starts]
 
 
 SORTS = ("name", *FIGURES)

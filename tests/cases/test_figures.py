@@ -167,3 +167,21 @@ async def test_kept_figures_and_topics_equal_a_rebuild_from_the_cases(settings, 
     # The redacted case's words replace its old ones; the duplicate's are gone.
     assert (topics[("keyword", "漏水")], topics[("keyword", "爆裂")]) == (1, 2)
     await assert_a_rebuild_agrees()
+
+
+async def test_the_median_comes_from_the_histogram(categories):
+    water, roads = categories["water"].department, categories["roads"].department
+    monday = at(2026, 11, 16).date()
+    histograms = {water: {1.0: 2, 3.0: 1, 10.0: 1, 12.5: 0}, roads: {5.0: 3}}
+    await DepartmentFigure.insert(
+        *[
+            DepartmentFigure(department=department, period="week", starts=monday, counter=f"{figures.HOURS}{hours:g}", value=count)
+            for department, buckets in histograms.items()
+            for hours, count in buckets.items()
+        ]
+    )
+    rows = {row.department_id: row for row in await figures.department_figures("week", at(2026, 11, 18, 12, 0))}
+    assert rows[water].median_hours_to_answer == 2.0  # the 2nd and 3rd of 1, 1, 3, 10
+    assert rows[roads].median_hours_to_answer == 5.0
+    [(_, history)] = await figures.department_history(water, "week", 1, at(2026, 11, 18, 12, 0))
+    assert history.median_hours_to_answer == 2.0
