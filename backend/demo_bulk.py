@@ -91,10 +91,14 @@ class _Writer:
                 names = ", ".join(f'"{column}"' for column in columns)
                 self.sqlite.executemany(f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' for _ in columns)})", rows)
 
-    async def fix_sequences(self) -> None:
+    async def finish(self) -> None:
+        """PostgreSQL: the sequences continue after the ids written, and the planner learns
+        about the new rows at once (autovacuum would, later: until then, it misjudges the
+        indexes of a table grown a hundredfold)."""
         if self.postgres:
             for table in ("cases", "timeline_entry", "rating", "case_search", "support"):
                 await self.postgres.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))")
+            await self.postgres.execute("ANALYZE")
 
 
 async def _next_id(table) -> int:
@@ -160,15 +164,15 @@ async def generate(count: int, seed_value: int = 8) -> int:
                     ("case_contribution", ("case", "counts"), contributions),
                 ]
             )
-        await writer.fix_sequences()
-    for year, last in numbers.items():
-        if await CaseNumberCounter.exists().where(CaseNumberCounter.year == year):
-            await CaseNumberCounter.update({CaseNumberCounter.last: last}).where(CaseNumberCounter.year == year)
-        else:
-            await CaseNumberCounter.insert(CaseNumberCounter(year=year, last=last))
-    # The figures of the new cases, as ``figures.refresh`` would have kept them case by case.
-    async with write_transaction():
-        await figures.add_to_counters(counters, topics)
+        for year, last in numbers.items():
+            if await CaseNumberCounter.exists().where(CaseNumberCounter.year == year):
+                await CaseNumberCounter.update({CaseNumberCounter.last: last}).where(CaseNumberCounter.year == year)
+            else:
+                await CaseNumberCounter.insert(CaseNumberCounter(year=year, last=last))
+        # The figures of the new cases, as ``figures.refresh`` would have kept them case by case.
+        async with write_transaction():
+            await figures.add_to_counters(counters, topics)
+        await writer.finish()
     return count
 
 
