@@ -25,6 +25,7 @@ from backend.open311.controllers import open311_router
 from backend.accounts.sessions import Sessions
 from backend.cases import search
 from backend.cases.controllers import CaseController
+from backend.cases.leaderboards import FiguresController
 from backend.cases.workspaces import WorkspaceController, work_links
 from backend.departments.controllers import OrganisationController
 from backend.deadlines.controllers import CalendarController, DeadlineLimitController
@@ -91,6 +92,7 @@ def create_app(database_pool: bool = True) -> Litestar:
             PageController,
             AppShellController,
             CaseController,
+            FiguresController,
             PhotoController,
             SignInController,
             InvitationController,

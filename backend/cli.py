@@ -1,4 +1,4 @@
-"""The ``minsheng`` command: serve, migrate, invite, api-key create, seed-demo."""
+"""The ``minsheng`` command: serve, migrate, invite, api-key create, seed-demo, figures."""
 
 from __future__ import annotations
 
@@ -128,12 +128,31 @@ async def _create_api_key(name: str, scope: str):
 
 
 @main.command("seed-demo")
-def seed_demo() -> None:
+@click.option("--cases", "count", default=0, type=click.IntRange(0), help="Also add this many generated cases over two years, in bulk.")
+def seed_demo(count: int) -> None:
     """Create departments, categories and accepted demo cases with timelines and photos."""
     from backend.demo import seed
 
     created = asyncio.run(seed())
     click.echo(f"demo data ready: {created} new cases")
+    if count:
+        from backend.demo_bulk import generate
+
+        click.echo(f"generated {asyncio.run(generate(count))} more cases")
+
+
+@main.group()
+def figures() -> None:
+    """The materialised department figures and topic counts."""
+
+
+@figures.command("rebuild")
+def figures_rebuild() -> None:
+    """Recompute them from the cases (after a migration, a calendar change, or to repair)."""
+    from backend.cases.figures import rebuild
+
+    counted = asyncio.run(rebuild())
+    click.echo(f"figures rebuilt from {counted} cases")
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
-from typing import AsyncIterator, Callable
+from typing import AsyncIterator, Awaitable, Callable, Iterable
 
 from asyncpg.exceptions import UniqueViolationError
 from piccolo.engine.base import Engine
@@ -50,6 +50,8 @@ async def prepare_database() -> None:
 
 # What to do once the write transaction in progress has committed (see ``after_commit``).
 _on_commit: ContextVar[list[Callable[[], None]] | None] = ContextVar("on_commit", default=None)
+# What to do inside it just before it commits, per hook the items collected (``before_commit``).
+_before_commit: ContextVar[dict | None] = ContextVar("before_commit", default=None)
 
 
 @asynccontextmanager
@@ -60,19 +62,39 @@ async def write_transaction() -> AsyncIterator[None]:
         return
     db = engine()
     hooks: list[Callable[[], None]] = []
-    token = _on_commit.set(hooks)
+    pending: dict = {}
+    token, pending_token = _on_commit.set(hooks), _before_commit.set(pending)
     try:
         if isinstance(db, SQLiteEngine):
             async with db.transaction(transaction_type=TransactionType.immediate):
                 yield
+                await _run_before_commit(pending)
         else:
             async with db.transaction():
                 yield
+                await _run_before_commit(pending)
     finally:
         _on_commit.reset(token)
+        _before_commit.reset(pending_token)
     # Only reached when the transaction committed: a rolled-back action announces nothing.
     for hook in hooks:
         hook()
+
+
+async def _run_before_commit(pending: dict) -> None:
+    for hook, items in pending.items():
+        await hook(items)
+
+
+async def before_commit(hook: Callable[[set], Awaitable[None]], items: Iterable) -> None:
+    """Call ``hook`` with every item collected for it, once, inside the current write
+    transaction just before it commits (at once outside of one): work that depends on all the
+    changes of a transaction, such as the figures of the cases it touched, is done once."""
+    pending = _before_commit.get()
+    if pending is None:
+        await hook(set(items))
+    else:
+        pending.setdefault(hook, set()).update(items)
 
 
 def after_commit(hook: Callable[[], None]) -> None:
@@ -83,6 +105,21 @@ def after_commit(hook: Callable[[], None]) -> None:
         hook()
     else:
         hooks.append(hook)
+
+
+async def execute_many(sql: str, rows: list[tuple]) -> None:
+    """One statement (with ``?`` placeholders) for many rows, in the current write transaction
+    (or one of its own): bulk work without a round of query building per row."""
+    if not rows:
+        return
+    async with write_transaction():
+        db = engine()
+        connection = db.current_transaction.get().connection
+        if isinstance(db, SQLiteEngine):
+            await connection.executemany(sql, rows)
+        else:
+            parts = sql.split("?")
+            await connection.executemany("".join(f"{part}${n}" for n, part in enumerate(parts[:-1], 1)) + parts[-1], rows)
 
 
 async def start_pool() -> None:

@@ -24,7 +24,19 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 def TABLES_IN_DELETE_ORDER():
     from backend.accounts.tables import Account, ApiKey, AuditEvent, Invitation, Passkey, WebAuthnChallenge
-    from backend.cases.tables import Case, CaseAnswer, CaseNumberCounter, CaseSearch, CoHandler, Rating, Support, TimelineEntry
+    from backend.cases.tables import (
+        Case,
+        CaseAnswer,
+        CaseContribution,
+        CaseNumberCounter,
+        CaseSearch,
+        CoHandler,
+        DepartmentFigure,
+        Rating,
+        Support,
+        TimelineEntry,
+        TopicCount,
+    )
     from backend.deadlines.tables import CalendarDay, DeadlineLimit, DeadlineWarning
     from backend.departments.tables import Area, Category, CategoryQuestion, Department
     from backend.photos.tables import Photo
@@ -32,6 +44,9 @@ def TABLES_IN_DELETE_ORDER():
 
     return [
         Photo,
+        CaseContribution,
+        DepartmentFigure,
+        TopicCount,
         Rating,
         TimelineEntry,
         CoHandler,

@@ -87,3 +87,24 @@ async def test_seed_demo_covers_every_category_and_area_and_the_search_examples(
     assert supported.title == "5个区中有4个区域暖气不热" and supported.support_count == 12
     await seed()
     assert (await browse(CaseFilter(), Sort.supported, limit=1)).cases[0].support_count == 12  # nobody counted twice
+
+
+async def test_seed_demo_generates_cases_in_bulk_that_every_page_agrees_with(client):
+    from backend.cases import figures
+    from backend.cases.tables import CaseSearch, DepartmentFigure
+    from backend.demo_bulk import generate
+    from tests.cases.test_figures import materialised
+
+    assert await generate(400) == 400
+    assert await Case.count().where(Case.case_type != "representative") == 400 + len(DEMO_CASES)
+    statuses = {row["status"] for row in await Case.select(Case.status)}
+    assert {"rated", "replied", "closed"} <= statuses
+    assert await TimelineEntry.count() > 5 * 400 and await Rating.count() > 100
+    assert await CaseSearch.count() == await Case.count().where(Case.published_at.is_not_null())
+    kept = await materialised()
+    await figures.rebuild()
+    assert await materialised() == kept and await DepartmentFigure.count() > 0
+    found = await client.get("/cases?q=暖气")
+    assert found.status_code == 200 and "暖气" in found.text
+    board = await client.get("/departments?period=year")
+    assert board.status_code == 200 and "市热力公司" in board.text

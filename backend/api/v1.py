@@ -8,7 +8,7 @@ that department's handler and sees only its cases.
 from __future__ import annotations
 
 import secrets
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
@@ -28,7 +28,6 @@ from backend.cases.filing import CaseForm, FilingError, Source
 from backend.cases.lifecycle import PHOTO_ACTIONS, TRANSITIONS, Role, Status
 from backend.cases.permissions import actions_for, handler_scope
 from backend.cases.services import ActionRefused, Actor
-from backend.deadlines.services import working_calendar
 from backend.departments.questions import questions_by_category
 from backend.departments.services import active_categories, department_choices
 from backend.i18n_markers import N_
@@ -126,7 +125,7 @@ class PublicController(Controller):
         """Each department's figures for this week, month or year so far."""
         now = clock.now()
         since = figures.period_start(period, now, get_settings().time_zone)
-        found = await figures.department_figures(since, now + timedelta(seconds=1), now, await working_calendar())
+        found = await figures.department_figures(period, now)
         return models.FiguresReport(period, since, now, [models.figures(item) for item in found])
 
 

@@ -275,7 +275,7 @@ async def _conditions(case_filter: CaseFilter) -> list:
         # Flagged by the clock jobs, or answered late before they looked.
         where.append(WhereRaw("(cases.answer_overdue_at IS NOT NULL OR cases.answered_at > cases.answer_due_at)"))
     if case_filter.query and (words := search.query_words(case_filter.query)):
-        where.append(search.matching(words))
+        where.append(await search.matching(words))
     return where
 
 

@@ -1,25 +1,333 @@
-"""The per-department figures of ../shared/DOMAIN.md, over a period: cases received, signed on
-time, answered on time, overdue, returned, reopened, satisfaction, and the median working time
-to answer. Read from the clock columns of the cases and from the ratings, never from pages.
+"""The per-department figures of ../shared/DOMAIN.md, per week, month and year: cases received,
+signed on time, answered on time, overdue, returned, reopened, satisfaction, and the median
+working time to answer; and the topic counts of public cases that ``trends`` compares.
 
-A case counts for the department that leads it now and in the period of its first assignment;
-a return counts against the department that returned it, when it did.
+They are materialised, never computed from the cases per request. What one case adds to them is
+a pure function of the case (``contribution``): its clock columns, its ratings, the returns on
+its timeline and, once public, its category, area and keywords. Each change to a case ends in a
+timeline entry (``services.append_entry``, or the clock jobs' bulk entries), which notes the case
+with ``touched``; just before that transaction commits, ``refresh`` computes the cases' new
+contributions, applies the difference from the old ones (kept per case in
+``CaseContribution``) to the counters with one upsert, and keeps the new ones. ``rebuild`` (the
+``minsheng figures rebuild`` command) recomputes everything from the cases, for migrations and
+repair; the tests check that both agree.
+
+The definitions:
+- A case counts for the department that leads it now and in the week, month and year of its
+  first assignment (local dates in the configured time zone); a return counts against the
+  department that returned it, when it did; a rating for the department leading the case now,
+  when it was given.
+- A deadline counts once it is met, or once the clock jobs flagged it overdue (they run every
+  minute and flag every unmet deadline of a case held for it: signing while a department holds
+  the case, the answer until it comes). A clock that stopped unmet before its deadline (a case
+  returned before the 15 minutes to sign were up, or closed before it was answered) is judged
+  by nobody; a case returned is counted against its department as a return instead.
+- Overdue: cases with any clock ever flagged overdue, over the cases received. Returned: the
+  returns over the cases received plus the returns. Reopened: answered cases reopened (重办) at
+  least once, over the answered cases. Satisfaction: 满意 and 基本满意 over all ratings.
+- Median working hours to answer (first assignment to the answer): kept as a histogram with
+  quarter-hour buckets below 40 working hours, hour buckets below 100 and 10-hour buckets
+  beyond, so the median is exact to 7.5 minutes for answers within 40 working hours (and to 30
+  minutes, then 5 hours, beyond). Working hours use the calendar as it was when the answer
+  came: a later change to the calendar reaches them with ``rebuild``.
+
+Counters are named, not columns (``rated:<satisfaction>``, ``answer_hours:<bucket>``), so that
+other kinds of cases can add their own without changing the tables.
 """
 
 from __future__ import annotations
 
-import statistics
+import hashlib
+import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from backend.cases.lifecycle import Satisfaction
-from backend.cases.tables import Case, Rating, TimelineEntry
+from piccolo.engine.postgres import PostgresEngine
+
+from backend.cases.lifecycle import PUBLIC_STATUSES, Satisfaction
+from backend.cases.tables import Case, CaseContribution, DepartmentFigure, Rating, TimelineEntry, TopicCount
+from backend.db import before_commit, engine, execute_many, write_transaction
 from backend.deadlines.calendar import WorkingCalendar
+from backend.deadlines.services import working_calendar
 from backend.departments.tables import Department
+from backend.settings import get_settings
 
 CONTENT = {Satisfaction.satisfied.value, Satisfaction.basically_satisfied.value}  # 满意 + 基本满意
+RATED = "rated:"
+HOURS = "answer_hours:"
+PERIODS = ("week", "month", "year")
+PUBLIC = {status.value for status in PUBLIC_STATUSES}
+
+_CASE_COLUMNS = (
+    Case.id,
+    Case.status,
+    Case.department,
+    Case.category,
+    Case.area,
+    Case.title,
+    Case.description,
+    Case.published_at,
+    Case.first_assigned_at,
+    Case.sign_due_at,
+    Case.signed_at,
+    Case.sign_overdue_at,
+    Case.answer_due_at,
+    Case.answered_at,
+    Case.answer_overdue_at,
+    Case.overdue_at,
+    Case.reopened_count,
+)
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """What one case adds: department counters per local day, topic counts per local day, and
+    the keywords of its text (kept with the hash of the text, to segment it again only when the
+    text changes)."""
+
+    figures: Counter  # (department id, day, counter) → n
+    topics: Counter  # (day, kind, topic) → n
+    text_hash: str = ""
+    keywords: tuple[str, ...] = ()
+
+    def dumps(self) -> str:
+        return json.dumps(
+            {
+                "f": [[d, day.isoformat(), c, n] for (d, day, c), n in self.figures.items()],
+                "t": [[day.isoformat(), k, t, n] for (day, k, t), n in self.topics.items()],
+                "h": self.text_hash,
+                "k": list(self.keywords),
+            },
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+
+    @classmethod
+    def loads(cls, text: str) -> Contribution:
+        data = json.loads(text)
+        return cls(
+            Counter({(d, date.fromisoformat(day), c): n for d, day, c, n in data["f"]}),
+            Counter({(date.fromisoformat(day), k, t): n for day, k, t, n in data["t"]}),
+            data["h"],
+            tuple(data["k"]),
+        )
+
+
+NOTHING = Contribution(Counter(), Counter())
+
+
+# The deadlines the figures judge: the figure, the deadline, when it was met, the overdue flag.
+_JUDGED = (
+    ("signed", "sign_due_at", "signed_at", "sign_overdue_at"),
+    ("answered", "answer_due_at", "answered_at", "answer_overdue_at"),
+)
+
+
+def hours_bucket(hours: float) -> float:
+    """The histogram bucket of a time to answer (see the module's note on precision)."""
+    step = 0.25 if hours < 40 else 1.0 if hours < 100 else 10.0
+    return round(hours / step) * step
+
+
+def contribution(
+    case: dict,
+    returns: list[dict],
+    ratings: list[dict],
+    calendar: WorkingCalendar,
+    keywords_of,
+    known: Contribution = NOTHING,
+) -> Contribution:
+    """What ``case`` (a row of ``_CASE_COLUMNS``) adds to the figures and topic counts, given
+    the returns on its timeline and its ratings. ``keywords_of(title, description)`` segments
+    the text of a public case, unless ``known`` already did it for the same text."""
+    zone = ZoneInfo(calendar.time_zone)
+    figures: Counter = Counter()
+    department = case["department"]
+    if department is not None and case["first_assigned_at"] is not None:
+        day = case["first_assigned_at"].astimezone(zone).date()
+        counted = ["received"]
+        for figure, due, met, flagged in _JUDGED:
+            if case[due] is None:
+                continue
+            if case[met] is not None:
+                counted.append(f"{figure}_on_time" if case[met] <= case[due] else f"{figure}_late")
+            elif case[flagged] is not None:
+                counted.append(f"{figure}_late")
+        if case["overdue_at"] is not None:
+            counted.append("overdue")
+        if case["answered_at"] is not None:
+            counted.append("answered")
+            if case["reopened_count"]:
+                counted.append("reopened")
+            hours = calendar.working_time_between(case["first_assigned_at"], case["answered_at"]) / timedelta(hours=1)
+            counted.append(f"{HOURS}{hours_bucket(hours):g}")
+        figures.update((department, day, counter) for counter in counted)
+    for entry in returns:
+        if entry["department"] is not None:
+            figures[(entry["department"], entry["created_at"].astimezone(zone).date(), "returned")] += 1
+    if department is not None:
+        for rating in ratings:
+            figures[(department, rating["created_at"].astimezone(zone).date(), f"{RATED}{rating['satisfaction']}")] += 1
+
+    topics: Counter = Counter()
+    text_hash, keywords = "", ()
+    if case["published_at"] is not None and case["status"] in PUBLIC:
+        day = case["published_at"].astimezone(zone).date()
+        text_hash = hashlib.blake2b(f"{case['title']}\n{case['description']}".encode(), digest_size=8).hexdigest()
+        keywords = known.keywords if known.text_hash == text_hash else tuple(keywords_of(case["title"], case["description"]))
+        topics[(day, "category", str(case["category"]))] += 1
+        if case["area"] is not None:
+            topics[(day, "area", str(case["area"]))] += 1
+        topics.update((day, "keyword", word) for word in keywords)
+    return Contribution(figures, topics, text_hash, keywords)
+
+
+def period_starts(day: date) -> dict[str, date]:
+    """The first day of the week (Monday), month and year that ``day`` falls in."""
+    return {"week": day - timedelta(days=day.weekday()), "month": day.replace(day=1), "year": day.replace(month=1, day=1)}
+
+
+def _by_period(figures: Counter) -> Counter:
+    """Day counters summed into the counters of their week, month and year."""
+    summed: Counter = Counter()
+    for (department, day, counter), n in figures.items():
+        for period, starts in period_starts(day).items():
+            summed[(department, period, starts, counter)] += n
+    return summed
+
+
+# --- keeping them --------------------------------------------------------------------------
+
+_BATCH = 500  # cases per read
+
+
+async def _insert(table: str, columns: tuple[str, ...], rows: list[tuple], conflict: str = "") -> None:
+    """Plain rows in one statement per batch (``executemany``), with an optional ON CONFLICT."""
+    await execute_many(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)}) {conflict}", rows)
+
+
+async def add_to_counters(figures: Counter, topics: Counter) -> None:
+    """Add day counters (summed into their periods) and topic counts to what is kept."""
+    summed = {key: n for key, n in _by_period(figures).items() if n}
+    await _insert(
+        "department_figure",
+        ("department", "period", "starts", "counter", "value"),
+        [(*key, n) for key, n in summed.items()],
+        "ON CONFLICT (department, period, starts, counter) DO UPDATE SET value = department_figure.value + excluded.value",
+    )
+    await _insert(
+        "topic_count",
+        ("day", "kind", "topic", "value"),
+        [(*key, n) for key, n in topics.items() if n],
+        "ON CONFLICT (kind, day, topic) DO UPDATE SET value = topic_count.value + excluded.value",
+    )
+
+
+async def touched(case_ids) -> None:
+    """The figures of these cases may have changed: refresh them when the transaction commits."""
+    await before_commit(refresh, case_ids)
+
+
+async def _inputs(cases: list[dict], consecutive: bool = False) -> tuple[dict, dict]:
+    """The returns and ratings of these cases (rows of ``_CASE_COLUMNS``, in the order of their
+    ids); ``consecutive``: all cases between the first and the last, read as a range."""
+    returns, ratings = defaultdict(list), defaultdict(list)
+    if not cases:
+        return returns, ratings
+    ids = [case["id"] for case in cases]
+
+    def of_cases(column):
+        return (column >= ids[0]) & (column <= ids[-1]) if consecutive else column.is_in(ids)
+
+    for entry in await TimelineEntry.select(TimelineEntry.case, TimelineEntry.department, TimelineEntry.created_at).where(
+        of_cases(TimelineEntry.case), TimelineEntry.action == "return"
+    ):
+        returns[entry["case"]].append(entry)
+    for rating in await Rating.select(Rating.case, Rating.satisfaction, Rating.created_at).where(of_cases(Rating.case)):
+        ratings[rating["case"]].append(rating)
+    return returns, ratings
+
+
+async def refresh(case_ids: set[int]) -> None:
+    """Bring the counters up to date with these cases (inside the transaction that changed them)."""
+    from backend.cases.trends import keywords_of
+
+    ids = sorted(case_ids)
+    calendar = await working_calendar()
+    for start in range(0, len(ids), _BATCH):
+        batch = ids[start : start + _BATCH]
+        cases = await Case.select(*_CASE_COLUMNS).where(Case.id.is_in(batch)).order_by(Case.id)
+        returns, ratings = await _inputs(cases)
+        old = {
+            row["case"]: Contribution.loads(row["counts"])
+            for row in await CaseContribution.select(CaseContribution.case, CaseContribution.counts).where(CaseContribution.case.is_in(batch))
+        }
+        figures, topics, kept = Counter(), Counter(), []
+        for case in cases:
+            before = old.get(case["id"], NOTHING)
+            after = contribution(case, returns[case["id"]], ratings[case["id"]], calendar, keywords_of, before)
+            if after == before:
+                continue
+            figures.update(after.figures)
+            figures.subtract(before.figures)
+            topics.update(after.topics)
+            topics.subtract(before.topics)
+            kept.append((case["id"], after.dumps()))
+        await add_to_counters(figures, topics)
+        await _insert(
+            "case_contribution", ("\"case\"", "counts"), kept, 'ON CONFLICT ("case") DO UPDATE SET counts = excluded.counts'
+        )
+
+
+def remembering(keywords_of):
+    """``keywords_of`` segmenting each text once: repeated texts (generated ones) are many."""
+    remembered: dict[str, tuple[str, ...]] = {}
+
+    def keywords(title: str, description: str) -> tuple[str, ...]:
+        key = f"{title}\n{description}"
+        if key not in remembered:
+            remembered[key] = tuple(keywords_of(title, description))
+        return remembered[key]
+
+    return keywords
+
+
+async def rebuild(batch_size: int = 2000) -> int:
+    """Recompute every counter from the cases (in one transaction); returns how many cases."""
+    from backend.cases.trends import keywords_of
+
+    calendar, keywords = await working_calendar(), remembering(keywords_of)
+    counted = 0
+    async with write_transaction():
+        if isinstance(engine(), PostgresEngine):
+            # Refreshes in other transactions wait for the rebuilt contributions.
+            await engine().run_ddl("LOCK TABLE case_contribution, department_figure, topic_count IN ACCESS EXCLUSIVE MODE")
+        for table in (CaseContribution, DepartmentFigure, TopicCount):
+            await table.delete(force=True)
+        figures, topics = Counter(), Counter()
+        last = 0
+        while True:
+            cases = await Case.select(*_CASE_COLUMNS).where(Case.id > last).order_by(Case.id).limit(batch_size)
+            if not cases:
+                break
+            last = cases[-1]["id"]
+            returns, ratings = await _inputs(cases, consecutive=True)
+            kept = []
+            for case in cases:
+                made = contribution(case, returns[case["id"]], ratings[case["id"]], calendar, keywords)
+                figures.update(made.figures)
+                topics.update(made.topics)
+                if made != NOTHING:
+                    kept.append((case["id"], made.dumps()))
+            await _insert("case_contribution", ("\"case\"", "counts"), kept)
+            counted += len(cases)
+        await add_to_counters(figures, topics)
+    return counted
+
+
+# --- reading them --------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -37,71 +345,139 @@ class DepartmentFigures:
     median_hours_to_answer: float | None  # in working hours
 
 
+FIGURES = (
+    "received",
+    "signed_on_time",
+    "answered_on_time",
+    "overdue",
+    "returned",
+    "reopened",
+    "satisfaction",
+    "median_hours_to_answer",
+)
+
+
 def _share(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-async def department_figures(since: datetime, until: datetime, now: datetime, calendar: WorkingCalendar) -> list[DepartmentFigures]:
-    """Every department's figures for cases first assigned in [since, until), as of ``now``."""
-    cases = await Case.select(
-        Case.department,
-        Case.first_assigned_at,
-        Case.sign_due_at,
-        Case.signed_at,
-        Case.answer_due_at,
-        Case.answered_at,
-        Case.overdue_at,
-        Case.reopened_count,
-    ).where(Case.first_assigned_at >= since, Case.first_assigned_at < until, Case.department.is_not_null())
-    returns = await TimelineEntry.select(TimelineEntry.department).where(
-        TimelineEntry.action == "return", TimelineEntry.created_at >= since, TimelineEntry.created_at < until
-    )
-    ratings = await Rating.select(Rating.case.department.as_alias("department"), Rating.satisfaction).where(
-        Rating.created_at >= since, Rating.created_at < until
-    )
-    cases_of, returns_of, ratings_of = defaultdict(list), Counter(entry["department"] for entry in returns), defaultdict(list)
-    for case in cases:
-        cases_of[case["department"]].append(case)
-    for rating in ratings:
-        ratings_of[rating["department"]].append(rating["satisfaction"])
-    departments = await Department.select(Department.id, Department.name, Department.name_en).order_by(Department.name)
-    return [
-        _figures_of(department, cases_of[department["id"]], returns_of[department["id"]], ratings_of[department["id"]], now, calendar)
-        for department in departments
-    ]
-
-
-def _figures_of(department: dict, cases: list[dict], returned: int, rated: list[str], now: datetime, calendar: WorkingCalendar) -> DepartmentFigures:
-    # A deadline counts once it has been met or has passed: a case still within its time is not late yet.
-    sign_measured = [c for c in cases if c["sign_due_at"] and (c["signed_at"] or c["sign_due_at"] < now)]
-    answer_measured = [c for c in cases if c["answer_due_at"] and (c["answered_at"] or c["answer_due_at"] < now)]
-    answered = [c for c in cases if c["answered_at"]]
-    hours = [calendar.working_time_between(c["first_assigned_at"], c["answered_at"]) / timedelta(hours=1) for c in answered]
+def figures_of(department: dict, counts: Counter, median: float | None) -> DepartmentFigures:
+    """The figures from the counters (without the histogram, whose median the database gives)."""
+    received, returned = counts["received"], counts["returned"]
+    ratings = {counter: n for counter, n in counts.items() if counter.startswith(RATED)}
     return DepartmentFigures(
         department_id=department["id"],
         name=department["name"],
         name_en=department["name_en"],
-        received=len(cases),
-        signed_on_time=_share(sum(1 for c in sign_measured if c["signed_at"] and c["signed_at"] <= c["sign_due_at"]), len(sign_measured)),
-        answered_on_time=_share(
-            sum(1 for c in answer_measured if c["answered_at"] and c["answered_at"] <= c["answer_due_at"]), len(answer_measured)
-        ),
-        overdue=_share(sum(1 for c in cases if c["overdue_at"]), len(cases)),
-        returned=_share(returned, len(cases) + returned),
-        reopened=_share(sum(1 for c in answered if c["reopened_count"]), len(answered)),
-        satisfaction=_share(sum(1 for s in rated if s in CONTENT), len(rated)),
-        median_hours_to_answer=round(statistics.median(hours), 1) if hours else None,
+        received=received,
+        signed_on_time=_share(counts["signed_on_time"], counts["signed_on_time"] + counts["signed_late"]),
+        answered_on_time=_share(counts["answered_on_time"], counts["answered_on_time"] + counts["answered_late"]),
+        overdue=_share(counts["overdue"], received),
+        returned=_share(returned, received + returned),
+        reopened=_share(counts["reopened"], counts["answered"]),
+        satisfaction=_share(sum(n for counter, n in ratings.items() if counter[len(RATED) :] in CONTENT), sum(ratings.values())),
+        median_hours_to_answer=round(median, 1) if median is not None else None,
     )
 
 
-PERIODS = ("week", "month", "year")
+def current_start(period: str, now: datetime, time_zone: str) -> date:
+    """The first day of this week, month or year, in the configured time zone."""
+    return period_starts(now.astimezone(ZoneInfo(time_zone)).date())[period]
 
 
 def period_start(period: str, now: datetime, time_zone: str) -> datetime:
     """The start of this week (Monday), month or year, in the configured time zone."""
-    local = now.astimezone(ZoneInfo(time_zone)).replace(hour=0, minute=0, second=0, microsecond=0)
-    if period == "week":
-        return local - timedelta(days=local.weekday())
-    if period == "month":
-        return local.replace(day=1)
-    return local.replace(month=1, day=1)
+    starts = current_start(period, now, time_zone)
+    return datetime(starts.year, starts.month, starts.day, tzinfo=ZoneInfo(time_zone))
+
+
+async def _departments(department_id: int | None = None) -> list[dict]:
+    query = Department.select(Department.id, Department.name, Department.name_en).order_by(Department.name)
+    return await (query.where(Department.id == department_id) if department_id is not None else query)
+
+
+async def department_figures(period: str, now: datetime) -> list[DepartmentFigures]:
+    """Every department's figures for this week, month or year (as of ``now``)."""
+    starts = current_start(period, now, get_settings().time_zone)
+    counts: dict[int, Counter] = defaultdict(Counter)
+    for row in await DepartmentFigure.select(DepartmentFigure.department, DepartmentFigure.counter, DepartmentFigure.value).where(
+        DepartmentFigure.period == period, DepartmentFigure.starts == starts, DepartmentFigure.counter.not_like(f"{HOURS}%")
+    ):
+        counts[row["department"]][row["counter"]] += row["value"]
+    medians = await _medians(period, starts=starts)
+    return [
+        figures_of(department, counts[department["id"]], medians.get((department["id"], starts))) for department in await _departments()
+    ]
+
+
+async def _medians(period: str, *, starts: date | None = None, since: date | None = None, department: int | None = None) -> dict:
+    """The median hours to answer per department and period (one period ``starts``, or all
+    from ``since``), from the histograms, in the database: the histograms are most of the rows,
+    and need not travel. A bucket holds the positions ``upto - value`` to ``upto - 1`` of the
+    sorted answers; the median is the mean of the buckets holding positions (total - 1) / 2
+    and total / 2. Returns {(department, starts): median}."""
+    where, values = ["period = {}", "counter LIKE {}", "value > 0"], [period, f"{HOURS}%"]
+    for condition, value in (("starts = {}", starts), ("starts >= {}", since), ("department = {}", department)):
+        if value is not None:
+            where.append(condition)
+            values.append(value)
+    rows = await DepartmentFigure.raw(
+        "SELECT department, starts, AVG(hours) AS median FROM ("
+        " SELECT department, starts, hours, value,"
+        " SUM(value) OVER (PARTITION BY department, starts ORDER BY hours ROWS UNBOUNDED PRECEDING) AS upto,"
+        " SUM(value) OVER (PARTITION BY department, starts) AS total FROM ("
+        f"  SELECT department, starts, CAST(substr(counter, {len(HOURS) + 1}) AS DOUBLE PRECISION) AS hours, value"
+        f"  FROM department_figure WHERE {' AND '.join(where)}) AS histogram) AS running"
+        " WHERE upto - value <= total / 2 AND upto > (total - 1) / 2 GROUP BY department, starts",
+        *values,
+    )  # fmt: skip
+    return {(row["department"], _day(row["starts"])): row["median"] for row in rows}
+
+
+def _day(value) -> date:
+    """A DATE column read through raw SQL: a date on PostgreSQL, its ISO text on SQLite."""
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+async def department_history(department_id: int, period: str, count: int, now: datetime) -> list[tuple[date, DepartmentFigures]]:
+    """One department's figures for each of the last ``count`` weeks or months, oldest first."""
+    departments = await _departments(department_id)
+    if not departments:
+        return []
+    latest = current_start(period, now, get_settings().time_zone)
+    starts = [latest]
+    while len(starts) < count:
+        previous = starts[-1] - timedelta(days=1)
+        starts.append(period_starts(previous)[period])
+    starts.reverse()
+    counts: dict[date, Counter] = defaultdict(Counter)
+    for row in await DepartmentFigure.select(DepartmentFigure.starts, DepartmentFigure.counter, DepartmentFigure.value).where(
+        DepartmentFigure.department == department_id,
+        DepartmentFigure.period == period,
+        DepartmentFigure.starts >= starts[0],
+        DepartmentFigure.counter.not_like(f"{HOURS}%"),
+    ):
+        counts[row["starts"]][row["counter"]] += row["value"]
+    medians = await _medians(period, since=starts[0], department=department_id)
+    return [(first, figures_of(departments[0], counts[first], medians.get((department_id, first)))) for first in starts]
+
+
+SORTS = ("name", *FIGURES)
+
+
+def parse_sort(value: str) -> tuple[str, bool]:
+    """``received`` sorts up, ``-received`` down; anything else by name."""
+    key = value.removeprefix("-")
+    return (key, value.startswith("-")) if key in SORTS else ("name", False)
+
+
+def sorted_figures(rows: list[DepartmentFigures], key: str, descending: bool, name_of) -> list[DepartmentFigures]:
+    """Sorted by one figure (departments with nothing to measure last, by name) or by
+    ``name_of(row)``."""
+    by_name = sorted(rows, key=name_of)
+    if key == "name":
+        return by_name[::-1] if descending else by_name
+    measured = [row for row in by_name if getattr(row, key) is not None]
+    # Python's sort is stable: equal figures stay in the order of their names.
+    measured.sort(key=lambda row: getattr(row, key), reverse=descending)
+    return measured + [row for row in by_name if getattr(row, key) is None]

@@ -2,12 +2,24 @@ import os
 
 from piccolo.conf.apps import AppConfig
 
-from backend.cases.tables import Case, CaseAnswer, CaseNumberCounter, CaseSearch, CoHandler, Rating, Support, TimelineEntry
+from backend.cases.tables import (
+    Case,
+    CaseAnswer,
+    CaseContribution,
+    CaseNumberCounter,
+    CaseSearch,
+    CoHandler,
+    DepartmentFigure,
+    Rating,
+    Support,
+    TimelineEntry,
+    TopicCount,
+)
 
 APP_CONFIG = AppConfig(
     app_name="cases",
     migrations_folder_path=os.path.join(os.path.dirname(__file__), "piccolo_migrations"),
-    table_classes=[Case, TimelineEntry, CaseNumberCounter, CoHandler, Rating, CaseSearch, Support, CaseAnswer],
+    table_classes=[Case, TimelineEntry, CaseNumberCounter, CoHandler, Rating, CaseSearch, Support, DepartmentFigure, TopicCount, CaseContribution, CaseAnswer],
     migration_dependencies=["backend.departments.piccolo_app", "backend.accounts.piccolo_app"],
     commands=[],
 )

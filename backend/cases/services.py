@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from piccolo.query.functions.aggregate import Count, Max
 
 from backend import clock
-from backend.cases import clocks
+from backend.cases import clocks, figures
 from backend.cases.clocks import Clock, Deadline, next_due
 from backend.cases.filing import CaseForm, FilingError, Source, ValidCase, validate
 from backend.cases.lifecycle import (
@@ -323,6 +323,7 @@ async def append_entry(
         )
     ).returning(TimelineEntry.id)
     after_commit(announce(case_id, rows[0]["id"]))
+    await figures.touched([case_id])
     return rows[0]["id"]
 
 

@@ -28,6 +28,7 @@ from operator import or_
 
 from piccolo.columns.combination import WhereRaw
 
+from backend.cases import figures
 from backend.cases.clocks import DUE, MET, OVERDUE, Clock
 from backend.cases.lifecycle import CLOCKS_RUNNING, Role, Status, Visibility
 from backend.cases.services import CaseView, staff_cases
@@ -82,6 +83,7 @@ async def _flag(
             ).returning(TimelineEntry.id, TimelineEntry.case)
             for entry in entries:
                 after_commit(announce(entry["case"], entry["id"]))
+            await figures.touched(batch)
             if overdue:
                 await Case.update({Case.overdue_at: now}).where(Case.id.is_in(batch), Case.overdue_at.is_null())
     return flagged

@@ -1,4 +1,4 @@
-from piccolo.columns import Boolean, Float, ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
+from piccolo.columns import Boolean, Date, Float, ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 from backend.accounts.tables import Account
@@ -136,3 +136,33 @@ class CaseAnswer(Table, tablename="case_answer"):
     code = Varchar(length=40)
     question = Varchar(length=200)
     value = Text()
+
+
+class DepartmentFigure(Table, tablename="department_figure"):
+    """One counter of a department's figures (``cases.figures``) over one week, month or year,
+    kept up to date in the transaction of every change to a case; unique on (department, period,
+    starts, counter) (see the migration)."""
+
+    department = ForeignKey(references=Department, null=False, on_delete=OnDelete.cascade)
+    period = Varchar(length=5)  # week, month, year
+    starts = Date()  # its first day, in the configured time zone
+    counter = Varchar(length=40)  # received, signed_on_time, …, rated:satisfied, answer_hours:7.25
+    value = Integer(default=0)
+
+
+class TopicCount(Table, tablename="topic_count"):
+    """How many public cases of one day (published then, in the configured time zone) were of a
+    category, an area, or had a keyword: what ``/trends`` compares; unique on (kind, day, topic)."""
+
+    day = Date()
+    kind = Varchar(length=10)  # category, area, keyword
+    topic = Varchar(length=40)  # the category's or area's id, or the word
+    value = Integer(default=0)
+
+
+class CaseContribution(Table, tablename="case_contribution"):
+    """What a case adds to the department figures and topic counts as of its last change (JSON),
+    so that the next change applies only the difference."""
+
+    case = ForeignKey(references=Case, null=False, unique=True, on_delete=OnDelete.cascade)
+    counts = Text(default="")

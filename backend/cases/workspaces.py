@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, replace
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime, time, timezone
 from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, get, post
@@ -27,7 +27,6 @@ from backend.cases.lifecycle import CITIZEN_CASE_TYPES, PHOTO_ACTIONS, TRANSITIO
 from backend.cases.permissions import actions_for, handler_scope, may_see_case, sees_filer_contact
 from backend.cases.services import ActionRefused, Actor
 from backend.cases.tables import Case
-from backend.deadlines.services import working_calendar
 from backend.departments.services import active_categories, area_tree, department_choices
 from backend.i18n_markers import N_
 from backend.photos.controllers import MAX_FORM_BYTES, photo_keys_from, receive_uploads
@@ -316,8 +315,6 @@ class WorkspaceController(Controller):
     @get("/leader", opt=admits(StaffRole.leader))
     async def leader_overview(self, request: Request, period: FromQuery[str] = "month") -> Template:
         period = period if period in figures.PERIODS else "month"
-        now = clock.now()
-        since = figures.period_start(period, now, get_settings().time_zone)
         return Template(
             template_name="staff/leader.html",
             context={
@@ -331,7 +328,7 @@ class WorkspaceController(Controller):
                 "in_my_charge": await supervision.cases_in_charge_of(current(request).account.id),
                 "unsatisfied": await services.staff_cases({Status.unsatisfied}),
                 "period": period,
-                "figures": await figures.department_figures(since, now + timedelta(seconds=1), now, await working_calendar()),
+                "figures": await figures.department_figures(period, clock.now()),
             },
             headers=NO_STORE,
         )

@@ -39,6 +39,9 @@ PAGES = {
     "/follow/{token:str}": (None, "/follow/{token}"),
     "/login": (None, "/login"),
     "/offline": (None, "/offline"),
+    "/departments": (None, "/departments"),
+    "/departments/{department_id:int}": (None, "/departments/{department_id}"),
+    "/trends": (None, "/trends"),
     "/invitations/{token:str}": (None, "/invitations/{invitation}"),
     "/account/passkeys": ("handler", "/account/passkeys"),
     "/admin": ("admin", "/admin"),
@@ -85,6 +88,7 @@ NOT_PAGES = {
     "/cases/{number:str}/feed",
     "/cases.geojson",
     "/cases.csv",
+    "/departments/figures.csv",
     "/report/similar",  # a fragment of the report form, checked there
     "/representatives/attachments/{key:str}",  # PDF downloads
     # The API's docs: Swagger UI renders them (tests/browser/test_api_docs.py). Its own markup

@@ -119,6 +119,10 @@ PUBLIC_ROUTES = {
     ("GET", "/representatives/suggestions"),
     ("GET", "/representatives/suggestions/{number:str}"),
     ("GET", "/representatives/attachments/{key:str}"),
+    ("GET", "/departments"),
+    ("GET", "/departments/figures.csv"),
+    ("GET", "/departments/{department_id:int}"),
+    ("GET", "/trends"),
 }
 
 
