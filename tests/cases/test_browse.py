@@ -172,7 +172,7 @@ async def test_the_page_carries_the_filters_and_htmx_gets_the_results(client, th
     assert page.status_code == 200 and 'name="category"' in page.text
     assert 'value="water" selected' in page.text and 'value="updated" selected' in page.text
     assert 'data-template="{num} cases on the map."' in page.text
-    assert "显示 20 个诉求，还有更多。" in page.text  # the page is in Chinese
+    assert "Showing 20 cases; there are more." in page.text
     following = re.search(r'href="(/cases\?[^"]*cursor=[^"]+)"', page.text).group(1).replace("&amp;", "&")
     assert "category=water" in following and "sort=updated" in following
     rest = await client.get(following, headers={"hx-request": "true"})
