@@ -178,7 +178,7 @@ async def test_the_page_carries_the_filters_and_htmx_gets_the_results(client, th
     rest = await client.get(following, headers={"hx-request": "true"})
     assert rest.text.lstrip().startswith('<section id="case-results"')
     assert rest.text.count('class="case-card"') == 1  # 21 water cases in all
-    assert 'hx-swap-oob="innerHTML"' in rest.text and "显示 1 个诉求。" in rest.text
+    assert 'hx-swap-oob="innerHTML"' in rest.text and "Showing 1 case." in rest.text
     assert "王先生" not in page.text + rest.text and "13800138000" not in page.text + rest.text
 
 
