@@ -2,8 +2,7 @@
 time (keyset, like the list) so that an export of every case holds little in memory.
 
 Only the public view of a case goes in, so no name, phone, follow token or source link can.
-Text that a spreadsheet would run as a formula (a cell starting with = + - @, a tab or a
-carriage return) gets a leading apostrophe.
+Text that a spreadsheet would run as a formula gets a leading apostrophe (``csv_export.cell``).
 """
 
 from __future__ import annotations
@@ -14,6 +13,7 @@ from typing import AsyncIterator
 
 from backend.cases import browse
 from backend.cases.services import CaseView
+from backend.web.csv_export import cell
 
 COLUMNS = [
     "number",
@@ -37,13 +37,6 @@ COLUMNS = [
     "support_count",
     "url",
 ]
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value: str) -> str:
-    return "'" + value if value.startswith(_FORMULA_STARTS) else value
-
-
 def _time(value) -> str:
     return value.isoformat() if value else ""
 
@@ -65,7 +58,7 @@ def _row(case: CaseView, origin: str) -> list:
         case.address,
     ]
     return [
-        *(safe_cell(value) for value in text),
+        *(cell(value) for value in text),
         "" if case.latitude is None else case.latitude,
         "" if case.longitude is None else case.longitude,
         _time(case.published_at),
