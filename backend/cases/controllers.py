@@ -27,7 +27,7 @@ from backend.photos.controllers import MAX_FORM_BYTES, photo_keys_from, receive_
 from backend.photos.services import unattached_photos
 from backend.settings import get_settings
 from backend.web import csrf, i18n
-from backend.web.errors import CSRF_EXPIRED, error_response
+from backend.web.errors import CSRF_EXPIRED, error_response, wants_json
 from backend.text import clean_text, row_id
 from backend.web.forms import form_text
 from backend.web.fragments import wants_fragment
@@ -47,23 +47,6 @@ FORM_FIELDS = [
     "publication",
     "submission_key",
 ]
-
-
-async def outbox_answer(
-    request: Request,
-    form: CaseForm,
-    errors: dict[str, str],
-    photo_errors: list[str],
-    status_code: int,
-    cookies: list[Cookie] | None = None,
-) -> Response:
-    """What the report form would show, as data: the messages in the filer's language."""
-    return Response(
-        {"errors": {field: i18n.gettext(message) for field, message in errors.items()}, "photo_errors": photo_errors},
-        status_code=status_code,
-        cookies=cookies or [],
-        headers={"cache-control": "no-store"},
-    )
 
 
 @dataclass(frozen=True)
@@ -150,14 +133,24 @@ async def report_form_page(
     photo_errors: list[str],
     status_code: int,
     cookies: list[Cookie] | None = None,
-) -> Template:
+) -> Response:
+    """The form again, with what was typed and its errors; as data for a report sent in the
+    background from the device's outbox (outbox.js)."""
+    messages = {field: i18n.gettext(message) for field, message in errors.items()}
+    if wants_json(request):
+        return Response(
+            {"errors": messages, "photo_errors": photo_errors},
+            status_code=status_code,
+            cookies=cookies or [],
+            headers={"cache-control": "no-store"},
+        )
     template = "partials/report_form.html" if wants_fragment(request) else "report.html"
     return Template(
         cookies=cookies or [],
         template_name=template,
         context={
             "form": form,
-            "errors": {field: i18n.gettext(message) for field, message in errors.items()},
+            "errors": messages,
             "photo_errors": photo_errors,
             "photos": await unattached_photos(form.photo_keys),
             "categories": await active_categories(),
@@ -224,13 +217,10 @@ class CaseController(Controller):
         raw = await request.form()
         form = case_form_from(raw)
         settings = get_settings()
-        # A report kept on the device while offline (outbox.js) is sent in the background and
-        # wants its answer as data, not as a page.
-        answer = outbox_answer if "application/json" in request.headers.get("accept", "") else report_form_page
         token = csrf.check_form(request, raw, settings)
         if not token.ok:
             cookies = [token.new_cookie] if token.new_cookie else []
-            return await answer(request, form, {"form": CSRF_EXPIRED}, [], 403, cookies)
+            return await report_form_page(request, form, {"form": CSRF_EXPIRED}, [], 403, cookies)
         # Without script the photos come with the form: store them first, so errors keep them.
         uploaded, photo_errors = await receive_uploads(raw.getall("photos", []), len(form.photo_keys))
         form.photo_keys += [photo.key for photo in uploaded]
@@ -239,13 +229,13 @@ class CaseController(Controller):
             try:
                 validate(form.cleaned())
             except FilingError as error:
-                return await answer(request, form, error.errors, photo_errors, 422)
-            return await answer(request, form, {}, photo_errors, 422)
+                return await report_form_page(request, form, error.errors, photo_errors, 422)
+            return await report_form_page(request, form, {}, photo_errors, 422)
         try:
             filed = await services.file_case(form, secret_key=settings.secret_key, time_zone=settings.time_zone)
         except FilingError as error:
-            return await answer(request, form, error.errors, [], 422)
-        if answer is outbox_answer:
+            return await report_form_page(request, form, error.errors, [], 422)
+        if wants_json(request):  # from the device's outbox: the number and link, as data
             return Response({"number": filed.number, "follow_url": follow_url(filed.follow_token)}, status_code=201)
         location = f"/follow/{filed.follow_token}?filed=1"
         if wants_fragment(request):

@@ -31,7 +31,8 @@ SHELL_FILES = [
     "icons/apple-touch-icon.png",
 ]
 # Pages kept for use without a connection; refreshed whenever they are fetched online.
-SHELL_PAGES = ["/", "/report", "/offline"]
+OFFLINE_PAGE = "/offline"
+SHELL_PAGES = ["/", "/report", OFFLINE_PAGE]
 NO_CACHE = {"cache-control": "no-cache"}
 
 
@@ -87,11 +88,11 @@ class AppShellController(Controller):
         version, urls = shell()
         return Template(
             template_name="sw.js",
-            context={"version": version, "precache": urls},
+            context={"version": version, "precache": urls, "shell_pages": SHELL_PAGES, "offline_page": OFFLINE_PAGE},
             media_type="text/javascript",
             headers=NO_CACHE,
         )
 
-    @get("/offline")
+    @get(OFFLINE_PAGE)
     async def offline(self) -> Template:
         return Template(template_name="offline.html")

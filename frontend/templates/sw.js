@@ -3,8 +3,8 @@
 "use strict";
 const CACHE = "minsheng-" + {{ version | tojson }};
 const PRECACHE = {{ precache | tojson }};
-const SHELL_PAGES = new Set(["/", "/report", "/offline"]);
-const OFFLINE_PAGE = "/offline";
+const SHELL_PAGES = new Set({{ shell_pages | tojson }});
+const OFFLINE_PAGE = {{ offline_page | tojson }};
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
