@@ -19,7 +19,7 @@ from backend.accounts.api_key_pages import ApiKeyController
 from backend.accounts.controllers import AdminController, InvitationController, PasskeyController, SignInController
 from backend.accounts.guards import SessionMiddleware, signed_in
 from backend.api.auth import ApiKeyMiddleware
-from backend.api.docs import openapi_config
+from backend.api.docs import DeveloperController, openapi_config
 from backend.api.v1 import api_router
 from backend.open311.controllers import open311_router
 from backend.accounts.sessions import Sessions
@@ -99,6 +99,7 @@ def create_app(database_pool: bool = True) -> Litestar:
             PasskeyController,
             AdminController,
             ApiKeyController,
+            DeveloperController,
             OrganisationController,
             CalendarController,
             DeadlineLimitController,

@@ -25,8 +25,6 @@ cp node_modules/@picocss/pico/css/pico.min.css frontend/static/vendor/pico.min.c
 cp node_modules/@simplewebauthn/browser/dist/bundle/index.umd.min.js frontend/static/vendor/simplewebauthn-browser.min.js
 cp node_modules/htmx-ext-sse/dist/sse.min.js frontend/static/vendor/htmx-ext-sse.min.js
 cp node_modules/exifr/dist/mini.umd.js frontend/static/vendor/exifr.min.js
-cp node_modules/swagger-ui-dist/swagger-ui-bundle.js frontend/static/vendor/swagger-ui-bundle.js
-cp node_modules/swagger-ui-dist/swagger-ui.css frontend/static/vendor/swagger-ui.css
 mkdir -p frontend/static/vendor/leaflet/images
 cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css frontend/static/vendor/leaflet/
 cp node_modules/leaflet/dist/images/*.png frontend/static/vendor/leaflet/images/

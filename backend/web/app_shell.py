@@ -24,6 +24,7 @@ SHELL_FILES = [
     "vendor/htmx.min.js",
     "vendor/htmx-ext-sse.min.js",
     "js/minsheng.js",
+    "js/outbox-store.js",
     "js/outbox.js",
     "vendor/exifr.min.js",
     "icon.svg",
@@ -88,7 +89,13 @@ class AppShellController(Controller):
         version, urls = shell()
         return Template(
             template_name="sw.js",
-            context={"version": version, "precache": urls, "shell_pages": SHELL_PAGES, "offline_page": OFFLINE_PAGE},
+            context={
+                "version": version,
+                "precache": urls,
+                "shell_pages": SHELL_PAGES,
+                "offline_page": OFFLINE_PAGE,
+                "outbox_store": static_url("js/outbox-store.js"),
+            },
             media_type="text/javascript",
             headers=NO_CACHE,
         )

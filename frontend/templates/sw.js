@@ -52,13 +52,22 @@ self.addEventListener("fetch", (event) => {
   }
 });
 
-// Reports kept on the device while offline are sent by the page (outbox.js); a page that is
-// open when the connection returns is told to send them.
+// Reports kept on the device while offline (outbox-store.js): a page that is open when the
+// connection returns is told to send them (it shows how it goes); with none open, the worker
+// sends them itself, and the browser tries again later while any still waits.
+importScripts({{ outbox_store | tojson }});
+
 self.addEventListener("sync", (event) => {
   if (event.tag !== "minsheng-outbox") return;
   event.waitUntil(
-    self.clients.matchAll({ type: "window" }).then((windows) =>
-      windows.forEach((client) => client.postMessage({ type: "send-outbox" }))
-    )
+    self.clients.matchAll({ type: "window" }).then((windows) => {
+      if (windows.length) {
+        windows.forEach((client) => client.postMessage({ type: "send-outbox" }));
+        return;
+      }
+      return self.minshengOutbox.sendWaiting(null).then((waiting) => {
+        if (waiting) throw new Error(waiting + " reports still wait for the network");
+      });
+    })
   );
 });

@@ -1,6 +1,7 @@
 """The installable app in Chromium: installable by DevTools' own check, and a complaint written
 without a connection (photo included) kept on the device, surviving a closed tab, sent once
-when the connection returns, and filed once even when the first answer is lost on the way."""
+when the connection returns, and filed once even when the first answer is lost on the way; sent
+by the service worker when no page is open; and back in the form when the server refuses it."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from backend.cases.tables import Case
+from backend.departments.tables import Category
 from backend.photos.tables import Photo
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, RECORD_CSP_VIOLATIONS
 from tests.browser.test_filing import assert_no_csp_violations
@@ -47,12 +49,37 @@ def test_the_app_is_installable(live_server, tmp_path):
             context.close()
 
 
+def in_database(work):
+    """``work()``'s awaitable, run on an event loop of its own: Playwright's runs in this thread."""
+
+    async def run():
+        return await work()
+
+    with ThreadPoolExecutor(1) as worker:
+        return worker.submit(asyncio.run, run()).result()
+
+
 def cases_and_photos() -> tuple[int, int]:
     async def count():
         return await Case.count(), await Photo.count().where(Photo.case.is_not_null())
 
-    with ThreadPoolExecutor(1) as worker:  # Playwright's own event loop runs in this thread
-        return worker.submit(asyncio.run, count()).result()
+    return in_database(count)
+
+
+def write_offline(page, title: str = "地下室进水") -> None:
+    """Fill in the report form without a connection, a photo included, and send it."""
+    page.get_by_label("投诉").check()
+    page.get_by_label("问题分类").select_option(label="供水 (市自来水公司)")
+    page.get_by_label("标题").fill(title)
+    page.get_by_label("问题描述").fill("昨夜暴雨后地下室全部进水，水深二十厘米，没有信号。")
+    page.get_by_label("问题地点").fill("文津花园小区3号楼")
+    page.locator("#photo-input").set_input_files(files=[{"name": "water.jpg", "mimeType": "image/jpeg", "buffer": jpeg()}])
+    expect(page.locator("#photo-list")).to_contain_text("water.jpg")
+    page.get_by_label("您的姓名或称呼").fill("王先生")
+    page.get_by_label("电话 *", exact=True).fill("13800138000")
+    page.get_by_label("同意：受理后任何人都可以查看").check()
+    page.get_by_role("button", name="提交").click()
+    expect(page.get_by_role("status")).to_contain_text("已保存在本设备")
 
 
 def test_a_complaint_written_offline_is_kept_and_sent_once_back_online(live_server, phone, categories):
@@ -62,17 +89,7 @@ def test_a_complaint_written_offline_is_kept_and_sent_once_back_online(live_serv
 
     phone.set_offline(True)
     page.reload()  # the report form comes from the device now
-    page.get_by_label("投诉").check()
-    page.get_by_label("问题分类").select_option(label="供水 (市自来水公司)")
-    page.get_by_label("标题").fill("地下室进水")
-    page.get_by_label("问题描述").fill("昨夜暴雨后地下室全部进水，水深二十厘米，没有信号。")
-    page.get_by_label("问题地点").fill("文津花园小区3号楼")
-    page.locator("#photo-input").set_input_files(files=[{"name": "water.jpg", "mimeType": "image/jpeg", "buffer": jpeg()}])
-    expect(page.locator("#photo-list")).to_contain_text("water.jpg")
-    page.get_by_label("您的姓名或称呼").fill("王先生")
-    page.get_by_label("电话 *", exact=True).fill("13800138000")
-    page.get_by_label("同意：受理后任何人都可以查看").check()
-    page.get_by_role("button", name="提交").click()
+    write_offline(page)
 
     saved = page.get_by_role("status")
     expect(saved).to_contain_text("已保存在本设备")
@@ -134,3 +151,75 @@ def test_big_photos_are_made_smaller_before_upload(live_server, browser, categor
     assert uploads and uploads[0] < len(big)
     assert_no_csp_violations(page)
     context.close()
+
+
+def test_with_no_page_open_the_service_worker_sends_the_report(live_server, phone, categories):
+    page = phone.new_page()
+    page.goto(f"{live_server.url}/report")
+    controlled(page)
+    phone.set_offline(True)
+    page.reload()
+    write_offline(page, title="没有页面开着也要送出")
+    devtools = phone.new_cdp_session(page)
+    registrations = []
+    devtools.on("ServiceWorker.workerRegistrationUpdated", lambda event: registrations.extend(event["registrations"]))
+    devtools.send("ServiceWorker.enable")
+
+    # No Minsheng page is open any more (about:blank keeps DevTools attached) when the
+    # connection returns and the browser wakes the worker for its background sync.
+    page.goto("about:blank")
+    phone.set_offline(False)
+    page.wait_for_function("true")  # let DevTools' events arrive
+    registration = next(r["registrationId"] for r in registrations if r["scopeURL"] == live_server.url + "/")
+    devtools.send(
+        "ServiceWorker.dispatchSyncEvent",
+        {"origin": live_server.url, "registrationId": registration, "tag": "minsheng-outbox", "lastChance": False},
+    )
+    for _ in range(100):
+        if cases_and_photos() == (1, 1):
+            break
+        page.wait_for_timeout(100)
+    assert cases_and_photos() == (1, 1)
+
+    # The next page opened shows it sent, with its number.
+    later = phone.new_page()
+    later.goto(f"{live_server.url}/")
+    expect(later.locator("#outbox a")).to_contain_text("已发送")
+    assert_no_csp_violations(later)
+
+
+def test_a_report_the_server_refuses_goes_back_into_the_form(live_server, phone, categories):
+    page = phone.new_page()
+    page.goto(f"{live_server.url}/report")
+    controlled(page)
+    phone.set_offline(True)
+    page.reload()
+    write_offline(page, title="分类停用之前写的")
+
+    # While it waits, the category it was written for stops being offered.
+    water = categories["water"].id
+    in_database(lambda: Category.update({Category.active: False}).where(Category.id == water))
+    phone.set_offline(False)
+    page.goto(f"{live_server.url}/")
+    refused = page.locator("#outbox li")
+    expect(refused).to_contain_text("未被受理")
+    assert cases_and_photos() == (0, 0)
+
+    refused.get_by_role("link", name="修改后重新提交").click()
+    page.wait_for_url("**/report?restore=*")
+    summary = page.locator(".error-summary")
+    expect(summary).to_be_focused()
+    expect(summary.get_by_role("link")).to_have_text("请选择问题分类。")
+    expect(page.get_by_label("问题分类")).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_label("标题")).to_have_value("分类停用之前写的")
+    expect(page.get_by_label("问题描述")).to_have_value("昨夜暴雨后地下室全部进水，水深二十厘米，没有信号。")
+    expect(page.get_by_label("同意：受理后任何人都可以查看")).to_be_checked()
+    expect(page.locator(".photo-item img")).to_have_count(1)  # the kept photo, uploaded now
+    expect(page.locator("#outbox")).to_be_hidden()  # the form holds it now, not the device
+
+    page.get_by_label("问题分类").select_option(index=1)
+    page.get_by_role("button", name="提交").click()
+    page.wait_for_url("**/follow/**")
+    expect(page.get_by_role("heading", name="分类停用之前写的")).to_be_visible()
+    assert cases_and_photos() == (1, 1)
+    assert_no_csp_violations(page)

@@ -42,6 +42,7 @@ PAGES = {
     "/departments": (None, "/departments"),
     "/departments/{department_id:int}": (None, "/departments/{department_id}"),
     "/trends": (None, "/trends"),
+    "/developers": (None, "/developers"),
     "/invitations/{token:str}": (None, "/invitations/{invitation}"),
     "/account/passkeys": ("handler", "/account/passkeys"),
     "/admin": ("admin", "/admin"),
@@ -91,9 +92,7 @@ NOT_PAGES = {
     "/departments/figures.csv",
     "/report/similar",  # a fragment of the report form, checked there
     "/representatives/attachments/{key:str}",  # PDF downloads
-    # The API's docs: Swagger UI renders them (tests/browser/test_api_docs.py). Its own markup
-    # nests buttons and has faint text, which axe reports; to be replaced (see the PWA issue).
-    "/schema",
+    "/schema",  # the OpenAPI schema as JSON; the reference for people is /developers
     "/schema/openapi.json",
     "/schema/{path:str}",
 }

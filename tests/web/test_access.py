@@ -108,6 +108,7 @@ PUBLIC_ROUTES = {
     ("POST", "/invitations/{token:str}/options"),
     ("GET", "/static/{file_path:path}"),
     ("GET", "/schema"),
+    ("GET", "/developers"),
     ("GET", "/schema/openapi.json"),
     ("GET", "/schema/{path:str}"),
     ("GET", "/cases.geojson"),

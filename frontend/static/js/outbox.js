@@ -1,40 +1,14 @@
 // Filing without a connection, and lighter photo uploads.
 //
 // A report sent while offline (or whose sending fails on the way) is kept on the device in
-// IndexedDB, photos included, and sent when the connection returns: on the "online" event, when
-// any Minsheng page opens, or when the service worker's background sync wakes a page. Each
-// report keeps the submission key of its form, so sending it twice files it once.
+// IndexedDB (outbox-store.js), photos included, and sent when the connection returns: on the
+// "online" event, when any Minsheng page opens, or by the service worker's background sync,
+// which asks an open page to send or, with none open, sends them itself. A report the server
+// refuses goes back into the report form, with what was wrong, to be corrected and sent.
 (function () {
   "use strict";
 
-  var DATABASE = "minsheng";
-  var STORE = "outbox";
-
-  function openStore() {
-    return new Promise(function (resolve, reject) {
-      var request = indexedDB.open(DATABASE, 1);
-      request.onupgradeneeded = function () { request.result.createObjectStore(STORE, { keyPath: "key" }); };
-      request.onsuccess = function () { resolve(request.result); };
-      request.onerror = function () { reject(request.error); };
-    });
-  }
-
-  function transact(mode, work) {
-    return openStore().then(function (db) {
-      return new Promise(function (resolve, reject) {
-        var transaction = db.transaction(STORE, mode);
-        var result = work(transaction.objectStore(STORE));
-        transaction.oncomplete = function () { resolve(result && "result" in result ? result.result : undefined); };
-        transaction.onerror = function () { reject(transaction.error); };
-      });
-    });
-  }
-
-  var outbox = {
-    all: function () { return transact("readonly", function (store) { return store.getAll(); }); },
-    put: function (report) { return transact("readwrite", function (store) { store.put(report); }); },
-    remove: function (key) { return transact("readwrite", function (store) { store.delete(key); }); },
-  };
+  var outbox = window.minshengOutbox;
 
   function panel() { return document.getElementById("outbox"); }
 
@@ -67,7 +41,10 @@
           dismiss.textContent = text("dismiss");
           item.append(link, " ", dismiss);
         } else if (report.state === "refused") {
-          item.append(text("refused"), " ", report.problem || "");
+          var correct = document.createElement("a");
+          correct.href = "/report?restore=" + encodeURIComponent(report.key);
+          correct.textContent = text("correct");
+          item.append(text("refused"), " ", report.problem || "", " ", correct);
         } else {
           item.append(text(sending ? "sending" : "waiting"));
         }
@@ -85,47 +62,11 @@
     }
   }
 
-  function send(report) {
-    var body = new FormData();
-    report.fields.forEach(function (field) {
-      if (field[0] === "_csrf_token") return; // this page's token replaces the one kept
-      if (field[2]) body.append(field[0], field[1], field[2]);
-      else body.append(field[0], field[1]);
-    });
-    body.append("_csrf_token", csrfToken());
-    return fetch("/report", {
-      method: "POST",
-      body: body,
-      credentials: "same-origin",
-      headers: { accept: "application/json" },
-    }).then(function (response) {
-      return response.json().then(function (answer) {
-        if (response.ok) {
-          report.state = "sent";
-          report.number = answer.number;
-          report.followUrl = answer.follow_url;
-          report.fields = []; // sent: the device keeps no more of it than the link
-        } else if (response.status === 422) {
-          report.state = "refused";
-          report.problem = Object.values(answer.errors || {}).concat(answer.photo_errors || []).join(" ");
-        } else {
-          return; // a stale token or a server in trouble: try again later
-        }
-        return outbox.put(report);
-      });
-    });
-  }
-
   var sending = null;
   function sendAll() {
     if (!window.indexedDB || !navigator.onLine) return render();
     if (sending) return sending;
-    sending = outbox.all()
-      .then(function (reports) {
-        return reports.filter(function (r) { return r.state === "waiting"; }).reduce(function (done, report) {
-          return done.then(function () { return send(report).catch(function () {}); });
-        }, Promise.resolve());
-      })
+    sending = outbox.sendWaiting(csrfToken())
       .catch(function () {})
       .then(function () { sending = null; return render(); });
     render();
@@ -152,7 +93,13 @@
         keyField = ["submission_key", fresh];
       }
       var title = (fields.find(function (field) { return field[0] === "title"; }) || [])[1];
-      return outbox.put({ key: keyField[1], fields: fields, title: title, state: "waiting", savedAt: Date.now() });
+      // Photos uploaded before the connection went: their thumbnails, to show them again if the
+      // report has to be corrected.
+      var photos = Array.from(form.querySelectorAll(".photo-item")).map(function (item) {
+        var image = item.querySelector("img");
+        return { key: item.querySelector("[name=photo_key]").value, src: image.src, width: image.width, height: image.height, alt: image.alt };
+      });
+      return outbox.put({ key: keyField[1], fields: fields, photos: photos, title: title, state: "waiting", savedAt: Date.now() });
     }).then(function () {
       if (navigator.serviceWorker && window.SyncManager) {
         navigator.serviceWorker.ready.then(function (registration) { return registration.sync.register("minsheng-outbox"); }).catch(function () {});
@@ -248,6 +195,85 @@
     if (status) status.textContent = form.getAttribute("data-from-photo-text") || "";
   }
 
+  // A refused report back in the form (/report?restore=key): what was typed, its photos and
+  // what the server said, to correct and send again. It leaves the outbox; the form keeps it.
+  var NOT_RESTORED = new Set(["_csrf_token", "submission_key", "photo_key", "photos"]);
+  function restore(form, report) {
+    var values = {};
+    report.fields.forEach(function (field) {
+      if (!NOT_RESTORED.has(field[0])) (values[field[0]] = values[field[0]] || []).push(field[1]);
+    });
+    Array.from(form.elements).forEach(function (element) {
+      if (!(element.name in values) || element.type === "file") return;
+      if (element.type === "radio" || element.type === "checkbox") element.checked = values[element.name].indexOf(element.value) >= 0;
+      else if (element.multiple) Array.from(element.options).forEach(function (option) { option.selected = values[element.name].indexOf(option.value) >= 0; });
+      else element.value = values[element.name][0];
+    });
+    var category = form.querySelector("#field-category_id");
+    if (category) category.dispatchEvent(new Event("change", { bubbles: true })); // its questions
+    var list = form.querySelector(".photo-list");
+    (report.photos || []).forEach(function (photo) {
+      var item = document.createElement("li");
+      item.className = "photo-item";
+      var image = document.createElement("img");
+      image.src = photo.src;
+      image.width = photo.width;
+      image.height = photo.height;
+      image.alt = photo.alt;
+      var key = document.createElement("input");
+      key.type = "hidden";
+      key.name = "photo_key";
+      key.value = photo.key;
+      var remove = document.createElement("button");
+      remove.type = "button";
+      remove.className = "secondary outline";
+      remove.setAttribute("data-remove-photo", "");
+      remove.textContent = text("remove-photo");
+      item.append(image, key, remove);
+      list.append(item);
+    });
+    var files = report.fields.filter(function (field) { return field[0] === "photos" && field[2]; });
+    var input = form.querySelector("[data-photo-input]");
+    if (files.length && input && window.DataTransfer) {
+      var transfer = new DataTransfer();
+      files.forEach(function (field) { transfer.items.add(new File([field[1]], field[2], { type: field[1].type })); });
+      input.files = transfer.files;
+      input.dispatchEvent(new Event("change", { bubbles: true })); // uploaded (or kept) as if chosen now
+    }
+    // The server's words, as its own error summary would show them: each a link to its field.
+    var summary = document.createElement("div");
+    summary.className = "error-summary";
+    summary.setAttribute("role", "alert");
+    summary.tabIndex = -1;
+    var heading = document.createElement("h2");
+    heading.textContent = text("restored");
+    var problems = document.createElement("ul");
+    var errors = Object.entries(report.errors || {}).concat((report.photoErrors || []).map(function (message) { return ["photos", message]; }));
+    errors.forEach(function (error) {
+      var item = document.createElement("li");
+      var link = document.createElement("a");
+      link.href = "#field-" + error[0];
+      link.textContent = error[1];
+      item.append(link);
+      problems.append(item);
+      var field = form.querySelector("#field-" + error[0]);
+      if (field && field.matches("input, select, textarea")) field.setAttribute("aria-invalid", "true");
+    });
+    summary.append(heading, problems);
+    form.prepend(summary);
+    summary.focus();
+    return outbox.remove(report.key);
+  }
+
+  function restoreFromAddress() {
+    var key = new URLSearchParams(location.search).get("restore");
+    var form = document.getElementById("report-form");
+    if (!key || !form || !window.indexedDB) return Promise.resolve();
+    return outbox.get(key).then(function (report) {
+      if (report && report.state === "refused") return restore(form, report);
+    });
+  }
+
   window.addEventListener("online", sendAll);
   window.addEventListener("offline", render);
   if (navigator.serviceWorker) {
@@ -256,5 +282,5 @@
     });
     navigator.serviceWorker.register("/sw.js").catch(function () {});
   }
-  document.addEventListener("DOMContentLoaded", sendAll);
+  document.addEventListener("DOMContentLoaded", function () { restoreFromAddress().catch(function () {}).then(sendAll); });
 })();
