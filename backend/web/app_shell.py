@@ -26,6 +26,8 @@ SHELL_FILES = [
     "js/minsheng.js",
     "js/outbox-store.js",
     "js/outbox.js",
+    "js/photo-form.js",
+    "js/questions.js",
     "vendor/exifr.min.js",
     "icon.svg",
     "icons/icon-192.png",

@@ -66,8 +66,14 @@ def cases_and_photos() -> tuple[int, int]:
     return in_database(count)
 
 
-def write_offline(page, title: str = "地下室进水") -> None:
-    """Fill in the report form without a connection, a photo included, and send it."""
+def report_offline(phone, url: str, title: str = "地下室进水"):
+    """Open the report form, lose the connection, then fill it in, a photo included, and send
+    it: the page it happened on."""
+    page = phone.new_page()
+    page.goto(f"{url}/report")
+    controlled(page)
+    phone.set_offline(True)
+    page.reload()  # the report form comes from the device now
     page.get_by_label("投诉").check()
     page.get_by_label("问题分类").select_option(label="供水 (市自来水公司)")
     page.get_by_label("标题").fill(title)
@@ -80,17 +86,11 @@ def write_offline(page, title: str = "地下室进水") -> None:
     page.get_by_label("同意：受理后任何人都可以查看").check()
     page.get_by_role("button", name="提交").click()
     expect(page.get_by_role("status")).to_contain_text("已保存在本设备")
+    return page
 
 
 def test_a_complaint_written_offline_is_kept_and_sent_once_back_online(live_server, phone, categories):
-    page = phone.new_page()
-    page.goto(f"{live_server.url}/report")
-    controlled(page)
-
-    phone.set_offline(True)
-    page.reload()  # the report form comes from the device now
-    write_offline(page)
-
+    page = report_offline(phone, live_server.url)
     saved = page.get_by_role("status")
     expect(saved).to_contain_text("已保存在本设备")
     expect(saved).to_be_focused()
@@ -154,12 +154,7 @@ def test_big_photos_are_made_smaller_before_upload(live_server, browser, categor
 
 
 def test_with_no_page_open_the_service_worker_sends_the_report(live_server, phone, categories):
-    page = phone.new_page()
-    page.goto(f"{live_server.url}/report")
-    controlled(page)
-    phone.set_offline(True)
-    page.reload()
-    write_offline(page, title="没有页面开着也要送出")
+    page = report_offline(phone, live_server.url, title="没有页面开着也要送出")
     devtools = phone.new_cdp_session(page)
     registrations = []
     devtools.on("ServiceWorker.workerRegistrationUpdated", lambda event: registrations.extend(event["registrations"]))
@@ -169,7 +164,10 @@ def test_with_no_page_open_the_service_worker_sends_the_report(live_server, phon
     # connection returns and the browser wakes the worker for its background sync.
     page.goto("about:blank")
     phone.set_offline(False)
-    page.wait_for_function("true")  # let DevTools' events arrive
+    for _ in range(50):  # DevTools reports the registrations as events
+        if registrations:
+            break
+        page.wait_for_timeout(100)
     registration = next(r["registrationId"] for r in registrations if r["scopeURL"] == live_server.url + "/")
     devtools.send(
         "ServiceWorker.dispatchSyncEvent",
@@ -189,12 +187,7 @@ def test_with_no_page_open_the_service_worker_sends_the_report(live_server, phon
 
 
 def test_a_report_the_server_refuses_goes_back_into_the_form(live_server, phone, categories):
-    page = phone.new_page()
-    page.goto(f"{live_server.url}/report")
-    controlled(page)
-    phone.set_offline(True)
-    page.reload()
-    write_offline(page, title="分类停用之前写的")
+    page = report_offline(phone, live_server.url, title="分类停用之前写的")
 
     # While it waits, the category it was written for stops being offered.
     water = categories["water"].id
