@@ -18,6 +18,7 @@ from litestar.openapi.spec import Components, SecurityScheme, Server, Tag
 from litestar.response import Template
 
 from backend.i18n_markers import N_
+from backend.settings import get_settings
 from backend.web import i18n
 
 REF_PREFIX = "#/components/schemas/"
@@ -112,10 +113,13 @@ def type_of(schema: dict[str, Any]) -> list[TypePart]:
 
 
 def _joined(choices: list[list[TypePart]]) -> list[TypePart]:
-    parts: list[TypePart] = []
+    distinct: list[list[TypePart]] = []
     for choice in choices:
-        if choice not in [parts[i : i + len(choice)] for i in range(len(parts))]:  # no "null | null"
-            parts += ([TypePart(" | ")] if parts else []) + choice
+        if choice not in distinct:  # no "null | null"
+            distinct.append(choice)
+    parts: list[TypePart] = []
+    for choice in distinct:
+        parts += ([TypePart(" | ")] if parts else []) + choice
     return parts
 
 
@@ -182,11 +186,13 @@ def reference(schema: dict[str, Any]) -> Reference:
 class DeveloperController(Controller):
     @get("/developers")
     async def developers(self, request: Request) -> Template:
+        """The reference's headings and explanations are in the reader's language; the schema's
+        own summaries and descriptions are in English, as tools read them."""
         return Template(
             template_name="developers.html",
             context={
                 "reference": reference(request.app.openapi_schema.to_schema()),
-                "origin": str(request.base_url).rstrip("/"),
+                "origin": get_settings().origin,  # not the Host header: a page shows no address it was sent
             },
         )
 

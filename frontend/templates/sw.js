@@ -52,22 +52,20 @@ self.addEventListener("fetch", (event) => {
   }
 });
 
-// Reports kept on the device while offline (outbox-store.js): a page that is open when the
-// connection returns is told to send them (it shows how it goes); with none open, the worker
-// sends them itself, and the browser tries again later while any still waits.
+// Reports kept on the device while offline (outbox-store.js) are sent from here when the
+// connection returns, whether or not a page is open, with the CSRF token kept with each form;
+// open pages are then told, to show how it went and to send with their own fresh token what
+// the kept one could not. While any still waits, the browser tries again later.
 importScripts({{ outbox_store | tojson }});
 
 self.addEventListener("sync", (event) => {
   if (event.tag !== "minsheng-outbox") return;
   event.waitUntil(
-    self.clients.matchAll({ type: "window" }).then((windows) => {
-      if (windows.length) {
-        windows.forEach((client) => client.postMessage({ type: "send-outbox" }));
-        return;
-      }
-      return self.minshengOutbox.sendWaiting(null).then((waiting) => {
+    self.minshengOutbox.sendWaiting(null).then((waiting) =>
+      self.clients.matchAll({ type: "window" }).then((windows) => {
+        windows.forEach((client) => client.postMessage({ type: "outbox-changed" }));
         if (waiting) throw new Error(waiting + " reports still wait for the network");
-      });
-    })
+      })
+    )
   );
 });

@@ -20,6 +20,8 @@ def test_types_read_as_people_write_them():
     assert listed == [TypePart("Case", "Case"), TypePart("[]")]
     assert text_of(type_of({"type": ["integer", "null"]})) == "integer | null"
     assert text_of(type_of({})) == "any"
+    either = type_of({"oneOf": [{"type": "array", "items": {"type": "string"}}, {"type": "string"}, {"type": "string"}]})
+    assert text_of(either) == "string[] | string"
 
 
 async def test_every_operation_and_schema_is_on_the_page_and_every_link_lands(client):

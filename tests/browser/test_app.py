@@ -208,11 +208,14 @@ def test_a_report_the_server_refuses_goes_back_into_the_form(live_server, phone,
     expect(page.get_by_label("问题描述")).to_have_value("昨夜暴雨后地下室全部进水，水深二十厘米，没有信号。")
     expect(page.get_by_label("同意：受理后任何人都可以查看")).to_be_checked()
     expect(page.locator(".photo-item img")).to_have_count(1)  # the kept photo, uploaded now
-    expect(page.locator("#outbox")).to_be_hidden()  # the form holds it now, not the device
+    # The device keeps it until it is filed: a tab closed now would lose nothing.
+    expect(page.locator("#outbox li")).to_contain_text("分类停用之前写的")
 
     page.get_by_label("问题分类").select_option(index=1)
     page.get_by_role("button", name="提交").click()
     page.wait_for_url("**/follow/**")
     expect(page.get_by_role("heading", name="分类停用之前写的")).to_be_visible()
     assert cases_and_photos() == (1, 1)
+    page.goto(f"{live_server.url}/")  # filed: the device's list has nothing left of it
+    expect(page.get_by_role("heading", name="本设备上的诉求")).to_be_hidden()
     assert_no_csp_violations(page)

@@ -70,15 +70,20 @@
     });
   };
 
-  // Every waiting report, one after the other; answers how many still wait.
+  // Every waiting report, one after the other; answers how many still wait. A page and the
+  // service worker may both start this: the lock lets one send at a time, and the other then
+  // finds what is left.
   outbox.sendWaiting = function (token) {
-    return outbox.all().then(function (reports) {
-      return reports.filter(function (r) { return r.state === "waiting"; }).reduce(function (done, report) {
-        return done.then(function () { return outbox.send(report, token).catch(function () {}); });
-      }, Promise.resolve());
-    }).then(outbox.all).then(function (reports) {
-      return reports.filter(function (r) { return r.state === "waiting"; }).length;
-    });
+    function sendEach() {
+      return outbox.all().then(function (reports) {
+        return reports.filter(function (r) { return r.state === "waiting"; }).reduce(function (done, report) {
+          return done.then(function () { return outbox.send(report, token).catch(function () {}); });
+        }, Promise.resolve());
+      }).then(outbox.all).then(function (reports) {
+        return reports.filter(function (r) { return r.state === "waiting"; }).length;
+      });
+    }
+    return scope.navigator.locks ? scope.navigator.locks.request("minsheng-outbox", sendEach) : sendEach();
   };
 
   scope.minshengOutbox = outbox;

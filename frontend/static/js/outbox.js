@@ -14,6 +14,15 @@
     return template.replace(/%\((\w+)\)s/g, function (_, key) { return values && key in values ? values[key] : ""; });
   }
 
+  function dismissButton(report) {
+    var dismiss = document.createElement("button");
+    dismiss.type = "button";
+    dismiss.className = "secondary outline";
+    dismiss.setAttribute("data-outbox-dismiss", report.key);
+    dismiss.textContent = text("dismiss");
+    return dismiss;
+  }
+
   // The list of kept reports, on every page that has the panel.
   function render() {
     var box = panel();
@@ -31,17 +40,12 @@
           var link = document.createElement("a");
           link.href = report.followUrl;
           link.textContent = text("sent", { number: report.number });
-          var dismiss = document.createElement("button");
-          dismiss.type = "button";
-          dismiss.className = "secondary outline";
-          dismiss.setAttribute("data-outbox-dismiss", report.key);
-          dismiss.textContent = text("dismiss");
-          item.append(link, " ", dismiss);
-        } else if (report.state === "refused") {
+          item.append(link, " ", dismissButton(report));
+        } else if (report.state === "refused" || report.state === "correcting") {
           var correct = document.createElement("a");
           correct.href = "/report?restore=" + encodeURIComponent(report.key);
           correct.textContent = text("correct");
-          item.append(text("refused"), " ", report.problem || "", " ", correct);
+          item.append(text("refused"), " ", report.problem || "", " ", correct, " ", dismissButton(report));
         } else {
           item.append(text(sending ? "sending" : "waiting"));
         }
@@ -83,7 +87,7 @@
   window.addEventListener("offline", render);
   if (navigator.serviceWorker) {
     navigator.serviceWorker.addEventListener("message", function (event) {
-      if (event.data && event.data.type === "send-outbox") sendAll();
+      if (event.data && event.data.type === "outbox-changed") sendAll();
     });
     navigator.serviceWorker.register("/sw.js").catch(function () {});
   }

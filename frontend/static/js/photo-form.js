@@ -22,7 +22,8 @@
     var keyField = fields.find(function (field) { return field[0] === "submission_key"; });
     return outbox.all().then(function (reports) {
       // A form from the cached report page carries the key of an earlier report: a new one gets its own.
-      if (!keyField || reports.some(function (r) { return r.key === keyField[1]; })) {
+      // (A refused report being corrected on this page keeps its key, and its entry is replaced.)
+      if (!keyField || reports.some(function (r) { return r.key === keyField[1] && !correcting.has(r.key); })) {
         var fresh = Array.from(crypto.getRandomValues(new Uint8Array(24)), function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
         if (keyField) keyField[1] = fresh; else fields.push(["submission_key", fresh]);
         keyField = ["submission_key", fresh];
@@ -126,7 +127,8 @@
   }
 
   // A refused report back in the form (/report?restore=key): what was typed, its photos and
-  // what the server said, to correct and send again. It leaves the outbox; the form keeps it.
+  // what the server said, to correct and send again. The device keeps it ("correcting") until
+  // the form is filed, so a tab closed meanwhile loses nothing.
   var NOT_RESTORED = new Set(["_csrf_token", "submission_key", "photo_key", "photos"]);
   function restore(form, report) {
     var values = {};
@@ -192,15 +194,26 @@
     summary.append(heading, problems);
     form.prepend(summary);
     summary.focus();
-    return outbox.remove(report.key);
+    form.querySelector("[name=submission_key]").value = report.key; // never filed: still unused
+    correcting.add(report.key);
+    report.state = "correcting";
+    return outbox.put(report).then(render);
   }
+
+  // Filed: the server answers the form with a redirect to the follow page. (The form may have
+  // come back with errors in between, as a new element: the submission key stays the same.)
+  var correcting = new Set();
+  document.addEventListener("htmx:beforeOnLoad", function (event) { // before htmx follows the redirect
+    var key = event.detail.elt.id === "report-form" && event.detail.elt.querySelector("[name=submission_key]").value;
+    if (correcting.has(key) && event.detail.xhr.status < 300 && event.detail.xhr.getResponseHeader("HX-Redirect")) outbox.remove(key);
+  });
 
   function restoreFromAddress() {
     var key = new URLSearchParams(location.search).get("restore");
     var form = document.getElementById("report-form");
     if (!key || !form || !window.indexedDB) return Promise.resolve();
     return outbox.get(key).then(function (report) {
-      if (report && report.state === "refused") return restore(form, report);
+      if (report && (report.state === "refused" || report.state === "correcting")) return restore(form, report);
     });
   }
 
