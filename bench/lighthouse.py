@@ -124,7 +124,7 @@ def audit(url: str, directory: Path) -> dict:
     ]
     # Lighthouse sometimes loses its own trace of a load (NO_NAVSTART): that run says nothing
     # about the page, so it is run again.
-    for attempt in range(3):
+    for _ in range(3):
         if subprocess.run(command).returncode == 0:
             return json.loads(report.read_text())
     raise SystemExit(f"Lighthouse failed three times on {url}")

@@ -88,7 +88,6 @@ class SchemaDoc:
 
 @dataclass
 class Reference:
-    title: str
     version: str
     groups: list[Group]
     schemas: list[SchemaDoc]
@@ -176,7 +175,6 @@ def reference(schema: dict[str, Any]) -> Reference:
         for name, body in sorted(schema.get("components", {}).get("schemas", {}).items())
     ]
     return Reference(
-        title=schema["info"]["title"],
         version=schema["info"]["version"],
         groups=[group for group in groups.values() if group.operations],
         schemas=schemas,

@@ -66,14 +66,19 @@ def cases_and_photos() -> tuple[int, int]:
     return in_database(count)
 
 
-def report_offline(phone, url: str, title: str = "地下室进水"):
+def report_offline(phone, url: str, title: str = "地下室进水", uploaded_first: bool = False):
     """Open the report form, lose the connection, then fill it in, a photo included, and send
-    it: the page it happened on."""
+    it: the page it happened on. ``uploaded_first``: a photo is uploaded before the connection
+    goes (the form is then not reloaded from the device, which would drop it)."""
     page = phone.new_page()
     page.goto(f"{url}/report")
     controlled(page)
+    if uploaded_first:
+        page.locator("#photo-input").set_input_files(files=[{"name": "before.jpg", "mimeType": "image/jpeg", "buffer": jpeg()}])
+        expect(page.locator(".photo-item img")).to_have_count(1)
     phone.set_offline(True)
-    page.reload()  # the report form comes from the device now
+    if not uploaded_first:
+        page.reload()  # the report form comes from the device now
     page.get_by_label("投诉").check()
     page.get_by_label("问题分类").select_option(label="供水 (市自来水公司)")
     page.get_by_label("标题").fill(title)
@@ -188,7 +193,7 @@ def test_with_no_page_open_the_service_worker_sends_the_report(live_server, phon
 
 
 def test_a_report_the_server_refuses_goes_back_into_the_form(live_server, phone, categories):
-    page = report_offline(phone, live_server.url, title="分类停用之前写的")
+    page = report_offline(phone, live_server.url, title="分类停用之前写的", uploaded_first=True)
 
     # While it waits, the category it was written for stops being offered.
     water = categories["water"].id
@@ -208,7 +213,8 @@ def test_a_report_the_server_refuses_goes_back_into_the_form(live_server, phone,
     expect(page.get_by_label("标题")).to_have_value("分类停用之前写的")
     expect(page.get_by_label("问题描述")).to_have_value("昨夜暴雨后地下室全部进水，水深二十厘米，没有信号。")
     expect(page.get_by_label("同意：受理后任何人都可以查看")).to_be_checked()
-    expect(page.locator(".photo-item img")).to_have_count(1)  # the kept photo, uploaded now
+    # The photo uploaded before the connection went, and the one kept on the device, uploaded now.
+    expect(page.locator(".photo-item img")).to_have_count(2)
     # The device keeps it until it is filed: a tab closed now would lose nothing.
     expect(page.locator("#outbox li")).to_contain_text("分类停用之前写的")
 
@@ -216,7 +222,7 @@ def test_a_report_the_server_refuses_goes_back_into_the_form(live_server, phone,
     page.get_by_role("button", name="提交").click()
     page.wait_for_url("**/follow/**")
     expect(page.get_by_role("heading", name="分类停用之前写的")).to_be_visible()
-    assert cases_and_photos() == (1, 1)
+    assert cases_and_photos() == (1, 2)
     page.goto(f"{live_server.url}/")  # filed: the device's list has nothing left of it
     expect(page.get_by_role("heading", name="本设备上的诉求")).to_be_hidden()
     assert_no_csp_violations(page)

@@ -29,12 +29,9 @@
         keyField = ["submission_key", fresh];
       }
       var title = (fields.find(function (field) { return field[0] === "title"; }) || [])[1];
-      // Photos uploaded before the connection went: their thumbnails, to show them again if the
-      // report has to be corrected.
-      var photos = Array.from(form.querySelectorAll(".photo-item")).map(function (item) {
-        var image = item.querySelector("img");
-        return { key: item.querySelector("[name=photo_key]").value, src: image.src, width: image.width, height: image.height, alt: image.alt };
-      });
+      // Photos uploaded before the connection went: the server's own markup of each, to show
+      // them again if the report has to be corrected.
+      var photos = Array.from(form.querySelectorAll(".photo-item"), function (item) { return item.outerHTML; });
       return outbox.put({ key: keyField[1], fields: fields, photos: photos, title: title, state: "waiting", savedAt: Date.now() });
     }).then(function () {
       if (navigator.serviceWorker && window.SyncManager) {
@@ -143,27 +140,8 @@
     });
     var category = form.querySelector("#field-category_id");
     if (category) category.dispatchEvent(new Event("change", { bubbles: true })); // its questions
-    var list = form.querySelector(".photo-list");
-    (report.photos || []).forEach(function (photo) {
-      var item = document.createElement("li");
-      item.className = "photo-item";
-      var image = document.createElement("img");
-      image.src = photo.src;
-      image.width = photo.width;
-      image.height = photo.height;
-      image.alt = photo.alt;
-      var key = document.createElement("input");
-      key.type = "hidden";
-      key.name = "photo_key";
-      key.value = photo.key;
-      var remove = document.createElement("button");
-      remove.type = "button";
-      remove.className = "secondary outline";
-      remove.setAttribute("data-remove-photo", "");
-      remove.textContent = text("remove-photo");
-      item.append(image, key, remove);
-      list.append(item);
-    });
+    // Photos uploaded before the connection went, as the server showed them (their keys inside).
+    form.querySelector(".photo-list").insertAdjacentHTML("beforeend", (report.photos || []).join(""));
     var files = report.fields.filter(function (field) { return field[0] === "photos" && field[2]; });
     var input = form.querySelector("[data-photo-input]");
     if (files.length && input && window.DataTransfer) {
