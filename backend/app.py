@@ -14,7 +14,7 @@ from litestar.middleware import DefineMiddleware
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.static_files import create_static_files_router
 
-from backend import db
+from backend import db, listeners
 from backend.accounts.api_key_pages import ApiKeyController
 from backend.accounts.controllers import AdminController, InvitationController, PasskeyController, SignInController
 from backend.accounts.guards import SessionMiddleware, signed_in
@@ -63,6 +63,7 @@ def create_app(database_pool: bool = True) -> Litestar:
     clients, whose lifespan runs on another event loop than the tests' own queries)."""
     settings = get_settings()
     settings.media_dir.mkdir(parents=True, exist_ok=True)
+    listeners.wire()
     sessions = Sessions.from_settings(settings)
 
     async def tidy_sessions() -> None:

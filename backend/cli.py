@@ -19,6 +19,9 @@ def main() -> None:
     os.environ.setdefault("PICCOLO_CONF", "piccolo_conf")
     if str(PROJECT_ROOT) not in sys.path:
         sys.path.insert(0, str(PROJECT_ROOT))
+    from backend import listeners
+
+    listeners.wire()  # what the commands change reaches the figures and the search index
 
 
 @main.command()

@@ -41,6 +41,10 @@ os.environ["MINSHENG_LIVE_STREAM_SECONDS"] = "1"
 
 from tests.people import person  # noqa: E402,F401  (a fixture for every test folder)
 from tests.support import TABLES_IN_DELETE_ORDER  # noqa: E402  (after the environment is set)
+from backend import listeners  # noqa: E402
+
+# The services' side effects (figures, search words, live announcements), as every entry point wires them.
+listeners.wire()
 
 
 def pytest_report_header() -> str:

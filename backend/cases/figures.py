@@ -5,8 +5,9 @@ working time to answer; and the topic counts of public cases that ``trends`` com
 They are materialised, never computed from the cases per request. What one case adds to them is
 a pure function of the case (``contribution``): its clock columns, its ratings, the returns on
 its timeline and, once public, its category, area and keywords. Each change to a case ends in a
-timeline entry (``services.append_entry``, or the clock jobs' bulk entries), which notes the case
-with ``touched``; just before that transaction commits, ``refresh`` computes the cases' new
+timeline entry (``services.append_entry``, or the clock jobs' bulk entries), whose
+``EntryAppended`` event ``on_entries_appended`` hears; just before that transaction commits, it
+has ``refresh`` compute the cases' new
 contributions, applies the difference from the old ones (kept per case in
 ``CaseContribution``) to the counters with one upsert, and keeps the new ones. ``rebuild`` (the
 ``minsheng figures rebuild`` command) recomputes everything from the cases, for migrations and
@@ -48,10 +49,11 @@ from piccolo.engine.postgres import PostgresEngine
 
 from backend.cases.lifecycle import PUBLIC_STATUSES, Satisfaction
 from backend.cases.tables import Case, CaseContribution, DepartmentFigure, Rating, TimelineEntry, TopicCount
-from backend.db import before_commit, engine, execute_many, write_transaction
+from backend.db import engine, execute_many, write_transaction
 from backend.deadlines.calendar import WorkingCalendar
 from backend.deadlines.services import working_calendar
 from backend.departments.tables import Department
+from backend.events import EntryAppended
 from backend.settings import get_settings
 
 CONTENT = {Satisfaction.satisfied.value, Satisfaction.basically_satisfied.value}  # 满意 + 基本满意
@@ -225,9 +227,9 @@ async def add_to_counters(figures: Counter, topics: Counter) -> None:
     )
 
 
-async def touched(case_ids) -> None:
-    """The figures of these cases may have changed: refresh them when the transaction commits."""
-    await before_commit(refresh, case_ids)
+async def on_entries_appended(appended: set[EntryAppended]) -> None:
+    """Listener (before commit): the figures of the cases with new entries may have changed."""
+    await refresh({event.case_id for event in appended})
 
 
 async def _inputs(cases: list[dict], consecutive: bool = False) -> tuple[dict, dict]:

@@ -9,8 +9,9 @@ PostgreSQL's GIN index on its ``to_tsvector('simple', …)`` do the rest (see th
 A query is cut the same way (accurate mode: whole words) and a case matches when it has every
 word of the query.
 
-The index is written in the transaction that publishes a case or edits its public text
-(``workflow.perform``); ``index_cases`` (re)builds it for cases written some other way.
+The index is written in the transaction that publishes a case or edits its public text, by
+``on_public_text_changed`` (a listener of ``workflow.perform``'s event); ``index_cases``
+(re)builds it for cases written some other way.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from piccolo.query import WhereRaw
 
 from backend.cases.tables import Case, CaseSearch
 from backend.db import engine
+from backend.events import PublicTextChanged
 from backend.settings import get_settings
 
 _CHINESE_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]{2,}")
@@ -65,9 +67,9 @@ def query_words(query: str) -> list[str]:
     return list(dict.fromkeys(filter(None, map(_word, _jieba().cut(query)))))[:QUERY_WORDS_MAX]
 
 
-async def index_case(case_id: int) -> None:
-    """Write the public words of one case (call it in the transaction that changed them)."""
-    await index_cases([case_id])
+async def on_public_text_changed(changed: set[PublicTextChanged]) -> None:
+    """Listener (before commit): write the public words of the cases, as published."""
+    await index_cases(sorted({event.case_id for event in changed}))
 
 
 async def index_cases(case_ids: list[int]) -> None:

@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 
 from piccolo.query.functions.aggregate import Count, Max
 
-from backend import clock
-from backend.cases import clocks, figures
+from backend import clock, events
+from backend.cases import clocks
 from backend.cases.clocks import Clock, Deadline, next_due
 from backend.cases.filing import CaseForm, FilingError, Source, ValidCase, validate
 from backend.cases.lifecycle import (
@@ -32,11 +32,11 @@ from backend.cases.lifecycle import (
     entry_label,
 )
 from backend.cases.tables import Case, CaseAnswer, CaseNumberCounter, CoHandler, Rating, TimelineEntry
-from backend.db import after_commit, write_transaction
+from backend.db import write_transaction
+from backend.events import EntryAppended
 from backend.departments.questions import check_answers, questions_of
 from backend.departments.services import AREA_UNAVAILABLE, get_active_category, is_active_area
 from backend.i18n_markers import N_
-from backend.live.bus import announce
 from backend.photos import services as photos
 from backend.photos.services import PhotoView
 
@@ -322,8 +322,7 @@ async def append_entry(
             due_at=due_at,
         )
     ).returning(TimelineEntry.id)
-    after_commit(announce(case_id, rows[0]["id"]))
-    await figures.touched([case_id])
+    await events.emit(EntryAppended(case_id, rows[0]["id"], action, status_after.value if status_after else None))
     return rows[0]["id"]
 
 

@@ -28,13 +28,13 @@ from operator import or_
 
 from piccolo.columns.combination import WhereRaw
 
-from backend.cases import figures
+from backend import events
 from backend.cases.clocks import DUE, MET, OVERDUE, Clock
 from backend.cases.lifecycle import CLOCKS_RUNNING, Role, Status, Visibility
 from backend.cases.services import CaseView, staff_cases
 from backend.cases.tables import Case, TimelineEntry
-from backend.db import after_commit, write_transaction
-from backend.live.bus import announce
+from backend.db import write_transaction
+from backend.events import EntryAppended
 
 HELD_BY_A_DEPARTMENT = frozenset({Status.assigned, Status.signed, Status.in_progress})
 # Signing and contact are the holding department's; a returned case's response and answer
@@ -81,9 +81,7 @@ async def _flag(
                     for case_id in batch
                 ]
             ).returning(TimelineEntry.id, TimelineEntry.case)
-            for entry in entries:
-                after_commit(announce(entry["case"], entry["id"]))
-            await figures.touched(batch)
+            await events.emit(*(EntryAppended(entry["case"], entry["id"], action) for entry in entries))
             if overdue:
                 await Case.update({Case.overdue_at: now}).where(Case.id.is_in(batch), Case.overdue_at.is_null())
     return flagged

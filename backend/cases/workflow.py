@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from backend import clock
-from backend.cases import clocks, search
+from backend import events
+from backend.cases import clocks
 from backend.cases.filing import DESCRIPTION_MAX, TITLE_MAX
 from backend.cases.lifecycle import (
     ON_APPROVAL,
@@ -37,6 +38,7 @@ from backend.cases.permissions import handler_scope, scope_allows
 from backend.cases.services import CASE_NUMBER, ActionRefused, Actor, append_entry
 from backend.cases.tables import Case, CoHandler, Rating, TimelineEntry
 from backend.db import lock_row, write_transaction
+from backend.events import PublicTextChanged
 from backend.deadlines.limits import clock_policy
 from backend.deadlines.services import working_calendar
 from backend.departments.services import AREA_UNAVAILABLE, get_active_category, is_active_area
@@ -147,7 +149,7 @@ async def perform(number: str, action: str, actor: Actor, *, body: str = "", det
                 values[Case.published_at] = case.published_at = now
         await Case.update(values).where(Case.id == case.id)
         if case.published_at is not None and (case.published_at == now or action == "redact"):
-            await search.index_case(case.id)  # its public words, as published
+            await events.emit(PublicTextChanged(case.id))
         entry_id = await append_entry(
             case.id, action, to_state, entry.actor, entry.visibility, entry.text, now,
             review=entry.review, refers_to=entry.refers_to, due_at=entry.due_at,

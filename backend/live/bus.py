@@ -15,13 +15,14 @@ import asyncio
 import json
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import AsyncIterator, Callable
+from typing import AsyncIterator
 
 from litestar.channels import ChannelsBackend, ChannelsPlugin
 from litestar.channels.backends.asyncpg import AsyncPgChannelsBackend
 from litestar.channels.backends.memory import MemoryChannelsBackend
 from litestar.channels.backends.redis import RedisChannelsPubSubBackend
 
+from backend.events import EntryAppended
 from backend.settings import Settings
 
 CHANNEL = "minsheng_timeline"  # a valid PostgreSQL identifier, as LISTEN needs
@@ -62,7 +63,7 @@ def poll_seconds(settings: Settings) -> float:
     return 15.0 if settings.redis_url or settings.is_postgres else 1.0
 
 
-# The buses of the apps running in this process (one, except in tests): where ``announce``
+# The buses of the apps running in this process (one, except in tests): where ``announce_entry``
 # publishes, each on its own event loop.
 _buses: dict[ChannelsPlugin, asyncio.AbstractEventLoop] = {}
 
@@ -75,18 +76,14 @@ def detach(plugin: ChannelsPlugin) -> None:
     _buses.pop(plugin, None)
 
 
-def announce(case_id: int, entry_id: int) -> Callable[[], None]:
-    """What to run once the entry has committed (``db.after_commit``). Without a running app
+def announce_entry(appended: EntryAppended) -> None:
+    """Listener (after commit): tell every worker's streams of the entry. Without a running app
     (the ``minsheng`` command, tests of the services) it publishes nothing: the hubs' polling
     and every stream's catch-up from the database still find the entry."""
-
-    def publish() -> None:
-        data = Change(case_id, entry_id).encode()
-        for plugin, loop in list(_buses.items()):
-            # Thread-safe: in tests an app runs on another event loop than its callers.
-            loop.call_soon_threadsafe(_publish, plugin, data)
-
-    return publish
+    data = Change(appended.case_id, appended.entry_id).encode()
+    for plugin, loop in list(_buses.items()):
+        # Thread-safe: in tests an app runs on another event loop than its callers.
+        loop.call_soon_threadsafe(_publish, plugin, data)
 
 
 def _publish(plugin: ChannelsPlugin, data: bytes) -> None:

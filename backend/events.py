@@ -1,0 +1,75 @@
+"""Domain events: what the services say has happened, and the listeners that act on it.
+
+The services emit events and know nothing of who listens (the search index, the figures, the
+live timeline, later the notifications): a new side effect is a new listener, never another
+call inside a service. Listeners are registered once, by ``backend.listeners.wire``, which
+every entry point calls (the app factory, the ``minsheng`` command, the tests).
+
+A listener runs at one of two moments of the write transaction that emitted the event:
+
+- ``Phase.before_commit``: inside it, just before it commits, once per transaction with every
+  event of its kind (a set): work that must commit or roll back with the change, done once for
+  all its cases (the figures, the search words);
+- ``Phase.after_commit``: once it has committed, once per event: work that must never happen
+  for a change that rolled back (announcing it to live pages, sending it).
+
+Outside a write transaction each statement commits by itself, and both run at once.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import partial
+from typing import Awaitable, Callable
+
+from backend.db import after_commit, before_commit
+
+
+@dataclass(frozen=True)
+class EntryAppended:
+    """A timeline entry was written: every change to a case ends in one."""
+
+    case_id: int
+    entry_id: int
+    action: str
+    status_after: str | None = None  # the case's status after it, when the entry changed it
+
+
+@dataclass(frozen=True)
+class PublicTextChanged:
+    """What the public reads of a case changed: it was published, or its text was redacted."""
+
+    case_id: int
+
+
+class Phase(enum.Enum):
+    before_commit = "before_commit"
+    after_commit = "after_commit"
+
+
+BeforeCommitListener = Callable[[set], Awaitable[None]]
+AfterCommitListener = Callable[[object], None]
+
+_listeners: dict[type, list[tuple[Phase, Callable]]] = defaultdict(list)
+
+
+def listen(event_type: type, listener: Callable, phase: Phase) -> None:
+    """Register ``listener`` for events of ``event_type`` (once: registering again is a no-op)."""
+    if (phase, listener) not in _listeners[event_type]:
+        _listeners[event_type].append((phase, listener))
+
+
+def listeners_of(event_type: type) -> list[tuple[Phase, Callable]]:
+    return list(_listeners[event_type])
+
+
+async def emit(*events: object) -> None:
+    """Hand the events to their listeners, each at its moment of the current transaction."""
+    for event in events:
+        for phase, listener in _listeners[type(event)]:
+            if phase is Phase.before_commit:
+                await before_commit(listener, [event])
+            else:
+                after_commit(partial(listener, event))

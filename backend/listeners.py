@@ -1,0 +1,20 @@
+"""The one place where the side effects of the domain's events are wired (``backend.events``).
+
+Every entry point calls ``wire`` once at start-up: the app factory, the ``minsheng`` command and
+the tests. A new side effect (notifications, say) is one more line here and a listener in its
+own module; the services that emit the events do not change.
+"""
+
+from __future__ import annotations
+
+from backend.cases import figures, search
+from backend.events import EntryAppended, Phase, PublicTextChanged, listen
+from backend.live import bus
+
+
+def wire() -> None:
+    # In the transaction, before commit: they commit or roll back with the change.
+    listen(PublicTextChanged, search.on_public_text_changed, Phase.before_commit)
+    listen(EntryAppended, figures.on_entries_appended, Phase.before_commit)
+    # After commit: live pages hear only of what is there to read.
+    listen(EntryAppended, bus.announce_entry, Phase.after_commit)

@@ -1,0 +1,427 @@
+"""Benchmark: real HTTP load on the running app against a bare Litestar "hello" app, and a
+filing burst.
+
+Pages. For each database and worker count, the app is served the way ``scripts/serve`` serves
+it (``minsheng serve``: uvicorn, the same options), after ``minsheng migrate`` and
+``minsheng seed-demo [--cases N]``. A bare Litestar app answering ``hello`` is served by the same
+uvicorn with the same options and worker count, in the same run, as the baseline. ``wrk``
+(Debian's package; installed here when missing) then loads each page for ``--duration`` seconds
+with ``--connections`` connections, and the table gives requests/s, p50 and p99 latency, and
+the share of the hello app's requests/s. Goals (issue 20): anonymous public pages and /healthz
+at >= 0.5x hello with p99 < 50 ms at 64 connections; signed-in staff pages >= 0.1x, p99 < 150 ms.
+Answers that are not 2xx/3xx are counted and shown: a page that answers errors fast is no win.
+
+The API's per-client limit (``MINSHENG_API_REQUESTS_PER_MINUTE``, 300 by default) is raised to
+10,000,000 for the run, since every wrk connection comes from one address; the table says so.
+
+Filing burst (``--burst-seconds``, 0 to skip): ``--filers`` citizens file at once for that long,
+each through the report form as a browser does it (GET /report for the CSRF token and the
+submission key, POST /photos with a ~3 MB 12-megapixel phone JPEG, POST /report), while wrk
+keeps reading a case page. It prints filings per minute against what the photo pipeline alone
+does on the same cores (``process_photo`` in one process per core, for as long), the public
+page's p99 during the burst, and acknowledged cases against the cases and photos stored.
+
+Run from the repository root:
+    .venv/bin/python bench/throughput.py [--databases sqlite,postgres] [--workers 1,2]
+        [--duration 10] [--connections 64] [--cases 0] [--burst-seconds 60] [--filers 32]
+PostgreSQL: the server of MINSHENG_BENCH_POSTGRES_URL (default
+postgresql://postgres@127.0.0.1:5432/postgres), database minsheng_throughput (made afresh).
+Files: /tmp/minsheng-throughput-<database>/ (made afresh). Traffic goes to 127.0.0.1 only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from urllib.parse import quote
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[0] = str(ROOT)  # not bench/, whose calendar.py would hide the standard library's
+POSTGRES = os.environ.get("MINSHENG_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+APP_PORT, HELLO_PORT = 8811, 8812
+API_LIMIT = "10000000"
+
+HELLO_APP = """
+from litestar import Litestar, get
+
+@get("/", sync_to_thread=False)
+def hello() -> str:
+    return "hello"
+
+def create_app() -> Litestar:
+    return Litestar([hello])
+"""
+
+# Pages measured: name → (path, who). {case} is a public case's number, {staff_case} one that
+# the handler's department handles.
+PAGES = [
+    ("/healthz", "/healthz", "public"),
+    ("home", "/", "public"),
+    ("list", "/cases", "public"),
+    ("list, filtered", "/cases?type=complaint&status=open", "public"),
+    ("search 暖气", "/cases?q=" + quote("暖气"), "public"),
+    ("case page", "/cases/{case}", "public"),
+    ("leaderboard", "/departments", "public"),
+    ("trends", "/trends", "public"),
+    ("atom feed", "/cases.atom", "public"),
+    ("open311 requests", "/open311/v2/requests.json", "public"),
+    ("api cases", "/api/v1/cases", "public"),
+    ("moderation", "/moderation", "moderator"),
+    ("department", "/department", "handler"),
+    ("staff case page", "/staff/cases/{staff_case}", "handler"),
+]
+
+
+def _environment(database: str) -> dict[str, str]:
+    data = Path(f"/tmp/minsheng-throughput-{database}")
+    env = dict(os.environ, MINSHENG_DATA_DIR=str(data), MINSHENG_MEDIA_DIR=str(data / "media"), PICCOLO_CONF="piccolo_conf")
+    env["MINSHENG_API_REQUESTS_PER_MINUTE"] = API_LIMIT
+    env["MINSHENG_ORIGIN"] = f"http://127.0.0.1:{APP_PORT}"
+    if database == "postgres":
+        env["MINSHENG_DATABASE_URL"] = POSTGRES.rsplit("/", 1)[0] + "/minsheng_throughput"
+    else:
+        env["MINSHENG_DATABASE_URL"] = f"sqlite:///{data}/minsheng.sqlite3"
+    return env
+
+
+def _minsheng(env: dict, *args: str) -> str:
+    done = subprocess.run([str(ROOT / ".venv/bin/minsheng"), *args], env=env, cwd=ROOT, capture_output=True, text=True)
+    if done.returncode:
+        sys.exit(f"minsheng {' '.join(args)} failed:\n{done.stderr[-3000:]}")
+    return done.stdout
+
+
+async def _recreate_postgres_database() -> None:
+    import asyncpg
+
+    connection = await asyncpg.connect(POSTGRES)
+    try:
+        await connection.execute("DROP DATABASE IF EXISTS minsheng_throughput WITH (FORCE)")
+        await connection.execute("CREATE DATABASE minsheng_throughput")
+    finally:
+        await connection.close()
+
+
+def prepare(database: str, cases: int) -> dict:
+    """A fresh installation with demo data, and the facts the pages need."""
+    env = _environment(database)
+    shutil.rmtree(env["MINSHENG_DATA_DIR"], ignore_errors=True)
+    Path(env["MINSHENG_DATA_DIR"]).mkdir(parents=True)
+    if database == "postgres":
+        asyncio.run(_recreate_postgres_database())
+    _minsheng(env, "migrate")
+    _minsheng(env, "seed-demo", *(["--cases", str(cases)] if cases else []))
+    facts = subprocess.run([sys.executable, __file__, "--facts"], env=env, cwd=ROOT, capture_output=True, text=True)
+    if facts.returncode:
+        sys.exit(f"facts failed:\n{facts.stderr[-3000:]}")
+    return json.loads(facts.stdout.strip().splitlines()[-1])
+
+
+async def _facts() -> dict:
+    """In a child process of the bench's database: a public case, a moderator's and a
+    handler's session (made through the real session store), and a category to file in."""
+    from backend.accounts.audit import Who
+    from backend.accounts.services import InvitationForm, get_account, invite
+    from backend.accounts.sessions import Sessions, make_store
+    from backend.cases.lifecycle import CaseType
+    from backend.cases.tables import Case
+    from backend.departments.tables import Category
+    from backend.settings import get_settings
+
+    settings = get_settings()
+    sessions = Sessions.from_settings(settings, make_store(settings))
+    public = await Case.select(Case.number).where(Case.published_at.is_not_null()).order_by(Case.id).first()
+    handled = await (
+        Case.select(Case.number, Case.department).where(Case.department.is_not_null()).order_by(Case.id).first()
+    )
+    category = await Category.select(Category.id).where(Category.active.eq(True)).first()
+    tokens = {}
+    for role, fields in (("moderator", {}), ("handler", {"department_id": str(handled["department"])})):
+        issued = await invite(InvitationForm(name=f"Bench {role}", role=role, **fields), actor=Who(None, "bench"))
+        tokens[role] = await sessions.begin(await get_account(issued.account_id))
+    return {
+        "case": public["number"],
+        "staff_case": handled["number"],
+        "sessions": tokens,
+        "category": category["id"],
+        "case_type": CaseType.complaint.value,
+    }
+
+
+class Server:
+    """``minsheng serve`` (or the hello app under the same uvicorn options) in its own process group."""
+
+    def __init__(self, command: list[str], env: dict, port: int):
+        self.port = port
+        self.process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+        deadline = time.monotonic() + 60
+        import httpx
+
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                sys.exit(f"server on {port} exited:\n{self.process.stderr.read().decode()[-3000:]}")
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/", timeout=1).status_code < 500:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        sys.exit(f"server on {port} did not start")
+
+    def stop(self) -> None:
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+
+def serve_app(env: dict, workers: int) -> Server:
+    return Server([str(ROOT / ".venv/bin/minsheng"), "serve", "--port", str(APP_PORT), "--workers", str(workers)], env, APP_PORT)
+
+
+def serve_hello(workers: int) -> Server:
+    """The same uvicorn.run options as ``minsheng serve`` (backend/cli.py)."""
+    folder = Path("/tmp/minsheng-throughput-hello")
+    folder.mkdir(exist_ok=True)
+    (folder / "hello_app.py").write_text(HELLO_APP)
+    code = (
+        "import uvicorn; uvicorn.run('hello_app:create_app', factory=True, host='127.0.0.1', "
+        f"port={HELLO_PORT}, workers={workers}, proxy_headers=True, server_header=False, timeout_graceful_shutdown=5)"
+    )
+    return Server([sys.executable, "-c", code], dict(os.environ, PYTHONPATH=str(folder)), HELLO_PORT)
+
+
+def _wrk_installed() -> str:
+    found = shutil.which("wrk")
+    if not found:
+        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True, env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
+        found = shutil.which("wrk")
+    return found
+
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
+
+
+def _milliseconds(text: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()
+    return float(number) * _UNITS[unit]
+
+
+def wrk(url: str, duration: float, connections: int, cookie: str = "") -> dict:
+    """One wrk run: requests/s, p50 and p99 in ms, and the count of answers that were errors."""
+    command = [_wrk_installed(), "-t2", f"-c{connections}", f"-d{max(1, round(duration))}s", "--latency", "--timeout", "10s"]
+    if cookie:
+        command += ["-H", f"Cookie: {cookie}"]
+    output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)\s*$", output, re.MULTILINE))
+    if len(latency) < 2:
+        sys.exit(f"wrk gave no latency distribution for {url}:\n{output}")
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    sockets = re.search(r"Socket errors: (.*)$", output, re.MULTILINE)
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "p50": _milliseconds(latency["50"]),
+        "p99": _milliseconds(latency["99"]),
+        "errors": int(errors.group(1)) if errors else 0,
+        "socket_errors": sockets.group(1) if sockets else "",
+    }
+
+
+def measure_pages(database: str, workers: int, facts: dict, duration: float, connections: int) -> list[tuple]:
+    hello = serve_hello(workers)
+    try:
+        wrk(f"http://127.0.0.1:{HELLO_PORT}/", 2, connections)  # warm-up
+        baseline = wrk(f"http://127.0.0.1:{HELLO_PORT}/", duration, connections)
+    finally:
+        hello.stop()
+    rows = [("hello (bare Litestar)", baseline, 1.0)]
+    app = serve_app(_environment(database), workers)
+    try:
+        for name, path, who in PAGES:
+            url = f"http://127.0.0.1:{APP_PORT}" + path.format(**facts)
+            cookie = f"minsheng_session={facts['sessions'][who]}" if who != "public" else ""
+            wrk(url, 1, connections, cookie)  # warm-up: caches, connections, jieba
+            found = wrk(url, duration, connections, cookie)
+            rows.append((f"{name}{' (' + who + ')' if who != 'public' else ''}", found, found["rps"] / baseline["rps"]))
+    finally:
+        app.stop()
+    return rows
+
+
+def print_pages(database: str, workers: int, rows: list[tuple], connections: int) -> None:
+    print(f"\n{database}, {workers} worker(s), wrk -t2 -c{connections} (API limit raised to {API_LIMIT}/min)")
+    print(f"{'page':<30}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'× hello':>9}  errors")
+    for name, found, ratio in rows:
+        bad = f"{found['errors']} non-2xx/3xx" if found["errors"] else ""
+        bad += f" sockets: {found['socket_errors']}" if found["socket_errors"] else ""
+        print(f"{name:<30}{found['rps']:>10.0f}{found['p50']:>9.1f}{found['p99']:>9.1f}{ratio:>9.3f}  {bad}", flush=True)
+
+
+def phone_photo(seed: int) -> bytes:
+    """A ~3 MB 12-megapixel JPEG with noise, as a phone takes it (each filer's differs)."""
+    from PIL import Image, ImageDraw
+
+    rng = random.Random(seed)
+    image = Image.effect_noise((4032, 3024), 64).convert("RGB")
+    draw = ImageDraw.Draw(image)
+    for _ in range(40):
+        x, y = rng.randrange(4032), rng.randrange(3024)
+        draw.ellipse((x, y, x + rng.randrange(50, 900), y + rng.randrange(50, 900)), fill=tuple(rng.randrange(256) for _ in range(3)))
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=72)
+    return buffer.getvalue()
+
+
+def _pipeline_for(photo: bytes, seconds: float) -> int:
+    from backend.photos.pipeline import process_photo
+
+    done, deadline = 0, time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        process_photo(photo)
+        done += 1
+    return done
+
+
+def pipeline_per_minute(photo: bytes, seconds: float) -> float:
+    """What the photo pipeline alone does on this machine's cores, one process per core."""
+    cores = os.cpu_count() or 1
+    with ProcessPoolExecutor(cores) as pool:
+        counts = list(pool.map(_pipeline_for, [photo] * cores, [seconds] * cores))
+    return sum(counts) * 60 / seconds
+
+
+async def _filer(client, number: int, photo: bytes, facts: dict, until: float, acknowledged: list, refused: list) -> None:
+    while time.monotonic() < until:
+        form = await client.get("/report")
+        token = re.search(r'name="_csrf_token" value="([^"]+)"', form.text).group(1)
+        key = re.search(r'name="submission_key" value="([^"]*)"', form.text).group(1)
+        upload = await client.post(
+            "/photos", data={"_csrf_token": token}, files={"photos": ("phone.jpg", photo, "image/jpeg")}, headers={"hx-request": "true", "x-csrftoken": token}
+        )
+        keys = re.findall(r'name="photo_key" value="([^"]+)"', upload.text)
+        if upload.status_code != 200 or not keys:
+            refused.append(f"photo {upload.status_code}")
+            continue
+        title = f"Burst filer {number} case {len(acknowledged)}-{random.random():.6f}"
+        answer = await client.post(
+            "/report",
+            data={
+                "_csrf_token": token, "submission_key": key, "case_type": facts["case_type"], "category_id": str(facts["category"]),
+                "title": title, "description": "路灯不亮，晚上很黑，请尽快修理。", "address": "竞秀区朝阳大街", "publication": "public",
+                "filer_name": "", "filer_phone": "13800138000", "photo_key": keys,
+            },
+        )  # fmt: skip
+        if answer.status_code == 303 and "/follow/" in answer.headers.get("location", ""):
+            acknowledged.append((title, keys[0]))
+        else:
+            refused.append(f"report {answer.status_code}")
+
+
+async def _burst(facts: dict, photos: list[bytes], seconds: float) -> tuple[list, list]:
+    import httpx
+
+    acknowledged, refused = [], []
+    until = time.monotonic() + seconds
+    clients = [httpx.AsyncClient(base_url=f"http://127.0.0.1:{APP_PORT}", timeout=120) for _ in photos]
+    try:
+        await asyncio.gather(*(_filer(client, n, photo, facts, until, acknowledged, refused) for n, (client, photo) in enumerate(zip(clients, photos))))
+    finally:
+        await asyncio.gather(*(client.aclose() for client in clients))
+    return acknowledged, refused
+
+
+async def _stored(titles: list[str]) -> dict:
+    from backend.cases.tables import Case
+    from backend.photos.tables import Photo
+
+    found = await Case.select(Case.id, Case.title).where(Case.title.like("Burst filer %"))
+    counted = {}
+    for row in found:
+        counted[row["title"]] = counted.get(row["title"], 0) + 1
+    photos = await Photo.count().where(Photo.case.is_in([row["id"] for row in found] or [0]))
+    return {
+        "cases": len(found),
+        "lost": sum(1 for title in titles if title not in counted),
+        "duplicated": sum(count - 1 for count in counted.values()),
+        "photos": photos,
+    }
+
+
+def filing_burst(database: str, workers: int, facts: dict, seconds: float, filers: int) -> None:
+    import threading
+
+    print(f"\n{database}, {workers} worker(s): filing burst, {filers} filers with ~3 MB photos for {seconds:.0f} s", flush=True)
+    photos = [phone_photo(n) for n in range(filers)]
+    alone = pipeline_per_minute(photos[0], min(seconds, 20))
+    app = serve_app(_environment(database), workers)
+    try:
+        during = {}
+        reader = threading.Thread(
+            target=lambda: during.update(wrk(f"http://127.0.0.1:{APP_PORT}/cases/{facts['case']}", seconds, 8)), daemon=True
+        )
+        reader.start()
+        started = time.monotonic()
+        acknowledged, refused = asyncio.run(_burst(facts, photos, seconds))
+        elapsed = time.monotonic() - started
+        reader.join()
+    finally:
+        app.stop()
+    child = subprocess.run(
+        [sys.executable, __file__, "--stored"], input=json.dumps([title for title, _ in acknowledged]),
+        env=_environment(database), cwd=ROOT, capture_output=True, text=True,
+    )  # fmt: skip
+    if child.returncode:
+        sys.exit(f"counting failed:\n{child.stderr[-3000:]}")
+    stored = json.loads(child.stdout.strip().splitlines()[-1])
+    per_minute = len(acknowledged) * 60 / elapsed
+    print(f"photo pipeline alone ({os.cpu_count()} processes): {alone:.0f} photos/min")
+    print(f"filings acknowledged: {len(acknowledged)} in {elapsed:.0f} s = {per_minute:.0f}/min ({per_minute / alone:.2f}× the pipeline alone; goal ≥ 0.8)")
+    print(f"refused: {len(refused)} {sorted(set(refused))[:5]}")
+    print(f"stored: {stored['cases']} cases ({stored['lost']} acknowledged but lost, {stored['duplicated']} duplicated), {stored['photos']} photos")
+    if during:
+        print(f"case page during the burst (wrk -c8): {during['rps']:.0f} req/s, p50 {during['p50']:.1f} ms, p99 {during['p99']:.1f} ms (goal < 100 ms)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--databases", default="sqlite,postgres")
+    parser.add_argument("--workers", default="1,2")
+    parser.add_argument("--duration", type=float, default=10)
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--cases", type=int, default=0, help="generated cases besides the demo's")
+    parser.add_argument("--burst-seconds", type=float, default=60)
+    parser.add_argument("--filers", type=int, default=32)
+    parser.add_argument("--facts", action="store_true", help=argparse.SUPPRESS)  # child: set-up facts
+    parser.add_argument("--stored", action="store_true", help=argparse.SUPPRESS)  # child: count stored cases
+    args = parser.parse_args()
+    if args.facts:
+        print(json.dumps(asyncio.run(_facts())))
+        return
+    if args.stored:
+        print(json.dumps(asyncio.run(_stored(json.loads(sys.stdin.read())))))
+        return
+
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
+    for database in args.databases.split(","):
+        facts = prepare(database, args.cases)
+        for workers in [int(n) for n in args.workers.split(",")]:
+            print_pages(database, workers, measure_pages(database, workers, facts, args.duration, args.connections), args.connections)
+            if args.burst_seconds:
+                filing_burst(database, workers, facts, args.burst_seconds, args.filers)
+
+
+if __name__ == "__main__":
+    main()
