@@ -321,7 +321,7 @@ async def _filer(client, number: int, photo: bytes, facts: dict, until: float, a
             data={
                 "_csrf_token": token, "submission_key": key, "case_type": facts["case_type"], "category_id": str(facts["category"]),
                 "title": title, "description": "路灯不亮，晚上很黑，请尽快修理。", "address": "竞秀区朝阳大街", "publication": "public",
-                "filer_name": "", "filer_phone": "13800138000", "photo_key": keys,
+                "filer_name": "张先生", "filer_phone": "13800138000", "photo_key": keys,
             },
         )  # fmt: skip
         if answer.status_code == 303 and "/follow/" in answer.headers.get("location", ""):
