@@ -38,7 +38,7 @@ from backend.text import row_id
 from backend.web import i18n
 from backend.web.errors import error_response
 from backend.web.forms import form_text
-from backend.web.params import RowId
+from backend.web.params import CaseNumber, RowId
 
 NO_STORE = {"cache-control": "no-store"}
 IS_SUGGESTION = Case.case_type == CaseType.representative.value  # representatives' suggestions: their own queues too
@@ -335,7 +335,7 @@ class WorkspaceController(Controller):
 
     async def _visible_case(self, request: Request, number: str):
         account = current(request).account
-        view = await services.staff_case(number) if services.CASE_NUMBER.match(number) else None
+        view = await services.staff_case(number)
         scope = handler_scope(account.department_id, view.department_id, view.co_handler_ids) if view else None
         # Another department's case looks exactly like a case that does not exist.
         if view is None or not may_see_case(account.role, scope):
@@ -386,7 +386,7 @@ class WorkspaceController(Controller):
         )
 
     @get("/staff/cases/{number:str}", opt=admits(StaffRole.moderator, StaffRole.leader, StaffRole.handler))
-    async def staff_case(self, request: Request, number: FromPath[str]) -> Template:
+    async def staff_case(self, request: Request, number: CaseNumber) -> Template:
         return await self._case_page(request, number)
 
     @post(
@@ -395,7 +395,7 @@ class WorkspaceController(Controller):
         status_code=303,
         request_max_body_size=MAX_FORM_BYTES,
     )
-    async def act(self, request: Request, number: FromPath[str], action: FromPath[str]) -> Response:
+    async def act(self, request: Request, number: CaseNumber, action: FromPath[str]) -> Response:
         account = current(request).account
         if not await _handles(account, number):
             raise NotFoundException()  # as for a case that does not exist
