@@ -51,6 +51,7 @@ from zoneinfo import ZoneInfo
 
 from piccolo.query import WhereRaw
 
+from backend import clock
 from backend.cases import search
 from backend.cases.lifecycle import CaseType, Status
 from backend.cases.services import _CASE_COLUMNS, CasePage, _case_views
@@ -184,14 +185,19 @@ def _query(value: str) -> str:
     return value
 
 
+def _day(value: str) -> date:
+    return clock.typed_day(date.fromisoformat(value))
+
+
+DAY_MESSAGE = N_("Give a date as YYYY-MM-DD, from 1970-01-01 to 2999-12-31.")
 _PARSERS = {
     "case_type": CaseType,
     "category": _slug,
     "department": _slug,
     "area": _slug,
     "status": StatusGroup,
-    "published_from": date.fromisoformat,
-    "published_to": date.fromisoformat,
+    "published_from": _day,
+    "published_to": _day,
     "timeliness": Timeliness,
     "query": _query,
 }
@@ -201,8 +207,8 @@ _MESSAGES = {
     "department": N_("Choose a department from the list."),
     "area": N_("Choose an area from the list."),
     "status": N_("Choose a status from the list."),
-    "published_from": N_("Give a date as YYYY-MM-DD."),
-    "published_to": N_("Give a date as YYYY-MM-DD."),
+    "published_from": DAY_MESSAGE,
+    "published_to": DAY_MESSAGE,
     "timeliness": N_("Choose on time or overdue."),
     "query": N_("The search text is too long (at most 100 characters)."),
 }

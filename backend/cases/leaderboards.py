@@ -37,7 +37,7 @@ def _period(value: str) -> str:
 def _moment(on: str) -> datetime:
     """Now, or noon on a day given as YYYY-MM-DD (for the period that contains it)."""
     try:
-        day = date.fromisoformat(on) if on else None
+        day = clock.typed_day(date.fromisoformat(on)) if on else None
     except ValueError:
         day = None
     if day is None:

@@ -29,7 +29,7 @@ from backend.cases.services import ActionRefused, Actor
 from backend.cases.tables import Case
 from backend.departments.services import active_categories, area_tree, department_choices
 from backend.i18n_markers import N_
-from backend.photos.controllers import MAX_FORM_BYTES, photo_keys_from, receive_uploads
+from backend.photos.controllers import MAX_FORM_BYTES, photo_key_from, photo_keys_from, receive_uploads
 from backend.photos.pipeline import Region
 from backend.photos.services import unattached_photos
 from backend.representatives.services import facts_of as suggestion_facts
@@ -174,7 +174,7 @@ def details_from(action: str, form: FormMultiDict) -> workflow.Details:
     if action == "request_extension":
         return workflow.Details(due_at=_end_of_day(form_text(form, "due_at")))
     if action in PHOTO_ACTIONS:
-        return workflow.Details(photo_key=form_text(form, "photo_key"), region=_region(form) if action == "black_out_photo" else None)
+        return workflow.Details(photo_key=photo_key_from(form), region=_region(form) if action == "black_out_photo" else None)
     if TRANSITIONS.get(action) and TRANSITIONS[action].photos:
         return workflow.Details(
             internal=action == "post_progress" and form_text(form, "visibility") == "internal",

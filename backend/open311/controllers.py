@@ -87,6 +87,10 @@ def _datetime(source, name: str) -> datetime | None:
         moment = None
     if moment is None or moment.tzinfo is None:
         raise _bad(N_("Dates must be in W3C format with a time zone, such as 2026-01-01T00:00:00+08:00."))
+    try:
+        clock.typed_day(moment.date())
+    except ValueError:
+        raise _bad(N_("Dates must lie between 1970-01-01 and 2999-12-31.")) from None
     return moment
 
 
