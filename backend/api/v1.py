@@ -38,6 +38,9 @@ from backend.web.params import CaseNumber, RowId
 
 NO_SUCH_CASE = N_("There is no such case.")
 BAD_FILTER = N_("A filter, the sort or the cursor cannot be used: see fields.")
+# What the schema tells of the filters' values that it cannot list or bound itself.
+UNKNOWN = "One that names nothing answers 400 (bad_filter)."
+DAYS = "From 1970-01-01 to 2999-12-31; outside, 400 (bad_filter)."
 PRIVATE = CacheControlHeader(no_store=True)  # a filer's or staff's view: never kept by caches
 PageSize = Annotated[int, QueryParameter(ge=1, le=browse.PAGE_SIZE_MAX, description="Cases per page.")]
 Cursor = Annotated[str | None, QueryParameter(max_length=100, description="``next_cursor`` of the page before.")]
@@ -61,12 +64,12 @@ class PublicController(Controller):
     async def cases(
         self,
         case_type: Annotated[Literal["complaint", "consultation", "suggestion"] | None, QueryParameter(name="type")] = None,
-        category: Annotated[str | None, QueryParameter(max_length=60, description="A category's code.")] = None,
-        department: Annotated[str | None, QueryParameter(max_length=60, description="The lead department's slug.")] = None,
-        area: Annotated[str | None, QueryParameter(max_length=60, description="An area's slug; a district includes its streets.")] = None,
+        category: Annotated[str | None, QueryParameter(max_length=60, description=f"A category's code (from /api/v1/categories). {UNKNOWN}")] = None,
+        department: Annotated[str | None, QueryParameter(max_length=60, description=f"The lead department's slug. {UNKNOWN}")] = None,
+        area: Annotated[str | None, QueryParameter(max_length=60, description=f"An area's slug; a district includes its streets. {UNKNOWN}")] = None,
         status: Annotated[Literal["open", "answered", "closed"] | None, QueryParameter()] = None,
-        published_from: Annotated[date | None, QueryParameter(name="from", description="Public since this day.")] = None,
-        published_to: Annotated[date | None, QueryParameter(name="to", description="Public until this day (included).")] = None,
+        published_from: Annotated[date | None, QueryParameter(name="from", description=f"Public since this day. {DAYS}")] = None,
+        published_to: Annotated[date | None, QueryParameter(name="to", description=f"Public until this day (included). {DAYS}")] = None,
         timeliness: Annotated[Literal["on_time", "overdue"] | None, QueryParameter()] = None,
         q: Annotated[str | None, QueryParameter(max_length=100, description="Text to search for.")] = None,
         sort: Annotated[Literal["newest", "updated", "supported"], QueryParameter()] = "newest",

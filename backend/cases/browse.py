@@ -237,8 +237,9 @@ def _decode_cursor(cursor: str, sort: Sort) -> tuple[datetime | int, int]:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
         name, number, case_id = text.split(".")
         key, case_id = int(number), int(case_id)
-        # Inside datetime and INTEGER, and of this sort.
-        if name != sort.value or not (0 <= key < 10**17 and 0 < case_id < 2**31):
+        # Of this sort, and inside what its key is (datetime, or the INTEGER count) and INTEGER ids.
+        highest = 2**31 if sort == Sort.supported else 10**17
+        if name != sort.value or not (0 <= key < highest and 0 < case_id < 2**31):
             raise ValueError(cursor)
     except (ValueError, UnicodeError, OverflowError):
         raise BadFilter({"cursor": _BAD_CURSOR}) from None
