@@ -1,9 +1,10 @@
 """Machines authenticate to the JSON API and Open311 with an API key, never with a session.
 
 ``ApiKeyMiddleware`` reads the key of requests to API paths (``Authorization: Bearer …``, or
-Open311's ``api_key`` parameter; the JSON API refuses a key in its URL) before the CSRF check, which skips exactly the requests whose
-key is valid. An unsafe request to an API path without a valid key is refused here, whatever
-cookies it carries: a browser's session never acts through the API.
+Open311's ``api_key`` parameter; the JSON API refuses a key in its URL) before the CSRF check,
+which skips exactly the requests whose key is valid. An unsafe request to an API path without
+a valid key is refused here, whatever cookies it carries: a browser's session never acts
+through the API.
 """
 
 from __future__ import annotations

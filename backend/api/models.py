@@ -174,7 +174,7 @@ class NewCase(msgspec.Struct, forbid_unknown_fields=True):
     photo_keys: Annotated[list[PhotoKeyField], msgspec.Meta(max_length=6)] = []
     # The category's questions: code → answer (a list's keys; several for a multivaluelist).
     answers: Annotated[
-        dict[PhotoKeyField, list[Annotated[str, msgspec.Meta(max_length=1000)]]],
+        dict[Annotated[str, msgspec.Meta(max_length=40)], list[Annotated[str, msgspec.Meta(max_length=1000)]]],
         msgspec.Meta(max_length=20),
     ] = {}
     # Send the same key again to retry safely: the same filing is filed once.

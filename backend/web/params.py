@@ -13,8 +13,7 @@ from backend.cases.services import CASE_NUMBER
 
 # Row ids from a URL or a body: out of range (negative, or past a 32-bit INTEGER column, which
 # PostgreSQL would refuse with an error) is a client error, not a database error.
-ROW_ID_MAX = 2**31 - 1
-_ROW_ID_RANGE = {"ge": 1, "le": ROW_ID_MAX}
+_ROW_ID_RANGE = {"ge": 1, "le": 2**31 - 1}
 RowId = Annotated[int, PathParameter(**_ROW_ID_RANGE)]
 RowIdQuery = Annotated[int | None, QueryParameter(**_ROW_ID_RANGE)]
 RowIdField = Annotated[int, msgspec.Meta(**_ROW_ID_RANGE)]
@@ -24,4 +23,5 @@ RowIdField = Annotated[int, msgspec.Meta(**_ROW_ID_RANGE)]
 CaseNumber = Annotated[
     str, PathParameter(pattern=CASE_NUMBER.pattern, description="A case number, such as 2026-000123.")
 ]
+# A photo's key in a body, as uploading made it.
 PhotoKeyField = Annotated[str, msgspec.Meta(pattern=PHOTO_KEY_PATTERN.pattern)]
