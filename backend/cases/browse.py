@@ -18,7 +18,7 @@ API (kept stable for the adapters):
   ``area``              an area's slug; a district includes its streets and towns
   ``status``            open (being handled) | answered | closed (see ``STATUS_GROUPS``)
   ``from``, ``to``      public since / until, dates ``YYYY-MM-DD`` in the platform's time zone,
-                        both included
+                        both included, within ``clock.FIRST_DAY``‥``clock.LAST_DAY``
   ``timeliness``        on_time (answered by its deadline) | overdue (answered late, or late now)
   ``q``                 text to search for (Chinese or English, see ``cases.search``)
   ====================  =====================================================================
