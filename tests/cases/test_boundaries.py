@@ -29,15 +29,10 @@ async def test_days_out_of_range_are_refused_on_every_list(client, settings, cat
     response = await client.get(path, params=params, headers={"accept-language": "en"})
     assert response.status_code == 400
     assert "from 1970-01-01 to 2999-12-31" in response.text
-
-
-@pytest.mark.parametrize("path", LISTS)
-async def test_the_ends_of_the_range_are_accepted(client, settings, categories, path):
-    filed = await file(settings, form(categories["water"]))
-    await bring_to(filed.number, Status.accepted, categories["water"].department)
-    response = await client.get(path, params={"from": "1970-01-01", "to": "2999-12-31"})
-    assert response.status_code == 200
-    assert filed.number in response.text or path == "/cases.geojson"  # the map lists cases with a place
+    # The ends of the range themselves are days like any other.
+    widest = await client.get(path, params={"from": "1970-01-01", "to": "2999-12-31"})
+    assert widest.status_code == 200
+    assert filed.number in widest.text or path == "/cases.geojson"  # the map lists cases with a place
 
 
 @pytest.mark.parametrize("on", ["0001-01-01", "9999-12-31", "1969-12-31"])

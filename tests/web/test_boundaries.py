@@ -60,7 +60,7 @@ async def test_wrong_methods_are_told_the_allowed_ones(client, method, path):
     assert "GET" in allowed and method not in allowed
 
 
-@pytest.mark.parametrize("value", ["2026-000001%00", "2026-0000012147483648", "２０２６-000001"])
+@pytest.mark.parametrize("value", ["2026-000001%00", "2026-1234567890", "２０２６-000001"])
 async def test_staff_case_numbers_are_checked_before_any_query(person, settings, categories, value):
     moderator = await person("moderator")
     filed = await file(settings, form(categories["water"]))
