@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from litestar import Litestar, Request, Router
+from litestar import Litestar, Request, Response, Router
 from litestar.channels import ChannelsPlugin
 from litestar.datastructures import State
 from litestar.config.compression import CompressionConfig
@@ -20,8 +20,9 @@ from backend.accounts.controllers import AdminController, InvitationController, 
 from backend.accounts.guards import SessionMiddleware, signed_in
 from backend.api.auth import ApiKeyMiddleware
 from backend.api.docs import DeveloperController, openapi_config
+from backend.api.errors import api_exception_handler
 from backend.api.v1 import api_router
-from backend.open311.controllers import open311_router
+from backend.open311.controllers import open311_exception_handler, open311_router
 from backend.accounts.sessions import Sessions
 from backend.cases import search
 from backend.cases.controllers import CaseController
@@ -45,6 +46,7 @@ from backend.web.errors import (
     undecodable_input_handler,
 )
 from backend.web.app_shell import AppShellController
+from backend.web.boundary import BoundedRequest, StaticFileSystem, refuse_nul_bytes
 from backend.web.pages import PageController
 from backend.web.security import security_headers
 from backend.web.templating import STATIC_DIR, build_environment, template_config
@@ -52,10 +54,26 @@ from backend.web.templating import STATIC_DIR, build_environment, template_confi
 
 async def _before_request(request: Request) -> None:
     activate_language(request)
+    refuse_nul_bytes(request)
     # Pages show a staff member's queues with counts in the navigation; fragments and posts don't.
     full_page = not request.headers.get("hx-request") or request.headers.get("hx-history-restore-request")
     if request.method == "GET" and full_page and (session := signed_in(request)):
         request.state.work_links = await work_links(session.account)
+
+
+# An unknown path or a wrong method is refused before any router's own handlers are chosen:
+# under the API and Open311 it is answered in their formats all the same.
+_API_HANDLERS = {"/api/v1": api_exception_handler, "/open311/v2": open311_exception_handler}
+
+
+def _in_the_format_of_the_path(page_handler):
+    def handle(request: Request, exc: Exception) -> Response:
+        for prefix, handler in _API_HANDLERS.items():
+            if request.url.path.startswith(prefix):
+                return handler(request, exc)
+        return page_handler(request, exc)
+
+    return handle
 
 
 def create_app(database_pool: bool = True) -> Litestar:
@@ -113,6 +131,7 @@ def create_app(database_pool: bool = True) -> Litestar:
             create_static_files_router(
                 path="/static",
                 directories=[STATIC_DIR],
+                file_system=StaticFileSystem(),
                 # URLs carry a content hash (static_url), so a year is safe.
                 cache_control=CacheControlHeader(max_age=31536000, public=True),
                 include_in_schema=False,
@@ -136,12 +155,16 @@ def create_app(database_pool: bool = True) -> Litestar:
         ),
         before_request=_before_request,
         before_send=[security_headers(settings.secure_cookies, settings.map_tile_source)],
+        request_class=BoundedRequest,
         exception_handlers={
-            HTTPException: http_exception_handler,
-            UnicodeError: undecodable_input_handler,
-            LookupError: undecodable_input_handler,
-            TypeError: undecodable_input_handler,
-            Exception: server_error_handler,
+            kind: _in_the_format_of_the_path(handler)
+            for kind, handler in {
+                HTTPException: http_exception_handler,
+                UnicodeError: undecodable_input_handler,
+                LookupError: undecodable_input_handler,
+                TypeError: undecodable_input_handler,
+                Exception: server_error_handler,
+            }.items()
         },
         openapi_config=openapi_config(),
         on_startup=[

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 _fixed: ContextVar[datetime | None] = ContextVar("fixed_now", default=None)
 
@@ -24,3 +24,16 @@ def travel_to(moment: datetime) -> Iterator[None]:
         yield
     finally:
         _fixed.reset(token)
+
+
+# The days a person may type into a filter or a query: wide enough for any record, and far from
+# datetime's own ends, where a day more or a time zone's offset overflows.
+FIRST_DAY = date(1970, 1, 1)
+LAST_DAY = date(2999, 12, 31)
+
+
+def typed_day(day: date) -> date:
+    """``day`` when it lies within FIRST_DAY‥LAST_DAY; ValueError otherwise."""
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError(day)
+    return day

@@ -1,9 +1,10 @@
 """Machines authenticate to the JSON API and Open311 with an API key, never with a session.
 
 ``ApiKeyMiddleware`` reads the key of requests to API paths (``Authorization: Bearer …``, or
-Open311's ``api_key`` parameter) before the CSRF check, which skips exactly the requests whose
-key is valid. An unsafe request to an API path without a valid key is refused here, whatever
-cookies it carries: a browser's session never acts through the API.
+Open311's ``api_key`` parameter; the JSON API refuses a key in its URL) before the CSRF check,
+which skips exactly the requests whose key is valid. An unsafe request to an API path without
+a valid key is refused here, whatever cookies it carries: a browser's session never acts
+through the API.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ KEY_REQUIRED = N_("This needs an API key: send it as Authorization: Bearer <key>
 KEY_INVALID = N_("This API key is not valid or has been revoked.")
 SCOPE_REFUSED = N_("This API key may not do this.")
 OPEN311_KEY_REQUIRED = N_("Send an api_key with this request.")
+KEY_IN_URL = N_("Send the API key as Authorization: Bearer <key>, never in the URL.")
 
 
 def holder(connection: ASGIConnection) -> KeyHolder | None:
@@ -56,9 +58,13 @@ class ApiKeyMiddleware(ASGIMiddleware):
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         request: Request = Request(scope, receive)
+        open311 = scope["path"].startswith(OPEN311_PATH)
+        # Only Open311's specification puts the key in the URL, where access logs keep it.
+        if "api_key" in request.query_params and not open311:
+            raise ApiError(400, "api_key_in_url", KEY_IN_URL)
         key = _bearer(request.headers.get("authorization", "")) or request.query_params.get("api_key", "")
         unsafe = scope["method"] not in SAFE_METHODS
-        if not key and unsafe and scope["path"].startswith(OPEN311_PATH) and request.content_type[0] in FORM_TYPES:
+        if not key and unsafe and open311 and request.content_type[0] in FORM_TYPES:
             # Open311 sends the key with the form; the parsed form stays with the request.
             value = (await request.form()).get("api_key", "")
             key = value if isinstance(value, str) else ""

@@ -52,7 +52,11 @@ BAD_PARAMETERS = N_("A parameter is missing or not valid.")
 
 # What each documented status means in the schema (the message varies, the code does not).
 _DESCRIPTIONS = {
-    400: "Bad parameters or body (bad_request), or a filter, sort or cursor that cannot be used (bad_filter).",
+    400: (
+        "Bad parameters or body (bad_request); a filter naming an unknown category, department or area, a day"
+        " outside 1970-01-01..2999-12-31, or a sort or cursor that cannot be used (bad_filter); an api_key in"
+        " the URL instead of the Authorization header (api_key_in_url)."
+    ),
     401: "No API key, or one that is unknown or revoked (api_key_required, invalid_api_key).",
     403: "The key's scope does not allow this, or the department does not handle the case (forbidden).",
     404: "No such resource (not_found).",

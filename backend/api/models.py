@@ -15,6 +15,7 @@ from backend.cases.figures import DepartmentFigures
 from backend.cases.services import CaseView, RatingView, StaffCaseView, TimelineItem
 from backend.photos.services import PhotoView
 from backend.settings import get_settings
+from backend.web.params import PhotoKeyField, RowIdField
 
 
 class Photo(msgspec.Struct):
@@ -160,7 +161,7 @@ class NewCase(msgspec.Struct, forbid_unknown_fields=True):
     /api/v1/photos) and named here by their keys."""
 
     case_type: Literal["complaint", "consultation", "suggestion"]
-    category_id: Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)]
+    category_id: RowIdField
     title: Annotated[str, msgspec.Meta(max_length=200)]
     description: Text
     address: Annotated[str, msgspec.Meta(max_length=400)]
@@ -169,8 +170,8 @@ class NewCase(msgspec.Struct, forbid_unknown_fields=True):
     public: bool  # whether the filer agrees to publication
     latitude: Annotated[float, msgspec.Meta(ge=-90, le=90)] | None = None
     longitude: Annotated[float, msgspec.Meta(ge=-180, le=180)] | None = None
-    area_id: Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)] | None = None
-    photo_keys: Annotated[list[Annotated[str, msgspec.Meta(max_length=40)]], msgspec.Meta(max_length=6)] = []
+    area_id: RowIdField | None = None
+    photo_keys: Annotated[list[PhotoKeyField], msgspec.Meta(max_length=6)] = []
     # The category's questions: code → answer (a list's keys; several for a multivaluelist).
     answers: Annotated[
         dict[Annotated[str, msgspec.Meta(max_length=40)], list[Annotated[str, msgspec.Meta(max_length=1000)]]],
@@ -195,18 +196,18 @@ class ActionRequest(msgspec.Struct, forbid_unknown_fields=True):
     """What an action carries; each action reads the fields it needs (see the lifecycle)."""
 
     text: Text = ""
-    department_id: Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)] | None = None
-    co_department_ids: Annotated[list[Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)]], msgspec.Meta(max_length=20)] = []
+    department_id: RowIdField | None = None
+    co_department_ids: Annotated[list[RowIdField], msgspec.Meta(max_length=20)] = []
     duplicate_of: Annotated[str, msgspec.Meta(max_length=20)] = ""
     internal: bool = False
     title: Annotated[str, msgspec.Meta(max_length=200)] | None = None
     description: Text | None = None
     case_type: Literal["complaint", "consultation", "suggestion"] | None = None
-    category_id: Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)] | None = None
-    area_id: Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)] | None = None
+    category_id: RowIdField | None = None
+    area_id: RowIdField | None = None
     make_private: bool = False
     due_date: date | None = None  # request_extension: the new answer date (the end of that day)
-    photo_keys: Annotated[list[Annotated[str, msgspec.Meta(max_length=40)]], msgspec.Meta(max_length=6)] = []
+    photo_keys: Annotated[list[PhotoKeyField], msgspec.Meta(max_length=6)] = []
 
 
 class PendingText(msgspec.Struct):

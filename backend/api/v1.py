@@ -34,11 +34,14 @@ from backend.i18n_markers import N_
 from backend.photos.pipeline import MAX_UPLOAD_BYTES, PhotoRejected
 from backend.photos.services import upload_photo
 from backend.settings import Settings, get_settings
+from backend.web.params import CaseNumber, RowId
 
 NO_SUCH_CASE = N_("There is no such case.")
 BAD_FILTER = N_("A filter, the sort or the cursor cannot be used: see fields.")
+# What the schema tells of the filters' values that it cannot list or bound itself.
+UNKNOWN = "One that names nothing answers 400 (bad_filter)."
+DAYS = "From 1970-01-01 to 2999-12-31; outside, 400 (bad_filter)."
 PRIVATE = CacheControlHeader(no_store=True)  # a filer's or staff's view: never kept by caches
-CaseNumber = Annotated[str, PathParameter(max_length=20, description="A case number, such as 2026-000123.")]
 PageSize = Annotated[int, QueryParameter(ge=1, le=browse.PAGE_SIZE_MAX, description="Cases per page.")]
 Cursor = Annotated[str | None, QueryParameter(max_length=100, description="``next_cursor`` of the page before.")]
 
@@ -61,12 +64,12 @@ class PublicController(Controller):
     async def cases(
         self,
         case_type: Annotated[Literal["complaint", "consultation", "suggestion"] | None, QueryParameter(name="type")] = None,
-        category: Annotated[str | None, QueryParameter(max_length=60, description="A category's code.")] = None,
-        department: Annotated[str | None, QueryParameter(max_length=60, description="The lead department's slug.")] = None,
-        area: Annotated[str | None, QueryParameter(max_length=60, description="An area's slug; a district includes its streets.")] = None,
+        category: Annotated[str | None, QueryParameter(max_length=60, description=f"A category's code (from /api/v1/categories). {UNKNOWN}")] = None,
+        department: Annotated[str | None, QueryParameter(max_length=60, description=f"The lead department's slug. {UNKNOWN}")] = None,
+        area: Annotated[str | None, QueryParameter(max_length=60, description=f"An area's slug; a district includes its streets. {UNKNOWN}")] = None,
         status: Annotated[Literal["open", "answered", "closed"] | None, QueryParameter()] = None,
-        published_from: Annotated[date | None, QueryParameter(name="from", description="Public since this day.")] = None,
-        published_to: Annotated[date | None, QueryParameter(name="to", description="Public until this day (included).")] = None,
+        published_from: Annotated[date | None, QueryParameter(name="from", description=f"Public since this day. {DAYS}")] = None,
+        published_to: Annotated[date | None, QueryParameter(name="to", description=f"Public until this day (included). {DAYS}")] = None,
         timeliness: Annotated[Literal["on_time", "overdue"] | None, QueryParameter()] = None,
         q: Annotated[str | None, QueryParameter(max_length=100, description="Text to search for.")] = None,
         sort: Annotated[Literal["newest", "updated", "supported"], QueryParameter()] = "newest",
@@ -89,7 +92,7 @@ class PublicController(Controller):
     @get("/cases/{number:str}", responses=responses(404))
     async def case(self, number: CaseNumber) -> models.Case:
         """A public case with its public timeline, photos and published ratings."""
-        view = await services.public_case(number) if services.CASE_NUMBER.match(number) else None
+        view = await services.public_case(number)
         if view is None:
             raise _not_found()
         return models.case(view)
@@ -253,8 +256,8 @@ class StaffController(Controller):
         """Everything about a case, the filer's contact details included, and the actions
         this key may take on it now."""
         found = holder(request)
-        scope = await _scope_of(found, number) if services.CASE_NUMBER.match(number) else None
-        view = await services.staff_case(number) if services.CASE_NUMBER.match(number) else None
+        scope = await _scope_of(found, number)
+        view = await services.staff_case(number)
         if view is None:
             raise _not_found()
         actor = _actor(found)
@@ -268,8 +271,7 @@ class StaffController(Controller):
         """Take one action of the lifecycle (accept, assign, sign, post_progress, draft_reply,
         …) through ``workflow.perform``: the same roles, states and departments as the pages."""
         found = holder(request)
-        if services.CASE_NUMBER.match(number):
-            await _scope_of(found, number)
+        await _scope_of(found, number)
         # Photo moderation needs the photo on screen: it stays on the staff case page.
         if action not in TRANSITIONS or action in PHOTO_ACTIONS:
             raise ApiError(404, "not_found", N_("This action does not exist."))
@@ -314,7 +316,7 @@ class ReviewController(Controller):
 
     @post("/{entry_id:int}", status_code=200, responses=responses(401, 403, 404, 409, 422))
     async def review(
-        self, request: Request, entry_id: Annotated[int, PathParameter(ge=1, le=2**31 - 1)], data: JSONBody[models.ReviewRequest]
+        self, request: Request, entry_id: RowId, data: JSONBody[models.ReviewRequest]
     ) -> models.ActionDone:
         """Publish as written, publish an edited version, or send back with a comment."""
         try:

@@ -18,7 +18,7 @@ API (kept stable for the adapters):
   ``area``              an area's slug; a district includes its streets and towns
   ``status``            open (being handled) | answered | closed (see ``STATUS_GROUPS``)
   ``from``, ``to``      public since / until, dates ``YYYY-MM-DD`` in the platform's time zone,
-                        both included
+                        both included, within ``clock.FIRST_DAY``‥``clock.LAST_DAY``
   ``timeliness``        on_time (answered by its deadline) | overdue (answered late, or late now)
   ``q``                 text to search for (Chinese or English, see ``cases.search``)
   ====================  =====================================================================
@@ -51,6 +51,7 @@ from zoneinfo import ZoneInfo
 
 from piccolo.query import WhereRaw
 
+from backend import clock
 from backend.cases import search
 from backend.cases.lifecycle import CaseType, Status
 from backend.cases.services import _CASE_COLUMNS, CasePage, _case_views
@@ -184,14 +185,19 @@ def _query(value: str) -> str:
     return value
 
 
+def _day(value: str) -> date:
+    return clock.typed_day(date.fromisoformat(value))
+
+
+DAY_MESSAGE = N_("Give a date as YYYY-MM-DD, from 1970-01-01 to 2999-12-31.")
 _PARSERS = {
     "case_type": CaseType,
     "category": _slug,
     "department": _slug,
     "area": _slug,
     "status": StatusGroup,
-    "published_from": date.fromisoformat,
-    "published_to": date.fromisoformat,
+    "published_from": _day,
+    "published_to": _day,
     "timeliness": Timeliness,
     "query": _query,
 }
@@ -201,8 +207,8 @@ _MESSAGES = {
     "department": N_("Choose a department from the list."),
     "area": N_("Choose an area from the list."),
     "status": N_("Choose a status from the list."),
-    "published_from": N_("Give a date as YYYY-MM-DD."),
-    "published_to": N_("Give a date as YYYY-MM-DD."),
+    "published_from": DAY_MESSAGE,
+    "published_to": DAY_MESSAGE,
     "timeliness": N_("Choose on time or overdue."),
     "query": N_("The search text is too long (at most 100 characters)."),
 }
@@ -231,8 +237,9 @@ def _decode_cursor(cursor: str, sort: Sort) -> tuple[datetime | int, int]:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
         name, number, case_id = text.split(".")
         key, case_id = int(number), int(case_id)
-        # Inside datetime and INTEGER, and of this sort.
-        if name != sort.value or not (0 <= key < 10**17 and 0 < case_id < 2**31):
+        # Of this sort, and inside what its key is (datetime, or the INTEGER count) and INTEGER ids.
+        highest = 2**31 if sort == Sort.supported else 10**17
+        if name != sort.value or not (0 <= key < highest and 0 < case_id < 2**31):
             raise ValueError(cursor)
     except (ValueError, UnicodeError, OverflowError):
         raise BadFilter({"cursor": _BAD_CURSOR}) from None

@@ -32,6 +32,7 @@ from backend.text import clean_text, row_id
 from backend.web.forms import form_text
 from backend.web.fragments import wants_fragment
 from backend.web.templating import status_label
+from backend.web.params import CaseNumber
 
 FORM_FIELDS = [
     "case_type",
@@ -263,10 +264,8 @@ class CaseController(Controller):
         )
 
     @post("/cases/{number:str}/support", status_code=200)
-    async def support_case(self, request: Request, number: FromPath[str]) -> Response:
+    async def support_case(self, request: Request, number: CaseNumber) -> Response:
         """我也遇到: count this person once for this case (CSRF-checked like every form)."""
-        if not services.CASE_NUMBER.match(number):
-            raise NotFoundException()
         token = request.cookies.get(support.SUPPORTER_COOKIE) or ""
         cookies = []
         if not 20 <= len(token) <= 64:
@@ -410,16 +409,16 @@ class CaseController(Controller):
         )
 
     @get("/cases/{number:str}/feed")
-    async def case_feed(self, number: FromPath[str]) -> Response:
+    async def case_feed(self, number: CaseNumber) -> Response:
         """A public case's timeline as Atom."""
-        case = await services.public_case(number) if services.CASE_NUMBER.match(number) else None
+        case = await services.public_case(number)
         if case is None:
             raise NotFoundException()
         return Response(await feeds.case_timeline(get_settings().origin, case), media_type=ATOM)
 
     @get("/cases/{number:str}")
-    async def case(self, request: Request, number: FromPath[str]) -> Template:
-        case = await services.public_case(number) if services.CASE_NUMBER.match(number) else None
+    async def case(self, request: Request, number: CaseNumber) -> Template:
+        case = await services.public_case(number)
         if case is None:
             raise NotFoundException()
         context = {

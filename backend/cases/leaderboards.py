@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, get
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromQuery
 from litestar.response import Response, Template
 
 from backend import clock
@@ -24,6 +24,7 @@ from backend.web.charts import bar_chart
 from backend.web.csv_export import csv_response
 from backend.web.fragments import wants_fragment
 from backend.web.templating import local_name
+from backend.web.params import RowId
 
 HISTORY = 12  # weeks and months on a department's page
 VARY = {"vary": "HX-Request"}  # one URL, two bodies: caches must keep them apart
@@ -36,7 +37,7 @@ def _period(value: str) -> str:
 def _moment(on: str) -> datetime:
     """Now, or noon on a day given as YYYY-MM-DD (for the period that contains it)."""
     try:
-        day = date.fromisoformat(on) if on else None
+        day = clock.typed_day(date.fromisoformat(on)) if on else None
     except ValueError:
         day = None
     if day is None:
@@ -98,7 +99,7 @@ class FiguresController(Controller):
         return csv_response(f"department-figures-{period}-{starts.isoformat()}.csv", header, body)
 
     @get("/departments/{department_id:int}")
-    async def department(self, department_id: FromPath[int]) -> Template:
+    async def department(self, department_id: RowId) -> Template:
         now = clock.now()
         weeks = await figures.department_history(department_id, "week", HISTORY, now)
         if not weeks:

@@ -46,8 +46,9 @@ PHOTO_CARRIERS = frozenset(action for action, transition in TRANSITIONS.items() 
 # Cases a department still has to act on: their deadlines run.
 OPEN_STATUSES = frozenset({Status.assigned.value, Status.signed.value, Status.in_progress.value, Status.returned.value})
 
-# What next_case_number makes: the year, and a counter of at least six digits.
-CASE_NUMBER = re.compile(r"^\d{4}-\d{6,9}$")
+# What next_case_number makes: the year, and a counter of at least six digits (ASCII digits:
+# "２" is a digit to \d).
+CASE_NUMBER = re.compile(r"^[0-9]{4}-[0-9]{6,9}$")
 
 
 @dataclass(frozen=True)

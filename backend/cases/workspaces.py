@@ -29,7 +29,7 @@ from backend.cases.services import ActionRefused, Actor
 from backend.cases.tables import Case
 from backend.departments.services import active_categories, area_tree, department_choices
 from backend.i18n_markers import N_
-from backend.photos.controllers import MAX_FORM_BYTES, photo_keys_from, receive_uploads
+from backend.photos.controllers import MAX_FORM_BYTES, photo_key_from, photo_keys_from, receive_uploads
 from backend.photos.pipeline import Region
 from backend.photos.services import unattached_photos
 from backend.representatives.services import facts_of as suggestion_facts
@@ -38,7 +38,7 @@ from backend.text import row_id
 from backend.web import i18n
 from backend.web.errors import error_response
 from backend.web.forms import form_text
-from backend.web.params import RowId
+from backend.web.params import CaseNumber, RowId
 
 NO_STORE = {"cache-control": "no-store"}
 IS_SUGGESTION = Case.case_type == CaseType.representative.value  # representatives' suggestions: their own queues too
@@ -174,7 +174,7 @@ def details_from(action: str, form: FormMultiDict) -> workflow.Details:
     if action == "request_extension":
         return workflow.Details(due_at=_end_of_day(form_text(form, "due_at")))
     if action in PHOTO_ACTIONS:
-        return workflow.Details(photo_key=form_text(form, "photo_key"), region=_region(form) if action == "black_out_photo" else None)
+        return workflow.Details(photo_key=photo_key_from(form), region=_region(form) if action == "black_out_photo" else None)
     if TRANSITIONS.get(action) and TRANSITIONS[action].photos:
         return workflow.Details(
             internal=action == "post_progress" and form_text(form, "visibility") == "internal",
@@ -335,7 +335,7 @@ class WorkspaceController(Controller):
 
     async def _visible_case(self, request: Request, number: str):
         account = current(request).account
-        view = await services.staff_case(number) if services.CASE_NUMBER.match(number) else None
+        view = await services.staff_case(number)
         scope = handler_scope(account.department_id, view.department_id, view.co_handler_ids) if view else None
         # Another department's case looks exactly like a case that does not exist.
         if view is None or not may_see_case(account.role, scope):
@@ -386,7 +386,7 @@ class WorkspaceController(Controller):
         )
 
     @get("/staff/cases/{number:str}", opt=admits(StaffRole.moderator, StaffRole.leader, StaffRole.handler))
-    async def staff_case(self, request: Request, number: FromPath[str]) -> Template:
+    async def staff_case(self, request: Request, number: CaseNumber) -> Template:
         return await self._case_page(request, number)
 
     @post(
@@ -395,7 +395,7 @@ class WorkspaceController(Controller):
         status_code=303,
         request_max_body_size=MAX_FORM_BYTES,
     )
-    async def act(self, request: Request, number: FromPath[str], action: FromPath[str]) -> Response:
+    async def act(self, request: Request, number: CaseNumber, action: FromPath[str]) -> Response:
         account = current(request).account
         if not await _handles(account, number):
             raise NotFoundException()  # as for a case that does not exist

@@ -16,6 +16,7 @@ from backend.cases import services
 from backend.cases.workspaces import department_context, moderation_context, review_context, work_links
 from backend.live.hub import LiveHub, sse_event
 from backend.web import i18n
+from backend.web.params import CaseNumber
 
 # Streams are not compressed: the compressor would hold events back (and cost memory per stream).
 NOT_COMPRESSED = {"no_compression": True}
@@ -42,8 +43,8 @@ def event_stream(content) -> Stream:
 
 class LiveController(Controller):
     @get("/cases/{number:str}/events", opt=NOT_COMPRESSED)
-    async def case_events(self, request: Request, number: FromPath[str], after: FromQuery[int | None] = None) -> Stream:
-        case_id = await services.public_case_id(number) if services.CASE_NUMBER.match(number) else None
+    async def case_events(self, request: Request, number: CaseNumber, after: FromQuery[int | None] = None) -> Stream:
+        case_id = await services.public_case_id(number)
         if case_id is None:
             raise NotFoundException()
         return event_stream(hub_of(request).case_events(case_id, False, i18n.current_language(), resume_from(request, after)))

@@ -87,6 +87,10 @@ def _datetime(source, name: str) -> datetime | None:
         moment = None
     if moment is None or moment.tzinfo is None:
         raise _bad(N_("Dates must be in W3C format with a time zone, such as 2026-01-01T00:00:00+08:00."))
+    try:
+        clock.typed_day(moment.date())
+    except ValueError:
+        raise _bad(N_("Dates must lie between 1970-01-01 and 2999-12-31.")) from None
     return moment
 
 
@@ -154,9 +158,10 @@ async def _codes() -> dict[str, str]:
     return {category.name: category.slug for category in await all_categories()}
 
 
-def _open311_filter(params) -> tuple[browse.CaseFilter, tuple]:
+def _open311_filter(params, known_codes) -> tuple[browse.CaseFilter, tuple]:
     """Open311's parameters as the browse service's filter, and where clauses for what the
-    filter does not say: several services, open as one state, the moments of filing."""
+    filter does not say: several services, open as one state, the moments of filing.
+    ``known_codes``: the service codes of this server, old ones included."""
     wanted = _comma_list(params, "service_request_id")
     if wanted:  # overrides every other parameter, as the specification says
         return browse.CaseFilter(), (Case.number.is_in(wanted[:MAX_RESULTS]),)
@@ -176,6 +181,8 @@ def _open311_filter(params) -> tuple[browse.CaseFilter, tuple]:
     if statuses == {"open"}:  # the browse filter's open and answered
         also.append(Case.status.not_in(sorted(CLOSED)))
     codes = _comma_list(params, "service_code")
+    if not set(codes) <= set(known_codes):
+        raise _bad(N_("service_code is not a service of this server."))
     if len(codes) > 1:
         also.append(Case.category.slug.is_in(codes))
     case_filter = browse.CaseFilter(
@@ -245,7 +252,8 @@ class GeoReportController(Controller):
         _check_jurisdiction(params)
         page = _positive(params, "page", 1, 10**6)
         page_size = _positive(params, "page_size", MAX_RESULTS, MAX_RESULTS)
-        case_filter, also = _open311_filter(params)
+        codes = await _codes()
+        case_filter, also = _open311_filter(params, codes.values())
         # Open311 pages by number: walk the browse service's keyset pages up to the one asked for.
         found, skip = [], (page - 1) * page_size
         async for case in browse.each_case(case_filter, where=also):
@@ -256,7 +264,6 @@ class GeoReportController(Controller):
             if len(found) == page_size:
                 break
         notes = await services.latest_public_texts([case.id for case in found])
-        codes = await _codes()
         return respond(request, "service_requests", [_request(case, codes, notes.get(case.id)) for case in found], ITEMS)
 
     @get("/requests/{name:str}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from litestar import Controller, Request, get, post
 from litestar.datastructures import FormMultiDict, UploadFile
-from litestar.exceptions import NotFoundException
+from litestar.exceptions import NotFoundException, ValidationException
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.params import FromPath
 from litestar.response import File, Response, Template
@@ -22,6 +22,7 @@ from backend.photos.services import MAX_PHOTOS_PER_CASE, MediaKind, PhotoView, m
 from backend.settings import get_settings
 from backend.web import i18n
 from backend.web.errors import MESSAGES, activate_language
+from backend.web.forms import form_text
 
 STAFF_WHO_SEE_ORIGINALS = frozenset({StaffRole.admin, StaffRole.moderator, StaffRole.handler, StaffRole.leader})
 MEDIA_CACHE = {
@@ -38,6 +39,15 @@ MAX_FORM_BYTES = MAX_PHOTOS_PER_CASE * MAX_UPLOAD_BYTES + 1024 * 1024
 def photo_keys_from(form: FormMultiDict) -> list[str]:
     """The well-formed photo keys a form carries; anything else in their place is ignored."""
     return [key for key in form.getall("photo_key", []) if isinstance(key, str) and PHOTO_KEY_PATTERN.match(key)]
+
+
+def photo_key_from(form: FormMultiDict) -> str:
+    """The one photo an action is about (hiding it, say): a key of no photo's shape is a bad
+    request, refused before it reaches a query."""
+    key = form_text(form, "photo_key")
+    if key and not PHOTO_KEY_PATTERN.match(key):
+        raise ValidationException("not a photo key")
+    return key
 
 
 async def receive_uploads(files: list, already: int) -> tuple[list[PhotoView], list[str]]:

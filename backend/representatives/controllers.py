@@ -32,6 +32,7 @@ from backend.web import i18n
 from backend.web.errors import error_response
 from backend.web.forms import form_text
 from backend.web.fragments import wants_fragment
+from backend.web.params import CaseNumber, RowId
 
 NO_STORE = {"cache-control": "no-store"}
 # The photos of a no-script form, and up to five PDFs, in one submission.
@@ -143,7 +144,7 @@ class RepresentativeController(Controller):
         )
 
     @get("/drafts/{case_id:int}")
-    async def draft(self, request: Request, case_id: FromPath[int]) -> Template:
+    async def draft(self, request: Request, case_id: RowId) -> Template:
         return await self._draft_page(request, case_id)
 
     async def _draft_action(self, request: Request, case_id: int, action) -> Response:
@@ -157,16 +158,16 @@ class RepresentativeController(Controller):
         return Redirect(f"/representatives/drafts/{case_id}", status_code=303)
 
     @post("/drafts/{case_id:int}/invite", status_code=303)
-    async def invite(self, request: Request, case_id: FromPath[int]) -> Response:
+    async def invite(self, request: Request, case_id: RowId) -> Response:
         invitee = row_id(form_text(await request.form(), "account_id"))
         return await self._draft_action(request, case_id, lambda account: suggestions.invite_co_signer(case_id, account, invitee))
 
     @post("/drafts/{case_id:int}/co-sign", status_code=303)
-    async def co_sign(self, request: Request, case_id: FromPath[int]) -> Response:
+    async def co_sign(self, request: Request, case_id: RowId) -> Response:
         return await self._draft_action(request, case_id, lambda account: suggestions.co_sign(case_id, account))
 
     @post("/drafts/{case_id:int}/attachments", status_code=303, request_max_body_size=MAX_SUGGESTION_BYTES)
-    async def attach(self, request: Request, case_id: FromPath[int]) -> Response:
+    async def attach(self, request: Request, case_id: RowId) -> Response:
         uploads = _uploads(await request.form(), "attachments")
         if not uploads:
             return await self._draft_page(request, case_id, N_("Choose a PDF to attach."), 422)
@@ -178,7 +179,7 @@ class RepresentativeController(Controller):
         )
 
     @post("/drafts/{case_id:int}/submit", status_code=303)
-    async def submit(self, request: Request, case_id: FromPath[int]) -> Response:
+    async def submit(self, request: Request, case_id: RowId) -> Response:
         account = current(request).account
         try:
             number = await suggestions.submit(case_id, account, get_settings().time_zone)
@@ -189,7 +190,7 @@ class RepresentativeController(Controller):
         return Redirect(f"/representatives/suggestions/{number}", status_code=303)
 
     @post("/suggestions/{number:str}/rating", status_code=303)
-    async def rate(self, request: Request, number: FromPath[str]) -> Response:
+    async def rate(self, request: Request, number: CaseNumber) -> Response:
         account = current(request).account
         page = await suggestions.own_suggestion(number, account)
         if page is None or not page.facts.is_lead(account.id):
@@ -276,7 +277,7 @@ class SuggestionController(Controller):
         )
 
     @get("/suggestions/{number:str}")
-    async def suggestion(self, request: Request, number: FromPath[str]) -> Template:
+    async def suggestion(self, request: Request, number: CaseNumber) -> Template:
         session = signed_in(request)
         page = await suggestions.own_suggestion(number, session.account if session else None) or await suggestions.public_suggestion(number)
         if page is None:

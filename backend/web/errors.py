@@ -67,7 +67,8 @@ def http_exception_handler(request: Request, exc: HTTPException) -> Response:
     if exc.status_code == 401:
         return _sign_in_first(request)
     status_code = exc.status_code if exc.status_code in MESSAGES else 400
-    return error_response(request, status_code, MESSAGES[status_code])
+    # The exception's headers belong to the answer: a 405's Allow (RFC 9110), say.
+    return error_response(request, status_code, MESSAGES[status_code], headers=exc.headers)
 
 
 def _sign_in_first(request: Request) -> Response:
