@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
-from typing import AsyncIterator, Awaitable, Callable, Iterable
+from typing import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 
 from asyncpg.exceptions import UniqueViolationError
 from piccolo.engine.base import Engine
@@ -147,3 +147,33 @@ def is_unique_violation(error: Exception) -> bool:
     if isinstance(error, sqlite3.IntegrityError):
         return str(error).startswith("UNIQUE constraint failed")
     return isinstance(error, UniqueViolationError)
+
+
+def add_indexes(
+    manager, indexes: Mapping[str, str] | None = None, unique: Mapping[str, str] | None = None, create: Iterable[str] = (), drop: Iterable[str] = ()
+) -> None:
+    """A migration's raw SQL for what Piccolo's columns cannot declare (indexes over several
+    columns, partial ones): ``name → "table (columns) [WHERE …]"``, plus statements of its own
+    (``create`` after the indexes, ``drop`` before dropping them). Raw SQL runs before a
+    migration's tables, so it goes in a migration after theirs."""
+
+    indexes, unique = indexes or {}, unique or {}
+
+    async def forwards() -> None:
+        db = engine()
+        for name, definition in indexes.items():
+            await db.run_ddl(f"CREATE INDEX IF NOT EXISTS {name} ON {definition}")
+        for name, definition in unique.items():
+            await db.run_ddl(f"CREATE UNIQUE INDEX IF NOT EXISTS {name} ON {definition}")
+        for statement in create:
+            await db.run_ddl(statement)
+
+    async def backwards() -> None:
+        db = engine()
+        for statement in drop:
+            await db.run_ddl(statement)
+        for name in [*indexes, *unique]:
+            await db.run_ddl(f"DROP INDEX IF EXISTS {name}")
+
+    manager.add_raw(forwards)
+    manager.add_raw_backwards(backwards)

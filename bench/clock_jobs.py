@@ -91,9 +91,9 @@ async def main(cases: int, runs: int) -> None:
     started = time.perf_counter()
     done = await run_jobs(JOBS, NOW)
     busy = time.perf_counter() - started
-    from backend.cases.piccolo_migrations.cases_2026_11_21t14_53_40_000000 import INDEXES
+    from backend.cases.piccolo_migrations.cases_2026_12_07t02_37_09_999999 import CLOCK_JOB_INDEXES
 
-    for name in INDEXES:
+    for name in CLOCK_JOB_INDEXES:
         await engine().run_ddl(f"DROP INDEX {name}")
     baseline = await timed(quiet_tick, runs)
     print(f"{cases:,} open cases on SQLite, median of {runs} runs")

@@ -1,7 +1,6 @@
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.columns.base import OnDelete
 from piccolo.columns.base import OnUpdate
-from piccolo.columns.column_types import Float
 from piccolo.columns.column_types import ForeignKey
 from piccolo.columns.column_types import Integer
 from piccolo.columns.column_types import Serial
@@ -10,6 +9,19 @@ from piccolo.columns.column_types import Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.indexes import IndexMethod
 from piccolo.table import Table
+
+
+class Account(Table, tablename="account", schema=None):
+    id = Serial(
+        null=False,
+        primary_key=True,
+        unique=False,
+        index=False,
+        index_method=IndexMethod.btree,
+        choices=None,
+        db_column_name="id",
+        secret=False,
+    )
 
 
 class Case(Table, tablename="cases", schema=None):
@@ -25,7 +37,7 @@ class Case(Table, tablename="cases", schema=None):
     )
 
 
-class TimelineEntry(Table, tablename="timeline_entry", schema=None):
+class Suggestion(Table, tablename="suggestion", schema=None):
     id = Serial(
         null=False,
         primary_key=True,
@@ -38,23 +50,61 @@ class TimelineEntry(Table, tablename="timeline_entry", schema=None):
     )
 
 
-ID = "2026-11-21T12:51:21:867244"
+ID = "2026-12-07T02:37:19:468761"
 VERSION = "1.38.0"
-DESCRIPTION = ""
+DESCRIPTION = "True"
 
 
 async def forwards():
     manager = MigrationManager(
-        migration_id=ID, app_name="photos", description=DESCRIPTION
+        migration_id=ID, app_name="representatives", description=DESCRIPTION
     )
 
     manager.add_table(
-        class_name="Photo", tablename="photo", schema=None, columns=None
+        class_name="Attachment",
+        tablename="suggestion_attachment",
+        schema=None,
+        columns=None,
+    )
+
+    manager.add_table(
+        class_name="CoSigner",
+        tablename="suggestion_co_signer",
+        schema=None,
+        columns=None,
+    )
+
+    manager.add_table(
+        class_name="Suggestion", tablename="suggestion", schema=None, columns=None
     )
 
     manager.add_column(
-        table_class_name="Photo",
-        tablename="photo",
+        table_class_name="Attachment",
+        tablename="suggestion_attachment",
+        column_name="suggestion",
+        db_column_name="suggestion",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": Suggestion,
+            "on_delete": OnDelete.cascade,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": True,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Attachment",
+        tablename="suggestion_attachment",
         column_name="key",
         db_column_name="key",
         column_class_name="Varchar",
@@ -65,6 +115,116 @@ async def forwards():
             "null": False,
             "primary_key": False,
             "unique": True,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Attachment",
+        tablename="suggestion_attachment",
+        column_name="sha256",
+        db_column_name="sha256",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 64,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Attachment",
+        tablename="suggestion_attachment",
+        column_name="filename",
+        db_column_name="filename",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 120,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Attachment",
+        tablename="suggestion_attachment",
+        column_name="size",
+        db_column_name="size",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Attachment",
+        tablename="suggestion_attachment",
+        column_name="created_at",
+        db_column_name="created_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": TimestamptzNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="CoSigner",
+        tablename="suggestion_co_signer",
+        column_name="suggestion",
+        db_column_name="suggestion",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": Suggestion,
+            "on_delete": OnDelete.cascade,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
             "index": True,
             "index_method": IndexMethod.btree,
             "choices": None,
@@ -75,8 +235,74 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Photo",
-        tablename="photo",
+        table_class_name="CoSigner",
+        tablename="suggestion_co_signer",
+        column_name="account",
+        db_column_name="account",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": Account,
+            "on_delete": OnDelete.restrict,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": True,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="CoSigner",
+        tablename="suggestion_co_signer",
+        column_name="invited_at",
+        db_column_name="invited_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": TimestamptzNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="CoSigner",
+        tablename="suggestion_co_signer",
+        column_name="signed_at",
+        db_column_name="signed_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Suggestion",
+        tablename="suggestion",
         column_name="case",
         db_column_name="case",
         column_class_name="ForeignKey",
@@ -86,7 +312,31 @@ async def forwards():
             "on_delete": OnDelete.cascade,
             "on_update": OnUpdate.cascade,
             "target_column": None,
-            "null": True,
+            "null": False,
+            "primary_key": False,
+            "unique": True,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Suggestion",
+        tablename="suggestion",
+        column_name="lead",
+        db_column_name="lead",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": Account,
+            "on_delete": OnDelete.restrict,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": False,
             "primary_key": False,
             "unique": False,
             "index": True,
@@ -99,59 +349,14 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Photo",
-        tablename="photo",
-        column_name="timeline_entry",
-        db_column_name="timeline_entry",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
-        params={
-            "references": TimelineEntry,
-            "on_delete": OnDelete.cascade,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Photo",
-        tablename="photo",
-        column_name="position",
-        db_column_name="position",
-        column_class_name="Integer",
-        column_class=Integer,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Photo",
-        tablename="photo",
-        column_name="display_sha256",
-        db_column_name="display_sha256",
+        table_class_name="Suggestion",
+        tablename="suggestion",
+        column_name="body",
+        db_column_name="body",
         column_class_name="Varchar",
         column_class=Varchar,
         params={
-            "length": 64,
+            "length": 10,
             "default": "",
             "null": False,
             "primary_key": False,
@@ -166,163 +371,15 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Photo",
-        tablename="photo",
-        column_name="display_width",
-        db_column_name="display_width",
-        column_class_name="Integer",
-        column_class=Integer,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Photo",
-        tablename="photo",
-        column_name="display_height",
-        db_column_name="display_height",
-        column_class_name="Integer",
-        column_class=Integer,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Photo",
-        tablename="photo",
-        column_name="thumb_sha256",
-        db_column_name="thumb_sha256",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 64,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Photo",
-        tablename="photo",
-        column_name="thumb_width",
-        db_column_name="thumb_width",
-        column_class_name="Integer",
-        column_class=Integer,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Photo",
-        tablename="photo",
-        column_name="thumb_height",
-        db_column_name="thumb_height",
-        column_class_name="Integer",
-        column_class=Integer,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Photo",
-        tablename="photo",
-        column_name="gps_latitude",
-        db_column_name="gps_latitude",
-        column_class_name="Float",
-        column_class=Float,
-        params={
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Photo",
-        tablename="photo",
-        column_name="gps_longitude",
-        db_column_name="gps_longitude",
-        column_class_name="Float",
-        column_class=Float,
-        params={
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Photo",
-        tablename="photo",
-        column_name="created_at",
-        db_column_name="created_at",
+        table_class_name="Suggestion",
+        tablename="suggestion",
+        column_name="submitted_at",
+        db_column_name="submitted_at",
         column_class_name="Timestamptz",
         column_class=Timestamptz,
         params={
-            "default": TimestamptzNow(),
-            "null": False,
+            "default": None,
+            "null": True,
             "primary_key": False,
             "unique": False,
             "index": False,

@@ -1,27 +1,17 @@
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.columns.base import OnDelete
 from piccolo.columns.base import OnUpdate
+from piccolo.columns.column_types import Boolean
+from piccolo.columns.column_types import Float
 from piccolo.columns.column_types import ForeignKey
 from piccolo.columns.column_types import Integer
 from piccolo.columns.column_types import Serial
+from piccolo.columns.column_types import Text
 from piccolo.columns.column_types import Timestamptz
 from piccolo.columns.column_types import Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.indexes import IndexMethod
 from piccolo.table import Table
-
-
-class Account(Table, tablename="account", schema=None):
-    id = Serial(
-        null=False,
-        primary_key=True,
-        unique=False,
-        index=False,
-        index_method=IndexMethod.btree,
-        choices=None,
-        db_column_name="id",
-        secret=False,
-    )
 
 
 class Case(Table, tablename="cases", schema=None):
@@ -37,7 +27,7 @@ class Case(Table, tablename="cases", schema=None):
     )
 
 
-class Suggestion(Table, tablename="suggestion", schema=None):
+class TimelineEntry(Table, tablename="timeline_entry", schema=None):
     id = Serial(
         null=False,
         primary_key=True,
@@ -50,47 +40,55 @@ class Suggestion(Table, tablename="suggestion", schema=None):
     )
 
 
-ID = "2026-11-21T17:40:20:929979"
+ID = "2026-12-07T02:37:13:510840"
 VERSION = "1.38.0"
-DESCRIPTION = ""
+DESCRIPTION = "True"
 
 
 async def forwards():
     manager = MigrationManager(
-        migration_id=ID, app_name="representatives", description=DESCRIPTION
+        migration_id=ID, app_name="photos", description=DESCRIPTION
     )
 
     manager.add_table(
-        class_name="Attachment",
-        tablename="suggestion_attachment",
-        schema=None,
-        columns=None,
-    )
-
-    manager.add_table(
-        class_name="Suggestion", tablename="suggestion", schema=None, columns=None
-    )
-
-    manager.add_table(
-        class_name="CoSigner",
-        tablename="suggestion_co_signer",
-        schema=None,
-        columns=None,
+        class_name="Photo", tablename="photo", schema=None, columns=None
     )
 
     manager.add_column(
-        table_class_name="Attachment",
-        tablename="suggestion_attachment",
-        column_name="suggestion",
-        db_column_name="suggestion",
+        table_class_name="Photo",
+        tablename="photo",
+        column_name="key",
+        db_column_name="key",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 32,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": True,
+            "index": True,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Photo",
+        tablename="photo",
+        column_name="case",
+        db_column_name="case",
         column_class_name="ForeignKey",
         column_class=ForeignKey,
         params={
-            "references": Suggestion,
+            "references": Case,
             "on_delete": OnDelete.cascade,
             "on_update": OnUpdate.cascade,
             "target_column": None,
-            "null": False,
+            "null": True,
             "primary_key": False,
             "unique": False,
             "index": True,
@@ -103,38 +101,18 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Attachment",
-        tablename="suggestion_attachment",
-        column_name="key",
-        db_column_name="key",
-        column_class_name="Varchar",
-        column_class=Varchar,
+        table_class_name="Photo",
+        tablename="photo",
+        column_name="timeline_entry",
+        db_column_name="timeline_entry",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
         params={
-            "length": 32,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": True,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Attachment",
-        tablename="suggestion_attachment",
-        column_name="sha256",
-        db_column_name="sha256",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 64,
-            "default": "",
-            "null": False,
+            "references": TimelineEntry,
+            "on_delete": OnDelete.cascade,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": True,
             "primary_key": False,
             "unique": False,
             "index": False,
@@ -147,32 +125,10 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Attachment",
-        tablename="suggestion_attachment",
-        column_name="filename",
-        db_column_name="filename",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 120,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Attachment",
-        tablename="suggestion_attachment",
-        column_name="size",
-        db_column_name="size",
+        table_class_name="Photo",
+        tablename="photo",
+        column_name="position",
+        db_column_name="position",
         column_class_name="Integer",
         column_class=Integer,
         params={
@@ -190,8 +146,178 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Attachment",
-        tablename="suggestion_attachment",
+        table_class_name="Photo",
+        tablename="photo",
+        column_name="display_sha256",
+        db_column_name="display_sha256",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 64,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": True,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Photo",
+        tablename="photo",
+        column_name="display_width",
+        db_column_name="display_width",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Photo",
+        tablename="photo",
+        column_name="display_height",
+        db_column_name="display_height",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Photo",
+        tablename="photo",
+        column_name="thumb_sha256",
+        db_column_name="thumb_sha256",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 64,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": True,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Photo",
+        tablename="photo",
+        column_name="thumb_width",
+        db_column_name="thumb_width",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Photo",
+        tablename="photo",
+        column_name="thumb_height",
+        db_column_name="thumb_height",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Photo",
+        tablename="photo",
+        column_name="gps_latitude",
+        db_column_name="gps_latitude",
+        column_class_name="Float",
+        column_class=Float,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Photo",
+        tablename="photo",
+        column_name="gps_longitude",
+        db_column_name="gps_longitude",
+        column_class_name="Float",
+        column_class=Float,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Photo",
+        tablename="photo",
         column_name="created_at",
         db_column_name="created_at",
         column_class_name="Timestamptz",
@@ -211,20 +337,17 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Suggestion",
-        tablename="suggestion",
-        column_name="case",
-        db_column_name="case",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
+        table_class_name="Photo",
+        tablename="photo",
+        column_name="hidden",
+        db_column_name="hidden",
+        column_class_name="Boolean",
+        column_class=Boolean,
         params={
-            "references": Case,
-            "on_delete": OnDelete.cascade,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
+            "default": False,
             "null": False,
             "primary_key": False,
-            "unique": True,
+            "unique": False,
             "index": False,
             "index_method": IndexMethod.btree,
             "choices": None,
@@ -235,21 +358,18 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Suggestion",
-        tablename="suggestion",
-        column_name="lead",
-        db_column_name="lead",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
+        table_class_name="Photo",
+        tablename="photo",
+        column_name="blacked_out",
+        db_column_name="blacked_out",
+        column_class_name="Text",
+        column_class=Text,
         params={
-            "references": Account,
-            "on_delete": OnDelete.restrict,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
+            "default": "[]",
             "null": False,
             "primary_key": False,
             "unique": False,
-            "index": True,
+            "index": False,
             "index_method": IndexMethod.btree,
             "choices": None,
             "db_column_name": None,
@@ -259,14 +379,14 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Suggestion",
-        tablename="suggestion",
-        column_name="body",
-        db_column_name="body",
+        table_class_name="Photo",
+        tablename="photo",
+        column_name="public_display_sha256",
+        db_column_name="public_display_sha256",
         column_class_name="Varchar",
         column_class=Varchar,
         params={
-            "length": 10,
+            "length": 64,
             "default": "",
             "null": False,
             "primary_key": False,
@@ -281,105 +401,16 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Suggestion",
-        tablename="suggestion",
-        column_name="submitted_at",
-        db_column_name="submitted_at",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
+        table_class_name="Photo",
+        tablename="photo",
+        column_name="public_thumb_sha256",
+        db_column_name="public_thumb_sha256",
+        column_class_name="Varchar",
+        column_class=Varchar,
         params={
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="CoSigner",
-        tablename="suggestion_co_signer",
-        column_name="suggestion",
-        db_column_name="suggestion",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
-        params={
-            "references": Suggestion,
-            "on_delete": OnDelete.cascade,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
+            "length": 64,
+            "default": "",
             "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": True,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="CoSigner",
-        tablename="suggestion_co_signer",
-        column_name="account",
-        db_column_name="account",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
-        params={
-            "references": Account,
-            "on_delete": OnDelete.restrict,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": True,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="CoSigner",
-        tablename="suggestion_co_signer",
-        column_name="invited_at",
-        db_column_name="invited_at",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": TimestamptzNow(),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="CoSigner",
-        tablename="suggestion_co_signer",
-        column_name="signed_at",
-        db_column_name="signed_at",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": None,
-            "null": True,
             "primary_key": False,
             "unique": False,
             "index": False,

@@ -3,24 +3,17 @@ Piccolo's columns cannot declare, hence raw SQL (the same on SQLite and PostgreS
 the table's own migration."""
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.engine import engine_finder
 
-ID = "2026-11-21T18:03:17:000000"
+from backend.db import add_indexes
+
+ID = "2026-12-07T02:37:02:999999"
 VERSION = "1.38.0"
 DESCRIPTION = "one code per question of a category"
+
+UNIQUE_INDEXES = {"category_question_code": "category_question (category, code)"}
 
 
 async def forwards():
     manager = MigrationManager(migration_id=ID, app_name="departments", description=DESCRIPTION)
-
-    async def create():
-        await engine_finder().run_ddl(
-            "CREATE UNIQUE INDEX IF NOT EXISTS category_question_code ON category_question (category, code)"
-        )
-
-    async def drop():
-        await engine_finder().run_ddl("DROP INDEX IF EXISTS category_question_code")
-
-    manager.add_raw(create)
-    manager.add_raw_backwards(drop)
+    add_indexes(manager, unique=UNIQUE_INDEXES)
     return manager

@@ -2,7 +2,6 @@ from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.columns.base import OnDelete
 from piccolo.columns.base import OnUpdate
 from piccolo.columns.column_types import Boolean
-from piccolo.columns.column_types import Float
 from piccolo.columns.column_types import ForeignKey
 from piccolo.columns.column_types import Integer
 from piccolo.columns.column_types import Serial
@@ -12,19 +11,6 @@ from piccolo.columns.column_types import Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.indexes import IndexMethod
 from piccolo.table import Table
-
-
-class Case(Table, tablename="cases", schema=None):
-    id = Serial(
-        null=False,
-        primary_key=True,
-        unique=False,
-        index=False,
-        index_method=IndexMethod.btree,
-        choices=None,
-        db_column_name="id",
-        secret=False,
-    )
 
 
 class Category(Table, tablename="category", schema=None):
@@ -53,43 +39,45 @@ class Department(Table, tablename="department", schema=None):
     )
 
 
-ID = "2026-11-21T12:51:21:052994"
+ID = "2026-12-07T02:37:02:399030"
 VERSION = "1.38.0"
-DESCRIPTION = ""
+DESCRIPTION = "True"
 
 
 async def forwards():
     manager = MigrationManager(
-        migration_id=ID, app_name="cases", description=DESCRIPTION
+        migration_id=ID, app_name="departments", description=DESCRIPTION
     )
 
     manager.add_table(
-        class_name="CaseNumberCounter",
-        tablename="case_number_counter",
+        class_name="Area", tablename="area", schema=None, columns=None
+    )
+
+    manager.add_table(
+        class_name="Category", tablename="category", schema=None, columns=None
+    )
+
+    manager.add_table(
+        class_name="Department", tablename="department", schema=None, columns=None
+    )
+
+    manager.add_table(
+        class_name="CategoryQuestion",
+        tablename="category_question",
         schema=None,
         columns=None,
-    )
-
-    manager.add_table(
-        class_name="TimelineEntry",
-        tablename="timeline_entry",
-        schema=None,
-        columns=None,
-    )
-
-    manager.add_table(
-        class_name="Case", tablename="cases", schema=None, columns=None
     )
 
     manager.add_column(
-        table_class_name="CaseNumberCounter",
-        tablename="case_number_counter",
-        column_name="year",
-        db_column_name="year",
-        column_class_name="Integer",
-        column_class=Integer,
+        table_class_name="Area",
+        tablename="area",
+        column_name="name",
+        db_column_name="name",
+        column_class_name="Varchar",
+        column_class=Varchar,
         params={
-            "default": 0,
+            "length": 60,
+            "default": "",
             "null": False,
             "primary_key": False,
             "unique": True,
@@ -103,10 +91,78 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="CaseNumberCounter",
-        tablename="case_number_counter",
-        column_name="last",
-        db_column_name="last",
+        table_class_name="Area",
+        tablename="area",
+        column_name="name_en",
+        db_column_name="name_en",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 60,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Area",
+        tablename="area",
+        column_name="slug",
+        db_column_name="slug",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 60,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": True,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Area",
+        tablename="area",
+        column_name="parent",
+        db_column_name="parent",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": "self",
+            "on_delete": OnDelete.no_action,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": True,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Area",
+        tablename="area",
+        column_name="position",
+        db_column_name="position",
         column_class_name="Integer",
         column_class=Integer,
         params={
@@ -124,21 +180,18 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="TimelineEntry",
-        tablename="timeline_entry",
-        column_name="case",
-        db_column_name="case",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
+        table_class_name="Area",
+        tablename="area",
+        column_name="active",
+        db_column_name="active",
+        column_class_name="Boolean",
+        column_class=Boolean,
         params={
-            "references": Case,
-            "on_delete": OnDelete.cascade,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
+            "default": True,
             "null": False,
             "primary_key": False,
             "unique": False,
-            "index": True,
+            "index": False,
             "index_method": IndexMethod.btree,
             "choices": None,
             "db_column_name": None,
@@ -148,8 +201,228 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="TimelineEntry",
-        tablename="timeline_entry",
+        table_class_name="Category",
+        tablename="category",
+        column_name="name",
+        db_column_name="name",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 60,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": True,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Category",
+        tablename="category",
+        column_name="name_en",
+        db_column_name="name_en",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 60,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Category",
+        tablename="category",
+        column_name="slug",
+        db_column_name="slug",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 60,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": True,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Category",
+        tablename="category",
+        column_name="department",
+        db_column_name="department",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": Department,
+            "on_delete": OnDelete.cascade,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Category",
+        tablename="category",
+        column_name="default_case_type",
+        db_column_name="default_case_type",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 20,
+            "default": "complaint",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Category",
+        tablename="category",
+        column_name="position",
+        db_column_name="position",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Category",
+        tablename="category",
+        column_name="active",
+        db_column_name="active",
+        column_class_name="Boolean",
+        column_class=Boolean,
+        params={
+            "default": True,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Department",
+        tablename="department",
+        column_name="name",
+        db_column_name="name",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 100,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": True,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Department",
+        tablename="department",
+        column_name="name_en",
+        db_column_name="name_en",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 100,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Department",
+        tablename="department",
+        column_name="slug",
+        db_column_name="slug",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 60,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": True,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Department",
+        tablename="department",
         column_name="created_at",
         db_column_name="created_at",
         column_class_name="Timestamptz",
@@ -169,183 +442,8 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="TimelineEntry",
-        tablename="timeline_entry",
-        column_name="action",
-        db_column_name="action",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 30,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="TimelineEntry",
-        tablename="timeline_entry",
-        column_name="status_after",
-        db_column_name="status_after",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 20,
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="TimelineEntry",
-        tablename="timeline_entry",
-        column_name="actor_role",
-        db_column_name="actor_role",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 20,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="TimelineEntry",
-        tablename="timeline_entry",
-        column_name="actor_name",
-        db_column_name="actor_name",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 100,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="TimelineEntry",
-        tablename="timeline_entry",
-        column_name="visibility",
-        db_column_name="visibility",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 20,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="TimelineEntry",
-        tablename="timeline_entry",
-        column_name="body",
-        db_column_name="body",
-        column_class_name="Text",
-        column_class=Text,
-        params={
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Case",
-        tablename="cases",
-        column_name="number",
-        db_column_name="number",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 20,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": True,
-            "index": True,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Case",
-        tablename="cases",
-        column_name="case_type",
-        db_column_name="case_type",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 20,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Case",
-        tablename="cases",
+        table_class_name="CategoryQuestion",
+        tablename="category_question",
         column_name="category",
         db_column_name="category",
         column_class_name="ForeignKey",
@@ -358,7 +456,7 @@ async def forwards():
             "null": False,
             "primary_key": False,
             "unique": False,
-            "index": False,
+            "index": True,
             "index_method": IndexMethod.btree,
             "choices": None,
             "db_column_name": None,
@@ -368,38 +466,14 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Case",
-        tablename="cases",
-        column_name="department",
-        db_column_name="department",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
-        params={
-            "references": Department,
-            "on_delete": OnDelete.cascade,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Case",
-        tablename="cases",
-        column_name="title",
-        db_column_name="title",
+        table_class_name="CategoryQuestion",
+        tablename="category_question",
+        column_name="code",
+        db_column_name="code",
         column_class_name="Varchar",
         column_class=Varchar,
         params={
-            "length": 100,
+            "length": 40,
             "default": "",
             "null": False,
             "primary_key": False,
@@ -414,31 +488,10 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Case",
-        tablename="cases",
+        table_class_name="CategoryQuestion",
+        tablename="category_question",
         column_name="description",
         db_column_name="description",
-        column_class_name="Text",
-        column_class=Text,
-        params={
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Case",
-        tablename="cases",
-        column_name="address",
-        db_column_name="address",
         column_class_name="Varchar",
         column_class=Varchar,
         params={
@@ -457,56 +510,14 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Case",
-        tablename="cases",
-        column_name="latitude",
-        db_column_name="latitude",
-        column_class_name="Float",
-        column_class=Float,
-        params={
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Case",
-        tablename="cases",
-        column_name="longitude",
-        db_column_name="longitude",
-        column_class_name="Float",
-        column_class=Float,
-        params={
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Case",
-        tablename="cases",
-        column_name="filer_name",
-        db_column_name="filer_name",
+        table_class_name="CategoryQuestion",
+        tablename="category_question",
+        column_name="description_en",
+        db_column_name="description_en",
         column_class_name="Varchar",
         column_class=Varchar,
         params={
-            "length": 50,
+            "length": 200,
             "default": "",
             "null": False,
             "primary_key": False,
@@ -521,14 +532,14 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Case",
-        tablename="cases",
-        column_name="filer_phone",
-        db_column_name="filer_phone",
+        table_class_name="CategoryQuestion",
+        tablename="category_question",
+        column_name="datatype",
+        db_column_name="datatype",
         column_class_name="Varchar",
         column_class=Varchar,
         params={
-            "length": 30,
+            "length": 20,
             "default": "",
             "null": False,
             "primary_key": False,
@@ -543,10 +554,10 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Case",
-        tablename="cases",
-        column_name="publication_consent",
-        db_column_name="publication_consent",
+        table_class_name="CategoryQuestion",
+        tablename="category_question",
+        column_name="required",
+        db_column_name="required",
         column_class_name="Boolean",
         column_class=Boolean,
         params={
@@ -564,148 +575,39 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Case",
-        tablename="cases",
-        column_name="status",
-        db_column_name="status",
-        column_class_name="Varchar",
-        column_class=Varchar,
+        table_class_name="CategoryQuestion",
+        tablename="category_question",
+        column_name="position",
+        db_column_name="position",
+        column_class_name="Integer",
+        column_class=Integer,
         params={
-            "length": 20,
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="CategoryQuestion",
+        tablename="category_question",
+        column_name="choices",
+        db_column_name="choices",
+        column_class_name="Text",
+        column_class=Text,
+        params={
             "default": "",
             "null": False,
             "primary_key": False,
             "unique": False,
-            "index": True,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Case",
-        tablename="cases",
-        column_name="source",
-        db_column_name="source",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 20,
-            "default": "web",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
             "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Case",
-        tablename="cases",
-        column_name="follow_token_hash",
-        db_column_name="follow_token_hash",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 64,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": True,
-            "index": True,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Case",
-        tablename="cases",
-        column_name="submission_key",
-        db_column_name="submission_key",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 64,
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": True,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Case",
-        tablename="cases",
-        column_name="created_at",
-        db_column_name="created_at",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": TimestamptzNow(),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Case",
-        tablename="cases",
-        column_name="updated_at",
-        db_column_name="updated_at",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": TimestamptzNow(),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Case",
-        tablename="cases",
-        column_name="published_at",
-        db_column_name="published_at",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": True,
             "index_method": IndexMethod.btree,
             "choices": None,
             "db_column_name": None,

@@ -2,24 +2,17 @@
 columns cannot declare a unique pair, hence raw SQL, after the table's own migration)."""
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.engine import engine_finder
 
-ID = "2026-11-21T14:53:41:000000"
+from backend.db import add_indexes
+
+ID = "2026-12-07T02:37:16:999999"
 VERSION = "1.38.0"
 DESCRIPTION = "unique deadline limit per case type and clock"
+
+UNIQUE_INDEXES = {"deadline_limit_case_type_clock": "deadline_limit (case_type, clock)"}
 
 
 async def forwards():
     manager = MigrationManager(migration_id=ID, app_name="deadlines", description=DESCRIPTION)
-
-    async def create():
-        await engine_finder().run_ddl(
-            "CREATE UNIQUE INDEX IF NOT EXISTS deadline_limit_case_type_clock ON deadline_limit (case_type, clock)"
-        )
-
-    async def drop():
-        await engine_finder().run_ddl("DROP INDEX IF EXISTS deadline_limit_case_type_clock")
-
-    manager.add_raw(create)
-    manager.add_raw_backwards(drop)
+    add_indexes(manager, unique=UNIQUE_INDEXES)
     return manager
