@@ -46,6 +46,10 @@ PHOTO_CARRIERS = frozenset(action for action, transition in TRANSITIONS.items() 
 # Cases a department still has to act on: their deadlines run.
 OPEN_STATUSES = frozenset({Status.assigned.value, Status.signed.value, Status.in_progress.value, Status.returned.value})
 
+# What staff may see of the cases, in every list, count, search, page and action: everything but
+# representatives' drafts, which are their representatives' alone until submitted.
+STAFF_SEES = Case.status != Status.draft.value
+
 # What next_case_number makes: the year, and a counter of at least six digits.
 CASE_NUMBER = re.compile(r"^\d{4}-\d{6,9}$")
 
@@ -551,7 +555,7 @@ async def staff_case(number: str) -> StaffCaseView | None:
         Case.source_url,
         Case.submission_key,
         Case.leader.name.as_alias("leader_name"),
-    ).where(Case.number == number)
+    ).where(Case.number == number, STAFF_SEES)
     if not rows:
         return None
     extra = {
@@ -571,12 +575,16 @@ async def departments_of(number: str) -> tuple[int | None, list[int]]:
     return await _departments(Case.number == number)
 
 
+async def staff_sees_case(case_id: int) -> bool:
+    return await Case.exists().where(Case.id == case_id, STAFF_SEES)
+
+
 async def departments_of_case(case_id: int) -> tuple[int | None, list[int]]:
     return await _departments(Case.id == case_id)
 
 
 async def _departments(which) -> tuple[int | None, list[int]]:
-    case = await Case.select(Case.id, Case.department).where(which).first()
+    case = await Case.select(Case.id, Case.department).where(which, STAFF_SEES).first()
     if case is None:
         return None, []
     co = await CoHandler.select(CoHandler.department).where(CoHandler.case == case["id"])
@@ -592,7 +600,7 @@ async def staff_cases(
 ) -> list[CaseView]:
     """Cases for a staff queue, oldest first (the one waiting longest comes up first), or the
     most recently changed first (for the record of what is done); ``where``: a further condition."""
-    query = Case.select(*_CASE_COLUMNS)
+    query = Case.select(*_CASE_COLUMNS).where(STAFF_SEES)
     if where is not None:
         query = query.where(where)
     if statuses:
@@ -613,7 +621,7 @@ def _handled_by(department_id: int):
 
 
 async def status_counts(department_id: int | None = None) -> dict[str, int]:
-    query = Case.select(Case.status, Count(Case.id).as_alias("count")).group_by(Case.status)
+    query = Case.select(Case.status, Count(Case.id).as_alias("count")).where(STAFF_SEES).group_by(Case.status)
     if department_id is not None:
         query = query.where(_handled_by(department_id))
     return {row["status"]: row["count"] for row in await query}
@@ -621,7 +629,7 @@ async def status_counts(department_id: int | None = None) -> dict[str, int]:
 
 async def count_cases(statuses: set[Status], department_id: int | None = None, where=None) -> int:
     """How many cases are in these states (of a department: led or co-handled); ``where``: a further condition."""
-    query = Case.count().where(Case.status.is_in([status.value for status in statuses]))
+    query = Case.count().where(STAFF_SEES, Case.status.is_in([status.value for status in statuses]))
     if where is not None:
         query = query.where(where)
     if department_id is not None:

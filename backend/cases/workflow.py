@@ -34,7 +34,7 @@ from backend.cases.lifecycle import (
     suggestion_rating_action,
 )
 from backend.cases.permissions import handler_scope, scope_allows
-from backend.cases.services import CASE_NUMBER, ActionRefused, Actor, append_entry
+from backend.cases.services import CASE_NUMBER, STAFF_SEES, ActionRefused, Actor, append_entry
 from backend.cases.tables import Case, CoHandler, Rating, TimelineEntry
 from backend.db import lock_row, write_transaction
 from backend.deadlines.limits import clock_policy
@@ -125,7 +125,7 @@ async def perform(number: str, action: str, actor: Actor, *, body: str = "", det
         raise ActionRefused(422, N_("Add at most 6 photos."))
     now = clock.now()
     async with write_transaction():
-        found = await Case.select(Case.id).where(Case.number == number).first()
+        found = await Case.select(Case.id).where(Case.number == number, STAFF_SEES).first()
         if found is None:
             raise ActionRefused(404, N_("There is no such case."))
         await lock_row(Case, found["id"])
