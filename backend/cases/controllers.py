@@ -234,7 +234,9 @@ class CaseController(Controller):
         try:
             filed = await services.file_case(form, secret_key=settings.secret_key, time_zone=settings.time_zone)
         except FilingError as error:
-            return await report_form_page(request, form, error.errors, [], 422)
+            if error.status_code == 409:  # the key was used for other content: sent again, this is a new case
+                form.submission_key = secrets.token_urlsafe(24)
+            return await report_form_page(request, form, error.errors, [], error.status_code)
         if wants_json(request):  # from the device's outbox: the number and link, as data
             return Response({"number": filed.number, "follow_url": follow_url(filed.follow_token)}, status_code=201)
         location = f"/follow/{filed.follow_token}?filed=1"

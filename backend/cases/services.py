@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import re
 import secrets
 from dataclasses import dataclass, field
@@ -218,7 +219,8 @@ async def file_case(
         errors["photos"] = N_("A photo could not be found. Please add it again.")
     submission_key = valid.submission_key or secrets.token_urlsafe(24)
     follow_token = follow_token_for(submission_key, secret_key)
-    if valid.submission_key and (existing := await _case_for_submission(submission_key)):
+    digest = submission_digest(valid, [(each.code, each.value) for each in answers.answers], await photos.contents_of(valid.photo_keys))
+    if valid.submission_key and (existing := await _case_for_submission(submission_key, digest)):
         return FiledCase(existing, follow_token)
     if errors:
         raise FilingError(errors)
@@ -229,9 +231,9 @@ async def file_case(
             number = await next_case_number(now.astimezone(ZoneInfo(time_zone)).year)
             # Checked after taking the counter's row lock: a twin filing sent at the same moment
             # has committed by now (READ COMMITTED sees it), and rolling back leaves no gap.
-            if existing := await _case_for_submission(submission_key):
+            if existing := await _case_for_submission(submission_key, digest):
                 raise _AlreadyFiled(existing)
-            case_id = await _insert_case(valid, number, _token_hash(follow_token), submission_key, source, source_url, now)
+            case_id = await _insert_case(valid, number, _token_hash(follow_token), submission_key, digest, source, source_url, now)
             if answers.answers:
                 await CaseAnswer.insert(
                     *[CaseAnswer(case=case_id, code=each.code, question=each.question, value=each.value) for each in answers.answers]
@@ -253,9 +255,31 @@ class _AlreadyFiled(Exception):
         self.number = number
 
 
-async def _case_for_submission(submission_key: str) -> str | None:
-    row = await Case.select(Case.number).where(Case.submission_key == submission_key).first()
-    return row["number"] if row else None
+def submission_digest(valid: ValidCase, answers: list[tuple[str, str]], photo_hashes: list[str]) -> str:
+    """A hash of a filing's content as validated, photos by their pictures (a device sending a
+    kept report again uploads them again, under new keys)."""
+    content = {
+        field: getattr(valid, field)
+        for field in ValidCase.__dataclass_fields__
+        if field not in ("submission_key", "photo_keys")
+    } | {"answers": sorted(answers), "photos": photo_hashes}
+    return hashlib.sha256(json.dumps(content, ensure_ascii=False, sort_keys=True, default=str).encode()).hexdigest()
+
+
+SUBMISSION_KEY_TAKEN = N_(
+    "This form was already sent with other content. Check what you typed and send it again to file it as a new case."
+)
+
+
+async def _case_for_submission(submission_key: str, digest: str) -> str | None:
+    """The case filed under this key with this content; a key already used for other content is
+    refused (409): the key is the client's choice and must not hand anyone another's follow link."""
+    row = await Case.select(Case.number, Case.submission_digest).where(Case.submission_key == submission_key).first()
+    if row is None:
+        return None
+    if not hmac.compare_digest(row["submission_digest"] or "", digest):
+        raise FilingError({"form": SUBMISSION_KEY_TAKEN}, 409)
+    return row["number"]
 
 
 async def next_case_number(year: int) -> str:
@@ -269,7 +293,7 @@ async def next_case_number(year: int) -> str:
 
 
 async def _insert_case(
-    valid: ValidCase, number: str, token_hash: str, submission_key: str, source: Source, source_url: str, now: datetime
+    valid: ValidCase, number: str, token_hash: str, submission_key: str, digest: str, source: Source, source_url: str, now: datetime
 ) -> int:
     case = Case(
         number=number,
@@ -289,6 +313,7 @@ async def _insert_case(
         source_url=source_url,
         follow_token_hash=token_hash,
         submission_key=submission_key,
+        submission_digest=digest,
         created_at=now,
         updated_at=now,
     )

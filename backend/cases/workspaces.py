@@ -304,7 +304,7 @@ class WorkspaceController(Controller):
                 recorded_by=actor_of(current(request).account),
             )
         except FilingError as error:
-            return await self._intake_page(form, source, source_url, error.errors, 422)
+            return await self._intake_page(form, source, source_url, error.errors, error.status_code)
         return Redirect(f"/staff/cases/{filed.number}", status_code=303)
 
     @get("/department", opt=admits(StaffRole.handler))

@@ -107,6 +107,12 @@ async def unattached_photos(keys: list[str]) -> list[PhotoView]:
     return [by_key[key] for key in keys if key in by_key]
 
 
+async def contents_of(keys: list[str]) -> list[str]:
+    """The content hashes of these photos, sorted: the same pictures uploaded again match."""
+    rows = await Photo.select(Photo.display_sha256).where(Photo.key.is_in(keys)) if keys else []
+    return sorted(row["display_sha256"] for row in rows)
+
+
 async def attach_to_case(keys: list[str], case_id: int) -> int:
     """Claim unattached photos for a case; returns how many were claimed. Call inside a transaction."""
     for position, key in enumerate(keys):
