@@ -16,7 +16,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect, Response, Stream, Template
 
-from backend.accounts.guards import signed_in
+from backend.accounts.guards import citizens_only, signed_in
 from backend.cases import browse, export, feeds, ratings, services, support
 from backend.cases.lifecycle import CASE_TYPE_LABELS
 from backend.cases.filing import CaseForm, FilingError, point, validate
@@ -297,6 +297,7 @@ class CaseController(Controller):
 
     @post(
         "/follow/{token:str}/rating",
+        guards=[citizens_only],
         status_code=200,
         request_max_body_size=MAX_FORM_BYTES,
         exclude_from_csrf=True,  # checked below, so that a stale page keeps what was typed
