@@ -275,11 +275,17 @@ async def _return(case: Case, details: Details, entry: _Entry, values: dict) -> 
     await CoHandler.delete().where(CoHandler.case == case.id)
 
 
+MAX_EXTENSION_MONTHS = 12
+
+
 async def _request_extension(case: Case, details: Details, entry: _Entry, values: dict) -> None:
     if details.due_at is None or details.due_at <= clock.now():
         raise ActionRefused(422, N_("Give the new date you ask for, in the future."))
     if case.answer_due_at and details.due_at <= case.answer_due_at:
         raise ActionRefused(422, N_("An extension must end after the current answer deadline."))
+    # A typed date: within a year, like every date a person gives the clocks.
+    if details.due_at.date() > clocks.add_months(clock.now().astimezone(details.due_at.tzinfo), MAX_EXTENSION_MONTHS).date():
+        raise ActionRefused(422, N_("An extension can end at most a year from today."))
     if await _open_extension_request(case.id) is not None:
         raise ActionRefused(409, N_("An extension request is already waiting for an answer."))
     entry.due_at = details.due_at

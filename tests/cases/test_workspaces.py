@@ -3,6 +3,9 @@ filer and the public then see."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from backend import clock
 from backend.cases import services, workflow
 from backend.cases.tables import Case, CoHandler, TimelineEntry
 from tests.cases.test_filing import file, form
@@ -166,11 +169,16 @@ async def test_extensions_are_asked_for_and_answered(person, settings, categorie
     assert (await moderator.post_form(f"/staff/cases/{case.number}/grant_extension")).status_code == 409
     bad = await handler.post_form(f"/staff/cases/{case.number}/request_extension", {"body": "需要更换主管道", "due_at": "2020-01-01"})
     assert bad.status_code == 422 and "需要更换主管道" in bad.text
-    ok = await handler.post_form(f"/staff/cases/{case.number}/request_extension", {"body": "需要更换主管道", "due_at": "2099-12-31"})
+    handler.client.headers["accept-language"] = "en"
+    for too_far in ("9999-12-31", (clock.now() + timedelta(days=367)).date().isoformat()):
+        far = await handler.post_form(f"/staff/cases/{case.number}/request_extension", {"body": "需要更换主管道", "due_at": too_far})
+        assert far.status_code == 422 and "at most a year from today" in far.text and "需要更换主管道" in far.text
+    within_a_year = (clock.now() + timedelta(days=360)).date()
+    ok = await handler.post_form(f"/staff/cases/{case.number}/request_extension", {"body": "需要更换主管道", "due_at": within_a_year.isoformat()})
     assert ok.status_code == 303
     assert (await moderator.post_form(f"/staff/cases/{case.number}/grant_extension", {"body": "同意"})).status_code == 303
     granted = await TimelineEntry.select(TimelineEntry.due_at, TimelineEntry.visibility).where(TimelineEntry.action == "grant_extension").first()
-    assert granted["due_at"].year == 2099 and granted["visibility"] == "public"
+    assert granted["due_at"].date() == within_a_year and granted["visibility"] == "public"
 
 
 async def test_leaders_see_cases_but_not_the_filers_contact(person, settings, categories):
