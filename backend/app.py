@@ -46,7 +46,7 @@ from backend.web.errors import (
 )
 from backend.web.app_shell import AppShellController
 from backend.web.pages import PageController
-from backend.web.security import security_headers
+from backend.web.security import address_limit, security_headers
 from backend.web.templating import STATIC_DIR, build_environment, template_config
 
 
@@ -88,6 +88,7 @@ def create_app(database_pool: bool = True) -> Litestar:
     pages = Router(
         path="/",
         include_in_schema=False,
+        middleware=[address_limit(settings).middleware],
         route_handlers=[
             PageController,
             AppShellController,

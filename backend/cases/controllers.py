@@ -27,6 +27,7 @@ from backend.photos.controllers import MAX_FORM_BYTES, photo_keys_from, receive_
 from backend.photos.services import unattached_photos
 from backend.settings import get_settings
 from backend.web import csrf, i18n
+from backend.web.security import ADDRESS_LIMIT
 from backend.web.errors import CSRF_EXPIRED, error_response, wants_json
 from backend.text import clean_text, row_id
 from backend.web.forms import form_text
@@ -264,7 +265,7 @@ class CaseController(Controller):
             headers={"cache-control": "no-store"},
         )
 
-    @post("/cases/{number:str}/support", status_code=200)
+    @post("/cases/{number:str}/support", status_code=200, opt={ADDRESS_LIMIT: "support"})
     async def support_case(self, request: Request, number: FromPath[str]) -> Response:
         """我也遇到: count this person once for this case (CSRF-checked like every form)."""
         if not services.CASE_NUMBER.match(number):
