@@ -46,7 +46,7 @@ from backend.web.errors import (
 )
 from backend.web.app_shell import AppShellController
 from backend.web.pages import PageController
-from backend.web.security import address_limit, security_headers
+from backend.web.security import address_limit, keep_secrets_out_of_access_logs, security_headers
 from backend.web.templating import STATIC_DIR, build_environment, template_config
 
 
@@ -63,6 +63,7 @@ def create_app(database_pool: bool = True) -> Litestar:
     clients, whose lifespan runs on another event loop than the tests' own queries)."""
     settings = get_settings()
     settings.media_dir.mkdir(parents=True, exist_ok=True)
+    keep_secrets_out_of_access_logs()
     sessions = Sessions.from_settings(settings)
 
     async def tidy_sessions() -> None:
