@@ -94,13 +94,19 @@ def test_invitation_enrolment_sign_out_and_passkey_sign_in(live_server, phone):
     assert_no_csp_violations(page)
 
 
+def enrolled_admin(live_server, phone) -> Page:
+    """王管理, invited from the command line and enrolled on this phone: signed in."""
+    invitation = invite_from_the_command_line(live_server.url, "admin", "王管理")
+    page = phone.new_page()
+    with_virtual_authenticator(phone, page)
+    page.goto(invitation)
+    page.get_by_role("button", name="创建通行密钥并登录").click()
+    expect(page).to_have_url(f"{live_server.url}/admin/accounts")
+    return page
+
+
 def test_admin_invites_a_handler_who_enrols_on_their_own_phone(live_server, browser, phone):
-    admin_invitation = invite_from_the_command_line(live_server.url, "admin", "王管理")
-    admin_page = phone.new_page()
-    with_virtual_authenticator(phone, admin_page)
-    admin_page.goto(admin_invitation)
-    admin_page.get_by_role("button", name="创建通行密钥并登录").click()
-    expect(admin_page).to_have_url(f"{live_server.url}/admin/accounts")
+    admin_page = enrolled_admin(live_server, phone)
 
     admin_page.get_by_label("姓名").fill("赵办理")
     admin_page.get_by_label("角色").select_option(label="部门承办人")
@@ -127,13 +133,7 @@ def test_admin_invites_a_handler_who_enrols_on_their_own_phone(live_server, brow
 def test_the_button_and_the_autofill_never_both_sign_in(live_server, phone):
     """The autofill's ceremony waits (its options are slow to come) while the person presses the
     button: the button's ceremony runs alone, and the autofill's never posts a second sign-in."""
-    invitation = invite_from_the_command_line(live_server.url, "admin", "王管理")
-    page = phone.new_page()
-    with_virtual_authenticator(phone, page)
-    page.goto(invitation)
-    page.get_by_role("button", name="创建通行密钥并登录").click()
-    expect(page).to_have_url(f"{live_server.url}/admin/accounts")
-
+    page = enrolled_admin(live_server, phone)
     held_options, sign_ins = [], []
 
     def hold(route):
