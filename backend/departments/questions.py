@@ -239,7 +239,7 @@ def check_answers(questions: list[Question], given: dict[str, list[str]], *, req
         elif question.datatype == Datatype.number and not _is_number(values[0]):
             checked.errors[name] = N_("Give a number.")
         elif question.datatype == Datatype.datetime and not _is_datetime(values[0]):
-            checked.errors[name] = N_("Give a date and time, such as 2026-05-01T09:30+08:00.")
+            checked.errors[name] = N_("Give a date and time from 1900 to 2100, such as 2026-05-01T09:30+08:00.")
         elif question.datatype in LISTS and not set(values) <= keys:
             checked.errors[name] = N_("Choose from the list.")
         else:
@@ -254,10 +254,14 @@ def _is_number(value: str) -> bool:
         return False
 
 
+# A date a person types is a date of their life, not of the calendar's whole range.
+ANSWER_YEARS = range(1900, 2101)
+
+
 def _is_datetime(value: str) -> bool:
     try:
-        datetime.fromisoformat(value.replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return False
-    return True
+    return moment.year in ANSWER_YEARS
 
