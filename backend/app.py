@@ -48,7 +48,7 @@ from backend.web.errors import (
 from backend.web.app_shell import AppShellController
 from backend.web.boundary import BoundedRequest, StaticFileSystem, refuse_nul_bytes
 from backend.web.pages import PageController
-from backend.web.security import security_headers
+from backend.web.security import address_limit, keep_secrets_out_of_access_logs, security_headers
 from backend.web.templating import STATIC_DIR, build_environment, template_config
 
 
@@ -82,6 +82,7 @@ def create_app(database_pool: bool = True) -> Litestar:
     settings = get_settings()
     settings.media_dir.mkdir(parents=True, exist_ok=True)
     listeners.wire()
+    keep_secrets_out_of_access_logs()
     sessions = Sessions.from_settings(settings)
 
     async def tidy_sessions() -> None:
@@ -107,6 +108,7 @@ def create_app(database_pool: bool = True) -> Litestar:
     pages = Router(
         path="/",
         include_in_schema=False,
+        middleware=[address_limit(settings).middleware],
         route_handlers=[
             PageController,
             AppShellController,

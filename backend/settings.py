@@ -57,6 +57,8 @@ class Settings:
     live_stream_seconds: int = 300
     # The JSON API and Open311: requests a minute per API key (or per address without one).
     api_requests_per_minute: int = 300
+    # Photo uploads and "me too" without signing in: requests a minute per address, for each.
+    address_writes_per_minute: int = 20
     # The public map's tiles (Leaflet's URL template; empty: no map, the list alone) and the
     # credit their provider asks for. The Content-Security-Policy lets images come from there.
     map_tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
@@ -130,6 +132,7 @@ def get_settings() -> Settings:
         live_heartbeat_seconds=_positive_int("MINSHENG_LIVE_HEARTBEAT_SECONDS", 15),
         live_stream_seconds=_positive_int("MINSHENG_LIVE_STREAM_SECONDS", 300),
         api_requests_per_minute=_positive_int("MINSHENG_API_REQUESTS_PER_MINUTE", 300),
+        address_writes_per_minute=_positive_int("MINSHENG_ADDRESS_WRITES_PER_MINUTE", 20),
         map_tile_url=_tile_url(os.environ.get("MINSHENG_MAP_TILE_URL", Settings.map_tile_url)),
         map_attribution=os.environ.get("MINSHENG_MAP_ATTRIBUTION", Settings.map_attribution),
     )

@@ -18,6 +18,7 @@ import statistics
 import sys
 import tempfile
 import time
+import tracemalloc
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -82,6 +83,15 @@ def main() -> None:
     print(f"naive per-minute add  {baseline * 1e6:8.0f} µs/call over {len(naive):,} calls")
     print(f"add_working_time is {baseline / add:,.0f}× faster than the per-minute loop")
     print(f"a million cases: {add * 1e6:.1f} s of add_working_time, {between * 1e6:.1f} s of working_time_between")
+    # A date far away (an extension typed as 9999-12-31) costs what a near one does, on a fresh calendar.
+    for until in (datetime(2027, 12, 31, tzinfo=SHANGHAI), datetime(9999, 12, 31, tzinfo=SHANGHAI)):
+        fresh = WorkingCalendar(parse_working_hours(WORKING_HOURS), "Asia/Shanghai")
+        tracemalloc.start()
+        began = time.perf_counter()
+        fresh.add_working_time(origin, fresh.working_time_between(origin, until))
+        took, peak = time.perf_counter() - began, tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        print(f"fresh calendar, 2025 to {until.year}: {took * 1e3:6.1f} ms, {peak / 1e6:5.2f} MB at most")
 
 
 if __name__ == "__main__":

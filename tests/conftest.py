@@ -35,6 +35,8 @@ os.environ["PICCOLO_CONF"] = "piccolo_conf"
 # No background clock jobs in the app under test: tests run the jobs themselves, at the time
 # they travel to (the live-server test of the scheduler turns it on for its server).
 os.environ["MINSHENG_SCHEDULER_SECONDS"] = "0"
+# Every in-process client comes from one address: tests of the limit per address set their own.
+os.environ["MINSHENG_ADDRESS_WRITES_PER_MINUTE"] = "100000"
 # In-process clients wait for a response to end: live streams end after a second here (tests
 # of live servers set their own).
 os.environ["MINSHENG_LIVE_STREAM_SECONDS"] = "1"

@@ -87,10 +87,16 @@ def _account_error(request: Request, error: AccountError) -> Response:
 
 
 async def _new_session_cookie(request: Request, account: services.AccountView) -> Cookie:
-    """A new session for this person (ending the one the browser had): never a reused id."""
+    """A new session for this person (ending the one the browser had): never a reused id, but
+    for a browser already signed in as the same person (the autofill's ceremony and the button's
+    both finished): its session stays, freshly verified, so no answer leaves it a dead cookie."""
     sessions = sessions_of(request)
     previous = signed_in(request)
-    token = await sessions.begin(account, replacing=previous.token if previous else None)
+    if previous is not None and previous.account.id == account.id:
+        await sessions.mark_verified(previous.token)
+        token = previous.token
+    else:
+        token = await sessions.begin(account, replacing=previous.token if previous else None)
     return session_cookie(token, sessions, get_settings().secure_cookies)
 
 

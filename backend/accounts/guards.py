@@ -16,7 +16,9 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from backend.accounts.passkeys import RelyingParty
 from backend.accounts.roles import StaffRole
 from backend.accounts.sessions import COOKIE_NAME, Sessions, SignedIn
+from backend.i18n_markers import N_
 from backend.settings import Settings, get_settings
+from backend.web.errors import Refused
 
 HOME_PATHS = {
     StaffRole.admin: "/admin/accounts",
@@ -107,6 +109,19 @@ async def role_guard(connection: ASGIConnection, handler: BaseRouteHandler) -> N
         raise SignInRequired()
     if StaffRole(session.account.role) not in roles:
         raise PermissionDeniedException()
+
+
+STAFF_NOT_CITIZEN = N_(
+    "You are signed in with an official account, and a follow link is for the person who filed the case: "
+    "no one acts for them. Sign out to use it."
+)
+
+
+async def citizens_only(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """What a follow link lets its holder do, for the citizen alone: never from a signed-in
+    session, so that no department rates its own answer or otherwise acts as the filer."""
+    if signed_in(connection) is not None:
+        raise Refused(detail=STAFF_NOT_CITIZEN)
 
 
 def current(connection: ASGIConnection) -> SignedIn:

@@ -60,7 +60,7 @@ _DESCRIPTIONS = {
     401: "No API key, or one that is unknown or revoked (api_key_required, invalid_api_key).",
     403: "The key's scope does not allow this, or the department does not handle the case (forbidden).",
     404: "No such resource (not_found).",
-    409: "Not possible in the case's current state (conflict).",
+    409: "Not possible in the case's current state, or a submission_key already used for other content (conflict).",
     413: "The body is too large (too_large).",
     422: "What was sent is not valid; `fields` tells which (invalid).",
     429: "Too many requests for this key or address (rate_limited); see the RateLimit headers.",

@@ -21,7 +21,7 @@ from backend import clock
 from backend.accounts.api_keys import FILE, MODERATOR, STAFF, KeyHolder
 from backend.api import models
 from backend.api.auth import holder, rate_limit, requires
-from backend.api.errors import EXCEPTION_HANDLERS, ApiError, responses
+from backend.api.errors import CODES, EXCEPTION_HANDLERS, ApiError, responses
 from backend.cases import browse, figures, ratings, services, workflow
 from backend.cases.controllers import follow_url
 from backend.cases.filing import CaseForm, FilingError, Source
@@ -159,7 +159,7 @@ class FilingController(Controller):
             raise ApiError(422, "invalid", rejected.message, {"photo": rejected.message}) from None
         return models.photo(view)
 
-    @post("/cases", status_code=201, responses=responses(401, 403, 422))
+    @post("/cases", status_code=201, responses=responses(401, 403, 409, 422))
     async def file_case(self, data: JSONBody[models.NewCase]) -> models.FiledCase:
         """File a case, by the same rules as the report form. It is filed once it is answered
         (row committed, photos on disk); the same ``submission_key`` files it only once."""
@@ -183,7 +183,7 @@ class FilingController(Controller):
         try:
             filed = await services.file_case(form, secret_key=settings.secret_key, time_zone=settings.time_zone, source=Source.api)
         except FilingError as error:
-            raise ApiError(error.status_code, "invalid", N_("The case could not be filed: see fields."), error.errors) from None
+            raise ApiError(error.status_code, CODES[error.status_code], N_("The case could not be filed: see fields."), error.errors) from None
         return models.FiledCase(filed.number, filed.follow_token, follow_url(filed.follow_token))
 
 

@@ -16,7 +16,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect, Response, Stream, Template
 
-from backend.accounts.guards import signed_in
+from backend.accounts.guards import citizens_only, signed_in
 from backend.cases import browse, export, feeds, ratings, services, support
 from backend.cases.lifecycle import CASE_TYPE_LABELS
 from backend.cases.filing import CaseForm, FilingError, point, validate
@@ -27,6 +27,7 @@ from backend.photos.controllers import MAX_FORM_BYTES, photo_keys_from, receive_
 from backend.photos.services import unattached_photos
 from backend.settings import get_settings
 from backend.web import csrf, i18n
+from backend.web.security import ADDRESS_LIMIT
 from backend.web.errors import CSRF_EXPIRED, error_response, wants_json
 from backend.text import clean_text, row_id
 from backend.web.forms import form_text
@@ -235,7 +236,9 @@ class CaseController(Controller):
         try:
             filed = await services.file_case(form, secret_key=settings.secret_key, time_zone=settings.time_zone)
         except FilingError as error:
-            return await report_form_page(request, form, error.errors, [], 422)
+            if error.status_code == 409:  # the key was used for other content: sent again, this is a new case
+                form.submission_key = secrets.token_urlsafe(24)
+            return await report_form_page(request, form, error.errors, [], error.status_code)
         if wants_json(request):  # from the device's outbox: the number and link, as data
             return Response({"number": filed.number, "follow_url": follow_url(filed.follow_token)}, status_code=201)
         location = f"/follow/{filed.follow_token}?filed=1"
@@ -263,7 +266,7 @@ class CaseController(Controller):
             headers={"cache-control": "no-store"},
         )
 
-    @post("/cases/{number:str}/support", status_code=200)
+    @post("/cases/{number:str}/support", status_code=200, opt={ADDRESS_LIMIT: "support"})
     async def support_case(self, request: Request, number: CaseNumber) -> Response:
         """我也遇到: count this person once for this case (CSRF-checked like every form)."""
         token = request.cookies.get(support.SUPPORTER_COOKIE) or ""
@@ -294,6 +297,7 @@ class CaseController(Controller):
 
     @post(
         "/follow/{token:str}/rating",
+        guards=[citizens_only],
         status_code=200,
         request_max_body_size=MAX_FORM_BYTES,
         exclude_from_csrf=True,  # checked below, so that a stale page keeps what was typed

@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import re
 import secrets
 from dataclasses import dataclass, field
@@ -45,6 +46,10 @@ PHOTO_CARRIERS = frozenset(action for action, transition in TRANSITIONS.items() 
 
 # Cases a department still has to act on: their deadlines run.
 OPEN_STATUSES = frozenset({Status.assigned.value, Status.signed.value, Status.in_progress.value, Status.returned.value})
+
+# What staff may see of the cases, in every list, count, search, page and action: everything but
+# representatives' drafts, which are their representatives' alone until submitted.
+STAFF_SEES = Case.status != Status.draft.value
 
 # What next_case_number makes: the year, and a counter of at least six digits (ASCII digits:
 # "２" is a digit to \d).
@@ -215,7 +220,8 @@ async def file_case(
         errors["photos"] = N_("A photo could not be found. Please add it again.")
     submission_key = valid.submission_key or secrets.token_urlsafe(24)
     follow_token = follow_token_for(submission_key, secret_key)
-    if valid.submission_key and (existing := await _case_for_submission(submission_key)):
+    digest = submission_digest(valid, [(each.code, each.value) for each in answers.answers], await photos.contents_of(valid.photo_keys))
+    if valid.submission_key and (existing := await _case_for_submission(submission_key, digest)):
         return FiledCase(existing, follow_token)
     if errors:
         raise FilingError(errors)
@@ -226,9 +232,9 @@ async def file_case(
             number = await next_case_number(now.astimezone(ZoneInfo(time_zone)).year)
             # Checked after taking the counter's row lock: a twin filing sent at the same moment
             # has committed by now (READ COMMITTED sees it), and rolling back leaves no gap.
-            if existing := await _case_for_submission(submission_key):
+            if existing := await _case_for_submission(submission_key, digest):
                 raise _AlreadyFiled(existing)
-            case_id = await _insert_case(valid, number, _token_hash(follow_token), submission_key, source, source_url, now)
+            case_id = await _insert_case(valid, number, _token_hash(follow_token), submission_key, digest, source, source_url, now)
             if answers.answers:
                 await CaseAnswer.insert(
                     *[CaseAnswer(case=case_id, code=each.code, question=each.question, value=each.value) for each in answers.answers]
@@ -250,9 +256,31 @@ class _AlreadyFiled(Exception):
         self.number = number
 
 
-async def _case_for_submission(submission_key: str) -> str | None:
-    row = await Case.select(Case.number).where(Case.submission_key == submission_key).first()
-    return row["number"] if row else None
+def submission_digest(valid: ValidCase, answers: list[tuple[str, str]], photo_hashes: list[str]) -> str:
+    """A hash of a filing's content as validated, photos by their pictures (a device sending a
+    kept report again uploads them again, under new keys)."""
+    content = {
+        field: getattr(valid, field)
+        for field in ValidCase.__dataclass_fields__
+        if field not in ("submission_key", "photo_keys")
+    } | {"answers": sorted(answers), "photos": photo_hashes}
+    return hashlib.sha256(json.dumps(content, ensure_ascii=False, sort_keys=True, default=str).encode()).hexdigest()
+
+
+SUBMISSION_KEY_TAKEN = N_(
+    "This form was already sent with other content. Check what you typed and send it again to file it as a new case."
+)
+
+
+async def _case_for_submission(submission_key: str, digest: str) -> str | None:
+    """The case filed under this key with this content; a key already used for other content is
+    refused (409): the key is the client's choice and must not hand anyone another's follow link."""
+    row = await Case.select(Case.number, Case.submission_digest).where(Case.submission_key == submission_key).first()
+    if row is None:
+        return None
+    if not hmac.compare_digest(row["submission_digest"] or "", digest):
+        raise FilingError({"form": SUBMISSION_KEY_TAKEN}, 409)
+    return row["number"]
 
 
 async def next_case_number(year: int) -> str:
@@ -266,7 +294,7 @@ async def next_case_number(year: int) -> str:
 
 
 async def _insert_case(
-    valid: ValidCase, number: str, token_hash: str, submission_key: str, source: Source, source_url: str, now: datetime
+    valid: ValidCase, number: str, token_hash: str, submission_key: str, digest: str, source: Source, source_url: str, now: datetime
 ) -> int:
     case = Case(
         number=number,
@@ -286,6 +314,7 @@ async def _insert_case(
         source_url=source_url,
         follow_token_hash=token_hash,
         submission_key=submission_key,
+        submission_digest=digest,
         created_at=now,
         updated_at=now,
     )
@@ -551,7 +580,7 @@ async def staff_case(number: str) -> StaffCaseView | None:
         Case.source_url,
         Case.submission_key,
         Case.leader.name.as_alias("leader_name"),
-    ).where(Case.number == number)
+    ).where(Case.number == number, STAFF_SEES)
     if not rows:
         return None
     extra = {
@@ -571,12 +600,16 @@ async def departments_of(number: str) -> tuple[int | None, list[int]]:
     return await _departments(Case.number == number)
 
 
+async def staff_sees_case(case_id: int) -> bool:
+    return await Case.exists().where(Case.id == case_id, STAFF_SEES)
+
+
 async def departments_of_case(case_id: int) -> tuple[int | None, list[int]]:
     return await _departments(Case.id == case_id)
 
 
 async def _departments(which) -> tuple[int | None, list[int]]:
-    case = await Case.select(Case.id, Case.department).where(which).first()
+    case = await Case.select(Case.id, Case.department).where(which, STAFF_SEES).first()
     if case is None:
         return None, []
     co = await CoHandler.select(CoHandler.department).where(CoHandler.case == case["id"])
@@ -592,7 +625,7 @@ async def staff_cases(
 ) -> list[CaseView]:
     """Cases for a staff queue, oldest first (the one waiting longest comes up first), or the
     most recently changed first (for the record of what is done); ``where``: a further condition."""
-    query = Case.select(*_CASE_COLUMNS)
+    query = Case.select(*_CASE_COLUMNS).where(STAFF_SEES)
     if where is not None:
         query = query.where(where)
     if statuses:
@@ -613,7 +646,7 @@ def _handled_by(department_id: int):
 
 
 async def status_counts(department_id: int | None = None) -> dict[str, int]:
-    query = Case.select(Case.status, Count(Case.id).as_alias("count")).group_by(Case.status)
+    query = Case.select(Case.status, Count(Case.id).as_alias("count")).where(STAFF_SEES).group_by(Case.status)
     if department_id is not None:
         query = query.where(_handled_by(department_id))
     return {row["status"]: row["count"] for row in await query}
@@ -621,7 +654,7 @@ async def status_counts(department_id: int | None = None) -> dict[str, int]:
 
 async def count_cases(statuses: set[Status], department_id: int | None = None, where=None) -> int:
     """How many cases are in these states (of a department: led or co-handled); ``where``: a further condition."""
-    query = Case.count().where(Case.status.is_in([status.value for status in statuses]))
+    query = Case.count().where(STAFF_SEES, Case.status.is_in([status.value for status in statuses]))
     if where is not None:
         query = query.where(where)
     if department_id is not None:

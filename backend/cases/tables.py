@@ -27,6 +27,9 @@ class Case(Table, tablename="cases"):
     follow_token_hash = Varchar(length=64, unique=True, index=True)
     # A filing sent twice (double tap, retry after a dropped connection) files once.
     submission_key = Varchar(length=64, unique=True, null=True, default=None)
+    # What was filed under that key (``services.submission_digest``): the key is the client's
+    # choice, so a second sending files nothing new only when it carries the same content.
+    submission_digest = Varchar(length=64, null=True, default=None)
     created_at = Timestamptz()
     updated_at = Timestamptz()
     # Set when a case becomes public; the public list is ordered and paged by it.

@@ -35,7 +35,7 @@ from backend.cases.lifecycle import (
     suggestion_rating_action,
 )
 from backend.cases.permissions import handler_scope, scope_allows
-from backend.cases.services import CASE_NUMBER, ActionRefused, Actor, append_entry
+from backend.cases.services import CASE_NUMBER, STAFF_SEES, ActionRefused, Actor, append_entry
 from backend.cases.tables import Case, CoHandler, Rating, TimelineEntry
 from backend.db import lock_row, write_transaction
 from backend.events import PublicTextChanged
@@ -127,7 +127,7 @@ async def perform(number: str, action: str, actor: Actor, *, body: str = "", det
         raise ActionRefused(422, N_("Add at most 6 photos."))
     now = clock.now()
     async with write_transaction():
-        found = await Case.select(Case.id).where(Case.number == number).first()
+        found = await Case.select(Case.id).where(Case.number == number, STAFF_SEES).first()
         if found is None:
             raise ActionRefused(404, N_("There is no such case."))
         await lock_row(Case, found["id"])
@@ -277,11 +277,17 @@ async def _return(case: Case, details: Details, entry: _Entry, values: dict) -> 
     await CoHandler.delete().where(CoHandler.case == case.id)
 
 
+MAX_EXTENSION_MONTHS = 12
+
+
 async def _request_extension(case: Case, details: Details, entry: _Entry, values: dict) -> None:
     if details.due_at is None or details.due_at <= clock.now():
         raise ActionRefused(422, N_("Give the new date you ask for, in the future."))
     if case.answer_due_at and details.due_at <= case.answer_due_at:
         raise ActionRefused(422, N_("An extension must end after the current answer deadline."))
+    # A typed date: within a year, like every date a person gives the clocks.
+    if details.due_at.date() > clocks.add_months(clock.now().astimezone(details.due_at.tzinfo), MAX_EXTENSION_MONTHS).date():
+        raise ActionRefused(422, N_("An extension can end at most a year from today."))
     if await _open_extension_request(case.id) is not None:
         raise ActionRefused(409, N_("An extension request is already waiting for an answer."))
     entry.due_at = details.due_at

@@ -258,10 +258,16 @@ class WorkspaceController(Controller):
             )
         return Redirect("/moderation/ratings", status_code=303)
 
-    async def _intake_page(self, form: CaseForm, source: str, source_url: str, errors: dict, status_code: int = 200) -> Template:
+    async def _intake_page(
+        self, form: CaseForm, source: str, source_url: str, errors: dict, status_code: int = 200, recorded: services.FiledCase | None = None
+    ) -> Template:
         return Template(
             template_name="staff/intake.html",
             context={
+                # Right after recording, and only here: the follow link to give the caller. It is
+                # theirs alone: no staff page shows it again, so no department can act as them.
+                "recorded": recorded,
+                "recorded_follow_url": follow_url(recorded.follow_token) if recorded else "",
                 "form": form,
                 "source": source,
                 "source_url": source_url,
@@ -278,7 +284,7 @@ class WorkspaceController(Controller):
     async def intake_form(self) -> Template:
         return await self._intake_page(CaseForm(submission_key=secrets.token_urlsafe(24), publication="private"), "", "", {})
 
-    @post("/moderation/intake", opt=admits(StaffRole.moderator), status_code=303)
+    @post("/moderation/intake", opt=admits(StaffRole.moderator), status_code=201)
     async def record_intake(self, request: Request) -> Response:
         """A hotline call, a letter or a public post, recorded by the centre as a case."""
         raw = await request.form()
@@ -304,8 +310,9 @@ class WorkspaceController(Controller):
                 recorded_by=actor_of(current(request).account),
             )
         except FilingError as error:
-            return await self._intake_page(form, source, source_url, error.errors, 422)
-        return Redirect(f"/staff/cases/{filed.number}", status_code=303)
+            return await self._intake_page(form, source, source_url, error.errors, error.status_code)
+        blank = CaseForm(submission_key=secrets.token_urlsafe(24), publication="private")  # for the next call
+        return await self._intake_page(blank, "", "", {}, 201, recorded=filed)
 
     @get("/department", opt=admits(StaffRole.handler))
     async def department_workspace(self, request: Request) -> Template:
@@ -359,10 +366,6 @@ class WorkspaceController(Controller):
                 "view": view,
                 "case": view.case,
                 "show_contact": sees_filer_contact(account.role, scope),
-                # Cases the centre recorded for someone: the link to pass on to them.
-                "follow_url": follow_url(services.follow_token_for(view.submission_key, get_settings().secret_key))
-                if view.source in RECORDED_BY_STAFF and view.submission_key and sees_filer_contact(account.role, scope)
-                else None,
                 "form_actions": [action for action in actions if action not in PHOTO_ACTIONS],
                 "photo_controls": [action for action in actions if action in PHOTO_ACTIONS],
                 "photo_capable": [action for action in actions if TRANSITIONS[action].photos],

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from backend import clock
 from backend.accounts import audit
 from backend.accounts.audit import AuditAction, Who
 from backend.departments.services import OrganisationError
@@ -239,7 +240,7 @@ def check_answers(questions: list[Question], given: dict[str, list[str]], *, req
         elif question.datatype == Datatype.number and not _is_number(values[0]):
             checked.errors[name] = N_("Give a number.")
         elif question.datatype == Datatype.datetime and not _is_datetime(values[0]):
-            checked.errors[name] = N_("Give a date and time, such as 2026-05-01T09:30+08:00.")
+            checked.errors[name] = N_("Give a date and time from 1970 to 2999, such as 2026-05-01T09:30+08:00.")
         elif question.datatype in LISTS and not set(values) <= keys:
             checked.errors[name] = N_("Choose from the list.")
         else:
@@ -256,7 +257,7 @@ def _is_number(value: str) -> bool:
 
 def _is_datetime(value: str) -> bool:
     try:
-        datetime.fromisoformat(value.replace("Z", "+00:00"))
+        clock.typed_day(datetime.fromisoformat(value.replace("Z", "+00:00")).date())
     except ValueError:
         return False
     return True

@@ -23,6 +23,7 @@ from backend.settings import get_settings
 from backend.web import i18n
 from backend.web.errors import MESSAGES, activate_language
 from backend.web.forms import form_text
+from backend.web.security import ADDRESS_LIMIT
 
 STAFF_WHO_SEE_ORIGINALS = frozenset({StaffRole.admin, StaffRole.moderator, StaffRole.handler, StaffRole.leader})
 MEDIA_CACHE = {
@@ -85,6 +86,7 @@ class PhotoController(Controller):
         request_max_body_size=MAX_FORM_BYTES,
         status_code=200,
         exception_handlers={RequestEntityTooLarge: _upload_too_large},
+        opt={ADDRESS_LIMIT: "photos"},
     )
     async def upload(self, request: Request) -> Template:
         """htmx posts the chosen files here at once; the answer is their previews (or errors)."""

@@ -7,14 +7,17 @@ import json
 import secrets
 import threading
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import anyio.to_thread
 
 from backend import clock
+from backend.db import write_transaction
 from backend.photos import storage
 from backend.photos.pipeline import Region, black_out, process_photo
 from backend.photos.tables import Photo
+from backend.settings import get_settings
 
 MAX_PHOTOS_PER_CASE = 6
 MAX_BLACKED_OUT_REGIONS = 20
@@ -105,6 +108,36 @@ async def unattached_photos(keys: list[str]) -> list[PhotoView]:
     rows = await Photo.select(*_VIEW_COLUMNS).where(Photo.key.is_in(keys), Photo.case.is_null())
     by_key = {row["key"]: PhotoView(**row) for row in rows}
     return [by_key[key] for key in keys if key in by_key]
+
+
+async def contents_of(keys: list[str]) -> list[str]:
+    """The content hashes of these photos, sorted: the same pictures uploaded again match."""
+    rows = await Photo.select(Photo.display_sha256).where(Photo.key.is_in(keys)) if keys else []
+    return sorted(row["display_sha256"] for row in rows)
+
+
+UNCLAIMED_FOR = timedelta(days=1)  # an upload no filing claimed in this time is deleted
+_UNCLAIMED_BATCH = 500  # per tick of the clock jobs, so that a tick stays short
+
+
+async def delete_unclaimed(now: datetime) -> int:
+    """A clock job: delete the photos uploaded longer than ``UNCLAIMED_FOR`` before ``now`` that no
+    filing claimed, rows and files; returns how many rows went. Idempotent, and safe in several
+    workers at once (each row is deleted by one of them; a file only once no row names it and
+    no upload has stored it again since the cutoff)."""
+    cutoff = now - UNCLAIMED_FOR
+    async with write_transaction():
+        stale = Photo.select(Photo.id).where(Photo.case.is_null(), Photo.created_at < cutoff).limit(_UNCLAIMED_BATCH)
+        deleted = await Photo.delete().where(Photo.id.is_in(stale)).returning(Photo.display_sha256, Photo.thumb_sha256)
+    names = {row[column] for row in deleted for column in ("display_sha256", "thumb_sha256")}
+    if names:
+        named = (Photo.display_sha256, Photo.thumb_sha256, Photo.public_display_sha256, Photo.public_thumb_sha256)
+        still = set()
+        for column in named:
+            still |= {row["name"] for row in await Photo.select(column.as_alias("name")).where(column.is_in(list(names)))}
+        media_dir = get_settings().media_dir
+        await anyio.to_thread.run_sync(storage.delete_unused, media_dir, sorted(names - still), cutoff.timestamp())
+    return len(deleted)
 
 
 async def attach_to_case(keys: list[str], case_id: int) -> int:

@@ -20,6 +20,7 @@ def store(media_dir: Path, content: bytes, suffix: str = ".jpg") -> str:
     sha256 = hashlib.sha256(content).hexdigest()
     target = path_for(media_dir, sha256, suffix)
     if target.exists():
+        os.utime(target)  # stored again now: the clean-up of unclaimed uploads leaves it be
         return sha256
     new_directories = [d for d in (target.parent.parent, target.parent) if not d.exists()]
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -39,6 +40,17 @@ def store(media_dir: Path, content: bytes, suffix: str = ".jpg") -> str:
     for directory in new_directories:
         _fsync_directory(directory.parent)
     return sha256
+
+
+def delete_unused(media_dir: Path, sha256s: list[str], stored_before: float, suffix: str = ".jpg") -> None:
+    """Remove these files, each unless it was stored (again) at or after ``stored_before``."""
+    for sha256 in sha256s:
+        path = path_for(media_dir, sha256, suffix)
+        try:
+            if path.stat().st_mtime < stored_before:
+                path.unlink()
+        except FileNotFoundError:
+            continue  # removed by another worker already
 
 
 def _fsync_directory(directory: Path) -> None:

@@ -405,7 +405,7 @@ async def _sees_unpublished(case_id: int, account: AccountView | None) -> bool:
     if account is None:
         return False
     if account.role in STAFF:
-        return True
+        return await services.staff_sees_case(case_id)  # a draft: not yet
     if account.role == StaffRole.handler:
         lead, co = await services.departments_of_case(case_id)
         return account.department_id is not None and account.department_id in (lead, *co)

@@ -30,6 +30,10 @@ MESSAGES = {
 CSRF_EXPIRED = N_("This page has expired. Please try again.")
 
 
+class Refused(PermissionDeniedException):
+    """A refusal with its own message id (``detail``), shown to the person as it is."""
+
+
 def activate_language(request: Request) -> None:
     i18n.activate(i18n.negotiate(request.cookies.get(i18n.LANGUAGE_COOKIE), request.headers.get("accept-language")))
 
@@ -64,6 +68,8 @@ def http_exception_handler(request: Request, exc: HTTPException) -> Response:
     activate_language(request)
     if isinstance(exc, PermissionDeniedException) and "CSRF" in str(exc.detail):
         return error_response(request, 403, CSRF_EXPIRED)
+    if isinstance(exc, Refused):
+        return error_response(request, exc.status_code, exc.detail)
     if exc.status_code == 401:
         return _sign_in_first(request)
     status_code = exc.status_code if exc.status_code in MESSAGES else 400

@@ -1,9 +1,62 @@
-"""Security headers on every response."""
+"""Security headers on every response, secrets kept out of access logs, and limits per address
+on anonymous writes."""
 
 from __future__ import annotations
 
+import logging
+import re
+
+from litestar import Request
 from litestar.datastructures import MutableScopeHeaders
+from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.types import Message, Scope
+
+from backend.accounts.guards import STATE_KEY as SIGNED_IN
+from backend.accounts.guards import client_address, signed_in
+from backend.settings import Settings
+
+# Paths that carry a secret: a follow link's token (pages, the API, Open311's tokens) and an
+# invitation's. Access logs get the path with the secret masked.
+SECRET_IN_PATH = re.compile(r"(/(?:follow|tokens|invitations)/)[^/?#\s]+")
+
+
+class SecretPathFilter(logging.Filter):
+    """Masks secrets in the paths uvicorn's access log prints (its record's third argument)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and len(record.args) >= 3 and isinstance(record.args[2], str):
+            path = SECRET_IN_PATH.sub(r"\1…", record.args[2])
+            record.args = (*record.args[:2], path, *record.args[3:])
+        return True
+
+
+_SECRET_PATH_FILTER = SecretPathFilter()
+
+
+def keep_secrets_out_of_access_logs() -> None:
+    """Once per process (adding the same filter again changes nothing)."""
+    logging.getLogger("uvicorn.access").addFilter(_SECRET_PATH_FILTER)
+
+
+# A route names its own count per address in its opt: ``opt={ADDRESS_LIMIT: "photos"}``.
+ADDRESS_LIMIT = "address_limit"
+
+
+def address_limit(settings: Settings) -> RateLimitConfig:
+    """Writes anyone may make without signing in (photo uploads, "me too"), limited per address
+    and per kind of write: the API's mechanism and store (shared by the workers), for the routes
+    that name their count in ``opt``."""
+
+    def limited(request: Request) -> bool:
+        return ADDRESS_LIMIT in request.route_handler.opt and signed_in(request) is None
+
+    def identifier(request: Request) -> str:
+        return f"{request.route_handler.opt[ADDRESS_LIMIT]}:address:{client_address(request)}"
+
+    return RateLimitConfig(
+        rate_limit=("minute", settings.address_writes_per_minute), identifier_for_request=identifier, check_throttle_handler=limited
+    )
+
 
 def content_security_policy(image_source: str = "") -> str:
     """``image_source``: one more place images may come from (the map's tiles)."""
@@ -31,6 +84,9 @@ def security_headers(secure: bool, image_source: str = ""):
             return
         headers = MutableScopeHeaders.from_message(message)
         headers.setdefault("content-security-policy", policy)
+        if scope.get("state", {}).get(SIGNED_IN) is not None:
+            # Rendered for someone signed in (their navigation, their queues): no cache keeps it.
+            headers["cache-control"] = "private, no-store"
         headers["x-content-type-options"] = "nosniff"
         # Follow links carry a secret: never send a page's URL to another site.
         headers["referrer-policy"] = "no-referrer"

@@ -33,15 +33,29 @@ async def test_the_session_cookie_is_http_only_lax_and_secure_on_https(person, s
     assert "Secure" in session_cookie("t" * 43, sessions, secure=True).to_header()
 
 
-async def test_signing_in_always_starts_a_new_session(person):
+async def test_signing_in_as_someone_else_starts_a_new_session(person):
     someone = await person(sign_in=True)
+    other = await person(sign_in=False)
     before = someone.client.cookies.get(COOKIE_NAME)
+    # The other person's passkey, in this browser.
+    someone.authenticator = other.authenticator
     await someone.sign_in()
     after = someone.client.cookies.get(COOKIE_NAME)
     assert before and after and before != after
     # The old id is worth nothing now.
     someone.client.cookies.set(COOKIE_NAME, before)
     assert (await someone.client.get("/moderation")).status_code == 303
+
+
+async def test_a_second_sign_in_of_the_same_person_leaves_no_dead_cookie(person):
+    """The autofill's ceremony and the button's both finish: whichever answer the browser keeps,
+    its cookie works."""
+    someone = await person(sign_in=True)
+    first = someone.client.cookies.get(COOKIE_NAME)
+    second = await someone.sign_in()
+    assert second.status_code == 200 and someone.client.cookies.get(COOKIE_NAME) == first
+    someone.client.cookies.set(COOKIE_NAME, first)
+    assert (await someone.client.get("/moderation")).status_code == 200
 
 
 async def test_a_planted_session_id_is_not_adopted(person):

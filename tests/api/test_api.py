@@ -139,6 +139,19 @@ async def test_a_key_works_only_within_its_scope_and_until_revoked(client, api_k
     assert "api_key_created" in actions and "api_key_revoked" in actions
 
 
+async def test_a_submission_key_replayed_with_other_content_is_a_conflict(client, api_key, categories):
+    headers = bearer(await api_key("file"))
+    key = "s" * 40
+    first = await client.post("/api/v1/cases", json=new_case(categories, submission_key=key), headers=headers)
+    assert first.status_code == 201
+    same = await client.post("/api/v1/cases", json=new_case(categories, submission_key=key), headers=headers)
+    assert same.status_code == 201 and same.json() == first.json()
+    other = await client.post("/api/v1/cases", json=new_case(categories, submission_key=key, title="另一个投诉"), headers=headers)
+    assert other.status_code == 409 and other.json()["code"] == "conflict" and "form" in other.json()["fields"]
+    assert first.json()["follow_token"] not in other.text
+    assert await Case.count() == 1
+
+
 async def test_staff_keys_act_through_the_workflow(client, api_key, settings, categories):
     water = categories["water"].department
     filed = await file(settings, form(categories["water"]))

@@ -94,13 +94,19 @@ def test_invitation_enrolment_sign_out_and_passkey_sign_in(live_server, phone):
     assert_no_csp_violations(page)
 
 
+def enrolled_admin(live_server, phone) -> Page:
+    """王管理, invited from the command line and enrolled on this phone: signed in."""
+    invitation = invite_from_the_command_line(live_server.url, "admin", "王管理")
+    page = phone.new_page()
+    with_virtual_authenticator(phone, page)
+    page.goto(invitation)
+    page.get_by_role("button", name="创建通行密钥并登录").click()
+    expect(page).to_have_url(f"{live_server.url}/admin/accounts")
+    return page
+
+
 def test_admin_invites_a_handler_who_enrols_on_their_own_phone(live_server, browser, phone):
-    admin_invitation = invite_from_the_command_line(live_server.url, "admin", "王管理")
-    admin_page = phone.new_page()
-    with_virtual_authenticator(phone, admin_page)
-    admin_page.goto(admin_invitation)
-    admin_page.get_by_role("button", name="创建通行密钥并登录").click()
-    expect(admin_page).to_have_url(f"{live_server.url}/admin/accounts")
+    admin_page = enrolled_admin(live_server, phone)
 
     admin_page.get_by_label("姓名").fill("赵办理")
     admin_page.get_by_label("角色").select_option(label="部门承办人")
@@ -122,3 +128,35 @@ def test_admin_invites_a_handler_who_enrols_on_their_own_phone(live_server, brow
         assert response.status == 403
     finally:
         handler_phone.close()
+
+
+def test_the_button_and_the_autofill_never_both_sign_in(live_server, phone):
+    """The autofill's ceremony waits (its options are slow to come) while the person presses the
+    button: the button's ceremony runs alone, and the autofill's never posts a second sign-in."""
+    page = enrolled_admin(live_server, phone)
+    held_options, sign_ins = [], []
+
+    def hold(route):
+        if route.request.method != "POST":
+            route.continue_()
+        elif route.request.url.endswith("/login/options") and not held_options:
+            held_options.append(route)  # the autofill's: the first asked for on the sign-in page
+        elif route.request.url.endswith("/login"):
+            sign_ins.append(route)
+        else:
+            route.continue_()
+
+    page.route(lambda url: "/login" in url, hold)
+    page.get_by_role("button", name="退出登录").click()
+    expect(page).to_have_url(f"{live_server.url}/login?signed_out=1")
+    while not held_options:
+        page.wait_for_timeout(100)
+    page.get_by_role("button", name="用通行密钥登录").click()
+    while not sign_ins:
+        page.wait_for_timeout(100)
+    held_options[0].continue_()  # now the autofill's options arrive
+    page.wait_for_timeout(2000)
+    assert len(sign_ins) == 1, "one ceremony at a time: a single sign-in"
+    sign_ins[0].continue_()
+    expect(page).to_have_url(f"{live_server.url}/admin/accounts")
+    expect(page.get_by_text("当前登录：王管理")).to_be_visible()

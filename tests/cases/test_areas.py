@@ -88,5 +88,5 @@ async def test_intake_records_the_area(person, categories, areas):
     moderator = await person("moderator")
     assert "Dongfeng Subdistrict" in (await moderator.client.get("/moderation/intake")).text
     response = await moderator.post_form("/moderation/intake", {**intake_fields(categories), "area_id": str(areas["dongfeng"])})
-    assert response.status_code == 303
+    assert response.status_code == 201
     assert (await Case.select(Case.area).first())["area"] == areas["dongfeng"]

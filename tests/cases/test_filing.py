@@ -76,6 +76,20 @@ async def test_the_same_filing_sent_twice_files_once(settings, categories):
     assert await Case.count() == 1
 
 
+async def test_a_submission_key_files_only_its_own_content(settings, categories):
+    key, picture = "r" * 32, jpeg()
+    photo = await upload_photo(picture, settings.media_dir)
+    first = await file(settings, form(categories["water"], submission_key=key, photo_keys=[photo.key]))
+    # The same report sent again from the device: its photo uploaded again, under a new key.
+    again = await upload_photo(picture, settings.media_dir)
+    assert await file(settings, form(categories["water"], submission_key=key, photo_keys=[again.key])) == first
+    for other in (form(categories["water"], submission_key=key, title="另一个人的投诉"), form(categories["water"], submission_key=key)):
+        with pytest.raises(FilingError) as taken:
+            await file(settings, other)
+        assert taken.value.status_code == 409 and set(taken.value.errors) == {"form"}
+    assert await Case.count() == 1
+
+
 async def test_twin_filings_sent_at_the_same_moment_file_once(settings, categories):
     key = "t" * 32
     filed = await asyncio.gather(*(file(settings, form(categories["water"], submission_key=key)) for _ in range(6)))

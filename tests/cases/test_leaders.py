@@ -110,7 +110,7 @@ async def test_the_leaders_overview_lists_overdue_supervised_returned_and_their_
     response = await leader_person.post_form(f"/staff/cases/{mine}/take_charge", {"body": "我来包案"})
     assert response.status_code == 303
     page = await leader_person.client.get("/leader")
-    assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
+    assert page.status_code == 200 and page.headers["cache-control"] == "private, no-store"
     sections = {
         name: page.text.split(f'id="{name}-heading"')[1].split("</section>")[0]
         for name in ("overdue", "supervised", "returned", "charge")

@@ -4,6 +4,7 @@ Saturdays, the eve of a holiday, lunch, nights, overrides, and years the package
 from __future__ import annotations
 
 import random
+import tracemalloc
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -197,3 +198,22 @@ def test_bad_settings_stop_the_start_with_a_clear_error(monkeypatch, name, value
     finally:
         monkeypatch.undo()
         get_settings.cache_clear()
+
+
+def test_the_cost_of_a_date_does_not_grow_with_its_distance():
+    """Years without official days or overrides follow the weekly pattern, computed, not tabled:
+    a deadline in the year 9999 takes as little memory (and time) as one next week."""
+    calendar = WorkingCalendar(HOURS, "Asia/Shanghai", {date(2090, 5, 7): True})  # a Sunday made working, far out
+    tracemalloc.start()
+    try:
+        now = at(2026, 12, 7, 10)
+        span = calendar.working_time_between(now, at(9999, 12, 31, 23, 59))
+        assert calendar.add_working_time(now, span) == at(9999, 12, 31, 17, 30)
+        assert tracemalloc.get_traced_memory()[1] < 5_000_000
+    finally:
+        tracemalloc.stop()
+    # Far away, the weekly pattern: Friday 2100-01-01 16:00 plus 2 working hours is Monday 9:30.
+    assert calendar.add_working_time(at(2100, 1, 1, 16), timedelta(hours=2)) == at(2100, 1, 4, 9, 30)
+    assert calendar.working_time_between(at(9000, 1, 1, 9), at(9000, 1, 8, 9)) == 5 * calendar.day_length
+    # The override's Sunday is a working day; the weeks around it are as usual.
+    assert calendar.working_time_between(at(2090, 5, 1, 9), at(2090, 5, 8, 9)) == 6 * calendar.day_length

@@ -85,7 +85,7 @@ async def test_the_warning_share_is_a_sensible_whole_per_cent(percent):
 async def test_the_admin_page_shows_changes_and_refuses_hostile_input(person):
     admin = await person("admin")
     page = await admin.client.get("/admin/deadlines")
-    assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
+    assert page.status_code == 200 and page.headers["cache-control"] == "private, no-store"
     assert "Official answer" in page.text and "limit-complaint-answer" in page.text
     saved = await admin.post_form("/admin/deadlines", {"case_type": "complaint", "clock": "answer", "amount": "2", "unit": "working_days"})
     assert saved.status_code == 303 and saved.headers["location"] == "/admin/deadlines#limit-complaint-answer"

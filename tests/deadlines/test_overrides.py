@@ -92,7 +92,7 @@ async def test_removing_a_day_without_a_change_is_refused():
 async def test_the_admin_page_lists_the_golden_week_and_the_changes(person):
     admin = await person("admin")
     page = await admin.client.get("/admin/calendar?year=2025")
-    assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
+    assert page.status_code == 200 and page.headers["cache-control"] == "private, no-store"
     assert "National Day" in page.text and "Make-up working day" in page.text
     assert 'datetime="2025-09-28"' in page.text and 'datetime="2025-10-11"' in page.text
     assert 'href="/admin/calendar"' in page.text  # in the admin navigation

@@ -26,7 +26,7 @@ async def test_each_page_lists_what_there_is(admin, categories, areas):
     water = categories["water"].department
     await invite("handler", "赵师傅", department_id=water)
     departments = await admin.client.get("/admin/departments")
-    assert departments.status_code == 200 and departments.headers["cache-control"] == "no-store"
+    assert departments.status_code == 200 and departments.headers["cache-control"] == "private, no-store"
     assert "City Water Supply Company" in departments.text and "赵师傅" in departments.text and "Water supply" in departments.text
     assert f'href="/admin/accounts?department_id={water}#invite-heading"' in departments.text
     listed = await admin.client.get("/admin/categories")

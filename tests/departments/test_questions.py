@@ -123,3 +123,12 @@ async def test_the_api_lists_them_and_takes_answers(client, api_key, categories,
     assert refused.status_code == 422 and re.match("Answer", refused.json()["fields"]["answer_floor"])
     filed = await client.post("/api/v1/cases", json={**body, "answers": {"floor": ["4"]}}, headers=headers)
     assert filed.status_code == 201
+
+
+async def test_a_date_answer_is_a_date_of_this_world(categories):
+    water = categories["water"].id
+    await questions.save_question(water, None, QuestionForm(code="since", description="从何时起？", datatype="datetime", required="yes"), actor=ADMIN)
+    found = await questions.questions_of(water)
+    for far in ("9999-12-31T23:59:00+08:00", "0001-01-01T00:00:00Z"):
+        assert questions.check_answers(found, {"since": [far]}).errors == {"answer_since": "Give a date and time from 1970 to 2999, such as 2026-05-01T09:30+08:00."}
+    assert questions.check_answers(found, {"since": ["2026-05-01T09:30+08:00"]}).errors == {}

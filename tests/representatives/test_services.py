@@ -43,12 +43,12 @@ async def test_a_draft_is_its_representatives_alone_until_submitted(settings, ca
     # In no queue, and nothing public resolves it.
     assert await services.count_cases(set(MODERATION_QUEUE)) == 0
     assert await services.public_case(case.number) is None
-    assert await services.staff_case(case.number) is not None  # by id only; the staff pages need a real number
+    assert await services.staff_case(case.number) is None
     assert await suggestions.draft_for(case_id, lead) is not None
     assert await suggestions.draft_for(case_id, other) is None  # not invited: no draft at all
     with pytest.raises(ActionRefused) as refused:
         await workflow.perform(case.number, "accept", MODERATOR)
-    assert refused.value.status == 409
+    assert refused.value.status == 404  # as for a number that does not exist
 
     await suggestions.invite_co_signer(case_id, lead, other.id)
     assert (await suggestions.draft_for(case_id, other)).facts.invited(other.id).signed_at is None

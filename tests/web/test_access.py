@@ -222,7 +222,7 @@ async def test_staff_see_the_filers_contact_details_and_the_public_never_does(pe
     moderator = await person("moderator")
     staff_page = await moderator.client.get(f"/staff/cases/{number}")
     assert "李明" in staff_page.text and "13800138000" in staff_page.text
-    assert staff_page.headers["cache-control"] == "no-store"
+    assert staff_page.headers["cache-control"] == "private, no-store"
     public_page = await client.get(f"/cases/{number}")
     assert public_page.status_code == 200 and "13800138000" not in public_page.text
 

@@ -47,6 +47,19 @@ async def test_a_satisfied_rating_over_a_plain_form_post(settings, categories, c
     assert await Rating.count() == 1
 
 
+async def test_no_signed_in_staff_rates_through_a_follow_link(person, settings, categories):
+    filed = await answered(settings, categories)
+    handler = await person("handler", department_id=categories["water"].department)
+    staff_page = await handler.client.get(f"/staff/cases/{filed.number}")
+    assert staff_page.status_code == 200 and filed.follow_token not in staff_page.text
+    _, token = await rating_form(handler.client, filed.follow_token)
+    fields = {"_csrf_token": token, "satisfaction": "satisfied", "solved": "yes"}
+    refused = await handler.client.post(f"/follow/{filed.follow_token}/rating", data=fields, headers=EN)
+    assert refused.status_code == 403 and "signed in with an official account" in refused.text
+    assert (await Case.select(Case.status).where(Case.number == filed.number).first())["status"] == "replied"
+    assert await Rating.count() == 0
+
+
 async def test_refusals_keep_what_was_typed_and_name_the_fields(settings, categories, client):
     filed = await answered(settings, categories)
     _, token = await rating_form(client, filed.follow_token)

@@ -66,6 +66,24 @@ async def test_filing_redirects_to_the_private_follow_page(client, categories):
     assert (await Photo.objects().first()).case == case.id
 
 
+async def test_a_replayed_key_with_other_content_never_leads_to_anothers_case(new_client, categories):
+    first, second = await new_client(), await new_client()
+    token, key = await open_form(first)
+    filed = await first.post("/report", data={**report_fields(categories["water"].id), "_csrf_token": token, "submission_key": key})
+    assert filed.status_code == 303
+    token, _ = await open_form(second)
+    fields = {**report_fields(categories["water"].id), "title": "别人的投诉", "_csrf_token": token, "submission_key": key}
+    replayed = await second.post("/report", data=fields, headers={"accept-language": "en"})
+    assert replayed.status_code == 409 and "location" not in replayed.headers
+    assert "already sent with other content" in replayed.text and "别人的投诉" in replayed.text
+    assert filed.headers["location"].split("?")[0] not in replayed.text
+    fresh = submission_key(replayed.text)
+    assert fresh != key  # sent again as it stands, it is a case of its own
+    again = await second.post("/report", data={**fields, "submission_key": fresh})
+    assert again.status_code == 303 and again.headers["location"] != filed.headers["location"]
+    assert await Case.count() == 2
+
+
 async def test_htmx_filing_answers_with_a_client_redirect(client, categories):
     token, key = await open_form(client)
     response = await client.post(

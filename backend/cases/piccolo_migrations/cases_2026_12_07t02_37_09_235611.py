@@ -1569,6 +1569,28 @@ async def forwards():
     manager.add_column(
         table_class_name="Case",
         tablename="cases",
+        column_name="submission_digest",
+        db_column_name="submission_digest",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 64,
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Case",
+        tablename="cases",
         column_name="created_at",
         db_column_name="created_at",
         column_class_name="Timestamptz",

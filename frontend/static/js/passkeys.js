@@ -55,17 +55,33 @@
     return error && (error.name === "AbortError" || error.code === "ERROR_CEREMONY_ABORTED");
   }
 
-  function ceremony(form, autofill) {
+  // Stops a ceremony between its steps once its signal is aborted (the browser's own prompt is
+  // cancelled through SimpleWebAuthn's abort service).
+  function unlessAborted(signal) {
+    return function (value) {
+      if (signal && signal.aborted) {
+        var error = new Error("aborted");
+        error.name = "AbortError";
+        throw error;
+      }
+      return value;
+    };
+  }
+
+  function ceremony(form, autofill, signal) {
     var kind = form.getAttribute("data-passkey");
     var nameField = form.querySelector("input[name=name]");
     return post(form.getAttribute("data-options-url"))
+      .then(unlessAborted(signal))
       .then(function (options) {
         if (!autofill) show(form, statusOf(form).dataset.workingText, "working");
         return CREATES_A_PASSKEY[kind]
           ? lib.startRegistration({ optionsJSON: options })
           : lib.startAuthentication({ optionsJSON: options, useBrowserAutofill: autofill });
       })
+      .then(unlessAborted(signal))
       .then(function (credential) {
+        if (autofill) form.querySelector("button[type=submit]").disabled = true; // this one signs in: no second
         return post(form.getAttribute("action"), {
           credential: credential,
           name: nameField ? nameField.value : "",
@@ -84,25 +100,41 @@
       button.disabled = true;
       return;
     }
+    // Signing in, passkeys are offered in the browser's autofill too: one ceremony at a time, so
+    // that two sign-ins never race (the second would end the first one's session).
+    var autofill = null; // the AbortController of the autofill's ceremony while it waits
+    var offersAutofill = form.getAttribute("data-passkey") === "sign-in" ? lib.browserSupportsWebAuthnAutofill() : Promise.resolve(false);
+
+    function offerAutofill() {
+      offersAutofill.then(function (supported) {
+        if (!supported || autofill) return;
+        var controller = (autofill = new AbortController());
+        ceremony(form, true, controller.signal).catch(function (error) {
+          if (autofill !== controller) return; // aborted for the button's ceremony
+          autofill = null;
+          button.disabled = false;
+          if (!isAbort(error)) show(form, messageFor(form, error));
+        });
+      });
+    }
+
     form.addEventListener("submit", function (event) {
       event.preventDefault();
+      if (autofill) {
+        autofill.abort();
+        autofill = null;
+        lib.WebAuthnAbortService.cancelCeremony();
+      }
       button.disabled = true;
       button.setAttribute("aria-busy", "true");
       ceremony(form, false).catch(function (error) {
         button.disabled = false;
         button.removeAttribute("aria-busy");
         show(form, messageFor(form, error));
+        offerAutofill(); // the button's ceremony is over: the autofill may offer passkeys again
       });
     });
-    if (form.getAttribute("data-passkey") === "sign-in") {
-      // Offer passkeys in the browser's autofill too; the button's ceremony cancels this one.
-      lib.browserSupportsWebAuthnAutofill().then(function (supported) {
-        if (!supported) return;
-        ceremony(form, true).catch(function (error) {
-          if (!isAbort(error)) show(form, messageFor(form, error));
-        });
-      });
-    }
+    offerAutofill();
   }
 
   document.addEventListener("DOMContentLoaded", function () {
