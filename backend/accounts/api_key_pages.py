@@ -56,7 +56,7 @@ class ApiKeyController(Controller):
             return await self._page(typed, error.errors, 422)
         return await self._page(dict.fromkeys(FIELDS, ""), {}, 201, issued=issued)
 
-    @post("/{key_id:int}/revoke", status_code=303)
+    @post("/{key_id:str}/revoke", status_code=303)
     async def revoke(self, request: Request, key_id: RowId) -> Response:
         try:
             await api_keys.revoke_key(key_id, actor=current(request).account.who, client_address=client_address(request))

@@ -266,7 +266,7 @@ class PasskeyController(Controller):
             return error_response(request, 400, refused.message)
         return Response({"redirect": "/account/passkeys"}, headers=NO_STORE)
 
-    @post("/passkeys/{passkey_id:int}/rename", status_code=303)
+    @post("/passkeys/{passkey_id:str}/rename", status_code=303)
     async def rename(self, request: Request, passkey_id: RowId) -> Response:
         session = current(request)
         name = form_text(await request.form(), "name")
@@ -276,7 +276,7 @@ class PasskeyController(Controller):
             return _account_error(request, error)
         return Redirect("/account/passkeys", status_code=303)
 
-    @post("/passkeys/{passkey_id:int}/remove", status_code=303)
+    @post("/passkeys/{passkey_id:str}/remove", status_code=303)
     async def remove(self, request: Request, passkey_id: RowId) -> Response:
         session = current(request)
         if not session.fresh:
@@ -340,7 +340,7 @@ class AdminController(Controller):
             return await self._accounts_page(form, error.errors, 422)
         return self._invitation_page(issued)
 
-    @post("/accounts/{account_id:int}/reinvite", status_code=201)
+    @post("/accounts/{account_id:str}/reinvite", status_code=201)
     async def reinvite(self, request: Request, account_id: RowId) -> Response:
         form = await request.form()
         try:
@@ -354,11 +354,11 @@ class AdminController(Controller):
             return _account_error(request, error)
         return self._invitation_page(issued)
 
-    @post("/accounts/{account_id:int}/disable", status_code=303)
+    @post("/accounts/{account_id:str}/disable", status_code=303)
     async def disable(self, request: Request, account_id: RowId) -> Response:
         return await self._set_active(request, account_id, False)
 
-    @post("/accounts/{account_id:int}/enable", status_code=303)
+    @post("/accounts/{account_id:str}/enable", status_code=303)
     async def enable(self, request: Request, account_id: RowId) -> Response:
         return await self._set_active(request, account_id, True)
 

@@ -314,7 +314,7 @@ class ReviewController(Controller):
             for item in await workflow.pending_reviews()
         ]
 
-    @post("/{entry_id:int}", status_code=200, responses=responses(401, 403, 404, 409, 422))
+    @post("/{entry_id:str}", status_code=200, responses=responses(401, 403, 404, 409, 422))
     async def review(
         self, request: Request, entry_id: RowId, data: JSONBody[models.ReviewRequest]
     ) -> models.ActionDone:

@@ -16,7 +16,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect, Response, Stream, Template
 
-from backend.accounts.guards import citizens_only, signed_in
+from backend.accounts.guards import STAFF_NOT_CITIZEN, citizens_only, signed_in
 from backend.cases import browse, export, feeds, ratings, services, support
 from backend.cases.lifecycle import CASE_TYPE_LABELS
 from backend.cases.filing import CaseForm, FilingError, point, validate
@@ -197,6 +197,8 @@ async def follow_page(
             "errors": {field: i18n.gettext(message) for field, message in (errors or {}).items()},
             "photo_errors": photo_errors or [],
             "photos": await unattached_photos(form.photo_keys),
+            # Staff may read the page (the centre checks the link it gives a caller) but never rate.
+            "staff_not_citizen": i18n.gettext(STAFF_NOT_CITIZEN) if signed_in(request) else "",
         },
         status_code=status_code,
         # A private page: never cached by shared caches, never indexed.

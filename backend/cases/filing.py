@@ -117,7 +117,7 @@ def validate_source(source: str, url: str) -> tuple[Source, str]:
         channel = Source.web
     if channel not in RECORDED_BY_STAFF:
         errors["source"] = N_("Choose the channel the case came through.")
-    url = url.strip()
+    url = clean_text(url)  # like every text typed: no control characters, no NUL for PostgreSQL
     if channel == Source.social and (not SOURCE_URL_PATTERN.match(url) or len(url) > SOURCE_URL_MAX):
         errors["source_url"] = N_("Give the address (URL) of the post, starting with http:// or https://.")
     if errors:

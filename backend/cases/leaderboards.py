@@ -98,7 +98,7 @@ class FiguresController(Controller):
         ]
         return csv_response(f"department-figures-{period}-{starts.isoformat()}.csv", header, body)
 
-    @get("/departments/{department_id:int}")
+    @get("/departments/{department_id:str}")
     async def department(self, department_id: RowId) -> Template:
         now = clock.now()
         weeks = await figures.department_history(department_id, "week", HISTORY, now)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, replace
-from datetime import datetime, time, timezone
+from datetime import date, datetime, time, timezone
 from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, get, post
@@ -144,7 +144,7 @@ def actor_of(account: AccountView) -> Actor:
 
 def _end_of_day(value: str) -> datetime | None:
     try:
-        day = datetime.strptime(value, "%Y-%m-%d").date()
+        day = date.fromisoformat(value)  # ASCII digits only: strptime reads a year typed "２０２７"
     except ValueError:
         return None
     return datetime.combine(day, time(23, 59), tzinfo=ZoneInfo(get_settings().time_zone))
@@ -203,7 +203,7 @@ class WorkspaceController(Controller):
     async def review_queue(self) -> Template:
         return Template(template_name="staff/review.html", context=await review_context(), headers=NO_STORE)
 
-    @post("/moderation/review/{entry_id:int}", opt=admits(StaffRole.moderator), status_code=303)
+    @post("/moderation/review/{entry_id:str}", opt=admits(StaffRole.moderator), status_code=303)
     async def review(self, request: Request, entry_id: RowId) -> Response:
         form = await request.form()
         decision = form_text(form, "decision")
@@ -237,7 +237,7 @@ class WorkspaceController(Controller):
             headers=NO_STORE,
         )
 
-    @post("/moderation/ratings/{rating_id:int}", opt=admits(StaffRole.moderator), status_code=303)
+    @post("/moderation/ratings/{rating_id:str}", opt=admits(StaffRole.moderator), status_code=303)
     async def decide_rating(self, request: Request, rating_id: RowId) -> Response:
         form = await request.form()
         comment = form_text(form, "comment")

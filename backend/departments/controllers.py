@@ -86,11 +86,11 @@ class OrganisationController(Controller):
 
         return await _saved(request, form, save, partial(self._department_page, None))
 
-    @get("/departments/{department_id:int}")
+    @get("/departments/{department_id:str}")
     async def department(self, department_id: RowId) -> Template:
         return await self._department_page(department_id, _found(await services.department_form(department_id)), {})
 
-    @post("/departments/{department_id:int}", status_code=303)
+    @post("/departments/{department_id:str}", status_code=303)
     async def update_department(self, request: Request, department_id: RowId) -> Response:
         form = typed_form(DepartmentForm, await request.form())
 
@@ -142,11 +142,11 @@ class OrganisationController(Controller):
 
         return await _saved(request, form, save, partial(self._category_page, None))
 
-    @get("/categories/{category_id:int}")
+    @get("/categories/{category_id:str}")
     async def category(self, category_id: RowId) -> Template:
         return await self._category_page(category_id, _found(await services.category_form(category_id)), {})
 
-    @post("/categories/{category_id:int}", status_code=303)
+    @post("/categories/{category_id:str}", status_code=303)
     async def update_category(self, request: Request, category_id: RowId) -> Response:
         form = typed_form(CategoryForm, await request.form())
 
@@ -158,11 +158,11 @@ class OrganisationController(Controller):
 
     # The questions a category asks of every filing in it (Open311's attributes).
 
-    @post("/categories/{category_id:int}/questions", status_code=303)
+    @post("/categories/{category_id:str}/questions", status_code=303)
     async def add_question(self, request: Request, category_id: RowId) -> Response:
         return await self._save_question(request, category_id, None)
 
-    @post("/categories/{category_id:int}/questions/{question_id:int}", status_code=303)
+    @post("/categories/{category_id:str}/questions/{question_id:str}", status_code=303)
     async def change_question(self, request: Request, category_id: RowId, question_id: RowId) -> Response:
         return await self._save_question(request, category_id, question_id)
 
@@ -177,7 +177,7 @@ class OrganisationController(Controller):
             return await self._category_page(category_id, category, {}, 422, (question_id, form, error.errors))
         return Redirect(f"/admin/categories/{category_id}#questions", status_code=303)
 
-    @post("/categories/{category_id:int}/questions/{question_id:int}/remove", status_code=303)
+    @post("/categories/{category_id:str}/questions/{question_id:str}/remove", status_code=303)
     async def remove_question(self, request: Request, category_id: RowId, question_id: RowId) -> Response:
         try:
             await questions.remove_question(category_id, question_id, **_who(request))
@@ -210,11 +210,11 @@ class OrganisationController(Controller):
 
         return await _saved(request, form, save, partial(self._area_page, None))
 
-    @get("/areas/{area_id:int}")
+    @get("/areas/{area_id:str}")
     async def area(self, area_id: RowId) -> Template:
         return await self._area_page(area_id, _found(await services.area_form(area_id)), {})
 
-    @post("/areas/{area_id:int}", status_code=303)
+    @post("/areas/{area_id:str}", status_code=303)
     async def update_area(self, request: Request, area_id: RowId) -> Response:
         form = typed_form(AreaForm, await request.form())
 

@@ -143,7 +143,7 @@ class RepresentativeController(Controller):
             headers=NO_STORE,
         )
 
-    @get("/drafts/{case_id:int}")
+    @get("/drafts/{case_id:str}")
     async def draft(self, request: Request, case_id: RowId) -> Template:
         return await self._draft_page(request, case_id)
 
@@ -157,16 +157,16 @@ class RepresentativeController(Controller):
             return await self._draft_page(request, case_id, refused.message, status)
         return Redirect(f"/representatives/drafts/{case_id}", status_code=303)
 
-    @post("/drafts/{case_id:int}/invite", status_code=303)
+    @post("/drafts/{case_id:str}/invite", status_code=303)
     async def invite(self, request: Request, case_id: RowId) -> Response:
         invitee = row_id(form_text(await request.form(), "account_id"))
         return await self._draft_action(request, case_id, lambda account: suggestions.invite_co_signer(case_id, account, invitee))
 
-    @post("/drafts/{case_id:int}/co-sign", status_code=303)
+    @post("/drafts/{case_id:str}/co-sign", status_code=303)
     async def co_sign(self, request: Request, case_id: RowId) -> Response:
         return await self._draft_action(request, case_id, lambda account: suggestions.co_sign(case_id, account))
 
-    @post("/drafts/{case_id:int}/attachments", status_code=303, request_max_body_size=MAX_SUGGESTION_BYTES)
+    @post("/drafts/{case_id:str}/attachments", status_code=303, request_max_body_size=MAX_SUGGESTION_BYTES)
     async def attach(self, request: Request, case_id: RowId) -> Response:
         uploads = _uploads(await request.form(), "attachments")
         if not uploads:
@@ -178,7 +178,7 @@ class RepresentativeController(Controller):
             request, case_id, lambda account: suggestions.add_attachment(case_id, account, upload.filename, data, media_dir)
         )
 
-    @post("/drafts/{case_id:int}/submit", status_code=303)
+    @post("/drafts/{case_id:str}/submit", status_code=303)
     async def submit(self, request: Request, case_id: RowId) -> Response:
         account = current(request).account
         try:

@@ -173,6 +173,10 @@ async def test_extensions_are_asked_for_and_answered(person, settings, categorie
     for too_far in ("9999-12-31", (clock.now() + timedelta(days=367)).date().isoformat()):
         far = await handler.post_form(f"/staff/cases/{case.number}/request_extension", {"body": "需要更换主管道", "due_at": too_far})
         assert far.status_code == 422 and "at most a year from today" in far.text and "需要更换主管道" in far.text
+    soon = (clock.now() + timedelta(days=30)).date().isoformat()
+    full_width = "".join(chr(0xFF10 + int(c)) for c in soon[:4]) + soon[4:]  # a year no date field sends
+    odd = await handler.post_form(f"/staff/cases/{case.number}/request_extension", {"body": "需要更换主管道", "due_at": full_width})
+    assert odd.status_code == 422 and "需要更换主管道" in odd.text
     within_a_year = (clock.now() + timedelta(days=360)).date()
     ok = await handler.post_form(f"/staff/cases/{case.number}/request_extension", {"body": "需要更换主管道", "due_at": within_a_year.isoformat()})
     assert ok.status_code == 303
@@ -244,6 +248,14 @@ async def test_the_centre_records_a_hotline_call_and_a_social_media_post(person,
     assert (await Case.select(Case.source_url).where(Case.number == social).first())["source_url"] == "https://weibo.com/123/abc"
     for hostile in ({"source": "web"}, {"source": "carrier-pigeon"}, {"filer_phone": "not a phone"}):
         assert (await moderator.post_form("/moderation/intake", intake_fields(categories, **hostile))).status_code == 422
+    # Control characters never reach the database (PostgreSQL refuses a NUL): dropped like in every text.
+    hidden = await moderator.post_form(
+        "/moderation/intake",
+        intake_fields(categories, source="social", source_url="https://weibo.com/\u202e456/gpj", submission_key="intake-key-social-rlo-0123456"),
+    )
+    assert hidden.status_code == 201
+    stored = hidden.text.split('href="/staff/cases/')[1].split('"')[0]
+    assert (await Case.select(Case.source_url).where(Case.number == stored).first())["source_url"] == "https://weibo.com/456/gpj"
 
 
 def main_navigation(html: str) -> str:

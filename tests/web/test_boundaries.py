@@ -3,19 +3,56 @@ route has. Each is the client's error (4xx, in the reader's language), never the
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import pytest
 
+from backend.accounts.tables import Account
 from backend.cases.lifecycle import Status
+from backend.cases.tables import Case
 from tests.cases.test_filing import file, form
 from tests.cases.test_lifecycle import bring_to
 
 OUT_OF_RANGE = ["2147483648", "99999999999999999999", "0", "-1"]
+# What Python's int() reads as the id and no id is written as: a space, a sign, a leading zero,
+# full-width and Arabic-Indic digits, a new line.
+ODD_FORMS = {
+    "space": lambda n: f"%20{n}",
+    "sign": lambda n: f"+{n}",
+    "leading zero": lambda n: f"0{n}",
+    "full-width": lambda n: quote("".join(chr(0xFF10 + int(d)) for d in str(n))),
+    "arabic-indic": lambda n: quote("".join(chr(0x0660 + int(d)) for d in str(n))),
+    "new line": lambda n: f"{n}%0A",
+}
 
 
 @pytest.mark.parametrize("value", OUT_OF_RANGE)
 async def test_public_path_ids_out_of_range_are_client_errors(client, value):
     response = await client.get(f"/departments/{value}", headers={"accept-language": "en"})
     assert response.status_code == 400 and "We could not understand what was sent." in response.text
+
+
+@pytest.mark.parametrize("form", ODD_FORMS)
+async def test_ids_in_odd_forms_name_nothing(client, person, categories, form):
+    odd = ODD_FORMS[form]
+    department = categories["water"].department
+    assert (await client.get(f"/departments/{department}")).status_code == 200
+    response = await client.get(f"/departments/{odd(department)}", headers={"accept-language": "en"})
+    assert response.status_code == 400 and "We could not understand what was sent." in response.text
+    admin = await person("admin")
+    someone = await person("moderator", sign_in=False)
+    refused = await admin.post_form(f"/admin/accounts/{odd(someone.account_id)}/disable")
+    assert refused.status_code == 400
+    assert (await Account.select(Account.active).where(Account.id == someone.account_id).first())["active"] is True
+
+
+def test_no_route_reads_an_id_with_the_routers_lenient_int():
+    """Litestar's router parses ``{id:int}`` with Python's int(), which reads " 5" and "５" as 5;
+    ids are declared ``{id:str}`` and typed ``RowId``, which msgspec parses strictly."""
+    from backend.app import create_app
+
+    lenient = [(route.path, each.name) for route in create_app().routes for each in route.path_parameters.values() if each.type is int]
+    assert lenient == []
 
 
 @pytest.mark.parametrize("value", OUT_OF_RANGE)
@@ -78,3 +115,16 @@ async def test_photo_keys_are_checked_before_any_query(person, settings, categor
     await bring_to(filed.number, Status.accepted, categories["water"].department)
     response = await moderator.post_form(f"/staff/cases/{filed.number}/hide_photo", {"photo_key": key, "body": "x"})
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize("field", ["source_url", "title", "_csrf_token", "unknown"])
+async def test_nul_bytes_in_form_fields_are_refused(person, categories, field):
+    from tests.cases.test_workspaces import intake_fields
+
+    moderator = await person("moderator")
+    await moderator.csrf_headers()
+    fields = {"_csrf_token": moderator.csrf, **intake_fields(categories, source="social", source_url="https://weibo.com/1")}
+    fields[field] = fields.get(field, "") + "a\x00b"
+    response = await moderator.client.post("/moderation/intake", data=fields, headers={"accept-language": "en"})
+    assert 400 <= response.status_code < 500
+    assert await Case.count() == 0

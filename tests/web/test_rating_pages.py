@@ -52,7 +52,8 @@ async def test_no_signed_in_staff_rates_through_a_follow_link(person, settings, 
     handler = await person("handler", department_id=categories["water"].department)
     staff_page = await handler.client.get(f"/staff/cases/{filed.number}")
     assert staff_page.status_code == 200 and filed.follow_token not in staff_page.text
-    _, token = await rating_form(handler.client, filed.follow_token)
+    page, token = await rating_form(handler.client, filed.follow_token)
+    assert 'name="satisfaction"' not in page and "signed in with an official account" in page  # no form to fill in
     fields = {"_csrf_token": token, "satisfaction": "satisfied", "solved": "yes"}
     refused = await handler.client.post(f"/follow/{filed.follow_token}/rating", data=fields, headers=EN)
     assert refused.status_code == 403 and "signed in with an official account" in refused.text
