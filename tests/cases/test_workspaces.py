@@ -239,23 +239,18 @@ async def test_the_centre_records_a_hotline_call_and_a_social_media_post(person,
     )
     assert refused.status_code == 422 and "来电反映小区停水" in refused.text
     assert "Give the address (URL) of the post" in refused.text
-    posted = await moderator.post_form(
-        "/moderation/intake",
-        intake_fields(categories, source="social", source_url="https://weibo.com/123/abc", submission_key="intake-key-social-0123456789"),
-    )
-    assert posted.status_code == 201
-    social = posted.text.split('href="/staff/cases/')[1].split('"')[0]
-    assert (await Case.select(Case.source_url).where(Case.number == social).first())["source_url"] == "https://weibo.com/123/abc"
+
+    async def post_address_kept(typed: str, key: str) -> str:
+        posted = await moderator.post_form("/moderation/intake", intake_fields(categories, source="social", source_url=typed, submission_key=key))
+        assert posted.status_code == 201
+        social = posted.text.split('href="/staff/cases/')[1].split('"')[0]
+        return (await Case.select(Case.source_url).where(Case.number == social).first())["source_url"]
+
+    assert await post_address_kept("https://weibo.com/123/abc", "intake-key-social-0123456789") == "https://weibo.com/123/abc"
     for hostile in ({"source": "web"}, {"source": "carrier-pigeon"}, {"filer_phone": "not a phone"}):
         assert (await moderator.post_form("/moderation/intake", intake_fields(categories, **hostile))).status_code == 422
     # Control characters never reach the database (PostgreSQL refuses a NUL): dropped like in every text.
-    hidden = await moderator.post_form(
-        "/moderation/intake",
-        intake_fields(categories, source="social", source_url="https://weibo.com/\u202e456/gpj", submission_key="intake-key-social-rlo-0123456"),
-    )
-    assert hidden.status_code == 201
-    stored = hidden.text.split('href="/staff/cases/')[1].split('"')[0]
-    assert (await Case.select(Case.source_url).where(Case.number == stored).first())["source_url"] == "https://weibo.com/456/gpj"
+    assert await post_address_kept("https://weibo.com/\u202e456/gpj", "intake-key-social-rlo-0123456") == "https://weibo.com/456/gpj"
 
 
 def main_navigation(html: str) -> str:
