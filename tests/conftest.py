@@ -40,7 +40,7 @@ os.environ["MINSHENG_SCHEDULER_SECONDS"] = "0"
 os.environ["MINSHENG_LIVE_STREAM_SECONDS"] = "1"
 
 from tests.people import person  # noqa: E402,F401  (a fixture for every test folder)
-from tests.support import TABLES_IN_DELETE_ORDER  # noqa: E402  (after the environment is set)
+from tests.support import empty_tables  # noqa: E402  (after the environment is set)
 
 
 def pytest_report_header() -> str:
@@ -72,8 +72,7 @@ def database():
 
 @pytest.fixture(autouse=True)
 async def empty_database(database):
-    for table in TABLES_IN_DELETE_ORDER():
-        await table.delete(force=True)
+    await empty_tables()
     # Sessions and sign-in failure counts live in the file store: each test starts without any.
     shutil.rmtree(RUN_DIR / "data" / "sessions", ignore_errors=True)
     (RUN_DIR / "data" / "sessions").mkdir(parents=True)

@@ -74,6 +74,18 @@ def TABLES_IN_DELETE_ORDER():
     ]
 
 
+async def empty_tables() -> None:
+    """Deletes every row the app writes, in one transaction (one commit, one fsync), so that each
+    test starts from the migrated, empty schema."""
+    from backend.db import engine
+
+    db = engine()
+    tables = TABLES_IN_DELETE_ORDER()
+    async with db.transaction():
+        for table in tables:
+            await table.delete(force=True)
+
+
 def jpeg(width=1200, height=900, colour=(200, 80, 40), gps=None, orientation=None, quality=90) -> bytes:
     """A JPEG with some texture; optional EXIF GPS (lat, lon) and orientation."""
     image = Image.effect_noise((width, height), 40).convert("RGB")
