@@ -123,19 +123,66 @@ async def areas():
     }
 
 
+@pytest.fixture(scope="session", autouse=True)
+async def database_pool(database):
+    """On PostgreSQL, one connection pool for the whole run, on the tests' own event loop: the
+    tests' queries and the in-process apps (whose lifespan and requests run on this loop too,
+    see ``new_client``) share it, instead of opening a connection for every query."""
+    from backend import db
+
+    await db.start_pool()
+    yield
+    await db.close_pool()
+
+
+async def _run_lifespan(app, stack) -> None:
+    """Starts the app as a server would, in a task of its own on this loop (its task groups
+    must end in the task that began them), and stops it when the stack closes."""
+    started, stop = asyncio.Event(), asyncio.Event()
+
+    async def serve():
+        try:
+            async with app.lifespan():
+                started.set()
+                await stop.wait()
+        finally:
+            started.set()
+
+    task = asyncio.create_task(serve())
+    await started.wait()
+    if task.done():
+        task.result()  # start-up failed: raise why
+
+    async def shut_down():
+        stop.set()
+        await task
+
+    stack.push_async_callback(shut_down)
+
+
 @pytest.fixture
-async def new_client():
-    """Makes in-process clients of the app: one per person in a test (each keeps its cookies)."""
+async def new_client(database_pool):
+    """Makes in-process clients of the app: one per person in a test (each keeps its cookies).
+
+    Each app runs its lifespan, and answers requests, on the tests' own event loop (httpx's
+    ASGI transport), so that it uses the run's connection pool; responses are read whole."""
     from contextlib import AsyncExitStack
 
-    from litestar.testing import AsyncTestClient
+    import httpx
 
     from backend.app import create_app
 
     async with AsyncExitStack() as stack:
 
         async def make():
-            test_client = await stack.enter_async_context(AsyncTestClient(app=create_app(database_pool=False)))
+            app = create_app(database_pool=False)  # the pool is the run's (``database_pool``)
+            await _run_lifespan(app, stack)
+            test_client = await stack.enter_async_context(
+                httpx.AsyncClient(
+                    transport=httpx.ASGITransport(app=app, client=("testclient", 50000)),
+                    base_url="http://testserver.local",
+                )
+            )
             test_client.follow_redirects = False  # redirects are part of what is tested
             return test_client
 
