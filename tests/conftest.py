@@ -128,11 +128,38 @@ async def database_pool(database):
     """On PostgreSQL, one connection pool for the whole run, on the tests' own event loop: the
     tests' queries and the in-process apps (whose lifespan and requests run on this loop too,
     see ``new_client``) share it, instead of opening a connection for every query."""
+    from piccolo.engine.postgres import PostgresEngine
+
     from backend import db
 
+    engine = db.engine()
+    if isinstance(engine, PostgresEngine):
+        # A sync browser test writes through asyncio.run in a thread of its own: on that other
+        # loop the pool is not there, and a connection is opened per query as before.
+        engine.__class__ = _pool_on_its_own_loop()
     await db.start_pool()
     yield
     await db.close_pool()
+
+
+def _pool_on_its_own_loop():
+    from piccolo.engine.postgres import PostgresEngine
+
+    class PoolOnItsOwnLoop(PostgresEngine):
+        @property
+        def pool(self):
+            pool = self.__dict__.get("_pool")
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:
+                return pool
+            return pool if pool is None or pool._loop is loop else None
+
+        @pool.setter
+        def pool(self, value):
+            self.__dict__["_pool"] = value
+
+    return PoolOnItsOwnLoop
 
 
 async def _run_lifespan(app, stack) -> None:
