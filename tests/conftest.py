@@ -132,34 +132,32 @@ async def database_pool(database):
 
     from backend import db
 
+    await db.start_pool()
     engine = db.engine()
     if isinstance(engine, PostgresEngine):
         # A sync browser test writes through asyncio.run in a thread of its own: on that other
         # loop the pool is not there, and a connection is opened per query as before.
-        engine.__class__ = _pool_on_its_own_loop()
-    await db.start_pool()
+        engine.pool = _PoolOnItsOwnLoop(engine.pool)
     yield
+    if isinstance(engine, PostgresEngine):
+        engine.pool = engine.pool.pool
     await db.close_pool()
 
 
-def _pool_on_its_own_loop():
-    from piccolo.engine.postgres import PostgresEngine
+class _PoolOnItsOwnLoop:
+    """An asyncpg pool that is there (true) only on the event loop it was made on."""
 
-    class PoolOnItsOwnLoop(PostgresEngine):
-        @property
-        def pool(self):
-            pool = self.__dict__.get("_pool")
-            try:
-                loop = asyncio.get_running_loop()
-            except RuntimeError:
-                return pool
-            return pool if pool is None or pool._loop is loop else None
+    def __init__(self, pool):
+        self.pool = pool
 
-        @pool.setter
-        def pool(self, value):
-            self.__dict__["_pool"] = value
+    def __bool__(self) -> bool:
+        try:
+            return asyncio.get_running_loop() is self.pool._loop
+        except RuntimeError:
+            return False
 
-    return PoolOnItsOwnLoop
+    def __getattr__(self, name):
+        return getattr(self.pool, name)
 
 
 async def _run_lifespan(app, stack) -> None:
