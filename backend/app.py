@@ -77,8 +77,9 @@ def _in_the_format_of_the_path(page_handler):
 
 
 def create_app(database_pool: bool = True) -> Litestar:
-    """``database_pool=False`` opens a connection per query instead (for in-process test
-    clients, whose lifespan runs on another event loop than the tests' own queries)."""
+    """``database_pool=False``: the app neither starts nor closes the connection pool (the
+    in-process test clients share the pool of the test run, started on the tests' event loop;
+    without one, a connection is opened per query)."""
     settings = get_settings()
     settings.media_dir.mkdir(parents=True, exist_ok=True)
     listeners.wire()

@@ -42,7 +42,7 @@ os.environ["MINSHENG_ADDRESS_WRITES_PER_MINUTE"] = "100000"
 os.environ["MINSHENG_LIVE_STREAM_SECONDS"] = "1"
 
 from tests.people import person  # noqa: E402,F401  (a fixture for every test folder)
-from tests.support import TABLES_IN_DELETE_ORDER  # noqa: E402  (after the environment is set)
+from tests.support import empty_tables  # noqa: E402  (after the environment is set)
 from backend import listeners  # noqa: E402
 
 # The services' side effects (figures, search words, live announcements), as every entry point wires them.
@@ -78,8 +78,7 @@ def database():
 
 @pytest.fixture(autouse=True)
 async def empty_database(database):
-    for table in TABLES_IN_DELETE_ORDER():
-        await table.delete(force=True)
+    await empty_tables()
     # Sessions and sign-in failure counts live in the file store: each test starts without any.
     shutil.rmtree(RUN_DIR / "data" / "sessions", ignore_errors=True)
     (RUN_DIR / "data" / "sessions").mkdir(parents=True)
@@ -130,19 +129,91 @@ async def areas():
     }
 
 
+@pytest.fixture(scope="session", autouse=True)
+async def database_pool(database):
+    """On PostgreSQL, one connection pool for the whole run, on the tests' own event loop: the
+    tests' queries and the in-process apps (whose lifespan and requests run on this loop too,
+    see ``new_client``) share it, instead of opening a connection for every query."""
+    from piccolo.engine.postgres import PostgresEngine
+
+    from backend import db
+
+    await db.start_pool()
+    engine = db.engine()
+    if isinstance(engine, PostgresEngine):
+        # A sync browser test writes through asyncio.run in a thread of its own: on that other
+        # loop the pool is not there, and a connection is opened per query as before.
+        engine.pool = _PoolOnItsOwnLoop(engine.pool)
+    yield
+    if isinstance(engine, PostgresEngine):
+        engine.pool = engine.pool.pool
+    await db.close_pool()
+
+
+class _PoolOnItsOwnLoop:
+    """An asyncpg pool that is there (true) only on the event loop it was made on."""
+
+    def __init__(self, pool):
+        self.pool = pool
+
+    def __bool__(self) -> bool:
+        try:
+            return asyncio.get_running_loop() is self.pool._loop
+        except RuntimeError:
+            return False
+
+    def __getattr__(self, name):
+        return getattr(self.pool, name)
+
+
+async def _run_lifespan(app, stack) -> None:
+    """Starts the app as a server would, in a task of its own on this loop (its task groups
+    must end in the task that began them), and stops it when the stack closes."""
+    started, stop = asyncio.Event(), asyncio.Event()
+
+    async def serve():
+        try:
+            async with app.lifespan():
+                started.set()
+                await stop.wait()
+        finally:
+            started.set()
+
+    task = asyncio.create_task(serve())
+    await started.wait()
+    if task.done():
+        task.result()  # start-up failed: raise why
+
+    async def shut_down():
+        stop.set()
+        await task
+
+    stack.push_async_callback(shut_down)
+
+
 @pytest.fixture
-async def new_client():
-    """Makes in-process clients of the app: one per person in a test (each keeps its cookies)."""
+async def new_client(database_pool):
+    """Makes in-process clients of the app: one per person in a test (each keeps its cookies).
+
+    Each app runs its lifespan, and answers requests, on the tests' own event loop (httpx's
+    ASGI transport), so that it uses the run's connection pool; responses are read whole."""
     from contextlib import AsyncExitStack
 
-    from litestar.testing import AsyncTestClient
+    import httpx
 
     from backend.app import create_app
 
     async with AsyncExitStack() as stack:
 
         async def make():
-            test_client = await stack.enter_async_context(AsyncTestClient(app=create_app(database_pool=False)))
+            app = create_app(database_pool=False)  # the pool is the run's (``database_pool``)
+            await _run_lifespan(app, stack)
+            test_client = await stack.enter_async_context(
+                httpx.AsyncClient(
+                    transport=httpx.ASGITransport(app=app, client=("testclient", 50000)),
+                    base_url="http://testserver.local",
+                )
+            )
             test_client.follow_redirects = False  # redirects are part of what is tested
             return test_client
 

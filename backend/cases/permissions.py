@@ -4,7 +4,7 @@ rules over the lifecycle table, no HTTP."""
 from __future__ import annotations
 
 from backend.accounts.roles import StaffRole
-from backend.cases.lifecycle import TRANSITIONS, Role, Scope, Status, fits_case_type
+from backend.cases.lifecycle import TRANSITIONS, Role, Scope, Status, refusal
 
 # The platform centre and leaders oversee every case; a handler sees its departments' cases.
 OVERSEERS = frozenset({StaffRole.moderator, StaffRole.leader})
@@ -32,24 +32,10 @@ def sees_filer_contact(role: str, scope: Scope | None) -> bool:
     return role == StaffRole.moderator or (role == StaffRole.handler and scope is not None)
 
 
-def scope_allows(needed: Scope, scope: Scope | None) -> bool:
-    """Whether a department standing ``scope`` to a case may take an action that needs ``needed``."""
-    if needed == Scope.none:
-        return True
-    return scope == Scope.lead or (needed == Scope.handling and scope == Scope.handling)
-
-
 def actions_for(role: str, status: Status, scope: Scope | None, case_type: str = "") -> list[str]:
     """The lifecycle actions this person may take on a case in this state, in table order."""
     try:
         case_role = Role(role)
     except ValueError:
         return []
-    return [
-        action
-        for action, transition in TRANSITIONS.items()
-        if case_role in transition.roles
-        and status in transition.from_states
-        and (case_role != Role.handler or scope_allows(transition.scope, scope))
-        and (not case_type or fits_case_type(action, case_type))
-    ]
+    return [action for action in TRANSITIONS if refusal(action, case_role, status, scope, case_type) is None]

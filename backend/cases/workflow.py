@@ -29,12 +29,12 @@ from backend.cases.lifecycle import (
     Solved,
     Status,
     Visibility,
-    fits_case_type,
     overall_satisfaction,
+    refusal,
     rating_action,
     suggestion_rating_action,
 )
-from backend.cases.permissions import handler_scope, scope_allows
+from backend.cases.permissions import handler_scope
 from backend.cases.services import CASE_NUMBER, STAFF_SEES, ActionRefused, Actor, append_entry
 from backend.cases.tables import Case, CoHandler, Rating, TimelineEntry
 from backend.db import lock_row, write_transaction
@@ -85,15 +85,11 @@ async def co_handlers(case_id: int) -> list[int]:
     return [row["department"] for row in await CoHandler.select(CoHandler.department).where(CoHandler.case == case_id)]
 
 
-async def _check_department(transition, actor: Actor, case: Case) -> None:
+async def _department_scope(transition, actor: Actor, case: Case) -> Scope | None:
+    """How the acting handler's department stands to the case, when the action asks."""
     if actor.role != Role.handler or transition.scope == Scope.none:
-        return
-    scope = handler_scope(actor.department_id, case.department, await co_handlers(case.id))
-    if scope_allows(transition.scope, scope):
-        return
-    if scope == Scope.handling:
-        raise ActionRefused(403, N_("Only the lead department may do this."))
-    raise ActionRefused(403, N_("Your department does not handle this case."))
+        return None
+    return handler_scope(actor.department_id, case.department, await co_handlers(case.id))
 
 
 def _text(body: str, needed: bool) -> str:
@@ -115,11 +111,9 @@ async def perform(number: str, action: str, actor: Actor, *, body: str = "", det
     Raises ActionRefused: 403 wrong role or department, 404 no such case, 409 wrong state,
     422 what the action needs is missing.
     """
-    transition = TRANSITIONS.get(action)
-    if transition is None:
-        raise ActionRefused(409, N_("This action does not exist."))
-    if actor.role not in transition.roles:
-        raise ActionRefused(403, N_("Your role may not do this."))
+    if refused := refusal(action, actor.role):  # the action and the role, before the case is read
+        raise ActionRefused(*refused)
+    transition = TRANSITIONS[action]
     text = _text(body, transition.needs_text)
     if details.photo_keys and not transition.photos:
         raise ActionRefused(422, N_("Photos cannot be added to this."))
@@ -132,11 +126,9 @@ async def perform(number: str, action: str, actor: Actor, *, body: str = "", det
             raise ActionRefused(404, N_("There is no such case."))
         await lock_row(Case, found["id"])
         case = await Case.objects().where(Case.id == found["id"]).first()  # as of the lock
-        if Status(case.status) not in transition.from_states:
-            raise ActionRefused(409, N_("This cannot be done while the case is in its current state."))
-        await _check_department(transition, actor, case)
-        if not fits_case_type(action, case.case_type):
-            raise ActionRefused(409, N_("This action is not for this kind of case."))
+        scope = await _department_scope(transition, actor, case)
+        if refused := refusal(action, actor.role, Status(case.status), scope, case.case_type):
+            raise ActionRefused(*refused)
         values: dict = {Case.updated_at: now}
         entry = _Entry(actor, transition.visibility, Review.pending if transition.reviewed else Review.none, text)
         if specific := _SPECIFICS.get(action):

@@ -1,7 +1,18 @@
-"""Debian's Chromium driven by Playwright (never a downloaded browser), against a live server."""
+"""Debian's Chromium driven by Playwright (never a downloaded browser), against a live server.
+
+One server and one Chromium serve every browser test of a run (starting them took seconds a
+test). Each test still starts clean: the database is emptied before it (``empty_database``; the
+server reads the same database), it gets fresh browser contexts, and whatever contexts it
+leaves open are closed after it, once the server has ended their live streams.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import time
+from contextlib import contextmanager
+
+import httpx
 import pytest
 from playwright.sync_api import sync_playwright
 
@@ -26,19 +37,71 @@ document.addEventListener("securitypolicyviolation", (event) => {
 """
 
 
-@pytest.fixture
-def live_server(categories):
+def streams_ended(server: LiveServer, timeout: float = 10) -> None:
+    """Waits until the server holds no live stream open (a closed page's stream ends when the
+    server notices the hang-up), so that no stream of one test lives on into the next."""
+    deadline = time.monotonic() + timeout
+    while True:
+        health = httpx.get(f"{server.url}/healthz", timeout=5).json()
+        if health["live_streams"] == 0:
+            return
+        assert time.monotonic() < deadline, f"{health['live_streams']} live streams still open on {server.url}"
+        time.sleep(0.05)
+
+
+@pytest.fixture(scope="session")
+def shared_live_server():
     server = LiveServer(env={"MINSHENG_LIVE_STREAM_SECONDS": "300"}).start()
     yield server
     server.stop()
 
 
 @pytest.fixture
-def browser():
-    with sync_playwright() as playwright:
+def live_server(shared_live_server, categories):
+    """The run's live server, with this test's data (the categories, and what the test makes)."""
+    yield shared_live_server
+    streams_ended(shared_live_server)
+
+
+@contextmanager
+def asyncio_beside_playwright():
+    """Lets pytest-asyncio run async fixtures and tests while Playwright's sync API is alive.
+
+    Between its calls, the sync API leaves its own event loop marked as running in this thread
+    (its dispatcher greenlet is suspended inside that loop), and asyncio refuses to run another
+    loop then. Each run of pytest-asyncio's loop (``asyncio.Runner.run``) unmarks it for the
+    run and marks it again after; nothing else changes."""
+    original = asyncio.Runner.run
+
+    def run(self, coro, *, context=None):
+        outer = asyncio._get_running_loop()
+        asyncio._set_running_loop(None)
+        try:
+            return original(self, coro, context=context)
+        finally:
+            asyncio._set_running_loop(outer)
+
+    asyncio.Runner.run = run
+    try:
+        yield
+    finally:
+        asyncio.Runner.run = original
+
+
+@pytest.fixture(scope="session")
+def shared_browser():
+    with asyncio_beside_playwright(), sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture
+def browser(shared_browser):
+    """The run's Chromium; the contexts a test opens are closed after it."""
+    yield shared_browser
+    for context in list(shared_browser.contexts):
+        context.close()
 
 
 @pytest.fixture

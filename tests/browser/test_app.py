@@ -28,25 +28,22 @@ def controlled(page) -> None:
     page.wait_for_function("navigator.serviceWorker.controller !== null")
 
 
-def test_the_app_is_installable(live_server, tmp_path):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        # Installability is judged for a real profile, not an incognito one.
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "profile"), executable_path=CHROMIUM, args=CHROMIUM_ARGS, locale="zh-CN"
-        )
-        try:
-            page = context.new_page()
-            page.goto(live_server.url + "/")
-            controlled(page)
-            devtools = context.new_cdp_session(page)
-            assert devtools.send("Page.getInstallabilityErrors")["installabilityErrors"] == []
-            manifest = devtools.send("Page.getAppManifest")
-            assert manifest["errors"] == []
-            assert manifest["url"] == live_server.url + "/manifest.webmanifest"
-        finally:
-            context.close()
+def test_the_app_is_installable(live_server, browser, tmp_path):
+    # Installability is judged for a real profile, not an incognito one: a Chromium of its own.
+    context = browser.browser_type.launch_persistent_context(
+        str(tmp_path / "profile"), executable_path=CHROMIUM, args=CHROMIUM_ARGS, locale="zh-CN"
+    )
+    try:
+        page = context.new_page()
+        page.goto(live_server.url + "/")
+        controlled(page)
+        devtools = context.new_cdp_session(page)
+        assert devtools.send("Page.getInstallabilityErrors")["installabilityErrors"] == []
+        manifest = devtools.send("Page.getAppManifest")
+        assert manifest["errors"] == []
+        assert manifest["url"] == live_server.url + "/manifest.webmanifest"
+    finally:
+        context.close()
 
 
 def in_database(work):

@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import streams_ended
 from tests.browser.test_filing import assert_no_csp_violations
 from tests.cases.test_browse import publish
 from tests.support import LiveServer
@@ -16,14 +17,20 @@ from tests.support import LiveServer
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-@pytest.fixture
-def map_server(categories):
-    """A live server whose map tiles come from itself (there is no network here)."""
+@pytest.fixture(scope="session")
+def shared_map_server():
+    """A live server whose map tiles come from itself (there is no network here), for the run."""
     server = LiveServer()
     server.env = {"MINSHENG_MAP_TILE_URL": f"{server.url}/static/tiles/{{z}}/{{x}}/{{y}}.png"}
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def map_server(shared_map_server, categories):
+    yield shared_map_server
+    streams_ended(shared_map_server)
 
 
 async def some_cases(settings, categories):

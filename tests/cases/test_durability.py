@@ -25,6 +25,7 @@ pytestmark = pytest.mark.slow
 
 CLIENTS = 8
 ROUNDS = 3
+SOAK_ROUNDS = 20
 ACKS_PER_ROUND = 15
 
 
@@ -66,33 +67,36 @@ def file_one(url: str, category_id: int, n: int) -> Acknowledged | None:
         return None  # the server died under this filer: nothing was acknowledged
 
 
-def test_acknowledged_cases_survive_sigkill(categories, settings):
+def survive_sigkills(rounds: int, categories, settings) -> None:
+    """``rounds`` times: file from CLIENTS filers at once until ACKS_PER_ROUND more are
+    acknowledged, SIGKILL the server mid-way, start it again and check every case acknowledged
+    so far; the restarted server is the next round's."""
     acknowledged: list[Acknowledged] = []
     counter = itertools.count()
-    for _ in range(ROUNDS):
-        server = LiveServer().start()
-        target = len(acknowledged) + ACKS_PER_ROUND
-        enough = threading.Event()
-        lock = threading.Lock()
+    server = LiveServer().start()
+    try:
+        for _ in range(rounds):
+            target = len(acknowledged) + ACKS_PER_ROUND
+            enough = threading.Event()
+            lock = threading.Lock()
 
-        def filer() -> None:
-            while not enough.is_set():
-                ack = file_one(server.url, categories["water"].id, next(counter))
-                if ack and not enough.is_set():
-                    with lock:
-                        acknowledged.append(ack)
-                        if len(acknowledged) >= target:
-                            enough.set()
-                            server.kill()  # mid-way: the other filers are still sending
+            def filer(server=server, target=target, enough=enough, lock=lock) -> None:
+                while not enough.is_set():
+                    ack = file_one(server.url, categories["water"].id, next(counter))
+                    if ack and not enough.is_set():
+                        with lock:
+                            acknowledged.append(ack)
+                            if len(acknowledged) >= target:
+                                enough.set()
+                                server.kill()  # mid-way: the other filers are still sending
 
-        with ThreadPoolExecutor(CLIENTS) as pool:
-            for _ in range(CLIENTS):
-                pool.submit(filer)
-            assert enough.wait(120), "filers made progress"
-        server.kill()
+            with ThreadPoolExecutor(CLIENTS) as pool:
+                for _ in range(CLIENTS):
+                    pool.submit(filer)
+                assert enough.wait(120), "filers made progress"
+            server.kill()
 
-        server = LiveServer().start()
-        try:
+            server = LiveServer().start()
             for ack in acknowledged:
                 page = httpx.get(server.url + ack.follow_path, timeout=10)
                 assert page.status_code == 200, f"acknowledged case lost: {ack.follow_path}"
@@ -100,9 +104,19 @@ def test_acknowledged_cases_survive_sigkill(categories, settings):
                     assert f"/media/{sha256}.jpg" in page.text
                     content = storage.path_for(settings.media_dir, sha256).read_bytes()
                     assert hashlib.sha256(content).hexdigest() == sha256
-        finally:
-            server.stop()
-    assert len(acknowledged) >= ROUNDS * ACKS_PER_ROUND
+    finally:
+        server.stop()
+    assert len(acknowledged) >= rounds * ACKS_PER_ROUND
+
+
+def test_acknowledged_cases_survive_sigkill(categories, settings):
+    survive_sigkills(ROUNDS, categories, settings)
+
+
+@pytest.mark.soak
+def test_acknowledged_cases_survive_twenty_sigkills(categories, settings):
+    """The soak (``scripts/test --soak``, not in CI): the same, for SOAK_ROUNDS rounds."""
+    survive_sigkills(SOAK_ROUNDS, categories, settings)
 
 
 def test_oversized_request_gets_413_before_the_body_is_sent(categories):

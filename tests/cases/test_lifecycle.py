@@ -9,7 +9,18 @@ from datetime import timedelta
 from backend import clock
 from backend.cases import services, workflow
 from backend.cases.browse import CaseFilter, browse
-from backend.cases.lifecycle import PHOTO_ACTIONS, SUGGESTION_ACTIONS, TRANSITIONS, Role, Scope, Status
+from backend.cases.lifecycle import (
+    NOT_FOR_SUGGESTIONS,
+    PHOTO_ACTIONS,
+    SUGGESTION_ACTIONS,
+    TRANSITIONS,
+    CaseType,
+    Role,
+    Scope,
+    Status,
+    refusal,
+)
+from backend.cases.permissions import actions_for
 from backend.photos import services as photos
 from backend.photos.pipeline import Region
 from backend.cases.services import ActionRefused, Actor
@@ -129,69 +140,210 @@ async def prepare(action: str, number: str, department_id: int, details: Details
         await workflow.perform(number, "black_out_photo", MODERATOR, details=Details(photo_key=details.photo_key, region=Region.checked(0, 0, 0.5, 0.5)))
 
 
-@pytest.mark.parametrize("action", sorted(TRANSITIONS))
-@pytest.mark.parametrize("state", REACHABLE, ids=lambda s: s.value)
-async def test_every_action_in_every_state(settings, categories, action, state):
-    """Table-driven: allowed from its from-states, 409 from every other state, and always one
-    timeline entry more or none."""
+# -- The rule: whether an action is allowed is a pure function of (role, status, scope, case
+# type), ``lifecycle.refusal``, which ``workflow.perform`` asks; here as a table of pure calls.
+
+EVERY_STATUS = list(Status)  # the draft included: nothing but the representatives' own steps
+CASE_TYPES = [case_type.value for case_type in CaseType]
+
+
+def proper_role(action: str) -> Role:
+    """The role ``actor_for`` acts in."""
+    roles = TRANSITIONS[action].roles
+    for role in (Role.moderator, Role.handler, Role.leader):
+        if role in roles:
+            return role
+    return next(iter(roles))
+
+
+def test_refusal_by_state_and_kind_of_case():
+    """Allowed from its from-states, 409 from every other state; a citizen's case refuses the
+    actions of representatives' suggestions in every state, a suggestion those not for it."""
+    wrong = {}
+    for action, transition in TRANSITIONS.items():
+        for status in EVERY_STATUS:
+            for case_type in CASE_TYPES:
+                not_for_it = action in (NOT_FOR_SUGGESTIONS if case_type == "representative" else SUGGESTION_ACTIONS)
+                expected = None if status in transition.from_states and not not_for_it else 409
+                got = refusal(action, proper_role(action), status, Scope.lead, case_type)
+                if (got and got[0]) != expected:
+                    wrong[action, status.value, case_type] = got
+            # Without a kind of case (the staff pages' list of actions), the state alone decides.
+            got = refusal(action, proper_role(action), status, Scope.lead, "")
+            if (got is None) != (status in transition.from_states):
+                wrong[action, status.value, ""] = got
+    assert wrong == {}
+
+
+def test_refusal_by_role():
+    """A role outside the table is refused (403) whatever the case: before its state is known
+    (``perform`` asks before reading the case) and in every state."""
+    wrong = {}
+    for action, role in REFUSED_ROLES:
+        for status in [None, *EVERY_STATUS]:
+            for scope in (Scope.lead, Scope.handling, None):
+                got = refusal(action, role, status, scope, "complaint")
+                if got is None or got[0] != 403:
+                    wrong[action, role.value, status and status.value, scope] = got
+    for action, transition in TRANSITIONS.items():
+        for role in transition.roles:
+            if refusal(action, role) is not None:  # the role alone: allowed
+                wrong[action, role.value] = refusal(action, role)
+    assert wrong == {}
+
+
+def test_refusal_by_department():
+    """A handler acts only on its department's cases: a co-handling (协办) department does what
+    the table allows it, only the lead (主办) the rest, other departments nothing (403).
+    Other roles are not asked about departments."""
+    wrong = {}
+    for action, transition in TRANSITIONS.items():
+        status = next(iter(sorted(transition.from_states)))
+        for role in transition.roles:
+            for scope in (Scope.lead, Scope.handling, None):
+                case_type = "representative" if action in SUGGESTION_ACTIONS else "complaint"
+                got = refusal(action, role, status, scope, case_type)
+                if role != Role.handler or transition.scope == Scope.none or scope == Scope.lead:
+                    expected = None
+                elif scope == Scope.handling and transition.scope == Scope.handling:
+                    expected = None
+                else:
+                    expected = 403
+                if (got and got[0]) != expected:
+                    wrong[action, role.value, scope] = got
+                if expected == 403:  # and the message says why
+                    only_lead = scope == Scope.handling
+                    assert ("lead department" in got[1]) == only_lead, (action, scope, got)
+    assert wrong == {}
+
+
+def test_refusal_order_and_unknown_actions():
+    assert refusal("teleport", Role.moderator) == (409, "This action does not exist.")
+    assert refusal("teleport", Role.citizen, Status.submitted, None, "complaint")[0] == 409
+    # The role before the state, the state before the department, the department before the kind.
+    assert refusal("sign", Role.moderator, Status.closed, Scope.lead, "complaint")[0] == 403
+    assert refusal("sign", Role.handler, Status.closed, None, "complaint")[0] == 409
+    assert refusal("record_meeting", Role.handler, Status.signed, None, "complaint")[0] == 403
+    assert refusal("record_meeting", Role.handler, Status.signed, Scope.lead, "complaint")[0] == 409
+    assert refusal("record_meeting", Role.handler, Status.signed, Scope.handling, "representative") is None
+
+
+def test_staff_pages_offer_exactly_what_the_rule_allows():
+    for role in (*Role, "admin"):
+        for status in EVERY_STATUS:
+            for scope in (Scope.lead, Scope.handling, None):
+                for case_type in ["", *CASE_TYPES]:
+                    offered = actions_for(getattr(role, "value", role), status, scope, case_type)
+                    allowed = [] if role == "admin" else [
+                        action for action in TRANSITIONS if refusal(action, role, status, scope, case_type) is None
+                    ]
+                    assert offered == allowed, (role, status, scope, case_type)
+
+
+# -- ``workflow.perform`` honours the rule, on the database ----------------------------------
+
+ALLOWED = [
+    (action, state)
+    for action in sorted(TRANSITIONS)
+    for state in REACHABLE
+    if state in TRANSITIONS[action].from_states and action not in SUGGESTION_ACTIONS
+]
+
+
+@pytest.mark.parametrize("action, state", ALLOWED, ids=lambda v: getattr(v, "value", v))
+async def test_every_action_from_each_of_its_states(settings, categories, action, state):
+    """Allowed from its from-states: the status it goes to, and exactly one timeline entry more."""
     department = categories["water"].department
     number = await filed_case(settings, categories)
     await bring_to(number, state, department, settings, categories)
     transition = TRANSITIONS[action]
     actor = await actor_for(action, department)
     details = await details_for(action, number, department, settings, categories)
-    # A citizen's case: the actions of representatives' suggestions are refused in every state
-    # (tests/representatives takes them through their own cases).
-    if state in transition.from_states and action not in SUGGESTION_ACTIONS:
-        await prepare(action, number, department, details)
-        entries_before = await TimelineEntry.count()
-        await workflow.perform(number, action, actor, details=details, body="进展")
-        case = await Case.objects().where(Case.number == number).first()
-        assert case.status == (transition.to_state or state).value
-        assert await TimelineEntry.count() == entries_before + 1
-    else:
+    await prepare(action, number, department, details)
+    entries_before = await TimelineEntry.count()
+    await workflow.perform(number, action, actor, details=details, body="进展")
+    case = await Case.objects().where(Case.number == number).first()
+    assert case.status == (transition.to_state or state).value
+    assert await TimelineEntry.count() == entries_before + 1
+
+
+@pytest.mark.parametrize("state", REACHABLE, ids=lambda s: s.value)
+async def test_every_action_refused_outside_its_states(settings, categories, state):
+    """From every other state 409, and no timeline entry more: each action in turn on one case
+    brought to the state (a refused action changes nothing, so the next one meets it as it was).
+    A citizen's case: the actions of representatives' suggestions are refused in every state
+    (tests/representatives takes them through their own cases)."""
+    department = categories["water"].department
+    number = await filed_case(settings, categories)
+    await bring_to(number, state, department, settings, categories)
+    refused_here = [
+        action for action in sorted(TRANSITIONS)
+        if state not in TRANSITIONS[action].from_states or action in SUGGESTION_ACTIONS
+    ]
+    assert refused_here
+    for action in refused_here:
+        actor = await actor_for(action, department)
+        details = await details_for(action, number, department, settings, categories)
         entries_before = await TimelineEntry.count()
         with pytest.raises(ActionRefused) as refused:
             await workflow.perform(number, action, actor, details=details, body="进展")
-        assert refused.value.status == 409
-        assert await TimelineEntry.count() == entries_before
+        assert refused.value.status == 409, action
+        assert await TimelineEntry.count() == entries_before, action
+        case = await Case.objects().where(Case.number == number).first()
+        assert case.status == state.value, action
 
 
 REFUSED_ROLES = [(action, role) for action in sorted(TRANSITIONS) for role in Role if role not in TRANSITIONS[action].roles]
 
 
-@pytest.mark.parametrize("action, role", REFUSED_ROLES, ids=lambda v: getattr(v, "value", v))
-async def test_roles_outside_the_table_are_refused(settings, categories, action, role):
+async def test_roles_outside_the_table_are_refused(settings, categories):
+    """Every action, as every role outside its row of the table: 403."""
     number = await filed_case(settings, categories)
-    with pytest.raises(ActionRefused) as refused:
-        await workflow.perform(number, action, Actor(role), body="x")
-    assert refused.value.status == 403
+    for action, role in REFUSED_ROLES:
+        with pytest.raises(ActionRefused) as refused:
+            await workflow.perform(number, action, Actor(role), body="x")
+        assert refused.value.status == 403, (action, role)
 
 
-@pytest.mark.parametrize("action", sorted(a for a, t in TRANSITIONS.items() if t.needs_text))
-async def test_actions_that_need_text_refuse_without_it(settings, categories, action):
+def _first_state(action: str, *, submitted: bool = True) -> Status:
+    transition = TRANSITIONS[action]
+    return next(s for s in REACHABLE if s in transition.from_states and (submitted or s != Status.submitted))
+
+
+NEEDS_TEXT = sorted(a for a, t in TRANSITIONS.items() if t.needs_text)
+TEXT_STATES = sorted({_first_state(a) for a in NEEDS_TEXT}, key=REACHABLE.index)
+
+
+@pytest.mark.parametrize("state", TEXT_STATES, ids=lambda s: s.value)
+async def test_actions_that_need_text_refuse_without_it(settings, categories, state):
+    """Each action that needs a text, on a case in the first state it may be taken from: 422
+    when the text is only white space."""
     department = categories["water"].department
     number = await filed_case(settings, categories)
-    transition = TRANSITIONS[action]
-    state = next(state for state in REACHABLE if state in transition.from_states)
     await bring_to(number, state, department, settings, categories)
-    actor = await actor_for(action, department)
-    with pytest.raises(ActionRefused) as refused:
-        await workflow.perform(number, action, actor, body="  \n ")
-    assert refused.value.status == 422
+    for action in [a for a in NEEDS_TEXT if _first_state(a) == state]:
+        actor = await actor_for(action, department)
+        with pytest.raises(ActionRefused) as refused:
+            await workflow.perform(number, action, actor, body="  \n ")
+        assert refused.value.status == 422, action
 
 
-@pytest.mark.parametrize("action", sorted(a for a, t in TRANSITIONS.items() if t.scope != Scope.none))
-async def test_departments_act_only_on_their_own_cases(settings, categories, action):
+SCOPED = sorted(a for a, t in TRANSITIONS.items() if t.scope != Scope.none)
+SCOPED_STATES = sorted({_first_state(a, submitted=False) for a in SCOPED}, key=REACHABLE.index)
+
+
+@pytest.mark.parametrize("state", SCOPED_STATES, ids=lambda s: s.value)
+async def test_departments_act_only_on_their_own_cases(settings, categories, state):
+    """Each department action, on a case of another department in the first state (after
+    submission) it may be taken from: 403."""
     water, roads = categories["water"].department, categories["roads"].department
     number = await filed_case(settings, categories)
-    transition = TRANSITIONS[action]
-    state = next(state for state in REACHABLE if state in transition.from_states and state != Status.submitted)
     await bring_to(number, state, water, settings, categories)
-    details = await details_for(action, number, water, settings, categories)
-    with pytest.raises(ActionRefused) as refused:
-        await workflow.perform(number, action, Actor(Role.handler, "市政设施管理处", roads), body="x", details=details)
-    assert refused.value.status == 403
+    for action in [a for a in SCOPED if _first_state(a, submitted=False) == state]:
+        details = await details_for(action, number, water, settings, categories)
+        with pytest.raises(ActionRefused) as refused:
+            await workflow.perform(number, action, Actor(Role.handler, "市政设施管理处", roads), body="x", details=details)
+        assert refused.value.status == 403, action
 
 
 async def test_unknown_case_and_action(settings, categories):
