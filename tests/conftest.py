@@ -215,6 +215,7 @@ async def new_client(database_pool):
                 )
             )
             test_client.follow_redirects = False  # redirects are part of what is tested
+            test_client.app = app  # for tests that look into the app (its stores), as Litestar's test client has it
             return test_client
 
         yield make

@@ -89,10 +89,11 @@ def _account_error(request: Request, error: AccountError) -> Response:
 async def _new_session_cookie(request: Request, account: services.AccountView) -> Cookie:
     """A new session for this person (ending the one the browser had): never a reused id, but
     for a browser already signed in as the same person (the autofill's ceremony and the button's
-    both finished): its session stays, freshly verified, so no answer leaves it a dead cookie."""
+    both finished): its session stays, freshly verified, so no answer leaves it a dead cookie;
+    unless the account's sessions were all ended meanwhile (a passkey removed): then a new one."""
     sessions = sessions_of(request)
     previous = signed_in(request)
-    if previous is not None and previous.account.id == account.id:
+    if previous is not None and previous.account.id == account.id and previous.account.session_epoch == account.session_epoch:
         await sessions.mark_verified(previous.token)
         token = previous.token
     else:

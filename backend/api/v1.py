@@ -261,7 +261,7 @@ class StaffController(Controller):
         if view is None:
             raise _not_found()
         actor = _actor(found)
-        actions = actions_for(actor.role.value, Status(view.case.status), scope)
+        actions = actions_for(actor.role.value, Status(view.case.status), scope, view.case.case_type)
         return models.staff_case(view, [action for action in actions if action not in PHOTO_ACTIONS])
 
     @post("/cases/{number:str}/actions/{action:str}", status_code=200, responses=responses(401, 403, 404, 409, 422))

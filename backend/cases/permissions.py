@@ -32,7 +32,7 @@ def sees_filer_contact(role: str, scope: Scope | None) -> bool:
     return role == StaffRole.moderator or (role == StaffRole.handler and scope is not None)
 
 
-def actions_for(role: str, status: Status, scope: Scope | None, case_type: str = "") -> list[str]:
+def actions_for(role: str, status: Status, scope: Scope | None, case_type: str) -> list[str]:
     """The lifecycle actions this person may take on a case in this state, in table order."""
     try:
         case_role = Role(role)

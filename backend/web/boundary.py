@@ -7,7 +7,6 @@ from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from litestar import Request
-from litestar.datastructures import FormMultiDict
 from litestar.exceptions import ClientException, ValidationException
 from litestar.file_system import BaseLocalFileSystem
 
@@ -20,13 +19,6 @@ def refuse_nul_bytes(request: Request) -> None:
 
 
 class BoundedRequest(Request):
-    async def form(self) -> FormMultiDict:
-        # A NUL byte is typed into no field (files aside) and PostgreSQL refuses it in text.
-        form = await super().form()
-        if any(isinstance(value, str) and "\x00" in value for _, value in form.multi_items()):
-            raise ValidationException("NUL byte in a form field")
-        return form
-
     async def json(self) -> Any:
         # msgspec gives up on deep nesting (100,000 "[") with a RecursionError: the body is at fault.
         try:

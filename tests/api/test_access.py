@@ -27,7 +27,7 @@ API_ROUTES = {
     ("POST", "/api/v1/staff/cases/{number:str}/actions/{action:str}"): STAFF,
     ("POST", "/api/v1/follow/{token:str}/rating"): {"file"},
     ("GET", "/api/v1/staff/reviews"): {"moderator"},
-    ("POST", "/api/v1/staff/reviews/{entry_id:int}"): {"moderator"},
+    ("POST", "/api/v1/staff/reviews/{entry_id:str}"): {"moderator"},
     ("GET", "/open311/v2/discovery.json"): PUBLIC,
     ("GET", "/open311/v2/discovery.xml"): PUBLIC,
     ("GET", "/open311/v2/services.json"): PUBLIC,
@@ -61,7 +61,7 @@ async def test_each_api_route_admits_exactly_its_scopes(client, api_key, setting
             path.replace("{number:str}", filed.number)
             .replace("{token:str}", filed.follow_token)
             .replace("{action:str}", "post_internal_note")
-            .replace("{entry_id:int}", "999999")
+            .replace("{entry_id:str}", "999999")
             .replace("{name:str}", names.get(path.split("/")[3], ""))
         )
         for who, key in keys.items():

@@ -165,6 +165,9 @@ async def test_staff_keys_act_through_the_workflow(client, api_key, settings, ca
     seen = (await client.get(base, headers=department)).json()
     assert seen["filer_phone"] == "13800138000" and "sign" in seen["actions"]
     assert (await client.post(f"{base}/actions/sign", json={}, headers=department)).json()["status"] == "signed"
+    # Only what will be accepted is offered: a complaint has no representative's meeting or call.
+    offered = (await client.get(base, headers=department)).json()["actions"]
+    assert "record_contact" in offered and not {"record_meeting", "record_call"} & set(offered)
     again = await client.post(f"{base}/actions/sign", json={}, headers=department)
     assert again.status_code == 409 and again.json()["code"] == "conflict"
     no_text = await client.post(f"{base}/actions/draft_reply", json={}, headers=department)

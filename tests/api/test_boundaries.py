@@ -47,7 +47,6 @@ async def test_json_nested_too_deeply_is_a_bad_request_on_every_body(client, api
 @pytest.mark.parametrize(
     "method, path",
     [
-        ("POST", "/api/v1/staff/reviews/false"),
         ("GET", "/api/v1/nothing"),
         ("GET", "/api/v1"),
         ("POST", "/api/v1/cases/2026-000001/x"),
@@ -57,6 +56,11 @@ async def test_json_nested_too_deeply_is_a_bad_request_on_every_body(client, api
 async def test_unknown_paths_answer_in_the_error_shape(client, api_key, method, path):
     response = await client.request(method, path, headers=bearer(await api_key("moderator")))
     assert_error(response, 404, "not_found")
+
+
+async def test_an_id_that_is_no_id_answers_in_the_error_shape(client, api_key):
+    response = await client.post("/api/v1/staff/reviews/false", json={}, headers=bearer(await api_key("moderator")))
+    assert_error(response, 400, "bad_request")
 
 
 @pytest.mark.parametrize("method", ["TRACE", "PUT", "DELETE", "PATCH"])

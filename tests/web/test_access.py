@@ -22,37 +22,37 @@ STAFF_ROUTES = {
     ("POST", "/account/confirm"): EVERYONE,
     ("POST", "/account/passkeys/options"): EVERYONE,
     ("POST", "/account/passkeys"): EVERYONE,
-    ("POST", "/account/passkeys/{passkey_id:int}/rename"): EVERYONE,
-    ("POST", "/account/passkeys/{passkey_id:int}/remove"): EVERYONE,
+    ("POST", "/account/passkeys/{passkey_id:str}/rename"): EVERYONE,
+    ("POST", "/account/passkeys/{passkey_id:str}/remove"): EVERYONE,
     ("GET", "/admin"): {"admin"},
     ("GET", "/admin/accounts"): {"admin"},
     ("POST", "/admin/accounts"): {"admin"},
-    ("POST", "/admin/accounts/{account_id:int}/disable"): {"admin"},
-    ("POST", "/admin/accounts/{account_id:int}/enable"): {"admin"},
-    ("POST", "/admin/accounts/{account_id:int}/reinvite"): {"admin"},
+    ("POST", "/admin/accounts/{account_id:str}/disable"): {"admin"},
+    ("POST", "/admin/accounts/{account_id:str}/enable"): {"admin"},
+    ("POST", "/admin/accounts/{account_id:str}/reinvite"): {"admin"},
     ("GET", "/admin/audit"): {"admin"},
     ("GET", "/admin/departments"): {"admin"},
     ("POST", "/admin/departments"): {"admin"},
-    ("GET", "/admin/departments/{department_id:int}"): {"admin"},
-    ("POST", "/admin/departments/{department_id:int}"): {"admin"},
+    ("GET", "/admin/departments/{department_id:str}"): {"admin"},
+    ("POST", "/admin/departments/{department_id:str}"): {"admin"},
     ("GET", "/admin/categories"): {"admin"},
     ("POST", "/admin/categories"): {"admin"},
-    ("GET", "/admin/categories/{category_id:int}"): {"admin"},
-    ("POST", "/admin/categories/{category_id:int}"): {"admin"},
-    ("POST", "/admin/categories/{category_id:int}/questions"): {"admin"},
-    ("POST", "/admin/categories/{category_id:int}/questions/{question_id:int}"): {"admin"},
-    ("POST", "/admin/categories/{category_id:int}/questions/{question_id:int}/remove"): {"admin"},
+    ("GET", "/admin/categories/{category_id:str}"): {"admin"},
+    ("POST", "/admin/categories/{category_id:str}"): {"admin"},
+    ("POST", "/admin/categories/{category_id:str}/questions"): {"admin"},
+    ("POST", "/admin/categories/{category_id:str}/questions/{question_id:str}"): {"admin"},
+    ("POST", "/admin/categories/{category_id:str}/questions/{question_id:str}/remove"): {"admin"},
     ("GET", "/admin/areas"): {"admin"},
     ("POST", "/admin/areas"): {"admin"},
-    ("GET", "/admin/areas/{area_id:int}"): {"admin"},
-    ("POST", "/admin/areas/{area_id:int}"): {"admin"},
+    ("GET", "/admin/areas/{area_id:str}"): {"admin"},
+    ("POST", "/admin/areas/{area_id:str}"): {"admin"},
     ("GET", "/admin/calendar"): {"admin"},
     ("POST", "/admin/calendar"): {"admin"},
     ("POST", "/admin/calendar/remove"): {"admin"},
     ("GET", "/admin/deadlines"): {"admin"},
     ("GET", "/admin/api-keys"): {"admin"},
     ("POST", "/admin/api-keys"): {"admin"},
-    ("POST", "/admin/api-keys/{key_id:int}/revoke"): {"admin"},
+    ("POST", "/admin/api-keys/{key_id:str}/revoke"): {"admin"},
     ("POST", "/admin/deadlines"): {"admin"},
     ("POST", "/admin/deadlines/warning"): {"admin"},
     ("GET", "/moderation"): {"moderator"},
@@ -61,9 +61,9 @@ STAFF_ROUTES = {
     ("GET", "/moderation/review/events"): {"moderator"},
     ("GET", "/moderation/intake"): {"moderator"},
     ("POST", "/moderation/intake"): {"moderator"},
-    ("POST", "/moderation/review/{entry_id:int}"): {"moderator"},
+    ("POST", "/moderation/review/{entry_id:str}"): {"moderator"},
     ("GET", "/moderation/ratings"): {"moderator"},
-    ("POST", "/moderation/ratings/{rating_id:int}"): {"moderator"},
+    ("POST", "/moderation/ratings/{rating_id:str}"): {"moderator"},
     ("POST", "/staff/cases/{number:str}/{action:str}"): {"moderator", "leader", "handler"},
     ("GET", "/department"): {"handler"},
     ("GET", "/department/events"): {"handler"},
@@ -73,11 +73,11 @@ STAFF_ROUTES = {
     ("GET", "/representatives"): {"representative"},
     ("GET", "/representatives/new"): {"representative"},
     ("POST", "/representatives/new"): {"representative"},
-    ("GET", "/representatives/drafts/{case_id:int}"): {"representative"},
-    ("POST", "/representatives/drafts/{case_id:int}/invite"): {"representative"},
-    ("POST", "/representatives/drafts/{case_id:int}/co-sign"): {"representative"},
-    ("POST", "/representatives/drafts/{case_id:int}/attachments"): {"representative"},
-    ("POST", "/representatives/drafts/{case_id:int}/submit"): {"representative"},
+    ("GET", "/representatives/drafts/{case_id:str}"): {"representative"},
+    ("POST", "/representatives/drafts/{case_id:str}/invite"): {"representative"},
+    ("POST", "/representatives/drafts/{case_id:str}/co-sign"): {"representative"},
+    ("POST", "/representatives/drafts/{case_id:str}/attachments"): {"representative"},
+    ("POST", "/representatives/drafts/{case_id:str}/submit"): {"representative"},
     ("POST", "/representatives/suggestions/{number:str}/rating"): {"representative"},
     ("GET", "/moderation/suggestions"): {"moderator"},
     ("GET", "/department/suggestions"): {"handler"},
@@ -122,7 +122,7 @@ PUBLIC_ROUTES = {
     ("GET", "/representatives/attachments/{key:str}"),
     ("GET", "/departments"),
     ("GET", "/departments/figures.csv"),
-    ("GET", "/departments/{department_id:int}"),
+    ("GET", "/departments/{department_id:str}"),
     ("GET", "/trends"),
 }
 
@@ -158,17 +158,17 @@ OWN_ACTION = {"leader": "instruct"}
 
 def concrete(path: str, case_number: str, who: str = "") -> str:
     return (
-        path.replace("{passkey_id:int}", "999999")
-        .replace("{entry_id:int}", "999999")
-        .replace("{rating_id:int}", "999999")
+        path.replace("{passkey_id:str}", "999999")
+        .replace("{entry_id:str}", "999999")
+        .replace("{rating_id:str}", "999999")
         .replace("{action:str}", OWN_ACTION.get(who, "post_internal_note"))
-        .replace("{account_id:int}", "999999")
-        .replace("{department_id:int}", "999999")
-        .replace("{category_id:int}", "999999")
-        .replace("{area_id:int}", "999999")
-        .replace("{case_id:int}", "999999")
-        .replace("{key_id:int}", "999999")
-        .replace("{question_id:int}", "999999")
+        .replace("{account_id:str}", "999999")
+        .replace("{department_id:str}", "999999")
+        .replace("{category_id:str}", "999999")
+        .replace("{area_id:str}", "999999")
+        .replace("{case_id:str}", "999999")
+        .replace("{key_id:str}", "999999")
+        .replace("{question_id:str}", "999999")
         .replace("{number:str}", case_number)
     )
 
