@@ -199,6 +199,7 @@ class LiveServer:
                     return self
             except httpx.HTTPError:
                 time.sleep(0.1)
+        self.kill()  # never left running after the test that wanted it has failed
         raise RuntimeError("server did not come up in 120 s")
 
     def kill(self) -> None:
