@@ -19,9 +19,6 @@ def main() -> None:
     os.environ.setdefault("PICCOLO_CONF", "piccolo_conf")
     if str(PROJECT_ROOT) not in sys.path:
         sys.path.insert(0, str(PROJECT_ROOT))
-    from backend import listeners
-
-    listeners.wire()  # what the commands change reaches the figures and the search index
 
 
 @main.command()
@@ -134,7 +131,12 @@ async def _create_api_key(name: str, scope: str):
 @click.option("--cases", "count", default=0, type=click.IntRange(0), help="Also add this many generated cases over two years, in bulk.")
 def seed_demo(count: int) -> None:
     """Create departments, categories and accepted demo cases with timelines and photos."""
+    from backend import listeners
     from backend.demo import seed
+
+    # The one command that changes cases through the services: what it writes reaches the
+    # figures and the search index (the others need no listener, and skip loading them).
+    listeners.wire()
 
     created = asyncio.run(seed())
     click.echo(f"demo data ready: {created} new cases")

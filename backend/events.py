@@ -3,7 +3,7 @@
 The services emit events and know nothing of who listens (the search index, the figures, the
 live timeline, later the notifications): a new side effect is a new listener, never another
 call inside a service. Listeners are registered once, by ``backend.listeners.wire``, which
-every entry point calls (the app factory, the ``minsheng`` command, the tests).
+every entry point that changes cases calls (the app factory, ``minsheng seed-demo``, the tests).
 
 A listener runs at one of two moments of the write transaction that emitted the event:
 
@@ -22,7 +22,7 @@ import enum
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import partial
-from typing import Awaitable, Callable
+from typing import Callable
 
 from backend.db import after_commit, before_commit
 
@@ -48,9 +48,6 @@ class Phase(enum.Enum):
     before_commit = "before_commit"
     after_commit = "after_commit"
 
-
-BeforeCommitListener = Callable[[set], Awaitable[None]]
-AfterCommitListener = Callable[[object], None]
 
 _listeners: dict[type, list[tuple[Phase, Callable]]] = defaultdict(list)
 

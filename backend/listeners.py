@@ -1,7 +1,7 @@
 """The one place where the side effects of the domain's events are wired (``backend.events``).
 
-Every entry point calls ``wire`` once at start-up: the app factory, the ``minsheng`` command and
-the tests. A new side effect (notifications, say) is one more line here and a listener in its
+Every entry point that changes cases calls ``wire`` at start-up: the app factory, ``minsheng
+seed-demo`` and the tests. A new side effect (notifications, say) is one more line here and a listener in its
 own module; the services that emit the events do not change.
 """
 
