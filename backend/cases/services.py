@@ -563,7 +563,6 @@ class StaffCaseView:
     filer_phone: str
     source: str
     source_url: str
-    submission_key: str | None
     leader_name: str | None  # a leader who took charge of the case (提级办理)
     co_handler_ids: list[int]
     answers: list[dict] = field(default_factory=list)  # the category's questions: code, question, value
@@ -578,14 +577,13 @@ async def staff_case(number: str) -> StaffCaseView | None:
         Case.filer_phone,
         Case.source,
         Case.source_url,
-        Case.submission_key,
         Case.leader.name.as_alias("leader_name"),
     ).where(Case.number == number, STAFF_SEES)
     if not rows:
         return None
     extra = {
         key: rows[0].pop(key)
-        for key in ("department_id", "area_id", "filer_name", "filer_phone", "source", "source_url", "submission_key", "leader_name")
+        for key in ("department_id", "area_id", "filer_name", "filer_phone", "source", "source_url", "leader_name")
     }
     views = await _case_views(rows, set(Visibility), for_staff=True)
     co = await CoHandler.select(CoHandler.department).where(CoHandler.case == views[0].id)
