@@ -44,6 +44,9 @@ class Settings:
     # The working periods of a working day, in order, on the local clock (see backend.deadlines).
     working_hours: tuple[tuple[time, time], ...] = parse_working_hours(WORKING_HOURS)
     redis_url: str | None = None
+    # Prefixes the keys and channels in Redis, so that installations sharing one Redis (or
+    # test runs) never read each other's sessions or live news.
+    redis_namespace: str = "minsheng"
     session_idle_minutes: int = 60
     session_max_hours: int = 12
     # How often each worker runs the clock jobs (backend.jobs); 0: not at all (tests, or a
@@ -125,6 +128,7 @@ def get_settings() -> Settings:
         time_zone=_time_zone(os.environ.get("MINSHENG_TIME_ZONE") or "Asia/Shanghai"),
         working_hours=parse_working_hours(os.environ.get("MINSHENG_WORKING_HOURS") or WORKING_HOURS),
         redis_url=os.environ.get("MINSHENG_REDIS_URL") or None,
+        redis_namespace=os.environ.get("MINSHENG_REDIS_NAMESPACE") or "minsheng",
         session_idle_minutes=_positive_int("MINSHENG_SESSION_IDLE_MINUTES", 60),
         session_max_hours=_positive_int("MINSHENG_SESSION_MAX_HOURS", 12),
         scheduler_seconds=_whole_number("MINSHENG_SCHEDULER_SECONDS", 60),

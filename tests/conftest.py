@@ -33,6 +33,8 @@ os.environ["MINSHENG_MEDIA_DIR"] = str(RUN_DIR / "media")
 os.environ["MINSHENG_SECRET_KEY"] = "test-secret-key-" + "x" * 32
 os.environ["MINSHENG_ORIGIN"] = "http://localhost:8000"
 os.environ["PICCOLO_CONF"] = "piccolo_conf"
+# Test runs at the same time (scripts/test runs both databases at once) share the machine's Redis.
+os.environ["MINSHENG_REDIS_NAMESPACE"] = _test_database
 # No background clock jobs in the app under test: tests run the jobs themselves, at the time
 # they travel to (the live-server test of the scheduler turns it on for its server).
 os.environ["MINSHENG_SCHEDULER_SECONDS"] = "0"

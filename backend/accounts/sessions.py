@@ -38,7 +38,7 @@ def make_store(settings: Settings) -> Store:
     if settings.redis_url:
         from litestar.stores.redis import RedisStore
 
-        return RedisStore.with_client(url=settings.redis_url, namespace="minsheng")
+        return RedisStore.with_client(url=settings.redis_url, namespace=settings.redis_namespace)
     directory = settings.data_dir / "sessions"
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     return FileStore(directory)

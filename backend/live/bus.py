@@ -51,7 +51,7 @@ def channels_backend(settings: Settings) -> ChannelsBackend:
     if settings.redis_url:
         from redis.asyncio import Redis
 
-        return RedisChannelsPubSubBackend(redis=Redis.from_url(settings.redis_url), key_prefix="minsheng")
+        return RedisChannelsPubSubBackend(redis=Redis.from_url(settings.redis_url), key_prefix=settings.redis_namespace)
     if settings.is_postgres:
         return AsyncPgChannelsBackend(dsn=settings.database_url)
     return MemoryChannelsBackend()
