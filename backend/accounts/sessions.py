@@ -17,7 +17,8 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from litestar.stores.base import Store
+import msgspec
+from litestar.stores.base import StorageObject, Store
 from litestar.stores.file import FileStore
 
 from backend import clock
@@ -34,6 +35,23 @@ SIGN_IN_ATTEMPT_LIMIT = 60
 SIGN_IN_ATTEMPT_WINDOW = timedelta(minutes=5)
 
 
+class SessionFileStore(FileStore):
+    """Litestar's file store, which writes each value to a temporary file and renames it into
+    place: a worker killed in between leaves that temporary file half-written. Such a file is
+    no value (``get`` sees none), and ``delete_expired`` removes it: the store's own reader
+    raised on it, and the next start-up failed."""
+
+    @staticmethod
+    async def _load_from_path(path) -> StorageObject | None:
+        try:
+            return StorageObject.from_bytes(await path.read_bytes())
+        except FileNotFoundError:
+            return None
+        except msgspec.DecodeError:
+            await path.unlink(missing_ok=True)
+            return None
+
+
 def make_store(settings: Settings) -> Store:
     if settings.redis_url:
         from litestar.stores.redis import RedisStore
@@ -41,7 +59,7 @@ def make_store(settings: Settings) -> Store:
         return RedisStore.with_client(url=settings.redis_url, namespace=settings.redis_namespace)
     directory = settings.data_dir / "sessions"
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return FileStore(directory)
+    return SessionFileStore(directory)
 
 
 def _key(token: str) -> str:

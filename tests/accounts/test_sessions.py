@@ -7,12 +7,11 @@ import os
 from datetime import timedelta
 
 import pytest
-from litestar.stores.file import FileStore
 from litestar.stores.redis import RedisStore
 
 from backend import clock
 from backend.accounts.guards import session_cookie
-from backend.accounts.sessions import COOKIE_NAME, Sessions, Throttle
+from backend.accounts.sessions import COOKIE_NAME, SessionFileStore, Sessions, Throttle
 from backend.accounts.services import get_account
 from tests.people import invite
 
@@ -93,7 +92,7 @@ async def test_disabling_an_account_ends_its_sessions_at_once(person):
 @pytest.fixture(params=["file", "redis"])
 async def store(request, tmp_path):
     if request.param == "file":
-        yield FileStore(tmp_path)
+        yield SessionFileStore(tmp_path)
         return
     store = RedisStore.with_client(url=REDIS_URL, namespace=f"minsheng-test-{os.getpid()}")
     await store.delete_all()
@@ -152,7 +151,7 @@ async def test_sessions_are_shared_by_every_process_through_the_store(store):
 
 async def test_the_store_never_holds_a_usable_token(tmp_path):
     issued = await invite("moderator")
-    sessions = Sessions(FileStore(tmp_path), idle=timedelta(minutes=30), absolute=timedelta(hours=2))
+    sessions = Sessions(SessionFileStore(tmp_path), idle=timedelta(minutes=30), absolute=timedelta(hours=2))
     token = await sessions.begin(await get_account(issued.account_id))
     stored = b"".join(path.read_bytes() for path in tmp_path.iterdir())
     assert token.encode() not in stored
@@ -179,3 +178,21 @@ async def test_concurrent_resolves_do_not_lose_the_session(store):
     token = await sessions.begin(await get_account(issued.account_id))
     results = await asyncio.gather(*(sessions.resolve(token) for _ in range(20)))
     assert all(result is not None for result in results)
+
+
+async def test_a_value_half_written_when_a_worker_was_killed_is_no_value_and_is_tidied_away(tmp_path):
+    """The file store writes a value to a temporary file and renames it into place; a worker
+    killed in between leaves the temporary file half-written (the kill test found one that
+    stopped the next start-up)."""
+    store = SessionFileStore(tmp_path)
+    await store.set("session:kept", b"{}", expires_in=3600)
+    (kept,) = tmp_path.iterdir()
+    await store.set("session:torn", b"{}", expires_in=3600)
+    (torn,) = set(tmp_path.iterdir()) - {kept}
+    whole = kept.read_bytes()
+    (tmp_path / f"{kept.name}.tmpab12").write_bytes(whole[: len(whole) // 2])
+    torn.write_bytes(whole[:3])
+    assert await store.get("session:torn") is None
+    await store.delete_expired()
+    assert [path.name for path in tmp_path.iterdir()] == [kept.name]
+    assert await store.get("session:kept") == b"{}"
