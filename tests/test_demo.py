@@ -1,19 +1,38 @@
-"""``minsheng seed-demo``: realistic public cases through the real workflow, once."""
+"""``minsheng seed-demo``: realistic public cases through the real workflow, and
+representatives of both bodies with suggestions in every state, once."""
 
 from __future__ import annotations
 
+from backend.accounts.tables import Account
 from backend.cases import services, workflow
 from backend.cases.browse import CaseFilter, Sort, browse, each_case
 from backend.cases.tables import Case, Rating, TimelineEntry
 from backend.demo import AREAS, CATEGORIES, DEMO_CASES, seed
 from backend.departments.tables import Area
 from backend.photos.tables import Photo
+from backend.representatives import services as representatives
+from backend.representatives.demo import SUGGESTIONS
+from backend.representatives.tables import CoSigner, Suggestion
 
 
-async def test_seed_demo_files_public_cases_once(settings):
+async def test_seed_demo_files_every_kind_of_case_once(settings):
+    """One seeding checked from every side (seeding takes seconds), then seeded again: nothing
+    is added or counted twice."""
     assert await seed() == len(DEMO_CASES)
+    await cases_on_time_late_extended_and_supervised()
+    await answers_rated_at_every_level()
+    await every_category_and_area_and_the_search_examples()
+    auto_supervised = await TimelineEntry.count().where(TimelineEntry.action == "auto_supervise")
     assert await seed() == 0, "running it again adds nothing"
-    citizens = Case.case_type != "representative"  # the representatives' suggestions: tests/representatives
+    assert await TimelineEntry.count().where(TimelineEntry.action == "auto_supervise") == auto_supervised  # once
+    assert await Rating.count().where(Rating.outcome == "") == 4  # the filers'; representatives' ratings have an outcome
+    assert (await browse(CaseFilter(), Sort.supported, limit=1)).cases[0].support_count == 12  # nobody counted twice
+    await public_cases()
+    await suggestions_in_every_state()
+
+
+async def public_cases():
+    citizens = Case.case_type != "representative"  # the representatives' suggestions: suggestions_in_every_state
     assert await Case.count().where(citizens) == len(DEMO_CASES)
     with_photos = [demo for demo in DEMO_CASES if demo.photo_colour]
     # and the photo of a problem that came back
@@ -40,8 +59,7 @@ async def test_seed_demo_files_public_cases_once(settings):
     assert await TimelineEntry.count() > 4 * len(DEMO_CASES)
 
 
-async def test_seed_demo_has_cases_on_time_late_extended_and_supervised(settings):
-    await seed()
+async def cases_on_time_late_extended_and_supervised():
     by_title = {case.title: case for case in (await browse(CaseFilter(), limit=50)).cases}
     heating = await services.public_case(by_title["5个区中有4个区域暖气不热"].number)
     assert heating.answer_deadline.met_at and not heating.answer_deadline.late()
@@ -53,11 +71,9 @@ async def test_seed_demo_has_cases_on_time_late_extended_and_supervised(settings
     assert {"supervise", "instruct"} <= {entry.action for entry in billboard.timeline}
     sewer = await services.public_case(by_title["路边下水道堵塞，污水漫到人行道"].number)
     assert sewer.timeline[-1].action == "auto_supervise" and sewer.answer_deadline.overdue(sewer.supervised_at)
-    auto = await TimelineEntry.count().where(TimelineEntry.action == "auto_supervise")
-    await seed()
-    assert await TimelineEntry.count().where(TimelineEntry.action == "auto_supervise") == auto  # once
-async def test_seed_demo_rates_answers_at_every_level(settings):
-    await seed()
+
+
+async def answers_rated_at_every_level():
     rated = {row["satisfaction"]: row["publication"] for row in await Rating.select(Rating.satisfaction, Rating.publication)}
     assert rated == {"satisfied": "published", "basically_satisfied": "published", "unsatisfied": "published"}
     by_title = {row["title"]: row for row in await Case.select(Case.title, Case.status, Case.reopened_count, Case.number)}
@@ -68,11 +84,9 @@ async def test_seed_demo_rates_answers_at_every_level(settings):
     assert by_title["5个区中有4个区域暖气不热"]["status"] == "replied"  # answered a day ago: not closed yet
     published = await services.public_case(by_title["高层住户水压低，早晚用水困难"]["number"])
     assert [(r.satisfaction, r.solved) for r in published.ratings] == [("basically_satisfied", "partly")]
-    assert await seed() == 0 and await Rating.count().where(Rating.outcome == "") == 4  # the filers'; representatives' ratings have an outcome
 
 
-async def test_seed_demo_covers_every_category_and_area_and_the_search_examples(settings):
-    await seed()
+async def every_category_and_area_and_the_search_examples():
     public = await Case.select(Case.category.slug, Case.area.slug, Case.area.parent.slug).where(Case.published_at.is_not_null())
     assert {row["category.slug"] for row in public} == {slug for slug, *_ in CATEGORIES}
     areas = {row["area.slug"] for row in public} | {row["area.parent.slug"] for row in public}
@@ -85,8 +99,22 @@ async def test_seed_demo_covers_every_category_and_area_and_the_search_examples(
         assert (await browse(CaseFilter.from_params(given))).cases, given
     supported = (await browse(CaseFilter(), Sort.supported, limit=1)).cases[0]
     assert supported.title == "5个区中有4个区域暖气不热" and supported.support_count == 12
-    await seed()
-    assert (await browse(CaseFilter(), Sort.supported, limit=1)).cases[0].support_count == 12  # nobody counted twice
+
+
+async def suggestions_in_every_state():
+    """Representatives of both bodies, and their suggestions in every state."""
+    assert await Suggestion.count() == len(SUGGESTIONS)
+    bodies = {row["body"] for row in await Account.select(Account.body).where(Account.role == "representative")}
+    assert bodies == {"npc", "cppcc"}
+    rows = await Case.select(Case.status, Case.reopened_count).where(Case.case_type == "representative")
+    statuses = {row["status"] for row in rows}
+    assert statuses >= {"draft", "submitted", "accepted", "assigned", "signed", "in_progress", "replied", "rated", "closed"}
+    assert any(row["reopened_count"] for row in rows)  # answered again after an unsatisfied rating
+    assert await CoSigner.count().where(CoSigner.signed_at.is_null()) == 1  # a draft still waits for a co-signer
+    assert await Rating.count().where(Rating.outcome != "") == 2
+    listed = await representatives.public_suggestions(representatives.Filters(), page_size=50)
+    assert len(listed.page.cases) == len(SUGGESTIONS) - 2  # not the draft, not the one still submitted
+    assert all(listed.facts[case.id].lead.name for case in listed.page.cases)
 
 
 async def test_seed_demo_generates_cases_in_bulk_that_every_page_agrees_with(client):
