@@ -113,6 +113,10 @@ class Transition:
     needs_text: bool = False  # a reason, a reply: the action is refused without one
     reviewed: bool = False  # its public text waits for a moderator before anyone else sees it
     photos: bool = False  # the entry may carry photos
+    # A reviewed action's second step: what the moderator's approval of its text does to the case
+    # (``workflow.review``). The status changes only if the case is still in one of ``from_states``.
+    approved_to_state: Status | None = None
+    approved_clock: ClockEffect = ClockEffect.none
 
 
 MODERATORS = frozenset({Role.moderator, Role.system})
@@ -155,7 +159,7 @@ TRANSITIONS: dict[str, Transition] = {
                    Visibility.filer, N_("The department contacted the filer"), scope=Scope.handling, needs_text=True),
         Transition("post_progress", HANDLERS, BEING_HANDLED, Status.in_progress, ClockEffect.none,
                    Visibility.public, N_("Progress update"), scope=Scope.handling, needs_text=True, reviewed=True,
-                   photos=True),
+                   photos=True, approved_clock=ClockEffect.first_response),
         Transition("post_internal_note", HANDLERS | MODERATORS, NOT_CLOSED, None,
                    ClockEffect.none, Visibility.internal, N_("Internal note"), scope=Scope.handling, needs_text=True),
         Transition("return", HANDLERS, frozenset({Status.assigned, Status.signed, Status.in_progress}), Status.returned,
@@ -168,7 +172,8 @@ TRANSITIONS: dict[str, Transition] = {
         Transition("refuse_extension", MODERATORS, BEING_HANDLED, None, ClockEffect.none, Visibility.internal,
                    N_("Extension refused"), needs_text=True),
         Transition("draft_reply", HANDLERS, BEING_HANDLED, None, ClockEffect.none, Visibility.public,
-                   N_("Official reply"), scope=Scope.lead, needs_text=True, reviewed=True, photos=True),
+                   N_("Official reply"), scope=Scope.lead, needs_text=True, reviewed=True, photos=True,
+                   approved_to_state=Status.replied, approved_clock=ClockEffect.answer),
         # Supervision (督办) by hand; the clock jobs also supervise cases whose answer is overdue.
         # Public by default, as the real platforms show it (晒单); staff only if asked.
         Transition("supervise", MODERATORS | LEADERS, CLOCKS_RUNNING, None, ClockEffect.none, Visibility.public,
@@ -260,13 +265,6 @@ def refusal(
 
 
 PHOTO_ACTIONS = ("hide_photo", "show_photo", "black_out_photo", "restore_photo")
-
-# What a moderator's approval of a reviewed entry does to the case.
-ON_APPROVAL: dict[str, tuple[Status | None, ClockEffect]] = {
-    "post_progress": (None, ClockEffect.first_response),
-    "draft_reply": (Status.replied, ClockEffect.answer),
-}
-
 
 class Review(str, enum.Enum):
     """Where a department's public text stands with the moderators."""

@@ -25,6 +25,7 @@ from backend.accounts.roles import StaffRole
 from backend.accounts.services import AccountView
 from backend.accounts.tables import Account
 from backend.cases import browse, services, workflow
+from backend.cases.actions import INPUTS
 from backend.cases.filing import DESCRIPTION_MAX, PHOTO_KEY_PATTERN, TITLE_MAX
 from backend.cases.lifecycle import (
     PUBLIC_STATUSES,
@@ -442,13 +443,8 @@ async def rate(number: str, account: AccountView, form: RatingForm) -> int:
     if errors:
         raise RatingError(errors)
     outcome, attitude = Satisfaction(form.outcome), Satisfaction(form.attitude)
-    return await workflow.perform(
-        number,
-        suggestion_rating_action(outcome, attitude),
-        actor_of(account),
-        body=comment,
-        details=workflow.Details(outcome=outcome.value, attitude=attitude.value),
-    )
+    rating = INPUTS[suggestion_rating_action(outcome, attitude)](text=comment, outcome=outcome.value, attitude=attitude.value)
+    return await workflow.perform(number, rating, actor_of(account))
 
 
 # The channel: a representative's drafts, invitations, suggestions and figures.
