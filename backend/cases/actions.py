@@ -66,6 +66,13 @@ class StaffOnlyIfAsked(ActionInput, kw_only=True, forbid_unknown_fields=True):
     field_errors: ClassVar[dict[str, str]] = {"internal": UNREADABLE}
 
 
+class Submit(ActionInput, kw_only=True, forbid_unknown_fields=True):
+    """A representative's draft, submitted by its lead (``representatives.services.submit``)."""
+
+    action: ClassVar[str] = "submit"
+    text_label: ClassVar[str | None] = None
+
+
 class Accept(ActionInput, kw_only=True, forbid_unknown_fields=True):
     case_type: CitizenCaseType | None = None  # confirm or change; None keeps it
     category_id: RowIdField | None = None  # None keeps it

@@ -133,6 +133,10 @@ NOT_CLOSED = EVERY_STATE - {Status.closed}
 TRANSITIONS: dict[str, Transition] = {
     t.action: t
     for t in [
+        # A representative's draft goes to the centre: it gets its number then
+        # (``representatives.services.submit``). A citizen's case is filed submitted: no row.
+        Transition("submit", REPRESENTATIVE, frozenset({Status.draft}), Status.submitted, ClockEffect.none,
+                   Visibility.public, N_("Submitted, awaiting review")),
         Transition("accept", MODERATORS, frozenset({Status.submitted}), Status.accepted, ClockEffect.none,
                    Visibility.public, N_("Accepted for handling")),
         Transition("reject", MODERATORS, frozenset({Status.submitted}), Status.rejected, ClockEffect.none,
@@ -215,7 +219,9 @@ TRANSITIONS: dict[str, Transition] = {
 }
 
 # Actions only for representatives' suggestions, and never for them.
-SUGGESTION_ACTIONS = frozenset({"record_meeting", "record_call", "rate_suggestion_satisfied", "rate_suggestion_unsatisfied"})
+SUGGESTION_ACTIONS = frozenset(
+    {"submit", "record_meeting", "record_call", "rate_suggestion_satisfied", "rate_suggestion_unsatisfied"}
+)
 # An answer the lead representative does not rate in time closes as not rated, as a filer's does.
 NOT_FOR_SUGGESTIONS = frozenset({"record_contact", "rate_satisfied", "rate_unsatisfied", "reopen", "close"})
 
@@ -361,8 +367,6 @@ PUBLICATION_LABELS = {
     f"rating_{PublicationDecision.withhold.value}": N_("Rating kept from the public"),
 }
 
-SUBMIT_LABEL = N_("Submitted, awaiting review")
-
 # Entries the clock jobs write as the system: not actions anyone takes (see ``cases.supervision``).
 CLOCK_ENTRY_LABELS = {
     "answer_warning": N_("The answer is due soon"),
@@ -376,8 +380,6 @@ SEEN_BY_ALL = [Review.none.value, Review.approved.value]  # entries outside staf
 
 
 def entry_label(action: str) -> str:
-    if action == "submit":
-        return SUBMIT_LABEL
     if action in REVIEW_LABELS:
         return REVIEW_LABELS[action]
     if action in CLOCK_ENTRY_LABELS:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from datetime import timedelta
+from types import SimpleNamespace
 
 from backend import clock
 from backend.cases import actions, services, workflow
@@ -20,7 +21,7 @@ from backend.cases.lifecycle import (
     Status,
     refusal,
 )
-from backend.cases.permissions import actions_for
+from backend.cases.permissions import actions_for, available_actions
 from backend.photos import services as photos
 from backend.cases.services import ActionRefused, Actor
 from backend.departments.services import ensure_department
@@ -239,6 +240,22 @@ def test_staff_pages_offer_exactly_what_the_rule_allows():
                         action for action in TRANSITIONS if refusal(action, role, status, scope, case_type) is None
                     ]
                     assert offered == allowed, (role, status, scope, case_type)
+
+
+def test_available_actions_are_what_the_rule_allows_the_actor_on_the_case():
+    """``available_actions(case, actor)``, which the staff page and the API offer: the handler's
+    department stands to the case as its lead, a co-handler or not at all."""
+    ours, theirs = 1, 2
+    standings = {Scope.lead: (ours, []), Scope.handling: (theirs, [ours]), None: (theirs, [])}
+    for role in Role:
+        for status in EVERY_STATUS:
+            for scope, (lead, co) in standings.items():
+                for case_type in CASE_TYPES:
+                    case = SimpleNamespace(case=SimpleNamespace(status=status.value, case_type=case_type), department_id=lead, co_handler_ids=co)
+                    actor = Actor(role, "", ours if role == Role.handler else None)
+                    standing = scope if role == Role.handler else None
+                    allowed = [action for action in TRANSITIONS if refusal(action, role, status, standing, case_type) is None]
+                    assert available_actions(case, actor) == allowed, (role, status, scope, case_type)
 
 
 # -- ``workflow.perform`` honours the rule, on the database ----------------------------------
