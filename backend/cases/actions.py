@@ -55,25 +55,25 @@ class ActionInput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     field_errors: ClassVar[dict[str, str]] = {}  # a field the page could not read → what to say
 
 
-class WithPhotos(ActionInput, kw_only=True, forbid_unknown_fields=True):
+class WithPhotos(ActionInput, kw_only=True):
     photo_keys: PhotoKeys = []  # photos uploaded for the entry (POST /api/v1/photos, or the page's picker)
 
 
-class StaffOnlyIfAsked(ActionInput, kw_only=True, forbid_unknown_fields=True):
+class StaffOnlyIfAsked(ActionInput, kw_only=True):
     internal: bool = False  # staff only (and no review), instead of public
 
     staff_only_choice: ClassVar[bool] = True
     field_errors: ClassVar[dict[str, str]] = {"internal": UNREADABLE}
 
 
-class Submit(ActionInput, kw_only=True, forbid_unknown_fields=True):
+class Submit(ActionInput, kw_only=True):
     """A representative's draft, submitted by its lead (``representatives.services.submit``)."""
 
     action: ClassVar[str] = "submit"
     text_label: ClassVar[str | None] = None
 
 
-class Accept(ActionInput, kw_only=True, forbid_unknown_fields=True):
+class Accept(ActionInput, kw_only=True):
     case_type: CitizenCaseType | None = None  # confirm or change; None keeps it
     category_id: RowIdField | None = None  # None keeps it
     area_id: RowIdField | None = None  # set or change; None keeps it
@@ -88,12 +88,12 @@ class Accept(ActionInput, kw_only=True, forbid_unknown_fields=True):
     }
 
 
-class Reject(ActionInput, kw_only=True, forbid_unknown_fields=True):
+class Reject(ActionInput, kw_only=True):
     action: ClassVar[str] = "reject"
     text_label: ClassVar[str | None] = N_("Reason (the filer sees it)")
 
 
-class MarkDuplicate(ActionInput, kw_only=True, forbid_unknown_fields=True):
+class MarkDuplicate(ActionInput, kw_only=True):
     duplicate_of: Annotated[str, msgspec.Meta(max_length=20)] = ""  # the other case's number
 
     action: ClassVar[str] = "mark_duplicate"
@@ -101,7 +101,7 @@ class MarkDuplicate(ActionInput, kw_only=True, forbid_unknown_fields=True):
     form: ClassVar[str | None] = "partials/actions/mark_duplicate.html"
 
 
-class Redact(ActionInput, kw_only=True, forbid_unknown_fields=True):
+class Redact(ActionInput, kw_only=True):
     title: Annotated[str, msgspec.Meta(max_length=200)] | None = None  # None keeps it
     description: Text | None = None  # None keeps it
 
@@ -109,17 +109,17 @@ class Redact(ActionInput, kw_only=True, forbid_unknown_fields=True):
     form: ClassVar[str | None] = "partials/actions/redact.html"
 
 
-class HidePhoto(ActionInput, kw_only=True, forbid_unknown_fields=True):
+class HidePhoto(ActionInput, kw_only=True):
     photo_key: Annotated[str, msgspec.Meta(max_length=32)] = ""  # which photo
 
     action: ClassVar[str] = "hide_photo"
 
 
-class ShowPhoto(HidePhoto, kw_only=True, forbid_unknown_fields=True):
+class ShowPhoto(HidePhoto, kw_only=True):
     action: ClassVar[str] = "show_photo"
 
 
-class BlackOutPhoto(HidePhoto, kw_only=True, forbid_unknown_fields=True):
+class BlackOutPhoto(HidePhoto, kw_only=True):
     # The part to black out, in per cent of the photo's width and height.
     region_x: Percent | None = None
     region_y: Percent | None = None
@@ -132,11 +132,11 @@ class BlackOutPhoto(HidePhoto, kw_only=True, forbid_unknown_fields=True):
     }
 
 
-class RestorePhoto(HidePhoto, kw_only=True, forbid_unknown_fields=True):
+class RestorePhoto(HidePhoto, kw_only=True):
     action: ClassVar[str] = "restore_photo"
 
 
-class Assign(ActionInput, kw_only=True, forbid_unknown_fields=True):
+class Assign(ActionInput, kw_only=True):
     department_id: RowIdField | None = None  # the lead department (主办)
     co_department_ids: Annotated[list[RowIdField], msgspec.Meta(max_length=20)] = []  # co-handling departments (协办)
 
@@ -148,17 +148,17 @@ class Assign(ActionInput, kw_only=True, forbid_unknown_fields=True):
     }
 
 
-class Sign(ActionInput, kw_only=True, forbid_unknown_fields=True):
+class Sign(ActionInput, kw_only=True):
     action: ClassVar[str] = "sign"
     text_label: ClassVar[str | None] = None
 
 
-class RecordContact(ActionInput, kw_only=True, forbid_unknown_fields=True):
+class RecordContact(ActionInput, kw_only=True):
     action: ClassVar[str] = "record_contact"
     text_label: ClassVar[str | None] = N_("How and when you reached the filer, and what was agreed (the filer sees it)")
 
 
-class PostProgress(WithPhotos, kw_only=True, forbid_unknown_fields=True):
+class PostProgress(WithPhotos, kw_only=True):
     internal: bool = False  # staff only (and no review), instead of public once the centre approves it
 
     action: ClassVar[str] = "post_progress"
@@ -167,17 +167,17 @@ class PostProgress(WithPhotos, kw_only=True, forbid_unknown_fields=True):
     text_label: ClassVar[str | None] = N_("What was done")
 
 
-class PostInternalNote(ActionInput, kw_only=True, forbid_unknown_fields=True):
+class PostInternalNote(ActionInput, kw_only=True):
     action: ClassVar[str] = "post_internal_note"
     text_label: ClassVar[str | None] = N_("Note (staff only)")
 
 
-class Return(ActionInput, kw_only=True, forbid_unknown_fields=True):
+class Return(ActionInput, kw_only=True):
     action: ClassVar[str] = "return"
     text_label: ClassVar[str | None] = N_("Why this case is not for your department")
 
 
-class RequestExtension(ActionInput, kw_only=True, forbid_unknown_fields=True):
+class RequestExtension(ActionInput, kw_only=True):
     due_date: date | None = None  # the new answer date asked for (the end of that day)
 
     action: ClassVar[str] = "request_extension"
@@ -186,31 +186,31 @@ class RequestExtension(ActionInput, kw_only=True, forbid_unknown_fields=True):
     field_errors: ClassVar[dict[str, str]] = {"due_date": N_("Give the new date you ask for, in the future.")}
 
 
-class GrantExtension(ActionInput, kw_only=True, forbid_unknown_fields=True):
+class GrantExtension(ActionInput, kw_only=True):
     action: ClassVar[str] = "grant_extension"
 
 
-class RefuseExtension(ActionInput, kw_only=True, forbid_unknown_fields=True):
+class RefuseExtension(ActionInput, kw_only=True):
     action: ClassVar[str] = "refuse_extension"
     text_label: ClassVar[str | None] = N_("Reason")
 
 
-class DraftReply(WithPhotos, kw_only=True, forbid_unknown_fields=True):
+class DraftReply(WithPhotos, kw_only=True):
     action: ClassVar[str] = "draft_reply"
     text_label: ClassVar[str | None] = N_("The official reply (the platform centre reviews it before it is published)")
 
 
-class Supervise(StaffOnlyIfAsked, kw_only=True, forbid_unknown_fields=True):
+class Supervise(StaffOnlyIfAsked, kw_only=True):
     action: ClassVar[str] = "supervise"
     text_label: ClassVar[str | None] = N_("What the department must do, and by when")
 
 
-class Instruct(StaffOnlyIfAsked, kw_only=True, forbid_unknown_fields=True):
+class Instruct(StaffOnlyIfAsked, kw_only=True):
     action: ClassVar[str] = "instruct"
     text_label: ClassVar[str | None] = N_("Your instruction (批示)")
 
 
-class Escalate(ActionInput, kw_only=True, forbid_unknown_fields=True):
+class Escalate(ActionInput, kw_only=True):
     department_id: RowIdField | None = None  # the department that takes over as lead
 
     action: ClassVar[str] = "escalate"
@@ -219,13 +219,13 @@ class Escalate(ActionInput, kw_only=True, forbid_unknown_fields=True):
     field_errors: ClassVar[dict[str, str]] = {"department_id": N_("Choose the department that will handle this case.")}
 
 
-class TakeCharge(ActionInput, kw_only=True, forbid_unknown_fields=True):
+class TakeCharge(ActionInput, kw_only=True):
     action: ClassVar[str] = "take_charge"
     text_label: ClassVar[str | None] = N_("Why you take charge, and what you expect")
     form: ClassVar[str | None] = "partials/actions/take_charge.html"
 
 
-class RateSatisfied(WithPhotos, kw_only=True, forbid_unknown_fields=True):
+class RateSatisfied(WithPhotos, kw_only=True):
     """The filer's rating; ``lifecycle.rating_action`` says which of the two actions it is."""
 
     satisfaction: str = ""  # a lifecycle.Satisfaction
@@ -234,39 +234,39 @@ class RateSatisfied(WithPhotos, kw_only=True, forbid_unknown_fields=True):
     action: ClassVar[str] = "rate_satisfied"
 
 
-class RateUnsatisfied(RateSatisfied, kw_only=True, forbid_unknown_fields=True):
+class RateUnsatisfied(RateSatisfied, kw_only=True):
     action: ClassVar[str] = "rate_unsatisfied"
 
 
-class Reopen(ActionInput, kw_only=True, forbid_unknown_fields=True):
+class Reopen(ActionInput, kw_only=True):
     action: ClassVar[str] = "reopen"
     text_label: ClassVar[str | None] = N_("What the department must do again (the public sees it)")
 
 
-class Close(ActionInput, kw_only=True, forbid_unknown_fields=True):
+class Close(ActionInput, kw_only=True):
     action: ClassVar[str] = "close"
     text_label: ClassVar[str | None] = N_("Why the case is closed (the filer sees it)")
 
 
-class CloseUnrated(ActionInput, kw_only=True, forbid_unknown_fields=True):
+class CloseUnrated(ActionInput, kw_only=True):
     replied_before: datetime | None = None  # the reply must have been published by then
 
     action: ClassVar[str] = "close_unrated"
 
 
-class RecordMeeting(ActionInput, kw_only=True, forbid_unknown_fields=True):
+class RecordMeeting(ActionInput, kw_only=True):
     action: ClassVar[str] = "record_meeting"
     text_label: ClassVar[str | None] = N_(
         "When you met the representative, who took part, and what was agreed (the representative sees it)"
     )
 
 
-class RecordCall(ActionInput, kw_only=True, forbid_unknown_fields=True):
+class RecordCall(ActionInput, kw_only=True):
     action: ClassVar[str] = "record_call"
     text_label: ClassVar[str | None] = N_("When you called the representative, and what was agreed (the representative sees it)")
 
 
-class RateSuggestionSatisfied(ActionInput, kw_only=True, forbid_unknown_fields=True):
+class RateSuggestionSatisfied(ActionInput, kw_only=True):
     """The lead representative's rating; ``lifecycle.suggestion_rating_action`` says which it is."""
 
     outcome: str = ""  # a lifecycle.Satisfaction with what was done
@@ -275,7 +275,7 @@ class RateSuggestionSatisfied(ActionInput, kw_only=True, forbid_unknown_fields=T
     action: ClassVar[str] = "rate_suggestion_satisfied"
 
 
-class RateSuggestionUnsatisfied(RateSuggestionSatisfied, kw_only=True, forbid_unknown_fields=True):
+class RateSuggestionUnsatisfied(RateSuggestionSatisfied, kw_only=True):
     action: ClassVar[str] = "rate_suggestion_unsatisfied"
 
 
