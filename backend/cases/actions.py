@@ -52,6 +52,7 @@ class ActionInput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     text_label: ClassVar[str | None] = NOTE  # the label of its text box on the staff page; None: no text box
     staff_only_choice: ClassVar[bool] = False  # public by default, but may be kept for staff
     form: ClassVar[str | None] = None  # the partial with its own fields on the staff page
+    choices: ClassVar[frozenset[str]] = frozenset()  # what its partial offers: "departments", "categories", "areas"
     field_errors: ClassVar[dict[str, str]] = {}  # a field the page could not read → what to say
 
 
@@ -81,6 +82,7 @@ class Accept(ActionInput, kw_only=True):
 
     action: ClassVar[str] = "accept"
     form: ClassVar[str | None] = "partials/actions/accept.html"
+    choices: ClassVar[frozenset[str]] = frozenset({"categories", "areas"})
     field_errors: ClassVar[dict[str, str]] = {
         "case_type": N_("Choose the type of case."),
         "category_id": N_("Choose a category."),
@@ -142,6 +144,7 @@ class Assign(ActionInput, kw_only=True):
 
     action: ClassVar[str] = "assign"
     form: ClassVar[str | None] = "partials/actions/assign.html"
+    choices: ClassVar[frozenset[str]] = frozenset({"departments"})
     field_errors: ClassVar[dict[str, str]] = {
         "department_id": N_("Choose the department that will handle this case."),
         "co_department_ids": N_("Choose co-handling departments from the list."),
@@ -216,6 +219,7 @@ class Escalate(ActionInput, kw_only=True):
     action: ClassVar[str] = "escalate"
     text_label: ClassVar[str | None] = N_("Why the case is escalated, and what the department must do")
     form: ClassVar[str | None] = "partials/actions/escalate.html"
+    choices: ClassVar[frozenset[str]] = frozenset({"departments"})
     field_errors: ClassVar[dict[str, str]] = {"department_id": N_("Choose the department that will handle this case.")}
 
 

@@ -286,6 +286,7 @@ class WorkspaceController(Controller):
     ) -> Template:
         account, view, scope = await self._visible_case(request, number)
         actions = available_actions(view, actor_of(account))
+        choices = set().union(*(INPUTS[action].choices for action in actions))
         return Template(
             template_name="staff/case.html",
             context={
@@ -297,9 +298,10 @@ class WorkspaceController(Controller):
                 "typed_photos": typed_photos or {},
                 "rows": {action: TRANSITIONS[action] for action in actions},
                 "action_inputs": {action: INPUTS[action] for action in actions},
-                "departments": await department_choices() if {"assign", "escalate"} & set(actions) else [],
-                "categories": await active_categories() if "accept" in actions else [],
-                "areas": await area_tree(active_only=True) if "accept" in actions else [],
+                # What the offered actions' partials choose from, and only that.
+                "departments": await department_choices() if "departments" in choices else [],
+                "categories": await active_categories() if "categories" in choices else [],
+                "areas": await area_tree(active_only=True) if "areas" in choices else [],
                 "case_types": [t.value for t in CITIZEN_CASE_TYPES],
                 "errors": errors or {},
                 "typed": typed or {},
