@@ -20,7 +20,7 @@ from typing import Annotated, ClassVar, Literal
 import msgspec
 
 from backend.cases.filing import PHOTO_KEY_PATTERN
-from backend.cases.lifecycle import PHOTO_ACTIONS, TRANSITIONS, Role
+from backend.cases.lifecycle import CITIZEN_CASE_TYPES, PHOTO_ACTIONS, TRANSITIONS, Role
 from backend.departments.services import AREA_UNAVAILABLE
 from backend.i18n_markers import N_
 
@@ -31,7 +31,7 @@ RowIdField = Annotated[int, msgspec.Meta(**ROW_ID_RANGE)]
 # A photo's key in a body, as uploading made it.
 PhotoKeyField = Annotated[str, msgspec.Meta(pattern=PHOTO_KEY_PATTERN.pattern)]
 Text = Annotated[str, msgspec.Meta(max_length=6000)]  # the workflow allows 5000, and says so
-CitizenCaseType = Literal["complaint", "consultation", "suggestion"]
+CitizenCaseType = Literal[tuple(kind.value for kind in CITIZEN_CASE_TYPES)]  # a representative's suggestion stays one
 Percent = float  # of the photo's width or height; what falls outside it is cut off
 PhotoKeys = Annotated[list[PhotoKeyField], msgspec.Meta(max_length=6)]
 
