@@ -10,11 +10,13 @@ import io
 import random
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 from PIL import Image, ImageDraw, ImageFilter
 
 from backend import clock
 from backend.cases import ratings, services, support, workflow
+from backend.cases.actions import Accept, Assign, RequestExtension
 from backend.cases.filing import CaseForm
 from backend.cases.lifecycle import Role
 from backend.cases.tables import Case
@@ -439,10 +441,10 @@ async def _advance(demo: DemoCase, filed: services.FiledCase, department, area_i
     steps = ["accepted", "assigned", "signed", "in_progress"]
     reached = steps.index(demo.stage)
     with clock.travel_to(moment):
-        await workflow.perform(number, "accept", centre, details=workflow.Details(area_id=area_id))
+        await workflow.perform(number, Accept(area_id=area_id), centre)
     if reached >= 1:
         with clock.travel_to(moment + timedelta(minutes=6)):
-            await workflow.perform(number, "assign", centre, details=workflow.Details(department_id=department.id))
+            await workflow.perform(number, Assign(department_id=department.id), centre)
     signed_at = moment + timedelta(minutes=15)
     if reached >= 2:
         with clock.travel_to(signed_at):
@@ -461,9 +463,8 @@ async def _advance(demo: DemoCase, filed: services.FiledCase, department, area_i
             await workflow.perform(number, "instruct", services.Actor(Role.leader, ""), body=demo.instruction)
     if demo.extension:
         with clock.travel_to(min(signed_at + timedelta(days=1), last)):
-            await workflow.perform(
-                number, "request_extension", handler, body=demo.extension, details=workflow.Details(due_at=filed_at + timedelta(days=20))
-            )
+            due = (filed_at + timedelta(days=20)).astimezone(ZoneInfo(get_settings().time_zone)).date()
+            await workflow.perform(number, RequestExtension(text=demo.extension, due_date=due), handler)
         with clock.travel_to(min(signed_at + timedelta(days=1, hours=2), last)):
             await workflow.perform(number, "grant_extension", centre)
     if demo.supervision:

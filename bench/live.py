@@ -111,6 +111,7 @@ async def prepare_case() -> tuple[str, str]:
     from backend.accounts.audit import Who
     from backend.accounts.sessions import Sessions
     from backend.cases import services, workflow
+    from backend.cases.actions import Assign
     from backend.cases.filing import CaseForm
     from backend.cases.lifecycle import Role
     from backend.cases.services import Actor
@@ -129,7 +130,7 @@ async def prepare_case() -> tuple[str, str]:
     filed = await services.file_case(form, secret_key=settings.secret_key, time_zone=settings.time_zone)
     moderator = Actor(Role.moderator)
     await workflow.perform(filed.number, "accept", moderator)
-    await workflow.perform(filed.number, "assign", moderator, details=workflow.Details(department_id=department.id))
+    await workflow.perform(filed.number, Assign(department_id=department.id), moderator)
     await workflow.perform(filed.number, "sign", Actor(Role.handler, "市自来水公司", department.id))
     issued = await invite(InvitationForm(name="市领导", role="leader"), actor=Who(None, "bench"))
     token = await Sessions.from_settings(settings).begin(await get_account(issued.account_id))

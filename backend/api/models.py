@@ -5,7 +5,7 @@ filer's name and phone, follow tokens, source URLs) except ``StaffCase`` for sta
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Literal
 
 import msgspec
@@ -15,7 +15,7 @@ from backend.cases.figures import DepartmentFigures
 from backend.cases.services import CaseView, RatingView, StaffCaseView, TimelineItem
 from backend.photos.services import PhotoView
 from backend.settings import get_settings
-from backend.web.params import PhotoKeyField, RowIdField
+from backend.cases.actions import PhotoKeyField, RowIdField, Text
 
 
 class Photo(msgspec.Struct):
@@ -153,9 +153,6 @@ class FiguresReport(msgspec.Struct):
     departments: list[Figures]
 
 
-Text = Annotated[str, msgspec.Meta(max_length=6000)]
-
-
 class NewCase(msgspec.Struct, forbid_unknown_fields=True):
     """A filing, with the rules of the report form. Photos are uploaded first (POST
     /api/v1/photos) and named here by their keys."""
@@ -190,24 +187,6 @@ class FiledCase(msgspec.Struct):
     number: str
     follow_token: str  # the filer's private link: give it to them, never publish it
     follow_url: str
-
-
-class ActionRequest(msgspec.Struct, forbid_unknown_fields=True):
-    """What an action carries; each action reads the fields it needs (see the lifecycle)."""
-
-    text: Text = ""
-    department_id: RowIdField | None = None
-    co_department_ids: Annotated[list[RowIdField], msgspec.Meta(max_length=20)] = []
-    duplicate_of: Annotated[str, msgspec.Meta(max_length=20)] = ""
-    internal: bool = False
-    title: Annotated[str, msgspec.Meta(max_length=200)] | None = None
-    description: Text | None = None
-    case_type: Literal["complaint", "consultation", "suggestion"] | None = None
-    category_id: RowIdField | None = None
-    area_id: RowIdField | None = None
-    make_private: bool = False
-    due_date: date | None = None  # request_extension: the new answer date (the end of that day)
-    photo_keys: Annotated[list[PhotoKeyField], msgspec.Meta(max_length=6)] = []
 
 
 class PendingText(msgspec.Struct):

@@ -8,9 +8,8 @@ that department's handler and sees only its cases.
 from __future__ import annotations
 
 import secrets
-from datetime import date, datetime, time
+from datetime import date
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, Router, get, post
 from litestar.datastructures import CacheControlHeader, UploadFile
@@ -25,8 +24,9 @@ from backend.api.errors import CODES, EXCEPTION_HANDLERS, ApiError, responses
 from backend.cases import browse, figures, ratings, services, workflow
 from backend.cases.controllers import follow_url
 from backend.cases.filing import CaseForm, FilingError, Source
-from backend.cases.lifecycle import PHOTO_ACTIONS, TRANSITIONS, Role, Status
-from backend.cases.permissions import actions_for, handler_scope
+from backend.cases.lifecycle import TRANSITIONS, Role, Status
+from backend.cases.actions import API_ACTIONS, INPUTS
+from backend.cases.permissions import available_actions, handler_scope
 from backend.cases.services import ActionRefused, Actor
 from backend.departments.questions import questions_by_category
 from backend.departments.services import active_categories, department_choices
@@ -226,10 +226,6 @@ async def _scope_of(found: KeyHolder, number: str):
     return scope
 
 
-def _end_of_day(day) -> datetime | None:
-    return datetime.combine(day, time(23, 59), tzinfo=ZoneInfo(get_settings().time_zone)) if day else None
-
-
 class StaffController(Controller):
     """Handling cases for another system: a ``moderator`` key, or a ``staff:<id>`` key acting
     as that department's handler. The same lifecycle table and checks as the staff pages."""
@@ -260,41 +256,44 @@ class StaffController(Controller):
         view = await services.staff_case(number)
         if view is None:
             raise _not_found()
-        actor = _actor(found)
-        actions = actions_for(actor.role.value, Status(view.case.status), scope, view.case.case_type)
-        return models.staff_case(view, [action for action in actions if action not in PHOTO_ACTIONS])
+        return models.staff_case(view, [action for action in available_actions(view, _actor(found)) if action in API_ACTIONS])
 
-    @post("/cases/{number:str}/actions/{action:str}", status_code=200, responses=responses(401, 403, 404, 409, 422))
-    async def act(
-        self, request: Request, number: CaseNumber, action: Annotated[str, PathParameter(max_length=30)], data: JSONBody[models.ActionRequest]
-    ) -> models.ActionDone:
-        """Take one action of the lifecycle (accept, assign, sign, post_progress, draft_reply,
-        …) through ``workflow.perform``: the same roles, states and departments as the pages."""
+
+def _action_route(action: str):
+    """``POST /staff/cases/{number}/actions/<action>``, whose body is the action's own input
+    (``actions.INPUTS``): the schema shows each action with its fields and limits."""
+
+    async def act(self, request: Request, number: CaseNumber, data) -> models.ActionDone:
         found = holder(request)
         await _scope_of(found, number)
-        # Photo moderation needs the photo on screen: it stays on the staff case page.
-        if action not in TRANSITIONS or action in PHOTO_ACTIONS:
-            raise ApiError(404, "not_found", N_("This action does not exist."))
-        details = workflow.Details(
-            department_id=data.department_id,
-            co_department_ids=tuple(data.co_department_ids),
-            duplicate_of=data.duplicate_of,
-            internal=data.internal,
-            title=data.title,
-            description=data.description,
-            case_type=data.case_type,
-            category_id=data.category_id,
-            area_id=data.area_id,
-            make_private=data.make_private,
-            due_at=_end_of_day(data.due_date),
-            photo_keys=tuple(data.photo_keys),
-        )
         try:
-            entry_id = await workflow.perform(number, action, _actor(found), body=data.text, details=details)
+            entry_id = await workflow.perform(number, data, _actor(found))
         except ActionRefused as refused:
             raise _refused(refused) from None
         status = (await services.staff_case(number)).case.status
         return models.ActionDone(entry_id, status)
+
+    act.__name__ = act.__qualname__ = f"act_{action}"
+    act.__annotations__ = {"request": Request, "number": CaseNumber, "data": JSONBody[INPUTS[action]], "return": models.ActionDone}
+    transition = TRANSITIONS[action]
+    return post(
+        f"/cases/{{number:str}}/actions/{action}",
+        name=f"api_act_{action}",
+        status_code=200,
+        responses=responses(401, 403, 404, 409, 422),
+        summary=transition.label,
+        description=(
+            "Take this action of the lifecycle through ``workflow.perform``: the same roles, states and departments "
+            f"as the staff pages. Roles: {', '.join(sorted(role.value for role in transition.roles))}; from: "
+            f"{', '.join(sorted(status.value for status in transition.from_states))}; "
+            f"{'a text is required' if transition.needs_text else 'the text is optional'}."
+        ),
+    )(act)
+
+
+# One route per action a key may take (``actions.API_ACTIONS``).
+for _action in API_ACTIONS:
+    setattr(StaffController, f"act_{_action}", _action_route(_action))
 
 
 class ReviewController(Controller):

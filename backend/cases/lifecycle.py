@@ -113,6 +113,10 @@ class Transition:
     needs_text: bool = False  # a reason, a reply: the action is refused without one
     reviewed: bool = False  # its public text waits for a moderator before anyone else sees it
     photos: bool = False  # the entry may carry photos
+    # A reviewed action's second step: what the moderator's approval of its text does to the case
+    # (``workflow.review``). The status changes only if the case is still in one of ``from_states``.
+    approved_to_state: Status | None = None
+    approved_clock: ClockEffect = ClockEffect.none
 
 
 MODERATORS = frozenset({Role.moderator, Role.system})
@@ -129,6 +133,10 @@ NOT_CLOSED = EVERY_STATE - {Status.closed}
 TRANSITIONS: dict[str, Transition] = {
     t.action: t
     for t in [
+        # A representative's draft goes to the centre: it gets its number then
+        # (``representatives.services.submit``). A citizen's case is filed submitted: no row.
+        Transition("submit", REPRESENTATIVE, frozenset({Status.draft}), Status.submitted, ClockEffect.none,
+                   Visibility.public, N_("Submitted, awaiting review")),
         Transition("accept", MODERATORS, frozenset({Status.submitted}), Status.accepted, ClockEffect.none,
                    Visibility.public, N_("Accepted for handling")),
         Transition("reject", MODERATORS, frozenset({Status.submitted}), Status.rejected, ClockEffect.none,
@@ -155,7 +163,7 @@ TRANSITIONS: dict[str, Transition] = {
                    Visibility.filer, N_("The department contacted the filer"), scope=Scope.handling, needs_text=True),
         Transition("post_progress", HANDLERS, BEING_HANDLED, Status.in_progress, ClockEffect.none,
                    Visibility.public, N_("Progress update"), scope=Scope.handling, needs_text=True, reviewed=True,
-                   photos=True),
+                   photos=True, approved_clock=ClockEffect.first_response),
         Transition("post_internal_note", HANDLERS | MODERATORS, NOT_CLOSED, None,
                    ClockEffect.none, Visibility.internal, N_("Internal note"), scope=Scope.handling, needs_text=True),
         Transition("return", HANDLERS, frozenset({Status.assigned, Status.signed, Status.in_progress}), Status.returned,
@@ -168,7 +176,8 @@ TRANSITIONS: dict[str, Transition] = {
         Transition("refuse_extension", MODERATORS, BEING_HANDLED, None, ClockEffect.none, Visibility.internal,
                    N_("Extension refused"), needs_text=True),
         Transition("draft_reply", HANDLERS, BEING_HANDLED, None, ClockEffect.none, Visibility.public,
-                   N_("Official reply"), scope=Scope.lead, needs_text=True, reviewed=True, photos=True),
+                   N_("Official reply"), scope=Scope.lead, needs_text=True, reviewed=True, photos=True,
+                   approved_to_state=Status.replied, approved_clock=ClockEffect.answer),
         # Supervision (督办) by hand; the clock jobs also supervise cases whose answer is overdue.
         # Public by default, as the real platforms show it (晒单); staff only if asked.
         Transition("supervise", MODERATORS | LEADERS, CLOCKS_RUNNING, None, ClockEffect.none, Visibility.public,
@@ -210,7 +219,9 @@ TRANSITIONS: dict[str, Transition] = {
 }
 
 # Actions only for representatives' suggestions, and never for them.
-SUGGESTION_ACTIONS = frozenset({"record_meeting", "record_call", "rate_suggestion_satisfied", "rate_suggestion_unsatisfied"})
+SUGGESTION_ACTIONS = frozenset(
+    {"submit", "record_meeting", "record_call", "rate_suggestion_satisfied", "rate_suggestion_unsatisfied"}
+)
 # An answer the lead representative does not rate in time closes as not rated, as a filer's does.
 NOT_FOR_SUGGESTIONS = frozenset({"record_contact", "rate_satisfied", "rate_unsatisfied", "reopen", "close"})
 
@@ -260,13 +271,6 @@ def refusal(
 
 
 PHOTO_ACTIONS = ("hide_photo", "show_photo", "black_out_photo", "restore_photo")
-
-# What a moderator's approval of a reviewed entry does to the case.
-ON_APPROVAL: dict[str, tuple[Status | None, ClockEffect]] = {
-    "post_progress": (None, ClockEffect.first_response),
-    "draft_reply": (Status.replied, ClockEffect.answer),
-}
-
 
 class Review(str, enum.Enum):
     """Where a department's public text stands with the moderators."""
@@ -363,8 +367,6 @@ PUBLICATION_LABELS = {
     f"rating_{PublicationDecision.withhold.value}": N_("Rating kept from the public"),
 }
 
-SUBMIT_LABEL = N_("Submitted, awaiting review")
-
 # Entries the clock jobs write as the system: not actions anyone takes (see ``cases.supervision``).
 CLOCK_ENTRY_LABELS = {
     "answer_warning": N_("The answer is due soon"),
@@ -378,8 +380,6 @@ SEEN_BY_ALL = [Review.none.value, Review.approved.value]  # entries outside staf
 
 
 def entry_label(action: str) -> str:
-    if action == "submit":
-        return SUBMIT_LABEL
     if action in REVIEW_LABELS:
         return REVIEW_LABELS[action]
     if action in CLOCK_ENTRY_LABELS:

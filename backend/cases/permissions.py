@@ -3,8 +3,13 @@ rules over the lifecycle table, no HTTP."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from backend.accounts.roles import StaffRole
 from backend.cases.lifecycle import TRANSITIONS, Role, Scope, Status, refusal
+
+if TYPE_CHECKING:
+    from backend.cases.services import Actor, StaffCaseView
 
 # The platform centre and leaders oversee every case; a handler sees its departments' cases.
 OVERSEERS = frozenset({StaffRole.moderator, StaffRole.leader})
@@ -39,3 +44,10 @@ def actions_for(role: str, status: Status, scope: Scope | None, case_type: str) 
     except ValueError:
         return []
     return [action for action in TRANSITIONS if refusal(action, case_role, status, scope, case_type) is None]
+
+
+def available_actions(case: StaffCaseView, actor: Actor) -> list[str]:
+    """What ``actor`` may do to the case now, in table order: the one list that the staff page,
+    the JSON API and the tests offer (each adapter leaves out what it has no control for)."""
+    scope = handler_scope(actor.department_id, case.department_id, case.co_handler_ids) if actor.role == Role.handler else None
+    return actions_for(actor.role.value, Status(case.case.status), scope, case.case.case_type)

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from backend import clock
 from backend.cases import services, workflow
+from backend.cases.actions import INPUTS, CloseUnrated
 from backend.cases.lifecycle import (
     MODERATORS,
     Publication,
@@ -97,9 +98,10 @@ async def rate(token: str, form: RatingForm) -> int:
     valid = validate(form)
     if len(await photos.unattached_photos(list(valid.photo_keys))) != len(valid.photo_keys):
         raise RatingError({"photos": N_("A photo could not be found. Please add it again.")})
-    details = workflow.Details(satisfaction=valid.satisfaction.value, solved=valid.solved.value, photo_keys=valid.photo_keys)
-    action = rating_action(valid.satisfaction, valid.solved)
-    return await workflow.perform(case["number"], action, CITIZEN, body=valid.comment, details=details)
+    rating = INPUTS[rating_action(valid.satisfaction, valid.solved)](
+        text=valid.comment, satisfaction=valid.satisfaction.value, solved=valid.solved.value, photo_keys=list(valid.photo_keys)
+    )
+    return await workflow.perform(case["number"], rating, CITIZEN)
 
 
 async def close_unrated(now: datetime) -> int:
@@ -115,7 +117,7 @@ async def close_unrated(now: datetime) -> int:
     closed = 0
     for row in due:
         try:
-            await workflow.perform(row["number"], "close_unrated", SYSTEM, details=workflow.Details(replied_before=cutoff))
+            await workflow.perform(row["number"], CloseUnrated(replied_before=cutoff), SYSTEM)
         except ActionRefused as refused:
             if refused.status != 409:
                 raise

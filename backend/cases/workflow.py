@@ -6,14 +6,41 @@ lifecycle table, and every moderator decision on a department's public text thro
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
 
 from backend import clock
 from backend import events
 from backend.cases import clocks
+from backend.cases.actions import (
+    Accept,
+    ActionInput,
+    Assign,
+    BlackOutPhoto,
+    CloseUnrated,
+    Escalate,
+    GrantExtension,
+    HidePhoto,
+    Instruct,
+    MarkDuplicate,
+    PostProgress,
+    RateSatisfied,
+    RateSuggestionSatisfied,
+    RateSuggestionUnsatisfied,
+    Redact,
+    RefuseExtension,
+    Reopen,
+    RequestExtension,
+    RestorePhoto,
+    Return,
+    ShowPhoto,
+    Supervise,
+    TakeCharge,
+    WithPhotos,
+    inputs_of,
+)
 from backend.cases.filing import DESCRIPTION_MAX, TITLE_MAX
 from backend.cases.lifecycle import (
-    ON_APPROVAL,
     PUBLIC_STATUSES,
     RATING_ACTIONS,
     SUGGESTION_RATING_ACTIONS,
@@ -56,31 +83,6 @@ TEXT_MAX = 5000
 MAX_CO_HANDLERS = 10
 
 
-@dataclass(frozen=True)
-class Details:
-    """What an action carries beyond its text. Each action reads the fields it needs."""
-
-    department_id: int | None = None  # assign, escalate: the lead department (主办)
-    co_department_ids: tuple[int, ...] = ()  # assign: co-handling departments (协办)
-    duplicate_of: str = ""  # mark_duplicate: the other case's number
-    internal: bool = False  # post_progress, supervise, instruct: staff only (no review), instead of public
-    title: str | None = None  # redact
-    description: str | None = None  # redact
-    case_type: str | None = None  # accept: confirm or change
-    category_id: int | None = None  # accept: confirm or change
-    area_id: int | None = None  # accept: set or change (None keeps it)
-    make_private: bool = False  # accept: withhold from the public even though the filer agreed
-    due_at: datetime | None = None  # request_extension: the new answer date asked for
-    photo_keys: tuple[str, ...] = ()  # post_progress, draft_reply: photos uploaded for the entry
-    photo_key: str = ""  # hide_photo, show_photo, black_out_photo, restore_photo: which photo
-    region: Region | None = None  # black_out_photo
-    satisfaction: str = ""  # rate_*: a Satisfaction
-    solved: str = ""  # rate_*: a Solved
-    replied_before: datetime | None = None  # close_unrated: the reply must have been published by then
-    outcome: str = ""  # rate_suggestion_*: a Satisfaction with what was done
-    attitude: str = ""  # rate_suggestion_*: a Satisfaction with how the department dealt with the representative
-
-
 async def co_handlers(case_id: int) -> list[int]:
     return [row["department"] for row in await CoHandler.select(CoHandler.department).where(CoHandler.case == case_id)]
 
@@ -105,19 +107,26 @@ async def _departments_exist(ids: list[int]) -> bool:
     return len(ids) == await Department.count().where(Department.id.is_in(ids)) if ids else True
 
 
-async def perform(number: str, action: str, actor: Actor, *, body: str = "", details: Details = Details()) -> int:
+async def perform(number: str, inputs: ActionInput | str, actor: Actor, *, body: str = "") -> int:
     """Carry out one action of the lifecycle table; returns the timeline entry it wrote.
+
+    ``inputs`` is the action's input (``actions.INPUTS``), or the name of an action that
+    carries nothing but ``body`` as its text.
 
     Raises ActionRefused: 403 wrong role or department, 404 no such case, 409 wrong state,
     422 what the action needs is missing.
     """
+    action = inputs if isinstance(inputs, str) else inputs.action
     if refused := refusal(action, actor.role):  # the action and the role, before the case is read
         raise ActionRefused(*refused)
+    if isinstance(inputs, str):
+        inputs = inputs_of(action, body)
+    elif body:
+        raise TypeError("the text of a typed input is its own: give it as ``text``")
     transition = TRANSITIONS[action]
-    text = _text(body, transition.needs_text)
-    if details.photo_keys and not transition.photos:
-        raise ActionRefused(422, N_("Photos cannot be added to this."))
-    if len(details.photo_keys) > MAX_PHOTOS_PER_CASE:
+    text = _text(inputs.text, transition.needs_text)
+    photo_keys = inputs.photo_keys if isinstance(inputs, WithPhotos) else []  # only where the row allows photos
+    if len(photo_keys) > MAX_PHOTOS_PER_CASE:
         raise ActionRefused(422, N_("Add at most 6 photos."))
     now = clock.now()
     async with write_transaction():
@@ -132,7 +141,7 @@ async def perform(number: str, action: str, actor: Actor, *, body: str = "", det
         values: dict = {Case.updated_at: now}
         entry = _Entry(actor, transition.visibility, Review.pending if transition.reviewed else Review.none, text)
         if specific := _SPECIFICS.get(action):
-            await specific(case, details, entry, values)
+            await specific(case, inputs, entry, values)
         values |= await _clock_values(transition.clock, case, now, entry.due_at)
         to_state = transition.to_state
         if to_state is not None:
@@ -148,9 +157,9 @@ async def perform(number: str, action: str, actor: Actor, *, body: str = "", det
         )
         if entry.rating is not None:
             await Rating.insert(Rating(**entry.rating, entry=entry_id, created_at=now))
-        if details.photo_keys:
-            attached = await photos.attach_to_entry(list(details.photo_keys), case.id, entry_id)
-            if attached != len(details.photo_keys):  # rolls the whole action back
+        if photo_keys:
+            attached = await photos.attach_to_entry(list(photo_keys), case.id, entry_id)
+            if attached != len(photo_keys):  # rolls the whole action back
                 raise ActionRefused(422, N_("A photo could not be found. Please add it again."))
         return entry_id
 
@@ -177,38 +186,38 @@ class _Entry:
     rating: dict | None = None  # rate_*: the Rating row's values, saved with the entry
 
 
-async def _accept(case: Case, details: Details, entry: _Entry, values: dict) -> None:
-    if details.case_type is not None and details.case_type != case.case_type:
+async def _accept(case: Case, inputs: Accept, entry: _Entry, values: dict) -> None:
+    if inputs.case_type is not None and inputs.case_type != case.case_type:
         # A representative's suggestion stays one (it has its representatives), and nothing becomes one.
         citizen_types = {t.value for t in CITIZEN_CASE_TYPES}
-        if details.case_type not in citizen_types or case.case_type not in citizen_types:
+        if inputs.case_type not in citizen_types or case.case_type not in citizen_types:
             raise ActionRefused(422, N_("Choose the type of case."))
-        values[Case.case_type] = details.case_type
-    if details.category_id is not None:
-        if await get_active_category(details.category_id) is None:
+        values[Case.case_type] = inputs.case_type
+    if inputs.category_id is not None:
+        if await get_active_category(inputs.category_id) is None:
             raise ActionRefused(422, N_("Choose a category."))
-        values[Case.category] = details.category_id
-    if details.area_id is not None:
-        if not await is_active_area(details.area_id):
+        values[Case.category] = inputs.category_id
+    if inputs.area_id is not None:
+        if not await is_active_area(inputs.area_id):
             raise ActionRefused(422, AREA_UNAVAILABLE)
-        values[Case.area] = details.area_id
-    if details.make_private:
+        values[Case.area] = inputs.area_id
+    if inputs.make_private:
         values[Case.publication_consent] = False
         case.publication_consent = False  # so that accepting does not publish it
 
 
-async def _mark_duplicate(case: Case, details: Details, entry: _Entry, values: dict) -> None:
-    original = None
-    if CASE_NUMBER.match(details.duplicate_of) and details.duplicate_of != case.number:
-        original = await Case.select(Case.id, Case.status).where(Case.number == details.duplicate_of).first()
+async def _mark_duplicate(case: Case, inputs: MarkDuplicate, entry: _Entry, values: dict) -> None:
+    original, number = None, inputs.duplicate_of.strip()
+    if CASE_NUMBER.match(number) and number != case.number:
+        original = await Case.select(Case.id, Case.status).where(Case.number == number).first()
     if original is None or original["status"] == Status.duplicate.value:
         raise ActionRefused(422, N_("Give the number of the case this one repeats."))
     values[Case.duplicate_of] = original["id"]
 
 
-async def _redact(case: Case, details: Details, entry: _Entry, values: dict) -> None:
-    title = clean_text(details.title if details.title is not None else case.title)
-    description = clean_text(details.description if details.description is not None else case.description, multiline=True)
+async def _redact(case: Case, inputs: Redact, entry: _Entry, values: dict) -> None:
+    title = clean_text(inputs.title if inputs.title is not None else case.title)
+    description = clean_text(inputs.description if inputs.description is not None else case.description, multiline=True)
     if not 4 <= len(title) <= TITLE_MAX:
         raise ActionRefused(422, N_("Give a short title (4 to 80 characters)."))
     if not 10 <= len(description) <= DESCRIPTION_MAX:
@@ -221,9 +230,9 @@ async def _redact(case: Case, details: Details, entry: _Entry, values: dict) -> 
     values[Case.description] = description
 
 
-async def _assign(case: Case, details: Details, entry: _Entry, values: dict) -> None:
-    lead = details.department_id
-    co = sorted(set(details.co_department_ids) - {lead})
+async def _assign(case: Case, inputs: Assign, entry: _Entry, values: dict) -> None:
+    lead = inputs.department_id
+    co = sorted(set(inputs.co_department_ids) - {lead})
     if lead is None or not await _departments_exist([lead]):
         raise ActionRefused(409, N_("Choose the department that will handle this case."))
     if len(co) > MAX_CO_HANDLERS or not await _departments_exist(co):
@@ -234,18 +243,18 @@ async def _assign(case: Case, details: Details, entry: _Entry, values: dict) -> 
         await CoHandler.insert(*[CoHandler(case=case.id, department=department) for department in co])
 
 
-async def _staff_only_if_asked(case: Case, details: Details, entry: _Entry, values: dict) -> None:
-    if details.internal:
+async def _staff_only_if_asked(case: Case, inputs: PostProgress | Supervise | Instruct, entry: _Entry, values: dict) -> None:
+    if inputs.internal:
         entry.visibility, entry.review = Visibility.internal, Review.none
 
 
-async def _supervise(case: Case, details: Details, entry: _Entry, values: dict) -> None:
-    await _staff_only_if_asked(case, details, entry, values)
+async def _supervise(case: Case, inputs: Supervise, entry: _Entry, values: dict) -> None:
+    await _staff_only_if_asked(case, inputs, entry, values)
     values[Case.supervised_at] = values[Case.updated_at]  # now
 
 
-async def _escalate(case: Case, details: Details, entry: _Entry, values: dict) -> None:
-    lead = details.department_id
+async def _escalate(case: Case, inputs: Escalate, entry: _Entry, values: dict) -> None:
+    lead = inputs.department_id
     if lead is None or not await _departments_exist([lead]):
         raise ActionRefused(422, N_("Choose the department that will handle this case."))
     if lead == case.department:
@@ -255,7 +264,7 @@ async def _escalate(case: Case, details: Details, entry: _Entry, values: dict) -
     await CoHandler.delete().where(CoHandler.case == case.id, CoHandler.department == lead)
 
 
-async def _take_charge(case: Case, details: Details, entry: _Entry, values: dict) -> None:
+async def _take_charge(case: Case, inputs: TakeCharge, entry: _Entry, values: dict) -> None:
     if entry.actor.account_id is None:
         raise ActionRefused(403, N_("Your role may not do this."))
     if case.leader == entry.actor.account_id:
@@ -263,7 +272,7 @@ async def _take_charge(case: Case, details: Details, entry: _Entry, values: dict
     values[Case.leader] = entry.actor.account_id
 
 
-async def _return(case: Case, details: Details, entry: _Entry, values: dict) -> None:
+async def _return(case: Case, inputs: Return, entry: _Entry, values: dict) -> None:
     # Back to the moderators; the entry records which department returned it.
     values[Case.department] = None
     await CoHandler.delete().where(CoHandler.case == case.id)
@@ -272,17 +281,23 @@ async def _return(case: Case, details: Details, entry: _Entry, values: dict) -> 
 MAX_EXTENSION_MONTHS = 12
 
 
-async def _request_extension(case: Case, details: Details, entry: _Entry, values: dict) -> None:
-    if details.due_at is None or details.due_at <= clock.now():
+async def _request_extension(case: Case, inputs: RequestExtension, entry: _Entry, values: dict) -> None:
+    due_at = end_of_day(inputs.due_date) if inputs.due_date else None
+    if due_at is None or due_at <= clock.now():
         raise ActionRefused(422, N_("Give the new date you ask for, in the future."))
-    if case.answer_due_at and details.due_at <= case.answer_due_at:
+    if case.answer_due_at and due_at <= case.answer_due_at:
         raise ActionRefused(422, N_("An extension must end after the current answer deadline."))
     # A typed date: within a year, like every date a person gives the clocks.
-    if details.due_at.date() > clocks.add_months(clock.now().astimezone(details.due_at.tzinfo), MAX_EXTENSION_MONTHS).date():
+    if due_at.date() > clocks.add_months(clock.now().astimezone(due_at.tzinfo), MAX_EXTENSION_MONTHS).date():
         raise ActionRefused(422, N_("An extension can end at most a year from today."))
     if await _open_extension_request(case.id) is not None:
         raise ActionRefused(409, N_("An extension request is already waiting for an answer."))
-    entry.due_at = details.due_at
+    entry.due_at = due_at
+
+
+def end_of_day(day: date) -> datetime:
+    """A day asked for, as the clocks count it: its last minute, in the platform's time zone."""
+    return datetime.combine(day, time(23, 59), tzinfo=ZoneInfo(get_settings().time_zone))
 
 
 async def _open_extension_request(case_id: int) -> dict | None:
@@ -305,49 +320,61 @@ async def _asked_extension(case: Case) -> dict:
     return request
 
 
-async def _grant_extension(case: Case, details: Details, entry: _Entry, values: dict) -> None:
+async def _grant_extension(case: Case, inputs: GrantExtension, entry: _Entry, values: dict) -> None:
     request = await _asked_extension(case)
     if request["due_at"] <= clock.now():
         raise ActionRefused(409, N_("The date asked for has passed. Refuse this request; the department can ask again."))
     entry.due_at = request["due_at"]
 
 
-async def _refuse_extension(case: Case, details: Details, entry: _Entry, values: dict) -> None:
+async def _refuse_extension(case: Case, inputs: RefuseExtension, entry: _Entry, values: dict) -> None:
     entry.due_at = (await _asked_extension(case))["due_at"]
 
 
-async def _photo(case: Case, details: Details) -> Photo:
-    photo = await photos.photo_of_case(case.id, details.photo_key) if details.photo_key else None
+async def _photo(case: Case, inputs: HidePhoto) -> Photo:
+    photo = await photos.photo_of_case(case.id, inputs.photo_key) if inputs.photo_key else None
     if photo is None:
         raise ActionRefused(404, N_("This case has no such photo."))
     return photo
 
 
-async def _hide_photo(case: Case, details: Details, entry: _Entry, values: dict) -> None:
-    photo = await _photo(case, details)
+async def _hide_photo(case: Case, inputs: HidePhoto, entry: _Entry, values: dict) -> None:
+    photo = await _photo(case, inputs)
     if photo.hidden:
         raise ActionRefused(409, N_("This photo is already hidden."))
     await photos.set_hidden(photo, True)
 
 
-async def _show_photo(case: Case, details: Details, entry: _Entry, values: dict) -> None:
-    photo = await _photo(case, details)
+async def _show_photo(case: Case, inputs: ShowPhoto, entry: _Entry, values: dict) -> None:
+    photo = await _photo(case, inputs)
     if not photo.hidden:
         raise ActionRefused(409, N_("This photo is not hidden."))
     await photos.set_hidden(photo, False)
 
 
-async def _black_out_photo(case: Case, details: Details, entry: _Entry, values: dict) -> None:
-    photo = await _photo(case, details)
-    if details.region is None:
+async def _black_out_photo(case: Case, inputs: BlackOutPhoto, entry: _Entry, values: dict) -> None:
+    photo = await _photo(case, inputs)
+    region = _region(inputs)
+    if region is None:
         raise ActionRefused(422, N_("Mark the part of the photo to black out."))
     if len(photos.blacked_out_regions(photo)) >= photos.MAX_BLACKED_OUT_REGIONS:
         raise ActionRefused(422, N_("This photo has too many blacked-out parts. Hide the whole photo instead."))
-    await photos.add_blacked_out_region(photo, details.region, get_settings().media_dir)
+    await photos.add_blacked_out_region(photo, region, get_settings().media_dir)
 
 
-async def _restore_photo(case: Case, details: Details, entry: _Entry, values: dict) -> None:
-    photo = await _photo(case, details)
+def _region(inputs: BlackOutPhoto) -> Region | None:
+    """The part of a photo to black out, given in per cent of its width and height."""
+    given = (inputs.region_x, inputs.region_y, inputs.region_width, inputs.region_height)
+    if None in given:
+        return None
+    try:
+        return Region.checked(*(value / 100 for value in given))
+    except ValueError:
+        return None
+
+
+async def _restore_photo(case: Case, inputs: RestorePhoto, entry: _Entry, values: dict) -> None:
+    photo = await _photo(case, inputs)
     if not photo.public_display_sha256:
         raise ActionRefused(409, N_("Nothing of this photo is blacked out."))
     await photos.restore_original(photo)
@@ -368,9 +395,9 @@ async def published_reply(case_id: int) -> int | None:
 
 
 def _rate(action: str):
-    async def rate(case: Case, details: Details, entry: _Entry, values: dict) -> None:
+    async def rate(case: Case, inputs: RateSatisfied, entry: _Entry, values: dict) -> None:
         try:
-            satisfaction, solved = Satisfaction(details.satisfaction), Solved(details.solved)
+            satisfaction, solved = Satisfaction(inputs.satisfaction), Solved(inputs.solved)
         except ValueError:
             raise ActionRefused(422, N_("Say how satisfied you are and whether the problem was solved.")) from None
         if rating_action(satisfaction, solved) != action:
@@ -396,9 +423,9 @@ async def _rating_of_reply(case: Case, entry: _Entry, **scales: str) -> None:
 
 
 def _rate_suggestion(action: str):
-    async def rate(case: Case, details: Details, entry: _Entry, values: dict) -> None:
+    async def rate(case: Case, inputs: RateSuggestionSatisfied, entry: _Entry, values: dict) -> None:
         try:
-            outcome, attitude = Satisfaction(details.outcome), Satisfaction(details.attitude)
+            outcome, attitude = Satisfaction(inputs.outcome), Satisfaction(inputs.attitude)
         except ValueError:
             raise ActionRefused(422, N_("Rate both the outcome and the department's attitude.")) from None
         if suggestion_rating_action(outcome, attitude) != action:
@@ -410,20 +437,20 @@ def _rate_suggestion(action: str):
             case, entry, satisfaction=overall_satisfaction(outcome, attitude).value, solved="", outcome=outcome.value, attitude=attitude.value
         )
         if action == "rate_suggestion_unsatisfied":
-            await _reopen(case, details, entry, values)  # answered again: counted as reopened
+            await _reopen(case, inputs, entry, values)  # answered again: counted as reopened
 
     return rate
 
 
-async def _reopen(case: Case, details: Details, entry: _Entry, values: dict) -> None:
+async def _reopen(case: Case, inputs: Reopen | RateSuggestionUnsatisfied, entry: _Entry, values: dict) -> None:
     # Back to the same lead department (and co-handlers), which signs for it again; the count
     # feeds the department's reopened figure.
     values[Case.reopened_count] = case.reopened_count + 1
 
 
-async def _close_unrated(case: Case, details: Details, entry: _Entry, values: dict) -> None:
+async def _close_unrated(case: Case, inputs: CloseUnrated, entry: _Entry, values: dict) -> None:
     # Checked under the row lock: a reply published since the caller looked is not closed.
-    if details.replied_before is None or case.answered_at is None or case.answered_at > details.replied_before:
+    if inputs.replied_before is None or case.answered_at is None or case.answered_at > inputs.replied_before:
         raise ActionRefused(409, N_("The filer may still rate this answer."))
 
 
@@ -485,10 +512,11 @@ async def review(entry_id: int, decision: str, actor: Actor, *, body: str = "") 
             )
         else:
             await TimelineEntry.update({TimelineEntry.review: Review.approved.value}).where(TimelineEntry.id == draft.id)
-        to_state, clock_effect = ON_APPROVAL.get(draft.action, (None, ClockEffect.none))
+        transition = TRANSITIONS[draft.action]
+        to_state = transition.approved_to_state
         # The department answered when it wrote the text: the centre's review time is not its delay.
-        values: dict = {Case.updated_at: now, **await _clock_values(clock_effect, case, draft.created_at)}
-        if to_state is not None and Status(case.status) in TRANSITIONS[draft.action].from_states:
+        values: dict = {Case.updated_at: now, **await _clock_values(transition.approved_clock, case, draft.created_at)}
+        if to_state is not None and Status(case.status) in transition.from_states:
             values[Case.status] = to_state.value
         await Case.update(values).where(Case.id == case.id)
         return await append_entry(

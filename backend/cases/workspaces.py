@@ -6,9 +6,10 @@ Thin adapters over ``services``, ``workflow`` and ``permissions``.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timezone
-from zoneinfo import ZoneInfo
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import msgspec
 
 from litestar import Controller, Request, get, post
 from litestar.datastructures import FormMultiDict
@@ -23,18 +24,17 @@ from backend.accounts.services import AccountView
 from backend.cases import figures, ratings, services, supervision, workflow
 from backend.cases.controllers import case_form_from, follow_url
 from backend.cases.filing import RECORDED_BY_STAFF, SOURCE_LABELS, CaseForm, FilingError, validate, validate_source
-from backend.cases.lifecycle import CITIZEN_CASE_TYPES, PHOTO_ACTIONS, TRANSITIONS, CaseType, Role, Status, Visibility
-from backend.cases.permissions import actions_for, handler_scope, may_see_case, sees_filer_contact
+from backend.cases.lifecycle import CITIZEN_CASE_TYPES, PHOTO_ACTIONS, TRANSITIONS, CaseType, Role, Status
+from backend.cases.actions import INPUTS, ActionInput, Unreadable, WithPhotos, from_form
+from backend.cases.permissions import available_actions, handler_scope, may_see_case, sees_filer_contact
 from backend.cases.services import ActionRefused, Actor
 from backend.cases.tables import Case
 from backend.departments.services import active_categories, area_tree, department_choices
 from backend.i18n_markers import N_
 from backend.photos.controllers import MAX_FORM_BYTES, photo_key_from, photo_keys_from, receive_uploads
-from backend.photos.pipeline import Region
 from backend.photos.services import unattached_photos
 from backend.representatives.services import facts_of as suggestion_facts
 from backend.settings import get_settings
-from backend.text import row_id
 from backend.web import i18n
 from backend.web.errors import error_response
 from backend.web.forms import form_text
@@ -47,30 +47,6 @@ DEPARTMENT_DONE = {Status.replied, Status.rated, Status.unsatisfied, Status.clos
 # What waits for the moderators' decision: new cases, returned ones, and answers the filer is not satisfied with.
 MODERATION_QUEUE = (Status.submitted, Status.returned, Status.unsatisfied)
 FAR_FUTURE = datetime.max.replace(tzinfo=timezone.utc)
-NOTE = N_("Note (optional)")
-ACTION_TEXT_LABELS = {
-    "reject": N_("Reason (the filer sees it)"),
-    "mark_duplicate": N_("Note for the filer (optional)"),
-    "record_contact": N_("How and when you reached the filer, and what was agreed (the filer sees it)"),
-    "post_progress": N_("What was done"),
-    "post_internal_note": N_("Note (staff only)"),
-    "return": N_("Why this case is not for your department"),
-    "request_extension": N_("Why more time is needed"),
-    "refuse_extension": N_("Reason"),
-    "draft_reply": N_("The official reply (the platform centre reviews it before it is published)"),
-    "supervise": N_("What the department must do, and by when"),
-    "instruct": N_("Your instruction (批示)"),
-    "escalate": N_("Why the case is escalated, and what the department must do"),
-    "take_charge": N_("Why you take charge, and what you expect"),
-    "reopen": N_("What the department must do again (the public sees it)"),
-    "close": N_("Why the case is closed (the filer sees it)"),
-    "record_meeting": N_("When you met the representative, who took part, and what was agreed (the representative sees it)"),
-    "record_call": N_("When you called the representative, and what was agreed (the representative sees it)"),
-}
-# Actions whose entry is public by default but may be kept for staff.
-STAFF_ONLY_CHOICE = frozenset({"post_progress", "supervise", "instruct"})
-
-
 @dataclass(frozen=True)
 class WorkLink:
     """A link in the navigation to a staff queue, with how much waits there."""
@@ -140,56 +116,6 @@ def actor_of(account: AccountView) -> Actor:
     if account.role == StaffRole.handler:
         return Actor(Role.handler, account.department_name or "", account.department_id)
     return Actor(Role(account.role), "", account_id=account.id)
-
-
-def _end_of_day(value: str) -> datetime | None:
-    try:
-        day = date.fromisoformat(value)  # ASCII digits only: strptime reads a year typed "２０２７"
-    except ValueError:
-        return None
-    return datetime.combine(day, time(23, 59), tzinfo=ZoneInfo(get_settings().time_zone))
-
-
-def details_from(action: str, form: FormMultiDict) -> workflow.Details:
-    """Only the fields this action reads: anything else in the form is ignored."""
-    if action == "accept":
-        category, area = form_text(form, "category_id"), form_text(form, "area_id")
-        return workflow.Details(
-            case_type=form_text(form, "case_type") or None,
-            category_id=row_id(category) if category else None,
-            area_id=(row_id(area) or 0) if area else None,  # 0: not an area, refused as such
-            make_private=form_text(form, "make_private") == "yes",
-        )
-    if action == "assign":
-        co = [row_id(v) for v in form.getall("co_department_ids", []) if isinstance(v, str)]
-        return workflow.Details(department_id=row_id(form_text(form, "department_id")), co_department_ids=tuple(i for i in co if i))
-    if action == "escalate":
-        return workflow.Details(department_id=row_id(form_text(form, "department_id")))
-    if action in ("supervise", "instruct"):
-        return workflow.Details(internal=form_text(form, "visibility") == Visibility.internal.value)
-    if action == "mark_duplicate":
-        return workflow.Details(duplicate_of=form_text(form, "duplicate_of").strip())
-    if action == "redact":
-        return workflow.Details(title=form_text(form, "title"), description=form_text(form, "description"))
-    if action == "request_extension":
-        return workflow.Details(due_at=_end_of_day(form_text(form, "due_at")))
-    if action in PHOTO_ACTIONS:
-        return workflow.Details(photo_key=photo_key_from(form), region=_region(form) if action == "black_out_photo" else None)
-    if TRANSITIONS.get(action) and TRANSITIONS[action].photos:
-        return workflow.Details(
-            internal=action == "post_progress" and form_text(form, "visibility") == "internal",
-            photo_keys=tuple(photo_keys_from(form)),
-        )
-    return workflow.Details()
-
-
-def _region(form: FormMultiDict) -> Region | None:
-    """The part of a photo to black out, given in per cent of its width and height."""
-    try:
-        x, y, width, height = (float(form_text(form, f"region_{name}")) / 100 for name in ("x", "y", "width", "height"))
-        return Region.checked(x, y, width, height)
-    except ValueError:
-        return None
 
 
 class WorkspaceController(Controller):
@@ -359,7 +285,8 @@ class WorkspaceController(Controller):
         typed_photos: dict | None = None,
     ) -> Template:
         account, view, scope = await self._visible_case(request, number)
-        actions = actions_for(account.role, Status(view.case.status), scope, view.case.case_type)
+        actions = available_actions(view, actor_of(account))
+        choices = set().union(*(INPUTS[action].choices for action in actions))
         return Template(
             template_name="staff/case.html",
             context={
@@ -368,14 +295,13 @@ class WorkspaceController(Controller):
                 "show_contact": sees_filer_contact(account.role, scope),
                 "form_actions": [action for action in actions if action not in PHOTO_ACTIONS],
                 "photo_controls": [action for action in actions if action in PHOTO_ACTIONS],
-                "photo_capable": [action for action in actions if TRANSITIONS[action].photos],
                 "typed_photos": typed_photos or {},
-                "labels": {action: TRANSITIONS[action].label for action in actions},
-                "text_labels": {action: ACTION_TEXT_LABELS.get(action, NOTE) for action in actions},
-                "departments": await department_choices() if {"assign", "escalate"} & set(actions) else [],
-                "staff_only_choice": STAFF_ONLY_CHOICE,
-                "categories": await active_categories() if "accept" in actions else [],
-                "areas": await area_tree(active_only=True) if "accept" in actions else [],
+                "rows": {action: TRANSITIONS[action] for action in actions},
+                "action_inputs": {action: INPUTS[action] for action in actions},
+                # What the offered actions' partials choose from, and only that.
+                "departments": await department_choices() if "departments" in choices else [],
+                "categories": await active_categories() if "categories" in choices else [],
+                "areas": await area_tree(active_only=True) if "areas" in choices else [],
                 "case_types": [t.value for t in CITIZEN_CASE_TYPES],
                 "errors": errors or {},
                 "typed": typed or {},
@@ -403,24 +329,42 @@ class WorkspaceController(Controller):
         if not await _handles(account, number):
             raise NotFoundException()  # as for a case that does not exist
         form = await request.form()
-        details = details_from(action, form)
-        # Without script the chosen files come with the form itself; store them first.
-        uploaded, photo_errors = await receive_uploads(form.getall("photos", []), len(details.photo_keys))
-        details = replace(details, photo_keys=details.photo_keys + tuple(photo.key for photo in uploaded))
+        kept = photo_keys_from(form)  # photos added already, through the picker
         try:
+            inputs = _inputs_from(action, form)
+            # Without script the chosen files come with the form itself; store them first.
+            uploaded, photo_errors = await receive_uploads(form.getall("photos", []), len(kept))
+            kept += [photo.key for photo in uploaded]
             if photo_errors:
                 raise ActionRefused(422, "; ".join(photo_errors))
-            entry_id = await workflow.perform(number, action, actor_of(account), body=form_text(form, "body"), details=details)
+            if isinstance(inputs, WithPhotos):
+                inputs = msgspec.structs.replace(inputs, photo_keys=kept)
+            elif uploaded:
+                raise ActionRefused(422, N_("Photos cannot be added to this."))
+            entry_id = await workflow.perform(number, inputs, actor_of(account))
         except ActionRefused as refused:
             if refused.status != 422:
                 return error_response(request, refused.status, refused.message)
             typed = {name: value for name, value in form.items() if isinstance(value, str)}
-            photos = {action: await unattached_photos(list(details.photo_keys))}  # uploaded already: keep them
+            photos = {action: await unattached_photos(kept)}  # uploaded already: keep them
             return await self._case_page(request, number, {action: i18n.gettext(refused.message)}, {action: typed}, 422, photos)
         if not await _handles(account, number):
             # A return hands the case back to the moderators: the department's view of it ends here.
             return Redirect("/department", status_code=303)
         return Redirect(f"/staff/cases/{number}#entry-{entry_id}", status_code=303)
+
+
+def _inputs_from(action: str, form: FormMultiDict) -> ActionInput | str:
+    """The action's input from its form (an action not in the table: its name, which
+    ``workflow.perform`` refuses). Raises ActionRefused 422 for a field it cannot read."""
+    if action not in INPUTS:
+        return action
+    if "photo_key" in INPUTS[action].__struct_fields__:
+        photo_key_from(form)  # a key of no photo's shape is a bad request
+    try:
+        return from_form(action, lambda name: form.getall(name, []))
+    except Unreadable as unreadable:
+        raise ActionRefused(422, unreadable.message) from None
 
 
 async def _handles(account: AccountView, number: str) -> bool:

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from backend import clock
 from backend.accounts.audit import Who
 from backend.accounts.services import InvitationForm, get_account, invite
 from backend.accounts.tables import Account
 from backend.cases import ratings, workflow
+from backend.cases.actions import Accept, Assign, PostProgress, RecordMeeting, RequestExtension, Sign
 from backend.cases.lifecycle import CaseType, Role
 from backend.cases.services import Actor
 from backend.cases.tables import Case
@@ -125,25 +127,26 @@ async def _handle(demo: DemoSuggestion, number: str, lead, department, submitted
     centre = Actor(Role.moderator, "")
     handler = Actor(Role.handler, department.name, department.id)
     steps = [
-        ("accept", centre, "", workflow.Details()),
-        ("assign", centre, "", workflow.Details(department_id=department.id)),
-        ("sign", handler, "", workflow.Details()),
-        ("record_meeting", handler, "与代表委员当面座谈，听取意见，商定办理方向。", workflow.Details()),
-        ("post_progress", handler, "已组织相关科室实地调研，正在研究办理方案。", workflow.Details()),
+        (Accept(), centre),
+        (Assign(department_id=department.id), centre),
+        (Sign(), handler),
+        (RecordMeeting(text="与代表委员当面座谈，听取意见，商定办理方向。"), handler),
+        (PostProgress(text="已组织相关科室实地调研，正在研究办理方案。"), handler),
     ]
     moment = submitted_at
-    for action, actor, body, details in steps[:reached]:
+    for inputs, actor in steps[:reached]:
         moment += timedelta(hours=5)
         with clock.travel_to(moment):
-            entry = await workflow.perform(number, action, actor, body=body, details=details)
-        if action == "post_progress":
+            entry = await workflow.perform(number, inputs, actor)
+        if inputs.action == "post_progress":
             with clock.travel_to(moment + timedelta(minutes=30)):
                 await workflow.review(entry, "approve", centre)
     if demo.extension:
         with clock.travel_to(moment + timedelta(days=1)):
             case = await Case.select(Case.answer_due_at).where(Case.number == number).first()
             due = case["answer_due_at"] + timedelta(days=30)
-            await workflow.perform(number, "request_extension", handler, body=demo.extension, details=workflow.Details(due_at=due))
+            due_date = due.astimezone(ZoneInfo(get_settings().time_zone)).date()
+            await workflow.perform(number, RequestExtension(text=demo.extension, due_date=due_date), handler)
         with clock.travel_to(moment + timedelta(days=1, hours=3)):
             await workflow.perform(number, "grant_extension", centre)
     if not demo.reply:

@@ -25,14 +25,16 @@ from backend.accounts.roles import StaffRole
 from backend.accounts.services import AccountView
 from backend.accounts.tables import Account
 from backend.cases import browse, services, workflow
+from backend.cases.actions import INPUTS
 from backend.cases.filing import DESCRIPTION_MAX, PHOTO_KEY_PATTERN, TITLE_MAX
 from backend.cases.lifecycle import (
     PUBLIC_STATUSES,
+    TRANSITIONS,
     CaseType,
     Role,
     Satisfaction,
     Status,
-    Visibility,
+    refusal,
     suggestion_rating_action,
 )
 from backend.cases.services import ActionRefused, Actor, CasePage, CaseView, append_entry
@@ -324,12 +326,16 @@ async def submit(case_id: int, lead: AccountView, time_zone: str) -> str:
         facts = await _locked_draft(case_id, lead)
         if not facts.is_lead(lead.id):
             raise ActionRefused(403, N_("Only the lead representative submits the suggestion."))
+        # From the draft (``_locked_draft`` checked it) to where the table's row says.
+        if refused := refusal("submit", Role.representative, Status.draft, case_type=CaseType.representative.value):
+            raise ActionRefused(*refused)
+        submission = TRANSITIONS["submit"]
         number = await services.next_case_number(now.astimezone(ZoneInfo(time_zone)).year)
         await Case.update(
-            {Case.number: number, Case.status: Status.submitted.value, Case.created_at: now, Case.updated_at: now}
+            {Case.number: number, Case.status: submission.to_state.value, Case.created_at: now, Case.updated_at: now}
         ).where(Case.id == case_id)
         await Suggestion.update({Suggestion.submitted_at: now}).where(Suggestion.id == facts.suggestion_id)
-        await append_entry(case_id, "submit", Status.submitted, actor_of(lead), Visibility.public, "", now)
+        await append_entry(case_id, "submit", submission.to_state, actor_of(lead), submission.visibility, "", now)
     return number
 
 
@@ -442,13 +448,8 @@ async def rate(number: str, account: AccountView, form: RatingForm) -> int:
     if errors:
         raise RatingError(errors)
     outcome, attitude = Satisfaction(form.outcome), Satisfaction(form.attitude)
-    return await workflow.perform(
-        number,
-        suggestion_rating_action(outcome, attitude),
-        actor_of(account),
-        body=comment,
-        details=workflow.Details(outcome=outcome.value, attitude=attitude.value),
-    )
+    rating = INPUTS[suggestion_rating_action(outcome, attitude)](text=comment, outcome=outcome.value, attitude=attitude.value)
+    return await workflow.perform(number, rating, actor_of(account))
 
 
 # The channel: a representative's drafts, invitations, suggestions and figures.

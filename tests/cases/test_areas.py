@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from backend.cases import workflow
+from backend.cases import actions, workflow
 from backend.cases.filing import FilingError
 from backend.cases.services import ActionRefused, Actor
 from backend.cases.lifecycle import Role
@@ -23,7 +23,7 @@ async def area_of(number: str) -> int | None:
 
 async def test_accepting_puts_the_case_in_an_area(settings, categories, areas):
     filed = await file(settings, form(categories["water"]))
-    await workflow.perform(filed.number, "accept", MODERATOR, details=workflow.Details(area_id=areas["dongfeng"]))
+    await workflow.perform(filed.number, actions.Accept(area_id=areas["dongfeng"]), MODERATOR)
     assert await area_of(filed.number) == areas["dongfeng"]
 
 
@@ -32,7 +32,7 @@ async def test_only_an_active_area_may_be_chosen(settings, categories, areas, ar
     filed = await file(settings, form(categories["water"]))
     area_id = areas.get(area, area)
     with pytest.raises(ActionRefused) as refused:
-        await workflow.perform(filed.number, "accept", MODERATOR, details=workflow.Details(area_id=area_id))
+        await workflow.perform(filed.number, actions.Accept(area_id=area_id), MODERATOR)
     assert (refused.value.status, refused.value.message) == (422, "Choose an area from the list.")
     assert await area_of(filed.number) is None
     assert (await Case.select(Case.status).where(Case.number == filed.number).first())["status"] == "submitted"

@@ -10,10 +10,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from backend import clock
-from backend.cases import browse, workflow
+from backend.cases import actions, browse, workflow
 from backend.cases.browse import BadFilter, CaseFilter, Sort
 from backend.cases.tables import Case
-from backend.cases.workflow import Details
 from tests.cases.test_filing import file, form
 from tests.cases.test_lifecycle import MODERATOR
 
@@ -26,7 +25,7 @@ async def publish(settings, category, *, at=DAY_1, area=None, department=None, *
         filed = await file(settings, form(category, area_id=str(area or ""), **overrides))
         await workflow.perform(filed.number, "accept", MODERATOR)
         if department is not None:
-            await workflow.perform(filed.number, "assign", MODERATOR, details=Details(department_id=department))
+            await workflow.perform(filed.number, actions.Assign(department_id=department), MODERATOR)
     return filed.number
 
 

@@ -3,18 +3,17 @@ contact, the first public word and the answer stop them; an extension moves the 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from backend import clock
-from backend.cases import services, workflow
+from backend.cases import actions, services, workflow
 from backend.cases.clocks import Clock
 from backend.cases.lifecycle import Role
 from backend.cases.services import ActionRefused, Actor
 from backend.cases.tables import Case
-from backend.cases.workflow import Details
 from backend.deadlines.services import working_calendar
 from tests.cases.test_filing import file, form
 
@@ -31,7 +30,7 @@ async def assigned_case(settings, categories, moment: datetime, case_type: str =
     with clock.travel_to(moment):
         filed = await file(settings, form(categories["water"], case_type=case_type))
         await workflow.perform(filed.number, "accept", MODERATOR)
-        await workflow.perform(filed.number, "assign", MODERATOR, details=Details(department_id=water))
+        await workflow.perform(filed.number, actions.Assign(department_id=water), MODERATOR)
     return filed.number, Actor(Role.handler, "市自来水公司", water)
 
 
@@ -115,7 +114,7 @@ async def test_a_return_does_not_stop_the_answer_clock(settings, categories):
         await workflow.perform(number, "return", handler, body="不属于我单位")
     again = assigned + timedelta(hours=4)  # 14:00, after the lunch break
     with clock.travel_to(again):
-        await workflow.perform(number, "assign", MODERATOR, details=Details(department_id=categories["roads"].department))
+        await workflow.perform(number, actions.Assign(department_id=categories["roads"].department), MODERATOR)
     row = await clocks_of(number)
     assert row["first_assigned_at"] == assigned and row["assigned_at"] == again
     assert row["answer_due_at"] == at(2026, 11, 20, 10, 0)  # still from the first assignment
@@ -128,7 +127,7 @@ async def test_a_granted_extension_moves_the_answer_deadline(settings, categorie
     new_date = at(2026, 11, 30, 23, 59)
     with clock.travel_to(assigned + timedelta(hours=1)):
         await workflow.perform(number, "sign", handler)
-        await workflow.perform(number, "request_extension", handler, body="需要更换主管道", details=Details(due_at=new_date))
+        await workflow.perform(number, actions.RequestExtension(text="需要更换主管道", due_date=new_date.date()), handler)
         assert (await clocks_of(number))["answer_due_at"] == at(2026, 11, 20, 10, 0)  # only asked for
         await workflow.perform(number, "grant_extension", MODERATOR, body="同意")
     row = await clocks_of(number)
@@ -144,9 +143,9 @@ async def test_an_extension_must_lengthen_the_time_and_be_granted_before_it_ends
     with clock.travel_to(assigned + timedelta(hours=1)):
         await workflow.perform(number, "sign", handler)
         with pytest.raises(ActionRefused) as refused:
-            await workflow.perform(number, "request_extension", handler, body="x", details=Details(due_at=at(2026, 11, 19, 23, 59)))
+            await workflow.perform(number, actions.RequestExtension(text="x", due_date=date(2026, 11, 19)), handler)
         assert refused.value.status == 422  # before the current deadline: no extension at all
-        await workflow.perform(number, "request_extension", handler, body="需要更换主管道", details=Details(due_at=at(2026, 11, 24, 23, 59)))
+        await workflow.perform(number, actions.RequestExtension(text="需要更换主管道", due_date=date(2026, 11, 24)), handler)
     with clock.travel_to(at(2026, 11, 25, 9, 0)):
         with pytest.raises(ActionRefused) as refused:
             await workflow.perform(number, "grant_extension", MODERATOR)

@@ -7,8 +7,7 @@ import xml.etree.ElementTree as ElementTree
 
 import feedparser
 
-from backend.cases import workflow
-from backend.cases.workflow import Details
+from backend.cases import actions, workflow
 from tests.cases.test_browse import publish
 from tests.cases.test_filing import file, form
 from tests.cases.test_lifecycle import MODERATOR
@@ -63,7 +62,7 @@ async def test_a_case_feed_has_its_public_timeline_only(client, settings, catego
     water = categories["water"]
     number = await publish(settings, water, department=water.department)
     await workflow.perform(number, "post_internal_note", MODERATOR, body="内部备注：联系王先生 13800138000")
-    await workflow.perform(number, "supervise", MODERATOR, body="请尽快处理", details=Details())
+    await workflow.perform(number, actions.Supervise(text="请尽快处理"), MODERATOR)
     answer = await client.get(f"/cases/{number}/feed")
     parsed = valid_atom(answer.content)
     titles = [entry.title for entry in parsed.entries]

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta, timezone
+from datetime import date, timedelta, timezone
 
 from backend import clock
-from backend.cases import figures, ratings, workflow
+from backend.cases import actions, figures, ratings, workflow
 from backend.cases.ratings import RatingForm
 from backend.cases.tables import Case, CaseContribution, DepartmentFigure, TopicCount
-from backend.cases.workflow import Details
 from tests.cases.test_clocks import MODERATOR, assigned_case, at
 from tests.cases.test_filing import file, form
 from tests.cases.test_lifecycle import leader
@@ -25,7 +24,7 @@ async def test_a_departments_figures_count_what_happened(person, settings, categ
     with clock.travel_to(TUESDAY + timedelta(minutes=10)):
         await workflow.perform(on_time, "sign", handler)
         await workflow.perform(bounced, "return", handler, body="不属于我单位")
-        await workflow.perform(bounced, "assign", MODERATOR, details=Details(department_id=roads))
+        await workflow.perform(bounced, actions.Assign(department_id=roads), MODERATOR)
     with clock.travel_to(TUESDAY + timedelta(minutes=40)):
         await workflow.perform(late, "sign", handler)  # after its 15 minutes
     with clock.travel_to(at(2026, 11, 18, 10, 0)):
@@ -101,7 +100,7 @@ async def test_holidays_make_up_days_and_extensions_count_in_working_time(settin
     await tick(at(2026, 10, 8, 9, 0))  # both first responses (due 17:30 on the eve) are overdue
     with clock.travel_to(at(2026, 10, 8, 9, 5)):
         await workflow.perform(extended, "sign", handler)  # a week late
-        await workflow.perform(extended, "request_extension", handler, body="需要更换主管道", details=Details(due_at=at(2026, 10, 16, 17, 30)))
+        await workflow.perform(extended, actions.RequestExtension(text="需要更换主管道", due_date=date(2026, 10, 16)), handler)
         await workflow.perform(extended, "grant_extension", MODERATOR, body="同意")
     with clock.travel_to(at(2026, 10, 8, 10, 30)):
         await reply(quick, handler)  # 1 h on the eve + 1.5 h: 2.5 working hours
@@ -141,19 +140,19 @@ async def test_kept_figures_and_topics_equal_a_rebuild_from_the_cases(settings, 
     with clock.travel_to(monday + timedelta(hours=2)):
         await ratings.rate(await _token_of(reopened, settings), RatingForm(satisfaction="unsatisfied", solved="no", comment=""))
         await workflow.perform(reopened, "reopen", MODERATOR, body="请再次上门检查")
-        await workflow.perform(bounced, "assign", MODERATOR, details=Details(department_id=roads))
-        await workflow.perform(bounced, "redact", MODERATOR, details=Details(title="路口水管漏水", description="路口东南角水管漏水，请尽快派人维修。"))
+        await workflow.perform(bounced, actions.Assign(department_id=roads), MODERATOR)
+        await workflow.perform(bounced, actions.Redact(title="路口水管漏水", description="路口东南角水管漏水，请尽快派人维修。"), MODERATOR)
     await tick(at(2026, 11, 17, 9, 0))  # the reopened case's signing is overdue, and the bounced one's
     with clock.travel_to(at(2026, 11, 17, 10, 0)):
         await workflow.perform(reopened, "sign", handler)
         await reply(reopened, handler, "已更换管道。")
         boss = await leader()
-        await workflow.perform(escalated, "escalate", boss, body="由市政设施管理处牵头。", details=Details(department_id=roads))
+        await workflow.perform(escalated, actions.Escalate(text="由市政设施管理处牵头。", department_id=roads), boss)
     with clock.travel_to(at(2026, 11, 17, 11, 0)):
         await ratings.rate(await _token_of(reopened, settings), RatingForm(satisfaction="satisfied", solved="yes", comment=""))
         copy = await file(settings, form(categories["water"], title="路口水管又漏水了"))
         await workflow.perform(copy.number, "accept", MODERATOR)  # public now: it counts in the topics
-        await workflow.perform(copy.number, "mark_duplicate", MODERATOR, details=Details(duplicate_of=reopened))  # and no more
+        await workflow.perform(copy.number, actions.MarkDuplicate(duplicate_of=reopened), MODERATOR)  # and no more
         await file(settings, form(categories["water"], publication="private"))
     await tick(at(2026, 11, 24, 10, 0))
 

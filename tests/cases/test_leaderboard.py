@@ -7,10 +7,9 @@ import re
 from datetime import timedelta
 
 from backend import clock
-from backend.cases import workflow
+from backend.cases import actions, workflow
 from backend.cases.lifecycle import Role
 from backend.cases.services import Actor
-from backend.cases.workflow import Details
 from tests.cases.test_clocks import MODERATOR, assigned_case, at
 from tests.cases.test_figures import reply
 
@@ -26,7 +25,7 @@ async def two_departments(settings, categories) -> None:
     with clock.travel_to(MONDAY + timedelta(minutes=5)):
         await workflow.perform(answered, "sign", water)
         await workflow.perform(late, "return", water, body="不属于我单位")
-        await workflow.perform(late, "assign", MODERATOR, details=Details(department_id=roads))
+        await workflow.perform(late, actions.Assign(department_id=roads), MODERATOR)
     with clock.travel_to(MONDAY + timedelta(hours=3)):
         await workflow.perform(late, "sign", Actor(Role.handler, "市政设施管理处", roads))
     with clock.travel_to(at(2026, 11, 17, 10, 0)):

@@ -8,11 +8,10 @@ from datetime import timedelta
 import pytest
 
 from backend import clock
-from backend.cases import services, workflow
+from backend.cases import actions, services, workflow
 from backend.cases.lifecycle import Role, Status
 from backend.cases.services import ActionRefused, Actor
 from backend.cases.tables import Case, CoHandler, TimelineEntry
-from backend.cases.workflow import Details
 from tests.cases.test_clocks import MODERATOR, assigned_case, at, clocks_of
 from tests.cases.test_lifecycle import bring_to, filed_case, leader
 from tests.cases.test_supervision import ANSWER_DUE, TUESDAY, tick
@@ -28,7 +27,7 @@ async def test_moderators_and_leaders_supervise_with_a_note_others_may_not(setti
         await workflow.perform(number, "supervise", MODERATOR, body=" ")
     assert refused.value.status == 422
     with clock.travel_to(TUESDAY + timedelta(hours=1)):
-        await workflow.perform(number, "supervise", await leader(), body="请今天下班前答复", details=Details(internal=True))
+        await workflow.perform(number, actions.Supervise(text="请今天下班前答复", internal=True), await leader())
     row = await Case.select(Case.supervised_at).where(Case.number == number).first()
     assert row["supervised_at"] == TUESDAY + timedelta(hours=1)
     public = await services.public_case(number)
@@ -42,7 +41,7 @@ async def test_an_instruction_appears_on_the_timeline_publicly_or_for_staff(sett
     await bring_to(number, Status.in_progress, categories["water"].department)
     boss = await leader()
     await workflow.perform(number, "instruct", boss, body="请市水务局牵头，三日内彻底解决。")
-    await workflow.perform(number, "instruct", boss, body="内部：注意与住建部门协调。", details=Details(internal=True))
+    await workflow.perform(number, actions.Instruct(text="内部：注意与住建部门协调。", internal=True), boss)
     public = await services.public_case(number)
     assert [(e.action, e.body) for e in public.timeline if e.action == "instruct"] == [("instruct", "请市水务局牵头，三日内彻底解决。")]
     staff = (await services.staff_case(number)).case
@@ -62,14 +61,14 @@ async def test_escalation_hands_the_lead_to_another_department_and_the_answer_cl
     boss = await leader()
     for same_missing_or_none in (categories["water"].department, 999999, None):
         with pytest.raises(ActionRefused) as refused:
-            await workflow.perform(number, "escalate", boss, body="提级办理", details=Details(department_id=same_missing_or_none))
+            await workflow.perform(number, actions.Escalate(text="提级办理", department_id=same_missing_or_none), boss)
         assert refused.value.status == 422
     with pytest.raises(ActionRefused) as refused:
-        await workflow.perform(number, "escalate", MODERATOR, body="提级办理", details=Details(department_id=roads))
+        await workflow.perform(number, actions.Escalate(text="提级办理", department_id=roads), MODERATOR)
     assert refused.value.status == 403
     moment = at(2026, 11, 18, 14, 0)
     with clock.travel_to(moment):
-        await workflow.perform(number, "escalate", boss, body="多次反映未解决，由市政设施管理处牵头。", details=Details(department_id=roads))
+        await workflow.perform(number, actions.Escalate(text="多次反映未解决，由市政设施管理处牵头。", department_id=roads), boss)
     row = await clocks_of(number)
     assert row["answer_due_at"] == ANSWER_DUE and row["first_assigned_at"] == TUESDAY  # runs on
     assert row["sign_due_at"] == moment + timedelta(minutes=15) and row["signed_at"] is None  # the new lead signs
@@ -120,9 +119,9 @@ async def test_the_leaders_overview_lists_overdue_supervised_returned_and_their_
     assert returned in sections["returned"] and overdue not in sections["returned"]
     assert mine in sections["charge"] and overdue not in sections["charge"]
     # The instruction form on a case, over HTTP; an empty one is refused with the text kept.
-    refused = await leader_person.post_form(f"/staff/cases/{overdue}/instruct", {"body": " ", "visibility": "internal"})
+    refused = await leader_person.post_form(f"/staff/cases/{overdue}/instruct", {"body": " ", "internal": "true"})
     assert refused.status_code == 422
-    done = await leader_person.post_form(f"/staff/cases/{overdue}/instruct", {"body": "请本周内办结", "visibility": "internal"})
+    done = await leader_person.post_form(f"/staff/cases/{overdue}/instruct", {"body": "请本周内办结", "internal": "true"})
     assert done.status_code == 303
     entry = await TimelineEntry.select(TimelineEntry.visibility, TimelineEntry.actor_role).where(TimelineEntry.action == "instruct").first()
     assert entry == {"visibility": "internal", "actor_role": "leader"}
@@ -138,5 +137,5 @@ async def test_overdue_cases_show_in_the_department_and_moderation_queues(person
     handler = await person("handler", department_id=categories["water"].department)
     workspace = await handler.client.get("/department")
     assert "badge-overdue" in workspace.text and "badge-supervised" in workspace.text
-    response = await moderator.post_form(f"/staff/cases/{number}/supervise", {"body": "再次督办：请立即答复", "visibility": "public"})
+    response = await moderator.post_form(f"/staff/cases/{number}/supervise", {"body": "再次督办：请立即答复", "internal": "false"})
     assert response.status_code == 303

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from datetime import timedelta
+from types import SimpleNamespace
 
 from backend import clock
-from backend.cases import services, workflow
+from backend.cases import actions, services, workflow
 from backend.cases.browse import CaseFilter, browse
 from backend.cases.lifecycle import (
     NOT_FOR_SUGGESTIONS,
@@ -20,11 +21,9 @@ from backend.cases.lifecycle import (
     Status,
     refusal,
 )
-from backend.cases.permissions import actions_for
+from backend.cases.permissions import actions_for, available_actions
 from backend.photos import services as photos
-from backend.photos.pipeline import Region
 from backend.cases.services import ActionRefused, Actor
-from backend.cases.workflow import Details
 from backend.departments.services import ensure_department
 from backend.accounts.tables import Account
 from backend.cases.tables import Case, TimelineEntry
@@ -62,7 +61,7 @@ async def filed_case(settings, categories, **overrides) -> str:
     return (await file(settings, form(categories["water"], **overrides))).number
 
 
-# The shortest way to each state, as (action, details) steps.
+# The shortest way to each state, as steps (each action with what ``inputs_for`` gives it).
 PATHS = {
     Status.submitted: [],
     Status.accepted: ["accept"],
@@ -80,27 +79,31 @@ PATHS = {
 REACHABLE = list(PATHS)
 
 
-async def details_for(action: str, number: str, department_id: int, settings, categories) -> Details:
+async def inputs_for(action: str, number: str, department_id: int, settings, categories, text: str = "") -> actions.ActionInput:
+    """The action's input, with what it needs to go through on a case in one of its states."""
+    kind = actions.INPUTS[action]
     if action == "assign":
-        return Details(department_id=department_id)
+        return kind(text=text, department_id=department_id)
     if action == "escalate":  # from the department the paths assign to, to another one
-        return Details(department_id=await _other_department())
+        return kind(text=text, department_id=await _other_department())
     if action == "mark_duplicate":
-        return Details(duplicate_of=await filed_case(settings, categories, title="同一个问题的另一次反映"))
+        return kind(text=text, duplicate_of=await filed_case(settings, categories, title="同一个问题的另一次反映"))
     if action == "redact":
-        return Details(title="已删去个人信息的标题")
+        return kind(text=text, title="已删去个人信息的标题")
     if action == "request_extension":
-        return Details(due_at=clock.now() + timedelta(days=10))
+        return kind(text=text, due_date=(clock.now() + timedelta(days=10)).date())
     if action == "rate_satisfied":
-        return Details(satisfaction="basically_satisfied", solved="partly")
+        return kind(text=text, satisfaction="basically_satisfied", solved="partly")
     if action == "rate_unsatisfied":
-        return Details(satisfaction="satisfied", solved="no")
+        return kind(text=text, satisfaction="satisfied", solved="no")
     if action == "close_unrated":
-        return Details(replied_before=clock.now())
-    if action in PHOTO_ACTIONS:
+        return kind(text=text, replied_before=clock.now())
+    if action == "black_out_photo":
         key = await photo_of(number, settings)
-        return Details(photo_key=key, region=Region.checked(0.1, 0.1, 0.3, 0.2) if action == "black_out_photo" else None)
-    return Details()
+        return kind(text=text, photo_key=key, region_x=10, region_y=10, region_width=30, region_height=20)
+    if action in PHOTO_ACTIONS:
+        return kind(text=text, photo_key=await photo_of(number, settings))
+    return kind(text=text)
 
 
 async def _other_department() -> int:
@@ -123,21 +126,20 @@ async def bring_to(number: str, status: Status, department_id: int, settings=Non
             await workflow.review(pending["id"], "approve", MODERATOR)
             continue
         actor = await actor_for(action, department_id)
-        details = await details_for(action, number, department_id, settings, categories)
-        await workflow.perform(number, action, actor, body="说明", details=details)
+        await workflow.perform(number, await inputs_for(action, number, department_id, settings, categories, "说明"), actor)
 
 
-async def prepare(action: str, number: str, department_id: int, details: Details) -> None:
+async def prepare(number: str, department_id: int, inputs: actions.ActionInput) -> None:
     """What an action needs beyond the state: an extension request to answer, a photo to show
     again or to restore."""
-    if action in ("grant_extension", "refuse_extension"):
-        await workflow.perform(
-            number, "request_extension", handler_of(department_id), body="需要更换管道", details=Details(due_at=clock.now() + timedelta(days=10))
-        )
-    if action == "show_photo":
-        await workflow.perform(number, "hide_photo", MODERATOR, details=details)
-    if action == "restore_photo":
-        await workflow.perform(number, "black_out_photo", MODERATOR, details=Details(photo_key=details.photo_key, region=Region.checked(0, 0, 0.5, 0.5)))
+    if inputs.action in ("grant_extension", "refuse_extension"):
+        asked = actions.RequestExtension(text="需要更换管道", due_date=(clock.now() + timedelta(days=10)).date())
+        await workflow.perform(number, asked, handler_of(department_id))
+    if inputs.action == "show_photo":
+        await workflow.perform(number, actions.HidePhoto(photo_key=inputs.photo_key), MODERATOR)
+    if inputs.action == "restore_photo":
+        blacked = actions.BlackOutPhoto(photo_key=inputs.photo_key, region_x=0, region_y=0, region_width=50, region_height=50)
+        await workflow.perform(number, blacked, MODERATOR)
 
 
 # -- The rule: whether an action is allowed is a pure function of (role, status, scope, case
@@ -240,6 +242,22 @@ def test_staff_pages_offer_exactly_what_the_rule_allows():
                     assert offered == allowed, (role, status, scope, case_type)
 
 
+def test_available_actions_are_what_the_rule_allows_the_actor_on_the_case():
+    """``available_actions(case, actor)``, which the staff page and the API offer: the handler's
+    department stands to the case as its lead, a co-handler or not at all."""
+    ours, theirs = 1, 2
+    standings = {Scope.lead: (ours, []), Scope.handling: (theirs, [ours]), None: (theirs, [])}
+    for role in Role:
+        for status in EVERY_STATUS:
+            for scope, (lead, co) in standings.items():
+                for case_type in CASE_TYPES:
+                    case = SimpleNamespace(case=SimpleNamespace(status=status.value, case_type=case_type), department_id=lead, co_handler_ids=co)
+                    actor = Actor(role, "", ours if role == Role.handler else None)
+                    standing = scope if role == Role.handler else None
+                    allowed = [action for action in TRANSITIONS if refusal(action, role, status, standing, case_type) is None]
+                    assert available_actions(case, actor) == allowed, (role, status, scope, case_type)
+
+
 # -- ``workflow.perform`` honours the rule, on the database ----------------------------------
 
 ALLOWED = [
@@ -258,10 +276,10 @@ async def test_every_action_from_each_of_its_states(settings, categories, action
     await bring_to(number, state, department, settings, categories)
     transition = TRANSITIONS[action]
     actor = await actor_for(action, department)
-    details = await details_for(action, number, department, settings, categories)
-    await prepare(action, number, department, details)
+    inputs = await inputs_for(action, number, department, settings, categories, "进展")
+    await prepare(number, department, inputs)
     entries_before = await TimelineEntry.count()
-    await workflow.perform(number, action, actor, details=details, body="进展")
+    await workflow.perform(number, inputs, actor)
     case = await Case.objects().where(Case.number == number).first()
     assert case.status == (transition.to_state or state).value
     assert await TimelineEntry.count() == entries_before + 1
@@ -283,10 +301,10 @@ async def test_every_action_refused_outside_its_states(settings, categories, sta
     assert refused_here
     for action in refused_here:
         actor = await actor_for(action, department)
-        details = await details_for(action, number, department, settings, categories)
+        inputs = await inputs_for(action, number, department, settings, categories, "进展")
         entries_before = await TimelineEntry.count()
         with pytest.raises(ActionRefused) as refused:
-            await workflow.perform(number, action, actor, details=details, body="进展")
+            await workflow.perform(number, inputs, actor)
         assert refused.value.status == 409, action
         assert await TimelineEntry.count() == entries_before, action
         case = await Case.objects().where(Case.number == number).first()
@@ -340,9 +358,9 @@ async def test_departments_act_only_on_their_own_cases(settings, categories, sta
     number = await filed_case(settings, categories)
     await bring_to(number, state, water, settings, categories)
     for action in [a for a in SCOPED if _first_state(a, submitted=False) == state]:
-        details = await details_for(action, number, water, settings, categories)
+        inputs = await inputs_for(action, number, water, settings, categories, "x")
         with pytest.raises(ActionRefused) as refused:
-            await workflow.perform(number, action, Actor(Role.handler, "市政设施管理处", roads), body="x", details=details)
+            await workflow.perform(number, inputs, Actor(Role.handler, "市政设施管理处", roads))
         assert refused.value.status == 403, action
 
 
@@ -360,7 +378,7 @@ async def test_assignment_needs_a_real_department(settings, categories):
     await workflow.perform(number, "accept", MODERATOR)
     for department_id in (None, 999999):
         with pytest.raises(ActionRefused) as refused:
-            await workflow.perform(number, "assign", MODERATOR, details=Details(department_id=department_id))
+            await workflow.perform(number, actions.Assign(department_id=department_id), MODERATOR)
         assert refused.value.status == 409
 
 

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from backend import clock
-from backend.cases import ratings, services, workflow
+from backend.cases import actions, ratings, services, workflow
 from backend.cases.lifecycle import Role, Status
 from backend.cases.ratings import ALREADY_RATED, RatingError, RatingForm
 from backend.cases.services import ActionRefused, Actor
@@ -126,7 +126,7 @@ async def test_a_reply_is_rated_once(settings, categories):
     assert await Rating.count() == 1
     # Straight through the workflow, too: the state is checked under the row lock.
     with pytest.raises(ActionRefused) as refused:
-        await workflow.perform(filed.number, "rate_satisfied", Actor(Role.citizen), details=workflow.Details(satisfaction="satisfied", solved="yes"))
+        await workflow.perform(filed.number, actions.RateSatisfied(satisfaction="satisfied", solved="yes"), Actor(Role.citizen))
     assert refused.value.status == 409
 
 
@@ -170,7 +170,7 @@ async def test_hostile_input_is_refused_field_by_field(settings, categories):
     assert set(refused.value.errors) == {"photos"}
     for action, satisfaction, solved in (("rate_satisfied", "unsatisfied", "yes"), ("rate_unsatisfied", "satisfied", "partly"), ("rate_satisfied", "", "")):
         with pytest.raises(ActionRefused) as refused:  # straight through the workflow: the table's rule holds
-            await workflow.perform(filed.number, action, Actor(Role.citizen), details=workflow.Details(satisfaction=satisfaction, solved=solved))
+            await workflow.perform(filed.number, actions.INPUTS[action](satisfaction=satisfaction, solved=solved), Actor(Role.citizen))
         assert refused.value.status == 422
     assert await Rating.count() == 0 and (await case_row(filed.number)).status == "replied"
     # Exactly at the limit is fine, and control characters are dropped.
@@ -277,7 +277,7 @@ async def test_a_reply_published_again_is_not_closed_by_a_run_that_looked_before
     with clock.travel_to(MONDAY):
         filed = await answered(settings, categories)
     with pytest.raises(ActionRefused) as refused:  # the cutoff is re-checked under the row lock
-        await workflow.perform(filed.number, "close_unrated", Actor(Role.system), details=workflow.Details(replied_before=MONDAY - timedelta(days=1)))
+        await workflow.perform(filed.number, actions.CloseUnrated(replied_before=MONDAY - timedelta(days=1)), Actor(Role.system))
     assert refused.value.status == 409
 
 

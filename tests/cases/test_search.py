@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from backend.cases import search, workflow
+from backend.cases import actions, search, workflow
 from backend.cases.browse import CaseFilter
 from backend.cases.tables import CaseSearch
-from backend.cases.workflow import Details
 from tests.cases.test_browse import numbers, publish
 from tests.cases.test_filing import file, form
 from tests.cases.test_lifecycle import MODERATOR
@@ -60,9 +59,7 @@ async def test_only_public_text_is_indexed_and_redaction_reindexes(settings, cat
     assert await CaseSearch.count() == 0
     number = await publish(settings, categories["water"], title="王五家暖气不热", description="王五说暖气从上周起就不热了。")
     assert await found("王五") == [number]
-    await workflow.perform(
-        number, "redact", MODERATOR, details=Details(title="某户暖气不热", description="住户说暖气从上周起就不热了。")
-    )
+    await workflow.perform(number, actions.Redact(title="某户暖气不热", description="住户说暖气从上周起就不热了。"), MODERATOR)
     assert await found("王五") == [] and await found("暖气") == [number]
     await workflow.perform(waiting.number, "accept", MODERATOR)
     assert sorted(await found("暖气")) == sorted([number, waiting.number])

@@ -9,9 +9,8 @@ from datetime import datetime, timedelta
 from piccolo.engine.postgres import PostgresEngine
 
 from backend import clock
-from backend.cases import services, supervision, workflow
+from backend.cases import actions, services, supervision, workflow
 from backend.cases.tables import Case, TimelineEntry
-from backend.cases.workflow import Details
 from backend.db import engine
 from backend.jobs import JOBS
 from backend.scheduler import Scheduler, run_jobs
@@ -148,9 +147,9 @@ async def test_an_extension_clears_the_answers_flag_and_a_new_miss_is_supervised
     with clock.travel_to(TUESDAY + timedelta(minutes=5)):
         await workflow.perform(number, "sign", handler)
     await tick(ANSWER_DUE + timedelta(minutes=1))
-    new_date = at(2026, 11, 27, 17, 0)
+    new_date = at(2026, 11, 27, 23, 59)  # a date asked for ends with its day
     with clock.travel_to(ANSWER_DUE + timedelta(hours=1)):
-        await workflow.perform(number, "request_extension", handler, body="需要更换主管道", details=Details(due_at=new_date))
+        await workflow.perform(number, actions.RequestExtension(text="需要更换主管道", due_date=new_date.date()), handler)
         await workflow.perform(number, "grant_extension", MODERATOR, body="同意")
     row = await flags(number)
     assert row["answer_overdue_at"] is None and row["answer_warned_at"] is None
@@ -184,7 +183,7 @@ async def test_a_new_department_gets_its_own_signing_clock_and_flag(settings, ca
     assert (await tick(TUESDAY + timedelta(minutes=40)))["flag_overdue"] == 0
     again = TUESDAY + timedelta(hours=4)
     with clock.travel_to(again):
-        await workflow.perform(number, "assign", MODERATOR, details=Details(department_id=categories["roads"].department))
+        await workflow.perform(number, actions.Assign(department_id=categories["roads"].department), MODERATOR)
     assert (await flags(number))["sign_overdue_at"] is None
     assert (await tick(again + timedelta(minutes=16)))["flag_overdue"] == 2  # its signing, and the first response
     assert [action for action, _ in await entries(number)].count("overdue_sign") == 2

@@ -92,8 +92,8 @@ async def test_department_signs_posts_progress_and_drafts_a_reply_that_moderatio
     assert case.number in workspace.text
     assert (await handler.post_form(f"/staff/cases/{case.number}/sign")).status_code == 303
     await handler.post_form(f"/staff/cases/{case.number}/record_contact", {"body": "21:05 电话联系张女士，约定明早上门"})
-    await handler.post_form(f"/staff/cases/{case.number}/post_progress", {"body": "21:00 仍在抢修", "visibility": "public"})
-    await handler.post_form(f"/staff/cases/{case.number}/post_progress", {"body": "内部：需调用挖掘机", "visibility": "internal"})
+    await handler.post_form(f"/staff/cases/{case.number}/post_progress", {"body": "21:00 仍在抢修", "internal": "false"})
+    await handler.post_form(f"/staff/cases/{case.number}/post_progress", {"body": "内部：需调用挖掘机", "internal": "true"})
     await handler.post_form(f"/staff/cases/{case.number}/draft_reply", {"body": "管道已于02:40修复，供水恢复。"})
     public = await client.get(f"/cases/{case.number}")
     for unseen in ("21:00 仍在抢修", "管道已于02:40修复", "需调用挖掘机", "约定明早上门"):
@@ -157,7 +157,7 @@ async def test_co_handlers_add_their_part_but_only_the_lead_replies(person, sett
     assert case.number in (await co.client.get("/department")).text
     assert (await co.post_form(f"/staff/cases/{case.number}/sign")).status_code == 403
     await lead.post_form(f"/staff/cases/{case.number}/sign")
-    assert (await co.post_form(f"/staff/cases/{case.number}/post_progress", {"body": "路面已围挡", "visibility": "internal"})).status_code == 303
+    assert (await co.post_form(f"/staff/cases/{case.number}/post_progress", {"body": "路面已围挡", "internal": "true"})).status_code == 303
     assert (await co.post_form(f"/staff/cases/{case.number}/draft_reply", {"body": "x"})).status_code == 403
     page = await co.client.get(f"/staff/cases/{case.number}")
     assert "Official reply" not in page.text.split("What you can do")[-1]
@@ -167,18 +167,18 @@ async def test_extensions_are_asked_for_and_answered(person, settings, categorie
     case, moderator, handler = await department_case(person, settings, categories)
     await handler.post_form(f"/staff/cases/{case.number}/sign")
     assert (await moderator.post_form(f"/staff/cases/{case.number}/grant_extension")).status_code == 409
-    bad = await handler.post_form(f"/staff/cases/{case.number}/request_extension", {"body": "需要更换主管道", "due_at": "2020-01-01"})
+    bad = await handler.post_form(f"/staff/cases/{case.number}/request_extension", {"body": "需要更换主管道", "due_date": "2020-01-01"})
     assert bad.status_code == 422 and "需要更换主管道" in bad.text
     handler.client.headers["accept-language"] = "en"
     for too_far in ("9999-12-31", (clock.now() + timedelta(days=367)).date().isoformat()):
-        far = await handler.post_form(f"/staff/cases/{case.number}/request_extension", {"body": "需要更换主管道", "due_at": too_far})
+        far = await handler.post_form(f"/staff/cases/{case.number}/request_extension", {"body": "需要更换主管道", "due_date": too_far})
         assert far.status_code == 422 and "at most a year from today" in far.text and "需要更换主管道" in far.text
     soon = (clock.now() + timedelta(days=30)).date().isoformat()
     full_width = "".join(chr(0xFF10 + int(c)) for c in soon[:4]) + soon[4:]  # a year no date field sends
-    odd = await handler.post_form(f"/staff/cases/{case.number}/request_extension", {"body": "需要更换主管道", "due_at": full_width})
+    odd = await handler.post_form(f"/staff/cases/{case.number}/request_extension", {"body": "需要更换主管道", "due_date": full_width})
     assert odd.status_code == 422 and "需要更换主管道" in odd.text
     within_a_year = (clock.now() + timedelta(days=360)).date()
-    ok = await handler.post_form(f"/staff/cases/{case.number}/request_extension", {"body": "需要更换主管道", "due_at": within_a_year.isoformat()})
+    ok = await handler.post_form(f"/staff/cases/{case.number}/request_extension", {"body": "需要更换主管道", "due_date": within_a_year.isoformat()})
     assert ok.status_code == 303
     assert (await moderator.post_form(f"/staff/cases/{case.number}/grant_extension", {"body": "同意"})).status_code == 303
     granted = await TimelineEntry.select(TimelineEntry.due_at, TimelineEntry.visibility).where(TimelineEntry.action == "grant_extension").first()

@@ -9,7 +9,7 @@ from xml.etree import ElementTree
 import pytest
 
 from backend import clock
-from backend.cases import workflow
+from backend.cases import actions, workflow
 from backend.cases.lifecycle import Status
 from backend.cases.tables import Case, TimelineEntry
 from tests.cases.test_filing import file, form
@@ -146,7 +146,7 @@ async def bring_to_closed(number: str, categories) -> None:
     pending = await TimelineEntry.select(TimelineEntry.id).where(TimelineEntry.review == "pending").first()
     await workflow.review(pending["id"], "approve", MODERATOR)
     case = await Case.objects().where(Case.number == number).first()
-    await workflow.perform(number, "close_unrated", workflow.Actor(workflow.Role.system), details=workflow.Details(replied_before=case.answered_at))
+    await workflow.perform(number, actions.CloseUnrated(replied_before=case.answered_at), workflow.Actor(workflow.Role.system))
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

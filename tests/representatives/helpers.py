@@ -8,7 +8,7 @@ from pypdf import PdfWriter
 from pypdf.actions import JavaScript
 
 from backend.accounts.services import AccountView, get_account
-from backend.cases import workflow
+from backend.cases import actions, workflow
 from backend.cases.lifecycle import Role
 from backend.cases.services import Actor
 from backend.representatives import services as suggestions
@@ -43,7 +43,7 @@ async def signed(settings, categories, lead: AccountView, **overrides) -> str:
     number = await submitted(settings, categories, lead, **overrides)
     department = categories["water"].department
     await workflow.perform(number, "accept", MODERATOR)
-    await workflow.perform(number, "assign", MODERATOR, details=workflow.Details(department_id=department))
+    await workflow.perform(number, actions.Assign(department_id=department), MODERATOR)
     await workflow.perform(number, "sign", handler_of(department))
     return number
 

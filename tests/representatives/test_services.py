@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from backend import clock
-from backend.cases import services, workflow
+from backend.cases import actions, services, workflow
 from backend.cases.lifecycle import Status
 from backend.cases.services import ActionRefused
 from backend.cases.tables import Case, Rating, TimelineEntry
@@ -136,7 +136,7 @@ async def test_the_answer_is_due_three_calendar_months_after_assignment_warned_1
     assigned_at = datetime(2026, 11, 30, 10, 0, tzinfo=SHANGHAI)
     with clock.travel_to(assigned_at):
         await workflow.perform(number, "accept", MODERATOR)
-        await workflow.perform(number, "assign", MODERATOR, details=workflow.Details(department_id=categories["water"].department))
+        await workflow.perform(number, actions.Assign(department_id=categories["water"].department), MODERATOR)
     case = await Case.objects().where(Case.number == number).first()
     due = datetime(2027, 2, 28, 10, 0, tzinfo=SHANGHAI)  # the 30th of a February is its last day
     assert case.answer_due_at == due
@@ -148,11 +148,12 @@ async def test_extensions_need_a_reason_and_the_centres_approval(settings, categ
     number = await signed(settings, categories, lead)
     department = categories["water"].department
     case = await Case.objects().where(Case.number == number).first()
-    later = case.answer_due_at + timedelta(days=30)
+    # A date is asked for: the extension ends with its day, in the platform's time zone.
+    later = workflow.end_of_day((case.answer_due_at + timedelta(days=30)).astimezone(ZoneInfo(settings.time_zone)).date())
     with pytest.raises(ActionRefused) as refused:
-        await workflow.perform(number, "request_extension", handler_of(department), details=workflow.Details(due_at=later))
+        await workflow.perform(number, actions.RequestExtension(due_date=later.date()), handler_of(department))
     assert refused.value.status == 422
-    await workflow.perform(number, "request_extension", handler_of(department), body="需要跨部门会商", details=workflow.Details(due_at=later))
+    await workflow.perform(number, actions.RequestExtension(text="需要跨部门会商", due_date=later.date()), handler_of(department))
     with pytest.raises(ActionRefused):
         await workflow.perform(number, "grant_extension", handler_of(department))
     await workflow.perform(number, "grant_extension", MODERATOR)
@@ -282,6 +283,6 @@ async def test_admins_set_the_months_and_the_days_of_warning(settings, categorie
     lead = await representative("王代表")
     number = await submitted(settings, categories, lead)
     await workflow.perform(number, "accept", MODERATOR)
-    await workflow.perform(number, "assign", MODERATOR, details=workflow.Details(department_id=categories["water"].department))
+    await workflow.perform(number, actions.Assign(department_id=categories["water"].department), MODERATOR)
     case = await Case.objects().where(Case.number == number).first()
     assert case.answer_due_at - case.answer_warning_at == timedelta(days=10)

@@ -7,7 +7,7 @@ import re
 
 from PIL import Image
 
-from backend.cases import services, workflow
+from backend.cases import actions, services, workflow
 from backend.cases.lifecycle import Role
 from backend.photos.services import upload_photo
 from tests.cases.test_filing import file, form
@@ -20,7 +20,7 @@ async def public_case_with_photo(settings, categories, **overrides):
     photo = await upload_photo(jpeg(gps=(38.87, 115.46)), settings.media_dir)
     filed = await file(settings, form(categories["water"], photo_keys=[photo.key], **overrides))
     await workflow.perform(filed.number, "accept", MODERATOR)
-    await workflow.perform(filed.number, "assign", MODERATOR, details=workflow.Details(department_id=categories["water"].department))
+    await workflow.perform(filed.number, actions.Assign(department_id=categories["water"].department), MODERATOR)
     return filed, photo
 
 
