@@ -113,7 +113,9 @@ NOT_SUPERVISED_SINCE_OVERDUE = Case.supervised_at.is_null() | WhereRaw("supervis
 
 async def supervise_overdue(now: datetime) -> int:
     """Supervise cases whose answer is overdue, publicly, as the real platforms do (晒单)."""
-    where = [Case.answer_overdue_at.is_not_null(), Case.answered_at.is_null(), _in(CLOCKS_RUNNING), NOT_SUPERVISED_SINCE_OVERDUE]
+    # Only what was flagged by this run's moment: a run that began earlier than the run that
+    # flagged a case would set ``supervised_at`` before the flag, and the later run supervise again.
+    where = [Case.answer_overdue_at <= now, Case.answered_at.is_null(), _in(CLOCKS_RUNNING), NOT_SUPERVISED_SINCE_OVERDUE]
     return len(await _flag(where, {Case.supervised_at: now}, "auto_supervise", Visibility.public, now))
 
 

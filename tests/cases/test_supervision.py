@@ -109,6 +109,20 @@ async def test_runs_at_the_same_time_flag_each_case_once(settings, categories):
     assert await TimelineEntry.count().where(TimelineEntry.actor_role == "system") == 5 * len(numbers)
 
 
+async def test_a_run_that_began_earlier_but_supervises_later_leaves_the_case_to_the_later_run(settings, categories):
+    """Two workers' runs, a moment apart: the later one flags the answer overdue first, then
+    the earlier one (whose clock reads before that flag) gets to supervising. The case is
+    supervised once (the live test with two workers found it supervised twice)."""
+    number, _ = await assigned_case(settings, categories, TUESDAY)
+    earlier, later = ANSWER_DUE + timedelta(minutes=1), ANSWER_DUE + timedelta(minutes=1, seconds=1)
+    assert await supervision.flag_overdue(later) == 4
+    assert await supervision.supervise_overdue(earlier) == 0, "flagged after this run's moment: the later run's"
+    assert await supervision.supervise_overdue(later) == 1
+    assert await supervision.supervise_overdue(later + timedelta(seconds=1)) == 0
+    assert [action for action, _ in await entries(number)].count("auto_supervise") == 1
+    assert (await flags(number))["supervised_at"] == later
+
+
 async def test_on_postgresql_the_second_run_waits_for_the_first_and_skips_its_rows(settings, categories):
     """Two explicit transactions on two connections, the first holding its flags uncommitted
     while the second runs: the second blocks on the rows, then finds them flagged."""
