@@ -7,10 +7,11 @@ from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from typing import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 
+import aiosqlite
 from asyncpg.exceptions import UniqueViolationError
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType, dict_factory
 
 from backend.settings import Settings
 
@@ -39,7 +40,7 @@ class PooledSQLiteEngine(SQLiteEngine):
     async def _run_in_new_connection(self, query: str, args=None, query_type: str = "generic", table=None):
         if query_type == "insert" and self.get_version_sync() < 3.35:  # no RETURNING: Piccolo's own way
             return await super()._run_in_new_connection(query, args, query_type, table)
-        connection = self._idle.pop() if self._idle else await self.get_connection()  # rows as dicts, the pragmas set
+        connection = self._idle.pop() if self._idle else await self._connection_to_keep()
         try:
             async with connection.execute(query, args or []) as cursor:
                 await connection.commit()
@@ -52,6 +53,16 @@ class PooledSQLiteEngine(SQLiteEngine):
         else:
             await connection.close()
         return rows
+
+    async def _connection_to_keep(self):
+        """A connection like Piccolo's (rows as dicts, the pragmas set) whose thread does not
+        keep the process alive: an idle connection left open when a command's event loop ends
+        would otherwise stop the interpreter from exiting (it waits for every other thread)."""
+        connection = aiosqlite.connect(**self.connection_kwargs)
+        connection._thread.daemon = True  # idle here means committed: nothing is lost with it
+        await connection
+        connection.row_factory = dict_factory
+        return connection
 
     async def close_idle_connections(self) -> None:
         while self._idle:
