@@ -37,11 +37,13 @@ from backend.live.hub import LiveHub
 from backend.photos.controllers import PhotoController
 from backend.representatives.controllers import RepresentativeController, StaffSuggestionController, SuggestionController
 from backend.scheduler import Scheduler
+from backend.errors import Refusal
 from backend.settings import get_settings
 from backend.web import csrf
 from backend.web.errors import (
     activate_language,
     http_exception_handler,
+    refusal_handler,
     server_error_handler,
     undecodable_input_handler,
 )
@@ -162,6 +164,7 @@ def create_app(database_pool: bool = True) -> Litestar:
         exception_handlers={
             kind: _in_the_format_of_the_path(handler)
             for kind, handler in {
+                Refusal: refusal_handler,
                 HTTPException: http_exception_handler,
                 UnicodeError: undecodable_input_handler,
                 LookupError: undecodable_input_handler,

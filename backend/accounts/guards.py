@@ -18,7 +18,7 @@ from backend.accounts.roles import StaffRole
 from backend.accounts.sessions import COOKIE_NAME, Sessions, SignedIn
 from backend.i18n_markers import N_
 from backend.settings import Settings, get_settings
-from backend.web.errors import Refused
+from backend.errors import Forbidden
 
 HOME_PATHS = {
     StaffRole.admin: "/admin/accounts",
@@ -121,7 +121,7 @@ async def citizens_only(connection: ASGIConnection, _: BaseRouteHandler) -> None
     """What a follow link lets its holder do, for the citizen alone: never from a signed-in
     session, so that no department rates its own answer or otherwise acts as the filer."""
     if signed_in(connection) is not None:
-        raise Refused(detail=STAFF_NOT_CITIZEN)
+        raise Forbidden(STAFF_NOT_CITIZEN)
 
 
 def current(connection: ASGIConnection) -> SignedIn:

@@ -10,6 +10,7 @@ import enum
 from dataclasses import dataclass
 
 from backend.i18n_markers import N_
+from backend.errors import Forbidden, Refusal, WrongState
 
 
 class CaseType(str, enum.Enum):
@@ -241,32 +242,33 @@ def scope_allows(needed: Scope, scope: Scope | None) -> bool:
 
 def refusal(
     action: str, role: Role, status: Status | None = None, scope: Scope | None = None, case_type: str | None = None
-) -> tuple[int, str] | None:
+) -> tuple[type[Refusal], str] | None:
     """The one rule of who may take which action: None if ``role`` may take ``action`` on a case
-    in ``status`` of ``case_type``, else why not, as (HTTP status, message). ``scope`` is how a
+    in ``status`` of ``case_type``, else why not, as (kind of refusal, message id). ``scope`` is how a
     handler's department stands to the case (lead, co-handling, or None: not at all); it counts
     only for handlers. ``workflow.perform`` asks twice: with the role alone before it reads the
     case (no status: only the action and the role are checked), then with the case.
 
-    In this order: 409 no such action; 403 not for this role; 409 not in this state; 403 not
-    for this department (or only for the lead one); 409 not for this kind of case (an empty
+    In this order: WrongState no such action; Forbidden not for this role; WrongState not in
+    this state; Forbidden not for this department (or only for the lead one); WrongState not
+    for this kind of case (an empty
     ``case_type`` skips this check).
     """
     transition = TRANSITIONS.get(action)
     if transition is None:
-        return 409, N_("This action does not exist.")
+        return WrongState, N_("This action does not exist.")
     if role not in transition.roles:
-        return 403, N_("Your role may not do this.")
+        return Forbidden, N_("Your role may not do this.")
     if status is None:
         return None
     if status not in transition.from_states:
-        return 409, N_("This cannot be done while the case is in its current state.")
+        return WrongState, N_("This cannot be done while the case is in its current state.")
     if role == Role.handler and not scope_allows(transition.scope, scope):
         if scope == Scope.handling:
-            return 403, N_("Only the lead department may do this.")
-        return 403, N_("Your department does not handle this case.")
+            return Forbidden, N_("Only the lead department may do this.")
+        return Forbidden, N_("Your department does not handle this case.")
     if case_type and not fits_case_type(action, case_type):
-        return 409, N_("This action is not for this kind of case.")
+        return WrongState, N_("This action is not for this kind of case.")
     return None
 
 

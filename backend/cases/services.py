@@ -40,6 +40,7 @@ from backend.departments.services import AREA_UNAVAILABLE, get_active_category, 
 from backend.i18n_markers import N_
 from backend.photos import services as photos
 from backend.photos.services import PhotoView
+from backend.errors import WrongState
 
 
 PHOTO_CARRIERS = frozenset(action for action, transition in TRANSITIONS.items() if transition.photos)
@@ -56,6 +57,15 @@ STAFF_SEES = Case.status != Status.draft.value
 CASE_NUMBER = re.compile(r"^[0-9]{4}-[0-9]{6,9}$")
 
 
+def with_number(number: str):
+    """The case numbered ``number``, as a query's condition: the one place a case number is
+    checked. Anything of another shape (other digits than ASCII, more of them) names no case,
+    so the lookup finds nothing, as for a number no case has."""
+    if CASE_NUMBER.match(number):
+        return Case.number == number
+    return Case.id.is_null()  # the primary key: matches no row
+
+
 @dataclass(frozen=True)
 class FiledCase:
     number: str
@@ -68,16 +78,6 @@ class Actor:
     name: str = ""  # the department or "platform centre" shown on the timeline; never a citizen's
     department_id: int | None = None  # handlers: the department they act for
     account_id: int | None = None  # leaders: who takes charge of a case (never shown)
-
-
-class ActionRefused(Exception):
-    """``status`` is 403 (not for this role or department), 404 (no such case), 409 (not in
-    this state) or 422 (something the action needs is missing or wrong)."""
-
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status = status
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -274,12 +274,12 @@ SUBMISSION_KEY_TAKEN = N_(
 
 async def _case_for_submission(submission_key: str, digest: str) -> str | None:
     """The case filed under this key with this content; a key already used for other content is
-    refused (409): the key is the client's choice and must not hand anyone another's follow link."""
+    refused (WrongState): the key is the client's choice and must not hand anyone another's follow link."""
     row = await Case.select(Case.number, Case.submission_digest).where(Case.submission_key == submission_key).first()
     if row is None:
         return None
     if not hmac.compare_digest(row["submission_digest"] or "", digest):
-        raise FilingError({"form": SUBMISSION_KEY_TAKEN}, 409)
+        raise FilingError({"form": SUBMISSION_KEY_TAKEN}, WrongState)
     return row["number"]
 
 
@@ -527,7 +527,7 @@ async def live_case(case_id: int, for_filer: bool) -> CaseView | None:
 
 
 async def public_case_id(number: str) -> int | None:
-    row = await Case.select(Case.id).where(Case.number == number, Case.published_at.is_not_null()).first()
+    row = await Case.select(Case.id).where(with_number(number), Case.published_at.is_not_null()).first()
     return row["id"] if row else None
 
 
@@ -546,7 +546,7 @@ async def cases_changed_since(entry_id: int) -> list[tuple[int, int]]:
 
 async def public_case(number: str) -> CaseView | None:
     rows = await Case.select(*_CASE_COLUMNS).where(
-        Case.number == number, Case.published_at.is_not_null()
+        with_number(number), Case.published_at.is_not_null()
     )
     views = await _case_views(rows, {Visibility.public})
     return views[0] if views else None
@@ -578,7 +578,7 @@ async def staff_case(number: str) -> StaffCaseView | None:
         Case.source,
         Case.source_url,
         Case.leader.name.as_alias("leader_name"),
-    ).where(Case.number == number, STAFF_SEES)
+    ).where(with_number(number), STAFF_SEES)
     if not rows:
         return None
     extra = {
@@ -595,7 +595,7 @@ async def staff_case(number: str) -> StaffCaseView | None:
 
 async def departments_of(number: str) -> tuple[int | None, list[int]]:
     """The lead department of a case and its co-handlers."""
-    return await _departments(Case.number == number)
+    return await _departments(with_number(number))
 
 
 async def staff_sees_case(case_id: int) -> bool:

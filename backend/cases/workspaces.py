@@ -27,7 +27,7 @@ from backend.cases.filing import RECORDED_BY_STAFF, SOURCE_LABELS, CaseForm, Fil
 from backend.cases.lifecycle import CITIZEN_CASE_TYPES, PHOTO_ACTIONS, TRANSITIONS, CaseType, Role, Status
 from backend.cases.actions import INPUTS, ActionInput, Unreadable, WithPhotos, from_form
 from backend.cases.permissions import available_actions, handler_scope, may_see_case, sees_filer_contact
-from backend.cases.services import ActionRefused, Actor
+from backend.cases.services import Actor
 from backend.cases.tables import Case
 from backend.departments.services import active_categories, area_tree, department_choices
 from backend.i18n_markers import N_
@@ -36,9 +36,10 @@ from backend.photos.services import unattached_photos
 from backend.representatives.services import facts_of as suggestion_facts
 from backend.settings import get_settings
 from backend.web import i18n
-from backend.web.errors import error_response
+from backend.web.errors import error_response, status_of
 from backend.web.forms import form_text
 from backend.web.params import CaseNumber, RowId
+from backend.errors import InvalidInput, Refusal
 
 NO_STORE = {"cache-control": "no-store"}
 IS_SUGGESTION = Case.case_type == CaseType.representative.value  # representatives' suggestions: their own queues too
@@ -140,9 +141,9 @@ class WorkspaceController(Controller):
         body = comment if decision == "send_back" else text
         try:
             await workflow.review(entry_id, decision, actor_of(current(request).account), body=body)
-        except ActionRefused as refused:
-            if refused.status != 422:
-                return error_response(request, refused.status, refused.message)
+        except Refusal as refused:
+            if not isinstance(refused, InvalidInput):
+                raise  # a page with its message (backend.web.errors.refusal_handler)
             return Template(
                 template_name="staff/review.html",
                 context={
@@ -169,9 +170,9 @@ class WorkspaceController(Controller):
         comment = form_text(form, "comment")
         try:
             await ratings.decide_publication(rating_id, form_text(form, "decision"), actor_of(current(request).account), comment=comment)
-        except ActionRefused as refused:
-            if refused.status != 422:
-                return error_response(request, refused.status, refused.message)
+        except Refusal as refused:
+            if not isinstance(refused, InvalidInput):
+                raise  # a page with its message (backend.web.errors.refusal_handler)
             return Template(
                 template_name="staff/ratings.html",
                 context={
@@ -236,7 +237,7 @@ class WorkspaceController(Controller):
                 recorded_by=actor_of(current(request).account),
             )
         except FilingError as error:
-            return await self._intake_page(form, source, source_url, error.errors, error.status_code)
+            return await self._intake_page(form, source, source_url, error.errors, status_of(error))
         blank = CaseForm(submission_key=secrets.token_urlsafe(24), publication="private")  # for the next call
         return await self._intake_page(blank, "", "", {}, 201, recorded=filed)
 
@@ -336,15 +337,15 @@ class WorkspaceController(Controller):
             uploaded, photo_errors = await receive_uploads(form.getall("photos", []), len(kept))
             kept += [photo.key for photo in uploaded]
             if photo_errors:
-                raise ActionRefused(422, "; ".join(photo_errors))
+                raise InvalidInput("; ".join(photo_errors))
             if isinstance(inputs, WithPhotos):
                 inputs = msgspec.structs.replace(inputs, photo_keys=kept)
             elif uploaded:
-                raise ActionRefused(422, N_("Photos cannot be added to this."))
+                raise InvalidInput(N_("Photos cannot be added to this."))
             entry_id = await workflow.perform(number, inputs, actor_of(account))
-        except ActionRefused as refused:
-            if refused.status != 422:
-                return error_response(request, refused.status, refused.message)
+        except Refusal as refused:
+            if not isinstance(refused, InvalidInput):
+                raise  # a page with its message (backend.web.errors.refusal_handler)
             typed = {name: value for name, value in form.items() if isinstance(value, str)}
             photos = {action: await unattached_photos(kept)}  # uploaded already: keep them
             return await self._case_page(request, number, {action: i18n.gettext(refused.message)}, {action: typed}, 422, photos)
@@ -356,7 +357,7 @@ class WorkspaceController(Controller):
 
 def _inputs_from(action: str, form: FormMultiDict) -> ActionInput | str:
     """The action's input from its form (an action not in the table: its name, which
-    ``workflow.perform`` refuses). Raises ActionRefused 422 for a field it cannot read."""
+    ``workflow.perform`` refuses). Raises InvalidInput for a field it cannot read."""
     if action not in INPUTS:
         return action
     if "photo_key" in INPUTS[action].__struct_fields__:
@@ -364,7 +365,7 @@ def _inputs_from(action: str, form: FormMultiDict) -> ActionInput | str:
     try:
         return from_form(action, lambda name: form.getall(name, []))
     except Unreadable as unreadable:
-        raise ActionRefused(422, unreadable.message) from None
+        raise InvalidInput(unreadable.message) from None
 
 
 async def _handles(account: AccountView, number: str) -> bool:

@@ -21,6 +21,7 @@ from backend import clock
 from backend.accounts.api_keys import FILE
 from backend.api.auth import holder, rate_limit, requires
 from backend.api.errors import ApiError
+from backend.errors import Refusal
 from backend.cases import browse, services
 from backend.cases.filing import ADDRESS_MAX, NAME_MAX, TITLE_MAX, CaseForm, FilingError, Source
 from backend.cases.lifecycle import Role
@@ -34,7 +35,7 @@ from backend.open311.updates import published_updates
 from backend.photos.controllers import MAX_FORM_BYTES, receive_uploads
 from backend.settings import Settings, get_settings
 from backend.web import i18n
-from backend.web.errors import MESSAGES, activate_language, logger
+from backend.web.errors import MESSAGES, activate_language, logger, status_of
 from backend.web.templating import local_name
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
@@ -270,7 +271,7 @@ class GeoReportController(Controller):
     async def one_request(self, request: Request, name: FromPath[str]) -> Response:
         _check_jurisdiction(request.query_params)
         number = name.rpartition(".")[0] if name.endswith((".json", ".xml")) else name
-        found = await services.public_case(number) if services.CASE_NUMBER.match(number) else None
+        found = await services.public_case(number)  # None for a number of no case's shape
         if found is None:
             raise ApiError(404, "404", N_("There is no public service request with this service_request_id."))
         notes = await services.latest_public_texts([found.id])
@@ -395,6 +396,8 @@ def open311_exception_handler(request: Request, exc: Exception) -> Response:
     activate_language(request)
     if isinstance(exc, ApiError):
         status, message = exc.status_code, exc.message
+    elif isinstance(exc, Refusal):
+        status, message = status_of(exc), exc.message
     elif isinstance(exc, HTTPException):
         status = exc.status_code if exc.status_code in MESSAGES else 400
         message = MESSAGES[status]
@@ -407,7 +410,7 @@ def open311_exception_handler(request: Request, exc: Exception) -> Response:
 
 
 def open311_router(settings: Settings) -> Router:
-    handlers = {kind: open311_exception_handler for kind in (HTTPException, UnicodeError, LookupError, TypeError, Exception)}
+    handlers = {kind: open311_exception_handler for kind in (Refusal, HTTPException, UnicodeError, LookupError, TypeError, Exception)}
     return Router(
         path="/open311/v2",
         route_handlers=[GeoReportController],

@@ -17,7 +17,6 @@ from backend.accounts.guards import admits, current, role_guard, signed_in
 from backend.accounts.roles import BODY_LABELS, LEVEL_LABELS, Body, StaffRole
 from backend.cases import browse, services
 from backend.cases.lifecycle import PUBLIC_STATUSES, CaseType, Satisfaction, Status
-from backend.cases.services import ActionRefused
 from backend.cases.tables import Case
 from backend.cases.workspaces import DEPARTMENT_DONE, DEPARTMENT_OPEN, MODERATION_QUEUE
 from backend.departments.services import active_categories, area_tree, department_choices
@@ -29,10 +28,11 @@ from backend.representatives.services import AttachmentRejected, RatingError, Su
 from backend.settings import get_settings
 from backend.text import row_id
 from backend.web import i18n
-from backend.web.errors import error_response
+from backend.web.errors import error_response, status_of
 from backend.web.forms import form_text
 from backend.web.fragments import wants_fragment
 from backend.web.params import CaseNumber, RowId
+from backend.errors import NotFound, Refusal
 
 NO_STORE = {"cache-control": "no-store"}
 # The photos of a no-script form, and up to five PDFs, in one submission.
@@ -150,11 +150,10 @@ class RepresentativeController(Controller):
     async def _draft_action(self, request: Request, case_id: int, action) -> Response:
         try:
             await action(current(request).account)
-        except (ActionRefused, AttachmentRejected) as refused:
-            status = getattr(refused, "status", 422)
-            if status == 404:
+        except Refusal as refused:  # AttachmentRejected among them
+            if isinstance(refused, NotFound):
                 raise NotFoundException() from None
-            return await self._draft_page(request, case_id, refused.message, status)
+            return await self._draft_page(request, case_id, refused.message, status_of(refused))
         return Redirect(f"/representatives/drafts/{case_id}", status_code=303)
 
     @post("/drafts/{case_id:str}/invite", status_code=303)
@@ -183,10 +182,10 @@ class RepresentativeController(Controller):
         account = current(request).account
         try:
             number = await suggestions.submit(case_id, account, get_settings().time_zone)
-        except ActionRefused as refused:
-            if refused.status == 404:
+        except Refusal as refused:
+            if isinstance(refused, NotFound):
                 raise NotFoundException() from None
-            return await self._draft_page(request, case_id, refused.message, refused.status)
+            return await self._draft_page(request, case_id, refused.message, status_of(refused))
         return Redirect(f"/representatives/suggestions/{number}", status_code=303)
 
     @post("/suggestions/{number:str}/rating", status_code=303)
@@ -201,8 +200,6 @@ class RepresentativeController(Controller):
             await suggestions.rate(number, account, form)
         except RatingError as error:
             return await _suggestion_page(request, page, form, error.errors, 422)
-        except ActionRefused as refused:
-            return error_response(request, refused.status, refused.message)
         return Redirect(f"/representatives/suggestions/{number}#ratings-heading", status_code=303)
 
 
