@@ -6,9 +6,9 @@ from litestar import Controller, Request, get, post
 from litestar.response import Redirect, Response, Template
 
 from backend.accounts import api_keys
-from backend.accounts.api_keys import SCOPE_LABELS, STAFF, ApiKeyError
+from backend.vocabulary import SCOPE_LABELS, STAFF, StaffRole
+from backend.accounts.api_keys import ApiKeyError
 from backend.accounts.guards import admits, client_address, current, role_guard
-from backend.accounts.roles import StaffRole
 from backend.departments.services import department_choices
 from backend.web import i18n
 from backend.web.errors import error_response, status_of

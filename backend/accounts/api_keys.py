@@ -21,21 +21,13 @@ from backend.departments.tables import Department
 from backend.errors import FieldErrors, NotFound, WrongState
 from backend.i18n_markers import N_
 from backend.text import clean_text, row_id
+from backend.vocabulary import FILE, MODERATOR, READ, STAFF
 
 PREFIX = "msk_"
 KEY_PATTERN = re.compile(r"^msk_[A-Za-z0-9_-]{43}$")
 NAME_MAX = 100
 # Recording every use would write on every request: once a minute is enough to see a key is alive.
 TOUCH_INTERVAL = timedelta(minutes=1)
-
-READ, FILE, MODERATOR, STAFF = "read", "file", "moderator", "staff"
-SCOPE_LABELS = {
-    READ: N_("Read public cases (a key of its own, with its own rate limit)"),
-    FILE: N_("File cases (and read)"),
-    MODERATOR: N_("Platform centre: moderators' actions on every case"),
-    STAFF: N_("A department's handler: actions on that department's cases"),
-}
-
 
 class ApiKeyError(FieldErrors):
     """A key that can't be made or revoked as asked."""

@@ -31,7 +31,8 @@ from backend.accounts.guards import (
     signed_in,
 )
 from backend.accounts.passkeys import PasskeyRefused, Purpose
-from backend.accounts.roles import BODY_LABELS, LEVEL_LABELS, ROLE_LABELS, StaffRole
+from backend.vocabulary import ROLE_LABELS, StaffRole
+from backend.accounts.roles import BODY_LABELS, LEVEL_LABELS
 from backend.accounts.services import AccountError, InvitationForm
 from backend.accounts.sessions import Throttle, sign_in_attempts, sign_in_failures
 from backend.departments.services import department_choices

@@ -14,7 +14,7 @@ from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from backend.accounts.passkeys import RelyingParty
-from backend.accounts.roles import StaffRole
+from backend.vocabulary import StaffRole
 from backend.accounts.sessions import COOKIE_NAME, Sessions, SignedIn
 from backend.i18n_markers import N_
 from backend.settings import Settings, get_settings

@@ -13,7 +13,8 @@ from datetime import datetime, timedelta
 from backend import clock
 from backend.accounts import audit
 from backend.accounts.audit import AuditAction, Who
-from backend.accounts.roles import Body, Level, StaffRole
+from backend.vocabulary import StaffRole
+from backend.accounts.roles import Body, Level
 from backend.accounts.tables import Account, Invitation, Passkey
 from backend.db import lock_row, write_transaction
 from backend.departments.tables import Department

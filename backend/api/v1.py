@@ -17,14 +17,15 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromQuery, JSONBody, PathParameter, QueryParameter
 
 from backend import clock
-from backend.accounts.api_keys import FILE, MODERATOR, STAFF, KeyHolder
+from backend.vocabulary import FILE, MODERATOR, STAFF, Role, Status
+from backend.accounts.api_keys import KeyHolder
 from backend.api import models
 from backend.api.auth import holder, rate_limit, requires
 from backend.api.errors import CODES, EXCEPTION_HANDLERS, ApiError, responses
 from backend.cases import browse, figures, ratings, services, workflow
 from backend.cases.controllers import follow_url
 from backend.cases.filing import CaseForm, FilingError, Source
-from backend.cases.lifecycle import TRANSITIONS, Role, Status
+from backend.cases.lifecycle import TRANSITIONS
 from backend.cases.actions import API_ACTIONS, INPUTS
 from backend.cases.permissions import available_actions, handler_scope
 from backend.cases.services import Actor

@@ -53,7 +53,7 @@ from piccolo.query import WhereRaw
 
 from backend import clock
 from backend.cases import search
-from backend.cases.lifecycle import CaseType, Status
+from backend.vocabulary import STATUS_GROUPS, CaseType, StatusGroup
 from backend.cases.services import _CASE_COLUMNS, CasePage, _case_views
 from backend.cases.tables import Case
 from backend.departments.services import CategoryItem, District, all_categories, area_tree
@@ -73,25 +73,6 @@ class BadFilter(FieldErrors):
     """A filter, sort or cursor that can't be used: the request is wrong (Malformed)."""
 
     default_kind = Malformed
-
-
-class StatusGroup(str, enum.Enum):
-    open = "open"
-    answered = "answered"
-    closed = "closed"
-
-
-STATUS_GROUPS: dict[StatusGroup, frozenset[Status]] = {
-    StatusGroup.open: frozenset({Status.accepted, Status.assigned, Status.signed, Status.in_progress, Status.returned}),
-    StatusGroup.answered: frozenset({Status.replied, Status.unsatisfied}),
-    StatusGroup.closed: frozenset({Status.rated, Status.closed, Status.duplicate}),
-}
-
-STATUS_GROUP_LABELS = {
-    StatusGroup.open: N_("Being handled"),
-    StatusGroup.answered: N_("Answered"),
-    StatusGroup.closed: N_("Closed"),
-}
 
 
 class Timeliness(str, enum.Enum):

@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from backend.cases.lifecycle import CaseType, ClockEffect
+from backend.vocabulary import CaseType
+from backend.cases.lifecycle import ClockEffect
 from backend.cases.tables import Case
 from backend.deadlines.calendar import WorkingCalendar
 from backend.i18n_markers import N_

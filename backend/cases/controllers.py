@@ -18,7 +18,7 @@ from litestar.response import Redirect, Response, Stream, Template
 
 from backend.accounts.guards import STAFF_NOT_CITIZEN, citizens_only, signed_in
 from backend.cases import browse, export, feeds, ratings, services, support
-from backend.cases.lifecycle import CASE_TYPE_LABELS
+from backend.vocabulary import CASE_TYPE_LABELS, STATUS_GROUP_LABELS
 from backend.cases.filing import CaseForm, FilingError, point, validate
 from backend.cases.services import CasePage
 from backend.departments.questions import questions_by_category
@@ -28,7 +28,7 @@ from backend.photos.services import unattached_photos
 from backend.settings import get_settings
 from backend.web import csrf, i18n
 from backend.web.security import ADDRESS_LIMIT
-from backend.web.errors import CSRF_EXPIRED, error_response, status_of, wants_json
+from backend.web.errors import CSRF_EXPIRED, status_of, wants_json
 from backend.text import clean_text, row_id
 from backend.web.forms import form_text
 from backend.web.fragments import wants_fragment
@@ -356,7 +356,7 @@ class CaseController(Controller):
                 "errors": errors,
                 "choices": await browse.choices() if template == "cases.html" else None,
                 "sorts": browse.SORT_LABELS,
-                "status_groups": browse.STATUS_GROUP_LABELS,
+                "status_groups": STATUS_GROUP_LABELS,
                 "timeliness": browse.TIMELINESS_LABELS,
                 "case_types": CASE_TYPE_LABELS,
                 "map_tile_url": get_settings().map_tile_url,

@@ -11,17 +11,8 @@ from datetime import datetime, timedelta
 from backend import clock
 from backend.cases import services, workflow
 from backend.cases.actions import INPUTS, CloseUnrated
-from backend.cases.lifecycle import (
-    MODERATORS,
-    Publication,
-    PublicationDecision,
-    Role,
-    Satisfaction,
-    Solved,
-    Status,
-    Visibility,
-    rating_action,
-)
+from backend.vocabulary import Publication, PublicationDecision, Role, Satisfaction, Solved, Status, Visibility
+from backend.cases.lifecycle import MODERATORS, rating_action
 from backend.cases.services import Actor, append_entry
 from backend.cases.tables import Case, Rating
 from backend.db import lock_row, write_transaction

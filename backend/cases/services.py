@@ -21,17 +21,8 @@ from backend import clock, events
 from backend.cases import clocks
 from backend.cases.clocks import Clock, Deadline, next_due
 from backend.cases.filing import CaseForm, FilingError, Source, ValidCase, validate
-from backend.cases.lifecycle import (
-    SEEN_BY_ALL,
-    TRANSITIONS,
-    Publication,
-    Review,
-    ReviewDecision,
-    Role,
-    Status,
-    Visibility,
-    entry_label,
-)
+from backend.vocabulary import CLOCKS_RUNNING, SEEN_BY_ALL, Publication, Review, ReviewDecision, Role, Status, Visibility
+from backend.cases.lifecycle import TRANSITIONS, entry_label
 from backend.cases.tables import Case, CaseAnswer, CaseNumberCounter, CoHandler, Rating, TimelineEntry
 from backend.db import write_transaction
 from backend.events import EntryAppended
@@ -46,7 +37,6 @@ from backend.errors import WrongState
 PHOTO_CARRIERS = frozenset(action for action, transition in TRANSITIONS.items() if transition.photos)
 
 # Cases a department still has to act on: their deadlines run.
-OPEN_STATUSES = frozenset({Status.assigned.value, Status.signed.value, Status.in_progress.value, Status.returned.value})
 
 # What staff may see of the cases, in every list, count, search, page and action: everything but
 # representatives' drafts, which are their representatives' alone until submitted.
@@ -155,10 +145,10 @@ class CaseView:
 
     @property
     def due_next(self) -> Deadline | None:
-        return next_due(self.deadlines) if self.status in OPEN_STATUSES else None
+        return next_due(self.deadlines) if Status(self.status) in CLOCKS_RUNNING else None
 
     def overdue_deadlines(self, now: datetime) -> list[Deadline]:
-        return [deadline for deadline in self.deadlines if deadline.overdue(now)] if self.status in OPEN_STATUSES else []
+        return [deadline for deadline in self.deadlines if deadline.overdue(now)] if Status(self.status) in CLOCKS_RUNNING else []
 
     @property
     def live_cursor(self) -> int:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from backend import clock
 from backend.cases import search
-from backend.cases.browse import STATUS_GROUPS, StatusGroup
+from backend.vocabulary import STATUS_GROUPS, StatusGroup
 from backend.cases.services import _CASE_COLUMNS, CaseView, _case_views, with_number
 from backend.cases.tables import Case, Support
 from backend.db import write_transaction

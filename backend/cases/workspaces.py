@@ -19,12 +19,13 @@ from litestar.response import Redirect, Response, Template
 
 from backend import clock
 from backend.accounts.guards import admits, current, role_guard
-from backend.accounts.roles import BODY_LABELS, LEVEL_LABELS, StaffRole
+from backend.vocabulary import ANSWERED, CITIZEN_CASE_TYPES, MODERATION_QUEUE, WITH_A_DEPARTMENT, CaseType, Role, StaffRole, Status
+from backend.accounts.roles import BODY_LABELS, LEVEL_LABELS
 from backend.accounts.services import AccountView
 from backend.cases import figures, ratings, services, supervision, workflow
 from backend.cases.controllers import case_form_from, follow_url
 from backend.cases.filing import RECORDED_BY_STAFF, SOURCE_LABELS, CaseForm, FilingError, validate, validate_source
-from backend.cases.lifecycle import CITIZEN_CASE_TYPES, PHOTO_ACTIONS, TRANSITIONS, CaseType, Role, Status
+from backend.cases.lifecycle import PHOTO_ACTIONS, TRANSITIONS
 from backend.cases.actions import INPUTS, ActionInput, Unreadable, WithPhotos, from_form
 from backend.cases.permissions import available_actions, handler_scope, may_see_case, sees_filer_contact
 from backend.cases.services import Actor
@@ -36,17 +37,13 @@ from backend.photos.services import unattached_photos
 from backend.representatives.services import facts_of as suggestion_facts
 from backend.settings import get_settings
 from backend.web import i18n
-from backend.web.errors import error_response, status_of
+from backend.web.errors import status_of
 from backend.web.forms import form_text
 from backend.web.params import CaseNumber, RowId
 from backend.errors import InvalidInput, Refusal
 
 NO_STORE = {"cache-control": "no-store"}
 IS_SUGGESTION = Case.case_type == CaseType.representative.value  # representatives' suggestions: their own queues too
-DEPARTMENT_OPEN = (Status.assigned, Status.signed, Status.in_progress)  # what a department still has to do
-DEPARTMENT_DONE = {Status.replied, Status.rated, Status.unsatisfied, Status.closed}
-# What waits for the moderators' decision: new cases, returned ones, and answers the filer is not satisfied with.
-MODERATION_QUEUE = (Status.submitted, Status.returned, Status.unsatisfied)
 FAR_FUTURE = datetime.max.replace(tzinfo=timezone.utc)
 @dataclass(frozen=True)
 class WorkLink:
@@ -71,11 +68,11 @@ async def work_links(account: AccountView) -> list[WorkLink]:
         return [WorkLink("/leader", N_("Overdue"), await supervision.overdue_count())]
     if account.role == StaffRole.handler and account.department_id is not None:
         return [
-            WorkLink("/department", N_("Department"), await services.count_cases(set(DEPARTMENT_OPEN), account.department_id)),
+            WorkLink("/department", N_("Department"), await services.count_cases(set(WITH_A_DEPARTMENT), account.department_id)),
             WorkLink(
                 "/department/suggestions",
                 N_("Suggestions"),
-                await services.count_cases(set(DEPARTMENT_OPEN), account.department_id, where=IS_SUGGESTION),
+                await services.count_cases(set(WITH_A_DEPARTMENT), account.department_id, where=IS_SUGGESTION),
             ),
         ]
     return []
@@ -101,13 +98,13 @@ async def review_context() -> dict:
 async def department_context(account: AccountView) -> dict:
     if account.department_id is None:  # fail closed: no department is not every department
         raise PermissionDeniedException()
-    to_do = await services.staff_cases(set(DEPARTMENT_OPEN), department_id=account.department_id, limit=500)
+    to_do = await services.staff_cases(set(WITH_A_DEPARTMENT), department_id=account.department_id, limit=500)
     # What is due next comes first; a case without a running clock goes last.
     to_do.sort(key=lambda case: case.due_next.due_at if case.due_next else FAR_FUTURE)
     return {
         "account": account,
         "cases": to_do,
-        "done": await services.staff_cases(DEPARTMENT_DONE, department_id=account.department_id, limit=20, newest_first=True),
+        "done": await services.staff_cases(ANSWERED, department_id=account.department_id, limit=20, newest_first=True),
         "counts": await services.status_counts(department_id=account.department_id),
     }
 

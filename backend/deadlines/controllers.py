@@ -15,7 +15,7 @@ from litestar.response import Redirect, Response, Template
 
 from backend import clock
 from backend.accounts.guards import admits, current, role_guard
-from backend.accounts.roles import StaffRole
+from backend.vocabulary import StaffRole
 from backend.deadlines import limits, services
 from backend.deadlines.calendar import OFFICIAL_YEARS, official_days
 from backend.deadlines.services import CalendarError, DayForm

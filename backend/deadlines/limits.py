@@ -17,7 +17,7 @@ from datetime import datetime
 from backend import clock
 from backend.accounts.audit import AuditAction, Who, record
 from backend.cases.clocks import CLOCK_LABELS, DEFAULT_LIMITS, WARNING_SHARE, Clock, Limit, Policy, Unit
-from backend.cases.lifecycle import CASE_TYPE_LABELS, CaseType
+from backend.vocabulary import CASE_TYPE_LABELS, CaseType
 from backend.deadlines.tables import DeadlineLimit, DeadlineWarning
 from backend.errors import FieldErrors
 from backend.i18n_markers import N_

@@ -14,7 +14,7 @@ from litestar.exceptions import NotFoundException
 from litestar.response import Redirect, Response, Template
 
 from backend.accounts.guards import admits, client_address, current, role_guard
-from backend.accounts.roles import StaffRole
+from backend.vocabulary import StaffRole
 from backend.departments import questions, services
 from backend.departments.questions import QuestionForm, question_form as question_form_of
 from backend.departments.services import AreaForm, CategoryForm, DepartmentForm, OrganisationError

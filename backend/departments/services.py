@@ -13,9 +13,8 @@ from typing import Awaitable, Callable
 
 from backend.accounts import audit
 from backend.accounts.audit import AuditAction, Who
-from backend.accounts.roles import StaffRole
+from backend.vocabulary import CITIZEN_CASE_TYPES, CaseType, StaffRole
 from backend.accounts.tables import Account
-from backend.cases.lifecycle import CITIZEN_CASE_TYPES, CaseType
 from backend.db import is_unique_violation, lock_row, write_transaction
 from backend.departments.tables import Area, Category, Department
 from backend.errors import FieldErrors, NotFound

@@ -18,13 +18,12 @@ from litestar.exceptions import HTTPException
 from litestar.params import FromPath
 
 from backend import clock
-from backend.accounts.api_keys import FILE
+from backend.vocabulary import FILE, STATUS_GROUPS, Role, StatusGroup
 from backend.api.auth import holder, rate_limit, requires
 from backend.api.errors import ApiError
 from backend.errors import Refusal
 from backend.cases import browse, services
 from backend.cases.filing import ADDRESS_MAX, NAME_MAX, TITLE_MAX, CaseForm, FilingError, Source
-from backend.cases.lifecycle import Role
 from backend.cases.services import Actor, CaseView
 from backend.cases.tables import Case
 from backend.departments.questions import Question, questions_by_category, questions_of
@@ -43,7 +42,7 @@ CHANGESET = "2026-11-21T00:00:00+08:00"  # when this endpoint's behaviour last c
 DEFAULT_DAYS = 90  # GET requests: the window when no dates are given, and the widest allowed
 MAX_RESULTS = 1000
 # Closed as the browse service says; everything else public is open.
-CLOSED = frozenset(status.value for status in browse.STATUS_GROUPS[browse.StatusGroup.closed])
+CLOSED = frozenset(status.value for status in STATUS_GROUPS[StatusGroup.closed])
 
 ITEMS = {
     "services": "service",
@@ -188,7 +187,7 @@ def _open311_filter(params, known_codes) -> tuple[browse.CaseFilter, tuple]:
         also.append(Case.category.slug.is_in(codes))
     case_filter = browse.CaseFilter(
         category=codes[0] if len(codes) == 1 else "",
-        status=browse.StatusGroup.closed if statuses == {"closed"} else None,
+        status=StatusGroup.closed if statuses == {"closed"} else None,
     )
     return case_filter, tuple(also)
 

@@ -14,11 +14,10 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import File, Redirect, Response, Template
 
 from backend.accounts.guards import admits, current, role_guard, signed_in
-from backend.accounts.roles import BODY_LABELS, LEVEL_LABELS, Body, StaffRole
+from backend.vocabulary import ANSWERED, MODERATION_QUEUE, PUBLIC_STATUSES, WITH_A_DEPARTMENT, CaseType, Satisfaction, StaffRole, Status
+from backend.accounts.roles import BODY_LABELS, LEVEL_LABELS, Body
 from backend.cases import browse, services
-from backend.cases.lifecycle import PUBLIC_STATUSES, CaseType, Satisfaction, Status
 from backend.cases.tables import Case
-from backend.cases.workspaces import DEPARTMENT_DONE, DEPARTMENT_OPEN, MODERATION_QUEUE
 from backend.departments.services import active_categories, area_tree, department_choices
 from backend.i18n_markers import N_
 from backend.photos.controllers import MAX_FORM_BYTES, photo_keys_from, receive_uploads
@@ -315,8 +314,8 @@ class StaffSuggestionController(Controller):
             context={
                 "sections": [
                     ("waiting", N_("Waiting for the platform centre"), await services.staff_cases(set(MODERATION_QUEUE), where=IS_SUGGESTION)),
-                    ("handling", N_("With departments"), await services.staff_cases(set(DEPARTMENT_OPEN) | {Status.accepted}, where=IS_SUGGESTION)),
-                    ("done", N_("Answered"), await services.staff_cases(DEPARTMENT_DONE, where=IS_SUGGESTION, limit=20, newest_first=True)),
+                    ("handling", N_("With departments"), await services.staff_cases(set(WITH_A_DEPARTMENT) | {Status.accepted}, where=IS_SUGGESTION)),
+                    ("done", N_("Answered"), await services.staff_cases(ANSWERED, where=IS_SUGGESTION, limit=20, newest_first=True)),
                 ],
             },
             headers=NO_STORE,
@@ -332,8 +331,8 @@ class StaffSuggestionController(Controller):
             template_name="representatives/staff_queue.html",
             context={
                 "sections": [
-                    ("handling", N_("To do"), await services.staff_cases(set(DEPARTMENT_OPEN), department_id=department, where=IS_SUGGESTION)),
-                    ("done", N_("Recently answered"), await services.staff_cases(DEPARTMENT_DONE, department_id=department, where=IS_SUGGESTION, limit=20, newest_first=True)),
+                    ("handling", N_("To do"), await services.staff_cases(set(WITH_A_DEPARTMENT), department_id=department, where=IS_SUGGESTION)),
+                    ("done", N_("Recently answered"), await services.staff_cases(ANSWERED, department_id=department, where=IS_SUGGESTION, limit=20, newest_first=True)),
                 ],
             },
             headers=NO_STORE,

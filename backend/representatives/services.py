@@ -21,22 +21,13 @@ import anyio
 from pypdf import PdfReader
 
 from backend import clock
-from backend.accounts.roles import StaffRole
+from backend.vocabulary import PUBLIC_STATUSES, CaseType, Role, Satisfaction, StaffRole, Status
 from backend.accounts.services import AccountView
 from backend.accounts.tables import Account
 from backend.cases import browse, services, workflow
 from backend.cases.actions import INPUTS
 from backend.cases.filing import DESCRIPTION_MAX, PHOTO_KEY_PATTERN, TITLE_MAX
-from backend.cases.lifecycle import (
-    PUBLIC_STATUSES,
-    TRANSITIONS,
-    CaseType,
-    Role,
-    Satisfaction,
-    Status,
-    refusal,
-    suggestion_rating_action,
-)
+from backend.cases.lifecycle import TRANSITIONS, refusal, suggestion_rating_action
 from backend.cases.services import Actor, CasePage, CaseView, append_entry
 from backend.cases.tables import Case, CoHandler, Rating
 from backend.db import lock_row, write_transaction

@@ -8,7 +8,7 @@ import pytest
 from backend.cases import actions, workflow
 from backend.cases.filing import FilingError
 from backend.cases.services import Actor
-from backend.cases.lifecycle import Role
+from backend.vocabulary import Role
 from backend.cases.tables import Case
 from backend.errors import Refusal
 from backend.web.errors import status_of

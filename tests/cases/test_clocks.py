@@ -11,7 +11,7 @@ import pytest
 from backend import clock
 from backend.cases import actions, services, workflow
 from backend.cases.clocks import Clock
-from backend.cases.lifecycle import Role
+from backend.vocabulary import Role
 from backend.cases.services import Actor
 from backend.cases.tables import Case
 from backend.deadlines.services import working_calendar

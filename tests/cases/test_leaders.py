@@ -9,7 +9,7 @@ import pytest
 
 from backend import clock
 from backend.cases import actions, services, workflow
-from backend.cases.lifecycle import Role, Status
+from backend.vocabulary import Role, Status
 from backend.cases.services import Actor
 from backend.cases.tables import Case, CoHandler, TimelineEntry
 from backend.errors import Refusal

@@ -10,17 +10,8 @@ from types import SimpleNamespace
 from backend import clock
 from backend.cases import actions, services, workflow
 from backend.cases.browse import CaseFilter, browse
-from backend.cases.lifecycle import (
-    NOT_FOR_SUGGESTIONS,
-    PHOTO_ACTIONS,
-    SUGGESTION_ACTIONS,
-    TRANSITIONS,
-    CaseType,
-    Role,
-    Scope,
-    Status,
-    refusal,
-)
+from backend.vocabulary import CaseType, Role, Scope, Status
+from backend.cases.lifecycle import NOT_FOR_SUGGESTIONS, PHOTO_ACTIONS, SUGGESTION_ACTIONS, TRANSITIONS, refusal
 from backend.cases.permissions import actions_for, available_actions
 from backend.photos import services as photos
 from backend.cases.services import Actor

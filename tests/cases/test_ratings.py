@@ -11,7 +11,7 @@ import pytest
 
 from backend import clock
 from backend.cases import actions, ratings, services, workflow
-from backend.cases.lifecycle import Role, Status
+from backend.vocabulary import Role, Status
 from backend.cases.ratings import ALREADY_RATED, RatingError, RatingForm
 from backend.cases.services import Actor
 from backend.cases.tables import Case, Rating, TimelineEntry

@@ -11,7 +11,8 @@ import pytest
 from PIL import Image
 
 from backend.cases import actions, services, workflow
-from backend.cases.lifecycle import TRANSITIONS, Role
+from backend.vocabulary import Role
+from backend.cases.lifecycle import TRANSITIONS
 from backend.cases.services import Actor
 from backend.photos import services as photos
 from backend.photos.pipeline import Region

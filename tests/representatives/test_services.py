@@ -10,9 +10,8 @@ import pytest
 
 from backend import clock
 from backend.cases import actions, services, workflow
-from backend.cases.lifecycle import Status
+from backend.vocabulary import MODERATION_QUEUE, Status
 from backend.cases.tables import Case, Rating, TimelineEntry
-from backend.cases.workspaces import MODERATION_QUEUE
 from backend.representatives import services as suggestions
 from backend.representatives.services import AttachmentRejected, RatingForm, SuggestionError
 from backend.representatives.tables import CoSigner
