@@ -35,7 +35,11 @@ from backend.live import bus
 from backend.live.controllers import LiveController, StaffLiveController
 from backend.live.hub import LiveHub
 from backend.photos.controllers import PhotoController
-from backend.representatives.controllers import RepresentativeController, StaffSuggestionController, SuggestionController
+from backend.representatives.controllers import (
+    RepresentativeController,
+    StaffSuggestionController,
+    SuggestionController,
+)
 from backend.scheduler import Scheduler
 from backend.errors import Refusal
 from backend.settings import get_settings

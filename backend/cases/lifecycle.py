@@ -11,7 +11,21 @@ from dataclasses import dataclass
 
 from backend.i18n_markers import N_
 from backend.errors import Forbidden, Refusal, WrongState
-from backend.vocabulary import BEING_HANDLED, CLOCKS_RUNNING, EVERY_STATE, NOT_CLOSED, CaseType, PublicationDecision, ReviewDecision, Role, Satisfaction, Scope, Solved, Status, Visibility
+from backend.vocabulary import (
+    BEING_HANDLED,
+    CLOCKS_RUNNING,
+    EVERY_STATE,
+    NOT_CLOSED,
+    CaseType,
+    PublicationDecision,
+    ReviewDecision,
+    Role,
+    Satisfaction,
+    Scope,
+    Solved,
+    Status,
+    Visibility,
+)
 
 
 class ClockEffect(str, enum.Enum):

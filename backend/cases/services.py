@@ -21,7 +21,16 @@ from backend import clock, events
 from backend.cases import clocks
 from backend.cases.clocks import Clock, Deadline, next_due
 from backend.cases.filing import CaseForm, FilingError, Source, ValidCase, validate
-from backend.vocabulary import CLOCKS_RUNNING, SEEN_BY_ALL, Publication, Review, ReviewDecision, Role, Status, Visibility
+from backend.vocabulary import (
+    CLOCKS_RUNNING,
+    SEEN_BY_ALL,
+    Publication,
+    Review,
+    ReviewDecision,
+    Role,
+    Status,
+    Visibility,
+)
 from backend.cases.lifecycle import TRANSITIONS, entry_label
 from backend.cases.tables import Case, CaseAnswer, CaseNumberCounter, CoHandler, Rating, TimelineEntry
 from backend.db import write_transaction

@@ -40,8 +40,29 @@ from backend.cases.actions import (
     inputs_of,
 )
 from backend.cases.filing import DESCRIPTION_MAX, TITLE_MAX
-from backend.vocabulary import CITIZEN_CASE_TYPES, PUBLIC_STATUSES, Publication, Review, ReviewDecision, Role, Satisfaction, Scope, Solved, Status, Visibility
-from backend.cases.lifecycle import RATING_ACTIONS, SUGGESTION_RATING_ACTIONS, TRANSITIONS, ClockEffect, overall_satisfaction, refusal, rating_action, suggestion_rating_action
+from backend.vocabulary import (
+    CITIZEN_CASE_TYPES,
+    PUBLIC_STATUSES,
+    Publication,
+    Review,
+    ReviewDecision,
+    Role,
+    Satisfaction,
+    Scope,
+    Solved,
+    Status,
+    Visibility,
+)
+from backend.cases.lifecycle import (
+    RATING_ACTIONS,
+    SUGGESTION_RATING_ACTIONS,
+    TRANSITIONS,
+    ClockEffect,
+    overall_satisfaction,
+    refusal,
+    rating_action,
+    suggestion_rating_action,
+)
 from backend.cases.permissions import handler_scope
 from backend.cases.services import STAFF_SEES, Actor, append_entry, with_number
 from backend.cases.tables import Case, CoHandler, Rating, TimelineEntry

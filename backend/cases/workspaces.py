@@ -19,7 +19,16 @@ from litestar.response import Redirect, Response, Template
 
 from backend import clock
 from backend.accounts.guards import admits, current, role_guard
-from backend.vocabulary import ANSWERED, CITIZEN_CASE_TYPES, MODERATION_QUEUE, WITH_A_DEPARTMENT, CaseType, Role, StaffRole, Status
+from backend.vocabulary import (
+    ANSWERED,
+    CITIZEN_CASE_TYPES,
+    MODERATION_QUEUE,
+    WITH_A_DEPARTMENT,
+    CaseType,
+    Role,
+    StaffRole,
+    Status,
+)
 from backend.accounts.roles import BODY_LABELS, LEVEL_LABELS
 from backend.accounts.services import AccountView
 from backend.cases import figures, ratings, services, supervision, workflow

@@ -14,7 +14,16 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import File, Redirect, Response, Template
 
 from backend.accounts.guards import admits, current, role_guard, signed_in
-from backend.vocabulary import ANSWERED, MODERATION_QUEUE, PUBLIC_STATUSES, WITH_A_DEPARTMENT, CaseType, Satisfaction, StaffRole, Status
+from backend.vocabulary import (
+    ANSWERED,
+    MODERATION_QUEUE,
+    PUBLIC_STATUSES,
+    WITH_A_DEPARTMENT,
+    CaseType,
+    Satisfaction,
+    StaffRole,
+    Status,
+)
 from backend.accounts.roles import BODY_LABELS, LEVEL_LABELS, Body
 from backend.cases import browse, services
 from backend.cases.tables import Case

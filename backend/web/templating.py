@@ -12,7 +12,17 @@ from litestar.template.config import TemplateConfig
 
 from backend import clock
 from backend.accounts.guards import home_path
-from backend.vocabulary import CASE_TYPE_LABELS, CITIZEN_CASE_TYPES, SATISFACTION_LABELS, SOLVED_LABELS, STATUS_LABELS, CaseType, Satisfaction, Solved, Status
+from backend.vocabulary import (
+    CASE_TYPE_LABELS,
+    CITIZEN_CASE_TYPES,
+    SATISFACTION_LABELS,
+    SOLVED_LABELS,
+    STATUS_LABELS,
+    CaseType,
+    Satisfaction,
+    Solved,
+    Status,
+)
 from backend.cases.lifecycle import entry_label
 from backend.photos.pipeline import DISPLAY_LONG_SIDE
 from backend.settings import get_settings
