@@ -18,8 +18,8 @@ from zoneinfo import ZoneInfo
 from piccolo.query.functions.aggregate import Count, Max
 
 from backend import clock, events
-from backend.cases import clocks
-from backend.cases.clocks import Clock, Deadline, next_due
+from backend.cases import clock_columns
+from backend.deadlines.clocks import Clock, Deadline, next_due
 from backend.cases.filing import CaseForm, FilingError, Source, ValidCase, validate
 from backend.vocabulary import (
     CLOCKS_RUNNING,
@@ -381,9 +381,9 @@ _CASE_COLUMNS = (
     Case.supervised_at,
     Case.reopened_count,
     Case.support_count,
-    *clocks.CLOCK_COLUMNS,
+    *clock_columns.CLOCK_COLUMNS,
 )
-_CLOCK_COLUMNS = [column._meta.name for column in clocks.CLOCK_COLUMNS]
+_CLOCK_COLUMNS = [column._meta.name for column in clock_columns.CLOCK_COLUMNS]
 
 
 async def _case_views(rows: list[dict], visibilities: set[Visibility], for_staff: bool = False) -> list[CaseView]:
@@ -398,7 +398,7 @@ async def _case_views(rows: list[dict], visibilities: set[Visibility], for_staff
     views = []
     for row in rows:
         # The public sees when the answer is due; the department's inner clocks are for staff.
-        deadlines = [d for d in clocks.deadlines_of(row) if for_staff or d.clock == Clock.answer]
+        deadlines = [d for d in clock_columns.deadlines_of(row) if for_staff or d.clock == Clock.answer]
         for name in _CLOCK_COLUMNS:
             del row[name]
         views.append(

@@ -29,7 +29,8 @@ from operator import or_
 from piccolo.columns.combination import WhereRaw
 
 from backend import events
-from backend.cases.clocks import DUE, MET, OVERDUE, Clock
+from backend.cases.clock_columns import DUE, MET, OVERDUE
+from backend.deadlines.clocks import Clock
 from backend.vocabulary import CLOCKS_RUNNING, WITH_A_DEPARTMENT, Role, Visibility
 from backend.cases.services import CaseView, staff_cases
 from backend.cases.tables import Case, TimelineEntry

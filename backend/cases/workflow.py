@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from backend import clock
 from backend import events
-from backend.cases import clocks
+from backend.cases import clock_columns
 from backend.cases.actions import (
     Accept,
     ActionInput,
@@ -68,6 +68,7 @@ from backend.cases.services import STAFF_SEES, Actor, append_entry, with_number
 from backend.cases.tables import Case, CoHandler, Rating, TimelineEntry
 from backend.db import lock_row, write_transaction
 from backend.events import PublicTextChanged
+from backend.deadlines.clocks import add_months
 from backend.deadlines.limits import clock_policy
 from backend.deadlines.services import working_calendar
 from backend.departments.services import AREA_UNAVAILABLE, get_active_category, is_active_area
@@ -173,7 +174,7 @@ async def _clock_values(clock_effect: ClockEffect, case: Case, now: datetime, du
     timed = clock_effect in (ClockEffect.start, ClockEffect.reopen, ClockEffect.extend)
     calendar = await working_calendar() if timed else None
     policy = await clock_policy() if timed else None
-    return clocks.effect(clock_effect, case, now, calendar, policy, due_at)
+    return clock_columns.effect(clock_effect, case, now, calendar, policy, due_at)
 
 
 @dataclass
@@ -291,7 +292,7 @@ async def _request_extension(case: Case, inputs: RequestExtension, entry: _Entry
     if case.answer_due_at and due_at <= case.answer_due_at:
         raise InvalidInput(N_("An extension must end after the current answer deadline."))
     # A typed date: within a year, like every date a person gives the clocks.
-    if due_at.date() > clocks.add_months(clock.now().astimezone(due_at.tzinfo), MAX_EXTENSION_MONTHS).date():
+    if due_at.date() > add_months(clock.now().astimezone(due_at.tzinfo), MAX_EXTENSION_MONTHS).date():
         raise InvalidInput(N_("An extension can end at most a year from today."))
     if await _open_extension_request(case.id) is not None:
         raise WrongState(N_("An extension request is already waiting for an answer."))

@@ -10,7 +10,8 @@ import pytest
 
 from backend import clock
 from backend.cases import actions, services, workflow
-from backend.cases.clocks import Clock
+from backend.cases.clock_columns import CLOCK_COLUMNS
+from backend.deadlines.clocks import Clock
 from backend.vocabulary import Role
 from backend.cases.services import Actor
 from backend.cases.tables import Case
@@ -37,7 +38,7 @@ async def assigned_case(settings, categories, moment: datetime, case_type: str =
 
 
 async def clocks_of(number: str) -> dict:
-    return await Case.select(*services.clocks.CLOCK_COLUMNS, Case.first_assigned_at, Case.assigned_at).where(Case.number == number).first()
+    return await Case.select(*CLOCK_COLUMNS, Case.first_assigned_at, Case.assigned_at).where(Case.number == number).first()
 
 
 async def test_clocks_start_at_assignment_on_a_working_morning(settings, categories):

@@ -266,7 +266,7 @@ async def test_the_public_list_filters(settings, categories, areas):
 
 async def test_admins_set_the_months_and_the_days_of_warning(settings, categories):
     from backend.accounts.audit import Who
-    from backend.cases.clocks import Clock, Limit, Unit
+    from backend.deadlines.clocks import Clock, Limit, Unit
     from backend.deadlines import limits
 
     admin = Who(None, "test admin")
