@@ -12,8 +12,15 @@ A status group is defined here once, with a name, and asked by every adapter (as
 from __future__ import annotations
 
 import enum
+import re
 
 from backend.i18n_markers import N_
+
+
+# What a case's number looks like (``cases.services.next_case_number`` makes them): the year, and
+# a counter of at least six digits (ASCII digits: "２" is a digit to \d). The lookup by number
+# (``cases.services.with_number``) and the path parameter (``web.params.CaseNumber``) use it.
+CASE_NUMBER = re.compile(r"^[0-9]{4}-[0-9]{6,9}$")
 
 
 class CaseType(str, enum.Enum):

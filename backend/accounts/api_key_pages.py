@@ -8,7 +8,8 @@ from litestar.response import Redirect, Response, Template
 from backend.accounts import api_keys
 from backend.vocabulary import SCOPE_LABELS, STAFF, StaffRole
 from backend.accounts.api_keys import ApiKeyError
-from backend.accounts.guards import admits, client_address, current, role_guard
+from backend.accounts.guards import admits, current, role_guard
+from backend.web.state import client_address
 from backend.departments.services import department_choices
 from backend.web import i18n
 from backend.web.errors import error_response, status_of

@@ -20,7 +20,6 @@ from backend.accounts import audit, passkeys, services
 from backend.accounts.audit import AUDIT_LABELS, AuditAction
 from backend.accounts.guards import (
     admits,
-    client_address,
     current,
     expired_session_cookie,
     home_path,
@@ -42,6 +41,7 @@ from backend.web import i18n
 from backend.web.errors import error_response, status_of
 from backend.web.forms import form_text, typed_form
 from backend.web.pages import local_path
+from backend.web.state import client_address
 from backend.web.params import RowId, RowIdQuery
 
 CEREMONY_BODY_MAX = 64 * 1024

@@ -19,6 +19,7 @@ from backend.accounts.sessions import COOKIE_NAME, Sessions, SignedIn
 from backend.i18n_markers import N_
 from backend.settings import Settings, get_settings
 from backend.errors import Forbidden
+from backend.web.state import SIGNED_IN
 
 HOME_PATHS = {
     StaffRole.admin: "/admin/accounts",
@@ -27,7 +28,7 @@ HOME_PATHS = {
     StaffRole.leader: "/leader",
     StaffRole.representative: "/representatives",
 }
-STATE_KEY = "signed_in"
+STATE_KEY = SIGNED_IN
 
 
 def home_path(role: str) -> str:
@@ -53,11 +54,6 @@ def expired_session_cookie() -> Cookie:
 
 def signed_in(connection: ASGIConnection) -> SignedIn | None:
     return connection.scope.get("state", {}).get(STATE_KEY)
-
-
-def client_address(connection: ASGIConnection) -> str:
-    """The address a request came from, for the audit log and sign-in throttling."""
-    return connection.client.host if connection.client else ""
 
 
 def sessions_of(connection: ASGIConnection) -> Sessions:

@@ -24,10 +24,10 @@ from backend.vocabulary import CITIZEN_CASE_TYPES, Role
 from backend.cases.lifecycle import PHOTO_ACTIONS, TRANSITIONS
 from backend.departments.services import AREA_UNAVAILABLE
 from backend.i18n_markers import N_
+from backend.text import ROW_ID_RANGE
 
 # Row ids in a body: out of range (negative, or past a 32-bit INTEGER column, which PostgreSQL
 # would refuse with an error) is a client error, not a database error.
-ROW_ID_RANGE = {"ge": 1, "le": 2**31 - 1}
 RowIdField = Annotated[int, msgspec.Meta(**ROW_ID_RANGE)]
 # A photo's key in a body, as uploading made it.
 PhotoKeyField = Annotated[str, msgspec.Meta(pattern=PHOTO_KEY_PATTERN.pattern)]

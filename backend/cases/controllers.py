@@ -32,7 +32,7 @@ from backend.web.errors import CSRF_EXPIRED, status_of, wants_json
 from backend.text import clean_text, row_id
 from backend.web.forms import form_text
 from backend.web.fragments import wants_fragment
-from backend.web.templating import status_label
+from backend.template_globals import status_label
 from backend.web.params import CaseNumber
 from backend.errors import NotFound, Refusal, WrongState
 
@@ -208,6 +208,11 @@ async def follow_page(
 
 
 class CaseController(Controller):
+    @get("/")
+    async def home(self) -> Template:
+        page = await browse.browse(browse.CaseFilter(), limit=6)
+        return Template(template_name="home.html", context={"recent": page.cases})
+
     @get("/report")
     async def report(self, request: Request) -> Template:
         return await report_form_page(request, CaseForm(submission_key=secrets.token_urlsafe(24)), {}, [], 200)

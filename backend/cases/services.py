@@ -9,7 +9,6 @@ import base64
 import hashlib
 import hmac
 import json
-import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,16 +20,7 @@ from backend import clock, events
 from backend.cases import clock_columns
 from backend.deadlines.clocks import Clock, Deadline, next_due
 from backend.cases.filing import CaseForm, FilingError, Source, ValidCase, validate
-from backend.vocabulary import (
-    CLOCKS_RUNNING,
-    SEEN_BY_ALL,
-    Publication,
-    Review,
-    ReviewDecision,
-    Role,
-    Status,
-    Visibility,
-)
+from backend.vocabulary import CASE_NUMBER, CLOCKS_RUNNING, SEEN_BY_ALL, Publication, Review, ReviewDecision, Role, Status, Visibility
 from backend.cases.lifecycle import TRANSITIONS, entry_label
 from backend.cases.tables import Case, CaseAnswer, CaseNumberCounter, CoHandler, Rating, TimelineEntry
 from backend.db import write_transaction
@@ -50,11 +40,6 @@ PHOTO_CARRIERS = frozenset(action for action, transition in TRANSITIONS.items() 
 # What staff may see of the cases, in every list, count, search, page and action: everything but
 # representatives' drafts, which are their representatives' alone until submitted.
 STAFF_SEES = Case.status != Status.draft.value
-
-# What next_case_number makes: the year, and a counter of at least six digits (ASCII digits:
-# "２" is a digit to \d).
-CASE_NUMBER = re.compile(r"^[0-9]{4}-[0-9]{6,9}$")
-
 
 def with_number(number: str):
     """The case numbered ``number``, as a query's condition: the one place a case number is

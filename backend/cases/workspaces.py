@@ -6,29 +6,18 @@ Thin adapters over ``services``, ``workflow`` and ``permissions``.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
-from datetime import datetime, timezone
 
 import msgspec
 
 from litestar import Controller, Request, get, post
 from litestar.datastructures import FormMultiDict
-from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Response, Template
 
 from backend import clock
 from backend.accounts.guards import admits, current, role_guard
-from backend.vocabulary import (
-    ANSWERED,
-    CITIZEN_CASE_TYPES,
-    MODERATION_QUEUE,
-    WITH_A_DEPARTMENT,
-    CaseType,
-    Role,
-    StaffRole,
-    Status,
-)
+from backend.vocabulary import CITIZEN_CASE_TYPES, Role, StaffRole, Status
 from backend.accounts.roles import BODY_LABELS, LEVEL_LABELS
 from backend.accounts.services import AccountView
 from backend.cases import figures, ratings, services, supervision, workflow
@@ -36,9 +25,9 @@ from backend.cases.controllers import case_form_from, follow_url
 from backend.cases.filing import RECORDED_BY_STAFF, SOURCE_LABELS, CaseForm, FilingError, validate, validate_source
 from backend.cases.lifecycle import PHOTO_ACTIONS, TRANSITIONS
 from backend.cases.actions import INPUTS, ActionInput, Unreadable, WithPhotos, from_form
+from backend.cases.queues import department_context, moderation_context, review_context
 from backend.cases.permissions import available_actions, handler_scope, may_see_case, sees_filer_contact
 from backend.cases.services import Actor
-from backend.cases.tables import Case
 from backend.departments.services import active_categories, area_tree, department_choices
 from backend.i18n_markers import N_
 from backend.photos.controllers import MAX_FORM_BYTES, photo_key_from, photo_keys_from, receive_uploads
@@ -52,70 +41,6 @@ from backend.web.params import CaseNumber, RowId
 from backend.errors import InvalidInput, Refusal
 
 NO_STORE = {"cache-control": "no-store"}
-IS_SUGGESTION = Case.case_type == CaseType.representative.value  # representatives' suggestions: their own queues too
-FAR_FUTURE = datetime.max.replace(tzinfo=timezone.utc)
-@dataclass(frozen=True)
-class WorkLink:
-    """A link in the navigation to a staff queue, with how much waits there."""
-
-    href: str
-    label: str
-    count: int
-
-
-async def work_links(account: AccountView) -> list[WorkLink]:
-    """The queues of a person's role and their counts, for the navigation on every page."""
-    if account.role == StaffRole.moderator:
-        return [
-            WorkLink("/moderation", N_("New cases"), await services.count_cases(set(MODERATION_QUEUE))),
-            WorkLink("/moderation/review", N_("Review"), await workflow.pending_review_count()),
-            WorkLink("/moderation/ratings", N_("Ratings"), await ratings.pending_rating_count()),
-            WorkLink("/moderation#overdue-heading", N_("Overdue"), await supervision.overdue_count()),
-            WorkLink("/moderation/suggestions", N_("Suggestions"), await services.count_cases(set(MODERATION_QUEUE), where=IS_SUGGESTION)),
-        ]
-    if account.role == StaffRole.leader:
-        return [WorkLink("/leader", N_("Overdue"), await supervision.overdue_count())]
-    if account.role == StaffRole.handler and account.department_id is not None:
-        return [
-            WorkLink("/department", N_("Department"), await services.count_cases(set(WITH_A_DEPARTMENT), account.department_id)),
-            WorkLink(
-                "/department/suggestions",
-                N_("Suggestions"),
-                await services.count_cases(set(WITH_A_DEPARTMENT), account.department_id, where=IS_SUGGESTION),
-            ),
-        ]
-    return []
-
-
-# The queues' contexts: for their pages, and for their live streams (backend.live).
-
-
-async def moderation_context() -> dict:
-    return {
-        "cases": await services.staff_cases({Status.submitted}),
-        "returned": await services.staff_cases({Status.returned}),
-        "overdue": await supervision.overdue_cases(),
-        "unsatisfied": await services.staff_cases({Status.unsatisfied}),
-        "pending_count": await workflow.pending_review_count(),
-    }
-
-
-async def review_context() -> dict:
-    return {"pending": await workflow.pending_reviews(), "errors": {}, "typed": {}}
-
-
-async def department_context(account: AccountView) -> dict:
-    if account.department_id is None:  # fail closed: no department is not every department
-        raise PermissionDeniedException()
-    to_do = await services.staff_cases(set(WITH_A_DEPARTMENT), department_id=account.department_id, limit=500)
-    # What is due next comes first; a case without a running clock goes last.
-    to_do.sort(key=lambda case: case.due_next.due_at if case.due_next else FAR_FUTURE)
-    return {
-        "account": account,
-        "cases": to_do,
-        "done": await services.staff_cases(ANSWERED, department_id=account.department_id, limit=20, newest_first=True),
-        "counts": await services.status_counts(department_id=account.department_id),
-    }
 
 
 def actor_of(account: AccountView) -> Actor:

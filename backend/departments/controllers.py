@@ -13,7 +13,8 @@ from litestar import Controller, Request, get, post
 from litestar.exceptions import NotFoundException
 from litestar.response import Redirect, Response, Template
 
-from backend.accounts.guards import admits, client_address, current, role_guard
+from backend.accounts.guards import admits, current, role_guard
+from backend.web.state import client_address
 from backend.vocabulary import StaffRole
 from backend.departments import questions, services
 from backend.departments.questions import QuestionForm, question_form as question_form_of

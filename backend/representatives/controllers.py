@@ -19,14 +19,13 @@ from backend.vocabulary import (
     MODERATION_QUEUE,
     PUBLIC_STATUSES,
     WITH_A_DEPARTMENT,
-    CaseType,
     Satisfaction,
     StaffRole,
     Status,
 )
 from backend.accounts.roles import BODY_LABELS, LEVEL_LABELS, Body
 from backend.cases import browse, services
-from backend.cases.tables import Case
+from backend.cases.queues import IS_SUGGESTION
 from backend.departments.services import active_categories, area_tree, department_choices
 from backend.i18n_markers import N_
 from backend.photos.controllers import MAX_FORM_BYTES, photo_keys_from, receive_uploads
@@ -45,7 +44,6 @@ from backend.errors import NotFound, Refusal
 NO_STORE = {"cache-control": "no-store"}
 # The photos of a no-script form, and up to five PDFs, in one submission.
 MAX_SUGGESTION_BYTES = MAX_FORM_BYTES + suggestions.MAX_ATTACHMENTS * suggestions.MAX_PDF_BYTES
-IS_SUGGESTION = Case.case_type == CaseType.representative.value
 LABELS = {"body_labels": BODY_LABELS, "level_labels": LEVEL_LABELS}
 
 

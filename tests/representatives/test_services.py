@@ -10,7 +10,7 @@ import pytest
 
 from backend import clock
 from backend.cases import actions, services, workflow
-from backend.vocabulary import MODERATION_QUEUE, Status
+from backend.vocabulary import CASE_NUMBER, MODERATION_QUEUE, Status
 from backend.cases.tables import Case, Rating, TimelineEntry
 from backend.representatives import services as suggestions
 from backend.representatives.services import AttachmentRejected, RatingForm, SuggestionError
@@ -38,7 +38,7 @@ async def test_a_draft_is_its_representatives_alone_until_submitted(settings, ca
     other = await representative("李委员", body="cppcc")
     case_id = await suggestions.create_draft(suggestion_form(categories["water"]), lead)
     case = await Case.objects().where(Case.id == case_id).first()
-    assert case.status == Status.draft.value and not services.CASE_NUMBER.match(case.number)
+    assert case.status == Status.draft.value and not CASE_NUMBER.match(case.number)
     assert case.case_type == "representative" and case.published_at is None
     # In no queue, and nothing public resolves it.
     assert await services.count_cases(set(MODERATION_QUEUE)) == 0
@@ -53,7 +53,7 @@ async def test_a_draft_is_its_representatives_alone_until_submitted(settings, ca
     await suggestions.invite_co_signer(case_id, lead, other.id)
     assert (await suggestions.draft_for(case_id, other)).facts.invited(other.id).signed_at is None
     number = await suggestions.submit(case_id, lead, settings.time_zone)
-    assert services.CASE_NUMBER.match(number)
+    assert CASE_NUMBER.match(number)
     assert await services.count_cases(set(MODERATION_QUEUE)) == 1
     entry = await TimelineEntry.objects().where(TimelineEntry.case == case_id).first()
     assert (entry.action, entry.actor_role, entry.actor_name) == ("submit", "representative", "王代表")
