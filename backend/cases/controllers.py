@@ -32,7 +32,7 @@ from backend.web.errors import CSRF_EXPIRED, status_of, wants_json
 from backend.text import clean_text, row_id
 from backend.web.forms import form_text
 from backend.web.fragments import wants_fragment
-from backend.template_globals import status_label
+from backend.labels import status_label
 from backend.web.params import CaseNumber
 from backend.errors import NotFound, Refusal, WrongState
 

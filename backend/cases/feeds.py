@@ -15,7 +15,7 @@ from backend.cases.services import CaseView
 from backend.departments.tables import Area, Category, Department
 from backend.i18n_markers import N_
 from backend.web import i18n
-from backend.template_globals import status_label
+from backend.labels import status_label
 from backend.web.templating import local_name
 
 FEED_SIZE = 50

@@ -20,7 +20,17 @@ from backend import clock, events
 from backend.cases import clock_columns
 from backend.deadlines.clocks import Clock, Deadline, next_due
 from backend.cases.filing import CaseForm, FilingError, Source, ValidCase, validate
-from backend.vocabulary import CASE_NUMBER, CLOCKS_RUNNING, SEEN_BY_ALL, Publication, Review, ReviewDecision, Role, Status, Visibility
+from backend.vocabulary import (
+    CASE_NUMBER,
+    CLOCKS_RUNNING,
+    SEEN_BY_ALL,
+    Publication,
+    Review,
+    ReviewDecision,
+    Role,
+    Status,
+    Visibility,
+)
 from backend.cases.lifecycle import TRANSITIONS, entry_label
 from backend.cases.tables import Case, CaseAnswer, CaseNumberCounter, CoHandler, Rating, TimelineEntry
 from backend.db import write_transaction
