@@ -12,7 +12,7 @@ from backend.accounts.guards import admits, current, role_guard
 from backend.web.state import client_address
 from backend.departments.services import department_choices
 from backend.web import i18n
-from backend.web.errors import error_response, status_of
+from backend.web.errors import field_errors_response
 from backend.web.forms import form_text
 from backend.web.params import RowId
 
@@ -62,5 +62,5 @@ class ApiKeyController(Controller):
         try:
             await api_keys.revoke_key(key_id, actor=current(request).account.who, client_address=client_address(request))
         except ApiKeyError as error:
-            return error_response(request, status_of(error), next(iter(error.errors.values())))
+            return field_errors_response(request, error)
         return Redirect("/admin/api-keys", status_code=303)

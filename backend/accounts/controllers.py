@@ -38,7 +38,7 @@ from backend.departments.services import department_choices
 from backend.i18n_markers import N_
 from backend.settings import get_settings
 from backend.web import i18n
-from backend.web.errors import error_response, status_of
+from backend.web.errors import error_response, field_errors_response
 from backend.web.forms import form_text, typed_form
 from backend.web.pages import local_path
 from backend.web.state import client_address
@@ -84,7 +84,7 @@ def _json_options(options_json: str) -> Response:
 
 
 def _account_error(request: Request, error: AccountError) -> Response:
-    return error_response(request, status_of(error), next(iter(error.errors.values())))
+    return field_errors_response(request, error)
 
 
 async def _new_session_cookie(request: Request, account: services.AccountView) -> Cookie:

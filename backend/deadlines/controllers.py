@@ -21,7 +21,7 @@ from backend.deadlines.calendar import OFFICIAL_YEARS, official_days
 from backend.deadlines.services import CalendarError, DayForm
 from backend.settings import get_settings
 from backend.web import i18n
-from backend.web.errors import error_response, status_of
+from backend.web.errors import field_errors_response, status_of
 from backend.web.forms import form_text, typed_form
 
 NO_STORE = {"cache-control": "no-store"}
@@ -78,7 +78,7 @@ class CalendarController(Controller):
         try:
             day = await services.clear_day(form_text(await request.form(), "day"))
         except CalendarError as error:
-            return error_response(request, status_of(error), next(iter(error.errors.values())))
+            return field_errors_response(request, error)
         return Redirect(f"/admin/calendar?year={day.year}", status_code=303)
 
 

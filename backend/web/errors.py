@@ -78,6 +78,12 @@ def error_response(
     )
 
 
+def field_errors_response(request: Request, error: FieldErrors) -> Response:
+    """A form's refusal that is no longer about what was typed (what it is about is gone, or in
+    another state): its page, with the first message, at the status of its kind."""
+    return error_response(request, status_of(error), next(iter(error.errors.values())))
+
+
 def refusal_handler(request: Request, exc: Refusal) -> Response:
     """A refusal nobody caught on the way: a page (or fragment) with its message."""
     activate_language(request)
