@@ -27,7 +27,8 @@ from backend.accounts.sessions import Sessions
 from backend.cases import search
 from backend.cases.controllers import CaseController
 from backend.cases.leaderboards import FiguresController
-from backend.cases.workspaces import WorkspaceController, work_links
+from backend.cases.queues import work_links
+from backend.cases.workspaces import WorkspaceController
 from backend.departments.controllers import OrganisationController
 from backend.deadlines.controllers import CalendarController, DeadlineLimitController
 from backend.jobs import JOBS
@@ -35,13 +36,20 @@ from backend.live import bus
 from backend.live.controllers import LiveController, StaffLiveController
 from backend.live.hub import LiveHub
 from backend.photos.controllers import PhotoController
-from backend.representatives.controllers import RepresentativeController, StaffSuggestionController, SuggestionController
+from backend.representatives.controllers import (
+    RepresentativeController,
+    StaffSuggestionController,
+    SuggestionController,
+)
 from backend.scheduler import Scheduler
+from backend.errors import Refusal
 from backend.settings import get_settings
+from backend.template_globals import domain_globals
 from backend.web import csrf
 from backend.web.errors import (
     activate_language,
     http_exception_handler,
+    refusal_handler,
     server_error_handler,
     undecodable_input_handler,
 )
@@ -96,6 +104,7 @@ def create_app(database_pool: bool = True) -> Litestar:
     # The clock jobs run inside each worker (after the pool is up, stopped before it closes).
     scheduler = [Scheduler(JOBS, settings.scheduler_seconds)] if settings.scheduler_seconds else []
     environment = build_environment()
+    environment.globals.update(domain_globals())  # the domain's labels and home pages, for every template
     channels = ChannelsPlugin(backend=bus.channels_backend(settings), channels=[bus.CHANNEL])
     live = LiveHub(
         channels,
@@ -162,6 +171,7 @@ def create_app(database_pool: bool = True) -> Litestar:
         exception_handlers={
             kind: _in_the_format_of_the_path(handler)
             for kind, handler in {
+                Refusal: refusal_handler,
                 HTTPException: http_exception_handler,
                 UnicodeError: undecodable_input_handler,
                 LookupError: undecodable_input_handler,

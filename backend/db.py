@@ -167,6 +167,11 @@ async def execute_many(sql: str, rows: list[tuple]) -> None:
             await connection.executemany("".join(f"{part}${n}" for n, part in enumerate(parts[:-1], 1)) + parts[-1], rows)
 
 
+async def ping() -> None:
+    """A query that needs nothing but the database: raises if it cannot be reached."""
+    await engine().run_ddl("SELECT 1")
+
+
 async def start_pool() -> None:
     db = engine()
     if isinstance(db, PostgresEngine):

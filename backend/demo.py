@@ -18,7 +18,7 @@ from backend import clock
 from backend.cases import ratings, services, support, workflow
 from backend.cases.actions import Accept, Assign, RequestExtension
 from backend.cases.filing import CaseForm
-from backend.cases.lifecycle import Role
+from backend.vocabulary import Role
 from backend.cases.tables import Case
 from backend.departments.services import ensure_area, ensure_category, ensure_department
 from backend.jobs import JOBS

@@ -24,7 +24,7 @@ import asyncpg
 from backend import clock
 from backend.cases import figures, search
 from backend.cases.trends import keywords_of
-from backend.cases.clocks import Clock
+from backend.deadlines.clocks import Clock
 from backend.cases.lifecycle import TRANSITIONS
 from backend.cases.tables import Case, CaseNumberCounter, Rating, TimelineEntry
 from backend.db import write_transaction

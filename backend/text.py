@@ -16,6 +16,10 @@ def clean_text(value: str, *, multiline: bool = False) -> str:
     return value.strip()
 
 
+# What a row id may be wherever it comes from (a body, a path, a query): out of range (negative,
+# or past a 32-bit INTEGER column, which PostgreSQL would refuse with an error) is the client's
+# error, not the database's.
+ROW_ID_RANGE = {"ge": 1, "le": 2**31 - 1}
 _ROW_ID = re.compile(r"[1-9][0-9]{0,8}")  # ASCII digits only ("²".isdigit() is true), INTEGER-sized
 
 

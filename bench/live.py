@@ -113,7 +113,7 @@ async def prepare_case() -> tuple[str, str]:
     from backend.cases import services, workflow
     from backend.cases.actions import Assign
     from backend.cases.filing import CaseForm
-    from backend.cases.lifecycle import Role
+    from backend.vocabulary import Role
     from backend.cases.services import Actor
     from backend.cli import _migrate
     from backend.departments.services import ensure_category, ensure_department

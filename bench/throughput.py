@@ -135,7 +135,7 @@ async def _facts() -> dict:
     from backend.accounts.audit import Who
     from backend.accounts.services import InvitationForm, get_account, invite
     from backend.accounts.sessions import Sessions, make_store
-    from backend.cases.lifecycle import CaseType
+    from backend.vocabulary import CaseType
     from backend.cases.tables import Case
     from backend.departments.tables import Category
     from backend.settings import get_settings

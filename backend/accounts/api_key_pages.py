@@ -6,12 +6,13 @@ from litestar import Controller, Request, get, post
 from litestar.response import Redirect, Response, Template
 
 from backend.accounts import api_keys
-from backend.accounts.api_keys import SCOPE_LABELS, STAFF, ApiKeyError
-from backend.accounts.guards import admits, client_address, current, role_guard
-from backend.accounts.roles import StaffRole
+from backend.vocabulary import SCOPE_LABELS, STAFF, StaffRole
+from backend.accounts.api_keys import ApiKeyError
+from backend.accounts.guards import admits, current, role_guard
+from backend.web.state import client_address
 from backend.departments.services import department_choices
 from backend.web import i18n
-from backend.web.errors import error_response
+from backend.web.errors import field_errors_response
 from backend.web.forms import form_text
 from backend.web.params import RowId
 
@@ -61,5 +62,5 @@ class ApiKeyController(Controller):
         try:
             await api_keys.revoke_key(key_id, actor=current(request).account.who, client_address=client_address(request))
         except ApiKeyError as error:
-            return error_response(request, error.status_code, next(iter(error.errors.values())))
+            return field_errors_response(request, error)
         return Redirect("/admin/api-keys", status_code=303)

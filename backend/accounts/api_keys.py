@@ -18,24 +18,16 @@ from backend.accounts import audit
 from backend.accounts.audit import AuditAction, Who
 from backend.accounts.tables import ApiKey
 from backend.departments.tables import Department
-from backend.errors import FieldErrors
+from backend.errors import FieldErrors, NotFound, WrongState
 from backend.i18n_markers import N_
 from backend.text import clean_text, row_id
+from backend.vocabulary import FILE, MODERATOR, READ, STAFF
 
 PREFIX = "msk_"
 KEY_PATTERN = re.compile(r"^msk_[A-Za-z0-9_-]{43}$")
 NAME_MAX = 100
 # Recording every use would write on every request: once a minute is enough to see a key is alive.
 TOUCH_INTERVAL = timedelta(minutes=1)
-
-READ, FILE, MODERATOR, STAFF = "read", "file", "moderator", "staff"
-SCOPE_LABELS = {
-    READ: N_("Read public cases (a key of its own, with its own rate limit)"),
-    FILE: N_("File cases (and read)"),
-    MODERATOR: N_("Platform centre: moderators' actions on every case"),
-    STAFF: N_("A department's handler: actions on that department's cases"),
-}
-
 
 class ApiKeyError(FieldErrors):
     """A key that can't be made or revoked as asked."""
@@ -120,9 +112,9 @@ async def create_key(name: str, scope: str, *, actor: Who, client_address: str =
 async def revoke_key(key_id: int, *, actor: Who, client_address: str = "") -> None:
     row = await ApiKey.select(ApiKey.name, ApiKey.scope, ApiKey.revoked_at).where(ApiKey.id == key_id).first()
     if row is None:
-        raise ApiKeyError({"": N_("There is no such key.")}, 404)
+        raise ApiKeyError({"": N_("There is no such key.")}, NotFound)
     if row["revoked_at"] is not None:
-        raise ApiKeyError({"": N_("This key is revoked already.")}, 409)
+        raise ApiKeyError({"": N_("This key is revoked already.")}, WrongState)
     await ApiKey.update({ApiKey.revoked_at: clock.now()}).where(ApiKey.id == key_id)
     await audit.record(
         AuditAction.api_key_revoked, actor=actor, detail=f"{row['name']} ({row['scope']})", client_address=client_address

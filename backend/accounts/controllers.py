@@ -20,7 +20,6 @@ from backend.accounts import audit, passkeys, services
 from backend.accounts.audit import AUDIT_LABELS, AuditAction
 from backend.accounts.guards import (
     admits,
-    client_address,
     current,
     expired_session_cookie,
     home_path,
@@ -31,16 +30,18 @@ from backend.accounts.guards import (
     signed_in,
 )
 from backend.accounts.passkeys import PasskeyRefused, Purpose
-from backend.accounts.roles import BODY_LABELS, LEVEL_LABELS, ROLE_LABELS, StaffRole
+from backend.vocabulary import ROLE_LABELS, StaffRole
+from backend.accounts.roles import BODY_LABELS, LEVEL_LABELS
 from backend.accounts.services import AccountError, InvitationForm
 from backend.accounts.sessions import Throttle, sign_in_attempts, sign_in_failures
 from backend.departments.services import department_choices
 from backend.i18n_markers import N_
 from backend.settings import get_settings
 from backend.web import i18n
-from backend.web.errors import error_response
+from backend.web.errors import error_response, field_errors_response
 from backend.web.forms import form_text, typed_form
 from backend.web.pages import local_path
+from backend.web.state import client_address
 from backend.web.params import RowId, RowIdQuery
 
 CEREMONY_BODY_MAX = 64 * 1024
@@ -83,7 +84,7 @@ def _json_options(options_json: str) -> Response:
 
 
 def _account_error(request: Request, error: AccountError) -> Response:
-    return error_response(request, error.status_code, next(iter(error.errors.values())))
+    return field_errors_response(request, error)
 
 
 async def _new_session_cookie(request: Request, account: services.AccountView) -> Cookie:

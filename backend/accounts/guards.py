@@ -14,11 +14,12 @@ from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from backend.accounts.passkeys import RelyingParty
-from backend.accounts.roles import StaffRole
+from backend.vocabulary import StaffRole
 from backend.accounts.sessions import COOKIE_NAME, Sessions, SignedIn
 from backend.i18n_markers import N_
 from backend.settings import Settings, get_settings
-from backend.web.errors import Refused
+from backend.errors import Forbidden
+from backend.web.state import SIGNED_IN
 
 HOME_PATHS = {
     StaffRole.admin: "/admin/accounts",
@@ -27,7 +28,7 @@ HOME_PATHS = {
     StaffRole.leader: "/leader",
     StaffRole.representative: "/representatives",
 }
-STATE_KEY = "signed_in"
+STATE_KEY = SIGNED_IN
 
 
 def home_path(role: str) -> str:
@@ -53,11 +54,6 @@ def expired_session_cookie() -> Cookie:
 
 def signed_in(connection: ASGIConnection) -> SignedIn | None:
     return connection.scope.get("state", {}).get(STATE_KEY)
-
-
-def client_address(connection: ASGIConnection) -> str:
-    """The address a request came from, for the audit log and sign-in throttling."""
-    return connection.client.host if connection.client else ""
 
 
 def sessions_of(connection: ASGIConnection) -> Sessions:
@@ -121,7 +117,7 @@ async def citizens_only(connection: ASGIConnection, _: BaseRouteHandler) -> None
     """What a follow link lets its holder do, for the citizen alone: never from a signed-in
     session, so that no department rates its own answer or otherwise acts as the filer."""
     if signed_in(connection) is not None:
-        raise Refused(detail=STAFF_NOT_CITIZEN)
+        raise Forbidden(STAFF_NOT_CITIZEN)
 
 
 def current(connection: ASGIConnection) -> SignedIn:

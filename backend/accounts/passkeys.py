@@ -37,6 +37,7 @@ from backend.accounts.tables import Account, Passkey, WebAuthnChallenge
 from backend.db import lock_row, write_transaction
 from backend.i18n_markers import N_
 from backend.text import clean_text
+from backend.errors import NotFound, WrongState
 
 CEREMONY_TIMEOUT = timedelta(minutes=5)
 PASSKEY_NAME_MAX = 60
@@ -311,7 +312,7 @@ async def rename(account: AccountView, passkey_id: int, name: str, *, client_add
         .returning(Passkey.id)
     )
     if not updated:
-        raise AccountError({"": N_("There is no such passkey.")}, 404)
+        raise AccountError({"": N_("There is no such passkey.")}, NotFound)
     await audit.record(AuditAction.passkey_renamed, actor=account.who, subject=account.who, detail=name, client_address=client_address)
 
 
@@ -325,9 +326,9 @@ async def remove(account: AccountView, passkey_id: int, *, client_address: str =
         await lock_row(Account, account.id)  # two removals at once must not both see "two left"
         ids = [row["id"] for row in await Passkey.select(Passkey.id).where(Passkey.account == account.id)]
         if passkey_id not in ids:
-            raise AccountError({"": N_("There is no such passkey.")}, 404)
+            raise AccountError({"": N_("There is no such passkey.")}, NotFound)
         if len(ids) == 1:
-            raise AccountError({"": N_("This is your only passkey. Add another one before removing it.")}, 409)
+            raise AccountError({"": N_("This is your only passkey. Add another one before removing it.")}, WrongState)
         await Passkey.delete().where(Passkey.id == passkey_id)
         await Account.update({Account.session_epoch: Account.session_epoch + 1}).where(Account.id == account.id)
         await audit.record(AuditAction.passkey_removed, actor=account.who, subject=account.who, detail=f"passkey {passkey_id}", client_address=client_address)

@@ -7,23 +7,6 @@ import enum
 from backend.i18n_markers import N_
 
 
-class StaffRole(str, enum.Enum):
-    admin = "admin"
-    moderator = "moderator"
-    handler = "handler"  # a department's handler (责任单位); always tied to one department
-    leader = "leader"
-    representative = "representative"
-
-
-ROLE_LABELS = {
-    StaffRole.admin: N_("Administrator"),
-    StaffRole.moderator: N_("Moderator (platform centre)"),
-    StaffRole.handler: N_("Department handler"),
-    StaffRole.leader: N_("Leader"),
-    StaffRole.representative: N_("Representative"),
-}
-
-
 class Body(str, enum.Enum):
     """The body a representative sits in."""
 

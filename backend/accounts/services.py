@@ -13,11 +13,12 @@ from datetime import datetime, timedelta
 from backend import clock
 from backend.accounts import audit
 from backend.accounts.audit import AuditAction, Who
-from backend.accounts.roles import Body, Level, StaffRole
+from backend.vocabulary import StaffRole
+from backend.accounts.roles import Body, Level
 from backend.accounts.tables import Account, Invitation, Passkey
 from backend.db import lock_row, write_transaction
 from backend.departments.tables import Department
-from backend.errors import FieldErrors
+from backend.errors import FieldErrors, Malformed, NotFound, WrongState
 from backend.i18n_markers import N_
 from backend.text import clean_text, row_id
 
@@ -29,7 +30,7 @@ CONSTITUENCY_MAX = 100
 class AccountError(FieldErrors):
     """The request can't be carried out."""
 
-    default_status = 400
+    default_kind = Malformed
 
 
 @dataclass
@@ -168,9 +169,9 @@ async def reinvite(
         await lock_row(Account, account_id)  # one open invitation per account, even when two admins click
         row = await _account_row(account_id)
         if row is None:
-            raise AccountError({"": N_("There is no such account.")}, 404)
+            raise AccountError({"": N_("There is no such account.")}, NotFound)
         if not row["active"]:
-            raise AccountError({"": N_("Enable the account before inviting the person again.")}, 409)
+            raise AccountError({"": N_("Enable the account before inviting the person again.")}, WrongState)
         if revoke_passkeys:
             await Passkey.delete().where(Passkey.account == account_id)
             await Account.update({Account.session_epoch: Account.session_epoch + 1}).where(Account.id == account_id)
@@ -185,11 +186,11 @@ async def reinvite(
 async def set_active(account_id: int, active: bool, *, actor: Who, client_address: str = "") -> None:
     """Disable (ending every session at once, and any open invitation) or enable an account."""
     if actor.id == account_id and not active:
-        raise AccountError({"": N_("You cannot disable your own account.")}, 409)
+        raise AccountError({"": N_("You cannot disable your own account.")}, WrongState)
     async with write_transaction():
         row = await _account_row(account_id)
         if row is None:
-            raise AccountError({"": N_("There is no such account.")}, 404)
+            raise AccountError({"": N_("There is no such account.")}, NotFound)
         if row["active"] == active:
             return
         values: dict = {Account.active: active}

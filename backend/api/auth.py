@@ -17,15 +17,15 @@ from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from backend.accounts.api_keys import KeyHolder, holder_of
-from backend.accounts.guards import client_address
 from backend.api.errors import ApiError
 from backend.i18n_markers import N_
 from backend.settings import Settings
+from backend.web.state import API_KEY_HOLDER, client_address
 
 API_PATHS = ("/api/", "/open311/")
 OPEN311_PATH = "/open311/"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-STATE_KEY = "api_key_holder"
+STATE_KEY = API_KEY_HOLDER
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 KEY_REQUIRED = N_("This needs an API key: send it as Authorization: Bearer <key>.")

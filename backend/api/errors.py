@@ -11,9 +11,10 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 
+from backend.errors import Refusal
 from backend.i18n_markers import N_
 from backend.web import i18n
-from backend.web.errors import MESSAGES, activate_language
+from backend.web.errors import MESSAGES, activate_language, status_of
 
 logger = logging.getLogger("minsheng")
 
@@ -81,6 +82,9 @@ def api_exception_handler(request: Request, exc: Exception) -> Response:
     if isinstance(exc, ApiError):
         status, code, message, fields = exc.status_code, exc.code, exc.message, exc.fields
         headers.update(exc.headers or {})
+    elif isinstance(exc, Refusal):  # the domain's refusals: 403 forbidden, 404 not_found, 409 conflict, 422 invalid
+        status = status_of(exc)
+        code, message, fields = CODES[status], exc.message, exc.fields
     elif isinstance(exc, HTTPException):
         status = exc.status_code if exc.status_code in CODES else 400
         code, message, fields = CODES[status], MESSAGES.get(status, MESSAGES[400]), {}
@@ -107,5 +111,5 @@ def _validation_fields(exc: ValidationException) -> dict[str, str]:
 
 # Every kind the app's page handlers take (backend.app), so that none of theirs answers here.
 EXCEPTION_HANDLERS = {
-    kind: api_exception_handler for kind in (HTTPException, UnicodeError, LookupError, TypeError, Exception)
+    kind: api_exception_handler for kind in (Refusal, HTTPException, UnicodeError, LookupError, TypeError, Exception)
 }

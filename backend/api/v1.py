@@ -17,17 +17,18 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromQuery, JSONBody, PathParameter, QueryParameter
 
 from backend import clock
-from backend.accounts.api_keys import FILE, MODERATOR, STAFF, KeyHolder
+from backend.vocabulary import FILE, MODERATOR, STAFF, Role, Status
+from backend.accounts.api_keys import KeyHolder
 from backend.api import models
 from backend.api.auth import holder, rate_limit, requires
 from backend.api.errors import CODES, EXCEPTION_HANDLERS, ApiError, responses
 from backend.cases import browse, figures, ratings, services, workflow
 from backend.cases.controllers import follow_url
 from backend.cases.filing import CaseForm, FilingError, Source
-from backend.cases.lifecycle import TRANSITIONS, Role, Status
+from backend.cases.lifecycle import TRANSITIONS
 from backend.cases.actions import API_ACTIONS, INPUTS
 from backend.cases.permissions import available_actions, handler_scope
-from backend.cases.services import ActionRefused, Actor
+from backend.cases.services import Actor
 from backend.departments.questions import questions_by_category
 from backend.departments.services import active_categories, department_choices
 from backend.i18n_markers import N_
@@ -35,6 +36,7 @@ from backend.photos.pipeline import MAX_UPLOAD_BYTES, PhotoRejected
 from backend.photos.services import upload_photo
 from backend.settings import Settings, get_settings
 from backend.web.params import CaseNumber, RowId
+from backend.web.errors import status_of
 
 NO_SUCH_CASE = N_("There is no such case.")
 BAD_FILTER = N_("A filter, the sort or the cursor cannot be used: see fields.")
@@ -48,11 +50,6 @@ Cursor = Annotated[str | None, QueryParameter(max_length=100, description="``nex
 
 def _not_found() -> ApiError:
     return ApiError(404, "not_found", NO_SUCH_CASE)
-
-
-def _refused(refused: ActionRefused) -> ApiError:
-    code = {403: "forbidden", 404: "not_found", 409: "conflict"}.get(refused.status, "invalid")
-    return ApiError(refused.status, code, refused.message)
 
 
 class PublicController(Controller):
@@ -183,7 +180,7 @@ class FilingController(Controller):
         try:
             filed = await services.file_case(form, secret_key=settings.secret_key, time_zone=settings.time_zone, source=Source.api)
         except FilingError as error:
-            raise ApiError(error.status_code, CODES[error.status_code], N_("The case could not be filed: see fields."), error.errors) from None
+            raise ApiError(status_of(error), CODES[status_of(error)], N_("The case could not be filed: see fields."), error.errors) from None
         return models.FiledCase(filed.number, filed.follow_token, follow_url(filed.follow_token))
 
 
@@ -203,8 +200,6 @@ class FollowController(Controller):
             entry_id = await ratings.rate(token, form)
         except ratings.RatingError as error:
             raise ApiError(422, "invalid", N_("The rating could not be saved: see fields."), error.errors) from None
-        except ActionRefused as refused:
-            raise _refused(refused) from None
         return models.ActionDone(entry_id, (await services.case_of_follow_token(token))["status"])
 
 
@@ -266,10 +261,7 @@ def _action_route(action: str):
     async def act(self, request: Request, number: CaseNumber, data) -> models.ActionDone:
         found = holder(request)
         await _scope_of(found, number)
-        try:
-            entry_id = await workflow.perform(number, data, _actor(found))
-        except ActionRefused as refused:
-            raise _refused(refused) from None
+        entry_id = await workflow.perform(number, data, _actor(found))  # a Refusal: api_exception_handler
         status = (await services.staff_case(number)).case.status
         return models.ActionDone(entry_id, status)
 
@@ -318,10 +310,7 @@ class ReviewController(Controller):
         self, request: Request, entry_id: RowId, data: JSONBody[models.ReviewRequest]
     ) -> models.ActionDone:
         """Publish as written, publish an edited version, or send back with a comment."""
-        try:
-            done = await workflow.review(entry_id, data.decision, _actor(holder(request)), body=data.text)
-        except ActionRefused as refused:
-            raise _refused(refused) from None
+        done = await workflow.review(entry_id, data.decision, _actor(holder(request)), body=data.text)
         return models.ActionDone(done, await services.status_of_entry(done))
 
 

@@ -20,13 +20,14 @@ from typing import Annotated, ClassVar, Literal
 import msgspec
 
 from backend.cases.filing import PHOTO_KEY_PATTERN
-from backend.cases.lifecycle import CITIZEN_CASE_TYPES, PHOTO_ACTIONS, TRANSITIONS, Role
+from backend.vocabulary import CITIZEN_CASE_TYPES, Role
+from backend.cases.lifecycle import PHOTO_ACTIONS, TRANSITIONS
 from backend.departments.services import AREA_UNAVAILABLE
 from backend.i18n_markers import N_
+from backend.text import ROW_ID_RANGE
 
 # Row ids in a body: out of range (negative, or past a 32-bit INTEGER column, which PostgreSQL
 # would refuse with an error) is a client error, not a database error.
-ROW_ID_RANGE = {"ge": 1, "le": 2**31 - 1}
 RowIdField = Annotated[int, msgspec.Meta(**ROW_ID_RANGE)]
 # A photo's key in a body, as uploading made it.
 PhotoKeyField = Annotated[str, msgspec.Meta(pattern=PHOTO_KEY_PATTERN.pattern)]
@@ -232,8 +233,8 @@ class TakeCharge(ActionInput, kw_only=True):
 class RateSatisfied(WithPhotos, kw_only=True):
     """The filer's rating; ``lifecycle.rating_action`` says which of the two actions it is."""
 
-    satisfaction: str = ""  # a lifecycle.Satisfaction
-    solved: str = ""  # a lifecycle.Solved
+    satisfaction: str = ""  # a vocabulary.Satisfaction
+    solved: str = ""  # a vocabulary.Solved
 
     action: ClassVar[str] = "rate_satisfied"
 
@@ -273,8 +274,8 @@ class RecordCall(ActionInput, kw_only=True):
 class RateSuggestionSatisfied(ActionInput, kw_only=True):
     """The lead representative's rating; ``lifecycle.suggestion_rating_action`` says which it is."""
 
-    outcome: str = ""  # a lifecycle.Satisfaction with what was done
-    attitude: str = ""  # a lifecycle.Satisfaction with how the department dealt with the representative
+    outcome: str = ""  # a vocabulary.Satisfaction with what was done
+    attitude: str = ""  # a vocabulary.Satisfaction with how the department dealt with the representative
 
     action: ClassVar[str] = "rate_suggestion_satisfied"
 

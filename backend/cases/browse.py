@@ -6,8 +6,8 @@ the Atom feeds, the CSV export, the JSON API and Open311 ``GET requests``.
 API (kept stable for the adapters):
 
 - ``CaseFilter.from_params(params)`` reads a filter from query parameters (any mapping of str
-  to str; unknown keys are ignored) and raises ``BadFilter`` (a ``FieldErrors`` with status
-  400: parameter name → translatable message) for a value it cannot use, never anything else.
+  to str; unknown keys are ignored) and raises ``BadFilter`` (a ``FieldErrors`` of kind
+  Malformed: parameter name → translatable message) for a value it cannot use, never anything else.
   ``filter.params()`` gives the parameters back (only those set), for links that keep a view.
   The parameters:
 
@@ -53,12 +53,12 @@ from piccolo.query import WhereRaw
 
 from backend import clock
 from backend.cases import search
-from backend.cases.lifecycle import CaseType, Status
+from backend.vocabulary import STATUS_GROUPS, CaseType, StatusGroup
 from backend.cases.services import _CASE_COLUMNS, CasePage, _case_views
 from backend.cases.tables import Case
 from backend.departments.services import CategoryItem, District, all_categories, area_tree
 from backend.departments.tables import Area, Category, Department
-from backend.errors import FieldErrors
+from backend.errors import FieldErrors, Malformed
 from backend.i18n_markers import N_
 from backend.settings import get_settings
 from backend.text import clean_text
@@ -70,28 +70,9 @@ SLUG_MAX = 60
 
 
 class BadFilter(FieldErrors):
-    """A filter, sort or cursor that can't be used: the request is wrong (400)."""
+    """A filter, sort or cursor that can't be used: the request is wrong (Malformed)."""
 
-    default_status = 400
-
-
-class StatusGroup(str, enum.Enum):
-    open = "open"
-    answered = "answered"
-    closed = "closed"
-
-
-STATUS_GROUPS: dict[StatusGroup, frozenset[Status]] = {
-    StatusGroup.open: frozenset({Status.accepted, Status.assigned, Status.signed, Status.in_progress, Status.returned}),
-    StatusGroup.answered: frozenset({Status.replied, Status.unsatisfied}),
-    StatusGroup.closed: frozenset({Status.rated, Status.closed, Status.duplicate}),
-}
-
-STATUS_GROUP_LABELS = {
-    StatusGroup.open: N_("Being handled"),
-    StatusGroup.answered: N_("Answered"),
-    StatusGroup.closed: N_("Closed"),
-}
+    default_kind = Malformed
 
 
 class Timeliness(str, enum.Enum):

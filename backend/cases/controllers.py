@@ -18,9 +18,9 @@ from litestar.response import Redirect, Response, Stream, Template
 
 from backend.accounts.guards import STAFF_NOT_CITIZEN, citizens_only, signed_in
 from backend.cases import browse, export, feeds, ratings, services, support
-from backend.cases.lifecycle import CASE_TYPE_LABELS
+from backend.vocabulary import CASE_TYPE_LABELS, STATUS_GROUP_LABELS
 from backend.cases.filing import CaseForm, FilingError, point, validate
-from backend.cases.services import ActionRefused, CasePage
+from backend.cases.services import CasePage
 from backend.departments.questions import questions_by_category
 from backend.departments.services import active_categories, area_tree
 from backend.photos.controllers import MAX_FORM_BYTES, photo_keys_from, receive_uploads
@@ -28,12 +28,13 @@ from backend.photos.services import unattached_photos
 from backend.settings import get_settings
 from backend.web import csrf, i18n
 from backend.web.security import ADDRESS_LIMIT
-from backend.web.errors import CSRF_EXPIRED, error_response, wants_json
+from backend.web.errors import CSRF_EXPIRED, status_of, wants_json
 from backend.text import clean_text, row_id
 from backend.web.forms import form_text
 from backend.web.fragments import wants_fragment
-from backend.web.templating import status_label
+from backend.labels import status_label
 from backend.web.params import CaseNumber
+from backend.errors import NotFound, Refusal, WrongState
 
 FORM_FIELDS = [
     "case_type",
@@ -207,6 +208,11 @@ async def follow_page(
 
 
 class CaseController(Controller):
+    @get("/")
+    async def home(self) -> Template:
+        page = await browse.browse(browse.CaseFilter(), limit=6)
+        return Template(template_name="home.html", context={"recent": page.cases})
+
     @get("/report")
     async def report(self, request: Request) -> Template:
         return await report_form_page(request, CaseForm(submission_key=secrets.token_urlsafe(24)), {}, [], 200)
@@ -238,9 +244,9 @@ class CaseController(Controller):
         try:
             filed = await services.file_case(form, secret_key=settings.secret_key, time_zone=settings.time_zone)
         except FilingError as error:
-            if error.status_code == 409:  # the key was used for other content: sent again, this is a new case
+            if error.kind is WrongState:  # the key was used for other content: sent again, this is a new case
                 form.submission_key = secrets.token_urlsafe(24)
-            return await report_form_page(request, form, error.errors, [], error.status_code)
+            return await report_form_page(request, form, error.errors, [], status_of(error))
         if wants_json(request):  # from the device's outbox: the number and link, as data
             return Response({"number": filed.number, "follow_url": follow_url(filed.follow_token)}, status_code=201)
         location = f"/follow/{filed.follow_token}?filed=1"
@@ -279,10 +285,10 @@ class CaseController(Controller):
         hashes = support.supporter_hashes(get_settings().secret_key, token, signed_in_account(request))
         try:
             count, _ = await support.support(number, hashes)
-        except ActionRefused as refused:
-            if refused.status == 404:
+        except Refusal as refused:
+            if isinstance(refused, NotFound):
                 raise NotFoundException() from None
-            return error_response(request, refused.status, refused.message)
+            raise
         if wants_fragment(request):
             return Template(
                 template_name="partials/support.html",
@@ -326,10 +332,10 @@ class CaseController(Controller):
             await ratings.rate(token, form)
         except ratings.RatingError as error:
             return await follow_page(request, token, form=form, errors=error.errors, photo_errors=photo_errors, status_code=422)
-        except ActionRefused as refused:
-            if refused.status == 404:
+        except Refusal as refused:
+            if isinstance(refused, NotFound):
                 raise NotFoundException() from None
-            return error_response(request, refused.status, refused.message)
+            raise
         location = f"/follow/{token}?rated=1#rating"
         if wants_fragment(request):
             return ClientRedirect(redirect_to=location)
@@ -355,7 +361,7 @@ class CaseController(Controller):
                 "errors": errors,
                 "choices": await browse.choices() if template == "cases.html" else None,
                 "sorts": browse.SORT_LABELS,
-                "status_groups": browse.STATUS_GROUP_LABELS,
+                "status_groups": STATUS_GROUP_LABELS,
                 "timeliness": browse.TIMELINESS_LABELS,
                 "case_types": CASE_TYPE_LABELS,
                 "map_tile_url": get_settings().map_tile_url,

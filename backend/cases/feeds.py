@@ -15,7 +15,8 @@ from backend.cases.services import CaseView
 from backend.departments.tables import Area, Category, Department
 from backend.i18n_markers import N_
 from backend.web import i18n
-from backend.web.templating import local_name, status_label
+from backend.labels import status_label
+from backend.web.templating import local_name
 
 FEED_SIZE = 50
 NEW_CASES = N_("Minsheng: new public cases")

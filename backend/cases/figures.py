@@ -47,7 +47,7 @@ from zoneinfo import ZoneInfo
 
 from piccolo.engine.postgres import PostgresEngine
 
-from backend.cases.lifecycle import PUBLIC_STATUSES, Satisfaction
+from backend.vocabulary import PUBLIC_STATUSES, Satisfaction
 from backend.cases.tables import Case, CaseContribution, DepartmentFigure, Rating, TimelineEntry, TopicCount
 from backend.db import engine, execute_many, write_transaction
 from backend.deadlines.calendar import WorkingCalendar

@@ -10,7 +10,7 @@ import enum
 import re
 from dataclasses import dataclass, field
 
-from backend.cases.lifecycle import CITIZEN_CASE_TYPES, CaseType
+from backend.vocabulary import CITIZEN_CASE_TYPES, CaseType
 from backend.departments.services import AREA_UNAVAILABLE
 from backend.errors import FieldErrors
 from backend.i18n_markers import N_

@@ -10,75 +10,22 @@ import enum
 from dataclasses import dataclass
 
 from backend.i18n_markers import N_
-
-
-class CaseType(str, enum.Enum):
-    complaint = "complaint"
-    consultation = "consultation"
-    suggestion = "suggestion"
-    representative = "representative"  # a representative's suggestion (代表委员建议), filed in their channel
-
-
-CASE_TYPE_LABELS = {
-    CaseType.complaint: N_("Complaint"),
-    CaseType.consultation: N_("Consultation"),
-    CaseType.suggestion: N_("Suggestion"),
-    CaseType.representative: N_("Representative's suggestion"),
-}
-# What citizens file (and the centre records for them); representatives' suggestions come only
-# through their own channel, with their lead representative and co-signers.
-CITIZEN_CASE_TYPES = (CaseType.complaint, CaseType.consultation, CaseType.suggestion)
-
-
-class Status(str, enum.Enum):
-    submitted = "submitted"
-    accepted = "accepted"
-    rejected = "rejected"
-    duplicate = "duplicate"
-    assigned = "assigned"
-    signed = "signed"
-    in_progress = "in_progress"
-    returned = "returned"
-    replied = "replied"
-    rated = "rated"  # the filer is satisfied: the loop is closed
-    unsatisfied = "unsatisfied"  # not satisfied or not solved: the moderators reopen or close it
-    closed = "closed"
-    draft = "draft"  # a representative's suggestion not yet submitted: no number, no queue, no public
-
-
-STATUS_LABELS = {
-    Status.submitted: N_("Submitted, awaiting review"),
-    Status.accepted: N_("Accepted"),
-    Status.rejected: N_("Not accepted"),
-    Status.duplicate: N_("Duplicate of another case"),
-    Status.assigned: N_("Assigned to a department"),
-    Status.signed: N_("Signed for by the department"),
-    Status.in_progress: N_("In progress"),
-    Status.returned: N_("Returned for reassignment"),
-    Status.replied: N_("Answered"),
-    Status.rated: N_("Rated by the filer: closed"),
-    Status.unsatisfied: N_("The filer is not satisfied: the platform centre decides"),
-    Status.closed: N_("Closed"),
-    Status.draft: N_("Draft, not submitted yet"),
-}
-
-# Cases the public may see (if the filer agreed to publication).
-PUBLIC_STATUSES = frozenset(Status) - {Status.submitted, Status.rejected, Status.duplicate, Status.draft}
-
-
-class Role(str, enum.Enum):
-    citizen = "citizen"
-    moderator = "moderator"
-    handler = "handler"
-    leader = "leader"
-    system = "system"
-    representative = "representative"  # the lead representative of a suggestion, signed in
-
-
-class Visibility(str, enum.Enum):
-    public = "public"  # everyone, once the case is public (and, if reviewed, once approved)
-    filer = "filer"  # the filer (follow link) and staff
-    internal = "internal"  # staff only
+from backend.errors import Forbidden, Refusal, WrongState
+from backend.vocabulary import (
+    BEING_HANDLED,
+    CLOCKS_RUNNING,
+    EVERY_STATE,
+    NOT_CLOSED,
+    CaseType,
+    PublicationDecision,
+    ReviewDecision,
+    Role,
+    Satisfaction,
+    Scope,
+    Solved,
+    Status,
+    Visibility,
+)
 
 
 class ClockEffect(str, enum.Enum):
@@ -90,14 +37,6 @@ class ClockEffect(str, enum.Enum):
     answer = "answer"  # the official reply is out: the answer clock stops
     extend = "extend"  # a granted extension moves the answer deadline
     reopen = "reopen"  # 重办: the department's clocks and the answer clock start afresh
-
-
-class Scope(str, enum.Enum):
-    """For handlers: which departments of the case may act."""
-
-    none = "none"  # not a department's action
-    lead = "lead"  # the lead department (主办) only
-    handling = "handling"  # the lead or a co-handling department (协办)
 
 
 @dataclass(frozen=True)
@@ -124,12 +63,6 @@ HANDLERS = frozenset({Role.handler})
 LEADERS = frozenset({Role.leader})
 CITIZEN = frozenset({Role.citizen})  # the filer, acting through the private follow link
 REPRESENTATIVE = frozenset({Role.representative})  # a suggestion's lead representative, in their channel
-BEING_HANDLED = frozenset({Status.signed, Status.in_progress})
-# Assigned and not yet answered: the answer clock runs, also while a returned case waits for the centre.
-CLOCKS_RUNNING = frozenset({Status.assigned, Status.signed, Status.in_progress, Status.returned})
-EVERY_STATE = frozenset(Status) - {Status.draft}  # a draft is its representatives' alone
-NOT_CLOSED = EVERY_STATE - {Status.closed}
-
 TRANSITIONS: dict[str, Transition] = {
     t.action: t
     for t in [
@@ -241,52 +174,37 @@ def scope_allows(needed: Scope, scope: Scope | None) -> bool:
 
 def refusal(
     action: str, role: Role, status: Status | None = None, scope: Scope | None = None, case_type: str | None = None
-) -> tuple[int, str] | None:
+) -> tuple[type[Refusal], str] | None:
     """The one rule of who may take which action: None if ``role`` may take ``action`` on a case
-    in ``status`` of ``case_type``, else why not, as (HTTP status, message). ``scope`` is how a
+    in ``status`` of ``case_type``, else why not, as (kind of refusal, message id). ``scope`` is how a
     handler's department stands to the case (lead, co-handling, or None: not at all); it counts
     only for handlers. ``workflow.perform`` asks twice: with the role alone before it reads the
     case (no status: only the action and the role are checked), then with the case.
 
-    In this order: 409 no such action; 403 not for this role; 409 not in this state; 403 not
-    for this department (or only for the lead one); 409 not for this kind of case (an empty
+    In this order: WrongState no such action; Forbidden not for this role; WrongState not in
+    this state; Forbidden not for this department (or only for the lead one); WrongState not
+    for this kind of case (an empty
     ``case_type`` skips this check).
     """
     transition = TRANSITIONS.get(action)
     if transition is None:
-        return 409, N_("This action does not exist.")
+        return WrongState, N_("This action does not exist.")
     if role not in transition.roles:
-        return 403, N_("Your role may not do this.")
+        return Forbidden, N_("Your role may not do this.")
     if status is None:
         return None
     if status not in transition.from_states:
-        return 409, N_("This cannot be done while the case is in its current state.")
+        return WrongState, N_("This cannot be done while the case is in its current state.")
     if role == Role.handler and not scope_allows(transition.scope, scope):
         if scope == Scope.handling:
-            return 403, N_("Only the lead department may do this.")
-        return 403, N_("Your department does not handle this case.")
+            return Forbidden, N_("Only the lead department may do this.")
+        return Forbidden, N_("Your department does not handle this case.")
     if case_type and not fits_case_type(action, case_type):
-        return 409, N_("This action is not for this kind of case.")
+        return WrongState, N_("This action is not for this kind of case.")
     return None
 
 
 PHOTO_ACTIONS = ("hide_photo", "show_photo", "black_out_photo", "restore_photo")
-
-class Review(str, enum.Enum):
-    """Where a department's public text stands with the moderators."""
-
-    none = ""  # needs no review
-    pending = "pending"
-    approved = "approved"
-    sent_back = "sent_back"
-    replaced = "replaced"  # a moderator published an edited version; this original stays for staff
-
-
-class ReviewDecision(str, enum.Enum):
-    approve = "approve"  # publish as written
-    edit = "edit"  # publish the moderator's edited text; the original stays for staff
-    send_back = "send_back"  # back to the department, with a comment
-
 
 # Each decision is itself a timeline entry (internal), action "review_<decision>".
 REVIEW_LABELS = {
@@ -294,32 +212,6 @@ REVIEW_LABELS = {
     f"review_{ReviewDecision.edit.value}": N_("Edited and published by the platform centre"),
     f"review_{ReviewDecision.send_back.value}": N_("Sent back to the department"),
 }
-
-class Satisfaction(str, enum.Enum):
-    satisfied = "satisfied"  # 满意
-    basically_satisfied = "basically_satisfied"  # 基本满意
-    unsatisfied = "unsatisfied"  # 不满意
-
-
-SATISFACTION_LABELS = {
-    Satisfaction.satisfied: N_("Satisfied"),
-    Satisfaction.basically_satisfied: N_("Basically satisfied"),
-    Satisfaction.unsatisfied: N_("Unsatisfied"),
-}
-
-
-class Solved(str, enum.Enum):
-    yes = "yes"
-    partly = "partly"
-    no = "no"
-
-
-SOLVED_LABELS = {
-    Solved.yes: N_("The problem was solved"),
-    Solved.partly: N_("The problem was partly solved"),
-    Solved.no: N_("The problem was not solved"),
-}
-
 
 def rating_action(satisfaction: Satisfaction, solved: Solved) -> str:
     """Not satisfied, or not solved at all: the case goes to the moderators."""
@@ -347,20 +239,6 @@ def overall_satisfaction(outcome: Satisfaction, attitude: Satisfaction) -> Satis
 SUGGESTION_RATING_ACTIONS = ("rate_suggestion_satisfied", "rate_suggestion_unsatisfied")
 
 
-class Publication(str, enum.Enum):
-    """Where a rating stands with the moderators, who publish it to the public case page."""
-
-    pending = "pending"
-    published = "published"  # with the comment as the moderator edited it; the original stays for staff
-    withheld = "withheld"
-    private = "private"  # the case itself is not public
-
-
-class PublicationDecision(str, enum.Enum):
-    publish = "publish"
-    withhold = "withhold"
-
-
 # Each decision is itself a timeline entry (internal), action "rating_<decision>".
 PUBLICATION_LABELS = {
     f"rating_{PublicationDecision.publish.value}": N_("Rating published by the platform centre"),
@@ -376,7 +254,6 @@ CLOCK_ENTRY_LABELS = {
     "overdue_answer": N_("Overdue: not answered in time"),
     "auto_supervise": N_("Supervised automatically (督办): the answer is overdue"),
 }
-SEEN_BY_ALL = [Review.none.value, Review.approved.value]  # entries outside staff pages
 
 
 def entry_label(action: str) -> str:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from backend.accounts.roles import StaffRole
-from backend.cases.lifecycle import TRANSITIONS, Role, Scope, Status, refusal
+from backend.vocabulary import Role, Scope, StaffRole, Status
+from backend.cases.lifecycle import TRANSITIONS, refusal
 
 if TYPE_CHECKING:
     from backend.cases.services import Actor, StaffCaseView

@@ -11,21 +11,12 @@ from datetime import datetime, timedelta
 from backend import clock
 from backend.cases import services, workflow
 from backend.cases.actions import INPUTS, CloseUnrated
-from backend.cases.lifecycle import (
-    MODERATORS,
-    Publication,
-    PublicationDecision,
-    Role,
-    Satisfaction,
-    Solved,
-    Status,
-    Visibility,
-    rating_action,
-)
-from backend.cases.services import ActionRefused, Actor, append_entry
+from backend.vocabulary import Publication, PublicationDecision, Role, Satisfaction, Solved, Status, Visibility
+from backend.cases.lifecycle import MODERATORS, rating_action
+from backend.cases.services import Actor, append_entry
 from backend.cases.tables import Case, Rating
 from backend.db import lock_row, write_transaction
-from backend.errors import FieldErrors
+from backend.errors import FieldErrors, Forbidden, InvalidInput, NotFound, Refusal, WrongState
 from backend.i18n_markers import N_
 from backend.photos import services as photos
 from backend.settings import get_settings
@@ -82,19 +73,19 @@ async def rate(token: str, form: RatingForm) -> int:
     """The filer rates the published answer, once per answer; returns the rating's timeline entry.
 
     Satisfied (or basically) and at least partly solved closes the loop; anything else goes to
-    the moderators. Raises ActionRefused 404 (no case has this link) or 409 (nothing to rate
+    the moderators. Raises NotFound (no case has this link) or WrongState (nothing to rate
     now), RatingError for the form.
     """
     case = await services.case_of_follow_token(token)
     if case is None:
-        raise ActionRefused(404, N_("There is no such case."))
+        raise NotFound(N_("There is no such case."))
     if case["status"] != Status.replied.value:
         # Said plainly here; ``perform`` checks the state again under the row lock.
         reply = await workflow.published_reply(case["id"])
         if reply is None:
-            raise ActionRefused(409, workflow.NOT_ANSWERED_YET)
+            raise WrongState(workflow.NOT_ANSWERED_YET)
         rated = await Rating.exists().where(Rating.reply == reply)
-        raise ActionRefused(409, ALREADY_RATED if rated else N_("This answer can no longer be rated."))
+        raise WrongState(ALREADY_RATED if rated else N_("This answer can no longer be rated."))
     valid = validate(form)
     if len(await photos.unattached_photos(list(valid.photo_keys))) != len(valid.photo_keys):
         raise RatingError({"photos": N_("A photo could not be found. Please add it again.")})
@@ -118,8 +109,8 @@ async def close_unrated(now: datetime) -> int:
     for row in due:
         try:
             await workflow.perform(row["number"], CloseUnrated(replied_before=cutoff), SYSTEM)
-        except ActionRefused as refused:
-            if refused.status != 409:
+        except Refusal as refused:
+            if not isinstance(refused, WrongState):
                 raise
             continue  # rated meanwhile, or closed by another run
         closed += 1
@@ -131,22 +122,22 @@ async def decide_publication(rating_id: int, decision: str, actor: Actor, *, com
     comment edited of personal data, or nothing), or keeps it from the public. The filer's own
     words stay in the rating's timeline entry, for staff. Returns the entry this writes."""
     if actor.role not in MODERATORS:
-        raise ActionRefused(403, N_("Your role may not do this."))
+        raise Forbidden(N_("Your role may not do this."))
     if decision not in PublicationDecision._value2member_map_:
-        raise ActionRefused(409, N_("This action does not exist."))
+        raise WrongState(N_("This action does not exist."))
     decision = PublicationDecision(decision)
     text = clean_text(comment, multiline=True) if decision == PublicationDecision.publish else ""
     if len(text) > COMMENT_MAX:
-        raise ActionRefused(422, N_("The comment is too long (at most 1000 characters)."))
+        raise InvalidInput(N_("The comment is too long (at most 1000 characters)."))
     now = clock.now()
     async with write_transaction():
         found = await Rating.select(Rating.case).where(Rating.id == rating_id).first()
         if found is None:
-            raise ActionRefused(404, N_("There is no such rating."))
+            raise NotFound(N_("There is no such rating."))
         await lock_row(Case, found["case"])
         rating = await Rating.objects().where(Rating.id == rating_id).first()  # as of the lock
         if rating.publication != Publication.pending.value:
-            raise ActionRefused(409, N_("This rating has already been dealt with."))
+            raise WrongState(N_("This rating has already been dealt with."))
         publication = Publication.published if decision == PublicationDecision.publish else Publication.withheld
         await Rating.update(
             {Rating.publication: publication.value, Rating.published_comment: text, Rating.decided_at: now}

@@ -9,7 +9,6 @@ import base64
 import hashlib
 import hmac
 import json
-import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,20 +17,21 @@ from zoneinfo import ZoneInfo
 from piccolo.query.functions.aggregate import Count, Max
 
 from backend import clock, events
-from backend.cases import clocks
-from backend.cases.clocks import Clock, Deadline, next_due
+from backend.cases import clock_columns
+from backend.deadlines.clocks import Clock, Deadline, next_due
 from backend.cases.filing import CaseForm, FilingError, Source, ValidCase, validate
-from backend.cases.lifecycle import (
+from backend.vocabulary import (
+    CASE_NUMBER,
+    CLOCKS_RUNNING,
     SEEN_BY_ALL,
-    TRANSITIONS,
     Publication,
     Review,
     ReviewDecision,
     Role,
     Status,
     Visibility,
-    entry_label,
 )
+from backend.cases.lifecycle import TRANSITIONS, entry_label
 from backend.cases.tables import Case, CaseAnswer, CaseNumberCounter, CoHandler, Rating, TimelineEntry
 from backend.db import write_transaction
 from backend.events import EntryAppended
@@ -40,20 +40,24 @@ from backend.departments.services import AREA_UNAVAILABLE, get_active_category, 
 from backend.i18n_markers import N_
 from backend.photos import services as photos
 from backend.photos.services import PhotoView
+from backend.errors import WrongState
 
 
 PHOTO_CARRIERS = frozenset(action for action, transition in TRANSITIONS.items() if transition.photos)
 
 # Cases a department still has to act on: their deadlines run.
-OPEN_STATUSES = frozenset({Status.assigned.value, Status.signed.value, Status.in_progress.value, Status.returned.value})
 
 # What staff may see of the cases, in every list, count, search, page and action: everything but
 # representatives' drafts, which are their representatives' alone until submitted.
 STAFF_SEES = Case.status != Status.draft.value
 
-# What next_case_number makes: the year, and a counter of at least six digits (ASCII digits:
-# "２" is a digit to \d).
-CASE_NUMBER = re.compile(r"^[0-9]{4}-[0-9]{6,9}$")
+def with_number(number: str):
+    """The case numbered ``number``, as a query's condition: the one place a case number is
+    checked. Anything of another shape (other digits than ASCII, more of them) names no case,
+    so the lookup finds nothing, as for a number no case has."""
+    if CASE_NUMBER.match(number):
+        return Case.number == number
+    return Case.id.is_null()  # the primary key: matches no row
 
 
 @dataclass(frozen=True)
@@ -68,16 +72,6 @@ class Actor:
     name: str = ""  # the department or "platform centre" shown on the timeline; never a citizen's
     department_id: int | None = None  # handlers: the department they act for
     account_id: int | None = None  # leaders: who takes charge of a case (never shown)
-
-
-class ActionRefused(Exception):
-    """``status`` is 403 (not for this role or department), 404 (no such case), 409 (not in
-    this state) or 422 (something the action needs is missing or wrong)."""
-
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status = status
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -155,10 +149,10 @@ class CaseView:
 
     @property
     def due_next(self) -> Deadline | None:
-        return next_due(self.deadlines) if self.status in OPEN_STATUSES else None
+        return next_due(self.deadlines) if Status(self.status) in CLOCKS_RUNNING else None
 
     def overdue_deadlines(self, now: datetime) -> list[Deadline]:
-        return [deadline for deadline in self.deadlines if deadline.overdue(now)] if self.status in OPEN_STATUSES else []
+        return [deadline for deadline in self.deadlines if deadline.overdue(now)] if Status(self.status) in CLOCKS_RUNNING else []
 
     @property
     def live_cursor(self) -> int:
@@ -274,12 +268,12 @@ SUBMISSION_KEY_TAKEN = N_(
 
 async def _case_for_submission(submission_key: str, digest: str) -> str | None:
     """The case filed under this key with this content; a key already used for other content is
-    refused (409): the key is the client's choice and must not hand anyone another's follow link."""
+    refused (WrongState): the key is the client's choice and must not hand anyone another's follow link."""
     row = await Case.select(Case.number, Case.submission_digest).where(Case.submission_key == submission_key).first()
     if row is None:
         return None
     if not hmac.compare_digest(row["submission_digest"] or "", digest):
-        raise FilingError({"form": SUBMISSION_KEY_TAKEN}, 409)
+        raise FilingError({"form": SUBMISSION_KEY_TAKEN}, WrongState)
     return row["number"]
 
 
@@ -382,9 +376,9 @@ _CASE_COLUMNS = (
     Case.supervised_at,
     Case.reopened_count,
     Case.support_count,
-    *clocks.CLOCK_COLUMNS,
+    *clock_columns.CLOCK_COLUMNS,
 )
-_CLOCK_COLUMNS = [column._meta.name for column in clocks.CLOCK_COLUMNS]
+_CLOCK_COLUMNS = [column._meta.name for column in clock_columns.CLOCK_COLUMNS]
 
 
 async def _case_views(rows: list[dict], visibilities: set[Visibility], for_staff: bool = False) -> list[CaseView]:
@@ -399,7 +393,7 @@ async def _case_views(rows: list[dict], visibilities: set[Visibility], for_staff
     views = []
     for row in rows:
         # The public sees when the answer is due; the department's inner clocks are for staff.
-        deadlines = [d for d in clocks.deadlines_of(row) if for_staff or d.clock == Clock.answer]
+        deadlines = [d for d in clock_columns.deadlines_of(row) if for_staff or d.clock == Clock.answer]
         for name in _CLOCK_COLUMNS:
             del row[name]
         views.append(
@@ -527,7 +521,7 @@ async def live_case(case_id: int, for_filer: bool) -> CaseView | None:
 
 
 async def public_case_id(number: str) -> int | None:
-    row = await Case.select(Case.id).where(Case.number == number, Case.published_at.is_not_null()).first()
+    row = await Case.select(Case.id).where(with_number(number), Case.published_at.is_not_null()).first()
     return row["id"] if row else None
 
 
@@ -546,7 +540,7 @@ async def cases_changed_since(entry_id: int) -> list[tuple[int, int]]:
 
 async def public_case(number: str) -> CaseView | None:
     rows = await Case.select(*_CASE_COLUMNS).where(
-        Case.number == number, Case.published_at.is_not_null()
+        with_number(number), Case.published_at.is_not_null()
     )
     views = await _case_views(rows, {Visibility.public})
     return views[0] if views else None
@@ -578,7 +572,7 @@ async def staff_case(number: str) -> StaffCaseView | None:
         Case.source,
         Case.source_url,
         Case.leader.name.as_alias("leader_name"),
-    ).where(Case.number == number, STAFF_SEES)
+    ).where(with_number(number), STAFF_SEES)
     if not rows:
         return None
     extra = {
@@ -595,7 +589,7 @@ async def staff_case(number: str) -> StaffCaseView | None:
 
 async def departments_of(number: str) -> tuple[int | None, list[int]]:
     """The lead department of a case and its co-handlers."""
-    return await _departments(Case.number == number)
+    return await _departments(with_number(number))
 
 
 async def staff_sees_case(case_id: int) -> bool:

@@ -29,19 +29,19 @@ from operator import or_
 from piccolo.columns.combination import WhereRaw
 
 from backend import events
-from backend.cases.clocks import DUE, MET, OVERDUE, Clock
-from backend.cases.lifecycle import CLOCKS_RUNNING, Role, Status, Visibility
+from backend.cases.clock_columns import DUE, MET, OVERDUE
+from backend.deadlines.clocks import Clock
+from backend.vocabulary import CLOCKS_RUNNING, WITH_A_DEPARTMENT, Role, Visibility
 from backend.cases.services import CaseView, staff_cases
 from backend.cases.tables import Case, TimelineEntry
 from backend.db import write_transaction
 from backend.events import EntryAppended
 
-HELD_BY_A_DEPARTMENT = frozenset({Status.assigned, Status.signed, Status.in_progress})
 # Signing and contact are the holding department's; a returned case's response and answer
 # clocks run on while the centre finds the right department.
 _FLAGGED_IN = {
-    Clock.sign: HELD_BY_A_DEPARTMENT,
-    Clock.contact: HELD_BY_A_DEPARTMENT,
+    Clock.sign: WITH_A_DEPARTMENT,
+    Clock.contact: WITH_A_DEPARTMENT,
     Clock.response: CLOCKS_RUNNING,
     Clock.answer: CLOCKS_RUNNING,
 }

@@ -17,11 +17,12 @@ from dataclasses import dataclass
 
 from backend import clock
 from backend.cases import search
-from backend.cases.browse import STATUS_GROUPS, StatusGroup
-from backend.cases.services import _CASE_COLUMNS, ActionRefused, CaseView, _case_views
+from backend.vocabulary import STATUS_GROUPS, StatusGroup
+from backend.cases.services import _CASE_COLUMNS, CaseView, _case_views, with_number
 from backend.cases.tables import Case, Support
 from backend.db import write_transaction
 from backend.i18n_markers import N_
+from backend.errors import NotFound, WrongState
 
 NEARBY_METRES = 300
 SUGGESTIONS_MAX = 5
@@ -121,15 +122,15 @@ async def supported_among(case_ids: list[int], hashes: list[str]) -> set[int]:
 
 async def support(number: str, hashes: list[str]) -> tuple[int, bool]:
     """Count this person's "me too" for a public case, once: (the case's count, whether this
-    one counted). Raises ActionRefused 404 (no such public case) or 409 (closed)."""
+    one counted). Raises NotFound (no such public case) or WrongState (closed)."""
     if not hashes:
         raise ValueError("a supporter needs a hash")
     async with write_transaction():
-        case = await Case.select(Case.id, Case.status).where(Case.number == number, Case.published_at.is_not_null()).first()
+        case = await Case.select(Case.id, Case.status).where(with_number(number), Case.published_at.is_not_null()).first()
         if case is None:
-            raise ActionRefused(404, N_("There is no such case."))
+            raise NotFound(N_("There is no such case."))
         if case["status"] not in SUPPORTABLE:
-            raise ActionRefused(409, N_("This case is closed: file a new report if the problem is back."))
+            raise WrongState(N_("This case is closed: file a new report if the problem is back."))
         counted = False
         if not await supported(case["id"], hashes):
             inserted = await Support.raw(

@@ -35,7 +35,7 @@ class Case(Table, tablename="cases"):
     # Set when a case becomes public; the public list is ordered and paged by it.
     published_at = Timestamptz(null=True, default=None, index=True)
     duplicate_of = ForeignKey(references="self", null=True, default=None)
-    # The clocks (see ``clocks``): each deadline, and when it was met.
+    # The clocks (see ``deadlines.clocks`` and ``cases.clock_columns``): each deadline, and when it was met.
     first_assigned_at = Timestamptz(null=True, default=None)
     assigned_at = Timestamptz(null=True, default=None)  # the latest assignment
     sign_due_at = Timestamptz(null=True, default=None)

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from backend import clock
 from backend import events
-from backend.cases import clocks
+from backend.cases import clock_columns
 from backend.cases.actions import (
     Accept,
     ActionInput,
@@ -40,13 +40,9 @@ from backend.cases.actions import (
     inputs_of,
 )
 from backend.cases.filing import DESCRIPTION_MAX, TITLE_MAX
-from backend.cases.lifecycle import (
-    PUBLIC_STATUSES,
-    RATING_ACTIONS,
-    SUGGESTION_RATING_ACTIONS,
-    TRANSITIONS,
+from backend.vocabulary import (
     CITIZEN_CASE_TYPES,
-    ClockEffect,
+    PUBLIC_STATUSES,
     Publication,
     Review,
     ReviewDecision,
@@ -56,16 +52,23 @@ from backend.cases.lifecycle import (
     Solved,
     Status,
     Visibility,
+)
+from backend.cases.lifecycle import (
+    RATING_ACTIONS,
+    SUGGESTION_RATING_ACTIONS,
+    TRANSITIONS,
+    ClockEffect,
     overall_satisfaction,
     refusal,
     rating_action,
     suggestion_rating_action,
 )
 from backend.cases.permissions import handler_scope
-from backend.cases.services import CASE_NUMBER, STAFF_SEES, ActionRefused, Actor, append_entry
+from backend.cases.services import STAFF_SEES, Actor, append_entry, with_number
 from backend.cases.tables import Case, CoHandler, Rating, TimelineEntry
 from backend.db import lock_row, write_transaction
 from backend.events import PublicTextChanged
+from backend.deadlines.clocks import add_months
 from backend.deadlines.limits import clock_policy
 from backend.deadlines.services import working_calendar
 from backend.departments.services import AREA_UNAVAILABLE, get_active_category, is_active_area
@@ -78,6 +81,7 @@ from backend.photos.tables import Photo
 from backend.representatives.tables import Suggestion
 from backend.settings import get_settings
 from backend.text import clean_text
+from backend.errors import Forbidden, InvalidInput, NotFound, WrongState
 
 TEXT_MAX = 5000
 MAX_CO_HANDLERS = 10
@@ -97,9 +101,9 @@ async def _department_scope(transition, actor: Actor, case: Case) -> Scope | Non
 def _text(body: str, needed: bool) -> str:
     text = clean_text(body, multiline=True)
     if needed and not text:
-        raise ActionRefused(422, N_("Write the text this needs: a reason, a note or the reply."))
+        raise InvalidInput(N_("Write the text this needs: a reason, a note or the reply."))
     if len(text) > TEXT_MAX:
-        raise ActionRefused(422, N_("The text is too long (at most 5000 characters)."))
+        raise InvalidInput(N_("The text is too long (at most 5000 characters)."))
     return text
 
 
@@ -113,12 +117,12 @@ async def perform(number: str, inputs: ActionInput | str, actor: Actor, *, body:
     ``inputs`` is the action's input (``actions.INPUTS``), or the name of an action that
     carries nothing but ``body`` as its text.
 
-    Raises ActionRefused: 403 wrong role or department, 404 no such case, 409 wrong state,
-    422 what the action needs is missing.
+    Raises a Refusal: Forbidden (wrong role or department), NotFound (no such case),
+    WrongState (wrong state), InvalidInput (what the action needs is missing).
     """
     action = inputs if isinstance(inputs, str) else inputs.action
     if refused := refusal(action, actor.role):  # the action and the role, before the case is read
-        raise ActionRefused(*refused)
+        raise refused[0](refused[1])
     if isinstance(inputs, str):
         inputs = inputs_of(action, body)
     elif body:
@@ -127,17 +131,17 @@ async def perform(number: str, inputs: ActionInput | str, actor: Actor, *, body:
     text = _text(inputs.text, transition.needs_text)
     photo_keys = inputs.photo_keys if isinstance(inputs, WithPhotos) else []  # only where the row allows photos
     if len(photo_keys) > MAX_PHOTOS_PER_CASE:
-        raise ActionRefused(422, N_("Add at most 6 photos."))
+        raise InvalidInput(N_("Add at most 6 photos."))
     now = clock.now()
     async with write_transaction():
-        found = await Case.select(Case.id).where(Case.number == number, STAFF_SEES).first()
+        found = await Case.select(Case.id).where(with_number(number), STAFF_SEES).first()
         if found is None:
-            raise ActionRefused(404, N_("There is no such case."))
+            raise NotFound(N_("There is no such case."))
         await lock_row(Case, found["id"])
         case = await Case.objects().where(Case.id == found["id"]).first()  # as of the lock
         scope = await _department_scope(transition, actor, case)
         if refused := refusal(action, actor.role, Status(case.status), scope, case.case_type):
-            raise ActionRefused(*refused)
+            raise refused[0](refused[1])
         values: dict = {Case.updated_at: now}
         entry = _Entry(actor, transition.visibility, Review.pending if transition.reviewed else Review.none, text)
         if specific := _SPECIFICS.get(action):
@@ -160,7 +164,7 @@ async def perform(number: str, inputs: ActionInput | str, actor: Actor, *, body:
         if photo_keys:
             attached = await photos.attach_to_entry(list(photo_keys), case.id, entry_id)
             if attached != len(photo_keys):  # rolls the whole action back
-                raise ActionRefused(422, N_("A photo could not be found. Please add it again."))
+                raise InvalidInput(N_("A photo could not be found. Please add it again."))
         return entry_id
 
 
@@ -170,7 +174,7 @@ async def _clock_values(clock_effect: ClockEffect, case: Case, now: datetime, du
     timed = clock_effect in (ClockEffect.start, ClockEffect.reopen, ClockEffect.extend)
     calendar = await working_calendar() if timed else None
     policy = await clock_policy() if timed else None
-    return clocks.effect(clock_effect, case, now, calendar, policy, due_at)
+    return clock_columns.effect(clock_effect, case, now, calendar, policy, due_at)
 
 
 @dataclass
@@ -191,15 +195,15 @@ async def _accept(case: Case, inputs: Accept, entry: _Entry, values: dict) -> No
         # A representative's suggestion stays one (it has its representatives), and nothing becomes one.
         citizen_types = {t.value for t in CITIZEN_CASE_TYPES}
         if inputs.case_type not in citizen_types or case.case_type not in citizen_types:
-            raise ActionRefused(422, N_("Choose the type of case."))
+            raise InvalidInput(N_("Choose the type of case."))
         values[Case.case_type] = inputs.case_type
     if inputs.category_id is not None:
         if await get_active_category(inputs.category_id) is None:
-            raise ActionRefused(422, N_("Choose a category."))
+            raise InvalidInput(N_("Choose a category."))
         values[Case.category] = inputs.category_id
     if inputs.area_id is not None:
         if not await is_active_area(inputs.area_id):
-            raise ActionRefused(422, AREA_UNAVAILABLE)
+            raise InvalidInput(AREA_UNAVAILABLE)
         values[Case.area] = inputs.area_id
     if inputs.make_private:
         values[Case.publication_consent] = False
@@ -208,10 +212,10 @@ async def _accept(case: Case, inputs: Accept, entry: _Entry, values: dict) -> No
 
 async def _mark_duplicate(case: Case, inputs: MarkDuplicate, entry: _Entry, values: dict) -> None:
     original, number = None, inputs.duplicate_of.strip()
-    if CASE_NUMBER.match(number) and number != case.number:
-        original = await Case.select(Case.id, Case.status).where(Case.number == number).first()
+    if number != case.number:
+        original = await Case.select(Case.id, Case.status).where(with_number(number)).first()
     if original is None or original["status"] == Status.duplicate.value:
-        raise ActionRefused(422, N_("Give the number of the case this one repeats."))
+        raise InvalidInput(N_("Give the number of the case this one repeats."))
     values[Case.duplicate_of] = original["id"]
 
 
@@ -219,11 +223,11 @@ async def _redact(case: Case, inputs: Redact, entry: _Entry, values: dict) -> No
     title = clean_text(inputs.title if inputs.title is not None else case.title)
     description = clean_text(inputs.description if inputs.description is not None else case.description, multiline=True)
     if not 4 <= len(title) <= TITLE_MAX:
-        raise ActionRefused(422, N_("Give a short title (4 to 80 characters)."))
+        raise InvalidInput(N_("Give a short title (4 to 80 characters)."))
     if not 10 <= len(description) <= DESCRIPTION_MAX:
-        raise ActionRefused(422, N_("The description must be 10 to 5000 characters."))
+        raise InvalidInput(N_("The description must be 10 to 5000 characters."))
     if title == case.title and description == case.description:
-        raise ActionRefused(422, N_("Nothing was changed."))
+        raise InvalidInput(N_("Nothing was changed."))
     # The entry keeps what was there before, for staff: nothing a citizen wrote is lost.
     entry.text = "\n\n".join(filter(None, [entry.text, case.title, case.description]))
     values[Case.title] = title
@@ -234,9 +238,9 @@ async def _assign(case: Case, inputs: Assign, entry: _Entry, values: dict) -> No
     lead = inputs.department_id
     co = sorted(set(inputs.co_department_ids) - {lead})
     if lead is None or not await _departments_exist([lead]):
-        raise ActionRefused(409, N_("Choose the department that will handle this case."))
+        raise WrongState(N_("Choose the department that will handle this case."))
     if len(co) > MAX_CO_HANDLERS or not await _departments_exist(co):
-        raise ActionRefused(422, N_("Choose co-handling departments from the list."))
+        raise InvalidInput(N_("Choose co-handling departments from the list."))
     values[Case.department] = lead
     await CoHandler.delete().where(CoHandler.case == case.id)
     if co:
@@ -256,9 +260,9 @@ async def _supervise(case: Case, inputs: Supervise, entry: _Entry, values: dict)
 async def _escalate(case: Case, inputs: Escalate, entry: _Entry, values: dict) -> None:
     lead = inputs.department_id
     if lead is None or not await _departments_exist([lead]):
-        raise ActionRefused(422, N_("Choose the department that will handle this case."))
+        raise InvalidInput(N_("Choose the department that will handle this case."))
     if lead == case.department:
-        raise ActionRefused(422, N_("Choose another department than the one handling the case now."))
+        raise InvalidInput(N_("Choose another department than the one handling the case now."))
     values[Case.department] = lead
     # Co-handlers stay; the new lead is no longer one of them.
     await CoHandler.delete().where(CoHandler.case == case.id, CoHandler.department == lead)
@@ -266,9 +270,9 @@ async def _escalate(case: Case, inputs: Escalate, entry: _Entry, values: dict) -
 
 async def _take_charge(case: Case, inputs: TakeCharge, entry: _Entry, values: dict) -> None:
     if entry.actor.account_id is None:
-        raise ActionRefused(403, N_("Your role may not do this."))
+        raise Forbidden(N_("Your role may not do this."))
     if case.leader == entry.actor.account_id:
-        raise ActionRefused(409, N_("You have already taken charge of this case."))
+        raise WrongState(N_("You have already taken charge of this case."))
     values[Case.leader] = entry.actor.account_id
 
 
@@ -284,14 +288,14 @@ MAX_EXTENSION_MONTHS = 12
 async def _request_extension(case: Case, inputs: RequestExtension, entry: _Entry, values: dict) -> None:
     due_at = end_of_day(inputs.due_date) if inputs.due_date else None
     if due_at is None or due_at <= clock.now():
-        raise ActionRefused(422, N_("Give the new date you ask for, in the future."))
+        raise InvalidInput(N_("Give the new date you ask for, in the future."))
     if case.answer_due_at and due_at <= case.answer_due_at:
-        raise ActionRefused(422, N_("An extension must end after the current answer deadline."))
+        raise InvalidInput(N_("An extension must end after the current answer deadline."))
     # A typed date: within a year, like every date a person gives the clocks.
-    if due_at.date() > clocks.add_months(clock.now().astimezone(due_at.tzinfo), MAX_EXTENSION_MONTHS).date():
-        raise ActionRefused(422, N_("An extension can end at most a year from today."))
+    if due_at.date() > add_months(clock.now().astimezone(due_at.tzinfo), MAX_EXTENSION_MONTHS).date():
+        raise InvalidInput(N_("An extension can end at most a year from today."))
     if await _open_extension_request(case.id) is not None:
-        raise ActionRefused(409, N_("An extension request is already waiting for an answer."))
+        raise WrongState(N_("An extension request is already waiting for an answer."))
     entry.due_at = due_at
 
 
@@ -316,14 +320,14 @@ async def _open_extension_request(case_id: int) -> dict | None:
 async def _asked_extension(case: Case) -> dict:
     request = await _open_extension_request(case.id)
     if request is None:
-        raise ActionRefused(409, N_("No extension has been asked for."))
+        raise WrongState(N_("No extension has been asked for."))
     return request
 
 
 async def _grant_extension(case: Case, inputs: GrantExtension, entry: _Entry, values: dict) -> None:
     request = await _asked_extension(case)
     if request["due_at"] <= clock.now():
-        raise ActionRefused(409, N_("The date asked for has passed. Refuse this request; the department can ask again."))
+        raise WrongState(N_("The date asked for has passed. Refuse this request; the department can ask again."))
     entry.due_at = request["due_at"]
 
 
@@ -334,21 +338,21 @@ async def _refuse_extension(case: Case, inputs: RefuseExtension, entry: _Entry, 
 async def _photo(case: Case, inputs: HidePhoto) -> Photo:
     photo = await photos.photo_of_case(case.id, inputs.photo_key) if inputs.photo_key else None
     if photo is None:
-        raise ActionRefused(404, N_("This case has no such photo."))
+        raise NotFound(N_("This case has no such photo."))
     return photo
 
 
 async def _hide_photo(case: Case, inputs: HidePhoto, entry: _Entry, values: dict) -> None:
     photo = await _photo(case, inputs)
     if photo.hidden:
-        raise ActionRefused(409, N_("This photo is already hidden."))
+        raise WrongState(N_("This photo is already hidden."))
     await photos.set_hidden(photo, True)
 
 
 async def _show_photo(case: Case, inputs: ShowPhoto, entry: _Entry, values: dict) -> None:
     photo = await _photo(case, inputs)
     if not photo.hidden:
-        raise ActionRefused(409, N_("This photo is not hidden."))
+        raise WrongState(N_("This photo is not hidden."))
     await photos.set_hidden(photo, False)
 
 
@@ -356,9 +360,9 @@ async def _black_out_photo(case: Case, inputs: BlackOutPhoto, entry: _Entry, val
     photo = await _photo(case, inputs)
     region = _region(inputs)
     if region is None:
-        raise ActionRefused(422, N_("Mark the part of the photo to black out."))
+        raise InvalidInput(N_("Mark the part of the photo to black out."))
     if len(photos.blacked_out_regions(photo)) >= photos.MAX_BLACKED_OUT_REGIONS:
-        raise ActionRefused(422, N_("This photo has too many blacked-out parts. Hide the whole photo instead."))
+        raise InvalidInput(N_("This photo has too many blacked-out parts. Hide the whole photo instead."))
     await photos.add_blacked_out_region(photo, region, get_settings().media_dir)
 
 
@@ -376,7 +380,7 @@ def _region(inputs: BlackOutPhoto) -> Region | None:
 async def _restore_photo(case: Case, inputs: RestorePhoto, entry: _Entry, values: dict) -> None:
     photo = await _photo(case, inputs)
     if not photo.public_display_sha256:
-        raise ActionRefused(409, N_("Nothing of this photo is blacked out."))
+        raise WrongState(N_("Nothing of this photo is blacked out."))
     await photos.restore_original(photo)
 
 
@@ -399,9 +403,9 @@ def _rate(action: str):
         try:
             satisfaction, solved = Satisfaction(inputs.satisfaction), Solved(inputs.solved)
         except ValueError:
-            raise ActionRefused(422, N_("Say how satisfied you are and whether the problem was solved.")) from None
+            raise InvalidInput(N_("Say how satisfied you are and whether the problem was solved.")) from None
         if rating_action(satisfaction, solved) != action:
-            raise ActionRefused(422, N_("This rating does not fit this action."))
+            raise InvalidInput(N_("This rating does not fit this action."))
         await _rating_of_reply(case, entry, satisfaction=satisfaction.value, solved=solved.value)
 
     return rate
@@ -411,7 +415,7 @@ async def _rating_of_reply(case: Case, entry: _Entry, **scales: str) -> None:
     """The rating rates the case's published reply, and is saved with the entry."""
     reply = await published_reply(case.id)
     if reply is None:
-        raise ActionRefused(409, NOT_ANSWERED_YET)
+        raise WrongState(NOT_ANSWERED_YET)
     entry.refers_to = reply
     entry.rating = {
         "case": case.id,
@@ -427,12 +431,12 @@ def _rate_suggestion(action: str):
         try:
             outcome, attitude = Satisfaction(inputs.outcome), Satisfaction(inputs.attitude)
         except ValueError:
-            raise ActionRefused(422, N_("Rate both the outcome and the department's attitude.")) from None
+            raise InvalidInput(N_("Rate both the outcome and the department's attitude.")) from None
         if suggestion_rating_action(outcome, attitude) != action:
-            raise ActionRefused(422, N_("This rating does not fit this action."))
+            raise InvalidInput(N_("This rating does not fit this action."))
         lead = await Suggestion.exists().where(Suggestion.case == case.id, Suggestion.lead == entry.actor.account_id)
         if entry.actor.account_id is None or not lead:
-            raise ActionRefused(403, N_("Only the suggestion's lead representative rates the answer."))
+            raise Forbidden(N_("Only the suggestion's lead representative rates the answer."))
         await _rating_of_reply(
             case, entry, satisfaction=overall_satisfaction(outcome, attitude).value, solved="", outcome=outcome.value, attitude=attitude.value
         )
@@ -451,7 +455,7 @@ async def _reopen(case: Case, inputs: Reopen | RateSuggestionUnsatisfied, entry:
 async def _close_unrated(case: Case, inputs: CloseUnrated, entry: _Entry, values: dict) -> None:
     # Checked under the row lock: a reply published since the caller looked is not closed.
     if inputs.replied_before is None or case.answered_at is None or case.answered_at > inputs.replied_before:
-        raise ActionRefused(409, N_("The filer may still rate this answer."))
+        raise WrongState(N_("The filer may still rate this answer."))
 
 
 _SPECIFICS = {
@@ -486,21 +490,21 @@ async def review(entry_id: int, decision: str, actor: Actor, *, body: str = "") 
     and the department's original stays in the history for staff. Sending back needs a comment.
     """
     if actor.role not in {Role.moderator, Role.system}:
-        raise ActionRefused(403, N_("Your role may not do this."))
+        raise Forbidden(N_("Your role may not do this."))
     if decision not in ReviewDecision.__members__:
-        raise ActionRefused(409, N_("This action does not exist."))
+        raise WrongState(N_("This action does not exist."))
     decision = ReviewDecision(decision)
     text = _text(body, decision != ReviewDecision.approve)
     now = clock.now()
     async with write_transaction():
         draft = await TimelineEntry.objects().where(TimelineEntry.id == entry_id).first()
         if draft is None:
-            raise ActionRefused(404, N_("There is no such entry."))
+            raise NotFound(N_("There is no such entry."))
         await lock_row(Case, draft.case)
         draft = await TimelineEntry.objects().where(TimelineEntry.id == entry_id).first()
         case = await Case.objects().where(Case.id == draft.case).first()
         if draft.review != Review.pending.value:
-            raise ActionRefused(409, N_("This text has already been dealt with."))
+            raise WrongState(N_("This text has already been dealt with."))
         if decision == ReviewDecision.send_back:
             await TimelineEntry.update({TimelineEntry.review: Review.sent_back.value}).where(TimelineEntry.id == draft.id)
             return await append_entry(case.id, "review_send_back", None, actor, Visibility.internal, text, now, refers_to=draft.id)

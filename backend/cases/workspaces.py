@@ -6,29 +6,28 @@ Thin adapters over ``services``, ``workflow`` and ``permissions``.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
-from datetime import datetime, timezone
 
 import msgspec
 
 from litestar import Controller, Request, get, post
 from litestar.datastructures import FormMultiDict
-from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Response, Template
 
 from backend import clock
 from backend.accounts.guards import admits, current, role_guard
-from backend.accounts.roles import BODY_LABELS, LEVEL_LABELS, StaffRole
+from backend.vocabulary import CITIZEN_CASE_TYPES, Role, StaffRole, Status
+from backend.accounts.roles import BODY_LABELS, LEVEL_LABELS
 from backend.accounts.services import AccountView
 from backend.cases import figures, ratings, services, supervision, workflow
 from backend.cases.controllers import case_form_from, follow_url
 from backend.cases.filing import RECORDED_BY_STAFF, SOURCE_LABELS, CaseForm, FilingError, validate, validate_source
-from backend.cases.lifecycle import CITIZEN_CASE_TYPES, PHOTO_ACTIONS, TRANSITIONS, CaseType, Role, Status
+from backend.cases.lifecycle import PHOTO_ACTIONS, TRANSITIONS
 from backend.cases.actions import INPUTS, ActionInput, Unreadable, WithPhotos, from_form
+from backend.cases.queues import department_context, moderation_context, review_context
 from backend.cases.permissions import available_actions, handler_scope, may_see_case, sees_filer_contact
-from backend.cases.services import ActionRefused, Actor
-from backend.cases.tables import Case
+from backend.cases.services import Actor
 from backend.departments.services import active_categories, area_tree, department_choices
 from backend.i18n_markers import N_
 from backend.photos.controllers import MAX_FORM_BYTES, photo_key_from, photo_keys_from, receive_uploads
@@ -36,79 +35,12 @@ from backend.photos.services import unattached_photos
 from backend.representatives.services import facts_of as suggestion_facts
 from backend.settings import get_settings
 from backend.web import i18n
-from backend.web.errors import error_response
+from backend.web.errors import status_of
 from backend.web.forms import form_text
 from backend.web.params import CaseNumber, RowId
+from backend.errors import InvalidInput, Refusal
 
 NO_STORE = {"cache-control": "no-store"}
-IS_SUGGESTION = Case.case_type == CaseType.representative.value  # representatives' suggestions: their own queues too
-DEPARTMENT_OPEN = (Status.assigned, Status.signed, Status.in_progress)  # what a department still has to do
-DEPARTMENT_DONE = {Status.replied, Status.rated, Status.unsatisfied, Status.closed}
-# What waits for the moderators' decision: new cases, returned ones, and answers the filer is not satisfied with.
-MODERATION_QUEUE = (Status.submitted, Status.returned, Status.unsatisfied)
-FAR_FUTURE = datetime.max.replace(tzinfo=timezone.utc)
-@dataclass(frozen=True)
-class WorkLink:
-    """A link in the navigation to a staff queue, with how much waits there."""
-
-    href: str
-    label: str
-    count: int
-
-
-async def work_links(account: AccountView) -> list[WorkLink]:
-    """The queues of a person's role and their counts, for the navigation on every page."""
-    if account.role == StaffRole.moderator:
-        return [
-            WorkLink("/moderation", N_("New cases"), await services.count_cases(set(MODERATION_QUEUE))),
-            WorkLink("/moderation/review", N_("Review"), await workflow.pending_review_count()),
-            WorkLink("/moderation/ratings", N_("Ratings"), await ratings.pending_rating_count()),
-            WorkLink("/moderation#overdue-heading", N_("Overdue"), await supervision.overdue_count()),
-            WorkLink("/moderation/suggestions", N_("Suggestions"), await services.count_cases(set(MODERATION_QUEUE), where=IS_SUGGESTION)),
-        ]
-    if account.role == StaffRole.leader:
-        return [WorkLink("/leader", N_("Overdue"), await supervision.overdue_count())]
-    if account.role == StaffRole.handler and account.department_id is not None:
-        return [
-            WorkLink("/department", N_("Department"), await services.count_cases(set(DEPARTMENT_OPEN), account.department_id)),
-            WorkLink(
-                "/department/suggestions",
-                N_("Suggestions"),
-                await services.count_cases(set(DEPARTMENT_OPEN), account.department_id, where=IS_SUGGESTION),
-            ),
-        ]
-    return []
-
-
-# The queues' contexts: for their pages, and for their live streams (backend.live).
-
-
-async def moderation_context() -> dict:
-    return {
-        "cases": await services.staff_cases({Status.submitted}),
-        "returned": await services.staff_cases({Status.returned}),
-        "overdue": await supervision.overdue_cases(),
-        "unsatisfied": await services.staff_cases({Status.unsatisfied}),
-        "pending_count": await workflow.pending_review_count(),
-    }
-
-
-async def review_context() -> dict:
-    return {"pending": await workflow.pending_reviews(), "errors": {}, "typed": {}}
-
-
-async def department_context(account: AccountView) -> dict:
-    if account.department_id is None:  # fail closed: no department is not every department
-        raise PermissionDeniedException()
-    to_do = await services.staff_cases(set(DEPARTMENT_OPEN), department_id=account.department_id, limit=500)
-    # What is due next comes first; a case without a running clock goes last.
-    to_do.sort(key=lambda case: case.due_next.due_at if case.due_next else FAR_FUTURE)
-    return {
-        "account": account,
-        "cases": to_do,
-        "done": await services.staff_cases(DEPARTMENT_DONE, department_id=account.department_id, limit=20, newest_first=True),
-        "counts": await services.status_counts(department_id=account.department_id),
-    }
 
 
 def actor_of(account: AccountView) -> Actor:
@@ -140,9 +72,9 @@ class WorkspaceController(Controller):
         body = comment if decision == "send_back" else text
         try:
             await workflow.review(entry_id, decision, actor_of(current(request).account), body=body)
-        except ActionRefused as refused:
-            if refused.status != 422:
-                return error_response(request, refused.status, refused.message)
+        except Refusal as refused:
+            if not isinstance(refused, InvalidInput):
+                raise  # a page with its message (backend.web.errors.refusal_handler)
             return Template(
                 template_name="staff/review.html",
                 context={
@@ -169,9 +101,9 @@ class WorkspaceController(Controller):
         comment = form_text(form, "comment")
         try:
             await ratings.decide_publication(rating_id, form_text(form, "decision"), actor_of(current(request).account), comment=comment)
-        except ActionRefused as refused:
-            if refused.status != 422:
-                return error_response(request, refused.status, refused.message)
+        except Refusal as refused:
+            if not isinstance(refused, InvalidInput):
+                raise  # a page with its message (backend.web.errors.refusal_handler)
             return Template(
                 template_name="staff/ratings.html",
                 context={
@@ -236,7 +168,7 @@ class WorkspaceController(Controller):
                 recorded_by=actor_of(current(request).account),
             )
         except FilingError as error:
-            return await self._intake_page(form, source, source_url, error.errors, error.status_code)
+            return await self._intake_page(form, source, source_url, error.errors, status_of(error))
         blank = CaseForm(submission_key=secrets.token_urlsafe(24), publication="private")  # for the next call
         return await self._intake_page(blank, "", "", {}, 201, recorded=filed)
 
@@ -336,15 +268,15 @@ class WorkspaceController(Controller):
             uploaded, photo_errors = await receive_uploads(form.getall("photos", []), len(kept))
             kept += [photo.key for photo in uploaded]
             if photo_errors:
-                raise ActionRefused(422, "; ".join(photo_errors))
+                raise InvalidInput("; ".join(photo_errors))
             if isinstance(inputs, WithPhotos):
                 inputs = msgspec.structs.replace(inputs, photo_keys=kept)
             elif uploaded:
-                raise ActionRefused(422, N_("Photos cannot be added to this."))
+                raise InvalidInput(N_("Photos cannot be added to this."))
             entry_id = await workflow.perform(number, inputs, actor_of(account))
-        except ActionRefused as refused:
-            if refused.status != 422:
-                return error_response(request, refused.status, refused.message)
+        except Refusal as refused:
+            if not isinstance(refused, InvalidInput):
+                raise  # a page with its message (backend.web.errors.refusal_handler)
             typed = {name: value for name, value in form.items() if isinstance(value, str)}
             photos = {action: await unattached_photos(kept)}  # uploaded already: keep them
             return await self._case_page(request, number, {action: i18n.gettext(refused.message)}, {action: typed}, 422, photos)
@@ -356,7 +288,7 @@ class WorkspaceController(Controller):
 
 def _inputs_from(action: str, form: FormMultiDict) -> ActionInput | str:
     """The action's input from its form (an action not in the table: its name, which
-    ``workflow.perform`` refuses). Raises ActionRefused 422 for a field it cannot read."""
+    ``workflow.perform`` refuses). Raises InvalidInput for a field it cannot read."""
     if action not in INPUTS:
         return action
     if "photo_key" in INPUTS[action].__struct_fields__:
@@ -364,7 +296,7 @@ def _inputs_from(action: str, form: FormMultiDict) -> ActionInput | str:
     try:
         return from_form(action, lambda name: form.getall(name, []))
     except Unreadable as unreadable:
-        raise ActionRefused(422, unreadable.message) from None
+        raise InvalidInput(unreadable.message) from None
 
 
 async def _handles(account: AccountView, number: str) -> bool:

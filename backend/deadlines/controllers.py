@@ -15,13 +15,13 @@ from litestar.response import Redirect, Response, Template
 
 from backend import clock
 from backend.accounts.guards import admits, current, role_guard
-from backend.accounts.roles import StaffRole
+from backend.vocabulary import StaffRole
 from backend.deadlines import limits, services
 from backend.deadlines.calendar import OFFICIAL_YEARS, official_days
 from backend.deadlines.services import CalendarError, DayForm
 from backend.settings import get_settings
 from backend.web import i18n
-from backend.web.errors import error_response
+from backend.web.errors import field_errors_response, status_of
 from backend.web.forms import form_text, typed_form
 
 NO_STORE = {"cache-control": "no-store"}
@@ -78,7 +78,7 @@ class CalendarController(Controller):
         try:
             day = await services.clear_day(form_text(await request.form(), "day"))
         except CalendarError as error:
-            return error_response(request, error.status_code, next(iter(error.errors.values())))
+            return field_errors_response(request, error)
         return Redirect(f"/admin/calendar?year={day.year}", status_code=303)
 
 
@@ -115,7 +115,7 @@ class DeadlineLimitController(Controller):
         try:
             case_type, which = await limits.set_limit(form, actor=current(request).account.who)
         except limits.LimitError as error:
-            return await self._page(error.errors, typed=form, status_code=error.status_code)
+            return await self._page(error.errors, typed=form, status_code=status_of(error))
         return Redirect(f"/admin/deadlines#limit-{case_type.value}-{which.value}", status_code=303)
 
     @post("/warning", status_code=303)
@@ -124,5 +124,5 @@ class DeadlineLimitController(Controller):
         try:
             await limits.set_warning(percent, actor=current(request).account.who)
         except limits.LimitError as error:
-            return await self._page(error.errors, percent=percent, status_code=error.status_code)
+            return await self._page(error.errors, percent=percent, status_code=status_of(error))
         return Redirect("/admin/deadlines#warning", status_code=303)

@@ -1,5 +1,5 @@
 """The admins' deadline limits: the time allowed for each clock of each type of case, over the
-defaults of ``cases.clocks``, and the share of the answer's time after which to warn. Knows
+defaults of ``deadlines.clocks``, and the share of the answer's time after which to warn. Knows
 nothing of HTTP.
 
 ``clock_policy()`` reads them fresh (a dozen rows) whenever clocks start or an extension moves
@@ -16,8 +16,8 @@ from datetime import datetime
 
 from backend import clock
 from backend.accounts.audit import AuditAction, Who, record
-from backend.cases.clocks import CLOCK_LABELS, DEFAULT_LIMITS, WARNING_SHARE, Clock, Limit, Policy, Unit
-from backend.cases.lifecycle import CASE_TYPE_LABELS, CaseType
+from backend.deadlines.clocks import CLOCK_LABELS, DEFAULT_LIMITS, WARNING_SHARE, Clock, Limit, Policy, Unit
+from backend.vocabulary import CASE_TYPE_LABELS, CaseType
 from backend.deadlines.tables import DeadlineLimit, DeadlineWarning
 from backend.errors import FieldErrors
 from backend.i18n_markers import N_

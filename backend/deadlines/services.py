@@ -23,7 +23,7 @@ from backend import clock
 from backend.accounts.audit import Who
 from backend.deadlines.calendar import WorkingCalendar, officially_working
 from backend.deadlines.tables import CalendarDay
-from backend.errors import FieldErrors
+from backend.errors import FieldErrors, Malformed, NotFound
 from backend.i18n_markers import N_
 from backend.settings import get_settings
 from backend.text import clean_text
@@ -37,7 +37,7 @@ _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # ASCII digits only, as a date
 class CalendarError(FieldErrors):
     """A change to the working calendar that can't be made."""
 
-    default_status = 400
+    default_kind = Malformed
 
 
 @dataclass
@@ -145,7 +145,7 @@ async def clear_day(day_text: str) -> date:
         raise CalendarError({"day": BAD_DAY})
     removed = await CalendarDay.delete().where(CalendarDay.day == day).returning(CalendarDay.id)
     if not removed:
-        raise CalendarError({"": N_("That day has no change to remove.")}, 404)
+        raise CalendarError({"": N_("That day has no change to remove.")}, NotFound)
     _forget()
     return day
 

@@ -17,7 +17,7 @@ class CalendarDay(Table, tablename="calendar_day"):
 
 
 class DeadlineLimit(Table, tablename="deadline_limit"):
-    """An admin's limit for one clock of one type of case, over the default of ``clocks``.
+    """An admin's limit for one clock of one type of case, over the default of ``deadlines.clocks``.
     One row per (case_type, clock): a unique index in the migration."""
 
     case_type = Varchar(length=20)

@@ -13,15 +13,17 @@ from litestar import Controller, Request, get, post
 from litestar.exceptions import NotFoundException
 from litestar.response import Redirect, Response, Template
 
-from backend.accounts.guards import admits, client_address, current, role_guard
-from backend.accounts.roles import StaffRole
+from backend.accounts.guards import admits, current, role_guard
+from backend.web.state import client_address
+from backend.vocabulary import StaffRole
 from backend.departments import questions, services
 from backend.departments.questions import QuestionForm, question_form as question_form_of
 from backend.departments.services import AreaForm, CategoryForm, DepartmentForm, OrganisationError
 from backend.web import i18n
-from backend.web.errors import error_response
+from backend.web.errors import field_errors_response
 from backend.web.forms import typed_form
 from backend.web.params import RowId
+from backend.errors import InvalidInput
 
 NO_STORE = {"cache-control": "no-store"}
 
@@ -42,8 +44,8 @@ async def _saved(
     try:
         location = await save()
     except OrganisationError as error:
-        if error.status_code != 422:
-            return error_response(request, error.status_code, next(iter(error.errors.values())))
+        if error.kind is not InvalidInput:  # a form about something gone: its page, not the form
+            return field_errors_response(request, error)
         return await page(form, error.errors, 422)
     return Redirect(location, status_code=303)
 
@@ -171,8 +173,8 @@ class OrganisationController(Controller):
         try:
             await questions.save_question(category_id, question_id, form, **_who(request))
         except OrganisationError as error:
-            if error.status_code != 422:
-                return error_response(request, error.status_code, next(iter(error.errors.values())))
+            if error.kind is not InvalidInput:  # a form about something gone: its page, not the form
+                return field_errors_response(request, error)
             category = _found(await services.category_form(category_id))
             return await self._category_page(category_id, category, {}, 422, (question_id, form, error.errors))
         return Redirect(f"/admin/categories/{category_id}#questions", status_code=303)
@@ -182,7 +184,7 @@ class OrganisationController(Controller):
         try:
             await questions.remove_question(category_id, question_id, **_who(request))
         except OrganisationError as error:
-            return error_response(request, error.status_code, next(iter(error.errors.values())))
+            return field_errors_response(request, error)
         return Redirect(f"/admin/categories/{category_id}#questions", status_code=303)
 
     # Areas: districts, and the streets and towns in them.

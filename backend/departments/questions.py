@@ -19,6 +19,7 @@ from backend.departments.services import OrganisationError
 from backend.departments.tables import Category, CategoryQuestion
 from backend.i18n_markers import N_
 from backend.text import clean_text
+from backend.errors import NotFound
 
 CODE_PATTERN = re.compile(r"[a-z0-9_]{1,40}")
 QUESTION_MAX = 200
@@ -173,11 +174,11 @@ async def save_question(
     """Add a question to a category (``question_id`` None) or change one of its questions."""
     name = await Category.select(Category.name).where(Category.id == category_id).first()
     if name is None:
-        raise OrganisationError({"": N_("There is no such category.")}, 404)
+        raise OrganisationError({"": N_("There is no such category.")}, NotFound)
     if question_id is not None and not await CategoryQuestion.exists().where(
         CategoryQuestion.id == question_id, CategoryQuestion.category == category_id
     ):
-        raise OrganisationError({"": N_("There is no such question.")}, 404)
+        raise OrganisationError({"": N_("There is no such question.")}, NotFound)
     values, errors = _values(form)
     if not errors and await _code_taken(category_id, values[CategoryQuestion.code], question_id):
         errors["code"] = N_("Another question of this category has this code.")
@@ -199,7 +200,7 @@ async def remove_question(category_id: int, question_id: int, *, actor: Who, cli
         CategoryQuestion.id == question_id, CategoryQuestion.category == category_id
     ).first()
     if row is None:
-        raise OrganisationError({"": N_("There is no such question.")}, 404)
+        raise OrganisationError({"": N_("There is no such question.")}, NotFound)
     await CategoryQuestion.delete().where(CategoryQuestion.id == question_id)
     await audit.record(
         AuditAction.category_changed, actor=actor, detail=f"{row['category_name']}: - {row['code']}", client_address=client_address

@@ -13,12 +13,11 @@ from typing import Awaitable, Callable
 
 from backend.accounts import audit
 from backend.accounts.audit import AuditAction, Who
-from backend.accounts.roles import StaffRole
+from backend.vocabulary import CITIZEN_CASE_TYPES, CaseType, StaffRole
 from backend.accounts.tables import Account
-from backend.cases.lifecycle import CITIZEN_CASE_TYPES, CaseType
 from backend.db import is_unique_violation, lock_row, write_transaction
 from backend.departments.tables import Area, Category, Department
-from backend.errors import FieldErrors
+from backend.errors import FieldErrors, NotFound
 from backend.i18n_markers import N_
 from backend.text import clean_text, row_id
 
@@ -305,7 +304,7 @@ async def _exists(table, row_id: int) -> bool:
 
 
 def _no_such(message: str) -> OrganisationError:
-    return OrganisationError({"": message}, 404)
+    return OrganisationError({"": message}, NotFound)
 
 
 # Departments.

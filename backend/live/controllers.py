@@ -11,9 +11,9 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Stream, Template
 
 from backend.accounts.guards import admits, current, role_guard
-from backend.accounts.roles import StaffRole
+from backend.vocabulary import StaffRole
 from backend.cases import services
-from backend.cases.workspaces import department_context, moderation_context, review_context, work_links
+from backend.cases.queues import department_context, moderation_context, review_context, work_links
 from backend.live.hub import LiveHub, sse_event
 from backend.web import i18n
 from backend.web.params import CaseNumber

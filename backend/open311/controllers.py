@@ -18,12 +18,12 @@ from litestar.exceptions import HTTPException
 from litestar.params import FromPath
 
 from backend import clock
-from backend.accounts.api_keys import FILE
+from backend.vocabulary import FILE, STATUS_GROUPS, Role, StatusGroup
 from backend.api.auth import holder, rate_limit, requires
 from backend.api.errors import ApiError
+from backend.errors import Refusal
 from backend.cases import browse, services
 from backend.cases.filing import ADDRESS_MAX, NAME_MAX, TITLE_MAX, CaseForm, FilingError, Source
-from backend.cases.lifecycle import Role
 from backend.cases.services import Actor, CaseView
 from backend.cases.tables import Case
 from backend.departments.questions import Question, questions_by_category, questions_of
@@ -34,7 +34,7 @@ from backend.open311.updates import published_updates
 from backend.photos.controllers import MAX_FORM_BYTES, receive_uploads
 from backend.settings import Settings, get_settings
 from backend.web import i18n
-from backend.web.errors import MESSAGES, activate_language, logger
+from backend.web.errors import MESSAGES, activate_language, logger, status_of
 from backend.web.templating import local_name
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
@@ -42,7 +42,7 @@ CHANGESET = "2026-11-21T00:00:00+08:00"  # when this endpoint's behaviour last c
 DEFAULT_DAYS = 90  # GET requests: the window when no dates are given, and the widest allowed
 MAX_RESULTS = 1000
 # Closed as the browse service says; everything else public is open.
-CLOSED = frozenset(status.value for status in browse.STATUS_GROUPS[browse.StatusGroup.closed])
+CLOSED = frozenset(status.value for status in STATUS_GROUPS[StatusGroup.closed])
 
 ITEMS = {
     "services": "service",
@@ -187,7 +187,7 @@ def _open311_filter(params, known_codes) -> tuple[browse.CaseFilter, tuple]:
         also.append(Case.category.slug.is_in(codes))
     case_filter = browse.CaseFilter(
         category=codes[0] if len(codes) == 1 else "",
-        status=browse.StatusGroup.closed if statuses == {"closed"} else None,
+        status=StatusGroup.closed if statuses == {"closed"} else None,
     )
     return case_filter, tuple(also)
 
@@ -270,7 +270,7 @@ class GeoReportController(Controller):
     async def one_request(self, request: Request, name: FromPath[str]) -> Response:
         _check_jurisdiction(request.query_params)
         number = name.rpartition(".")[0] if name.endswith((".json", ".xml")) else name
-        found = await services.public_case(number) if services.CASE_NUMBER.match(number) else None
+        found = await services.public_case(number)  # None for a number of no case's shape
         if found is None:
             raise ApiError(404, "404", N_("There is no public service request with this service_request_id."))
         notes = await services.latest_public_texts([found.id])
@@ -395,6 +395,8 @@ def open311_exception_handler(request: Request, exc: Exception) -> Response:
     activate_language(request)
     if isinstance(exc, ApiError):
         status, message = exc.status_code, exc.message
+    elif isinstance(exc, Refusal):
+        status, message = status_of(exc), exc.message
     elif isinstance(exc, HTTPException):
         status = exc.status_code if exc.status_code in MESSAGES else 400
         message = MESSAGES[status]
@@ -407,7 +409,7 @@ def open311_exception_handler(request: Request, exc: Exception) -> Response:
 
 
 def open311_router(settings: Settings) -> Router:
-    handlers = {kind: open311_exception_handler for kind in (HTTPException, UnicodeError, LookupError, TypeError, Exception)}
+    handlers = {kind: open311_exception_handler for kind in (Refusal, HTTPException, UnicodeError, LookupError, TypeError, Exception)}
     return Router(
         path="/open311/v2",
         route_handlers=[GeoReportController],

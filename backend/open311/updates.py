@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from backend.cases.lifecycle import Review, ReviewDecision, Status, Visibility
+from backend.vocabulary import Review, ReviewDecision, Status, Visibility
 from backend.cases.tables import TimelineEntry
 from backend.photos import services as photos
 from backend.photos.services import PhotoView

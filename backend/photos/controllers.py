@@ -10,7 +10,7 @@ from litestar.params import FromPath
 from litestar.response import File, Response, Template
 
 from backend.accounts.guards import sessions_of
-from backend.accounts.roles import StaffRole
+from backend.vocabulary import StaffRole
 from backend.accounts.sessions import COOKIE_NAME
 from backend.cases.filing import PHOTO_KEY_PATTERN
 from backend.cases.permissions import handler_scope

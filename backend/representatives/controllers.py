@@ -14,12 +14,18 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import File, Redirect, Response, Template
 
 from backend.accounts.guards import admits, current, role_guard, signed_in
-from backend.accounts.roles import BODY_LABELS, LEVEL_LABELS, Body, StaffRole
+from backend.vocabulary import (
+    ANSWERED,
+    MODERATION_QUEUE,
+    PUBLIC_STATUSES,
+    WITH_A_DEPARTMENT,
+    Satisfaction,
+    StaffRole,
+    Status,
+)
+from backend.accounts.roles import BODY_LABELS, LEVEL_LABELS, Body
 from backend.cases import browse, services
-from backend.cases.lifecycle import PUBLIC_STATUSES, CaseType, Satisfaction, Status
-from backend.cases.services import ActionRefused
-from backend.cases.tables import Case
-from backend.cases.workspaces import DEPARTMENT_DONE, DEPARTMENT_OPEN, MODERATION_QUEUE
+from backend.cases.queues import IS_SUGGESTION
 from backend.departments.services import active_categories, area_tree, department_choices
 from backend.i18n_markers import N_
 from backend.photos.controllers import MAX_FORM_BYTES, photo_keys_from, receive_uploads
@@ -29,15 +35,15 @@ from backend.representatives.services import AttachmentRejected, RatingError, Su
 from backend.settings import get_settings
 from backend.text import row_id
 from backend.web import i18n
-from backend.web.errors import error_response
+from backend.web.errors import error_response, status_of
 from backend.web.forms import form_text
 from backend.web.fragments import wants_fragment
 from backend.web.params import CaseNumber, RowId
+from backend.errors import NotFound, Refusal
 
 NO_STORE = {"cache-control": "no-store"}
 # The photos of a no-script form, and up to five PDFs, in one submission.
 MAX_SUGGESTION_BYTES = MAX_FORM_BYTES + suggestions.MAX_ATTACHMENTS * suggestions.MAX_PDF_BYTES
-IS_SUGGESTION = Case.case_type == CaseType.representative.value
 LABELS = {"body_labels": BODY_LABELS, "level_labels": LEVEL_LABELS}
 
 
@@ -150,11 +156,10 @@ class RepresentativeController(Controller):
     async def _draft_action(self, request: Request, case_id: int, action) -> Response:
         try:
             await action(current(request).account)
-        except (ActionRefused, AttachmentRejected) as refused:
-            status = getattr(refused, "status", 422)
-            if status == 404:
+        except Refusal as refused:  # AttachmentRejected among them
+            if isinstance(refused, NotFound):
                 raise NotFoundException() from None
-            return await self._draft_page(request, case_id, refused.message, status)
+            return await self._draft_page(request, case_id, refused.message, status_of(refused))
         return Redirect(f"/representatives/drafts/{case_id}", status_code=303)
 
     @post("/drafts/{case_id:str}/invite", status_code=303)
@@ -183,10 +188,10 @@ class RepresentativeController(Controller):
         account = current(request).account
         try:
             number = await suggestions.submit(case_id, account, get_settings().time_zone)
-        except ActionRefused as refused:
-            if refused.status == 404:
+        except Refusal as refused:
+            if isinstance(refused, NotFound):
                 raise NotFoundException() from None
-            return await self._draft_page(request, case_id, refused.message, refused.status)
+            return await self._draft_page(request, case_id, refused.message, status_of(refused))
         return Redirect(f"/representatives/suggestions/{number}", status_code=303)
 
     @post("/suggestions/{number:str}/rating", status_code=303)
@@ -201,8 +206,6 @@ class RepresentativeController(Controller):
             await suggestions.rate(number, account, form)
         except RatingError as error:
             return await _suggestion_page(request, page, form, error.errors, 422)
-        except ActionRefused as refused:
-            return error_response(request, refused.status, refused.message)
         return Redirect(f"/representatives/suggestions/{number}#ratings-heading", status_code=303)
 
 
@@ -318,8 +321,8 @@ class StaffSuggestionController(Controller):
             context={
                 "sections": [
                     ("waiting", N_("Waiting for the platform centre"), await services.staff_cases(set(MODERATION_QUEUE), where=IS_SUGGESTION)),
-                    ("handling", N_("With departments"), await services.staff_cases(set(DEPARTMENT_OPEN) | {Status.accepted}, where=IS_SUGGESTION)),
-                    ("done", N_("Answered"), await services.staff_cases(DEPARTMENT_DONE, where=IS_SUGGESTION, limit=20, newest_first=True)),
+                    ("handling", N_("With departments"), await services.staff_cases(set(WITH_A_DEPARTMENT) | {Status.accepted}, where=IS_SUGGESTION)),
+                    ("done", N_("Answered"), await services.staff_cases(ANSWERED, where=IS_SUGGESTION, limit=20, newest_first=True)),
                 ],
             },
             headers=NO_STORE,
@@ -335,8 +338,8 @@ class StaffSuggestionController(Controller):
             template_name="representatives/staff_queue.html",
             context={
                 "sections": [
-                    ("handling", N_("To do"), await services.staff_cases(set(DEPARTMENT_OPEN), department_id=department, where=IS_SUGGESTION)),
-                    ("done", N_("Recently answered"), await services.staff_cases(DEPARTMENT_DONE, department_id=department, where=IS_SUGGESTION, limit=20, newest_first=True)),
+                    ("handling", N_("To do"), await services.staff_cases(set(WITH_A_DEPARTMENT), department_id=department, where=IS_SUGGESTION)),
+                    ("done", N_("Recently answered"), await services.staff_cases(ANSWERED, department_id=department, where=IS_SUGGESTION, limit=20, newest_first=True)),
                 ],
             },
             headers=NO_STORE,

@@ -13,7 +13,7 @@ from backend.accounts.services import InvitationForm, get_account, invite
 from backend.accounts.tables import Account
 from backend.cases import ratings, workflow
 from backend.cases.actions import Accept, Assign, PostProgress, RecordMeeting, RequestExtension, Sign
-from backend.cases.lifecycle import CaseType, Role
+from backend.vocabulary import CaseType, Role
 from backend.cases.services import Actor
 from backend.cases.tables import Case
 from backend.representatives import services as suggestions

@@ -21,27 +21,18 @@ import anyio
 from pypdf import PdfReader
 
 from backend import clock
-from backend.accounts.roles import StaffRole
+from backend.vocabulary import PUBLIC_STATUSES, CaseType, Role, Satisfaction, StaffRole, Status
 from backend.accounts.services import AccountView
 from backend.accounts.tables import Account
 from backend.cases import browse, services, workflow
 from backend.cases.actions import INPUTS
 from backend.cases.filing import DESCRIPTION_MAX, PHOTO_KEY_PATTERN, TITLE_MAX
-from backend.cases.lifecycle import (
-    PUBLIC_STATUSES,
-    TRANSITIONS,
-    CaseType,
-    Role,
-    Satisfaction,
-    Status,
-    refusal,
-    suggestion_rating_action,
-)
-from backend.cases.services import ActionRefused, Actor, CasePage, CaseView, append_entry
+from backend.cases.lifecycle import TRANSITIONS, refusal, suggestion_rating_action
+from backend.cases.services import Actor, CasePage, CaseView, append_entry
 from backend.cases.tables import Case, CoHandler, Rating
 from backend.db import lock_row, write_transaction
 from backend.departments.services import AREA_UNAVAILABLE, get_active_category, is_active_area
-from backend.errors import FieldErrors
+from backend.errors import FieldErrors, Forbidden, InvalidInput, NotFound, WrongState
 from backend.i18n_markers import N_
 from backend.photos import services as photos
 from backend.photos import storage
@@ -64,10 +55,8 @@ class SuggestionError(FieldErrors):
     """The suggestion form has errors."""
 
 
-class AttachmentRejected(Exception):
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+class AttachmentRejected(InvalidInput):
+    """A file that is no PDF one may attach."""
 
 
 @dataclass
@@ -84,7 +73,7 @@ class SuggestionForm:
 
 def _representative(account: AccountView) -> None:
     if account.role != StaffRole.representative or not account.body:
-        raise ActionRefused(403, N_("Only representatives file and co-sign suggestions."))
+        raise Forbidden(N_("Only representatives file and co-sign suggestions."))
 
 
 async def validate(form: SuggestionForm) -> dict:
@@ -120,7 +109,7 @@ async def validate(form: SuggestionForm) -> dict:
 
 
 async def create_draft(form: SuggestionForm, lead: AccountView) -> int:
-    """A new draft of ``lead``'s; returns its id. Raises SuggestionError or ActionRefused."""
+    """A new draft of ``lead``'s; returns its id. Raises SuggestionError or a Refusal."""
     _representative(lead)
     valid = await validate(form)
     photo_keys = valid.pop("photo_keys")
@@ -271,9 +260,9 @@ async def _locked_draft(case_id: int, account: AccountView) -> SuggestionFacts:
     case = await Case.select(Case.status).where(Case.id == case_id).first()
     facts = await _facts(case_id) if case else None
     if facts is None or not (facts.is_lead(account.id) or facts.invited(account.id)):
-        raise ActionRefused(404, NOT_FOUND)
+        raise NotFound(NOT_FOUND)
     if case["status"] != Status.draft.value:
-        raise ActionRefused(409, N_("This suggestion has been submitted already."))
+        raise WrongState(N_("This suggestion has been submitted already."))
     return facts
 
 
@@ -292,14 +281,14 @@ async def invite_co_signer(case_id: int, lead: AccountView, account_id: int | No
     async with write_transaction():
         facts = await _locked_draft(case_id, lead)
         if not facts.is_lead(lead.id):
-            raise ActionRefused(403, N_("Only the lead representative invites co-signers."))
+            raise Forbidden(N_("Only the lead representative invites co-signers."))
         invitee = await Account.select(Account.id).where(
             Account.id == (account_id or 0), Account.role == StaffRole.representative.value, Account.active.eq(True)
         ).first()
         if invitee is None or invitee["id"] == lead.id:
-            raise ActionRefused(422, N_("Choose a representative from the list."))
+            raise InvalidInput(N_("Choose a representative from the list."))
         if facts.invited(invitee["id"]):
-            raise ActionRefused(409, N_("This representative is invited already."))
+            raise WrongState(N_("This representative is invited already."))
         await CoSigner.insert(CoSigner(suggestion=facts.suggestion_id, account=invitee["id"], invited_at=clock.now()))
 
 
@@ -310,9 +299,9 @@ async def co_sign(case_id: int, account: AccountView) -> None:
         facts = await _locked_draft(case_id, account)
         invited = facts.invited(account.id)
         if invited is None:
-            raise ActionRefused(403, N_("Only representatives the lead invited co-sign a suggestion."))
+            raise Forbidden(N_("Only representatives the lead invited co-sign a suggestion."))
         if invited.signed_at is not None:
-            raise ActionRefused(409, N_("You have co-signed this suggestion already."))
+            raise WrongState(N_("You have co-signed this suggestion already."))
         await CoSigner.update({CoSigner.signed_at: clock.now()}).where(
             CoSigner.suggestion == facts.suggestion_id, CoSigner.account == account.id
         )
@@ -325,10 +314,10 @@ async def submit(case_id: int, lead: AccountView, time_zone: str) -> str:
     async with write_transaction():
         facts = await _locked_draft(case_id, lead)
         if not facts.is_lead(lead.id):
-            raise ActionRefused(403, N_("Only the lead representative submits the suggestion."))
+            raise Forbidden(N_("Only the lead representative submits the suggestion."))
         # From the draft (``_locked_draft`` checked it) to where the table's row says.
         if refused := refusal("submit", Role.representative, Status.draft, case_type=CaseType.representative.value):
-            raise ActionRefused(*refused)
+            raise refused[0](refused[1])
         submission = TRANSITIONS["submit"]
         number = await services.next_case_number(now.astimezone(ZoneInfo(time_zone)).year)
         await Case.update(
@@ -372,14 +361,14 @@ def _filename(name: str) -> str:
 
 
 async def add_attachment(case_id: int, account: AccountView, filename: str, data: bytes, media_dir: Path) -> AttachmentView:
-    """The lead attaches a PDF to a draft. Raises AttachmentRejected or ActionRefused."""
+    """The lead attaches a PDF to a draft. Raises AttachmentRejected or a Refusal."""
     _representative(account)
     await anyio.to_thread.run_sync(check_pdf, data)
     sha256 = await anyio.to_thread.run_sync(storage.store, media_dir, data, ".pdf")
     async with write_transaction():
         facts = await _locked_draft(case_id, account)
         if not facts.is_lead(account.id):
-            raise ActionRefused(403, N_("Only the lead representative changes the draft."))
+            raise Forbidden(N_("Only the lead representative changes the draft."))
         if len(facts.attachments) >= MAX_ATTACHMENTS:
             raise AttachmentRejected(N_("Attach at most 5 PDFs."))
         view = AttachmentView(secrets.token_urlsafe(16), _filename(filename), len(data))
@@ -435,7 +424,7 @@ class RatingError(FieldErrors):
 
 async def rate(number: str, account: AccountView, form: RatingForm) -> int:
     """Rate the published answer on two scales; not satisfied on either sends it back to the
-    department. Raises RatingError or ActionRefused."""
+    department. Raises RatingError or a Refusal."""
     _representative(account)
     errors: dict[str, str] = {}
     if form.outcome not in Satisfaction._value2member_map_:
@@ -547,9 +536,9 @@ class SuggestionPage:
 async def own_suggestion(number: str, account: AccountView | None) -> SuggestionPage | None:
     """A submitted suggestion as its lead or a co-signer sees it: also the entries meant for the
     filer (the department's meetings and calls, the ratings), and before it is public."""
-    if account is None or account.role != StaffRole.representative or not services.CASE_NUMBER.match(number):
+    if account is None or account.role != StaffRole.representative:
         return None
-    row = await Case.select(Case.id).where(Case.number == number, Case.case_type == CaseType.representative.value).first()
+    row = await Case.select(Case.id).where(services.with_number(number), Case.case_type == CaseType.representative.value).first()
     facts = await _facts(row["id"]) if row else None
     if facts is None or not (facts.is_lead(account.id) or (facts.invited(account.id) and facts.invited(account.id).signed_at)):
         return None
@@ -558,7 +547,7 @@ async def own_suggestion(number: str, account: AccountView | None) -> Suggestion
 
 
 async def public_suggestion(number: str) -> SuggestionPage | None:
-    view = await services.public_case(number) if services.CASE_NUMBER.match(number) else None
+    view = await services.public_case(number)
     if view is None or view.case_type != CaseType.representative.value:
         return None
     return SuggestionPage(view, await _facts(view.id))

@@ -18,6 +18,7 @@ from litestar.types import Receive, Scope, Send
 from litestar.utils.scope.state import ScopeState
 
 from backend.settings import Settings
+from backend.web.state import API_KEY_HOLDER
 
 COOKIE_NAME = "csrftoken"
 HEADER_NAME = "x-csrftoken"
@@ -43,9 +44,7 @@ class KeyAwareCSRFMiddleware(CSRFMiddleware):
     sessions included, is checked as before."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        from backend.api.auth import STATE_KEY
-
-        if scope["type"] == "http" and scope.get("state", {}).get(STATE_KEY) is not None:
+        if scope["type"] == "http" and scope.get("state", {}).get(API_KEY_HOLDER) is not None:
             await self.app(scope, receive, send)
             return
         await super().__call__(scope, receive, send)

@@ -10,6 +10,7 @@ from litestar.exceptions import HTTPException, PermissionDeniedException
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
+from backend.errors import FieldErrors, Forbidden, InvalidInput, Malformed, NotFound, Refusal, WrongState
 from backend.i18n_markers import N_
 from backend.web import i18n
 from backend.web.fragments import wants_fragment
@@ -30,8 +31,21 @@ MESSAGES = {
 CSRF_EXPIRED = N_("This page has expired. Please try again.")
 
 
-class Refused(PermissionDeniedException):
-    """A refusal with its own message id (``detail``), shown to the person as it is."""
+# Each kind of the domain's refusals (``backend.errors``) as HTTP: the one place a refusal
+# becomes a status number, for the pages, the JSON API and Open311 alike.
+STATUS: dict[type[Refusal], int] = {
+    NotFound: 404,
+    Forbidden: 403,
+    WrongState: 409,
+    Malformed: 400,
+    InvalidInput: 422,
+}
+
+
+def status_of(refused: Refusal | FieldErrors | type[Refusal]) -> int:
+    """The HTTP status of a refusal, of a form's errors (by their kind), or of a kind."""
+    kind = refused if isinstance(refused, type) else getattr(refused, "kind", type(refused))
+    return next(STATUS[each] for each in kind.__mro__ if each in STATUS)
 
 
 def activate_language(request: Request) -> None:
@@ -64,12 +78,22 @@ def error_response(
     )
 
 
+def field_errors_response(request: Request, error: FieldErrors) -> Response:
+    """A form's refusal that is no longer about what was typed (what it is about is gone, or in
+    another state): its page, with the first message, at the status of its kind."""
+    return error_response(request, status_of(error), next(iter(error.errors.values())))
+
+
+def refusal_handler(request: Request, exc: Refusal) -> Response:
+    """A refusal nobody caught on the way: a page (or fragment) with its message."""
+    activate_language(request)
+    return error_response(request, status_of(exc), exc.message)
+
+
 def http_exception_handler(request: Request, exc: HTTPException) -> Response:
     activate_language(request)
     if isinstance(exc, PermissionDeniedException) and "CSRF" in str(exc.detail):
         return error_response(request, 403, CSRF_EXPIRED)
-    if isinstance(exc, Refused):
-        return error_response(request, exc.status_code, exc.detail)
     if exc.status_code == 401:
         return _sign_in_first(request)
     status_code = exc.status_code if exc.status_code in MESSAGES else 400

@@ -1,13 +1,12 @@
-"""The home page, the language switch, and the health check."""
+"""The language switch and the health check (the home page is the cases' own: ``CaseController``)."""
 
 from __future__ import annotations
 
 from litestar import Controller, Request, get, post
 from litestar.datastructures import Cookie
-from litestar.response import Redirect, Response, Template
+from litestar.response import Redirect, Response
 
-from backend.cases.browse import CaseFilter, browse
-from backend.departments.tables import Department
+from backend import db
 from backend.settings import get_settings
 from backend.web import i18n
 from backend.web.forms import form_text
@@ -27,11 +26,6 @@ def local_path(target: str) -> str:
 
 
 class PageController(Controller):
-    @get("/")
-    async def home(self) -> Template:
-        page = await browse(CaseFilter(), limit=6)
-        return Template(template_name="home.html", context={"recent": page.cases})
-
     @post("/language", status_code=303)
     async def language(self, request: Request) -> Redirect:
         form = await request.form()
@@ -55,7 +49,7 @@ class PageController(Controller):
         """Up means the app answers and its database does too; with how many live streams
         the worker that answers holds open."""
         try:
-            await Department.raw("SELECT 1")
+            await db.ping()
         except Exception:  # any database failure: report it, don't crash the probe
             logger.exception("health check: database unreachable")
             return Response({"status": "unavailable", "database": "unreachable"}, status_code=503)

@@ -7,8 +7,8 @@ from typing import Annotated
 
 from litestar.params import PathParameter, QueryParameter
 
-from backend.cases.actions import ROW_ID_RANGE
-from backend.cases.services import CASE_NUMBER
+from backend.text import ROW_ID_RANGE
+from backend.vocabulary import CASE_NUMBER
 
 # Row ids from a URL: out of range (negative, or past a 32-bit INTEGER column, which PostgreSQL
 # would refuse with an error) is a client error, not a database error. In a body: RowIdField.

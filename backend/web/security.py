@@ -11,9 +11,8 @@ from litestar.datastructures import MutableScopeHeaders
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.types import Message, Scope
 
-from backend.accounts.guards import STATE_KEY as SIGNED_IN
-from backend.accounts.guards import client_address, signed_in
 from backend.settings import Settings
+from backend.web.state import SIGNED_IN, client_address
 
 # Paths that carry a secret: a follow link's token (pages, the API, Open311's tokens) and an
 # invitation's. Access logs get the path with the secret masked.
@@ -48,7 +47,7 @@ def address_limit(settings: Settings) -> RateLimitConfig:
     that name their count in ``opt``."""
 
     def limited(request: Request) -> bool:
-        return ADDRESS_LIMIT in request.route_handler.opt and signed_in(request) is None
+        return ADDRESS_LIMIT in request.route_handler.opt and request.scope.get("state", {}).get(SIGNED_IN) is None
 
     def identifier(request: Request) -> str:
         return f"{request.route_handler.opt[ADDRESS_LIMIT]}:address:{client_address(request)}"

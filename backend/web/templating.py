@@ -1,4 +1,6 @@
-"""The Jinja environment: translations, localised times, versioned static URLs."""
+"""The Jinja environment: translations, localised times, versioned static URLs. Plumbing only:
+what templates call of the domain (labels, home pages) the app factory registers
+(``backend.template_globals``)."""
 
 from __future__ import annotations
 
@@ -11,20 +13,6 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
 from backend import clock
-from backend.accounts.guards import home_path
-from backend.cases.lifecycle import (
-    CASE_TYPE_LABELS,
-    CITIZEN_CASE_TYPES,
-    SATISFACTION_LABELS,
-    SOLVED_LABELS,
-    STATUS_LABELS,
-    CaseType,
-    Satisfaction,
-    Solved,
-    Status,
-    entry_label,
-)
-from backend.photos.pipeline import DISPLAY_LONG_SIDE
 from backend.settings import get_settings
 from backend.web import i18n
 
@@ -53,23 +41,6 @@ def local_name(chinese: str | None, english: str | None) -> str:
     return chinese or ""
 
 
-def status_label(status: str) -> str:
-    return i18n.gettext(STATUS_LABELS[Status(status)])
-
-
-def satisfaction_label(satisfaction: str) -> str:
-    return i18n.gettext(SATISFACTION_LABELS[Satisfaction(satisfaction)])
-
-
-def solved_label(solved: str) -> str:
-    # Empty for a representative's rating, which rates the outcome and the attitude instead.
-    return i18n.gettext(SOLVED_LABELS[Solved(solved)]) if solved else ""
-
-
-def case_type_label(case_type: str) -> str:
-    return i18n.gettext(CASE_TYPE_LABELS[CaseType(case_type)])
-
-
 def local_time(value, format: str = "medium") -> str:
     return i18n.format_time(value, get_settings().time_zone, format)
 
@@ -90,21 +61,11 @@ def build_environment() -> Environment:
     environment.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     environment.globals.update(
         static_url=static_url,
-        home_path=home_path,
-        entry_label=entry_label,
         local_name=local_name,
-        status_label=status_label,
-        case_type_label=case_type_label,
-        satisfaction_label=satisfaction_label,
-        solved_label=solved_label,
         html_lang=i18n.html_lang,
         current_language=i18n.current_language,
         languages=i18n.LANGUAGES,
-        case_types=[t.value for t in CITIZEN_CASE_TYPES],
-        satisfactions=[s.value for s in Satisfaction],
-        solved_choices=[s.value for s in Solved],
         now=clock.now,  # the injectable clock: tests travel in time
-        photo_max_side=DISPLAY_LONG_SIDE,  # browsers shrink bigger photos to this before upload
     )
     environment.filters["local_time"] = local_time
     environment.filters["from_now"] = from_now

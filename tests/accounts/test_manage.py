@@ -13,6 +13,7 @@ from backend.accounts.passkeys import passkeys_of, remove
 from backend.accounts.sessions import FRESH_CHECK_VALID
 from backend.accounts.services import AccountError, get_account, open_invitation
 from backend.accounts.tables import Account, AuditEvent, Passkey
+from backend.web.errors import status_of
 from tests.people import Person
 from tests.authenticator import SoftwareAuthenticator
 from tests.support import PROJECT_ROOT
@@ -220,7 +221,7 @@ async def test_two_removals_at_once_leave_one_passkey(person):
     ids = [p.id for p in await passkeys_of(someone.account_id)]
     results = await asyncio.gather(*(remove(account, passkey_id) for passkey_id in ids), return_exceptions=True)
     assert len(await passkeys_of(someone.account_id)) == 1
-    assert sum(isinstance(result, AccountError) and result.status_code == 409 for result in results) == 1
+    assert sum(isinstance(result, AccountError) and status_of(result) == 409 for result in results) == 1
 
 
 async def test_ids_out_of_range_are_client_errors(person):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from backend.cases import services
 from backend.cases.actions import API_ACTIONS
-from backend.cases.lifecycle import Status
+from backend.vocabulary import Status
 from tests.cases.test_lifecycle import bring_to
 from tests.cases.test_filing import file, form
 from tests.keys import bearer

@@ -7,7 +7,7 @@ import re
 
 from backend.accounts.tables import ApiKey, AuditEvent
 from backend.cases import services
-from backend.cases.lifecycle import Status
+from backend.vocabulary import Status
 from backend.cases.tables import Case
 from tests.cases.test_filing import file, form
 from tests.cases.test_lifecycle import bring_to

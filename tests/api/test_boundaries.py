@@ -7,7 +7,7 @@ import base64
 
 import pytest
 
-from backend.cases.lifecycle import Status
+from backend.vocabulary import Status
 from tests.cases.test_filing import file, form
 from tests.cases.test_lifecycle import bring_to
 from tests.keys import bearer

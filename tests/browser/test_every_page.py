@@ -16,7 +16,7 @@ from playwright.async_api import async_playwright
 
 from backend.accounts.services import get_account
 from backend.app import create_app
-from backend.cases.lifecycle import Status
+from backend.vocabulary import Status
 from backend.representatives import services as suggestions
 from backend.settings import get_settings
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, RECORD_CSP_VIOLATIONS

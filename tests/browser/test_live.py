@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from playwright.sync_api import expect
 
-from backend.cases.lifecycle import Status
+from backend.vocabulary import Status
 from tests.browser.test_filing import assert_no_csp_violations
 from tests.cases.test_filing import file, form
 from tests.cases.test_lifecycle import bring_to

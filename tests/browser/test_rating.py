@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from playwright.sync_api import expect
 
-from backend.cases.lifecycle import Status
+from backend.vocabulary import Status
 from backend.cases.tables import Case
 from tests.browser.test_filing import assert_no_csp_violations
 from tests.browser.test_workflow import file_a_case, staff_phone

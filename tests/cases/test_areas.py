@@ -7,9 +7,11 @@ import pytest
 
 from backend.cases import actions, workflow
 from backend.cases.filing import FilingError
-from backend.cases.services import ActionRefused, Actor
-from backend.cases.lifecycle import Role
+from backend.cases.services import Actor
+from backend.vocabulary import Role
 from backend.cases.tables import Case
+from backend.errors import Refusal
+from backend.web.errors import status_of
 from tests.cases.test_filing import file, form
 from tests.cases.test_workspaces import intake_fields
 from tests.support import csrf_token, report_fields, submission_key
@@ -31,9 +33,9 @@ async def test_accepting_puts_the_case_in_an_area(settings, categories, areas):
 async def test_only_an_active_area_may_be_chosen(settings, categories, areas, area):
     filed = await file(settings, form(categories["water"]))
     area_id = areas.get(area, area)
-    with pytest.raises(ActionRefused) as refused:
+    with pytest.raises(Refusal) as refused:
         await workflow.perform(filed.number, actions.Accept(area_id=area_id), MODERATOR)
-    assert (refused.value.status, refused.value.message) == (422, "Choose an area from the list.")
+    assert (status_of(refused.value), refused.value.message) == (422, "Choose an area from the list.")
     assert await area_of(filed.number) is None
     assert (await Case.select(Case.status).where(Case.number == filed.number).first())["status"] == "submitted"
 

@@ -13,6 +13,7 @@ from backend import clock
 from backend.cases import actions, browse, workflow
 from backend.cases.browse import BadFilter, CaseFilter, Sort
 from backend.cases.tables import Case
+from backend.web.errors import status_of
 from tests.cases.test_filing import file, form
 from tests.cases.test_lifecycle import MODERATOR
 
@@ -108,7 +109,7 @@ async def test_on_time_and_overdue(three):
 def test_values_that_cannot_be_used_are_refused_by_name(given, wrong):
     with pytest.raises(BadFilter) as refused:
         CaseFilter.from_params(given)
-    assert list(refused.value.errors) == [wrong] and refused.value.status_code == 400
+    assert list(refused.value.errors) == [wrong] and status_of(refused.value) == 400
 
 
 async def test_unknown_slugs_sorts_and_cursors_are_refused(three):

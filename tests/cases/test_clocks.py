@@ -10,11 +10,14 @@ import pytest
 
 from backend import clock
 from backend.cases import actions, services, workflow
-from backend.cases.clocks import Clock
-from backend.cases.lifecycle import Role
-from backend.cases.services import ActionRefused, Actor
+from backend.cases.clock_columns import CLOCK_COLUMNS
+from backend.deadlines.clocks import Clock
+from backend.vocabulary import Role
+from backend.cases.services import Actor
 from backend.cases.tables import Case
 from backend.deadlines.services import working_calendar
+from backend.errors import Refusal
+from backend.web.errors import status_of
 from tests.cases.test_filing import file, form
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -35,7 +38,7 @@ async def assigned_case(settings, categories, moment: datetime, case_type: str =
 
 
 async def clocks_of(number: str) -> dict:
-    return await Case.select(*services.clocks.CLOCK_COLUMNS, Case.first_assigned_at, Case.assigned_at).where(Case.number == number).first()
+    return await Case.select(*CLOCK_COLUMNS, Case.first_assigned_at, Case.assigned_at).where(Case.number == number).first()
 
 
 async def test_clocks_start_at_assignment_on_a_working_morning(settings, categories):
@@ -142,14 +145,14 @@ async def test_an_extension_must_lengthen_the_time_and_be_granted_before_it_ends
     number, handler = await assigned_case(settings, categories, assigned)
     with clock.travel_to(assigned + timedelta(hours=1)):
         await workflow.perform(number, "sign", handler)
-        with pytest.raises(ActionRefused) as refused:
+        with pytest.raises(Refusal) as refused:
             await workflow.perform(number, actions.RequestExtension(text="x", due_date=date(2026, 11, 19)), handler)
-        assert refused.value.status == 422  # before the current deadline: no extension at all
+        assert status_of(refused.value) == 422  # before the current deadline: no extension at all
         await workflow.perform(number, actions.RequestExtension(text="需要更换主管道", due_date=date(2026, 11, 24)), handler)
     with clock.travel_to(at(2026, 11, 25, 9, 0)):
-        with pytest.raises(ActionRefused) as refused:
+        with pytest.raises(Refusal) as refused:
             await workflow.perform(number, "grant_extension", MODERATOR)
-        assert refused.value.status == 409
+        assert status_of(refused.value) == 409
         await workflow.perform(number, "refuse_extension", MODERATOR, body="请按期办结")
     assert (await clocks_of(number))["answer_due_at"] == at(2026, 11, 20, 10, 0)
 

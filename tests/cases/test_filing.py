@@ -15,6 +15,7 @@ from backend.cases.filing import CaseForm, FilingError
 from backend.cases.tables import Case, TimelineEntry
 from backend.photos.services import upload_photo
 from backend.photos.tables import Photo
+from backend.web.errors import status_of
 from tests.support import jpeg
 
 
@@ -86,7 +87,7 @@ async def test_a_submission_key_files_only_its_own_content(settings, categories)
     for other in (form(categories["water"], submission_key=key, title="另一个人的投诉"), form(categories["water"], submission_key=key)):
         with pytest.raises(FilingError) as taken:
             await file(settings, other)
-        assert taken.value.status_code == 409 and set(taken.value.errors) == {"form"}
+        assert status_of(taken.value) == 409 and set(taken.value.errors) == {"form"}
     assert await Case.count() == 1
 
 

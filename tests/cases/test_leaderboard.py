@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from backend import clock
 from backend.cases import actions, workflow
-from backend.cases.lifecycle import Role
+from backend.vocabulary import Role
 from backend.cases.services import Actor
 from tests.cases.test_clocks import MODERATOR, assigned_case, at
 from tests.cases.test_figures import reply

@@ -9,9 +9,11 @@ import pytest
 
 from backend import clock
 from backend.cases import actions, services, workflow
-from backend.cases.lifecycle import Role, Status
-from backend.cases.services import ActionRefused, Actor
+from backend.vocabulary import Role, Status
+from backend.cases.services import Actor
 from backend.cases.tables import Case, CoHandler, TimelineEntry
+from backend.errors import Refusal
+from backend.web.errors import status_of
 from tests.cases.test_clocks import MODERATOR, assigned_case, at, clocks_of
 from tests.cases.test_lifecycle import bring_to, filed_case, leader
 from tests.cases.test_supervision import ANSWER_DUE, TUESDAY, tick
@@ -20,12 +22,12 @@ from tests.cases.test_supervision import ANSWER_DUE, TUESDAY, tick
 async def test_moderators_and_leaders_supervise_with_a_note_others_may_not(settings, categories):
     number, handler = await assigned_case(settings, categories, TUESDAY)
     for someone in (handler, Actor(Role.citizen)):
-        with pytest.raises(ActionRefused) as refused:
+        with pytest.raises(Refusal) as refused:
             await workflow.perform(number, "supervise", someone, body="请尽快办理")
-        assert refused.value.status == 403
-    with pytest.raises(ActionRefused) as refused:
+        assert status_of(refused.value) == 403
+    with pytest.raises(Refusal) as refused:
         await workflow.perform(number, "supervise", MODERATOR, body=" ")
-    assert refused.value.status == 422
+    assert status_of(refused.value) == 422
     with clock.travel_to(TUESDAY + timedelta(hours=1)):
         await workflow.perform(number, actions.Supervise(text="请今天下班前答复", internal=True), await leader())
     row = await Case.select(Case.supervised_at).where(Case.number == number).first()
@@ -46,9 +48,9 @@ async def test_an_instruction_appears_on_the_timeline_publicly_or_for_staff(sett
     assert [(e.action, e.body) for e in public.timeline if e.action == "instruct"] == [("instruct", "请市水务局牵头，三日内彻底解决。")]
     staff = (await services.staff_case(number)).case
     assert [e.visibility for e in staff.timeline if e.action == "instruct"] == ["public", "internal"]
-    with pytest.raises(ActionRefused) as refused:
+    with pytest.raises(Refusal) as refused:
         await workflow.perform(number, "instruct", MODERATOR, body="x")
-    assert refused.value.status == 403
+    assert status_of(refused.value) == 403
 
 
 async def test_escalation_hands_the_lead_to_another_department_and_the_answer_clock_runs_on(settings, categories):
@@ -60,12 +62,12 @@ async def test_escalation_hands_the_lead_to_another_department_and_the_answer_cl
     await CoHandler.insert(CoHandler(case=case.id, department=roads))  # co-handling until escalated
     boss = await leader()
     for same_missing_or_none in (categories["water"].department, 999999, None):
-        with pytest.raises(ActionRefused) as refused:
+        with pytest.raises(Refusal) as refused:
             await workflow.perform(number, actions.Escalate(text="提级办理", department_id=same_missing_or_none), boss)
-        assert refused.value.status == 422
-    with pytest.raises(ActionRefused) as refused:
+        assert status_of(refused.value) == 422
+    with pytest.raises(Refusal) as refused:
         await workflow.perform(number, actions.Escalate(text="提级办理", department_id=roads), MODERATOR)
-    assert refused.value.status == 403
+    assert status_of(refused.value) == 403
     moment = at(2026, 11, 18, 14, 0)
     with clock.travel_to(moment):
         await workflow.perform(number, actions.Escalate(text="多次反映未解决，由市政设施管理处牵头。", department_id=roads), boss)
@@ -78,25 +80,25 @@ async def test_escalation_hands_the_lead_to_another_department_and_the_answer_cl
     public = await services.public_case(number)
     assert public.timeline[-1].action == "escalate" and public.department_name == "市政设施管理处"
     # The water company no longer handles it.
-    with pytest.raises(ActionRefused) as refused:
+    with pytest.raises(Refusal) as refused:
         await workflow.perform(number, "post_internal_note", handler, body="x")
-    assert refused.value.status == 403
+    assert status_of(refused.value) == 403
 
 
 async def test_a_leader_takes_charge_and_the_department_keeps_handling(settings, categories):
     number, handler = await assigned_case(settings, categories, TUESDAY)
     boss = await leader()
     await workflow.perform(number, "take_charge", boss, body="我来包案，每天报告进展。")
-    with pytest.raises(ActionRefused) as refused:
+    with pytest.raises(Refusal) as refused:
         await workflow.perform(number, "take_charge", boss, body="again")
-    assert refused.value.status == 409
+    assert status_of(refused.value) == 409
     case = await Case.objects().where(Case.number == number).first()
     assert case.leader == boss.account_id and case.department == categories["water"].department
     assert (await services.staff_case(number)).leader_name == "市领导"
     await workflow.perform(number, "sign", handler)  # the department still does the work
-    with pytest.raises(ActionRefused) as refused:
+    with pytest.raises(Refusal) as refused:
         await workflow.perform(number, "draft_reply", boss, body="已解决")
-    assert refused.value.status == 403  # a leader directs; the department answers
+    assert status_of(refused.value) == 403  # a leader directs; the department answers
 
 
 async def test_the_leaders_overview_lists_overdue_supervised_returned_and_their_own(person, settings, categories):

@@ -10,23 +10,16 @@ from types import SimpleNamespace
 from backend import clock
 from backend.cases import actions, services, workflow
 from backend.cases.browse import CaseFilter, browse
-from backend.cases.lifecycle import (
-    NOT_FOR_SUGGESTIONS,
-    PHOTO_ACTIONS,
-    SUGGESTION_ACTIONS,
-    TRANSITIONS,
-    CaseType,
-    Role,
-    Scope,
-    Status,
-    refusal,
-)
+from backend.vocabulary import CaseType, Role, Scope, Status
+from backend.cases.lifecycle import NOT_FOR_SUGGESTIONS, PHOTO_ACTIONS, SUGGESTION_ACTIONS, TRANSITIONS, refusal
 from backend.cases.permissions import actions_for, available_actions
 from backend.photos import services as photos
-from backend.cases.services import ActionRefused, Actor
+from backend.cases.services import Actor
 from backend.departments.services import ensure_department
 from backend.accounts.tables import Account
 from backend.cases.tables import Case, TimelineEntry
+from backend.errors import Forbidden, Refusal, WrongState
+from backend.web.errors import status_of
 from tests.cases.test_filing import file, form
 from tests.people import invite
 from tests.support import jpeg
@@ -166,7 +159,7 @@ def test_refusal_by_state_and_kind_of_case():
         for status in EVERY_STATUS:
             for case_type in CASE_TYPES:
                 not_for_it = action in (NOT_FOR_SUGGESTIONS if case_type == "representative" else SUGGESTION_ACTIONS)
-                expected = None if status in transition.from_states and not not_for_it else 409
+                expected = None if status in transition.from_states and not not_for_it else WrongState
                 got = refusal(action, proper_role(action), status, Scope.lead, case_type)
                 if (got and got[0]) != expected:
                     wrong[action, status.value, case_type] = got
@@ -185,7 +178,7 @@ def test_refusal_by_role():
         for status in [None, *EVERY_STATUS]:
             for scope in (Scope.lead, Scope.handling, None):
                 got = refusal(action, role, status, scope, "complaint")
-                if got is None or got[0] != 403:
+                if got is None or got[0] is not Forbidden:
                     wrong[action, role.value, status and status.value, scope] = got
     for action, transition in TRANSITIONS.items():
         for role in transition.roles:
@@ -210,23 +203,23 @@ def test_refusal_by_department():
                 elif scope == Scope.handling and transition.scope == Scope.handling:
                     expected = None
                 else:
-                    expected = 403
+                    expected = Forbidden
                 if (got and got[0]) != expected:
                     wrong[action, role.value, scope] = got
-                if expected == 403:  # and the message says why
+                if expected is Forbidden:  # and the message says why
                     only_lead = scope == Scope.handling
                     assert ("lead department" in got[1]) == only_lead, (action, scope, got)
     assert wrong == {}
 
 
 def test_refusal_order_and_unknown_actions():
-    assert refusal("teleport", Role.moderator) == (409, "This action does not exist.")
-    assert refusal("teleport", Role.citizen, Status.submitted, None, "complaint")[0] == 409
+    assert refusal("teleport", Role.moderator) == (WrongState, "This action does not exist.")
+    assert refusal("teleport", Role.citizen, Status.submitted, None, "complaint")[0] is WrongState
     # The role before the state, the state before the department, the department before the kind.
-    assert refusal("sign", Role.moderator, Status.closed, Scope.lead, "complaint")[0] == 403
-    assert refusal("sign", Role.handler, Status.closed, None, "complaint")[0] == 409
-    assert refusal("record_meeting", Role.handler, Status.signed, None, "complaint")[0] == 403
-    assert refusal("record_meeting", Role.handler, Status.signed, Scope.lead, "complaint")[0] == 409
+    assert refusal("sign", Role.moderator, Status.closed, Scope.lead, "complaint")[0] is Forbidden
+    assert refusal("sign", Role.handler, Status.closed, None, "complaint")[0] is WrongState
+    assert refusal("record_meeting", Role.handler, Status.signed, None, "complaint")[0] is Forbidden
+    assert refusal("record_meeting", Role.handler, Status.signed, Scope.lead, "complaint")[0] is WrongState
     assert refusal("record_meeting", Role.handler, Status.signed, Scope.handling, "representative") is None
 
 
@@ -303,9 +296,9 @@ async def test_every_action_refused_outside_its_states(settings, categories, sta
         actor = await actor_for(action, department)
         inputs = await inputs_for(action, number, department, settings, categories, "进展")
         entries_before = await TimelineEntry.count()
-        with pytest.raises(ActionRefused) as refused:
+        with pytest.raises(Refusal) as refused:
             await workflow.perform(number, inputs, actor)
-        assert refused.value.status == 409, action
+        assert status_of(refused.value) == 409, action
         assert await TimelineEntry.count() == entries_before, action
         case = await Case.objects().where(Case.number == number).first()
         assert case.status == state.value, action
@@ -318,9 +311,9 @@ async def test_roles_outside_the_table_are_refused(settings, categories):
     """Every action, as every role outside its row of the table: 403."""
     number = await filed_case(settings, categories)
     for action, role in REFUSED_ROLES:
-        with pytest.raises(ActionRefused) as refused:
+        with pytest.raises(Refusal) as refused:
             await workflow.perform(number, action, Actor(role), body="x")
-        assert refused.value.status == 403, (action, role)
+        assert status_of(refused.value) == 403, (action, role)
 
 
 def _first_state(action: str, *, submitted: bool = True) -> Status:
@@ -341,9 +334,9 @@ async def test_actions_that_need_text_refuse_without_it(settings, categories, st
     await bring_to(number, state, department, settings, categories)
     for action in [a for a in NEEDS_TEXT if _first_state(a) == state]:
         actor = await actor_for(action, department)
-        with pytest.raises(ActionRefused) as refused:
+        with pytest.raises(Refusal) as refused:
             await workflow.perform(number, action, actor, body="  \n ")
-        assert refused.value.status == 422, action
+        assert status_of(refused.value) == 422, action
 
 
 SCOPED = sorted(a for a, t in TRANSITIONS.items() if t.scope != Scope.none)
@@ -359,27 +352,27 @@ async def test_departments_act_only_on_their_own_cases(settings, categories, sta
     await bring_to(number, state, water, settings, categories)
     for action in [a for a in SCOPED if _first_state(a, submitted=False) == state]:
         inputs = await inputs_for(action, number, water, settings, categories, "x")
-        with pytest.raises(ActionRefused) as refused:
+        with pytest.raises(Refusal) as refused:
             await workflow.perform(number, inputs, Actor(Role.handler, "市政设施管理处", roads))
-        assert refused.value.status == 403, action
+        assert status_of(refused.value) == 403, action
 
 
 async def test_unknown_case_and_action(settings, categories):
-    with pytest.raises(ActionRefused) as refused:
+    with pytest.raises(Refusal) as refused:
         await workflow.perform("2026-999999", "accept", MODERATOR)
-    assert refused.value.status == 404
-    with pytest.raises(ActionRefused) as refused:
+    assert status_of(refused.value) == 404
+    with pytest.raises(Refusal) as refused:
         await workflow.perform("2026-999999", "teleport", MODERATOR)
-    assert refused.value.status == 409
+    assert status_of(refused.value) == 409
 
 
 async def test_assignment_needs_a_real_department(settings, categories):
     number = await filed_case(settings, categories)
     await workflow.perform(number, "accept", MODERATOR)
     for department_id in (None, 999999):
-        with pytest.raises(ActionRefused) as refused:
+        with pytest.raises(Refusal) as refused:
             await workflow.perform(number, actions.Assign(department_id=department_id), MODERATOR)
-        assert refused.value.status == 409
+        assert status_of(refused.value) == 409
 
 
 async def test_a_case_is_public_only_once_accepted_and_if_the_filer_agreed(settings, categories):

@@ -11,11 +11,13 @@ import pytest
 
 from backend import clock
 from backend.cases import actions, ratings, services, workflow
-from backend.cases.lifecycle import Role, Status
+from backend.vocabulary import Role, Status
 from backend.cases.ratings import ALREADY_RATED, RatingError, RatingForm
-from backend.cases.services import ActionRefused, Actor
+from backend.cases.services import Actor
 from backend.cases.tables import Case, Rating, TimelineEntry
 from backend.photos import services as photos
+from backend.errors import Refusal
+from backend.web.errors import status_of
 from tests.cases.test_filing import file, form
 from tests.cases.test_lifecycle import MODERATOR, bring_to, handler_of
 from tests.support import jpeg
@@ -105,9 +107,9 @@ async def test_not_solved_is_closed_with_an_explanation_the_filer_sees(settings,
     filed = await answered(settings, categories)
     await ratings.rate(filed.follow_token, rating("satisfied", "no"))  # polite, but nothing was solved
     assert (await case_row(filed.number)).status == Status.unsatisfied.value
-    with pytest.raises(ActionRefused) as refused:
+    with pytest.raises(Refusal) as refused:
         await workflow.perform(filed.number, "close", MODERATOR, body=" ")
-    assert refused.value.status == 422
+    assert status_of(refused.value) == 422
     await workflow.perform(filed.number, "close", MODERATOR, body="经核实，该管道属小区物业产权，已告知物业负责维修。")
     assert (await case_row(filed.number)).status == Status.closed.value
     follow = await services.case_for_follow_token(filed.follow_token)
@@ -120,35 +122,35 @@ async def test_a_reply_is_rated_once(settings, categories):
     filed = await answered(settings, categories)
     await ratings.rate(filed.follow_token, rating())
     for again in (rating(), rating("unsatisfied", "no")):
-        with pytest.raises(ActionRefused) as refused:
+        with pytest.raises(Refusal) as refused:
             await ratings.rate(filed.follow_token, again)
-        assert (refused.value.status, refused.value.message) == (409, ALREADY_RATED)
+        assert (status_of(refused.value), refused.value.message) == (409, ALREADY_RATED)
     assert await Rating.count() == 1
     # Straight through the workflow, too: the state is checked under the row lock.
-    with pytest.raises(ActionRefused) as refused:
+    with pytest.raises(Refusal) as refused:
         await workflow.perform(filed.number, actions.RateSatisfied(satisfaction="satisfied", solved="yes"), Actor(Role.citizen))
-    assert refused.value.status == 409
+    assert status_of(refused.value) == 409
 
 
 async def test_no_rating_before_the_reply_is_published(settings, categories):
     filed = await file(settings, form(categories["water"]))
-    with pytest.raises(ActionRefused) as refused:
+    with pytest.raises(Refusal) as refused:
         await ratings.rate(filed.follow_token, rating())
-    assert (refused.value.status, refused.value.message) == (409, workflow.NOT_ANSWERED_YET)
+    assert (status_of(refused.value), refused.value.message) == (409, workflow.NOT_ANSWERED_YET)
     await bring_to(filed.number, Status.signed, categories["water"].department)
     await workflow.perform(filed.number, "draft_reply", handler_of(categories["water"].department), body="草稿：已修复")
-    with pytest.raises(ActionRefused) as refused:  # a draft waiting for the centre is no answer yet
+    with pytest.raises(Refusal) as refused:  # a draft waiting for the centre is no answer yet
         await ratings.rate(filed.follow_token, rating())
-    assert refused.value.status == 409
+    assert status_of(refused.value) == 409
     assert await Rating.count() == 0
 
 
 @pytest.mark.parametrize("token", ["", "short", "x" * 43, "y" * 10_000])
 async def test_an_unknown_follow_link_rates_nothing(settings, categories, token):
     await answered(settings, categories)
-    with pytest.raises(ActionRefused) as refused:
+    with pytest.raises(Refusal) as refused:
         await ratings.rate(token, rating())
-    assert refused.value.status == 404
+    assert status_of(refused.value) == 404
 
 
 async def test_hostile_input_is_refused_field_by_field(settings, categories):
@@ -159,7 +161,7 @@ async def test_hostile_input_is_refused_field_by_field(settings, categories):
     ):
         with pytest.raises(RatingError) as refused:
             await ratings.rate(filed.follow_token, bad)
-        assert refused.value.status_code == 422
+        assert status_of(refused.value) == 422
         assert {"satisfaction", "solved"} <= set(refused.value.errors)
     assert set(refused.value.errors) == {"satisfaction", "solved"}
     with pytest.raises(RatingError) as refused:
@@ -169,9 +171,9 @@ async def test_hostile_input_is_refused_field_by_field(settings, categories):
         await ratings.rate(filed.follow_token, rating(photo_keys=["not-an-uploaded-photo"]))
     assert set(refused.value.errors) == {"photos"}
     for action, satisfaction, solved in (("rate_satisfied", "unsatisfied", "yes"), ("rate_unsatisfied", "satisfied", "partly"), ("rate_satisfied", "", "")):
-        with pytest.raises(ActionRefused) as refused:  # straight through the workflow: the table's rule holds
+        with pytest.raises(Refusal) as refused:  # straight through the workflow: the table's rule holds
             await workflow.perform(filed.number, actions.INPUTS[action](satisfaction=satisfaction, solved=solved), Actor(Role.citizen))
-        assert refused.value.status == 422
+        assert status_of(refused.value) == 422
     assert await Rating.count() == 0 and (await case_row(filed.number)).status == "replied"
     # Exactly at the limit is fine, and control characters are dropped.
     await ratings.rate(filed.follow_token, rating(" satisfied ", "yes", "好" * 1000 + "\x07"))
@@ -202,16 +204,16 @@ async def test_moderators_publish_ratings_with_personal_data_edited_out(settings
     [pending] = await ratings.pending_ratings()
     assert (pending.case_number, pending.comment) == (filed.number, "我是王先生，电话13800138000，谢谢师傅！")
     for role in (Role.handler, Role.leader, Role.citizen):
-        with pytest.raises(ActionRefused) as refused:
+        with pytest.raises(Refusal) as refused:
             await ratings.decide_publication(pending.rating_id, "publish", Actor(role))
-        assert refused.value.status == 403
+        assert status_of(refused.value) == 403
     for decision, status in (("teleport", 409), ("publish", 422)):
-        with pytest.raises(ActionRefused) as refused:
+        with pytest.raises(Refusal) as refused:
             await ratings.decide_publication(pending.rating_id, decision, MODERATOR, comment="长" * 1001)
-        assert refused.value.status == status
-    with pytest.raises(ActionRefused) as refused:
+        assert status_of(refused.value) == status
+    with pytest.raises(Refusal) as refused:
         await ratings.decide_publication(999999, "publish", MODERATOR)
-    assert refused.value.status == 404
+    assert status_of(refused.value) == 404
 
     decision_id = await ratings.decide_publication(pending.rating_id, "publish", MODERATOR, comment="谢谢师傅！")
     public = await services.public_case(filed.number)
@@ -221,9 +223,9 @@ async def test_moderators_publish_ratings_with_personal_data_edited_out(settings
     assert "我是王先生，电话13800138000，谢谢师傅！" in [entry.body for entry in staff.case.timeline]  # the original stays
     decision = await TimelineEntry.objects().where(TimelineEntry.id == decision_id).first()
     assert (decision.action, decision.visibility, decision.refers_to) == ("rating_publish", "internal", entry_id)
-    with pytest.raises(ActionRefused) as refused:
+    with pytest.raises(Refusal) as refused:
         await ratings.decide_publication(pending.rating_id, "withhold", MODERATOR)
-    assert refused.value.status == 409
+    assert status_of(refused.value) == 409
     assert await ratings.pending_rating_count() == 0
 
 
@@ -258,9 +260,9 @@ async def test_an_answer_not_rated_in_time_closes_as_not_rated(settings, categor
     )
     assert entries == [{"action": "close_unrated", "actor_role": "system", "visibility": "public"}]
     assert (await case_row(rated.number)).status == Status.rated.value
-    with pytest.raises(ActionRefused) as refused:
+    with pytest.raises(Refusal) as refused:
         await ratings.rate(waiting.follow_token, rating())
-    assert (refused.value.status, refused.value.message) == (409, "This answer can no longer be rated.")
+    assert (status_of(refused.value), refused.value.message) == (409, "This answer can no longer be rated.")
 
 
 async def test_the_rating_days_are_a_setting(settings, categories, monkeypatch):
@@ -276,9 +278,9 @@ async def test_the_rating_days_are_a_setting(settings, categories, monkeypatch):
 async def test_a_reply_published_again_is_not_closed_by_a_run_that_looked_before(settings, categories):
     with clock.travel_to(MONDAY):
         filed = await answered(settings, categories)
-    with pytest.raises(ActionRefused) as refused:  # the cutoff is re-checked under the row lock
+    with pytest.raises(Refusal) as refused:  # the cutoff is re-checked under the row lock
         await workflow.perform(filed.number, actions.CloseUnrated(replied_before=MONDAY - timedelta(days=1)), Actor(Role.system))
-    assert refused.value.status == 409
+    assert status_of(refused.value) == 409
 
 
 async def test_two_runs_at_once_close_each_case_once(settings, categories):

@@ -8,8 +8,9 @@ import pytest
 
 from backend.cases import support, workflow
 from backend.cases.browse import CaseFilter, Sort
-from backend.cases.services import ActionRefused
 from backend.cases.tables import Case, Support
+from backend.errors import Refusal
+from backend.web.errors import status_of
 from tests.cases.test_browse import numbers, publish
 from tests.cases.test_filing import file, form
 from tests.cases.test_lifecycle import MODERATOR
@@ -89,14 +90,14 @@ async def test_most_supported_sort_follows_the_count(settings, categories):
 async def test_only_open_public_cases_take_support(settings, categories):
     hashes = support.supporter_hashes(settings.secret_key, "x" * 24, None)
     waiting = await file(settings, form(categories["water"]))
-    with pytest.raises(ActionRefused) as refused:
+    with pytest.raises(Refusal) as refused:
         await support.support(waiting.number, hashes)
-    assert refused.value.status == 404
+    assert status_of(refused.value) == 404
     closed = await publish(settings, categories["water"])
     await Case.update({Case.status: "closed"}).where(Case.number == closed)
-    with pytest.raises(ActionRefused) as refused:
+    with pytest.raises(Refusal) as refused:
         await support.support(closed, hashes)
-    assert refused.value.status == 409
+    assert status_of(refused.value) == 409
 
 
 async def test_me_too_on_the_case_page(client, new_client, settings, categories):

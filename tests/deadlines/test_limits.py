@@ -8,8 +8,8 @@ import pytest
 
 from backend.accounts.audit import Who
 from backend.accounts.tables import AuditEvent
-from backend.cases.clocks import DEFAULT_POLICY, Clock, Limit, Unit
-from backend.cases.lifecycle import CaseType
+from backend.deadlines.clocks import DEFAULT_POLICY, Clock, Limit, Unit
+from backend.vocabulary import CaseType
 from backend.deadlines import limits
 from backend.deadlines.limits import LimitError, LimitForm
 from backend.deadlines.services import working_calendar

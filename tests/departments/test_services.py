@@ -10,6 +10,7 @@ from backend.cases.tables import Case
 from backend.departments import services
 from backend.departments.services import AreaForm, CategoryForm, DepartmentForm, OrganisationError
 from backend.departments.tables import Area, Category, Department
+from backend.web.errors import status_of
 from tests.cases.test_filing import file, form
 from tests.people import invite
 
@@ -46,7 +47,7 @@ async def test_every_error_of_a_form_comes_at_once():
             actor=ADMIN,
         )
     )
-    assert error.status_code == 422
+    assert status_of(error) == 422
     assert set(error.errors) == {"name", "name_en", "slug", "department_id", "default_case_type", "position"}
     assert await Category.count() == 0 and await recent() == []
 
@@ -97,7 +98,7 @@ async def test_a_name_taken_at_the_same_moment_is_caught_by_the_database(categor
 
     monkeypatch.setattr(services, "_taken", missed_once)
     error = await refused(services.create_department(DepartmentForm(name="市自来水公司", slug="water-2"), actor=ADMIN))
-    assert error.status_code == 422 and error.errors == {"name": services.NAME_TAKEN}
+    assert status_of(error) == 422 and error.errors == {"name": services.NAME_TAKEN}
     assert await Department.count() == 2 and await recent() == []
     # The database still works after the refused write (PostgreSQL rolled the transaction back).
     assert await services.create_department(DepartmentForm(name="市园林局", slug="parks"), actor=ADMIN)
@@ -126,7 +127,7 @@ async def test_changing_what_does_not_exist_is_404(categories):
         services.update_category(999999, category_form(categories["water"].department), actor=ADMIN),
         services.update_area(999999, AreaForm(name="x", slug="x"), actor=ADMIN),
     ):
-        assert (await refused(change)).status_code == 404
+        assert status_of(await refused(change)) == 404
     assert await services.category_form(999999) is None
     assert await services.department_form(999999) is None
     assert await services.area_form(999999) is None

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from backend.cases import workflow
-from backend.cases.lifecycle import Status
+from backend.vocabulary import Status
 from tests.cases.test_filing import file, form
 from tests.cases.test_lifecycle import MODERATOR, bring_to, handler_of, leader
 from tests.support import EventStream, LiveServer

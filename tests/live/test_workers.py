@@ -14,7 +14,7 @@ import pytest
 from backend.accounts.services import get_account
 from backend.accounts.sessions import COOKIE_NAME, Sessions
 from backend.cases import workflow
-from backend.cases.lifecycle import Status
+from backend.vocabulary import Status
 from backend.live import bus
 from tests.cases.test_filing import file, form
 from tests.cases.test_lifecycle import bring_to, leader

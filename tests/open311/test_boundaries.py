@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from backend.cases.lifecycle import Status
+from backend.vocabulary import Status
 from tests.cases.test_filing import file, form
 from tests.cases.test_lifecycle import bring_to
 from tests.open311.test_georeport import BASE, FORMATS, get, parse

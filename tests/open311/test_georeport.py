@@ -10,7 +10,7 @@ import pytest
 
 from backend import clock
 from backend.cases import actions, workflow
-from backend.cases.lifecycle import Status
+from backend.vocabulary import Status
 from backend.cases.tables import Case, TimelineEntry
 from tests.cases.test_filing import file, form
 from tests.cases.test_lifecycle import MODERATOR, bring_to, handler_of

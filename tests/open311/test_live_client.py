@@ -6,7 +6,7 @@ import anyio
 import pytest
 from georeport import GeoReport
 
-from backend.cases.lifecycle import Status
+from backend.vocabulary import Status
 from tests.cases.test_filing import file, form
 from tests.cases.test_lifecycle import bring_to
 from tests.support import LiveServer

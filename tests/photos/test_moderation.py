@@ -11,12 +11,15 @@ import pytest
 from PIL import Image
 
 from backend.cases import actions, services, workflow
-from backend.cases.lifecycle import TRANSITIONS, Role
-from backend.cases.services import ActionRefused, Actor
+from backend.vocabulary import Role
+from backend.cases.lifecycle import TRANSITIONS
+from backend.cases.services import Actor
 from backend.photos import services as photos
 from backend.photos.pipeline import Region
 from backend.photos.tables import Photo
 from backend.cases.tables import TimelineEntry
+from backend.errors import Refusal
+from backend.web.errors import status_of
 from tests.cases.test_filing import file, form
 from tests.cases.test_workspaces import department_case
 from tests.support import jpeg
@@ -69,9 +72,9 @@ async def test_black_out_changes_the_public_copy_and_keeps_the_original_for_staf
     assert pixel(media(settings, again.display_url), 0.05, 0.05) == (0, 0, 0)
     await workflow.perform(filed.number, actions.RestorePhoto(photo_key=photo.key), MODERATOR)
     assert (await services.public_case(filed.number)).photos[0].display_sha256 == photo.display_sha256
-    with pytest.raises(ActionRefused) as refused:
+    with pytest.raises(Refusal) as refused:
         await workflow.perform(filed.number, actions.RestorePhoto(photo_key=photo.key), MODERATOR)
-    assert refused.value.status == 409
+    assert status_of(refused.value) == 409
     entries = await TimelineEntry.select(TimelineEntry.action, TimelineEntry.visibility).where(TimelineEntry.action.like("%photo"))
     assert [(e["action"], e["visibility"]) for e in entries] == [
         ("black_out_photo", "internal"), ("black_out_photo", "internal"), ("restore_photo", "internal")
@@ -85,9 +88,9 @@ async def test_a_hidden_photo_is_gone_from_public_and_follow_pages_but_not_from_
     assert (await services.case_for_follow_token(filed.follow_token)).photos == []
     staff = (await services.staff_case(filed.number)).case.photos
     assert [(p.key, p.hidden) for p in staff] == [(photo.key, True)]
-    with pytest.raises(ActionRefused) as refused:
+    with pytest.raises(Refusal) as refused:
         await workflow.perform(filed.number, actions.HidePhoto(photo_key=photo.key), MODERATOR)
-    assert refused.value.status == 409
+    assert status_of(refused.value) == 409
     await workflow.perform(filed.number, actions.ShowPhoto(photo_key=photo.key), MODERATOR)
     assert len((await services.public_case(filed.number)).photos) == 1
 
@@ -96,12 +99,12 @@ async def test_photo_actions_need_a_photo_of_this_case_and_a_region(settings, ca
     filed, photo = await public_case_with_photo(settings, categories)
     other, other_photo = await public_case_with_photo(settings, categories)
     for key in ("", "no-such-photo-key", other_photo.key):
-        with pytest.raises(ActionRefused) as refused:
+        with pytest.raises(Refusal) as refused:
             await workflow.perform(filed.number, actions.HidePhoto(photo_key=key), MODERATOR)
-        assert refused.value.status == 404
-    with pytest.raises(ActionRefused) as refused:
+        assert status_of(refused.value) == 404
+    with pytest.raises(Refusal) as refused:
         await workflow.perform(filed.number, actions.BlackOutPhoto(photo_key=photo.key), MODERATOR)
-    assert refused.value.status == 422
+    assert status_of(refused.value) == 422
 
 
 async def test_the_original_of_a_redacted_photo_is_for_staff_only(person, settings, categories, client):

@@ -9,7 +9,7 @@ from pypdf.actions import JavaScript
 
 from backend.accounts.services import AccountView, get_account
 from backend.cases import actions, workflow
-from backend.cases.lifecycle import Role
+from backend.vocabulary import Role
 from backend.cases.services import Actor
 from backend.representatives import services as suggestions
 from backend.representatives.services import SuggestionForm

@@ -5,7 +5,7 @@ staff get their own queues; the lead rates the answer in their channel."""
 from __future__ import annotations
 
 from backend.cases import workflow
-from backend.cases.lifecycle import Status
+from backend.vocabulary import Status
 from backend.cases.tables import Case
 from backend.representatives.tables import Suggestion
 from tests.representatives.helpers import MODERATOR, TEXT, answer, handler_of, pdf

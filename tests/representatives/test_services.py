@@ -10,13 +10,13 @@ import pytest
 
 from backend import clock
 from backend.cases import actions, services, workflow
-from backend.cases.lifecycle import Status
-from backend.cases.services import ActionRefused
+from backend.vocabulary import CASE_NUMBER, MODERATION_QUEUE, Status
 from backend.cases.tables import Case, Rating, TimelineEntry
-from backend.cases.workspaces import MODERATION_QUEUE
 from backend.representatives import services as suggestions
 from backend.representatives.services import AttachmentRejected, RatingForm, SuggestionError
 from backend.representatives.tables import CoSigner
+from backend.errors import Refusal
+from backend.web.errors import status_of
 from tests.people import invite
 from tests.representatives.helpers import (
     MODERATOR,
@@ -38,7 +38,7 @@ async def test_a_draft_is_its_representatives_alone_until_submitted(settings, ca
     other = await representative("李委员", body="cppcc")
     case_id = await suggestions.create_draft(suggestion_form(categories["water"]), lead)
     case = await Case.objects().where(Case.id == case_id).first()
-    assert case.status == Status.draft.value and not services.CASE_NUMBER.match(case.number)
+    assert case.status == Status.draft.value and not CASE_NUMBER.match(case.number)
     assert case.case_type == "representative" and case.published_at is None
     # In no queue, and nothing public resolves it.
     assert await services.count_cases(set(MODERATION_QUEUE)) == 0
@@ -46,14 +46,14 @@ async def test_a_draft_is_its_representatives_alone_until_submitted(settings, ca
     assert await services.staff_case(case.number) is None
     assert await suggestions.draft_for(case_id, lead) is not None
     assert await suggestions.draft_for(case_id, other) is None  # not invited: no draft at all
-    with pytest.raises(ActionRefused) as refused:
+    with pytest.raises(Refusal) as refused:
         await workflow.perform(case.number, "accept", MODERATOR)
-    assert refused.value.status == 404  # as for a number that does not exist
+    assert status_of(refused.value) == 404  # as for a number that does not exist
 
     await suggestions.invite_co_signer(case_id, lead, other.id)
     assert (await suggestions.draft_for(case_id, other)).facts.invited(other.id).signed_at is None
     number = await suggestions.submit(case_id, lead, settings.time_zone)
-    assert services.CASE_NUMBER.match(number)
+    assert CASE_NUMBER.match(number)
     assert await services.count_cases(set(MODERATION_QUEUE)) == 1
     entry = await TimelineEntry.objects().where(TimelineEntry.case == case_id).first()
     assert (entry.action, entry.actor_role, entry.actor_name) == ("submit", "representative", "王代表")
@@ -74,38 +74,38 @@ async def test_co_signing_only_by_invited_representatives_once_and_before_submis
 
     # Only representatives can be invited (a moderator's account is not one).
     moderator = (await invite("moderator", "审核员")).account_id
-    with pytest.raises(ActionRefused) as refused:
+    with pytest.raises(Refusal) as refused:
         await suggestions.invite_co_signer(case_id, lead, moderator)
-    assert refused.value.status == 422
-    with pytest.raises(ActionRefused):
+    assert status_of(refused.value) == 422
+    with pytest.raises(Refusal):
         await suggestions.invite_co_signer(case_id, lead, lead.id)  # not oneself
     # Only the lead invites.
     await suggestions.invite_co_signer(case_id, lead, co.id)
-    with pytest.raises(ActionRefused) as refused:
+    with pytest.raises(Refusal) as refused:
         await suggestions.invite_co_signer(case_id, co, late.id)
-    assert refused.value.status == 403
-    with pytest.raises(ActionRefused) as refused:
+    assert status_of(refused.value) == 403
+    with pytest.raises(Refusal) as refused:
         await suggestions.invite_co_signer(case_id, lead, co.id)
-    assert refused.value.status == 409
+    assert status_of(refused.value) == 409
 
     # Someone not invited does not even see it.
-    with pytest.raises(ActionRefused) as refused:
+    with pytest.raises(Refusal) as refused:
         await suggestions.co_sign(case_id, late)
-    assert refused.value.status == 404
+    assert status_of(refused.value) == 404
     await suggestions.co_sign(case_id, co)
-    with pytest.raises(ActionRefused) as refused:
+    with pytest.raises(Refusal) as refused:
         await suggestions.co_sign(case_id, co)
-    assert refused.value.status == 409
+    assert status_of(refused.value) == 409
     assert await CoSigner.count().where(CoSigner.signed_at.is_not_null()) == 1
 
     await suggestions.invite_co_signer(case_id, lead, late.id)
     await suggestions.submit(case_id, lead, settings.time_zone)
-    with pytest.raises(ActionRefused) as refused:
+    with pytest.raises(Refusal) as refused:
         await suggestions.co_sign(case_id, late)
-    assert refused.value.status == 409
-    with pytest.raises(ActionRefused) as refused:
+    assert status_of(refused.value) == 409
+    with pytest.raises(Refusal) as refused:
         await suggestions.submit(case_id, lead, settings.time_zone)
-    assert refused.value.status == 409
+    assert status_of(refused.value) == 409
 
 
 async def test_only_representatives_file_and_co_sign(categories):
@@ -114,10 +114,10 @@ async def test_only_representatives_file_and_co_sign(categories):
     from dataclasses import replace
 
     as_handler = replace(lead, role="handler")
-    with pytest.raises(ActionRefused) as refused:
+    with pytest.raises(Refusal) as refused:
         await suggestions.create_draft(suggestion_form(categories["water"]), as_handler)
-    assert refused.value.status == 403
-    with pytest.raises(ActionRefused):
+    assert status_of(refused.value) == 403
+    with pytest.raises(Refusal):
         await suggestions.co_sign(case_id, as_handler)
 
 
@@ -150,11 +150,11 @@ async def test_extensions_need_a_reason_and_the_centres_approval(settings, categ
     case = await Case.objects().where(Case.number == number).first()
     # A date is asked for: the extension ends with its day, in the platform's time zone.
     later = workflow.end_of_day((case.answer_due_at + timedelta(days=30)).astimezone(ZoneInfo(settings.time_zone)).date())
-    with pytest.raises(ActionRefused) as refused:
+    with pytest.raises(Refusal) as refused:
         await workflow.perform(number, actions.RequestExtension(due_date=later.date()), handler_of(department))
-    assert refused.value.status == 422
+    assert status_of(refused.value) == 422
     await workflow.perform(number, actions.RequestExtension(text="需要跨部门会商", due_date=later.date()), handler_of(department))
-    with pytest.raises(ActionRefused):
+    with pytest.raises(Refusal):
         await workflow.perform(number, "grant_extension", handler_of(department))
     await workflow.perform(number, "grant_extension", MODERATOR)
     case = await Case.objects().where(Case.number == number).first()
@@ -169,9 +169,9 @@ async def test_the_department_records_a_meeting_with_the_representative(settings
     case = await Case.objects().where(Case.number == number).first()
     assert case.contacted_at is not None  # the first contact
     # Not for citizens' cases; and a suggestion's representative is not "the filer" on a phone.
-    with pytest.raises(ActionRefused) as refused:
+    with pytest.raises(Refusal) as refused:
         await workflow.perform(number, "record_contact", handler_of(department), body="电话联系")
-    assert refused.value.status == 409
+    assert status_of(refused.value) == 409
     page = await suggestions.own_suggestion(number, lead)
     assert any(entry.action == "record_meeting" for entry in page.view.timeline)  # the representative sees it
     public = await services.public_case(number)
@@ -188,9 +188,9 @@ async def test_a_satisfied_two_scale_rating_closes_the_loop(settings, categories
     assert (rating.outcome, rating.attitude, rating.satisfaction, rating.publication) == (
         "satisfied", "basically_satisfied", "basically_satisfied", "pending"
     )
-    with pytest.raises(ActionRefused) as refused:  # once
+    with pytest.raises(Refusal) as refused:  # once
         await suggestions.rate(number, lead, RatingForm("satisfied", "satisfied"))
-    assert refused.value.status == 409
+    assert status_of(refused.value) == 409
     figures = (await suggestions.channel(lead)).figures
     assert (figures.filed, figures.answered, figures.answered_on_time, figures.rated, figures.satisfied) == (1, 1, 1, 1, 1)
 
@@ -218,9 +218,9 @@ async def test_only_the_lead_rates(settings, categories):
     lead = await representative("王代表")
     co = await representative("李委员", body="cppcc")
     number = await answered(settings, categories, lead)
-    with pytest.raises(ActionRefused) as refused:
+    with pytest.raises(Refusal) as refused:
         await suggestions.rate(number, co, RatingForm("satisfied", "satisfied"))
-    assert refused.value.status == 403
+    assert status_of(refused.value) == 403
     with pytest.raises(suggestions.RatingError) as error:
         await suggestions.rate(number, lead, RatingForm("satisfied", ""))
     assert set(error.value.errors) == {"attitude"}
@@ -266,7 +266,7 @@ async def test_the_public_list_filters(settings, categories, areas):
 
 async def test_admins_set_the_months_and_the_days_of_warning(settings, categories):
     from backend.accounts.audit import Who
-    from backend.cases.clocks import Clock, Limit, Unit
+    from backend.deadlines.clocks import Clock, Limit, Unit
     from backend.deadlines import limits
 
     admin = Who(None, "test admin")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from backend.app import create_app
-from backend.cases.lifecycle import Status
+from backend.vocabulary import Status
 from tests.people import Person
 from tests.api.test_access import API_ROUTES
 from tests.cases.test_lifecycle import bring_to, filed_case

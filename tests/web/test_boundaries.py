@@ -8,7 +8,7 @@ from urllib.parse import quote
 import pytest
 
 from backend.accounts.tables import Account
-from backend.cases.lifecycle import Status
+from backend.vocabulary import Status
 from backend.cases.tables import Case
 from tests.cases.test_filing import file, form
 from tests.cases.test_lifecycle import bring_to

@@ -8,7 +8,7 @@ import re
 from PIL import Image
 
 from backend.cases import actions, services, workflow
-from backend.cases.lifecycle import Role
+from backend.vocabulary import Role
 from backend.photos.services import upload_photo
 from tests.cases.test_filing import file, form
 from tests.support import jpeg

@@ -1,0 +1,82 @@
+"""The staff queues: what waits where for each role, with its counts for the navigation, and
+each queue page's context, shared by the pages (``cases.workspaces``) and their live streams
+(``backend.live``). Reads only, and nothing of the web framework."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from backend.accounts.services import AccountView
+from backend.cases import ratings, services, supervision, workflow
+from backend.cases.tables import Case
+from backend.errors import Forbidden
+from backend.i18n_markers import N_
+from backend.vocabulary import ANSWERED, MODERATION_QUEUE, WITH_A_DEPARTMENT, CaseType, StaffRole, Status
+
+IS_SUGGESTION = Case.case_type == CaseType.representative.value  # representatives' suggestions: their own queues too
+FAR_FUTURE = datetime.max.replace(tzinfo=timezone.utc)
+
+
+@dataclass(frozen=True)
+class WorkLink:
+    """A link in the navigation to a staff queue, with how much waits there."""
+
+    href: str
+    label: str
+    count: int
+
+
+async def work_links(account: AccountView) -> list[WorkLink]:
+    """The queues of a person's role and their counts, for the navigation on every page."""
+    if account.role == StaffRole.moderator:
+        return [
+            WorkLink("/moderation", N_("New cases"), await services.count_cases(set(MODERATION_QUEUE))),
+            WorkLink("/moderation/review", N_("Review"), await workflow.pending_review_count()),
+            WorkLink("/moderation/ratings", N_("Ratings"), await ratings.pending_rating_count()),
+            WorkLink("/moderation#overdue-heading", N_("Overdue"), await supervision.overdue_count()),
+            WorkLink("/moderation/suggestions", N_("Suggestions"), await services.count_cases(set(MODERATION_QUEUE), where=IS_SUGGESTION)),
+        ]
+    if account.role == StaffRole.leader:
+        return [WorkLink("/leader", N_("Overdue"), await supervision.overdue_count())]
+    if account.role == StaffRole.handler and account.department_id is not None:
+        return [
+            WorkLink("/department", N_("Department"), await services.count_cases(set(WITH_A_DEPARTMENT), account.department_id)),
+            WorkLink(
+                "/department/suggestions",
+                N_("Suggestions"),
+                await services.count_cases(set(WITH_A_DEPARTMENT), account.department_id, where=IS_SUGGESTION),
+            ),
+        ]
+    return []
+
+
+# The queues' contexts: for their pages (``workspaces``), and for their live streams (``backend.live``).
+
+
+async def moderation_context() -> dict:
+    return {
+        "cases": await services.staff_cases({Status.submitted}),
+        "returned": await services.staff_cases({Status.returned}),
+        "overdue": await supervision.overdue_cases(),
+        "unsatisfied": await services.staff_cases({Status.unsatisfied}),
+        "pending_count": await workflow.pending_review_count(),
+    }
+
+
+async def review_context() -> dict:
+    return {"pending": await workflow.pending_reviews(), "errors": {}, "typed": {}}
+
+
+async def department_context(account: AccountView) -> dict:
+    if account.department_id is None:  # fail closed: no department is not every department
+        raise Forbidden(N_("You may not do this."))
+    to_do = await services.staff_cases(set(WITH_A_DEPARTMENT), department_id=account.department_id, limit=500)
+    # What is due next comes first; a case without a running clock goes last.
+    to_do.sort(key=lambda case: case.due_next.due_at if case.due_next else FAR_FUTURE)
+    return {
+        "account": account,
+        "cases": to_do,
+        "done": await services.staff_cases(ANSWERED, department_id=account.department_id, limit=20, newest_first=True),
+        "counts": await services.status_counts(department_id=account.department_id),
+    }
