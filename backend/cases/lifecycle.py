@@ -13,6 +13,7 @@ from backend.i18n_markers import N_
 from backend.errors import Forbidden, Refusal, WrongState
 from backend.vocabulary import (
     BEING_HANDLED,
+    CITIZEN_CASE_TYPES,
     CLOCKS_RUNNING,
     EVERY_STATE,
     NOT_CLOSED,
@@ -56,6 +57,8 @@ class Transition:
     # (``workflow.review``). The status changes only if the case is still in one of ``from_states``.
     approved_to_state: Status | None = None
     approved_clock: ClockEffect = ClockEffect.none
+    case_types: frozenset[CaseType] = frozenset(CaseType)  # the kinds of case it is for
+    on_a_photo: bool = False  # it works on one of the case's photos (the staff page's photo controls)
 
 
 MODERATORS = frozenset({Role.moderator, Role.system})
@@ -63,13 +66,19 @@ HANDLERS = frozenset({Role.handler})
 LEADERS = frozenset({Role.leader})
 CITIZEN = frozenset({Role.citizen})  # the filer, acting through the private follow link
 REPRESENTATIVE = frozenset({Role.representative})  # a suggestion's lead representative, in their channel
+# A row's kinds of case, where it is not for every kind. (``close_unrated`` is for every kind: an
+# answer the lead representative does not rate in time closes as not rated, as a filer's does.)
+SUGGESTIONS = frozenset({CaseType.representative})
+CITIZENS_CASES = frozenset(CITIZEN_CASE_TYPES)
+
 TRANSITIONS: dict[str, Transition] = {
     t.action: t
     for t in [
         # A representative's draft goes to the centre: it gets its number then
         # (``representatives.services.submit``). A citizen's case is filed submitted: no row.
         Transition("submit", REPRESENTATIVE, frozenset({Status.draft}), Status.submitted, ClockEffect.none,
-                   Visibility.public, N_("Submitted, awaiting review")),
+                   Visibility.public, N_("Submitted, awaiting review"),
+                   case_types=SUGGESTIONS),
         Transition("accept", MODERATORS, frozenset({Status.submitted}), Status.accepted, ClockEffect.none,
                    Visibility.public, N_("Accepted for handling")),
         Transition("reject", MODERATORS, frozenset({Status.submitted}), Status.rejected, ClockEffect.none,
@@ -81,19 +90,20 @@ TRANSITIONS: dict[str, Transition] = {
         # Photos: the public gets a changed derivative; the original stays for staff. A closed case
         # stays public, so a photo can be taken down at any time.
         Transition("hide_photo", MODERATORS, EVERY_STATE, None, ClockEffect.none, Visibility.internal,
-                   N_("Photo hidden from the public")),
+                   N_("Photo hidden from the public"), on_a_photo=True),
         Transition("show_photo", MODERATORS, EVERY_STATE, None, ClockEffect.none, Visibility.internal,
-                   N_("Photo shown to the public again")),
+                   N_("Photo shown to the public again"), on_a_photo=True),
         Transition("black_out_photo", MODERATORS, EVERY_STATE, None, ClockEffect.none, Visibility.internal,
-                   N_("Part of a photo blacked out")),
+                   N_("Part of a photo blacked out"), on_a_photo=True),
         Transition("restore_photo", MODERATORS, EVERY_STATE, None, ClockEffect.none, Visibility.internal,
-                   N_("Photo restored to the original")),
+                   N_("Photo restored to the original"), on_a_photo=True),
         Transition("assign", MODERATORS, frozenset({Status.accepted, Status.returned}), Status.assigned,
                    ClockEffect.start, Visibility.public, N_("Assigned to a department")),
         Transition("sign", HANDLERS, frozenset({Status.assigned}), Status.signed, ClockEffect.sign,
                    Visibility.public, N_("Signed for by the department"), scope=Scope.lead),
         Transition("record_contact", HANDLERS, BEING_HANDLED, None, ClockEffect.first_contact,
-                   Visibility.filer, N_("The department contacted the filer"), scope=Scope.handling, needs_text=True),
+                   Visibility.filer, N_("The department contacted the filer"), scope=Scope.handling, needs_text=True,
+                   case_types=CITIZENS_CASES),
         Transition("post_progress", HANDLERS, BEING_HANDLED, Status.in_progress, ClockEffect.none,
                    Visibility.public, N_("Progress update"), scope=Scope.handling, needs_text=True, reviewed=True,
                    photos=True, approved_clock=ClockEffect.first_response),
@@ -128,41 +138,44 @@ TRANSITIONS: dict[str, Transition] = {
         # The filer rates the published reply (the comment is the entry's text, for the filer and
         # staff; moderators publish it). One photo may show that the problem came back.
         Transition("rate_satisfied", CITIZEN, frozenset({Status.replied}), Status.rated, ClockEffect.none,
-                   Visibility.filer, N_("The filer rated the answer"), photos=True),
+                   Visibility.filer, N_("The filer rated the answer"), photos=True,
+                   case_types=CITIZENS_CASES),
         Transition("rate_unsatisfied", CITIZEN, frozenset({Status.replied}), Status.unsatisfied, ClockEffect.none,
-                   Visibility.filer, N_("The filer is not satisfied with the answer"), photos=True),
+                   Visibility.filer, N_("The filer is not satisfied with the answer"), photos=True,
+                   case_types=CITIZENS_CASES),
         Transition("reopen", MODERATORS, frozenset({Status.unsatisfied}), Status.assigned, ClockEffect.reopen,
-                   Visibility.public, N_("Reopened (重办): back to the department")),
+                   Visibility.public, N_("Reopened (重办): back to the department"),
+                   case_types=CITIZENS_CASES),
         Transition("close", MODERATORS, frozenset({Status.unsatisfied}), Status.closed, ClockEffect.none,
-                   Visibility.filer, N_("Closed by the platform centre"), needs_text=True),
+                   Visibility.filer, N_("Closed by the platform centre"), needs_text=True,
+                   case_types=CITIZENS_CASES),
         Transition("close_unrated", frozenset({Role.system}), frozenset({Status.replied}), Status.closed,
                    ClockEffect.none, Visibility.public, N_("Closed: the answer was not rated in time")),
         # Representatives' suggestions: the department meets or calls the representative (the
         # first contact), and the lead representative rates the answer on two scales; not
         # satisfied on either sends it straight back to the department for a new answer.
         Transition("record_meeting", HANDLERS, BEING_HANDLED, None, ClockEffect.first_contact, Visibility.filer,
-                   N_("The department met the representative"), scope=Scope.handling, needs_text=True),
+                   N_("The department met the representative"), scope=Scope.handling, needs_text=True,
+                   case_types=SUGGESTIONS),
         Transition("record_call", HANDLERS, BEING_HANDLED, None, ClockEffect.first_contact, Visibility.filer,
-                   N_("The department spoke with the representative by phone"), scope=Scope.handling, needs_text=True),
+                   N_("The department spoke with the representative by phone"), scope=Scope.handling, needs_text=True,
+                   case_types=SUGGESTIONS),
         Transition("rate_suggestion_satisfied", REPRESENTATIVE, frozenset({Status.replied}), Status.rated,
-                   ClockEffect.none, Visibility.filer, N_("The representative rated the answer")),
+                   ClockEffect.none, Visibility.filer, N_("The representative rated the answer"),
+                   case_types=SUGGESTIONS),
         Transition("rate_suggestion_unsatisfied", REPRESENTATIVE, frozenset({Status.replied}), Status.assigned,
-                   ClockEffect.reopen, Visibility.filer, N_("The representative is not satisfied: the department answers again")),
+                   ClockEffect.reopen, Visibility.filer, N_("The representative is not satisfied: the department answers again"),
+                   case_types=SUGGESTIONS),
     ]
 }
 
-# Actions only for representatives' suggestions, and never for them.
-SUGGESTION_ACTIONS = frozenset(
-    {"submit", "record_meeting", "record_call", "rate_suggestion_satisfied", "rate_suggestion_unsatisfied"}
-)
-# An answer the lead representative does not rate in time closes as not rated, as a filer's does.
-NOT_FOR_SUGGESTIONS = frozenset({"record_contact", "rate_satisfied", "rate_unsatisfied", "reopen", "close"})
+# Derived from the rows, for the pages and tests that list them.
+SUGGESTION_ACTIONS = frozenset(action for action, row in TRANSITIONS.items() if row.case_types == SUGGESTIONS)
+NOT_FOR_SUGGESTIONS = frozenset(action for action, row in TRANSITIONS.items() if CaseType.representative not in row.case_types)
 
 
 def fits_case_type(action: str, case_type: str) -> bool:
-    if case_type == CaseType.representative.value:
-        return action not in NOT_FOR_SUGGESTIONS
-    return action not in SUGGESTION_ACTIONS
+    return CaseType(case_type) in TRANSITIONS[action].case_types
 
 
 def scope_allows(needed: Scope, scope: Scope | None) -> bool:
@@ -204,7 +217,7 @@ def refusal(
     return None
 
 
-PHOTO_ACTIONS = ("hide_photo", "show_photo", "black_out_photo", "restore_photo")
+PHOTO_ACTIONS = tuple(action for action, row in TRANSITIONS.items() if row.on_a_photo)
 
 # Each decision is itself a timeline entry (internal), action "review_<decision>".
 REVIEW_LABELS = {
