@@ -4,27 +4,48 @@ An action is defined by its row in the table (who, from which states, to which s
 clocks, the entry's visibility, its label) and by its input type here: a msgspec Struct with
 the fields it carries and their limits, the label of its text box, whether its entry may be kept
 for staff, and the partial with its own form fields (``frontend/templates/partials/actions/``).
-Its effect is ``workflow._SPECIFICS[action]``, which reads that Struct. Every adapter derives
-from these: the staff page converts the posted form into the Struct (``from_form``), the JSON
-API takes the Struct as the body of the action's route, and the tests build the Structs.
+Its effect, what it does beyond what its row says (a department set, a photo hidden, a rating
+saved), is the Struct's ``apply``, which ``workflow.perform`` calls under the case's row lock.
+Every adapter derives from these: the staff page converts the posted form into the Struct
+(``from_form``), the JSON API takes the Struct as the body of the action's route, and the tests
+build the Structs.
 
-Adding an action: one row in the table, one input type here, one partial if it has fields
-beyond its text (and its effect, if it has one).
+Adding an action: one row in the table, one input type here (with its ``apply``, if it does
+more than its row), one partial if it has fields beyond its text.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime, time
 from typing import Annotated, ClassVar, Literal
+from zoneinfo import ZoneInfo
 
 import msgspec
 
-from backend.cases.filing import PHOTO_KEY_PATTERN
-from backend.vocabulary import CITIZEN_CASE_TYPES, Role
-from backend.cases.lifecycle import PHOTO_ACTIONS, TRANSITIONS
-from backend.departments.services import AREA_UNAVAILABLE
+from backend import clock
+from backend.cases.filing import DESCRIPTION_MAX, PHOTO_KEY_PATTERN, TITLE_MAX
+from backend.cases.lifecycle import (
+    PHOTO_ACTIONS,
+    TRANSITIONS,
+    overall_satisfaction,
+    rating_action,
+    suggestion_rating_action,
+)
+from backend.cases.services import Actor, with_number
+from backend.cases.tables import Case, CoHandler, TimelineEntry
+from backend.deadlines.clocks import add_months
+from backend.departments.services import AREA_UNAVAILABLE, get_active_category, is_active_area
+from backend.departments.tables import Department
+from backend.errors import Forbidden, InvalidInput, NotFound, WrongState
 from backend.i18n_markers import N_
-from backend.text import ROW_ID_RANGE
+from backend.photos import services as photos
+from backend.photos.pipeline import Region
+from backend.photos.tables import Photo
+from backend.representatives.tables import Suggestion
+from backend.settings import get_settings
+from backend.text import ROW_ID_RANGE, clean_text
+from backend.vocabulary import CITIZEN_CASE_TYPES, Publication, Review, Role, Satisfaction, Solved, Status, Visibility
 
 # Row ids in a body: out of range (negative, or past a 32-bit INTEGER column, which PostgreSQL
 # would refuse with an error) is a client error, not a database error.
@@ -42,6 +63,22 @@ UNREADABLE = N_("Some of what you entered could not be read. Please check it.")
 
 # The roles the JSON API's keys act as: a ``moderator`` key, or a department's ``staff`` key.
 API_ROLES = frozenset({Role.moderator, Role.handler})
+MAX_CO_HANDLERS = 10
+MAX_EXTENSION_MONTHS = 12
+NOT_ANSWERED_YET = N_("You can rate the answer once it is published.")
+
+
+@dataclass
+class EntryDraft:
+    """The timeline entry an action is about to write; the action's ``apply`` may change it."""
+
+    actor: Actor
+    visibility: Visibility
+    review: Review
+    text: str
+    due_at: datetime | None = None
+    refers_to: int | None = None  # rate_*: the reply rated
+    rating: dict | None = None  # rate_*: the Rating row's values, saved with the entry
 
 
 class ActionInput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -56,9 +93,19 @@ class ActionInput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     choices: ClassVar[frozenset[str]] = frozenset()  # what its partial offers: "departments", "categories", "areas"
     field_errors: ClassVar[dict[str, str]] = {}  # a field the page could not read → what to say
 
+    async def apply(self, case: Case, entry: EntryDraft, values: dict) -> None:
+        """What the action does beyond its row, under the case's row lock: checks that need the
+        database (raising a Refusal rolls the whole action back), the case's columns to set
+        (``values``), and changes to the entry about to be written. Most actions do nothing more."""
+
 
 class WithPhotos(ActionInput, kw_only=True):
     photo_keys: PhotoKeys = []  # photos uploaded for the entry (POST /api/v1/photos, or the page's picker)
+
+
+def _kept_for_staff_if_asked(internal: bool, entry: EntryDraft) -> None:
+    if internal:
+        entry.visibility, entry.review = Visibility.internal, Review.none
 
 
 class StaffOnlyIfAsked(ActionInput, kw_only=True):
@@ -66,6 +113,9 @@ class StaffOnlyIfAsked(ActionInput, kw_only=True):
 
     staff_only_choice: ClassVar[bool] = True
     field_errors: ClassVar[dict[str, str]] = {"internal": UNREADABLE}
+
+    async def apply(self, case: Case, entry: EntryDraft, values: dict) -> None:
+        _kept_for_staff_if_asked(self.internal, entry)
 
 
 class Submit(ActionInput, kw_only=True):
@@ -90,6 +140,25 @@ class Accept(ActionInput, kw_only=True):
         "area_id": AREA_UNAVAILABLE,
     }
 
+    async def apply(self, case: Case, entry: EntryDraft, values: dict) -> None:
+        if self.case_type is not None and self.case_type != case.case_type:
+            # A representative's suggestion stays one (it has its representatives), and nothing becomes one.
+            citizen_types = {t.value for t in CITIZEN_CASE_TYPES}
+            if self.case_type not in citizen_types or case.case_type not in citizen_types:
+                raise InvalidInput(N_("Choose the type of case."))
+            values[Case.case_type] = self.case_type
+        if self.category_id is not None:
+            if await get_active_category(self.category_id) is None:
+                raise InvalidInput(N_("Choose a category."))
+            values[Case.category] = self.category_id
+        if self.area_id is not None:
+            if not await is_active_area(self.area_id):
+                raise InvalidInput(AREA_UNAVAILABLE)
+            values[Case.area] = self.area_id
+        if self.make_private:
+            values[Case.publication_consent] = False
+            case.publication_consent = False  # so that accepting does not publish it
+
 
 class Reject(ActionInput, kw_only=True):
     action: ClassVar[str] = "reject"
@@ -103,6 +172,14 @@ class MarkDuplicate(ActionInput, kw_only=True):
     text_label: ClassVar[str | None] = N_("Note for the filer (optional)")
     form: ClassVar[str | None] = "partials/actions/mark_duplicate.html"
 
+    async def apply(self, case: Case, entry: EntryDraft, values: dict) -> None:
+        original, number = None, self.duplicate_of.strip()
+        if number != case.number:
+            original = await Case.select(Case.id, Case.status).where(with_number(number)).first()
+        if original is None or original["status"] == Status.duplicate.value:
+            raise InvalidInput(N_("Give the number of the case this one repeats."))
+        values[Case.duplicate_of] = original["id"]
+
 
 class Redact(ActionInput, kw_only=True):
     title: Annotated[str, msgspec.Meta(max_length=200)] | None = None  # None keeps it
@@ -111,15 +188,47 @@ class Redact(ActionInput, kw_only=True):
     action: ClassVar[str] = "redact"
     form: ClassVar[str | None] = "partials/actions/redact.html"
 
+    async def apply(self, case: Case, entry: EntryDraft, values: dict) -> None:
+        title = clean_text(self.title if self.title is not None else case.title)
+        description = clean_text(self.description if self.description is not None else case.description, multiline=True)
+        if not 4 <= len(title) <= TITLE_MAX:
+            raise InvalidInput(N_("Give a short title (4 to 80 characters)."))
+        if not 10 <= len(description) <= DESCRIPTION_MAX:
+            raise InvalidInput(N_("The description must be 10 to 5000 characters."))
+        if title == case.title and description == case.description:
+            raise InvalidInput(N_("Nothing was changed."))
+        # The entry keeps what was there before, for staff: nothing a citizen wrote is lost.
+        entry.text = "\n\n".join(filter(None, [entry.text, case.title, case.description]))
+        values[Case.title] = title
+        values[Case.description] = description
+
 
 class HidePhoto(ActionInput, kw_only=True):
     photo_key: Annotated[str, msgspec.Meta(max_length=32)] = ""  # which photo
 
     action: ClassVar[str] = "hide_photo"
 
+    async def photo(self, case: Case) -> Photo:
+        photo = await photos.photo_of_case(case.id, self.photo_key) if self.photo_key else None
+        if photo is None:
+            raise NotFound(N_("This case has no such photo."))
+        return photo
+
+    async def apply(self, case: Case, entry: EntryDraft, values: dict) -> None:
+        photo = await self.photo(case)
+        if photo.hidden:
+            raise WrongState(N_("This photo is already hidden."))
+        await photos.set_hidden(photo, True)
+
 
 class ShowPhoto(HidePhoto, kw_only=True):
     action: ClassVar[str] = "show_photo"
+
+    async def apply(self, case: Case, entry: EntryDraft, values: dict) -> None:
+        photo = await self.photo(case)
+        if not photo.hidden:
+            raise WrongState(N_("This photo is not hidden."))
+        await photos.set_hidden(photo, False)
 
 
 class BlackOutPhoto(HidePhoto, kw_only=True):
@@ -134,9 +243,38 @@ class BlackOutPhoto(HidePhoto, kw_only=True):
         name: N_("Mark the part of the photo to black out.") for name in ("region_x", "region_y", "region_width", "region_height")
     }
 
+    def region(self) -> Region | None:
+        """The part of the photo to black out, as fractions of its width and height."""
+        given = (self.region_x, self.region_y, self.region_width, self.region_height)
+        if None in given:
+            return None
+        try:
+            return Region.checked(*(value / 100 for value in given))
+        except ValueError:
+            return None
+
+    async def apply(self, case: Case, entry: EntryDraft, values: dict) -> None:
+        photo = await self.photo(case)
+        region = self.region()
+        if region is None:
+            raise InvalidInput(N_("Mark the part of the photo to black out."))
+        if len(photos.blacked_out_regions(photo)) >= photos.MAX_BLACKED_OUT_REGIONS:
+            raise InvalidInput(N_("This photo has too many blacked-out parts. Hide the whole photo instead."))
+        await photos.add_blacked_out_region(photo, region, get_settings().media_dir)
+
 
 class RestorePhoto(HidePhoto, kw_only=True):
     action: ClassVar[str] = "restore_photo"
+
+    async def apply(self, case: Case, entry: EntryDraft, values: dict) -> None:
+        photo = await self.photo(case)
+        if not photo.public_display_sha256:
+            raise WrongState(N_("Nothing of this photo is blacked out."))
+        await photos.restore_original(photo)
+
+
+async def _departments_exist(ids: list[int]) -> bool:
+    return len(ids) == await Department.count().where(Department.id.is_in(ids)) if ids else True
 
 
 class Assign(ActionInput, kw_only=True):
@@ -150,6 +288,18 @@ class Assign(ActionInput, kw_only=True):
         "department_id": N_("Choose the department that will handle this case."),
         "co_department_ids": N_("Choose co-handling departments from the list."),
     }
+
+    async def apply(self, case: Case, entry: EntryDraft, values: dict) -> None:
+        lead = self.department_id
+        co = sorted(set(self.co_department_ids) - {lead})
+        if lead is None or not await _departments_exist([lead]):
+            raise WrongState(N_("Choose the department that will handle this case."))
+        if len(co) > MAX_CO_HANDLERS or not await _departments_exist(co):
+            raise InvalidInput(N_("Choose co-handling departments from the list."))
+        values[Case.department] = lead
+        await CoHandler.delete().where(CoHandler.case == case.id)
+        if co:
+            await CoHandler.insert(*[CoHandler(case=case.id, department=department) for department in co])
 
 
 class Sign(ActionInput, kw_only=True):
@@ -170,6 +320,9 @@ class PostProgress(WithPhotos, kw_only=True):
     field_errors: ClassVar[dict[str, str]] = StaffOnlyIfAsked.field_errors
     text_label: ClassVar[str | None] = N_("What was done")
 
+    async def apply(self, case: Case, entry: EntryDraft, values: dict) -> None:
+        _kept_for_staff_if_asked(self.internal, entry)
+
 
 class PostInternalNote(ActionInput, kw_only=True):
     action: ClassVar[str] = "post_internal_note"
@@ -180,6 +333,36 @@ class Return(ActionInput, kw_only=True):
     action: ClassVar[str] = "return"
     text_label: ClassVar[str | None] = N_("Why this case is not for your department")
 
+    async def apply(self, case: Case, entry: EntryDraft, values: dict) -> None:
+        # Back to the moderators; the entry records which department returned it.
+        values[Case.department] = None
+        await CoHandler.delete().where(CoHandler.case == case.id)
+
+
+def end_of_day(day: date) -> datetime:
+    """A day asked for, as the clocks count it: its last minute, in the platform's time zone."""
+    return datetime.combine(day, time(23, 59), tzinfo=ZoneInfo(get_settings().time_zone))
+
+
+async def _open_extension_request(case_id: int) -> dict | None:
+    latest = (
+        await TimelineEntry.select(TimelineEntry.id, TimelineEntry.action, TimelineEntry.due_at)
+        .where(
+            TimelineEntry.case == case_id,
+            TimelineEntry.action.is_in(["request_extension", "grant_extension", "refuse_extension"]),
+        )
+        .order_by(TimelineEntry.id, ascending=False)
+        .first()
+    )
+    return latest if latest and latest["action"] == "request_extension" else None
+
+
+async def _asked_extension(case: Case) -> dict:
+    request = await _open_extension_request(case.id)
+    if request is None:
+        raise WrongState(N_("No extension has been asked for."))
+    return request
+
 
 class RequestExtension(ActionInput, kw_only=True):
     due_date: date | None = None  # the new answer date asked for (the end of that day)
@@ -189,14 +372,36 @@ class RequestExtension(ActionInput, kw_only=True):
     form: ClassVar[str | None] = "partials/actions/request_extension.html"
     field_errors: ClassVar[dict[str, str]] = {"due_date": N_("Give the new date you ask for, in the future.")}
 
+    async def apply(self, case: Case, entry: EntryDraft, values: dict) -> None:
+        due_at = end_of_day(self.due_date) if self.due_date else None
+        if due_at is None or due_at <= clock.now():
+            raise InvalidInput(N_("Give the new date you ask for, in the future."))
+        if case.answer_due_at and due_at <= case.answer_due_at:
+            raise InvalidInput(N_("An extension must end after the current answer deadline."))
+        # A typed date: within a year, like every date a person gives the clocks.
+        if due_at.date() > add_months(clock.now().astimezone(due_at.tzinfo), MAX_EXTENSION_MONTHS).date():
+            raise InvalidInput(N_("An extension can end at most a year from today."))
+        if await _open_extension_request(case.id) is not None:
+            raise WrongState(N_("An extension request is already waiting for an answer."))
+        entry.due_at = due_at
+
 
 class GrantExtension(ActionInput, kw_only=True):
     action: ClassVar[str] = "grant_extension"
+
+    async def apply(self, case: Case, entry: EntryDraft, values: dict) -> None:
+        request = await _asked_extension(case)
+        if request["due_at"] <= clock.now():
+            raise WrongState(N_("The date asked for has passed. Refuse this request; the department can ask again."))
+        entry.due_at = request["due_at"]
 
 
 class RefuseExtension(ActionInput, kw_only=True):
     action: ClassVar[str] = "refuse_extension"
     text_label: ClassVar[str | None] = N_("Reason")
+
+    async def apply(self, case: Case, entry: EntryDraft, values: dict) -> None:
+        entry.due_at = (await _asked_extension(case))["due_at"]
 
 
 class DraftReply(WithPhotos, kw_only=True):
@@ -207,6 +412,10 @@ class DraftReply(WithPhotos, kw_only=True):
 class Supervise(StaffOnlyIfAsked, kw_only=True):
     action: ClassVar[str] = "supervise"
     text_label: ClassVar[str | None] = N_("What the department must do, and by when")
+
+    async def apply(self, case: Case, entry: EntryDraft, values: dict) -> None:
+        await super().apply(case, entry, values)
+        values[Case.supervised_at] = values[Case.updated_at]  # now
 
 
 class Instruct(StaffOnlyIfAsked, kw_only=True):
@@ -223,11 +432,60 @@ class Escalate(ActionInput, kw_only=True):
     choices: ClassVar[frozenset[str]] = frozenset({"departments"})
     field_errors: ClassVar[dict[str, str]] = {"department_id": N_("Choose the department that will handle this case.")}
 
+    async def apply(self, case: Case, entry: EntryDraft, values: dict) -> None:
+        lead = self.department_id
+        if lead is None or not await _departments_exist([lead]):
+            raise InvalidInput(N_("Choose the department that will handle this case."))
+        if lead == case.department:
+            raise InvalidInput(N_("Choose another department than the one handling the case now."))
+        values[Case.department] = lead
+        # Co-handlers stay; the new lead is no longer one of them.
+        await CoHandler.delete().where(CoHandler.case == case.id, CoHandler.department == lead)
+
 
 class TakeCharge(ActionInput, kw_only=True):
     action: ClassVar[str] = "take_charge"
     text_label: ClassVar[str | None] = N_("Why you take charge, and what you expect")
     form: ClassVar[str | None] = "partials/actions/take_charge.html"
+
+    async def apply(self, case: Case, entry: EntryDraft, values: dict) -> None:
+        if entry.actor.account_id is None:
+            raise Forbidden(N_("Your role may not do this."))
+        if case.leader == entry.actor.account_id:
+            raise WrongState(N_("You have already taken charge of this case."))
+        values[Case.leader] = entry.actor.account_id
+
+
+async def published_reply(case_id: int) -> int | None:
+    """The case's latest published reply (after a reopen, the new one): what the filer rates."""
+    row = (
+        await TimelineEntry.select(TimelineEntry.id)
+        .where(TimelineEntry.case == case_id, TimelineEntry.action == "draft_reply", TimelineEntry.review == Review.approved.value)
+        .order_by(TimelineEntry.id, ascending=False)
+        .first()
+    )
+    return row["id"] if row else None
+
+
+async def _rating_of_reply(case: Case, entry: EntryDraft, **scales: str) -> None:
+    """The rating rates the case's published reply, and is saved with the entry."""
+    reply = await published_reply(case.id)
+    if reply is None:
+        raise WrongState(NOT_ANSWERED_YET)
+    entry.refers_to = reply
+    entry.rating = {
+        "case": case.id,
+        "reply": reply,
+        **scales,
+        # Only a public case's rating can go on its public page.
+        "publication": (Publication.pending if case.published_at else Publication.private).value,
+    }
+
+
+def _counted_as_reopened(case: Case, values: dict) -> None:
+    # Back to the same lead department (and co-handlers), which signs for it again; the count
+    # feeds the department's reopened figure.
+    values[Case.reopened_count] = case.reopened_count + 1
 
 
 class RateSatisfied(WithPhotos, kw_only=True):
@@ -238,6 +496,15 @@ class RateSatisfied(WithPhotos, kw_only=True):
 
     action: ClassVar[str] = "rate_satisfied"
 
+    async def apply(self, case: Case, entry: EntryDraft, values: dict) -> None:
+        try:
+            satisfaction, solved = Satisfaction(self.satisfaction), Solved(self.solved)
+        except ValueError:
+            raise InvalidInput(N_("Say how satisfied you are and whether the problem was solved.")) from None
+        if rating_action(satisfaction, solved) != self.action:
+            raise InvalidInput(N_("This rating does not fit this action."))
+        await _rating_of_reply(case, entry, satisfaction=satisfaction.value, solved=solved.value)
+
 
 class RateUnsatisfied(RateSatisfied, kw_only=True):
     action: ClassVar[str] = "rate_unsatisfied"
@@ -246,6 +513,9 @@ class RateUnsatisfied(RateSatisfied, kw_only=True):
 class Reopen(ActionInput, kw_only=True):
     action: ClassVar[str] = "reopen"
     text_label: ClassVar[str | None] = N_("What the department must do again (the public sees it)")
+
+    async def apply(self, case: Case, entry: EntryDraft, values: dict) -> None:
+        _counted_as_reopened(case, values)
 
 
 class Close(ActionInput, kw_only=True):
@@ -257,6 +527,11 @@ class CloseUnrated(ActionInput, kw_only=True):
     replied_before: datetime | None = None  # the reply must have been published by then
 
     action: ClassVar[str] = "close_unrated"
+
+    async def apply(self, case: Case, entry: EntryDraft, values: dict) -> None:
+        # Checked under the row lock: a reply published since the caller looked is not closed.
+        if self.replied_before is None or case.answered_at is None or case.answered_at > self.replied_before:
+            raise WrongState(N_("The filer may still rate this answer."))
 
 
 class RecordMeeting(ActionInput, kw_only=True):
@@ -279,9 +554,27 @@ class RateSuggestionSatisfied(ActionInput, kw_only=True):
 
     action: ClassVar[str] = "rate_suggestion_satisfied"
 
+    async def apply(self, case: Case, entry: EntryDraft, values: dict) -> None:
+        try:
+            outcome, attitude = Satisfaction(self.outcome), Satisfaction(self.attitude)
+        except ValueError:
+            raise InvalidInput(N_("Rate both the outcome and the department's attitude.")) from None
+        if suggestion_rating_action(outcome, attitude) != self.action:
+            raise InvalidInput(N_("This rating does not fit this action."))
+        lead = await Suggestion.exists().where(Suggestion.case == case.id, Suggestion.lead == entry.actor.account_id)
+        if entry.actor.account_id is None or not lead:
+            raise Forbidden(N_("Only the suggestion's lead representative rates the answer."))
+        await _rating_of_reply(
+            case, entry, satisfaction=overall_satisfaction(outcome, attitude).value, solved="", outcome=outcome.value, attitude=attitude.value
+        )
+
 
 class RateSuggestionUnsatisfied(RateSuggestionSatisfied, kw_only=True):
     action: ClassVar[str] = "rate_suggestion_unsatisfied"
+
+    async def apply(self, case: Case, entry: EntryDraft, values: dict) -> None:
+        await super().apply(case, entry, values)
+        _counted_as_reopened(case, values)  # answered again
 
 
 def _input_types() -> dict[str, type[ActionInput]]:

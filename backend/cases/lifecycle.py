@@ -233,9 +233,6 @@ def rating_action(satisfaction: Satisfaction, solved: Solved) -> str:
     return "rate_satisfied"
 
 
-RATING_ACTIONS = ("rate_satisfied", "rate_unsatisfied")
-
-
 def suggestion_rating_action(outcome: Satisfaction, attitude: Satisfaction) -> str:
     """Not satisfied with the outcome or with the department's attitude: it answers again."""
     if Satisfaction.unsatisfied in (outcome, attitude):
@@ -247,9 +244,6 @@ def overall_satisfaction(outcome: Satisfaction, attitude: Satisfaction) -> Satis
     """What the figures count of a two-scale rating: the lower of the two."""
     order = list(Satisfaction)
     return max(outcome, attitude, key=order.index)
-
-
-SUGGESTION_RATING_ACTIONS = ("rate_suggestion_satisfied", "rate_suggestion_unsatisfied")
 
 
 # Each decision is itself a timeline entry (internal), action "rating_<decision>".

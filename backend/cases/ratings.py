@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from backend import clock
-from backend.cases import services, workflow
+from backend.cases import actions, services, workflow
 from backend.cases.actions import INPUTS, CloseUnrated
 from backend.vocabulary import Publication, PublicationDecision, Role, Satisfaction, Solved, Status, Visibility
 from backend.cases.lifecycle import MODERATORS, rating_action
@@ -81,9 +81,9 @@ async def rate(token: str, form: RatingForm) -> int:
         raise NotFound(N_("There is no such case."))
     if case["status"] != Status.replied.value:
         # Said plainly here; ``perform`` checks the state again under the row lock.
-        reply = await workflow.published_reply(case["id"])
+        reply = await actions.published_reply(case["id"])
         if reply is None:
-            raise WrongState(workflow.NOT_ANSWERED_YET)
+            raise WrongState(actions.NOT_ANSWERED_YET)
         rated = await Rating.exists().where(Rating.reply == reply)
         raise WrongState(ALREADY_RATED if rated else N_("This answer can no longer be rated."))
     valid = validate(form)

@@ -136,7 +136,7 @@ async def test_no_rating_before_the_reply_is_published(settings, categories):
     filed = await file(settings, form(categories["water"]))
     with pytest.raises(Refusal) as refused:
         await ratings.rate(filed.follow_token, rating())
-    assert (status_of(refused.value), refused.value.message) == (409, workflow.NOT_ANSWERED_YET)
+    assert (status_of(refused.value), refused.value.message) == (409, actions.NOT_ANSWERED_YET)
     await bring_to(filed.number, Status.signed, categories["water"].department)
     await workflow.perform(filed.number, "draft_reply", handler_of(categories["water"].department), body="草稿：已修复")
     with pytest.raises(Refusal) as refused:  # a draft waiting for the centre is no answer yet

@@ -149,7 +149,7 @@ async def test_extensions_need_a_reason_and_the_centres_approval(settings, categ
     department = categories["water"].department
     case = await Case.objects().where(Case.number == number).first()
     # A date is asked for: the extension ends with its day, in the platform's time zone.
-    later = workflow.end_of_day((case.answer_due_at + timedelta(days=30)).astimezone(ZoneInfo(settings.time_zone)).date())
+    later = actions.end_of_day((case.answer_due_at + timedelta(days=30)).astimezone(ZoneInfo(settings.time_zone)).date())
     with pytest.raises(Refusal) as refused:
         await workflow.perform(number, actions.RequestExtension(due_date=later.date()), handler_of(department))
     assert status_of(refused.value) == 422
