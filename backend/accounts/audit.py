@@ -38,6 +38,7 @@ class AuditAction(str, enum.Enum):
     deadline_warning_changed = "deadline_warning_changed"
     api_key_created = "api_key_created"
     api_key_revoked = "api_key_revoked"
+    contact_revealed = "contact_revealed"
 
 
 AUDIT_LABELS = {
@@ -65,6 +66,7 @@ AUDIT_LABELS = {
     AuditAction.deadline_warning_changed: N_("Deadline warning changed"),
     AuditAction.api_key_created: N_("API key created"),
     AuditAction.api_key_revoked: N_("API key revoked"),
+    AuditAction.contact_revealed: N_("A filer's contact details shown"),
 }
 
 
