@@ -97,6 +97,7 @@ PUBLIC_ROUTES = {
     ("GET", "/report"),
     ("POST", "/report"),
     ("GET", "/follow/{token:str}"),
+    ("GET", "/follow/{token:str}/export.zip"),
     ("GET", "/follow/{token:str}/events"),
     ("POST", "/follow/{token:str}/rating"),
     ("GET", "/media/{name:str}"),
