@@ -148,3 +148,24 @@ async def test_co_handlers_and_leaders_see_no_contact_block_and_may_not_reveal(p
         refused = await someone.post_form(f"/staff/cases/{number}/contact", {"reason": "contact"})
         assert refused.status_code == 403 and PHONE not in refused.text
     assert not await TimelineEntry.exists().where(TimelineEntry.action.like("reveal_%"))
+
+
+async def test_an_admin_finds_who_revealed_whose_contact_details(person, settings, categories):
+    number = await assigned_case(settings, categories)
+    other = await assigned_case(settings, categories)
+    handler = await person("handler", name="赵办理", department_id=categories["water"].department)
+    await handler.post_form(f"/staff/cases/{number}/contact", {"reason": "callback"})
+    await handler.post_form(f"/staff/cases/{other}/contact", {"reason": "verify"})
+    admin = await person("admin")
+    found = await admin.client.get("/admin/audit", params={"what": "contact_revealed", "q": number})
+    assert found.status_code == 200 and f"{number} · callback" in found.text and other not in found.text
+    assert "赵办理" in found.text  # admins see the person, the filer only the department
+    everything = await admin.client.get("/admin/audit", params={"what": "contact_revealed"})
+    assert f"{number} · callback" in everything.text and f"{other} · verify" in everything.text
+    by_name = await admin.client.get("/admin/audit", params={"q": "赵办理", "what": "signed_in"})
+    assert by_name.status_code == 200 and f"{number} · callback" not in by_name.text and "赵办理" in by_name.text
+    for params in ({"what": "no_such_kind"}, {"q": "x" * 101}):
+        refused = await admin.client.get("/admin/audit", params=params)
+        assert refused.status_code == 400, params
+    wildcards = await admin.client.get("/admin/audit", params={"what": "contact_revealed", "q": "%_%"})
+    assert wildcards.status_code == 200 and number in wildcards.text  # wildcards are dropped, not obeyed
