@@ -90,6 +90,21 @@ class Visibility(str, enum.Enum):
     internal = "internal"  # staff only
 
 
+class RevealReason(str, enum.Enum):
+    """Why staff open a filer's contact details: each reveal is recorded and shown to the filer."""
+
+    contact = "contact"  # to reach the filer about the case
+    callback = "callback"  # 回访: to ask the filer whether the problem was solved
+    verify = "verify"  # to check the facts of the complaint with the filer
+
+
+REVEAL_REASON_LABELS = {
+    RevealReason.contact: N_("To contact the filer about the case"),
+    RevealReason.callback: N_("To call the filer back about the answer (回访)"),
+    RevealReason.verify: N_("To check the facts with the filer"),
+}
+
+
 class Scope(str, enum.Enum):
     """For handlers: which departments of the case may act."""
 

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import enum
+import operator
 from dataclasses import dataclass
 from datetime import datetime
+from functools import reduce
+
+from piccolo.engine.sqlite import SQLiteEngine
 
 from backend import clock
 from backend.accounts.tables import AuditEvent
+from backend.db import engine
 from backend.i18n_markers import N_
 
 PAGE_SIZE = 50
@@ -38,6 +43,7 @@ class AuditAction(str, enum.Enum):
     deadline_warning_changed = "deadline_warning_changed"
     api_key_created = "api_key_created"
     api_key_revoked = "api_key_revoked"
+    contact_revealed = "contact_revealed"
 
 
 AUDIT_LABELS = {
@@ -65,6 +71,7 @@ AUDIT_LABELS = {
     AuditAction.deadline_warning_changed: N_("Deadline warning changed"),
     AuditAction.api_key_created: N_("API key created"),
     AuditAction.api_key_revoked: N_("API key revoked"),
+    AuditAction.contact_revealed: N_("A filer's contact details shown"),
 }
 
 
@@ -109,8 +116,11 @@ async def record(
     )
 
 
-async def recent(before_id: int | None = None, page_size: int = PAGE_SIZE) -> list[AuditItem]:
-    """Newest first, paged by id (keyset)."""
+async def recent(
+    before_id: int | None = None, page_size: int = PAGE_SIZE, *, action: AuditAction | None = None, text: str = ""
+) -> list[AuditItem]:
+    """Newest first, paged by id (keyset); only ``action``'s entries, and only those whose
+    person, account or details contain ``text`` (a case number, a name), if given."""
     query = AuditEvent.select(
         AuditEvent.id,
         AuditEvent.created_at,
@@ -122,5 +132,15 @@ async def recent(before_id: int | None = None, page_size: int = PAGE_SIZE) -> li
     )
     if before_id is not None:
         query = query.where(AuditEvent.id < before_id)
+    if action is not None:
+        query = query.where(AuditEvent.action == action.value)
+    # LIKE's wildcards are dropped rather than escaped: SQLite and PostgreSQL escape differently,
+    # and no name or case number needs them.
+    if text := text.replace("%", "").replace("_", "").strip():
+        pattern = f"%{text}%"
+        # SQLite's LIKE already ignores the case of ASCII letters (and Piccolo warns at its ILIKE).
+        match = "like" if isinstance(engine(), SQLiteEngine) else "ilike"
+        columns = (AuditEvent.detail, AuditEvent.actor_name, AuditEvent.subject_name)
+        query = query.where(reduce(operator.or_, (getattr(column, match)(pattern) for column in columns)))
     rows = await query.order_by(AuditEvent.id, ascending=False).limit(page_size)
     return [AuditItem(**row) for row in rows]

@@ -13,7 +13,9 @@ from math import ceil
 
 from litestar import Controller, Request, get, post
 from litestar.datastructures import Cookie
-from litestar.params import FromPath, FromQuery
+from typing import Annotated
+
+from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Response, Template
 
 from backend.accounts import audit, passkeys, services
@@ -43,6 +45,7 @@ from backend.web.forms import form_text, typed_form
 from backend.web.pages import local_path
 from backend.web.state import client_address
 from backend.web.params import RowId, RowIdQuery
+from backend.text import clean_text
 
 CEREMONY_BODY_MAX = 64 * 1024
 NEEDS_SCRIPT = N_("Passkeys need JavaScript. Turn it on for this site, or use another browser.")
@@ -50,6 +53,8 @@ NOT_FRESH = N_("Confirm it is you with your passkey first.")
 TOO_MANY = N_("Too many sign-in attempts from your network. Try again in {minutes} minutes.")
 EVERY_ROLE = tuple(StaffRole)
 NO_STORE = {"cache-control": "no-store"}
+
+AuditSearch = Annotated[str, QueryParameter(max_length=100)]  # a case number or a name
 
 
 @dataclass(frozen=True)
@@ -372,10 +377,21 @@ class AdminController(Controller):
         return Redirect("/admin/accounts", status_code=303)
 
     @get("/audit")
-    async def audit_log(self, before: RowIdQuery = None) -> Template:
-        events = await audit.recent(before_id=before)
+    async def audit_log(
+        self, before: RowIdQuery = None, what: FromQuery[AuditAction | None] = None, q: AuditSearch = ""
+    ) -> Template:
+        """The audit log, searchable: by kind of entry (who revealed a filer's contact details,
+        say) and by a case number or a name."""
+        q = clean_text(q)
+        events = await audit.recent(before_id=before, action=what, text=q)
         return Template(
             template_name="admin/audit.html",
-            context={"events": events, "labels": AUDIT_LABELS, "next_before": events[-1].id if len(events) == audit.PAGE_SIZE else None},
+            context={
+                "events": events,
+                "labels": AUDIT_LABELS,
+                "what": what.value if what else "",
+                "q": q,
+                "next_before": events[-1].id if len(events) == audit.PAGE_SIZE else None,
+            },
             headers=NO_STORE,
         )

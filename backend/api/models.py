@@ -12,7 +12,9 @@ import msgspec
 from litestar.datastructures import UploadFile
 
 from backend.cases.figures import DepartmentFigures
+from backend.cases.reveals import Contact, masked
 from backend.cases.services import CaseView, RatingView, StaffCaseView, TimelineItem
+from backend.vocabulary import RevealReason
 from backend.photos.services import PhotoView
 from backend.settings import get_settings
 from backend.cases.actions import PhotoKeyField, RowIdField, Text
@@ -91,6 +93,8 @@ class CaseList(msgspec.Struct):
 
 class StaffCase(msgspec.Struct):
     case: Case
+    # Shortened and masked (张**, 138****8000): the full details take a reveal
+    # (``POST /api/v1/staff/cases/{number}/contact``); empty for a key whose department only co-handles.
     filer_name: str
     filer_phone: str
     source: str
@@ -277,10 +281,18 @@ def case(view: CaseView) -> Case:
     )
 
 
-def staff_case(view: StaffCaseView, actions: list[str]) -> StaffCase:
-    return StaffCase(
-        case(view.case), view.filer_name, view.filer_phone, view.source, view.department_id, view.co_handler_ids, actions
-    )
+class RevealRequest(msgspec.Struct, forbid_unknown_fields=True):
+    reason: RevealReason  # why the key needs them; the filer reads it on their follow page
+
+
+class FilerContact(msgspec.Struct):
+    filer_name: str
+    filer_phone: str
+
+
+def staff_case(view: StaffCaseView, actions: list[str], shows_contact: bool) -> StaffCase:
+    contact = masked(Contact(view.filer_name, view.filer_phone)) if shows_contact else Contact("", "")
+    return StaffCase(case(view.case), contact.name, contact.phone, view.source, view.department_id, view.co_handler_ids, actions)
 
 
 def figures(item: DepartmentFigures) -> Figures:

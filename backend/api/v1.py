@@ -22,12 +22,13 @@ from backend.accounts.api_keys import KeyHolder
 from backend.api import models
 from backend.api.auth import holder, rate_limit, requires
 from backend.api.errors import CODES, EXCEPTION_HANDLERS, ApiError, responses
-from backend.cases import browse, figures, ratings, services, workflow
+from backend.accounts.audit import Who
+from backend.cases import browse, figures, ratings, reveals, services, workflow
 from backend.cases.controllers import follow_url
 from backend.cases.filing import CaseForm, FilingError, Source
 from backend.cases.lifecycle import TRANSITIONS
 from backend.cases.actions import API_ACTIONS, INPUTS
-from backend.cases.permissions import available_actions, handler_scope
+from backend.cases.permissions import available_actions, handler_scope, sees_filer_contact
 from backend.cases.services import Actor
 from backend.departments.questions import questions_by_category
 from backend.departments.services import active_categories, department_choices
@@ -244,14 +245,26 @@ class StaffController(Controller):
 
     @get("/cases/{number:str}", responses=responses(401, 403, 404))
     async def case(self, request: Request, number: CaseNumber) -> models.StaffCase:
-        """Everything about a case, the filer's contact details included, and the actions
-        this key may take on it now."""
+        """Everything about a case, with the filer's contact details masked (``.../contact``
+        reveals them), and the actions this key may take on it now."""
         found = holder(request)
         scope = await _scope_of(found, number)
         view = await services.staff_case(number)
         if view is None:
             raise _not_found()
-        return models.staff_case(view, [action for action in available_actions(view, _actor(found)) if action in API_ACTIONS])
+        actor = _actor(found)
+        offered = [action for action in available_actions(view, actor) if action in API_ACTIONS]
+        return models.staff_case(view, offered, sees_filer_contact(actor.role.value, scope))
+
+    @post("/cases/{number:str}/contact", status_code=200, responses=responses(401, 403, 404, 422))
+    async def reveal_contact(self, request: Request, number: CaseNumber, data: JSONBody[models.RevealRequest]) -> models.FilerContact:
+        """The filer's full name and phone, for a reason. The reveal is recorded in the audit log
+        (with the key's name) and on the case's timeline, which the filer reads on their follow
+        page. Only a moderator key and the lead department's key may; a co-handling one gets 403."""
+        found = holder(request)
+        await _scope_of(found, number)
+        contact = await reveals.reveal(number, _actor(found), data.reason, Who(None, f"API key: {found.name}"))
+        return models.FilerContact(contact.name, contact.phone)
 
 
 def _action_route(action: str):

@@ -6,6 +6,8 @@ One view serves the full page or, for htmx, just the fragment that changed.
 from __future__ import annotations
 
 import secrets
+
+import anyio.to_thread
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -17,7 +19,7 @@ from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect, Response, Stream, Template
 
 from backend.accounts.guards import STAFF_NOT_CITIZEN, citizens_only, signed_in
-from backend.cases import browse, export, feeds, ratings, services, support
+from backend.cases import browse, export, feeds, filer_export, ratings, services, support
 from backend.vocabulary import CASE_TYPE_LABELS, STATUS_GROUP_LABELS
 from backend.cases.filing import CaseForm, FilingError, point, validate
 from backend.cases.services import CasePage
@@ -302,6 +304,22 @@ class CaseController(Controller):
         self, request: Request, token: FromPath[str], filed: FromQuery[bool] = False, rated: FromQuery[bool] = False
     ) -> Template:
         return await follow_page(request, token, filed=filed, rated=rated)
+
+    @get("/follow/{token:str}/export.zip")
+    async def export_for_filer(self, token: FromPath[str]) -> Response:
+        """The filer's copy of their case (``filer_export``): built in a thread, never cached."""
+        copy = await filer_export.filer_export(token)
+        if copy is None:
+            raise NotFoundException()
+        content = await anyio.to_thread.run_sync(filer_export.zip_of, copy, get_settings().media_dir, i18n.gettext)
+        return Response(
+            content,
+            media_type="application/zip",
+            headers={
+                "content-disposition": f'attachment; filename="minsheng-{copy.number}.zip"',
+                "cache-control": "private, no-store",
+            },
+        )
 
     @post(
         "/follow/{token:str}/rating",

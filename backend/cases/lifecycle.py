@@ -19,6 +19,7 @@ from backend.vocabulary import (
     NOT_CLOSED,
     CaseType,
     PublicationDecision,
+    RevealReason,
     ReviewDecision,
     Role,
     Satisfaction,
@@ -263,6 +264,15 @@ CLOCK_ENTRY_LABELS = {
 }
 
 
+# A reveal of the filer's contact details is an entry for the filer and staff, one action per
+# reason, so the filer reads who looked and why (``cases.reveals``).
+REVEAL_LABELS = {
+    f"reveal_{RevealReason.contact.value}": N_("Contact details shown to staff: to contact the filer about the case"),
+    f"reveal_{RevealReason.callback.value}": N_("Contact details shown to staff: to call the filer back about the answer (回访)"),
+    f"reveal_{RevealReason.verify.value}": N_("Contact details shown to staff: to check the facts with the filer"),
+}
+
+
 def entry_label(action: str) -> str:
     if action in REVIEW_LABELS:
         return REVIEW_LABELS[action]
@@ -270,4 +280,6 @@ def entry_label(action: str) -> str:
         return CLOCK_ENTRY_LABELS[action]
     if action in PUBLICATION_LABELS:
         return PUBLICATION_LABELS[action]
+    if action in REVEAL_LABELS:
+        return REVEAL_LABELS[action]
     return TRANSITIONS[action].label

@@ -33,8 +33,9 @@ def may_see_case(role: str, scope: Scope | None) -> bool:
 
 
 def sees_filer_contact(role: str, scope: Scope | None) -> bool:
-    """The filer's name and phone: for those who handle the case, not for every overseer."""
-    return role == StaffRole.moderator or (role == StaffRole.handler and scope is not None)
+    """Who may reveal the filer's name and phone (``cases.reveals``): the platform centre and the
+    lead department, which contact the filer; not leaders, nor departments that only co-handle."""
+    return role == StaffRole.moderator or (role == StaffRole.handler and scope == Scope.lead)
 
 
 def actions_for(role: str, status: Status, scope: Scope | None, case_type: str) -> list[str]:

@@ -17,17 +17,19 @@ from litestar.response import Redirect, Response, Template
 
 from backend import clock
 from backend.accounts.guards import admits, current, role_guard
-from backend.vocabulary import CITIZEN_CASE_TYPES, Role, StaffRole, Status
+from backend.vocabulary import CITIZEN_CASE_TYPES, REVEAL_REASON_LABELS, RevealReason, Role, StaffRole, Status
+from backend.accounts.audit import Who
 from backend.accounts.roles import BODY_LABELS, LEVEL_LABELS
 from backend.accounts.services import AccountView
-from backend.cases import figures, ratings, services, supervision, workflow
+from backend.cases import figures, ratings, reveals, services, supervision, workflow
 from backend.cases.controllers import case_form_from, follow_url
 from backend.cases.filing import RECORDED_BY_STAFF, SOURCE_LABELS, CaseForm, FilingError, validate, validate_source
 from backend.cases.lifecycle import PHOTO_ACTIONS, TRANSITIONS
 from backend.cases.actions import INPUTS, ActionInput, Unreadable, WithPhotos, from_form
 from backend.cases.queues import department_context, moderation_context, review_context
 from backend.cases.permissions import available_actions, handler_scope, may_see_case, sees_filer_contact
-from backend.cases.services import Actor
+from backend.cases.reveals import Contact
+from backend.cases.services import Actor, StaffCaseView
 from backend.departments.services import active_categories, area_tree, department_choices
 from backend.i18n_markers import N_
 from backend.photos.controllers import MAX_FORM_BYTES, photo_key_from, photo_keys_from, receive_uploads
@@ -37,10 +39,25 @@ from backend.settings import get_settings
 from backend.web import i18n
 from backend.web.errors import status_of
 from backend.web.forms import form_text
+from backend.web.fragments import wants_fragment
 from backend.web.params import CaseNumber, RowId
 from backend.errors import InvalidInput, Refusal
 
 NO_STORE = {"cache-control": "no-store"}
+
+
+CHOOSE_A_REASON = N_("Choose why you need the contact details.")
+
+
+def contact_context(view: StaffCaseView, shows: bool, revealed: tuple[Contact, RevealReason] | None = None) -> dict:
+    """The filer's contact block: masked, unless just revealed; none for whom it is not for."""
+    contact = reveals.masked(Contact(view.filer_name, view.filer_phone)) if shows else None
+    return {
+        "case": view.case,
+        "contact": revealed[0] if revealed else contact,
+        "revealed": revealed[1].value if revealed else None,
+        "reveal_reasons": {reason.value: label for reason, label in REVEAL_REASON_LABELS.items()},
+    }
 
 
 def actor_of(account: AccountView) -> Actor:
@@ -215,6 +232,7 @@ class WorkspaceController(Controller):
         typed: dict | None = None,
         status_code: int = 200,
         typed_photos: dict | None = None,
+        revealed: tuple[Contact, RevealReason] | None = None,
     ) -> Template:
         account, view, scope = await self._visible_case(request, number)
         actions = available_actions(view, actor_of(account))
@@ -223,8 +241,7 @@ class WorkspaceController(Controller):
             template_name="staff/case.html",
             context={
                 "view": view,
-                "case": view.case,
-                "show_contact": sees_filer_contact(account.role, scope),
+                **contact_context(view, sees_filer_contact(account.role, scope), revealed),
                 "form_actions": [action for action in actions if action not in PHOTO_ACTIONS],
                 "photo_controls": [action for action in actions if action in PHOTO_ACTIONS],
                 "typed_photos": typed_photos or {},
@@ -249,6 +266,31 @@ class WorkspaceController(Controller):
     @get("/staff/cases/{number:str}", opt=admits(StaffRole.moderator, StaffRole.leader, StaffRole.handler))
     async def staff_case(self, request: Request, number: CaseNumber) -> Template:
         return await self._case_page(request, number)
+
+    @post("/staff/cases/{number:str}/contact", opt=admits(StaffRole.moderator, StaffRole.handler), status_code=200)
+    async def reveal_contact(self, request: Request, number: CaseNumber) -> Template:
+        """Show the filer's full contact details, for a reason the filer will read (``cases.reveals``)."""
+        account = current(request).account
+        try:
+            reason = RevealReason(form_text(await request.form(), "reason"))
+        except ValueError:
+            reason = None
+        if reason is None:
+            errors = {"reason": i18n.gettext(CHOOSE_A_REASON)}
+            if not wants_fragment(request):
+                return await self._case_page(request, number, errors=errors, status_code=422)
+            _, view, scope = await self._visible_case(request, number)
+            context = contact_context(view, sees_filer_contact(account.role, scope))
+            return Template(template_name="partials/filer_contact.html", context={**context, "errors": errors}, status_code=422, headers=NO_STORE)
+        contact = await reveals.reveal(number, actor_of(account), reason, Who(account.id, account.name))
+        if not wants_fragment(request):
+            return await self._case_page(request, number, revealed=(contact, reason))
+        view = await services.staff_case(number)
+        return Template(
+            template_name="partials/filer_contact.html",
+            context={**contact_context(view, True, (contact, reason)), "errors": {}},
+            headers=NO_STORE,
+        )
 
     @post(
         "/staff/cases/{number:str}/{action:str}",

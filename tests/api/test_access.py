@@ -25,6 +25,7 @@ API_ROUTES = {
     ("POST", "/api/v1/photos"): {"file"},
     ("GET", "/api/v1/staff/cases"): STAFF,
     ("GET", "/api/v1/staff/cases/{number:str}"): STAFF,
+    ("POST", "/api/v1/staff/cases/{number:str}/contact"): STAFF,
     # One route per action a key may take, each with its own body (backend.cases.actions).
     **{("POST", f"/api/v1/staff/cases/{{number:str}}/actions/{action}"): STAFF for action in API_ACTIONS},
     ("POST", "/api/v1/follow/{token:str}/rating"): {"file"},

@@ -60,7 +60,14 @@ def test_from_filing_to_a_published_reply(live_server, browser, categories):
         moderator.goto(f"{base}/moderation")
         moderator.get_by_role("link", name="小区停电三四天").click()
         number = moderator.url.rsplit("/", 1)[1]
-        expect(moderator.get_by_text("张女士")).to_be_visible()  # staff see the filer
+        # Staff see the filer's contact masked, and reveal it for a reason the filer will read.
+        contact = moderator.locator("#filer-contact")
+        expect(contact).to_contain_text("张**")
+        expect(contact).to_contain_text("138****8000")
+        contact.get_by_label("查看完整姓名和电话的原因").select_option("verify")
+        contact.get_by_role("button", name="显示并拨号").click()
+        expect(moderator.locator("#filer-contact a[href='tel:138 0013 8000']")).to_be_visible()
+        expect(moderator.locator("#filer-contact")).to_contain_text("张女士")
         act(moderator, "accept")
 
         # A face in the photo: the moderator drags over it to black it out for the public.
@@ -89,6 +96,19 @@ def test_from_filing_to_a_published_reply(live_server, browser, categories):
         handler.goto(f"{base}/department")
         handler.get_by_role("link", name="小区停电三四天").click()
         act(handler, "sign")
+
+        # The filer's follow page, open on their phone, shows the department's reveal live.
+        filer = browser.new_page(locale="zh-CN")
+        filer.goto(follow_url)
+        filer.evaluate("window.__sameDocument = true")
+        filer.wait_for_function("document.querySelector('[sse-connect]') && htmx && true")
+        filer.wait_for_timeout(500)  # the stream is open
+        handler.locator("#filer-contact").get_by_label("查看完整姓名和电话的原因").select_option("contact")
+        handler.locator("#filer-contact").get_by_role("button", name="显示并拨号").click()
+        expect(handler.locator("#filer-contact a[href^='tel:']")).to_be_visible()
+        expect(filer.locator(".timeline")).to_contain_text("联系方式已向工作人员显示：为就本案联系诉求人")
+        assert filer.evaluate("window.__sameDocument") is True  # arrived without a reload
+        filer.close()
         open_action(handler, "post_progress")
         handler.locator("#post_progress-body").fill("21:00 抢修人员已到场")
         handler.locator("#post_progress-photo-input").set_input_files(files=[{"name": "scene.jpg", "mimeType": "image/jpeg", "buffer": jpeg()}])

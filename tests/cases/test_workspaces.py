@@ -21,7 +21,7 @@ async def test_moderator_accepts_and_assigns_with_a_co_handler(person, settings,
     queue = await moderator.client.get("/moderation")
     assert case.number in queue.text
     page = await moderator.client.get(f"/staff/cases/{case.number}")
-    assert "Accepted for handling" in page.text and "王先生" in page.text
+    assert "Accepted for handling" in page.text and "王**" in page.text and "王先生" not in page.text  # masked until revealed
     assert (await moderator.post_form(f"/staff/cases/{case.number}/accept", {"case_type": "complaint"})).status_code == 303
     water, roads = categories["water"].department, categories["roads"].department
     response = await moderator.post_form(

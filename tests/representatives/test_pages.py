@@ -111,7 +111,8 @@ async def test_staff_queues_mark_suggestions_and_the_lead_rates_in_the_channel(p
     assert "badge-suggestion" in (await moderator.client.get("/moderation")).text  # and in the general queue
     staff_page = await moderator.client.get(f"/staff/cases/{number}")
     assert "王代表" in staff_page.text and 'name="case_type"' not in staff_page.text  # it stays a suggestion
-    assert "<dt>Lead representative</dt><dd>王代表</dd>" in staff_page.text
+    # The lead's contact block, masked until revealed, as a filer's (the suggestion names the representatives).
+    assert '<h3 id="filer-contact-heading">Lead representative</h3>' in staff_page.text and "<dd>王**</dd>" in staff_page.text
     assert (await moderator.post_form(f"/staff/cases/{number}/accept")).status_code == 303
     assigned = await moderator.post_form(f"/staff/cases/{number}/assign", {"department_id": str(department)})
     assert assigned.status_code == 303

@@ -9,6 +9,7 @@ import pytest
 
 from backend.app import create_app
 from backend.vocabulary import Status
+from tests.keys import api_key, bearer  # noqa: F401  (api_key: a fixture)
 from tests.people import Person
 from tests.api.test_access import API_ROUTES
 from tests.cases.test_lifecycle import bring_to, filed_case
@@ -65,6 +66,7 @@ STAFF_ROUTES = {
     ("GET", "/moderation/ratings"): {"moderator"},
     ("POST", "/moderation/ratings/{rating_id:str}"): {"moderator"},
     ("POST", "/staff/cases/{number:str}/{action:str}"): {"moderator", "leader", "handler"},
+    ("POST", "/staff/cases/{number:str}/contact"): {"moderator", "handler"},  # the reveal: not leaders
     ("GET", "/department"): {"handler"},
     ("GET", "/department/events"): {"handler"},
     ("GET", "/leader"): {"leader"},
@@ -95,6 +97,7 @@ PUBLIC_ROUTES = {
     ("GET", "/report"),
     ("POST", "/report"),
     ("GET", "/follow/{token:str}"),
+    ("GET", "/follow/{token:str}/export.zip"),
     ("GET", "/follow/{token:str}/events"),
     ("POST", "/follow/{token:str}/rating"),
     ("GET", "/media/{name:str}"),
@@ -216,15 +219,41 @@ async def test_a_handler_never_sees_another_departments_cases(person, settings, 
     assert (await moderator.client.get(f"/staff/cases/{roads_case}")).status_code == 200
 
 
-async def test_staff_see_the_filers_contact_details_and_the_public_never_does(person, settings, categories, client):
+async def test_staff_reveal_the_filers_contact_details_and_the_public_never_sees_them(person, settings, categories, client):
     number = await filed_case(settings, categories, filer_name="李明", filer_phone="13800138000")
     await bring_to(number, Status.assigned, categories["water"].department)
     moderator = await person("moderator")
-    staff_page = await moderator.client.get(f"/staff/cases/{number}")
+    staff_page = await moderator.post_form(f"/staff/cases/{number}/contact", {"reason": "verify"})
     assert "李明" in staff_page.text and "13800138000" in staff_page.text
     assert staff_page.headers["cache-control"] == "private, no-store"
     public_page = await client.get(f"/cases/{number}")
     assert public_page.status_code == 200 and "13800138000" not in public_page.text
+
+
+async def test_no_staff_page_or_api_read_shows_the_filers_contact_without_a_reveal(people, client, api_key, settings, categories):
+    """Every GET route of the staff pages as every role, and every GET of the API with each staff
+    key, before and after a reveal: the full name and phone appear only in the reveal's answer."""
+    number = await filed_case(settings, categories, filer_name="李明", filer_phone="13800138000")
+    await bring_to(number, Status.assigned, categories["water"].department)
+    keys = [bearer(await api_key("moderator")), bearer(await api_key(f"staff:{categories['water'].department}"))]
+    api_reads = [path for method, path in API_ROUTES if method == "GET" and path.startswith("/api/")]
+
+    async def nothing_shown(when: str) -> None:
+        for (method, path), allowed in STAFF_ROUTES.items():
+            if method != "GET" or path.endswith("/events"):  # event streams stay open; they carry counts
+                continue
+            for who in allowed:
+                response = await people[who].client.get(concrete(path, number, who))
+                assert "13800138000" not in response.text and "李明" not in response.text, f"{when}: {path} as {who}"
+        for path in api_reads:
+            for headers in keys:
+                response = await client.get(path.replace("{number:str}", number).replace("{token:str}", "x"), headers=headers)
+                assert "13800138000" not in response.text and "李明" not in response.text, f"{when}: {path}"
+
+    await nothing_shown("before a reveal")
+    revealed = await people["handler"].post_form(f"/staff/cases/{number}/contact", {"reason": "contact"})
+    assert "13800138000" in revealed.text
+    await nothing_shown("after a reveal")
 
 
 async def test_each_role_lands_on_its_own_home(person, categories):
