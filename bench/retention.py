@@ -3,8 +3,9 @@ finished cases, on SQLite and PostgreSQL.
 
 The cases come from the demo generator (``demo_bulk``: two years of cases with timelines,
 ratings and figures). The job runs at a moment when every finished case is past the retention
-period, once in its batches (``retention.BATCH``) and once, as the baseline, as a single
-transaction over the whole backlog (the same code with one batch as large as the backlog).
+period, once in its batches (``retention.BATCH``) and once, as the baseline, in batches of
+``BASELINE_BATCH`` (the same code; a baseline transaction over a whole large backlog would pass
+PostgreSQL's limit of query parameters in the photos' step).
 Meanwhile a probe writes a small row every 20 ms, as a filing or an action would, and records
 how long each write waited: the worst wait is how long the job held the write lock (SQLite) or
 blocked a writer (PostgreSQL). The figures are read before and after each run and after
@@ -33,6 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[0] = str(ROOT)  # not bench/, whose calendar.py would hide the standard library's
 POSTGRES = os.environ.get("MINSHENG_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 DATABASE = "minsheng_bench_retention"
+BASELINE_BATCH = 20_000
 
 
 async def _figures() -> list:
@@ -92,11 +94,11 @@ async def measure(cases: int) -> dict:
     before = await _figures()
     batched = await _run(moment, batch=500)
     same_after = await _figures() == before
-    # Put the backlog back, untimed, for the baseline: one transaction over all of it.
+    # Put the backlog back, untimed, for the baseline: far larger batches.
     await Case.update({Case.anonymised_at: None, Case.filer_name: "市民", Case.filer_phone: "13800000000"}).where(
         Case.anonymised_at.is_not_null()
     )
-    single = await _run(moment, batch=cases)
+    baseline = await _run(moment, batch=BASELINE_BATCH)
     await figures.rebuild()
     rebuilt_same = await _figures() == before
     return {
@@ -104,7 +106,7 @@ async def measure(cases: int) -> dict:
         "finished": finished,
         "loaded_seconds": loaded,
         "batched": batched,
-        "single": single,
+        "baseline": baseline,
         "figures_unchanged": same_after,
         "figures_rebuilt_unchanged": rebuilt_same,
     }
@@ -139,8 +141,8 @@ def main() -> None:
     if args.child:
         print(json.dumps(asyncio.run(measure(args.cases))))
         return
-    print(f"retention job over {args.cases:,} generated cases (batches of 500 vs one transaction)")
-    print(f"{'database':<10} {'finished':>9} {'erased':>7} {'batched s':>9} {'worst wait':>11} {'single s':>9} {'worst wait':>11} {'ratio':>6}  figures")
+    print(f"retention job over {args.cases:,} generated cases: batches of 500 vs of {BASELINE_BATCH:,} (baseline)")
+    print(f"{'database':<10} {'finished':>9} {'erased':>7} {'500s: s':>9} {'worst wait':>11} {'base: s':>9} {'worst wait':>11} {'ratio':>6}  figures")
     for database in args.databases.split(","):
         if database == "postgres":
             asyncio.run(_postgres(f"DROP DATABASE IF EXISTS {DATABASE}"))
@@ -156,12 +158,12 @@ def main() -> None:
             print(f"{database}: failed\n{out.stderr[-3000:]}")
             continue
         result = json.loads(out.stdout.strip().splitlines()[-1])
-        batched, single = result["batched"], result["single"]
+        batched, baseline = result["batched"], result["baseline"]
         same = "unchanged, and after a rebuild" if result["figures_unchanged"] and result["figures_rebuilt_unchanged"] else "CHANGED"
         print(
             f"{database:<10} {result['finished']:>9,} {batched['erased']:>7,} {batched['seconds']:>9.1f} "
-            f"{batched['worst_wait_ms']:>9.0f}ms {single['seconds']:>9.1f} {single['worst_wait_ms']:>9.0f}ms "
-            f"{single['worst_wait_ms'] / batched['worst_wait_ms']:>5.0f}x  {same}"
+            f"{batched['worst_wait_ms']:>9.0f}ms {baseline['seconds']:>9.1f} {baseline['worst_wait_ms']:>9.0f}ms "
+            f"{baseline['worst_wait_ms'] / batched['worst_wait_ms']:>5.0f}x  {same}"
         )
 
 

@@ -38,16 +38,13 @@ async def anonymise_finished(now: datetime, batch: int = BATCH) -> int:
     finished = [status.value for status in FINISHED]
     erased = 0
     while True:
+        due = Case.select(Case.id).where(Case.anonymised_at.is_null(), Case.status.is_in(finished), Case.updated_at < cutoff).limit(batch)
         async with write_transaction():
-            rows = await Case.select(Case.id).where(
-                Case.anonymised_at.is_null(), Case.updated_at < cutoff, Case.status.is_in(finished)
-            ).limit(batch)
-            if not rows:
-                break
-            ids = [row["id"] for row in rows]
             done = await Case.update({Case.filer_name: "", Case.filer_phone: "", Case.anonymised_at: now}).where(
-                Case.id.is_in(ids), Case.anonymised_at.is_null()  # not erased by another worker meanwhile
+                Case.id.is_in(due), Case.anonymised_at.is_null()  # checked again on the row: not erased by another worker meanwhile
             ).returning(Case.id)
+            if not done:
+                break
             originals = await photos.keep_only_public_copies([row["id"] for row in done])
         await photos.delete_files(originals, now)  # after commit: a rolled-back batch keeps its files
         erased += len(done)
