@@ -6,7 +6,8 @@ given ``now`` only, and safe in several worker processes at once. Add further jo
 
 from __future__ import annotations
 
-from backend.cases import ratings, supervision
+from backend.accounts import audit
+from backend.cases import ratings, retention, supervision
 from backend.photos import services as photos
 from backend.scheduler import Job
 
@@ -16,4 +17,6 @@ JOBS: list[Job] = [
     supervision.supervise_overdue,
     ratings.close_unrated,  # answers nobody rated within the days allowed
     photos.delete_unclaimed,  # uploads no filing claimed within a day
+    retention.anonymise_finished,  # personal data of cases finished long enough ago
+    audit.forget_old,  # the audit log's own period
 ]

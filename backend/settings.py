@@ -53,6 +53,9 @@ class Settings:
     # deployment that runs them some other way).
     scheduler_seconds: int = 60
     rating_days: int = 7  # an answer not rated within these days closes as not rated
+    # Retention (``cases.retention``): a finished case's personal data, and the audit log.
+    personal_data_days: int = 730
+    audit_days: int = 1095
     # Live streams (backend.live): a comment line this often keeps proxies from closing them; a
     # stream ends after its time and the browser reconnects, so a signed-out person's stream
     # does not outlive their session for long.
@@ -133,6 +136,8 @@ def get_settings() -> Settings:
         session_max_hours=_positive_int("MINSHENG_SESSION_MAX_HOURS", 12),
         scheduler_seconds=_whole_number("MINSHENG_SCHEDULER_SECONDS", 60),
         rating_days=_positive_int("MINSHENG_RATING_DAYS", 7),
+        personal_data_days=_positive_int("MINSHENG_PERSONAL_DATA_DAYS", 730),
+        audit_days=_positive_int("MINSHENG_AUDIT_DAYS", 1095),
         live_heartbeat_seconds=_positive_int("MINSHENG_LIVE_HEARTBEAT_SECONDS", 15),
         live_stream_seconds=_positive_int("MINSHENG_LIVE_STREAM_SECONDS", 300),
         api_requests_per_minute=_positive_int("MINSHENG_API_REQUESTS_PER_MINUTE", 300),

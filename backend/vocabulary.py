@@ -157,6 +157,9 @@ BEING_HANDLED = frozenset({Status.signed, Status.in_progress})
 CLOCKS_RUNNING = WITH_A_DEPARTMENT | {Status.returned}
 # Answered by the department (and rated, or closed since): what a department has done.
 ANSWERED = frozenset({Status.replied, Status.rated, Status.unsatisfied, Status.closed})
+# Nothing more happens to them: the loop closed (rated, or closed), or it never opened (not
+# accepted, or a duplicate). Their personal data is kept for a while after (``cases.retention``).
+FINISHED = frozenset({Status.rated, Status.closed, Status.rejected, Status.duplicate})
 
 
 # The public's three groups (the browse filter, Open311's open and closed).

@@ -1,11 +1,13 @@
-"""The audit log: append-only; admins read it."""
+"""The audit log: append-only (nothing changes an entry); admins read and search it; an entry
+goes only when it is older than ``MINSHENG_AUDIT_DAYS`` (``forget_old``, a clock job)."""
 
 from __future__ import annotations
 
 import enum
+import logging
 import operator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import reduce
 
 from piccolo.engine.sqlite import SQLiteEngine
@@ -13,9 +15,11 @@ from piccolo.engine.sqlite import SQLiteEngine
 from backend import clock
 from backend.accounts.tables import AuditEvent
 from backend.db import engine
+from backend.settings import get_settings
 from backend.i18n_markers import N_
 
 PAGE_SIZE = 50
+log = logging.getLogger(__name__)
 
 
 class AuditAction(str, enum.Enum):
@@ -144,3 +148,12 @@ async def recent(
         query = query.where(reduce(operator.or_, (getattr(column, match)(pattern) for column in columns)))
     rows = await query.order_by(AuditEvent.id, ascending=False).limit(page_size)
     return [AuditItem(**row) for row in rows]
+
+
+async def forget_old(now: datetime) -> int:
+    """A clock job: delete the entries older than ``MINSHENG_AUDIT_DAYS``; returns how many."""
+    cutoff = now - timedelta(days=get_settings().audit_days)
+    deleted = await AuditEvent.delete().where(AuditEvent.created_at < cutoff).returning(AuditEvent.id)
+    if deleted:
+        log.info("audit log: deleted %d entries from before %s", len(deleted), cutoff.isoformat())
+    return len(deleted)

@@ -19,7 +19,7 @@ from backend.cases.permissions import handler_scope, sees_filer_contact
 from backend.cases.services import STAFF_SEES, Actor, append_entry, departments_of_case, with_number
 from backend.cases.tables import Case
 from backend.db import write_transaction
-from backend.errors import Forbidden, NotFound
+from backend.errors import Forbidden, NotFound, WrongState
 from backend.i18n_markers import N_
 from backend.vocabulary import RevealReason, Role, Visibility
 
@@ -64,11 +64,13 @@ async def reveal(number: str, actor: Actor, reason: RevealReason, who: Who) -> C
     if actor.role not in {Role.moderator, Role.handler}:
         raise Forbidden(NOT_YOURS_TO_SEE)
     async with write_transaction():
-        case = await Case.select(Case.id, Case.number, Case.filer_name, Case.filer_phone).where(
+        case = await Case.select(Case.id, Case.number, Case.filer_name, Case.filer_phone, Case.anonymised_at).where(
             with_number(number), STAFF_SEES
         ).first()
         if case is None:
             raise NotFound(N_("There is no such case."))
+        if case["anonymised_at"] is not None:
+            raise WrongState(N_("The filer's contact details were erased after the retention period."))
         scope = None
         if actor.role == Role.handler:
             lead, co = await departments_of_case(case["id"])

@@ -558,6 +558,7 @@ class StaffCaseView:
     source: str
     source_url: str
     leader_name: str | None  # a leader who took charge of the case (提级办理)
+    anonymised_at: datetime | None  # the filer's contact details erased (``cases.retention``)
     co_handler_ids: list[int]
     answers: list[dict] = field(default_factory=list)  # the category's questions: code, question, value
 
@@ -572,12 +573,13 @@ async def staff_case(number: str) -> StaffCaseView | None:
         Case.source,
         Case.source_url,
         Case.leader.name.as_alias("leader_name"),
+        Case.anonymised_at,
     ).where(with_number(number), STAFF_SEES)
     if not rows:
         return None
     extra = {
         key: rows[0].pop(key)
-        for key in ("department_id", "area_id", "filer_name", "filer_phone", "source", "source_url", "leader_name")
+        for key in ("department_id", "area_id", "filer_name", "filer_phone", "source", "source_url", "leader_name", "anonymised_at")
     }
     views = await _case_views(rows, set(Visibility), for_staff=True)
     co = await CoHandler.select(CoHandler.department).where(CoHandler.case == views[0].id)

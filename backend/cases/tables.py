@@ -20,6 +20,8 @@ class Case(Table, tablename="cases"):
     # Personal data: never shown on public pages, feeds, or APIs.
     filer_name = Varchar(length=50)
     filer_phone = Varchar(length=30)
+    # When the retention job erased the filer's contact details (``cases.retention``).
+    anonymised_at = Timestamptz(null=True, default=None)
     publication_consent = Boolean(default=False)
     status = Varchar(length=20, index=True)
     source = Varchar(length=20, default="web")  # web, hotline (12345), mailbox, social

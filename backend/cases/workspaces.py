@@ -56,6 +56,7 @@ def contact_context(view: StaffCaseView, shows: bool, revealed: tuple[Contact, R
         "case": view.case,
         "contact": revealed[0] if revealed else contact,
         "revealed": revealed[1].value if revealed else None,
+        "anonymised_at": view.anonymised_at,
         "reveal_reasons": {reason.value: label for reason, label in REVEAL_REASON_LABELS.items()},
     }
 

@@ -130,14 +130,42 @@ async def delete_unclaimed(now: datetime) -> int:
         stale = Photo.select(Photo.id).where(Photo.case.is_null(), Photo.created_at < cutoff).limit(_UNCLAIMED_BATCH)
         deleted = await Photo.delete().where(Photo.id.is_in(stale)).returning(Photo.display_sha256, Photo.thumb_sha256)
     names = {row[column] for row in deleted for column in ("display_sha256", "thumb_sha256")}
-    if names:
-        named = (Photo.display_sha256, Photo.thumb_sha256, Photo.public_display_sha256, Photo.public_thumb_sha256)
-        still = set()
-        for column in named:
-            still |= {row["name"] for row in await Photo.select(column.as_alias("name")).where(column.is_in(list(names)))}
-        media_dir = get_settings().media_dir
-        await anyio.to_thread.run_sync(storage.delete_unused, media_dir, sorted(names - still), cutoff.timestamp())
+    await delete_files(await _unnamed(sorted(names)), cutoff)
     return len(deleted)
+
+
+async def keep_only_public_copies(case_ids: list[int]) -> list[str]:
+    """The retention job's part: each photo of these cases that was blacked out for the public
+    becomes its public copy for staff too, and its original is no longer named. Returns the
+    original files (display and thumbnail) no photo names any more, for ``delete_files``. Call
+    inside the transaction that erases the cases' personal data."""
+    redacted = await Photo.select(Photo.id, Photo.display_sha256, Photo.thumb_sha256).where(
+        Photo.case.is_in(case_ids), Photo.public_display_sha256 != ""
+    ) if case_ids else []
+    for photo in redacted:  # few: blacking out is rare, and each photo has its own copy
+        await Photo.raw(
+            "UPDATE photo SET display_sha256 = public_display_sha256, thumb_sha256 = public_thumb_sha256, "
+            "public_display_sha256 = '', public_thumb_sha256 = '', blacked_out = '[]' WHERE id = {}",
+            photo["id"],
+        )
+    return await _unnamed([name for photo in redacted for name in (photo["display_sha256"], photo["thumb_sha256"])])
+
+
+async def _unnamed(names: list[str]) -> list[str]:
+    """Of these stored files, those no photo names any more (as original, copy or thumbnail)."""
+    if not names:
+        return []
+    named = (Photo.display_sha256, Photo.thumb_sha256, Photo.public_display_sha256, Photo.public_thumb_sha256)
+    still = set()
+    for column in named:
+        still |= {row["name"] for row in await Photo.select(column.as_alias("name")).where(column.is_in(names))}
+    return sorted(set(names) - still)
+
+
+async def delete_files(names: list[str], stored_before: datetime) -> None:
+    """Delete these stored files, unless one was stored again since ``stored_before``."""
+    if names:
+        await anyio.to_thread.run_sync(storage.delete_unused, get_settings().media_dir, names, stored_before.timestamp())
 
 
 async def attach_to_case(keys: list[str], case_id: int) -> int:

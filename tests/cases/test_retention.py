@@ -1,0 +1,104 @@
+"""Retention, with time travel: a finished case's personal data goes after the period, in
+batches, once, and the public record and the figures stay as they were."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from backend import clock
+from backend.accounts import audit
+from backend.accounts.audit import AuditAction
+from backend.accounts.tables import AuditEvent
+from backend.cases import actions, figures, retention, services, workflow
+
+from backend.cases.tables import Case, CaseContribution, DepartmentFigure, TopicCount
+from backend.photos import storage
+from backend.photos.tables import Photo
+from backend.vocabulary import Status
+from tests.cases.test_filer_export import MODERATOR, a_handled_case
+from tests.cases.test_lifecycle import bring_to, filed_case
+
+PERIOD = timedelta(days=730)  # the default MINSHENG_PERSONAL_DATA_DAYS
+
+
+async def contact_of(number: str) -> dict:
+    return await Case.select(Case.filer_name, Case.filer_phone, Case.anonymised_at).where(Case.number == number).first()
+
+
+async def figures_now() -> list:
+    """Every counter, without the row ids (a rebuild writes the rows afresh)."""
+    tables = (CaseContribution, DepartmentFigure, TopicCount)
+    return [sorted(repr({k: v for k, v in row.items() if k != "id"}) for row in await table.select()) for table in tables]
+
+
+async def test_a_finished_case_loses_its_contact_details_after_the_period_and_only_then(settings, categories, client):
+    rated, _ = await a_handled_case(settings, categories)
+    rejected = await filed_case(settings, categories, title="不属于受理范围的诉求")
+    await bring_to(rejected, Status.rejected, categories["water"].department)
+    open_case = await filed_case(settings, categories, title="仍在办理的诉求")
+    await bring_to(open_case, Status.in_progress, categories["water"].department)
+    public_before = (await client.get(f"/cases/{rated.number}")).text
+    assert await retention.anonymise_finished(clock.now() + PERIOD - timedelta(hours=1)) == 0
+    later = clock.now() + PERIOD + timedelta(hours=1)
+    assert await retention.anonymise_finished(later) == 2
+    for number in (rated.number, rejected):
+        assert await contact_of(number) == {"filer_name": "", "filer_phone": "", "anonymised_at": later}
+    assert (await contact_of(open_case))["filer_phone"] == "13800138000"
+    assert await retention.anonymise_finished(later + timedelta(days=1)) == 0  # once
+    assert (await client.get(f"/cases/{rated.number}")).text == public_before
+    assert (await services.case_for_follow_token(rated.follow_token)).status == Status.rated.value
+
+
+async def test_the_figures_are_the_same_before_and_after_and_a_rebuild_reproduces_them(settings, categories):
+    await a_handled_case(settings, categories)
+    before = await figures_now()
+    assert await retention.anonymise_finished(clock.now() + PERIOD + timedelta(days=1)) == 1
+    assert await figures_now() == before
+    await figures.rebuild()
+    assert await figures_now() == before
+
+
+async def test_a_blacked_out_photos_original_goes_and_its_public_copy_stays(settings, categories):
+    filed, photo = await a_handled_case(settings, categories)
+    await workflow.perform(
+        filed.number,
+        actions.BlackOutPhoto(photo_key=photo.key, region_x=10, region_y=10, region_width=30, region_height=20),
+        MODERATOR,
+    )
+    row = await Photo.select().where(Photo.key == photo.key).first()
+    original, public = row["display_sha256"], row["public_display_sha256"]
+    assert public and storage.path_for(settings.media_dir, original).exists()
+    assert await retention.anonymise_finished(clock.now() + PERIOD + timedelta(days=1)) == 1
+    row = await Photo.select().where(Photo.key == photo.key).first()
+    assert (row["display_sha256"], row["public_display_sha256"], row["blacked_out"]) == (public, "", "[]")
+    assert not storage.path_for(settings.media_dir, original).exists()
+    assert storage.path_for(settings.media_dir, public).exists()
+
+
+async def test_batches_and_two_workers_erase_each_case_once(settings, categories):
+    numbers = []
+    for index in range(5):
+        numbers.append(await filed_case(settings, categories, title=f"不予受理的第{index + 1}件诉求"))
+        await bring_to(numbers[-1], Status.rejected, categories["water"].department)
+    later = clock.now() + PERIOD + timedelta(days=1)
+    first, second = await asyncio.gather(retention.anonymise_finished(later, batch=2), retention.anonymise_finished(later, batch=2))
+    assert first + second == 5
+    assert [(await contact_of(number))["filer_name"] for number in numbers] == [""] * 5
+
+
+async def test_staff_read_that_the_details_were_erased_and_cannot_reveal_them(person, settings, categories):
+    filed, _ = await a_handled_case(settings, categories)
+    await retention.anonymise_finished(clock.now() + PERIOD + timedelta(days=1))
+    moderator = await person("moderator")
+    page = await moderator.client.get(f"/staff/cases/{filed.number}")
+    assert "Erased on" in page.text and 'action="/staff/cases/' + filed.number + '/contact"' not in page.text
+    refused = await moderator.post_form(f"/staff/cases/{filed.number}/contact", {"reason": "callback"})
+    assert refused.status_code == 409 and "erased after the retention period" in refused.text
+
+
+async def test_the_audit_log_keeps_its_own_period(settings):
+    await audit.record(AuditAction.signed_out, detail="old enough to go")
+    assert await audit.forget_old(clock.now() + timedelta(days=settings.audit_days - 1)) == 0
+    assert await audit.forget_old(clock.now() + timedelta(days=settings.audit_days + 1)) == 1
+    assert not await AuditEvent.exists()
