@@ -18,9 +18,10 @@ from litestar.params import FromPath, FromQuery
 from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect, Response, Stream, Template
 
+from backend import clock
 from backend.accounts.guards import STAFF_NOT_CITIZEN, citizens_only, signed_in
-from backend.cases import browse, export, feeds, filer_export, ratings, services, support
-from backend.vocabulary import CASE_TYPE_LABELS, STATUS_GROUP_LABELS
+from backend.cases import browse, export, feeds, filer_export, ratings, retention, services, support
+from backend.vocabulary import CASE_TYPE_LABELS, FINISHED, STATUS_GROUP_LABELS, Status
 from backend.cases.filing import CaseForm, FilingError, point, validate
 from backend.cases.services import CasePage
 from backend.departments.questions import questions_by_category
@@ -36,7 +37,7 @@ from backend.web.forms import form_text
 from backend.web.fragments import wants_fragment
 from backend.labels import status_label
 from backend.web.params import CaseNumber
-from backend.errors import NotFound, Refusal, WrongState
+from backend.errors import InvalidInput, NotFound, Refusal, WrongState
 
 FORM_FIELDS = [
     "case_type",
@@ -178,12 +179,14 @@ async def follow_page(
     cookies: list[Cookie] | None = None,
     filed: bool = False,
     rated: bool = False,
+    erasure: dict | None = None,
 ) -> Template:
     """The filer's private page, with the rating form once the answer is out (htmx gets just
-    the form back when it has errors)."""
+    the form back when it has errors), and what they may do with their personal data."""
     case = await services.case_for_follow_token(token)
     if case is None:
         raise NotFoundException()
+    erased_at = await retention.erased_at(case.id)
     form = form or ratings.RatingForm()
     template = "partials/rating_form.html" if wants_fragment(request) and errors is not None else "follow.html"
     return Template(
@@ -202,6 +205,9 @@ async def follow_page(
             "photos": await unattached_photos(form.photo_keys),
             # Staff may read the page (the centre checks the link it gives a caller) but never rate.
             "staff_not_citizen": i18n.gettext(STAFF_NOT_CITIZEN) if signed_in(request) else "",
+            "erased_at": erased_at,
+            "may_erase": erased_at is None and Status(case.status) in FINISHED,
+            "erasure": erasure or {"reason": "", "error": ""},
         },
         status_code=status_code,
         # A private page: never cached by shared caches, never indexed.
@@ -320,6 +326,17 @@ class CaseController(Controller):
                 "cache-control": "private, no-store",
             },
         )
+
+    @post("/follow/{token:str}/erase", guards=[citizens_only], status_code=303)
+    async def erase_contact(self, request: Request, token: FromPath[str]) -> Response:
+        """The filer's right to erasure (``retention.erase_on_request``), once the case finished."""
+        reason = form_text(await request.form(), "reason")
+        try:
+            await retention.erase_on_request(token, reason, clock.now())
+        except (InvalidInput, WrongState) as refused:
+            erasure = {"reason": reason, "error": i18n.gettext(refused.message)}
+            return await follow_page(request, token, erasure=erasure, status_code=status_of(refused))
+        return Redirect(f"/follow/{token}#your-data", status_code=303)
 
     @post(
         "/follow/{token:str}/rating",

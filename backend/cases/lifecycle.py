@@ -264,9 +264,12 @@ CLOCK_ENTRY_LABELS = {
 }
 
 
-# A reveal of the filer's contact details is an entry for the filer and staff, one action per
-# reason, so the filer reads who looked and why (``cases.reveals``).
-REVEAL_LABELS = {
+# What happened to the filer's contact details, as entries for the filer and staff: each reveal,
+# one action per reason, so the filer reads who looked and why (``cases.reveals``); and their
+# erasure at the filer's request (``cases.retention``), its reason as the entry's text.
+ERASURE_ACTION = "erase_contact"
+PERSONAL_DATA_LABELS = {
+    ERASURE_ACTION: N_("Contact details erased at the filer's request"),
     f"reveal_{RevealReason.contact.value}": N_("Contact details shown to staff: to contact the filer about the case"),
     f"reveal_{RevealReason.callback.value}": N_("Contact details shown to staff: to call the filer back about the answer (回访)"),
     f"reveal_{RevealReason.verify.value}": N_("Contact details shown to staff: to check the facts with the filer"),
@@ -280,6 +283,6 @@ def entry_label(action: str) -> str:
         return CLOCK_ENTRY_LABELS[action]
     if action in PUBLICATION_LABELS:
         return PUBLICATION_LABELS[action]
-    if action in REVEAL_LABELS:
-        return REVEAL_LABELS[action]
+    if action in PERSONAL_DATA_LABELS:
+        return PERSONAL_DATA_LABELS[action]
     return TRANSITIONS[action].label

@@ -98,6 +98,7 @@ PUBLIC_ROUTES = {
     ("POST", "/report"),
     ("GET", "/follow/{token:str}"),
     ("GET", "/follow/{token:str}/export.zip"),
+    ("POST", "/follow/{token:str}/erase"),
     ("GET", "/follow/{token:str}/events"),
     ("POST", "/follow/{token:str}/rating"),
     ("GET", "/media/{name:str}"),
