@@ -10,7 +10,6 @@ from litestar.datastructures import State
 from litestar.config.compression import CompressionConfig
 from litestar.datastructures import CacheControlHeader
 from litestar.exceptions import HTTPException
-from litestar.middleware import DefineMiddleware
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.static_files import create_static_files_router
 
@@ -154,12 +153,8 @@ def create_app(database_pool: bool = True) -> Litestar:
         route_handlers=[pages, api_router(settings), open311_router(settings)],
         plugins=[HTMXPlugin(), channels],
         state=State({"sessions": sessions, "live": live}),
-        # The key is read before the CSRF check, which skips exactly the requests with a valid key.
-        middleware=[
-            SessionMiddleware(),
-            ApiKeyMiddleware(),
-            DefineMiddleware(csrf.KeyAwareCSRFMiddleware, config=csrf.config(settings)),
-        ],
+        # The key is read before the cross-site check, which skips exactly the requests with a valid key.
+        middleware=[SessionMiddleware(), ApiKeyMiddleware(), csrf.CrossOriginProtection(settings.trusted_origins)],
         stores={"rate_limit": sessions.store},  # API rate limits: shared by the workers
         template_config=template_config(environment),
         compression_config=CompressionConfig(
@@ -175,7 +170,6 @@ def create_app(database_pool: bool = True) -> Litestar:
                 HTTPException: http_exception_handler,
                 UnicodeError: undecodable_input_handler,
                 LookupError: undecodable_input_handler,
-                TypeError: undecodable_input_handler,
                 Exception: server_error_handler,
             }.items()
         },

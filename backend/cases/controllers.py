@@ -26,9 +26,9 @@ from backend.departments.services import active_categories, area_tree
 from backend.photos.controllers import MAX_FORM_BYTES, photo_keys_from, receive_uploads
 from backend.photos.services import unattached_photos
 from backend.settings import get_settings
-from backend.web import csrf, i18n
+from backend.web import i18n
 from backend.web.security import ADDRESS_LIMIT
-from backend.web.errors import CSRF_EXPIRED, status_of, wants_json
+from backend.web.errors import status_of, wants_json
 from backend.text import clean_text, row_id
 from backend.web.forms import form_text
 from backend.web.fragments import wants_fragment
@@ -135,7 +135,6 @@ async def report_form_page(
     errors: dict[str, str],
     photo_errors: list[str],
     status_code: int,
-    cookies: list[Cookie] | None = None,
 ) -> Response:
     """The form again, with what was typed and its errors; as data for a report sent in the
     background from the device's outbox (outbox.js)."""
@@ -144,12 +143,10 @@ async def report_form_page(
         return Response(
             {"errors": messages, "photo_errors": photo_errors},
             status_code=status_code,
-            cookies=cookies or [],
             headers={"cache-control": "no-store"},
         )
     template = "partials/report_form.html" if wants_fragment(request) else "report.html"
     return Template(
-        cookies=cookies or [],
         template_name=template,
         context={
             "form": form,
@@ -173,7 +170,6 @@ async def follow_page(
     errors: dict[str, str] | None = None,
     photo_errors: list[str] | None = None,
     status_code: int = 200,
-    cookies: list[Cookie] | None = None,
     filed: bool = False,
     rated: bool = False,
 ) -> Template:
@@ -185,7 +181,6 @@ async def follow_page(
     form = form or ratings.RatingForm()
     template = "partials/rating_form.html" if wants_fragment(request) and errors is not None else "follow.html"
     return Template(
-        cookies=cookies or [],
         template_name=template,
         context={
             "case": case,
@@ -217,20 +212,11 @@ class CaseController(Controller):
     async def report(self, request: Request) -> Template:
         return await report_form_page(request, CaseForm(submission_key=secrets.token_urlsafe(24)), {}, [], 200)
 
-    @post(
-        "/report",
-        status_code=200,
-        request_max_body_size=MAX_FORM_BYTES,
-        exclude_from_csrf=True,  # checked below, so that a stale page keeps what was typed
-    )
+    @post("/report", status_code=200, request_max_body_size=MAX_FORM_BYTES)
     async def file(self, request: Request) -> Response:
         raw = await request.form()
         form = case_form_from(raw)
         settings = get_settings()
-        token = csrf.check_form(request, raw, settings)
-        if not token.ok:
-            cookies = [token.new_cookie] if token.new_cookie else []
-            return await report_form_page(request, form, {"form": CSRF_EXPIRED}, [], 403, cookies)
         # Without script the photos come with the form: store them first, so errors keep them.
         uploaded, photo_errors = await receive_uploads(raw.getall("photos", []), len(form.photo_keys))
         form.photo_keys += [photo.key for photo in uploaded]
@@ -276,7 +262,7 @@ class CaseController(Controller):
 
     @post("/cases/{number:str}/support", status_code=200, opt={ADDRESS_LIMIT: "support"})
     async def support_case(self, request: Request, number: CaseNumber) -> Response:
-        """我也遇到: count this person once for this case (CSRF-checked like every form)."""
+        """我也遇到: count this person once for this case."""
         token = request.cookies.get(support.SUPPORTER_COOKIE) or ""
         cookies = []
         if not 20 <= len(token) <= 64:
@@ -303,13 +289,7 @@ class CaseController(Controller):
     ) -> Template:
         return await follow_page(request, token, filed=filed, rated=rated)
 
-    @post(
-        "/follow/{token:str}/rating",
-        guards=[citizens_only],
-        status_code=200,
-        request_max_body_size=MAX_FORM_BYTES,
-        exclude_from_csrf=True,  # checked below, so that a stale page keeps what was typed
-    )
+    @post("/follow/{token:str}/rating", guards=[citizens_only], status_code=200, request_max_body_size=MAX_FORM_BYTES)
     async def rate(self, request: Request, token: FromPath[str]) -> Response:
         raw = await request.form()
         form = ratings.RatingForm(
@@ -318,10 +298,6 @@ class CaseController(Controller):
             comment=form_text(raw, "comment"),
             photo_keys=photo_keys_from(raw),
         )
-        token_check = csrf.check_form(request, raw, get_settings())
-        if not token_check.ok:
-            cookies = [token_check.new_cookie] if token_check.new_cookie else []
-            return await follow_page(request, token, form=form, errors={"form": CSRF_EXPIRED}, status_code=403, cookies=cookies)
         # Without script the photo comes with the form: store it first, so errors keep it.
         uploaded, photo_errors = await receive_uploads(raw.getall("photos", []), len(form.photo_keys))
         form.photo_keys += [photo.key for photo in uploaded]
