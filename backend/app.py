@@ -23,7 +23,7 @@ from backend.api.errors import api_exception_handler
 from backend.api.v1 import api_router
 from backend.open311.controllers import open311_exception_handler, open311_router
 from backend.accounts.sessions import Sessions
-from backend.cases import search
+from backend.cases import public_record, search
 from backend.cases.controllers import CaseController
 from backend.cases.leaderboards import FiguresController
 from backend.cases.queues import work_links
@@ -45,6 +45,7 @@ from backend.errors import Refusal
 from backend.settings import get_settings
 from backend.template_globals import domain_globals
 from backend.web import csrf
+from backend.web.caching import PublicCaching
 from backend.web.errors import (
     activate_language,
     http_exception_handler,
@@ -113,11 +114,13 @@ def create_app(database_pool: bool = True) -> Litestar:
         stream_seconds=settings.live_stream_seconds,
     )
 
+    # One response cache per worker, for the public pages of every router (after their limits).
+    caching = PublicCaching(public_record.version, settings)
     # Pages are for people: none of them belongs in the API's schema.
     pages = Router(
         path="/",
         include_in_schema=False,
-        middleware=[address_limit(settings).middleware],
+        middleware=[address_limit(settings).middleware, caching],
         route_handlers=[
             PageController,
             AppShellController,
@@ -150,7 +153,7 @@ def create_app(database_pool: bool = True) -> Litestar:
         ],
     )
     return Litestar(
-        route_handlers=[pages, api_router(settings), open311_router(settings)],
+        route_handlers=[pages, api_router(settings, caching), open311_router(settings, caching)],
         plugins=[HTMXPlugin(), channels],
         state=State({"sessions": sessions, "live": live}),
         # The key is read before the cross-site check, which skips exactly the requests with a valid key.

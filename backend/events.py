@@ -44,6 +44,18 @@ class PublicTextChanged:
     case_id: int
 
 
+@dataclass(frozen=True)
+class CaseSupported:
+    """Someone said "me too" of a public case: its count changed."""
+
+    case_id: int
+
+
+@dataclass(frozen=True)
+class OrganisationChanged:
+    """A department, category or area was made or changed: the names and choices pages show."""
+
+
 class Phase(enum.Enum):
     before_commit = "before_commit"
     after_commit = "after_commit"

@@ -27,6 +27,7 @@ from backend.photos.controllers import MAX_FORM_BYTES, photo_keys_from, receive_
 from backend.photos.services import unattached_photos
 from backend.settings import get_settings
 from backend.web import i18n
+from backend.web.caching import public_record
 from backend.web.security import ADDRESS_LIMIT
 from backend.web.errors import status_of, wants_json
 from backend.text import clean_text, row_id
@@ -197,13 +198,13 @@ async def follow_page(
             "staff_not_citizen": i18n.gettext(STAFF_NOT_CITIZEN) if signed_in(request) else "",
         },
         status_code=status_code,
-        # A private page: never cached by shared caches, never indexed.
-        headers={"cache-control": "no-store", "x-robots-tag": "noindex, nofollow", "vary": "HX-Request"},
+        # A private page: never kept by any cache, never indexed.
+        headers={"cache-control": "private, no-store", "x-robots-tag": "noindex, nofollow", "vary": "HX-Request"},
     )
 
 
 class CaseController(Controller):
-    @get("/")
+    @get("/", opt=public_record())
     async def home(self) -> Template:
         page = await browse.browse(browse.CaseFilter(), limit=6)
         return Template(template_name="home.html", context={"recent": page.cases})
@@ -317,7 +318,7 @@ class CaseController(Controller):
             return ClientRedirect(redirect_to=location)
         return Redirect(path=location, status_code=303)
 
-    @get("/cases")
+    @get("/cases", opt=public_record())
     async def cases(self, request: Request) -> Template:
         """The public list: filters in the URL (a view can be shared), the results alone for htmx."""
         params = request.query_params
@@ -347,7 +348,7 @@ class CaseController(Controller):
             headers={"vary": "HX-Request"},  # one URL, two bodies: caches must keep them apart
         )
 
-    @get("/cases.geojson")
+    @get("/cases.geojson", opt=public_record())
     async def case_map(self, request: Request) -> Response:
         """The places of the newest matching public cases, for the map (same filters as /cases)."""
         try:
@@ -369,7 +370,7 @@ class CaseController(Controller):
         ]
         return Response({"type": "FeatureCollection", "features": features}, media_type="application/geo+json")
 
-    @get("/cases.atom")
+    @get("/cases.atom", opt=public_record())
     async def new_cases_feed(self, request: Request) -> Response:
         """New public cases as Atom: all, or as the list's filters narrow them (per category …)."""
         try:
@@ -396,7 +397,7 @@ class CaseController(Controller):
             headers={"content-disposition": 'attachment; filename="minsheng-cases.csv"'},
         )
 
-    @get("/cases/{number:str}/feed")
+    @get("/cases/{number:str}/feed", opt=public_record())
     async def case_feed(self, number: CaseNumber) -> Response:
         """A public case's timeline as Atom."""
         case = await services.public_case(number)
@@ -404,7 +405,7 @@ class CaseController(Controller):
             raise NotFoundException()
         return Response(await feeds.case_timeline(get_settings().origin, case), media_type=ATOM)
 
-    @get("/cases/{number:str}")
+    @get("/cases/{number:str}", opt=public_record(support.SUPPORTER_COOKIE))  # whether this browser said "me too"
     async def case(self, request: Request, number: CaseNumber) -> Template:
         case = await services.public_case(number)
         if case is None:

@@ -57,7 +57,7 @@ async def test_filing_redirects_to_the_private_follow_page(client, categories):
     assert "已提交，等待审核" in page.text
     assert "http://localhost:8000" + follow_url.split("?")[0] in page.text
     assert "张女士" not in page.text and "13800138000" not in page.text.replace(" ", "")
-    assert page.headers["cache-control"] == "no-store"
+    assert page.headers["cache-control"] == "private, no-store"
     assert "noindex" in page.headers["x-robots-tag"]
     assert (await Photo.objects().first()).case == case.id
 
