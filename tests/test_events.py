@@ -11,7 +11,7 @@ import pytest
 
 from backend import events
 from backend.db import write_transaction
-from backend.events import CaseSupported, EntryAppended, OrganisationChanged, Phase, PublicTextChanged
+from backend.events import CaseSupported, EntryAppended, OrganisationChanged, Phase, PublicTextChanged, RecordRebuilt
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,7 @@ def test_every_side_effect_is_wired_once():
         (Phase.after_commit, bus.announce_entry),
     ]
     assert events.listeners_of(PublicTextChanged) == [(Phase.before_commit, search.on_public_text_changed)]
-    for changed in (CaseSupported, OrganisationChanged):
+    for changed in (CaseSupported, OrganisationChanged, RecordRebuilt):
         assert events.listeners_of(changed) == [(Phase.before_commit, public_record.on_public_record_changed)]
 
 

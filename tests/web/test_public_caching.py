@@ -119,3 +119,17 @@ async def test_errors_and_redirects_are_not_kept(client, number):
 
 def handler(categories) -> Actor:
     return Actor(Role.handler, "市自来水公司", department_id=categories["water"].department)
+
+
+async def test_organisation_changes_and_rebuilt_figures_make_pages_fresh(client, number):
+    from backend.accounts.audit import Who
+    from backend.cases import figures
+    from backend.departments.services import AreaForm, create_area
+
+    listed = await client.get("/cases")
+    await create_area(AreaForm(name="竞秀区", name_en="Jingxiu District", slug="jingxiu", parent_id="", active="yes"), actor=Who(None, "test admin"))
+    again = await client.get("/cases", headers={"if-none-match": listed.headers["etag"]})
+    assert again.status_code == 200 and "竞秀区" in again.text
+    board = await client.get("/departments")
+    await figures.rebuild()
+    assert (await client.get("/departments", headers={"if-none-match": board.headers["etag"]})).status_code == 200
