@@ -96,7 +96,7 @@ async def test_filing_with_a_file_key_files_once_and_follows_by_token(client, ap
     case = await Case.objects().where(Case.number == filed.json()["number"]).first()
     assert case.source == "api" and case.filer_phone == "13800138000"
     followed = await client.get(f"/api/v1/follow/{filed.json()['follow_token']}")
-    assert followed.status_code == 200 and followed.headers["cache-control"] == "no-store"
+    assert followed.status_code == 200 and followed.headers["cache-control"] == "no-store, private"
     assert len(followed.json()["photos"]) == 1 and "13800138000" not in followed.text
     assert (await client.get("/api/v1/follow/" + "x" * 43)).status_code == 404
 
