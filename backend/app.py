@@ -22,7 +22,7 @@ from backend.api.docs import DeveloperController, openapi_config
 from backend.api.errors import api_exception_handler
 from backend.api.v1 import api_router
 from backend.open311.controllers import open311_exception_handler, open311_router
-from backend.accounts.sessions import Sessions
+from backend.accounts.sessions import COOKIE_NAME as SESSION_COOKIE, Sessions
 from backend.cases import public_record, search
 from backend.cases.controllers import CaseController
 from backend.cases.leaderboards import FiguresController
@@ -115,7 +115,7 @@ def create_app(database_pool: bool = True) -> Litestar:
     )
 
     # One response cache per worker, for the public pages of every router (after their limits).
-    caching = PublicCaching(public_record.version, settings)
+    caching = PublicCaching(public_record.version, settings, session_cookie=SESSION_COOKIE)
     # Pages are for people: none of them belongs in the API's schema.
     pages = Router(
         path="/",

@@ -15,8 +15,8 @@ version is never newer than the page it tags: at worst a page is newer than its 
 fetched once more.
 
 Routes opt in with ``opt=public_record(...)``, naming the cookies that make the page personal
-(a case page shows whether this browser said "me too"). A signed-in person, an API key, such a
-cookie, another method or another route: never answered or kept here.
+(a case page shows whether this browser said "me too"). A session's cookie, an API key, such a
+cookie: the page is private. Another method or another route: nothing is done here.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from backend import clock
 from backend.settings import Settings
 from backend.web import i18n
 from backend.web.security import PRIVATE
-from backend.web.state import API_KEY_HOLDER, SIGNED_IN
+from backend.web.state import API_KEY_HOLDER
 
 PUBLIC_RECORD = "public_record"
 CACHE_CONTROL = "public, max-age=0, must-revalidate"
@@ -78,8 +78,6 @@ def _matches(if_none_match: str | None, tag: str) -> bool:
     """RFC 9110's weak comparison: ``W/"x"`` and ``"x"`` name the same page."""
     if not if_none_match:
         return False
-    if if_none_match.strip() == "*":
-        return True
     return tag.removeprefix("W/") in {each.strip().removeprefix("W/") for each in if_none_match.split(",")}
 
 
@@ -103,17 +101,17 @@ def _private(send: Send) -> Send:
 class PublicCaching(ASGIMiddleware):
     scopes = (ScopeType.HTTP,)
 
-    def __init__(self, version: Callable[[], Awaitable[str]], settings: Settings) -> None:
+    def __init__(self, version: Callable[[], Awaitable[str]], settings: Settings, session_cookie: str) -> None:
         self.version = version
+        self.session_cookie = session_cookie
         self.release = release(settings)
         self.zone = ZoneInfo(settings.time_zone)
         self.kept: OrderedDict[tuple, _Kept] = OrderedDict()
         self.kept_bytes = 0
 
-    @staticmethod
-    def _personal(connection: ASGIConnection, personal_cookies: frozenset[str]) -> bool:
-        state = connection.scope.get("state", {})
-        if state.get(SIGNED_IN) is not None or state.get(API_KEY_HOLDER) is not None:
+    def _personal(self, connection: ASGIConnection, personal_cookies: frozenset[str]) -> bool:
+        # A session's cookie, even one that no longer works: its answer clears it (a Set-Cookie).
+        if self.session_cookie in connection.cookies or connection.scope.get("state", {}).get(API_KEY_HOLDER) is not None:
             return True
         return not personal_cookies.isdisjoint(connection.cookies)
 
@@ -143,7 +141,8 @@ class PublicCaching(ASGIMiddleware):
         key = (tag, scope["method"], scope["raw_path"], scope["query_string"], "gzip" in headers.get("accept-encoding", ""))
         if (kept := self.kept.get(key)) is not None:
             self.kept.move_to_end(key)
-            await send(kept.start)
+            # A copy: the middlewares outside add their headers to the message they are given.
+            await send({**kept.start, "headers": list(kept.start["headers"])})
             await send({"type": "http.response.body", "body": kept.body})
             return
         start: Message | None = None
@@ -161,7 +160,7 @@ class PublicCaching(ASGIMiddleware):
                     for name in VARY:
                         if name.lower() not in present:
                             response_headers.extend_header_value("vary", name)
-                    start = message
+                    start = {**message, "headers": list(message["headers"])}  # as it is now: see above
                 else:
                     body = None
             elif body is not None and start is not None:

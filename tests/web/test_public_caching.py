@@ -133,3 +133,17 @@ async def test_organisation_changes_and_rebuilt_figures_make_pages_fresh(client,
     board = await client.get("/departments")
     await figures.rebuild()
     assert (await client.get("/departments", headers={"if-none-match": board.headers["etag"]})).status_code == 200
+
+
+async def test_answers_from_the_response_cache_are_the_same_each_time(new_client, number):
+    client = await new_client()
+    answers = [await client.get("/cases") for _ in range(3)]
+    assert len({answer.content for answer in answers}) == 1
+    assert len({tuple(sorted(answer.headers.multi_items())) for answer in answers}) == 1
+    # A session cookie that no longer works is cleared on a private page, never on the shared one.
+    stale = await new_client()
+    stale.cookies.set("minsheng_session", "expired-or-forged")
+    cleared = await stale.get("/cases")
+    assert cleared.headers["cache-control"] == "private, no-store" and "etag" not in cleared.headers
+    assert "minsheng_session=" in cleared.headers["set-cookie"]
+    assert "set-cookie" not in (await client.get("/cases")).headers
