@@ -10,7 +10,6 @@ from litestar.datastructures import State
 from litestar.config.compression import CompressionConfig
 from litestar.datastructures import CacheControlHeader
 from litestar.exceptions import HTTPException
-from litestar.middleware import DefineMiddleware
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.static_files import create_static_files_router
 
@@ -23,8 +22,8 @@ from backend.api.docs import DeveloperController, openapi_config
 from backend.api.errors import api_exception_handler
 from backend.api.v1 import api_router
 from backend.open311.controllers import open311_exception_handler, open311_router
-from backend.accounts.sessions import Sessions
-from backend.cases import search
+from backend.accounts.sessions import COOKIE_NAME as SESSION_COOKIE, Sessions
+from backend.cases import public_record, search
 from backend.cases.controllers import CaseController
 from backend.cases.leaderboards import FiguresController
 from backend.cases.queues import work_links
@@ -46,6 +45,7 @@ from backend.errors import Refusal
 from backend.settings import get_settings
 from backend.template_globals import domain_globals
 from backend.web import csrf
+from backend.web.caching import PublicCaching
 from backend.web.errors import (
     activate_language,
     http_exception_handler,
@@ -114,11 +114,13 @@ def create_app(database_pool: bool = True) -> Litestar:
         stream_seconds=settings.live_stream_seconds,
     )
 
+    # One response cache per worker, for the public pages of every router (after their limits).
+    caching = PublicCaching(public_record.version, settings, session_cookie=SESSION_COOKIE)
     # Pages are for people: none of them belongs in the API's schema.
     pages = Router(
         path="/",
         include_in_schema=False,
-        middleware=[address_limit(settings).middleware],
+        middleware=[address_limit(settings).middleware, caching],
         route_handlers=[
             PageController,
             AppShellController,
@@ -151,15 +153,11 @@ def create_app(database_pool: bool = True) -> Litestar:
         ],
     )
     return Litestar(
-        route_handlers=[pages, api_router(settings), open311_router(settings)],
+        route_handlers=[pages, api_router(settings, caching), open311_router(settings, caching)],
         plugins=[HTMXPlugin(), channels],
         state=State({"sessions": sessions, "live": live}),
-        # The key is read before the CSRF check, which skips exactly the requests with a valid key.
-        middleware=[
-            SessionMiddleware(),
-            ApiKeyMiddleware(),
-            DefineMiddleware(csrf.KeyAwareCSRFMiddleware, config=csrf.config(settings)),
-        ],
+        # The key is read before the cross-site check, which skips exactly the requests with a valid key.
+        middleware=[SessionMiddleware(), ApiKeyMiddleware(), csrf.CrossOriginProtection(settings.trusted_origins)],
         stores={"rate_limit": sessions.store},  # API rate limits: shared by the workers
         template_config=template_config(environment),
         compression_config=CompressionConfig(
@@ -175,7 +173,6 @@ def create_app(database_pool: bool = True) -> Litestar:
                 HTTPException: http_exception_handler,
                 UnicodeError: undecodable_input_handler,
                 LookupError: undecodable_input_handler,
-                TypeError: undecodable_input_handler,
                 Exception: server_error_handler,
             }.items()
         },

@@ -134,8 +134,9 @@ def seed_demo(count: int) -> None:
     from backend import listeners
     from backend.demo import seed
 
-    # The one command that changes cases through the services: what it writes reaches the
-    # figures and the search index (the others need no listener, and skip loading them).
+    # The commands that change cases or figures: what they write reaches the figures, the
+    # search index and the public record's version (the others need no listener, and skip
+    # loading them).
     listeners.wire()
 
     created = asyncio.run(seed())
@@ -154,7 +155,10 @@ def figures() -> None:
 @figures.command("rebuild")
 def figures_rebuild() -> None:
     """Recompute them from the cases (after a migration, a calendar change, or to repair)."""
+    from backend import listeners
     from backend.cases.figures import rebuild
+
+    listeners.wire()  # public pages learn that the figures changed
 
     counted = asyncio.run(rebuild())
     click.echo(f"figures rebuilt from {counted} cases")

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 
-from backend import clock
+from backend import clock, events
 from backend.cases import figures, search
 from backend.cases.trends import keywords_of
 from backend.deadlines.clocks import Clock
@@ -32,6 +32,7 @@ from backend.deadlines.limits import clock_policy
 from backend.deadlines.services import working_calendar
 from backend.demo import DEMO_CASES, seed
 from backend.departments.tables import Area, Category, Department
+from backend.events import RecordRebuilt
 from backend.settings import get_settings
 
 CHUNK = 20_000  # cases per transaction
@@ -172,6 +173,7 @@ async def generate(count: int, seed_value: int = 8) -> int:
         # The figures of the new cases, as ``figures.refresh`` would have kept them case by case.
         async with write_transaction():
             await figures.add_to_counters(counters, topics)
+            await events.emit(RecordRebuilt())
         await writer.finish()
     return count
 

@@ -44,6 +44,24 @@ class PublicTextChanged:
     case_id: int
 
 
+@dataclass(frozen=True)
+class CaseSupported:
+    """Someone said "me too" of a public case: its count changed."""
+
+    case_id: int
+
+
+@dataclass(frozen=True)
+class OrganisationChanged:
+    """A department, category or area was made or changed: the names and choices pages show."""
+
+
+@dataclass(frozen=True)
+class RecordRebuilt:
+    """Cases or their figures were written in bulk, past the workflow (``minsheng figures
+    rebuild``, the demo's generated cases)."""
+
+
 class Phase(enum.Enum):
     before_commit = "before_commit"
     after_commit = "after_commit"

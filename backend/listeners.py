@@ -7,8 +7,8 @@ own module; the services that emit the events do not change.
 
 from __future__ import annotations
 
-from backend.cases import figures, search
-from backend.events import EntryAppended, Phase, PublicTextChanged, listen
+from backend.cases import figures, public_record, search
+from backend.events import CaseSupported, EntryAppended, OrganisationChanged, Phase, PublicTextChanged, RecordRebuilt, listen
 from backend.live import bus
 
 
@@ -16,5 +16,10 @@ def wire() -> None:
     # In the transaction, before commit: they commit or roll back with the change.
     listen(PublicTextChanged, search.on_public_text_changed, Phase.before_commit)
     listen(EntryAppended, figures.on_entries_appended, Phase.before_commit)
+    # What the public reads changed: public pages are fresh in every worker the moment the
+    # change commits. (A PublicTextChanged comes with its entry; after the figures, so that
+    # writers on PostgreSQL lock their rows and then the version's row, in that order.)
+    for changed in (EntryAppended, CaseSupported, OrganisationChanged, RecordRebuilt):
+        listen(changed, public_record.on_public_record_changed, Phase.before_commit)
     # After commit: live pages hear only of what is there to read.
     listen(EntryAppended, bus.announce_entry, Phase.after_commit)

@@ -69,6 +69,14 @@ class Settings:
     # credit their provider asks for. The Content-Security-Policy lets images come from there.
     map_tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     map_attribution: str = "© OpenStreetMap contributors"
+    # Origins whose pages may send forms here besides ``origin`` (backend.web.csrf): other names
+    # the site is served under. ``origin`` is always trusted, so a proxy that rewrites the Host
+    # needs nothing here.
+    extra_trusted_origins: tuple[str, ...] = ()
+
+    @property
+    def trusted_origins(self) -> frozenset[str]:
+        return frozenset({self.origin, *self.extra_trusted_origins})
 
     @property
     def rp_id(self) -> str:
@@ -144,6 +152,7 @@ def get_settings() -> Settings:
         address_writes_per_minute=_positive_int("MINSHENG_ADDRESS_WRITES_PER_MINUTE", 20),
         map_tile_url=_tile_url(os.environ.get("MINSHENG_MAP_TILE_URL", Settings.map_tile_url)),
         map_attribution=os.environ.get("MINSHENG_MAP_ATTRIBUTION", Settings.map_attribution),
+        extra_trusted_origins=_origins("MINSHENG_TRUSTED_ORIGINS"),
     )
 
 
@@ -168,6 +177,16 @@ def _tile_url(value: str) -> str:
     if value and not (parts.scheme in ("https", "http") and parts.netloc and all(f"{{{key}}}" in value for key in "zxy")):
         raise ValueError("MINSHENG_MAP_TILE_URL must be an http(s) URL with {z}, {x} and {y} in it, or empty")
     return value
+
+
+def _origins(name: str) -> tuple[str, ...]:
+    """Comma-separated origins, each exactly as a browser's Origin header gives it."""
+    origins = tuple(each.strip().rstrip("/") for each in os.environ.get(name, "").split(",") if each.strip())
+    for origin in origins:
+        parts = urlsplit(origin)
+        if parts.scheme not in ("https", "http") or not parts.netloc or parts.path or parts.query or origin != origin.lower():
+            raise ValueError(f"{name}: {origin!r} is not an origin like https://minsheng.example.org (scheme and host, lower case)")
+    return origins
 
 
 def _time_zone(name: str) -> str:

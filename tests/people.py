@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 import pytest
 
 from tests.authenticator import SoftwareAuthenticator
-from tests.support import csrf_token
 
 
 @dataclass
@@ -17,22 +16,17 @@ class Person:
     client: object
     authenticator: SoftwareAuthenticator = field(default_factory=SoftwareAuthenticator)
     account_id: int | None = None
-    csrf: str = ""
 
     def __post_init__(self):
         self.client.headers["accept-language"] = "en"  # the tests read English; zh-CN is the default
-
-    async def csrf_headers(self) -> dict[str, str]:
-        if not self.csrf:
-            self.csrf = csrf_token((await self.client.get("/")).text)
-        return {"x-csrftoken": self.csrf, "accept": "application/json"}
+        # As a browser marks what the site's own pages send (backend.web.csrf).
+        self.client.headers["sec-fetch-site"] = "same-origin"
 
     async def post_json(self, url: str, body: dict | None = None):
-        return await self.client.post(url, json=body or {}, headers=await self.csrf_headers())
+        return await self.client.post(url, json=body or {}, headers={"accept": "application/json"})
 
     async def post_form(self, url: str, data: dict | None = None):
-        await self.csrf_headers()
-        return await self.client.post(url, data={"_csrf_token": self.csrf, **(data or {})})
+        return await self.client.post(url, data=data or {})
 
     async def options(self, url: str) -> dict:
         response = await self.post_json(url)
@@ -73,7 +67,6 @@ def person(new_client):
         assert response.status_code == 200, response.text
         if not sign_in:
             await someone.post_form("/logout")
-        someone.csrf = ""
         return someone
 
     return make

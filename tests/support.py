@@ -134,10 +134,10 @@ def png_bomb(width=100_000, height=100_000) -> bytes:
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><rect width="10" height="10"/></svg>'
 
 
-def csrf_token(html: str) -> str:
-    match = re.search(r'name="_csrf_token" value="([^"]+)"', html)
-    assert match, "the page has a CSRF field"
-    return match.group(1)
+# What a browser sends with a form another site's page submits here (backend.web.csrf): a
+# browser of today, and one that predates Sec-Fetch-Site.
+CROSS_SITE = {"sec-fetch-site": "cross-site", "origin": "http://evil.example"}
+OLD_BROWSER_CROSS_SITE = {"origin": "http://evil.example"}
 
 
 def submission_key(html: str) -> str:

@@ -11,7 +11,7 @@ import pytest
 
 from backend import events
 from backend.db import write_transaction
-from backend.events import EntryAppended, Phase, PublicTextChanged
+from backend.events import CaseSupported, EntryAppended, OrganisationChanged, Phase, PublicTextChanged, RecordRebuilt
 
 
 @dataclass(frozen=True)
@@ -69,16 +69,19 @@ async def test_outside_a_transaction_both_run_at_once(recorder):
 
 def test_every_side_effect_is_wired_once():
     from backend import listeners
-    from backend.cases import figures, search
+    from backend.cases import figures, public_record, search
     from backend.live import bus
 
     listeners.wire()
     listeners.wire()
     assert events.listeners_of(EntryAppended) == [
         (Phase.before_commit, figures.on_entries_appended),
+        (Phase.before_commit, public_record.on_public_record_changed),  # after the figures: see listeners.py
         (Phase.after_commit, bus.announce_entry),
     ]
     assert events.listeners_of(PublicTextChanged) == [(Phase.before_commit, search.on_public_text_changed)]
+    for changed in (CaseSupported, OrganisationChanged, RecordRebuilt):
+        assert events.listeners_of(changed) == [(Phase.before_commit, public_record.on_public_record_changed)]
 
 
 def test_the_domain_services_load_nothing_of_litestar():

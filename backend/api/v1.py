@@ -36,6 +36,7 @@ from backend.i18n_markers import N_
 from backend.photos.pipeline import MAX_UPLOAD_BYTES, PhotoRejected
 from backend.photos.services import upload_photo
 from backend.settings import Settings, get_settings
+from backend.web.caching import PublicCaching, public_record
 from backend.web.params import CaseNumber, RowId
 from backend.web.errors import status_of
 
@@ -44,7 +45,7 @@ BAD_FILTER = N_("A filter, the sort or the cursor cannot be used: see fields.")
 # What the schema tells of the filters' values that it cannot list or bound itself.
 UNKNOWN = "One that names nothing answers 400 (bad_filter)."
 DAYS = "From 1970-01-01 to 2999-12-31; outside, 400 (bad_filter)."
-PRIVATE = CacheControlHeader(no_store=True)  # a filer's or staff's view: never kept by caches
+PRIVATE = CacheControlHeader(private=True, no_store=True)  # a filer's or staff's view: never kept by caches
 PageSize = Annotated[int, QueryParameter(ge=1, le=browse.PAGE_SIZE_MAX, description="Cases per page.")]
 Cursor = Annotated[str | None, QueryParameter(max_length=100, description="``next_cursor`` of the page before.")]
 
@@ -58,7 +59,7 @@ class PublicController(Controller):
 
     tags = ["public"]
 
-    @get("/cases", responses=responses())
+    @get("/cases", responses=responses(), opt=public_record())
     async def cases(
         self,
         case_type: Annotated[Literal["complaint", "consultation", "suggestion"] | None, QueryParameter(name="type")] = None,
@@ -87,7 +88,7 @@ class PublicController(Controller):
             raise ApiError(400, "bad_filter", BAD_FILTER, error.errors) from None
         return models.CaseList([models.summary(view) for view in page.cases], page.next_cursor)
 
-    @get("/cases/{number:str}", responses=responses(404))
+    @get("/cases/{number:str}", responses=responses(404), opt=public_record())
     async def case(self, number: CaseNumber) -> models.Case:
         """A public case with its public timeline, photos and published ratings."""
         view = await services.public_case(number)
@@ -327,10 +328,10 @@ class ReviewController(Controller):
         return models.ActionDone(done, await services.status_of_entry(done))
 
 
-def api_router(settings: Settings) -> Router:
+def api_router(settings: Settings, caching: PublicCaching) -> Router:
     return Router(
         path="/api/v1",
         route_handlers=[PublicController, FilingController, FollowController, StaffController, ReviewController],
-        middleware=[rate_limit(settings).middleware],
+        middleware=[rate_limit(settings).middleware, caching],  # the limit counts answers from the cache too
         exception_handlers=EXCEPTION_HANDLERS,
     )

@@ -29,9 +29,10 @@ from backend.departments.services import active_categories, area_tree
 from backend.photos.controllers import MAX_FORM_BYTES, photo_keys_from, receive_uploads
 from backend.photos.services import unattached_photos
 from backend.settings import get_settings
-from backend.web import csrf, i18n
+from backend.web import i18n
+from backend.web.caching import public_record
 from backend.web.security import ADDRESS_LIMIT
-from backend.web.errors import CSRF_EXPIRED, status_of, wants_json
+from backend.web.errors import status_of, wants_json
 from backend.text import clean_text, row_id
 from backend.web.forms import form_text
 from backend.web.fragments import wants_fragment
@@ -138,7 +139,6 @@ async def report_form_page(
     errors: dict[str, str],
     photo_errors: list[str],
     status_code: int,
-    cookies: list[Cookie] | None = None,
 ) -> Response:
     """The form again, with what was typed and its errors; as data for a report sent in the
     background from the device's outbox (outbox.js)."""
@@ -147,12 +147,10 @@ async def report_form_page(
         return Response(
             {"errors": messages, "photo_errors": photo_errors},
             status_code=status_code,
-            cookies=cookies or [],
             headers={"cache-control": "no-store"},
         )
     template = "partials/report_form.html" if wants_fragment(request) else "report.html"
     return Template(
-        cookies=cookies or [],
         template_name=template,
         context={
             "form": form,
@@ -176,7 +174,6 @@ async def follow_page(
     errors: dict[str, str] | None = None,
     photo_errors: list[str] | None = None,
     status_code: int = 200,
-    cookies: list[Cookie] | None = None,
     filed: bool = False,
     rated: bool = False,
     erasure: dict | None = None,
@@ -190,7 +187,6 @@ async def follow_page(
     form = form or ratings.RatingForm()
     template = "partials/rating_form.html" if wants_fragment(request) and errors is not None else "follow.html"
     return Template(
-        cookies=cookies or [],
         template_name=template,
         context={
             "case": case,
@@ -210,13 +206,13 @@ async def follow_page(
             "erasure": erasure or {"reason": "", "error": ""},
         },
         status_code=status_code,
-        # A private page: never cached by shared caches, never indexed.
-        headers={"cache-control": "no-store", "x-robots-tag": "noindex, nofollow", "vary": "HX-Request"},
+        # A private page: never kept by any cache, never indexed.
+        headers={"cache-control": "private, no-store", "x-robots-tag": "noindex, nofollow", "vary": "HX-Request"},
     )
 
 
 class CaseController(Controller):
-    @get("/")
+    @get("/", opt=public_record())
     async def home(self) -> Template:
         page = await browse.browse(browse.CaseFilter(), limit=6)
         return Template(template_name="home.html", context={"recent": page.cases})
@@ -225,20 +221,11 @@ class CaseController(Controller):
     async def report(self, request: Request) -> Template:
         return await report_form_page(request, CaseForm(submission_key=secrets.token_urlsafe(24)), {}, [], 200)
 
-    @post(
-        "/report",
-        status_code=200,
-        request_max_body_size=MAX_FORM_BYTES,
-        exclude_from_csrf=True,  # checked below, so that a stale page keeps what was typed
-    )
+    @post("/report", status_code=200, request_max_body_size=MAX_FORM_BYTES)
     async def file(self, request: Request) -> Response:
         raw = await request.form()
         form = case_form_from(raw)
         settings = get_settings()
-        token = csrf.check_form(request, raw, settings)
-        if not token.ok:
-            cookies = [token.new_cookie] if token.new_cookie else []
-            return await report_form_page(request, form, {"form": CSRF_EXPIRED}, [], 403, cookies)
         # Without script the photos come with the form: store them first, so errors keep them.
         uploaded, photo_errors = await receive_uploads(raw.getall("photos", []), len(form.photo_keys))
         form.photo_keys += [photo.key for photo in uploaded]
@@ -284,7 +271,7 @@ class CaseController(Controller):
 
     @post("/cases/{number:str}/support", status_code=200, opt={ADDRESS_LIMIT: "support"})
     async def support_case(self, request: Request, number: CaseNumber) -> Response:
-        """我也遇到: count this person once for this case (CSRF-checked like every form)."""
+        """我也遇到: count this person once for this case."""
         token = request.cookies.get(support.SUPPORTER_COOKIE) or ""
         cookies = []
         if not 20 <= len(token) <= 64:
@@ -338,13 +325,7 @@ class CaseController(Controller):
             return await follow_page(request, token, erasure=erasure, status_code=status_of(refused))
         return Redirect(f"/follow/{token}#your-data", status_code=303)
 
-    @post(
-        "/follow/{token:str}/rating",
-        guards=[citizens_only],
-        status_code=200,
-        request_max_body_size=MAX_FORM_BYTES,
-        exclude_from_csrf=True,  # checked below, so that a stale page keeps what was typed
-    )
+    @post("/follow/{token:str}/rating", guards=[citizens_only], status_code=200, request_max_body_size=MAX_FORM_BYTES)
     async def rate(self, request: Request, token: FromPath[str]) -> Response:
         raw = await request.form()
         form = ratings.RatingForm(
@@ -353,10 +334,6 @@ class CaseController(Controller):
             comment=form_text(raw, "comment"),
             photo_keys=photo_keys_from(raw),
         )
-        token_check = csrf.check_form(request, raw, get_settings())
-        if not token_check.ok:
-            cookies = [token_check.new_cookie] if token_check.new_cookie else []
-            return await follow_page(request, token, form=form, errors={"form": CSRF_EXPIRED}, status_code=403, cookies=cookies)
         # Without script the photo comes with the form: store it first, so errors keep it.
         uploaded, photo_errors = await receive_uploads(raw.getall("photos", []), len(form.photo_keys))
         form.photo_keys += [photo.key for photo in uploaded]
@@ -376,7 +353,7 @@ class CaseController(Controller):
             return ClientRedirect(redirect_to=location)
         return Redirect(path=location, status_code=303)
 
-    @get("/cases")
+    @get("/cases", opt=public_record())
     async def cases(self, request: Request) -> Template:
         """The public list: filters in the URL (a view can be shared), the results alone for htmx."""
         params = request.query_params
@@ -406,7 +383,7 @@ class CaseController(Controller):
             headers={"vary": "HX-Request"},  # one URL, two bodies: caches must keep them apart
         )
 
-    @get("/cases.geojson")
+    @get("/cases.geojson", opt=public_record())
     async def case_map(self, request: Request) -> Response:
         """The places of the newest matching public cases, for the map (same filters as /cases)."""
         try:
@@ -428,7 +405,7 @@ class CaseController(Controller):
         ]
         return Response({"type": "FeatureCollection", "features": features}, media_type="application/geo+json")
 
-    @get("/cases.atom")
+    @get("/cases.atom", opt=public_record())
     async def new_cases_feed(self, request: Request) -> Response:
         """New public cases as Atom: all, or as the list's filters narrow them (per category …)."""
         try:
@@ -455,7 +432,7 @@ class CaseController(Controller):
             headers={"content-disposition": 'attachment; filename="minsheng-cases.csv"'},
         )
 
-    @get("/cases/{number:str}/feed")
+    @get("/cases/{number:str}/feed", opt=public_record())
     async def case_feed(self, number: CaseNumber) -> Response:
         """A public case's timeline as Atom."""
         case = await services.public_case(number)
@@ -463,7 +440,7 @@ class CaseController(Controller):
             raise NotFoundException()
         return Response(await feeds.case_timeline(get_settings().origin, case), media_type=ATOM)
 
-    @get("/cases/{number:str}")
+    @get("/cases/{number:str}", opt=public_record(support.SUPPORTER_COOKIE))  # whether this browser said "me too"
     async def case(self, request: Request, number: CaseNumber) -> Template:
         case = await services.public_case(number)
         if case is None:

@@ -53,7 +53,8 @@ from backend.db import engine, execute_many, write_transaction
 from backend.deadlines.calendar import WorkingCalendar
 from backend.deadlines.services import working_calendar
 from backend.departments.tables import Department
-from backend.events import EntryAppended
+from backend import events
+from backend.events import EntryAppended, RecordRebuilt
 from backend.settings import get_settings
 
 CONTENT = {Satisfaction.satisfied.value, Satisfaction.basically_satisfied.value}  # 满意 + 基本满意
@@ -326,6 +327,7 @@ async def rebuild(batch_size: int = 2000) -> int:
             await _insert("case_contribution", ("\"case\"", "counts"), kept)
             counted += len(cases)
         await add_to_counters(figures, topics)
+        await events.emit(RecordRebuilt())
     return counted
 
 

@@ -24,6 +24,7 @@ from backend.web.charts import bar_chart
 from backend.web.csv_export import csv_response
 from backend.web.fragments import wants_fragment
 from backend.web.templating import local_name
+from backend.web.caching import public_record
 from backend.web.params import RowId
 
 HISTORY = 12  # weeks and months on a department's page
@@ -73,7 +74,7 @@ async def _latest_public_cases(department_id: int) -> list:
 
 
 class FiguresController(Controller):
-    @get("/departments")
+    @get("/departments", opt=public_record())
     async def leaderboard(self, request: Request, period: FromQuery[str] = "month", sort: FromQuery[str] = "name") -> Template:
         period = _period(period)
         key, descending = figures.parse_sort(sort)
@@ -98,7 +99,7 @@ class FiguresController(Controller):
         ]
         return csv_response(f"department-figures-{period}-{starts.isoformat()}.csv", header, body)
 
-    @get("/departments/{department_id:str}")
+    @get("/departments/{department_id:str}", opt=public_record())
     async def department(self, department_id: RowId) -> Template:
         now = clock.now()
         weeks = await figures.department_history(department_id, "week", HISTORY, now)
@@ -127,7 +128,7 @@ class FiguresController(Controller):
             },
         )
 
-    @get("/trends")
+    @get("/trends", opt=public_record())
     async def trends(self) -> Template:
         today = clock.now().astimezone(ZoneInfo(get_settings().time_zone)).date()
         windows = {days: {kind: await trends.rising(kind, days, today) for kind in trends.KINDS} for days in trends.WINDOWS}

@@ -13,13 +13,14 @@ from backend.cases.tables import (
     Rating,
     Support,
     TimelineEntry,
+    PublicRecordVersion,
     TopicCount,
 )
 
 APP_CONFIG = AppConfig(
     app_name="cases",
     migrations_folder_path=os.path.join(os.path.dirname(__file__), "piccolo_migrations"),
-    table_classes=[Case, TimelineEntry, CaseNumberCounter, CoHandler, Rating, CaseSearch, Support, DepartmentFigure, TopicCount, CaseContribution, CaseAnswer],
+    table_classes=[Case, TimelineEntry, CaseNumberCounter, CoHandler, Rating, CaseSearch, Support, DepartmentFigure, TopicCount, CaseContribution, CaseAnswer, PublicRecordVersion],
     migration_dependencies=["backend.departments.piccolo_app", "backend.accounts.piccolo_app"],
     commands=[],
 )

@@ -15,12 +15,13 @@ import math
 import secrets
 from dataclasses import dataclass
 
-from backend import clock
+from backend import clock, events
 from backend.cases import search
 from backend.vocabulary import STATUS_GROUPS, StatusGroup
 from backend.cases.services import _CASE_COLUMNS, CaseView, _case_views, with_number
 from backend.cases.tables import Case, Support
 from backend.db import write_transaction
+from backend.events import CaseSupported
 from backend.i18n_markers import N_
 from backend.errors import NotFound, WrongState
 
@@ -142,6 +143,7 @@ async def support(number: str, hashes: list[str]) -> tuple[int, bool]:
             )
             if inserted:
                 await Case.update({Case.support_count: Case.support_count + 1}).where(Case.id == case["id"])
+                await events.emit(CaseSupported(case["id"]))
                 counted = True
         count = await Case.select(Case.support_count).where(Case.id == case["id"]).first()
     return count["support_count"], counted

@@ -1,4 +1,4 @@
-from piccolo.columns import Boolean, Date, Float, ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
+from piccolo.columns import BigInt, Boolean, Date, Float, ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 from backend.accounts.tables import Account
@@ -163,6 +163,16 @@ class TopicCount(Table, tablename="topic_count"):
     kind = Varchar(length=10)  # category, area, keyword
     topic = Varchar(length=40)  # the category's or area's id, or the word
     value = Integer(default=0)
+
+
+class PublicRecordVersion(Table, tablename="public_record_version"):
+    """One row: how often what the public sees has changed (``cases.public_record``).
+
+    ``generation`` is drawn when the row is made, so that a database emptied (or made afresh)
+    never repeats a version that once named other content."""
+
+    generation = Varchar(length=32)
+    version = BigInt(default=0)
 
 
 class CaseContribution(Table, tablename="case_contribution"):

@@ -15,9 +15,11 @@ from backend.accounts import audit
 from backend.accounts.audit import AuditAction, Who
 from backend.vocabulary import CITIZEN_CASE_TYPES, CaseType, StaffRole
 from backend.accounts.tables import Account
+from backend import events
 from backend.db import is_unique_violation, lock_row, write_transaction
 from backend.departments.tables import Area, Category, Department
 from backend.errors import FieldErrors, NotFound
+from backend.events import OrganisationChanged
 from backend.i18n_markers import N_
 from backend.text import clean_text, row_id
 
@@ -287,7 +289,9 @@ async def _save(table, values: dict, own_id: int | None, errors: dict[str, str],
         raise OrganisationError(errors)
     try:
         async with write_transaction():
-            return await write()
+            written = await write()
+            await events.emit(OrganisationChanged())
+            return written
     except Exception as error:
         if not is_unique_violation(error):
             raise

@@ -8,7 +8,7 @@ from typing import Awaitable, Callable
 from litestar import Controller, Request, get
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import FromPath, FromQuery
-from litestar.response import Stream, Template
+from litestar.response import Stream
 
 from backend.accounts.guards import admits, current, role_guard
 from backend.vocabulary import StaffRole
@@ -88,8 +88,7 @@ def _staff_stream(request: Request, queue: str = "", context: Callable[[], Await
     environment = hub_of(request).environment
 
     def render(name: str, values: dict) -> str:
-        # As a page would: with the request, for the forms' CSRF field.
-        return environment.get_template(name).render(Template(template_name=name, context=values).create_template_context(request))
+        return environment.get_template(name).render(values)
 
     async def events() -> list[bytes]:
         queue_event = [sse_event(render(queue, await context()), "queue")] if queue and context else []

@@ -34,6 +34,7 @@ from backend.open311.updates import published_updates
 from backend.photos.controllers import MAX_FORM_BYTES, receive_uploads
 from backend.settings import Settings, get_settings
 from backend.web import i18n
+from backend.web.caching import PublicCaching, public_record
 from backend.web.errors import MESSAGES, activate_language, logger, status_of
 from backend.web.templating import local_name
 
@@ -246,7 +247,7 @@ class GeoReportController(Controller):
         attributes = [_attribute(question, order) for order, question in enumerate(await questions_of(category.id), 1)]
         return respond(request, "service_definition", {"service_code": code, "attributes": attributes}, ITEMS)
 
-    @get(["/requests.json", "/requests.xml"])
+    @get(["/requests.json", "/requests.xml"], opt=public_record(by_the_minute=True))  # the last 90 days
     async def requests(self, request: Request) -> Response:
         params = request.query_params
         _check_jurisdiction(params)
@@ -408,12 +409,12 @@ def open311_exception_handler(request: Request, exc: Exception) -> Response:
     return respond(request, "errors", body, ITEMS, status_code=status, headers=headers)
 
 
-def open311_router(settings: Settings) -> Router:
+def open311_router(settings: Settings, caching: PublicCaching) -> Router:
     handlers = {kind: open311_exception_handler for kind in (Refusal, HTTPException, UnicodeError, LookupError, TypeError, Exception)}
     return Router(
         path="/open311/v2",
         route_handlers=[GeoReportController],
-        middleware=[rate_limit(settings).middleware],
+        middleware=[rate_limit(settings).middleware, caching],  # the limit counts answers from the cache too
         exception_handlers=handlers,
         include_in_schema=False,  # described by the GeoReport v2 specification, not by our schema
     )

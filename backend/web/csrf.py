@@ -1,91 +1,69 @@
-"""CSRF for the one form that checks its own token: the report form.
+"""Cross-site request forgery, refused by where the browser says a request comes from.
 
-Litestar's middleware guards every other unsafe request. The report form opts out of it and
-checks here instead, with the same token format, so that a stale page does not end in a bare
-403 but in the form again, with everything the person typed and a fresh token.
+As Go 1.25's ``net/http.CrossOriginProtection``: an unsafe request (not GET, HEAD or OPTIONS)
+passes when the browser marks it ``Sec-Fetch-Site: same-origin`` (or ``none``: typed by the
+person); any other value is another site. Without that header (browsers before 2023, or a
+page served over plain http to a host other than localhost) the ``Origin`` header must name
+this host; without either the request is not a browser's (curl, an API client), and no page
+can make a browser send it so. Origins in ``Settings.trusted_origins`` (and the public origin
+itself) pass whatever the headers say: a site of ours on another host, or a proxy that changes
+the Host.
+
+No token: nothing per visitor is in a page, so anonymous pages can be shared by any cache. None
+is needed either. The browsers that send neither header on a POST (Firefox before 70, 2019)
+honour SameSite=Lax, which keeps the session cookie out of other sites' forms; what needs no
+session (filing, "me too", a rating through its secret link) anyone may do directly anyway.
+
+The JSON API and Open311 keep their own rule: a request with a valid API key skips this check
+(a page cannot make a browser send a key), and an unsafe one without a key is refused by
+``backend.api.auth`` before it gets here.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from hmac import compare_digest
+from litestar.datastructures import Headers
+from litestar.enums import ScopeType
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, Receive, Scope, Send
 
-from litestar import Request
-from litestar.config.csrf import CSRFConfig
-from litestar.datastructures import Cookie, FormMultiDict
-from litestar.middleware.csrf import CSRF_SECRET_LENGTH, CSRFMiddleware, generate_csrf_hash, generate_csrf_token
-from litestar.types import Receive, Scope, Send
-from litestar.utils.scope.state import ScopeState
-
-from backend.settings import Settings
+from backend.errors import Forbidden
+from backend.i18n_markers import N_
 from backend.web.state import API_KEY_HOLDER
 
-COOKIE_NAME = "csrftoken"
-HEADER_NAME = "x-csrftoken"
-FORM_FIELD = "_csrf_token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+SAME_ORIGIN = frozenset({"same-origin", "none"})
+CROSS_SITE_REFUSED = N_(
+    "This was sent from another website, so nothing was done. Open the page on this site and try again."
+)
 
 
-def config(settings: Settings) -> CSRFConfig:
-    return CSRFConfig(
-        secret=settings.secret_key,
-        cookie_name=COOKIE_NAME,
-        header_name=HEADER_NAME,
-        cookie_secure=settings.secure_cookies,
-        cookie_httponly=True,
-        cookie_samesite="lax",
-        # Year-long cacheable files must never carry a Set-Cookie with someone's token.
-        exclude=["/static", "/media"],
-    )
+def is_cross_site(method: str, headers: Headers, trusted_origins: frozenset[str]) -> bool:
+    """Whether an unsafe request comes from another site (a request of a safe method never does)."""
+    if method in SAFE_METHODS:
+        return False
+    origin = headers.get("origin")
+    if origin in trusted_origins:
+        return False
+    fetch_site = headers.get("sec-fetch-site")
+    if fetch_site:
+        return fetch_site not in SAME_ORIGIN
+    if origin is None:
+        return False  # not a browser's request (see above)
+    # The host only, as Go does: the scheme of the request is not known here; HSTS covers it.
+    # An Origin is scheme://host[:port] and nothing more ("null" from a sandbox is no host).
+    _, separator, host = origin.partition("://")
+    return not separator or host.lower() != headers.get("host", "").lower()
 
 
-class KeyAwareCSRFMiddleware(CSRFMiddleware):
-    """Litestar's CSRF check, skipped for exactly the requests that authenticated with a valid
-    API key (``backend.api.auth``): a page cannot make a browser send one. Everything else,
-    sessions included, is checked as before."""
+class CrossOriginProtection(ASGIMiddleware):
+    scopes = (ScopeType.HTTP,)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope.get("state", {}).get(API_KEY_HOLDER) is not None:
-            await self.app(scope, receive, send)
-            return
-        await super().__call__(scope, receive, send)
+    def __init__(self, trusted_origins: frozenset[str]) -> None:
+        self.trusted_origins = trusted_origins
 
-
-def _secret_part(token: str, secret: str) -> str | None:
-    if not token.isascii():  # compare_digest refuses non-ASCII text: such a token is just wrong
-        return None
-    token_secret, token_hash = token[:CSRF_SECRET_LENGTH], token[CSRF_SECRET_LENGTH:]
-    if len(token_secret) != CSRF_SECRET_LENGTH or not token_hash:
-        return None
-    return token_secret if compare_digest(token_hash, generate_csrf_hash(token_secret, secret)) else None
-
-
-@dataclass(frozen=True)
-class CsrfCheck:
-    ok: bool
-    new_cookie: Cookie | None  # set it on the response when the browser had no valid token
-
-
-def check_form(request: Request, form: FormMultiDict, settings: Settings) -> CsrfCheck:
-    """Verify the token; either way leave a valid token in the request for re-rendering."""
-    state = ScopeState.from_scope(request.scope)
-    cookie = request.cookies.get(COOKIE_NAME) or ""
-    sent = request.headers.get(HEADER_NAME) or form.get(FORM_FIELD) or ""
-    cookie_secret = _secret_part(cookie, settings.secret_key)
-    if isinstance(sent, str) and cookie_secret and compare_digest(_secret_part(sent, settings.secret_key) or "", cookie_secret):
-        state.csrf_token = sent
-        return CsrfCheck(True, None)
-    if cookie_secret:
-        state.csrf_token = cookie
-        return CsrfCheck(False, None)
-    state.csrf_token = generate_csrf_token(settings.secret_key)
-    return CsrfCheck(
-        False,
-        Cookie(
-            key=COOKIE_NAME,
-            value=state.csrf_token,
-            path="/",
-            secure=settings.secure_cookies,
-            httponly=True,
-            samesite="lax",
-        ),
-    )
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        if scope.get("state", {}).get(API_KEY_HOLDER) is None and is_cross_site(
+            scope["method"], Headers.from_scope(scope), self.trusted_origins
+        ):
+            raise Forbidden(CROSS_SITE_REFUSED)
+        await next_app(scope, receive, send)

@@ -6,7 +6,7 @@ import logging
 from urllib.parse import urlencode
 
 from litestar import Request, Response
-from litestar.exceptions import HTTPException, PermissionDeniedException
+from litestar.exceptions import HTTPException
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
@@ -28,7 +28,6 @@ MESSAGES = {
     429: N_("Too many attempts. Please wait a few minutes and try again."),
     500: N_("Something went wrong on our side and nothing was saved. Please try again."),
 }
-CSRF_EXPIRED = N_("This page has expired. Please try again.")
 
 
 # Each kind of the domain's refusals (``backend.errors``) as HTTP: the one place a refusal
@@ -92,8 +91,6 @@ def refusal_handler(request: Request, exc: Refusal) -> Response:
 
 def http_exception_handler(request: Request, exc: HTTPException) -> Response:
     activate_language(request)
-    if isinstance(exc, PermissionDeniedException) and "CSRF" in str(exc.detail):
-        return error_response(request, 403, CSRF_EXPIRED)
     if exc.status_code == 401:
         return _sign_in_first(request)
     status_code = exc.status_code if exc.status_code in MESSAGES else 400
@@ -113,16 +110,10 @@ def _sign_in_first(request: Request) -> Response:
 
 
 def undecodable_input_handler(request: Request, exc: Exception) -> Response:
-    """Form parts in no known charset, or not in the one they claim: the request is at fault.
-
-    Litestar's CSRF check, too, fails this way on a non-ASCII token (compare_digest refuses it).
-    """
+    """Form parts in no known charset, or not in the one they claim: the request is at fault."""
     if type(exc) is LookupError or isinstance(exc, UnicodeError):
         activate_language(request)
         return error_response(request, 400, MESSAGES[400])
-    if isinstance(exc, TypeError) and "non-ASCII" in str(exc):
-        activate_language(request)
-        return error_response(request, 403, CSRF_EXPIRED)
     return server_error_handler(request, exc)
 
 

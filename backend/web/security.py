@@ -37,6 +37,9 @@ def keep_secrets_out_of_access_logs() -> None:
     logging.getLogger("uvicorn.access").addFilter(_SECRET_PATH_FILTER)
 
 
+# What no cache may keep: pages rendered for one person.
+PRIVATE = "private, no-store"
+
 # A route names its own count per address in its opt: ``opt={ADDRESS_LIMIT: "photos"}``.
 ADDRESS_LIMIT = "address_limit"
 
@@ -85,7 +88,7 @@ def security_headers(secure: bool, image_source: str = ""):
         headers.setdefault("content-security-policy", policy)
         if scope.get("state", {}).get(SIGNED_IN) is not None:
             # Rendered for someone signed in (their navigation, their queues): no cache keeps it.
-            headers["cache-control"] = "private, no-store"
+            headers["cache-control"] = PRIVATE
         headers["x-content-type-options"] = "nosniff"
         # Follow links carry a secret: never send a page's URL to another site.
         headers["referrer-policy"] = "no-referrer"

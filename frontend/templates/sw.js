@@ -53,15 +53,14 @@ self.addEventListener("fetch", (event) => {
 });
 
 // Reports kept on the device while offline (outbox-store.js) are sent from here when the
-// connection returns, whether or not a page is open, with the CSRF token kept with each form;
-// open pages are then told, to show how it went and to send with their own fresh token what
-// the kept one could not. While any still waits, the browser tries again later.
+// connection returns, whether or not a page is open; open pages are then told, to show how it
+// went. While any still waits, the browser tries again later.
 importScripts({{ outbox_store | tojson }});
 
 self.addEventListener("sync", (event) => {
   if (event.tag !== "minsheng-outbox") return;
   event.waitUntil(
-    self.minshengOutbox.sendWaiting(null).then((waiting) =>
+    self.minshengOutbox.sendWaiting().then((waiting) =>
       self.clients.matchAll({ type: "window" }).then((windows) => {
         windows.forEach((client) => client.postMessage({ type: "outbox-changed" }));
         if (waiting) throw new Error(waiting + " reports still wait for the network");

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from tests.authenticator import SoftwareAuthenticator
-from tests.support import PROJECT_ROOT, LiveServer, csrf_token
+from tests.support import PROJECT_ROOT, LiveServer
 
 pytestmark = pytest.mark.slow
 REDIS_URL = os.environ.get("MINSHENG_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -32,7 +32,7 @@ def test_a_session_holds_on_every_worker(store):
         token = invitation.rsplit("/", 1)[1]
         # No keep-alive: every request opens a new connection, which either worker may accept.
         with httpx.Client(base_url=server.url, limits=httpx.Limits(max_keepalive_connections=0)) as http:
-            headers = {"x-csrftoken": csrf_token(http.get("/").text), "accept": "application/json"}
+            headers = {"accept": "application/json"}
             options = http.post(f"/invitations/{token}/options", headers=headers).json()
             credential = SoftwareAuthenticator(origin=server.url).create(options)
             assert http.post(f"/invitations/{token}", json={"credential": credential}, headers=headers).status_code == 200

@@ -15,6 +15,7 @@ from backend.accounts.services import get_account, open_invitation
 from backend.accounts.tables import Passkey
 from tests.people import Person, invite
 from tests.authenticator import SoftwareAuthenticator
+from tests.support import CROSS_SITE
 
 REFUSED_EN = "This passkey could not be used. Try again, or use another passkey."
 
@@ -229,7 +230,7 @@ async def test_malformed_responses_are_refused_not_crashed_on(person, body):
     someone = await person(sign_in=False)
     content = body if isinstance(body, str) else json.dumps(body)
     response = await someone.client.post(
-        "/login", content=content, headers={**await someone.csrf_headers(), "content-type": "application/json"}
+        "/login", content=content, headers={"accept": "application/json", "content-type": "application/json"}
     )
     assert response.status_code == 400
     assert response.json()["message"]
@@ -237,9 +238,7 @@ async def test_malformed_responses_are_refused_not_crashed_on(person, body):
 
 async def test_without_script_the_person_is_told_why(person):
     someone = await person(sign_in=False)
-    response = await someone.client.post(
-        "/login", data={"_csrf_token": (await someone.csrf_headers())["x-csrftoken"]}, headers={"accept-language": "zh-CN"}
-    )
+    response = await someone.client.post("/login", data={}, headers={"accept-language": "zh-CN"})
     assert response.status_code == 400
     assert "JavaScript" in response.text and "通行密钥" in response.text
 
@@ -250,10 +249,9 @@ async def test_the_user_handle_is_random_not_personal(person):
     assert len(account.user_handle) >= 40 and "张三" not in account.user_handle
 
 
-async def test_ceremony_endpoints_need_the_csrf_token(person):
+async def test_ceremony_endpoints_refuse_other_sites(person):
     someone = await person(sign_in=False)
-    await someone.csrf_headers()  # the browser has its CSRF cookie
     for url in ("/login/options", "/login", "/account/confirm/options"):
-        response = await someone.client.post(url, json={}, headers={"accept": "application/json"})
+        response = await someone.client.post(url, json={}, headers={"accept": "application/json", **CROSS_SITE})
         assert response.status_code == 403, url
-        assert response.json()["message"] == "This page has expired. Please try again."
+        assert response.json()["message"].startswith("This was sent from another website")

@@ -11,7 +11,7 @@ from playwright.sync_api import Browser, expect
 
 from tests.browser.test_filing import assert_no_csp_violations
 from tests.browser.test_passkeys import invite_from_the_command_line, with_virtual_authenticator
-from tests.support import csrf_token, jpeg, report_fields, submission_key
+from tests.support import jpeg, report_fields, submission_key
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -20,10 +20,9 @@ def file_a_case(base_url: str, category_id: int) -> str:
     """A citizen files, with a photo, from another client; returns the private follow URL."""
     with httpx.Client(base_url=base_url) as http:
         form = http.get("/report").text
-        token = csrf_token(form)
-        uploaded = http.post("/photos", files={"photos": ("IMG_1.jpg", jpeg(colour=(250, 250, 250)), "image/jpeg")}, headers={"x-csrftoken": token})
+        uploaded = http.post("/photos", files={"photos": ("IMG_1.jpg", jpeg(colour=(250, 250, 250)), "image/jpeg")})
         photo_key = uploaded.text.split('name="photo_key" value="')[1].split('"')[0]
-        fields = {**report_fields(category_id, title="小区停电三四天"), "_csrf_token": token, "submission_key": submission_key(form), "photo_key": photo_key}
+        fields = {**report_fields(category_id, title="小区停电三四天"), "submission_key": submission_key(form), "photo_key": photo_key}
         response = http.post("/report", data=fields)
         assert response.status_code == 303
         return base_url + response.headers["location"].split("?")[0]

@@ -14,7 +14,7 @@ from backend.errors import Refusal
 from backend.web.errors import status_of
 from tests.cases.test_filing import file, form
 from tests.cases.test_workspaces import intake_fields
-from tests.support import csrf_token, report_fields, submission_key
+from tests.support import report_fields, submission_key
 
 MODERATOR = Actor(Role.moderator)
 
@@ -76,7 +76,7 @@ async def test_the_report_form_offers_areas_and_keeps_the_choice(client, categor
     page = await client.get("/report", headers={"accept-language": "en"})
     assert "Jingxiu District (whole district)" in page.text and "Dajidian Town" not in page.text
     data = {**report_fields(categories["water"].id, title=""), "area_id": str(areas["dongfeng"])}
-    data.update(_csrf_token=csrf_token(page.text), submission_key=submission_key(page.text))
+    data.update(submission_key=submission_key(page.text))
     again = await client.post("/report", data=data)
     assert again.status_code == 422
     assert f'<option value="{areas["dongfeng"]}" selected>' in again.text

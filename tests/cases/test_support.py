@@ -14,7 +14,7 @@ from backend.web.errors import status_of
 from tests.cases.test_browse import numbers, publish
 from tests.cases.test_filing import file, form
 from tests.cases.test_lifecycle import MODERATOR
-from tests.support import csrf_token
+from tests.support import CROSS_SITE
 
 HERE = (38.873, 115.464)
 METRES_NORTH = 1 / 111_320  # degrees of latitude per metre
@@ -105,21 +105,20 @@ async def test_me_too_on_the_case_page(client, new_client, settings, categories)
     number = await publish(settings, categories["water"])
     page = await client.get(f"/cases/{number}")
     assert "I have this problem too" in page.text and "0 people have this problem too." in page.text
-    assert (await client.post(f"/cases/{number}/support")).status_code == 403  # no CSRF token
-    token = csrf_token(page.text)
-    answer = await client.post(f"/cases/{number}/support", data={"_csrf_token": token})
+    refused = await client.post(f"/cases/{number}/support", headers=CROSS_SITE)
+    assert refused.status_code == 403 and "sent from another website" in refused.text
+    answer = await client.post(f"/cases/{number}/support", headers={"sec-fetch-site": "same-origin"})
     assert answer.status_code == 303 and answer.headers["location"] == f"/cases/{number}#support"
     assert support.SUPPORTER_COOKIE in answer.cookies
-    again = await client.post(f"/cases/{number}/support", data={"_csrf_token": token}, headers={"hx-request": "true"})
+    again = await client.post(f"/cases/{number}/support", headers={"hx-request": "true"})
     assert again.status_code == 200 and "1 person has this problem too." in again.text and "You are one of them." in again.text
     page = await client.get(f"/cases/{number}")
     assert "You are one of them." in page.text and "I have this problem too" not in page.text
     other = await new_client()
     other.headers["accept-language"] = "en"
-    other_page = await other.get(f"/cases/{number}")
-    await other.post(f"/cases/{number}/support", data={"_csrf_token": csrf_token(other_page.text)})
+    await other.post(f"/cases/{number}/support")
     assert "2 people have this problem too." in (await other.get(f"/cases/{number}")).text
-    assert (await client.post("/cases/2026-999999/support", data={"_csrf_token": token})).status_code == 404
+    assert (await client.post("/cases/2026-999999/support")).status_code == 404
 
 
 async def test_the_report_form_suggests_cases_to_support(client, settings, categories):

@@ -13,6 +13,7 @@ from backend.deadlines import services
 from backend.deadlines.services import CalendarError, DayForm
 from backend.deadlines.tables import CalendarDay
 from backend.web.errors import status_of
+from tests.support import CROSS_SITE
 
 TYPHOON = DayForm(day="2025-09-05", working="no", note="台风“塔巴”过境，全市停工")
 ADMIN = Who(None, "test admin")
@@ -141,8 +142,8 @@ async def test_bad_and_huge_input_is_a_client_error_never_a_server_error(person)
     assert response.status_code == 404 and "That day has no change to remove." in response.text
     response = await admin.post_form("/admin/calendar/remove", {"day": "\x00"})
     assert response.status_code == 400
-    response = await admin.client.post("/admin/calendar", data={"day": "2025-09-05", "working": "no", "note": "x"})
-    assert response.status_code == 403  # no CSRF token
+    response = await admin.client.post("/admin/calendar", data={"day": "2025-09-05", "working": "no", "note": "x"}, headers=CROSS_SITE)
+    assert response.status_code == 403
     assert await CalendarDay.count() == 0
 
 

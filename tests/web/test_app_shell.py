@@ -11,7 +11,7 @@ from PIL import Image
 from backend.cases.tables import Case
 from backend.photos.tables import Photo
 from backend.web.templating import STATIC_DIR
-from tests.support import jpeg, report_fields
+from tests.support import CROSS_SITE, jpeg, report_fields
 from tests.web.test_report import open_form
 
 OUTBOX = {"accept": "application/json"}
@@ -66,8 +66,8 @@ async def test_offline_page_offers_the_report_form(client):
 
 
 async def test_a_report_from_the_outbox_is_answered_with_its_number_and_link(client, categories):
-    token, key = await open_form(client)
-    fields = {**report_fields(categories["water"].id), "_csrf_token": token, "submission_key": key}
+    key = await open_form(client)
+    fields = {**report_fields(categories["water"].id), "submission_key": key}
     photo = ("photos", ("kept.jpg", jpeg(), "image/jpeg"))
     first = await client.post("/report", data=fields, files=[photo], headers=OUTBOX)
     assert first.status_code == 201
@@ -82,12 +82,12 @@ async def test_a_report_from_the_outbox_is_answered_with_its_number_and_link(cli
 
 
 async def test_a_refused_outbox_report_gets_readable_errors_as_data(client, categories):
-    token, key = await open_form(client)
-    fields = {**report_fields(categories["water"].id, title=""), "_csrf_token": token, "submission_key": key}
+    key = await open_form(client)
+    fields = {**report_fields(categories["water"].id, title=""), "submission_key": key}
     response = await client.post("/report", data=fields, headers={**OUTBOX, "accept-language": "en"})
     assert response.status_code == 422
     assert set(response.json()["errors"]) == {"title"}
     assert response.json()["errors"]["title"].strip()
-    stale = await client.post("/report", data={**fields, "_csrf_token": "stale"}, headers=OUTBOX)
-    assert stale.status_code == 403 and "form" in stale.json()["errors"]
+    cross_site = await client.post("/report", data=fields, headers={**OUTBOX, **CROSS_SITE, "accept-language": "en"})
+    assert cross_site.status_code == 403 and "another website" in cross_site.json()["message"]
     assert await Case.count() == 0

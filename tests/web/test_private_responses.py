@@ -6,16 +6,33 @@ from __future__ import annotations
 import logging
 
 from tests.cases.test_ratings import answered
+from tests.keys import api_key, bearer  # noqa: F401  (api_key: a fixture)
 
 
 async def test_every_response_for_a_signed_in_session_is_private(person, client, settings, categories):
     filed = await answered(settings, categories)
     moderator = await person("moderator")
-    for path in ("/", "/cases", f"/cases/{filed.number}", "/departments", "/report", "/moderation"):
+    public_pages = ("/", "/cases", f"/cases/{filed.number}", "/departments", "/trends", "/cases.atom")
+    for path in (*public_pages, "/report", "/moderation", "/moderation/review", f"/staff/cases/{filed.number}"):
         seen = await moderator.client.get(path)
         assert seen.status_code == 200 and seen.headers["cache-control"] == "private, no-store", path
-    public = await client.get("/cases")
-    assert "private" not in public.headers.get("cache-control", "")  # the same page, for anyone
+        assert "etag" not in seen.headers, path
+    for path in public_pages:
+        public = await client.get(path)
+        assert public.headers["cache-control"].startswith("public"), path  # the same page, for anyone
+        # Never a 304 to a signed-in person for the page everyone else gets: theirs is another.
+        seen = await moderator.client.get(path, headers={"if-none-match": public.headers["etag"]})
+        assert seen.status_code == 200 and seen.headers["cache-control"] == "private, no-store", path
+
+
+async def test_the_follow_page_and_keyed_api_reads_are_private(client, api_key, settings, categories):
+    filed = await answered(settings, categories)
+    for path in (f"/follow/{filed.follow_token}", f"/api/v1/follow/{filed.follow_token}"):
+        page = await client.get(path)
+        assert page.status_code == 200 and "private" in page.headers["cache-control"] and "no-store" in page.headers["cache-control"], path
+        assert "etag" not in page.headers
+    keyed = await client.get("/api/v1/cases", headers=bearer(await api_key("read")))
+    assert keyed.status_code == 200 and keyed.headers["cache-control"] == "private, no-store" and "etag" not in keyed.headers
 
 
 async def test_follow_tokens_and_invitations_stay_out_of_the_access_log(caplog, client, settings, categories):

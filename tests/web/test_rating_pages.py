@@ -7,24 +7,24 @@ import re
 
 from backend.cases.tables import Case, Rating, TimelineEntry
 from tests.cases.test_ratings import answered
-from tests.support import csrf_token, jpeg
+from tests.support import CROSS_SITE, jpeg
 
 ZH = {"accept-language": "zh-CN"}
 EN = {"accept-language": "en"}
 
 
-async def rating_form(client, token: str, headers=EN) -> tuple[str, str]:
+async def rating_form(client, token: str, headers=EN) -> str:
     page = await client.get(f"/follow/{token}", headers=headers)
     assert page.status_code == 200
-    return page.text, csrf_token(page.text)
+    return page.text
 
 
 async def test_the_follow_page_offers_the_rating_form_once_answered_in_both_languages(settings, categories, client):
     filed = await answered(settings, categories)
-    chinese, _ = await rating_form(client, filed.follow_token, ZH)
-    for text in ("评价答复", "满意", "基本满意", "不满意", "问题是否真正解决了？", 'name="_csrf_token"', f'action="/follow/{filed.follow_token}/rating"'):
+    chinese = await rating_form(client, filed.follow_token, ZH)
+    for text in ("评价答复", "满意", "基本满意", "不满意", "问题是否真正解决了？", f'action="/follow/{filed.follow_token}/rating"'):
         assert text in chinese, text
-    english, _ = await rating_form(client, filed.follow_token, EN)
+    english = await rating_form(client, filed.follow_token, EN)
     for text in ("Rate the answer", "Satisfied", "Basically satisfied", "Unsatisfied", "Was the problem actually solved?"):
         assert text in english, text
     assert 'enctype="multipart/form-data"' in english and "<script>" not in english and "style=" not in english
@@ -33,8 +33,8 @@ async def test_the_follow_page_offers_the_rating_form_once_answered_in_both_lang
 
 async def test_a_satisfied_rating_over_a_plain_form_post(settings, categories, client):
     filed = await answered(settings, categories)
-    _, token = await rating_form(client, filed.follow_token)
-    fields = {"_csrf_token": token, "satisfaction": "satisfied", "solved": "yes", "comment": "谢谢，修好了"}
+    await rating_form(client, filed.follow_token)
+    fields = {"satisfaction": "satisfied", "solved": "yes", "comment": "谢谢，修好了"}
     response = await client.post(f"/follow/{filed.follow_token}/rating", data=fields, headers=EN)
     assert response.status_code == 303 and response.headers["location"] == f"/follow/{filed.follow_token}?rated=1#rating"
     page = await client.get(response.headers["location"], headers=EN)
@@ -52,9 +52,9 @@ async def test_no_signed_in_staff_rates_through_a_follow_link(person, settings, 
     handler = await person("handler", department_id=categories["water"].department)
     staff_page = await handler.client.get(f"/staff/cases/{filed.number}")
     assert staff_page.status_code == 200 and filed.follow_token not in staff_page.text
-    page, token = await rating_form(handler.client, filed.follow_token)
+    page = await rating_form(handler.client, filed.follow_token)
     assert 'name="satisfaction"' not in page and "signed in with an official account" in page  # no form to fill in
-    fields = {"_csrf_token": token, "satisfaction": "satisfied", "solved": "yes"}
+    fields = {"satisfaction": "satisfied", "solved": "yes"}
     refused = await handler.client.post(f"/follow/{filed.follow_token}/rating", data=fields, headers=EN)
     assert refused.status_code == 403 and "signed in with an official account" in refused.text
     assert (await Case.select(Case.status).where(Case.number == filed.number).first())["status"] == "replied"
@@ -63,33 +63,33 @@ async def test_no_signed_in_staff_rates_through_a_follow_link(person, settings, 
 
 async def test_refusals_keep_what_was_typed_and_name_the_fields(settings, categories, client):
     filed = await answered(settings, categories)
-    _, token = await rating_form(client, filed.follow_token)
+    await rating_form(client, filed.follow_token)
     url = f"/follow/{filed.follow_token}/rating"
-    response = await client.post(url, data={"_csrf_token": token, "satisfaction": "perfect", "comment": "还是漏水" + "!" * 1000}, headers=EN)
+    response = await client.post(url, data={"satisfaction": "perfect", "comment": "还是漏水" + "!" * 1000}, headers=EN)
     assert response.status_code == 422
     text = response.text
     for message in ("Choose how satisfied you are with the answer.", "Say whether the problem was actually solved.", "The comment is too long (at most 1000 characters)."):
         assert message in text
     assert "还是漏水" in text and 'aria-describedby="error-comment"' in text and 'id="error-solved"' in text
-    chinese = await client.post(url, data={"_csrf_token": token, "satisfaction": "satisfied", "comment": "部分解决"}, headers=ZH)
+    chinese = await client.post(url, data={"satisfaction": "satisfied", "comment": "部分解决"}, headers=ZH)
     assert chinese.status_code == 422 and "请说明问题是否真正解决了。" in chinese.text
     assert re.search(r'value="satisfied" required\s+checked', chinese.text) and "部分解决" in chinese.text
     # A file where text belongs counts as empty, never a server error.
-    odd = await client.post(url, data={"_csrf_token": token, "solved": "yes"}, files={"satisfaction": ("x.txt", b"satisfied", "text/plain")}, headers=EN)
+    odd = await client.post(url, data={"solved": "yes"}, files={"satisfaction": ("x.txt", b"satisfied", "text/plain")}, headers=EN)
     assert odd.status_code == 422 and "Choose how satisfied you are with the answer." in odd.text
-    stale = await client.post(url, data={"_csrf_token": "stale", "satisfaction": "satisfied", "solved": "yes", "comment": "过期页面"}, headers=EN)
-    assert stale.status_code == 403 and "过期页面" in stale.text and "This page has expired." in stale.text
+    cross_site = await client.post(url, data={"satisfaction": "satisfied", "solved": "yes"}, headers={**EN, **CROSS_SITE})
+    assert cross_site.status_code == 403 and "This was sent from another website, so nothing was done." in cross_site.text
     assert (await Case.select(Case.status).first())["status"] == "replied"
 
 
 async def test_htmx_gets_the_form_back_or_a_redirect(settings, categories, client):
     filed = await answered(settings, categories)
-    _, token = await rating_form(client, filed.follow_token)
+    await rating_form(client, filed.follow_token)
     url = f"/follow/{filed.follow_token}/rating"
     htmx = {**EN, "hx-request": "true"}
-    response = await client.post(url, data={"_csrf_token": token, "comment": "没选"}, headers=htmx)
+    response = await client.post(url, data={"comment": "没选"}, headers=htmx)
     assert response.status_code == 422 and response.text.lstrip().startswith("<form id=\"rating-form\"") and "没选" in response.text
-    response = await client.post(url, data={"_csrf_token": token, "satisfaction": "unsatisfied", "solved": "no"}, headers=htmx)
+    response = await client.post(url, data={"satisfaction": "unsatisfied", "solved": "no"}, headers=htmx)
     assert response.headers["hx-redirect"] == f"/follow/{filed.follow_token}?rated=1#rating"
     page = await client.get(f"/follow/{filed.follow_token}?rated=1", headers=EN)
     assert "The platform centre will look at your case again" in page.text
@@ -97,11 +97,11 @@ async def test_htmx_gets_the_form_back_or_a_redirect(settings, categories, clien
 
 async def test_a_photo_comes_with_the_form_without_script(settings, categories, client):
     filed = await answered(settings, categories)
-    _, token = await rating_form(client, filed.follow_token)
+    await rating_form(client, filed.follow_token)
     url = f"/follow/{filed.follow_token}/rating"
     response = await client.post(
         url,
-        data={"_csrf_token": token, "satisfaction": "unsatisfied", "solved": "no", "comment": "又坏了"},
+        data={"satisfaction": "unsatisfied", "solved": "no", "comment": "又坏了"},
         files={"photos": ("again.jpg", jpeg(), "image/jpeg")},
         headers=EN,
     )
@@ -115,13 +115,13 @@ async def test_no_form_and_no_rating_before_the_answer_and_for_unknown_links(set
     from tests.cases.test_filing import file, form
 
     filed = await file(settings, form(categories["water"]))
-    page, token = await rating_form(client, filed.follow_token)
+    page = await rating_form(client, filed.follow_token)
     assert "Rate the answer" not in page
-    response = await client.post(f"/follow/{filed.follow_token}/rating", data={"_csrf_token": token, "satisfaction": "satisfied", "solved": "yes"}, headers=EN)
+    response = await client.post(f"/follow/{filed.follow_token}/rating", data={"satisfaction": "satisfied", "solved": "yes"}, headers=EN)
     assert response.status_code == 409 and "You can rate the answer once it is published." in response.text
     for unknown in ("x" * 43, "short"):
         assert (await client.get(f"/follow/{unknown}")).status_code == 404
-        response = await client.post(f"/follow/{unknown}/rating", data={"_csrf_token": token, "satisfaction": "satisfied", "solved": "yes"})
+        response = await client.post(f"/follow/{unknown}/rating", data={"satisfaction": "satisfied", "solved": "yes"})
         assert response.status_code == 404
 
 
@@ -130,8 +130,8 @@ async def test_moderators_reopen_close_and_publish(person, settings, categories,
     unhappy = await answered(settings, categories, title="水管修了又漏")
     not_solved = await answered(settings, categories, title="水压一直很低")
     for filed, comment in ((unhappy, "我是王先生13800138000，水管又漏了"), (not_solved, "还是没水")):
-        _, token = await rating_form(client, filed.follow_token)
-        await client.post(f"/follow/{filed.follow_token}/rating", data={"_csrf_token": token, "satisfaction": "unsatisfied", "solved": "no", "comment": comment})
+        await rating_form(client, filed.follow_token)
+        await client.post(f"/follow/{filed.follow_token}/rating", data={"satisfaction": "unsatisfied", "solved": "no", "comment": comment})
     moderator = await person("moderator")
     queue = await moderator.client.get("/moderation")
     assert "水管修了又漏" in queue.text and "水压一直很低" in queue.text and "2 cases wait for your decision." in queue.text

@@ -1,4 +1,4 @@
-"""Filing over HTTP: the form, its errors (typed text kept), photos, CSRF, and the follow page."""
+"""Filing over HTTP: the form, its errors (typed text kept), photos, forms from other sites, and the follow page."""
 
 from __future__ import annotations
 
@@ -8,24 +8,20 @@ import pytest
 
 from backend.cases.tables import Case
 from backend.photos.tables import Photo
-from tests.support import SVG, csrf_token, jpeg, png_bomb, report_fields, submission_key
+from tests.support import CROSS_SITE, OLD_BROWSER_CROSS_SITE, SVG, jpeg, png_bomb, report_fields, submission_key
 
 HTMX = {"hx-request": "true"}
 
 
-async def open_form(client) -> tuple[str, str]:
+async def open_form(client) -> str:
+    """The form's submission key."""
     page = await client.get("/report")
     assert page.status_code == 200
-    return csrf_token(page.text), submission_key(page.text)
+    return submission_key(page.text)
 
 
-async def upload(client, token, files, keys=()):
-    return await client.post(
-        "/photos",
-        files=[("photos", f) for f in files],
-        data={"photo_key": list(keys)},
-        headers={"x-csrftoken": token, **HTMX},
-    )
+async def upload(client, files, keys=()):
+    return await client.post("/photos", files=[("photos", f) for f in files], data={"photo_key": list(keys)}, headers=HTMX)
 
 
 def photo_keys(html: str) -> list[str]:
@@ -41,14 +37,14 @@ async def test_form_lists_categories_and_carries_tokens(client, categories):
 
 
 async def test_filing_redirects_to_the_private_follow_page(client, categories):
-    token, key = await open_form(client)
-    upload_response = await upload(client, token, [("a.jpg", jpeg(gps=(38.87, 115.46)), "image/jpeg")])
+    key = await open_form(client)
+    upload_response = await upload(client, [("a.jpg", jpeg(gps=(38.87, 115.46)), "image/jpeg")])
     assert upload_response.status_code == 200
     assert 'data-gps-latitude="38.87"' in upload_response.text
     keys = photo_keys(upload_response.text)
     response = await client.post(
         "/report",
-        data={**report_fields(categories["water"].id), "_csrf_token": token, "submission_key": key, "photo_key": keys},
+        data={**report_fields(categories["water"].id), "submission_key": key, "photo_key": keys},
     )
     assert response.status_code == 303
     follow_url = response.headers["location"]
@@ -61,18 +57,18 @@ async def test_filing_redirects_to_the_private_follow_page(client, categories):
     assert "已提交，等待审核" in page.text
     assert "http://localhost:8000" + follow_url.split("?")[0] in page.text
     assert "张女士" not in page.text and "13800138000" not in page.text.replace(" ", "")
-    assert page.headers["cache-control"] == "no-store"
+    assert page.headers["cache-control"] == "private, no-store"
     assert "noindex" in page.headers["x-robots-tag"]
     assert (await Photo.objects().first()).case == case.id
 
 
 async def test_a_replayed_key_with_other_content_never_leads_to_anothers_case(new_client, categories):
     first, second = await new_client(), await new_client()
-    token, key = await open_form(first)
-    filed = await first.post("/report", data={**report_fields(categories["water"].id), "_csrf_token": token, "submission_key": key})
+    key = await open_form(first)
+    filed = await first.post("/report", data={**report_fields(categories["water"].id), "submission_key": key})
     assert filed.status_code == 303
-    token, _ = await open_form(second)
-    fields = {**report_fields(categories["water"].id), "title": "别人的投诉", "_csrf_token": token, "submission_key": key}
+    await open_form(second)
+    fields = {**report_fields(categories["water"].id), "title": "别人的投诉", "submission_key": key}
     replayed = await second.post("/report", data=fields, headers={"accept-language": "en"})
     assert replayed.status_code == 409 and "location" not in replayed.headers
     assert "already sent with other content" in replayed.text and "别人的投诉" in replayed.text
@@ -85,10 +81,10 @@ async def test_a_replayed_key_with_other_content_never_leads_to_anothers_case(ne
 
 
 async def test_htmx_filing_answers_with_a_client_redirect(client, categories):
-    token, key = await open_form(client)
+    key = await open_form(client)
     response = await client.post(
         "/report",
-        data={**report_fields(categories["water"].id), "_csrf_token": token, "submission_key": key},
+        data={**report_fields(categories["water"].id), "submission_key": key},
         headers=HTMX,
     )
     assert response.status_code == 200
@@ -96,11 +92,11 @@ async def test_htmx_filing_answers_with_a_client_redirect(client, categories):
 
 
 async def test_errors_come_back_with_everything_typed_kept(client, categories):
-    token, key = await open_form(client)
+    key = await open_form(client)
     long_text = "很长的描述" * 10_000  # 50,000 characters
     fields = report_fields(categories["water"].id, description=long_text, filer_phone="abc", title="<script>x</script>")
     response = await client.post(
-        "/report", data={**fields, "_csrf_token": token, "submission_key": key}, headers={"accept-language": "en"}
+        "/report", data={**fields, "submission_key": key}, headers={"accept-language": "en"}
     )
     assert response.status_code == 422
     assert "Describe the problem in 10 to 5,000 characters." in response.text
@@ -114,9 +110,9 @@ async def test_errors_come_back_with_everything_typed_kept(client, categories):
 
 
 async def test_htmx_errors_return_only_the_form(client, categories):
-    token, key = await open_form(client)
+    key = await open_form(client)
     response = await client.post(
-        "/report", data={"_csrf_token": token, "submission_key": key, "title": "半截"}, headers=HTMX
+        "/report", data={"submission_key": key, "title": "半截"}, headers=HTMX
     )
     assert response.status_code == 422
     assert response.text.lstrip().startswith("<form") and "<html" not in response.text
@@ -124,10 +120,10 @@ async def test_htmx_errors_return_only_the_form(client, categories):
 
 
 async def test_uploaded_photos_survive_a_form_error(client, categories):
-    token, key = await open_form(client)
-    keys = photo_keys((await upload(client, token, [("a.jpg", jpeg(), "image/jpeg")])).text)
+    key = await open_form(client)
+    keys = photo_keys((await upload(client, [("a.jpg", jpeg(), "image/jpeg")])).text)
     response = await client.post(
-        "/report", data={"_csrf_token": token, "submission_key": key, "photo_key": keys, "title": "只有标题"}
+        "/report", data={"submission_key": key, "photo_key": keys, "title": "只有标题"}
     )
     assert response.status_code == 422
     assert photo_keys(response.text) == keys
@@ -144,9 +140,9 @@ async def test_uploaded_photos_survive_a_form_error(client, categories):
     ids=["png-bomb", "text-as-jpg", "svg", "truncated"],
 )
 async def test_hostile_photos_get_a_readable_error(client, categories, upload_file, message):
-    token, _ = await open_form(client)
+    await open_form(client)
     response = await client.post(
-        "/photos", files=[("photos", upload_file)], headers={"x-csrftoken": token, "accept-language": "en", **HTMX}
+        "/photos", files=[("photos", upload_file)], headers={"accept-language": "en", **HTMX}
     )
     assert response.status_code == 422
     assert message in response.text and upload_file[0] in response.text
@@ -154,19 +150,19 @@ async def test_hostile_photos_get_a_readable_error(client, categories, upload_fi
 
 
 async def test_errors_are_in_the_persons_language(client, categories):
-    token, _ = await open_form(client)
+    await open_form(client)
     response = await client.post(
-        "/photos", files=[("photos", ("x.svg", SVG, "image/svg+xml"))], headers={"x-csrftoken": token, **HTMX}
+        "/photos", files=[("photos", ("x.svg", SVG, "image/svg+xml"))], headers={**HTMX}
     )
     assert "不是 JPEG、PNG、WebP 或 HEIC 照片" in response.text
 
 
 async def test_seventh_photo_is_refused_without_script(client, categories):
-    token, key = await open_form(client)
+    key = await open_form(client)
     files = [("photos", (f"{i}.jpg", jpeg(width=200, height=150, colour=(i * 30, 10, 10)), "image/jpeg")) for i in range(7)]
     response = await client.post(
         "/report",
-        data={**report_fields(categories["water"].id), "_csrf_token": token, "submission_key": key},
+        data={**report_fields(categories["water"].id), "submission_key": key},
         files=files,
         headers={"accept-language": "en"},
     )
@@ -177,49 +173,53 @@ async def test_seventh_photo_is_refused_without_script(client, categories):
 
 
 async def test_upload_counts_photos_already_in_the_form(client, categories):
-    token, _ = await open_form(client)
-    response = await upload(client, token, [("a.jpg", jpeg(), "image/jpeg")], keys=[f"key-{i:08d}" for i in range(6)])
+    await open_form(client)
+    response = await upload(client, [("a.jpg", jpeg(), "image/jpeg")], keys=[f"key-{i:08d}" for i in range(6)])
     assert response.status_code == 422
     assert await Photo.count() == 0
 
 
-async def test_stale_form_keeps_what_was_typed(client, categories):
-    """No CSRF cookie (expired session): the form comes back filled in, with a fresh token."""
-    fields = report_fields(categories["water"].id)
-    response = await client.post("/report", data={**fields, "_csrf_token": "stale"}, headers={"accept-language": "en"})
-    assert response.status_code == 403
-    assert "This page has expired. Please try again." in response.text
-    assert 'value="文津花园小区3号楼"' in response.text
-    fresh = csrf_token(response.text)
-    assert response.cookies.get("csrftoken") == fresh or client.cookies.get("csrftoken")
-    again = await client.post("/report", data={**fields, "_csrf_token": fresh, "submission_key": "s" * 30})
-    assert again.status_code == 303
-    assert await Case.count() == 1
+async def test_a_form_filed_from_this_site_needs_no_token(client, categories):
+    """As browsers send it: Sec-Fetch-Site, or (before it) an Origin naming this host."""
+    fields = {**report_fields(categories["water"].id), "submission_key": await open_form(client)}
+    filed = await client.post("/report", data=fields, headers={"sec-fetch-site": "same-origin", "origin": "http://testserver.local"})
+    assert filed.status_code == 303 and "set-cookie" not in filed.headers
+    again = {**fields, "submission_key": "s" * 30}
+    assert (await client.post("/report", data=again, headers={"origin": "http://testserver.local"})).status_code == 303
+    assert await Case.count() == 2
 
 
-async def test_unsafe_requests_without_csrf_are_refused(client, categories):
+@pytest.mark.parametrize(
+    "headers",
+    [CROSS_SITE, OLD_BROWSER_CROSS_SITE, {"sec-fetch-site": "same-site"}, {"origin": "null"}, {"origin": "https://testserver.local.evil.example"}],
+    ids=["cross-site", "old-browser", "same-site", "opaque-origin", "look-alike-host"],
+)
+async def test_forms_sent_from_other_sites_are_refused(client, categories, headers):
     await client.get("/report")
-    assert (await client.post("/photos", files=[("photos", ("a.jpg", jpeg(), "image/jpeg"))])).status_code == 403
-    assert (await client.post("/language", data={"language": "en"})).status_code == 403
-    assert (await client.post("/report", data=report_fields(categories["water"].id))).status_code == 403
+    photo = await client.post("/photos", files=[("photos", ("a.jpg", jpeg(), "image/jpeg"))], headers={**headers, **HTMX})
+    assert photo.status_code == 403 and photo.headers["hx-retarget"] == "#alerts"
+    language = await client.post("/language", data={"language": "en"}, headers={**headers, "accept-language": "en"})
+    assert language.status_code == 403 and "This was sent from another website, so nothing was done." in language.text
+    report = await client.post("/report", data=report_fields(categories["water"].id), headers={**headers, "accept-language": "zh-CN"})
+    assert report.status_code == 403 and "此请求来自其他网站" in report.text
     assert await Photo.count() == 0 and await Case.count() == 0
 
 
 async def test_malformed_bodies_are_client_errors(client, categories):
-    token, _ = await open_form(client)
+    await open_form(client)
     broken = await client.post(
         "/photos",
         content=b"--xyz\r\nContent-Disposition: form-data; name=\"photos\"; filename=\"a.jpg\"\r\n\r\nabc",
-        headers={"content-type": "multipart/form-data; boundary=xyz", "x-csrftoken": token},
+        headers={"content-type": "multipart/form-data; boundary=xyz"},
     )
     assert 400 <= broken.status_code < 500
     no_boundary = await client.post(
-        "/report", content=b"abc", headers={"content-type": "multipart/form-data", "x-csrftoken": token}
+        "/report", content=b"abc", headers={"content-type": "multipart/form-data"}
     )
     assert 400 <= no_boundary.status_code < 500
     odd_fields = await client.post(
         "/report",
-        data={"_csrf_token": token, "title": "标题", "category_id": "9" * 40, "latitude": "NaN", "longitude": "inf"},
+        data={"title": "标题", "category_id": "9" * 40, "latitude": "NaN", "longitude": "inf"},
     )
     assert odd_fields.status_code == 422
 
@@ -229,8 +229,8 @@ def multipart(*parts: bytes) -> bytes:
 
 
 async def test_undecodable_form_parts_are_client_errors(client, categories):
-    token, _ = await open_form(client)
-    headers = {"content-type": "multipart/form-data; boundary=x", "x-csrftoken": token}
+    await open_form(client)
+    headers = {"content-type": "multipart/form-data; boundary=x"}
     not_utf8 = multipart(b'Content-Disposition: form-data; name="title"\r\n\r\n\xff\xfe')
     unknown_charset = multipart(
         b'Content-Disposition: form-data; name="title"\r\nContent-Type: text/plain; charset=bogus\r\n\r\nabc'
@@ -241,17 +241,16 @@ async def test_undecodable_form_parts_are_client_errors(client, categories):
             assert response.status_code == 400, (path, response.text[:200])
 
 
-async def test_non_ascii_csrf_tokens_are_refused_not_crashed_on(client, categories):
-    token, _ = await open_form(client)
+async def test_odd_origin_headers_are_refused_not_crashed_on(client, categories):
     fields = report_fields(categories["water"].id)
-    assert (await client.post("/report", data={**fields, "_csrf_token": token + "é"})).status_code == 403
-    response = await client.post("/photos", files=[("photos", ("a.jpg", jpeg(), "image/jpeg"))], headers={"x-csrftoken": ("é" * 128).encode("latin-1")})
-    assert response.status_code == 403
+    for headers in ({"origin": ("http://é" * 64).encode("latin-1")}, {"origin": "http://[::1"}, {"sec-fetch-site": "Same-Origin"}):
+        assert (await client.post("/report", data=fields, headers=headers)).status_code == 403, headers
+    assert await Case.count() == 0
 
 
 async def test_odd_identifiers_in_the_form_are_ordinary_errors(client, categories):
-    token, key = await open_form(client)
-    fields = {**report_fields("²"), "_csrf_token": token, "submission_key": key}
+    key = await open_form(client)
+    fields = {**report_fields("²"), "submission_key": key}
     response = await client.post("/report", data={**fields, "photo_key": ["abc\x00def-ghijklmnop"]})
     assert response.status_code == 422
     assert 'id="error-category_id"' in response.text

@@ -34,16 +34,14 @@
     remove: function (key) { return transact("readwrite", function (store) { store.delete(key); }); },
   };
 
-  // One report to /report. ``token`` is the sending page's CSRF token; the service worker has
-  // none and sends the one kept with the form, which holds while the browser keeps its cookie.
-  outbox.send = function (report, token) {
+  // One report to /report, from a page or the service worker alike (same origin: the browser
+  // says so in Sec-Fetch-Site, which is all the server checks).
+  outbox.send = function (report) {
     var body = new FormData();
     report.fields.forEach(function (field) {
-      if (field[0] === "_csrf_token" && token) return;
       if (field[2]) body.append(field[0], field[1], field[2]);
       else body.append(field[0], field[1]);
     });
-    if (token) body.append("_csrf_token", token);
     return fetch("/report", {
       method: "POST",
       body: body,
@@ -63,7 +61,7 @@
           report.photoErrors = answer.photo_errors || [];
           report.problem = Object.values(report.errors).concat(report.photoErrors).join(" ");
         } else {
-          return; // a stale token or a server in trouble: try again later
+          return; // a server in trouble: try again later
         }
         return outbox.put(report);
       });
@@ -73,11 +71,11 @@
   // Every waiting report, one after the other; answers how many still wait. A page and the
   // service worker may both start this: the lock lets one send at a time, and the other then
   // finds what is left.
-  outbox.sendWaiting = function (token) {
+  outbox.sendWaiting = function () {
     function sendEach() {
       return outbox.all().then(function (reports) {
         return reports.filter(function (r) { return r.state === "waiting"; }).reduce(function (done, report) {
-          return done.then(function () { return outbox.send(report, token).catch(function () {}); });
+          return done.then(function () { return outbox.send(report).catch(function () {}); });
         }, Promise.resolve());
       }).then(outbox.all).then(function (reports) {
         return reports.filter(function (r) { return r.state === "waiting"; }).length;

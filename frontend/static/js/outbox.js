@@ -55,19 +55,11 @@
     });
   }
 
-  function csrfToken() {
-    try {
-      return JSON.parse(document.body.getAttribute("hx-headers") || "{}")["x-csrftoken"] || "";
-    } catch (error) {
-      return "";
-    }
-  }
-
   var sending = null;
   function sendAll() {
     if (!window.indexedDB || !navigator.onLine) return render();
     if (sending) return sending;
-    sending = outbox.sendWaiting(csrfToken())
+    sending = outbox.sendWaiting()
       .catch(function () {})
       .then(function () { sending = null; return render(); });
     render();

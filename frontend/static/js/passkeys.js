@@ -7,19 +7,11 @@
   var lib = window.SimpleWebAuthnBrowser;
   var CREATES_A_PASSKEY = { enrol: true, add: true };
 
-  function csrfToken() {
-    try {
-      return JSON.parse(document.body.getAttribute("hx-headers"))["x-csrftoken"];
-    } catch (error) {
-      return "";
-    }
-  }
-
   function post(url, body) {
     return fetch(url, {
       method: "POST",
       credentials: "same-origin",
-      headers: { "content-type": "application/json", accept: "application/json", "x-csrftoken": csrfToken() },
+      headers: { "content-type": "application/json", accept: "application/json" },
       body: JSON.stringify(body || {}),
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (data) {

@@ -126,7 +126,7 @@
   // A refused report back in the form (/report?restore=key): what was typed, its photos and
   // what the server said, to correct and send again. The device keeps it ("correcting") until
   // the form is filed, so a tab closed meanwhile loses nothing.
-  var NOT_RESTORED = new Set(["_csrf_token", "submission_key", "photo_key", "photos"]);
+  var NOT_RESTORED = new Set(["submission_key", "photo_key", "photos"]);
   function restore(form, report) {
     var values = {};
     report.fields.forEach(function (field) {
