@@ -7,6 +7,7 @@ given ``now`` only, and safe in several worker processes at once. Add further jo
 from __future__ import annotations
 
 from backend.cases import ratings, supervision
+from backend.notifications import delivery
 from backend.photos import services as photos
 from backend.scheduler import Job
 
@@ -16,4 +17,5 @@ JOBS: list[Job] = [
     supervision.supervise_overdue,
     ratings.close_unrated,  # answers nobody rated within the days allowed
     photos.delete_unclaimed,  # uploads no filing claimed within a day
+    delivery.deliver_due,  # notifications due again, and any a stopped worker left
 ]

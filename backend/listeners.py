@@ -10,11 +10,14 @@ from __future__ import annotations
 from backend.cases import figures, search
 from backend.events import EntryAppended, Phase, PublicTextChanged, listen
 from backend.live import bus
+from backend.notifications import outbox
 
 
 def wire() -> None:
     # In the transaction, before commit: they commit or roll back with the change.
     listen(PublicTextChanged, search.on_public_text_changed, Phase.before_commit)
     listen(EntryAppended, figures.on_entries_appended, Phase.before_commit)
+    # The notifications it sends are outbox rows of the same transaction, sent after commit.
+    listen(EntryAppended, outbox.on_entries_appended, Phase.before_commit)
     # After commit: live pages hear only of what is there to read.
     listen(EntryAppended, bus.announce_entry, Phase.after_commit)

@@ -31,7 +31,7 @@ from piccolo.table import create_db_tables_sync
 
 create_db_tables_sync(*Finder().get_table_classes())
 """
-APPS = ["accounts", "cases", "deadlines", "departments", "photos", "representatives"]
+APPS = ["accounts", "cases", "deadlines", "departments", "notifications", "photos", "representatives"]
 
 
 def _raw_objects(sqlite: bool) -> set[str]:
