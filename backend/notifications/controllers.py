@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from litestar import Controller, Request, get, post
 from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Response, Template
 
 from backend import clock
@@ -62,10 +63,10 @@ class SubscriptionController(Controller):
     include_in_schema = False
 
     @get("/")
-    async def page(self, token: str, added: str = "", removed: bool = False) -> Template:
+    async def page(self, token: FromPath[str], added: FromQuery[str] = "", removed: FromQuery[bool] = False) -> Template:
         return await _page(token, done=ADDED.get(added, REMOVED if removed else ""))
 
-    async def _subscribe(self, request: Request, token: str, channel: str, typed: dict, subscribe) -> Response:
+    async def _subscribe(self, request: Request, token: FromPath[str], channel: str, typed: dict, subscribe) -> Response:
         if why_off(channel, get_settings()) is not None:
             return await _page(token, typed=typed, errors={channel: N_("This way of sending news is not available.")}, status_code=409)
         try:
@@ -77,14 +78,14 @@ class SubscriptionController(Controller):
         return Redirect(f"/follow/{token}/notifications?added={channel}", status_code=303)
 
     @post("/email", opt={ADDRESS_LIMIT: "subscribe"})
-    async def email(self, request: Request, token: str) -> Response:
+    async def email(self, request: Request, token: FromPath[str]) -> Response:
         form = await request.form()
         typed = {"email": form_text(form, "email")[:300]}
         language = i18n.current_language()
         return await self._subscribe(request, token, EMAIL, typed, lambda: subscriptions.subscribe_email(token, typed["email"], language))
 
     @post("/sms", opt={ADDRESS_LIMIT: "subscribe"})
-    async def sms(self, request: Request, token: str) -> Response:
+    async def sms(self, request: Request, token: FromPath[str]) -> Response:
         form = await request.form()
         typed = {"phone": form_text(form, "phone")[:40], "consent": form_text(form, "consent") == "yes"}
         language = i18n.current_language()
@@ -93,7 +94,7 @@ class SubscriptionController(Controller):
         )
 
     @post("/push", opt={ADDRESS_LIMIT: "subscribe"}, status_code=201)
-    async def push(self, request: Request, token: str) -> Response:
+    async def push(self, request: Request, token: FromPath[str]) -> Response:
         """From push.js: the browser's subscription as JSON (the CSRF token in its header)."""
         body = (await request.body())[:4000].decode("utf-8", "replace")
         try:
@@ -105,7 +106,7 @@ class SubscriptionController(Controller):
         return Response({"message": i18n.gettext(ADDED[PUSH])}, status_code=201)
 
     @post("/{subscription_id:int}/remove")
-    async def remove(self, token: str, subscription_id: int) -> Response:
+    async def remove(self, token: FromPath[str], subscription_id: FromPath[int]) -> Response:
         try:
             await subscriptions.end_for_case(token, subscription_id)
         except NotFound:
@@ -120,13 +121,13 @@ class MessageLinkController(Controller):
     include_in_schema = False
 
     @get("/verify/{signed:str}")
-    async def verify(self, signed: str) -> Template:
+    async def verify(self, signed: FromPath[str]) -> Template:
         if not await subscriptions.verify_email(signed):
             return _link_page(BAD_LINK, 404)
         return _link_page(N_("Thank you: your email address is confirmed. You will receive news of your case."))
 
     @get("/unsubscribe/{signed:str}")
-    async def unsubscribe_form(self, signed: str) -> Template:
+    async def unsubscribe_form(self, signed: FromPath[str]) -> Template:
         """A page with the button: a GET never unsubscribes (mail scanners follow links)."""
         if subscriptions.verified_id("unsubscribe", signed) is None:
             return _link_page(BAD_LINK, 404)
@@ -135,7 +136,7 @@ class MessageLinkController(Controller):
     # RFC 8058 one-click: the mail client POSTs with no cookie and no CSRF token; the signed
     # link is what authorises it, and all it can do is stop messages.
     @post("/unsubscribe/{signed:str}", exclude_from_csrf=True, status_code=200)
-    async def unsubscribe(self, signed: str) -> Template:
+    async def unsubscribe(self, signed: FromPath[str]) -> Template:
         if not await subscriptions.unsubscribe(signed):
             return _link_page(BAD_LINK, 404)
         return _link_page(REMOVED)
