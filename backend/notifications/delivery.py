@@ -31,7 +31,7 @@ from backend.notifications.tables import Message, Subscription
 from backend.settings import Settings, get_settings
 
 BATCH = 500
-LANES = 8  # connections per channel at once
+LANES = 16  # connections per channel at once
 CLAIM_MINUTES = 10  # longer than a batch takes: a claim older than this was a worker's that died
 LONGEST_WAIT = timedelta(hours=6)
 logger = logging.getLogger(__name__)

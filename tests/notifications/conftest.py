@@ -35,7 +35,7 @@ def channel_settings(smtp: SmtpServer, sms: SmsGateway) -> dict[str, str]:
 def channels(servers, monkeypatch):
     """Every channel on, pointed at this run's servers, each of which starts empty."""
     smtp, sms, push = servers
-    smtp.messages.clear(), smtp.refuse.clear()
+    smtp.raw.clear(), smtp.refuse.clear()
     sms.messages.clear(), sms.failures.clear()
     push.received.clear(), push.refused.clear(), push.expired.clear()
     for name, value in channel_settings(smtp, sms).items():

@@ -36,11 +36,11 @@ def unb64url(text: str) -> bytes:
 
 
 class SmtpServer:
-    """An SMTP server that keeps every message it accepts (parsed)."""
+    """An SMTP server that keeps every message it accepts (``messages``: parsed when asked)."""
 
     def __init__(self):
         self.port = free_port()
-        self.messages: list[email.message.EmailMessage] = []
+        self.raw: list[bytes] = []
         self.refuse: set[str] = set()  # recipients it answers 550 for
         server = self
 
@@ -52,10 +52,14 @@ class SmtpServer:
                 return "250 OK"
 
             async def handle_DATA(self, smtp_server, session, envelope):
-                server.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+                server.raw.append(envelope.content)
                 return "250 Message accepted for delivery"
 
         self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
+
+    @property
+    def messages(self) -> list[email.message.EmailMessage]:
+        return [email.message_from_bytes(raw, policy=email.policy.default) for raw in self.raw]
 
     def start(self) -> SmtpServer:
         self.controller.start()
@@ -78,6 +82,9 @@ class HttpService:
         answer_of = answer
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # connections kept open, as real gateways do
+            disable_nagle_algorithm = True
+
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("content-length", 0)))
                 status, reply = answer_of(self.path, self.headers, body)

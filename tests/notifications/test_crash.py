@@ -48,7 +48,7 @@ def received(smtp, sms, push) -> Counter:
 
 async def test_a_server_killed_after_commit_loses_nothing_and_sends_nothing_twice(servers, settings, categories, api_key):
     smtp, sms, push = servers
-    for kept in (smtp.messages, sms.messages, push.received):
+    for kept in (smtp.raw, sms.messages, push.received):
         kept.clear()
     numbers = []
     for n in range(CASES):

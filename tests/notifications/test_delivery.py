@@ -48,7 +48,7 @@ async def test_the_filer_hears_of_each_step_on_every_channel(settings, categorie
     [check] = smtp.messages
     link = text_of(check).split("confirm that you want news of case")[1].split(": ", 1)[1].split()[0]
     assert await subscriptions.verify_email(link.rsplit("/", 1)[1])
-    smtp.messages.clear()
+    smtp.raw.clear()
 
     await bring_to(filed.number, Status.replied, categories["water"].department)
     await deliver()
