@@ -81,7 +81,7 @@ async def test_a_server_killed_after_commit_loses_nothing_and_sends_nothing_twic
             act(server, key, number, "assign", {"department_id": categories["water"].department})
         assert await sent(6 * CASES) == 6 * CASES
     finally:
-        server.kill()
+        server.stop()  # its supervisor stops both workers (a SIGKILL would leave them running)
 
     counts = received(smtp, sms, push)
     assert sum(counts.values()) == 6 * CASES and set(counts.values()) == {1}, "each message once"
