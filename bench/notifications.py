@@ -4,12 +4,12 @@ until every message is handed to the (local) channels.
 A fresh database, migrated; one case with a department's reply waiting for review, and 10,000
 confirmed subscriptions, a third each by email, SMS and push. Measured with time.perf_counter:
 the moderator's approval (its transaction writes the 10,000 outbox rows), then the delivery
-runs (``delivery.deliver_due``, as the courier and the clock job run it) until every message is
-sent: email to a local SMTP server (aiosmtpd), SMS to a local gateway, Web Push (VAPID, RFC 8291
+runs of the worker processes (``delivery.deliver_due``, as their couriers and clock jobs run it,
+each claiming its own rows) until every message is sent: email to a local SMTP server (aiosmtpd), SMS to a local gateway, Web Push (VAPID, RFC 8291
 encryption per message) to a local push service that checks and decrypts each one. The servers
 run in a process of their own (as real ones would be elsewhere). Goal: under 30 s.
 
-Run from the repository root:  .venv/bin/python bench/notifications.py [--subscribers 10000]
+Run from the repository root:  .venv/bin/python bench/notifications.py [--subscribers 10000] [--workers 2]
 (MINSHENG_DATABASE_URL=postgresql://… to measure on PostgreSQL: a database of its own is made.)
 """
 
@@ -26,15 +26,16 @@ from collections import Counter
 from pathlib import Path
 
 sys.path[0] = str(Path(__file__).resolve().parent.parent)
-_DATA = tempfile.mkdtemp(prefix="minsheng-bench-")
-os.environ["MINSHENG_DATA_DIR"] = _DATA
-os.environ.setdefault("PICCOLO_CONF", "piccolo_conf")
 _SERVER_URL = os.environ.get("MINSHENG_DATABASE_URL", "")
 _DATABASE = f"minsheng_bench_{os.getpid()}"
-if _SERVER_URL.startswith("postgres"):
-    os.environ["MINSHENG_DATABASE_URL"] = _SERVER_URL.rsplit("/", 1)[0] + f"/{_DATABASE}"
-else:
-    os.environ["MINSHENG_DATABASE_URL"] = f"sqlite:///{_DATA}/bench.sqlite3"
+if "MINSHENG_BENCH_WORKER" not in os.environ:  # the workers (spawned) keep the run's database
+    _DATA = tempfile.mkdtemp(prefix="minsheng-bench-")
+    os.environ["MINSHENG_DATA_DIR"] = _DATA
+    os.environ.setdefault("PICCOLO_CONF", "piccolo_conf")
+    if _SERVER_URL.startswith("postgres"):
+        os.environ["MINSHENG_DATABASE_URL"] = _SERVER_URL.rsplit("/", 1)[0] + f"/{_DATABASE}"
+    else:
+        os.environ["MINSHENG_DATABASE_URL"] = f"sqlite:///{_DATA}/bench.sqlite3"
 
 import multiprocessing  # noqa: E402
 from types import SimpleNamespace  # noqa: E402
@@ -52,6 +53,24 @@ def serve_channels(pipe, push_subscriptions: int) -> None:
     pipe.send({"email": len(smtp.raw), "sms": len(sms.messages), "push": len(push.received), "push refused": len(push.refused)})
     for server in (smtp, sms, push):
         server.stop()
+
+
+def worker(ready, go, results) -> None:
+    """One of the app's worker processes: ready with its pool, it delivers what is due once the
+    answer is published, as its courier and clock job do, alongside the others."""
+
+    async def run() -> int:
+        from backend import clock, db
+        from backend.notifications import delivery
+
+        await db.start_pool()
+        ready.release()
+        go.wait()
+        tried = await delivery.deliver_due(clock.now())
+        await db.close_pool()
+        return tried
+
+    results.put(asyncio.run(run()))
 
 
 async def admin(sql: str) -> None:
@@ -116,10 +135,9 @@ async def subscribe(case_id: int, token: str, count: int, channels: list[str], b
     )
 
 
-async def main(subscribers: int, channels: list[str]) -> None:
-    from backend import clock, db
+async def main(subscribers: int, channels: list[str], workers: int) -> None:
+    from backend import db
     from backend.cli import _migrate
-    from backend.notifications import delivery
     from backend.notifications.tables import Message
     from backend.cases import workflow
     from backend.cases.services import Actor
@@ -143,17 +161,29 @@ async def main(subscribers: int, channels: list[str]) -> None:
         case_id, entry_id, token = await case_with_a_reply_to_review()
         await subscribe(case_id, token, subscribers, channels, browsers)
 
+        spawn = multiprocessing.get_context("spawn")
+        ready, go, results = spawn.Semaphore(0), spawn.Event(), spawn.Queue()
+        os.environ["MINSHENG_BENCH_WORKER"] = "1"
+        processes = [spawn.Process(target=worker, args=(ready, go, results)) for _ in range(workers)]
+        for process in processes:
+            process.start()
+        for _ in processes:
+            ready.acquire()
+
         started = time.perf_counter()
         await workflow.review(entry_id, "approve", Actor(Role.moderator, ""))
         committed = time.perf_counter()
-        written = await Message.count()
-        tried = await delivery.deliver_due(clock.now())
+        go.set()
+        tried = sum(results.get() for _ in processes)
         done = time.perf_counter()
+        for process in processes:
+            process.join()
+        written = await Message.count()
         statuses = Counter(await Message.select(Message.status).output(as_list=True))
         ours.send("stop")
         received = ours.recv()
         engine = "PostgreSQL" if _SERVER_URL.startswith("postgres") else "SQLite"
-        print(f"one published answer, {subscribers:,} subscribers, on {engine}")
+        print(f"one published answer, {subscribers:,} subscribers, on {engine}, {workers} worker processes delivering")
         print(f"  approval's transaction, writing {written:,} outbox rows: {committed - started:7.2f} s")
         print(f"  delivery of {tried:,} messages:                     {done - committed:7.2f} s  ({tried / (done - committed):,.0f} a second)")
         print(f"  from the approval to the last one handed over:    {done - started:7.2f} s  (goal: under 30 s)")
@@ -171,5 +201,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--subscribers", type=int, default=10_000)
     parser.add_argument("--channels", default="email,sms,push", help="the subscribers' channels, shared evenly")
+    parser.add_argument("--workers", type=int, default=2, help="worker processes delivering, as the app's workers do")
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.subscribers, arguments.channels.split(",")))
+    asyncio.run(main(arguments.subscribers, arguments.channels.split(","), arguments.workers))

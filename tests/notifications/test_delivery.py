@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 
 from backend import clock
-from backend.cases import workflow
+from backend.cases import actions, workflow
 from backend.db import write_transaction
 from backend.notifications import delivery, subscriptions
 from backend.notifications.notices import sms_segments
@@ -35,6 +35,13 @@ async def filed_with_every_channel(settings, categories, push, language="en"):
     await subscriptions.subscribe_sms(filed.follow_token, "+86 139-0013-9000", True, language)
     await subscriptions.subscribe_push(filed.follow_token, json.dumps(push.subscribe()), language)
     return filed, email_id
+
+
+async def accepted_with_an_sms_subscriber(settings, categories) -> None:
+    """A case whose filer gave a phone number, then accepted: one message waits."""
+    filed = await file(settings, form(categories["water"]))
+    await subscriptions.subscribe_sms(filed.follow_token, "13900139000", True, "en")
+    await workflow.perform(filed.number, actions.Accept(), MODERATOR)
 
 
 def text_of(message) -> str:
@@ -77,18 +84,12 @@ async def test_messages_are_in_the_language_of_the_page_they_subscribed_on(setti
     smtp, sms, push = channels
     filed = await file(settings, form(categories["water"]))
     await subscriptions.subscribe_sms(filed.follow_token, "13900139000", True, "zh_CN")
-    await workflow.perform(filed.number, _reject("重复反映，已在2026-000001中处理"), MODERATOR)
+    await workflow.perform(filed.number, actions.Reject(text="重复反映，已在2026-000001中处理"), MODERATOR)
     await deliver()
     [message] = sms.messages
     text = message["TemplateParam"]["text"]
     assert text == f"您的诉求{filed.number}不予受理，原因：重复反映，已在2026-000001中处理", text
     assert sms_segments(text) == 1, "a Chinese notice fits one SMS of 70 characters"
-
-
-def _reject(reason):
-    from backend.cases.actions import Reject
-
-    return Reject(text=reason)
 
 
 async def test_nothing_but_the_check_goes_to_an_address_not_confirmed(settings, categories, channels):
@@ -105,22 +106,14 @@ async def test_a_change_that_rolls_back_leaves_no_message(settings, categories, 
     await subscriptions.subscribe_sms(filed.follow_token, "13900139000", True, "en")
     with pytest.raises(RuntimeError):
         async with write_transaction():
-            await workflow.perform(filed.number, _accept(), MODERATOR)
+            await workflow.perform(filed.number, actions.Accept(), MODERATOR)
             raise RuntimeError("the request failed after the action")
     assert await Message.count() == 0
 
 
-def _accept():
-    from backend.cases.actions import Accept
-
-    return Accept()
-
-
 async def test_a_failed_send_waits_twice_as_long_each_time_then_is_dead(settings, categories, channels):
     _, sms, _ = channels
-    filed = await file(settings, form(categories["water"]))
-    await subscriptions.subscribe_sms(filed.follow_token, "13900139000", True, "en")
-    await workflow.perform(filed.number, _accept(), MODERATOR)
+    await accepted_with_an_sms_subscriber(settings, categories)
     now = clock.now()
     sms.failures[:] = [503, 503, 503]
     await deliver(now, notify_attempts=3)
@@ -143,7 +136,7 @@ async def test_an_expired_push_subscription_is_removed_and_the_log_says_why(sett
     browser = push.subscribe()
     await subscriptions.subscribe_push(filed.follow_token, json.dumps(browser), "en")
     push.expired.add(browser["endpoint"])
-    await workflow.perform(filed.number, _accept(), MODERATOR)
+    await workflow.perform(filed.number, actions.Accept(), MODERATOR)
     await deliver()
     assert await Subscription.count() == 0
     message = await Message.objects().first()
@@ -167,9 +160,7 @@ async def test_two_workers_at_once_send_each_message_once(settings, categories, 
 
 async def test_a_claim_whose_worker_died_is_taken_again_when_it_runs_out(settings, categories, channels):
     _, sms, _ = channels
-    filed = await file(settings, form(categories["water"]))
-    await subscriptions.subscribe_sms(filed.follow_token, "13900139000", True, "en")
-    await workflow.perform(filed.number, _accept(), MODERATOR)
+    await accepted_with_an_sms_subscriber(settings, categories)
     now = clock.now()
     assert len(await delivery.claim(now)) == 1  # and then the worker died before sending
     assert await deliver(now + timedelta(minutes=delivery.CLAIM_MINUTES - 1)) == 0
@@ -178,9 +169,7 @@ async def test_a_claim_whose_worker_died_is_taken_again_when_it_runs_out(setting
 
 
 async def test_a_channel_without_settings_is_off_and_its_messages_wait(settings, categories, channels):
-    filed = await file(settings, form(categories["water"]))
-    await subscriptions.subscribe_sms(filed.follow_token, "13900139000", True, "en")
-    await workflow.perform(filed.number, _accept(), MODERATOR)
+    await accepted_with_an_sms_subscriber(settings, categories)
     await deliver(sms_url="")
     message = await Message.objects().first()
     assert (message.status, message.error) == ("pending", "sms is off")
