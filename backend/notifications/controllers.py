@@ -19,7 +19,8 @@ from backend.notifications.log import delivery_labels
 from backend.notifications.subscriptions import SubscriptionError
 from backend.settings import get_settings
 from backend.vocabulary import StaffRole
-from backend.web import i18n
+from backend.web import csrf, i18n
+from backend.web.errors import CSRF_EXPIRED
 from backend.web.forms import form_text
 from backend.web.security import ADDRESS_LIMIT
 
@@ -32,13 +33,16 @@ REMOVED = N_("You will no longer receive these messages.")
 BAD_LINK = N_("This link is not valid. Use the newest message you received, or manage your notifications on the page of your case.")
 
 
-async def _page(token: str, *, typed: dict | None = None, errors: dict | None = None, done: str = "", status_code: int = 200) -> Template:
+async def _page(
+    token: str, *, typed: dict | None = None, errors: dict | None = None, done: str = "", status_code: int = 200, cookies: list | None = None
+) -> Template:
     try:
         current = await subscriptions.of_follow_token(token)
     except NotFound:
         raise NotFoundException() from None
     settings = get_settings()
     return Template(
+        cookies=cookies or [],
         template_name="notifications.html",
         context={
             "token": token,
@@ -66,7 +70,11 @@ class SubscriptionController(Controller):
     async def page(self, token: FromPath[str], added: FromQuery[str] = "", removed: FromQuery[bool] = False) -> Template:
         return await _page(token, done=ADDED.get(added, REMOVED if removed else ""))
 
-    async def _subscribe(self, request: Request, token: FromPath[str], channel: str, typed: dict, subscribe) -> Response:
+    async def _subscribe(self, request: Request, token: FromPath[str], channel: str, typed: dict, form, subscribe) -> Response:
+        token_check = csrf.check_form(request, form, get_settings())
+        if not token_check.ok:  # a stale page: the form again, as typed, with a fresh token
+            cookies = [token_check.new_cookie] if token_check.new_cookie else []
+            return await _page(token, typed=typed, errors={"form": CSRF_EXPIRED}, status_code=403, cookies=cookies)
         if why_off(channel, get_settings()) is not None:
             return await _page(token, typed=typed, errors={channel: N_("This way of sending news is not available.")}, status_code=409)
         try:
@@ -77,20 +85,21 @@ class SubscriptionController(Controller):
             raise NotFoundException() from None
         return Redirect(f"/follow/{token}/notifications?added={channel}", status_code=303)
 
-    @post("/email", opt={ADDRESS_LIMIT: "subscribe"})
+    # These two check their own CSRF token (``_subscribe``), so that a stale page keeps what was typed.
+    @post("/email", opt={ADDRESS_LIMIT: "subscribe"}, exclude_from_csrf=True)
     async def email(self, request: Request, token: FromPath[str]) -> Response:
         form = await request.form()
         typed = {"email": form_text(form, "email")[:300]}
         language = i18n.current_language()
-        return await self._subscribe(request, token, EMAIL, typed, lambda: subscriptions.subscribe_email(token, typed["email"], language))
+        return await self._subscribe(request, token, EMAIL, typed, form, lambda: subscriptions.subscribe_email(token, typed["email"], language))
 
-    @post("/sms", opt={ADDRESS_LIMIT: "subscribe"})
+    @post("/sms", opt={ADDRESS_LIMIT: "subscribe"}, exclude_from_csrf=True)
     async def sms(self, request: Request, token: FromPath[str]) -> Response:
         form = await request.form()
         typed = {"phone": form_text(form, "phone")[:40], "consent": form_text(form, "consent") == "yes"}
         language = i18n.current_language()
         return await self._subscribe(
-            request, token, SMS, typed, lambda: subscriptions.subscribe_sms(token, typed["phone"], typed["consent"], language)
+            request, token, SMS, typed, form, lambda: subscriptions.subscribe_sms(token, typed["phone"], typed["consent"], language)
         )
 
     @post("/push", opt={ADDRESS_LIMIT: "subscribe"}, status_code=201)

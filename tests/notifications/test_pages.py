@@ -65,6 +65,14 @@ async def test_refusals_are_in_the_persons_language(filer):
     assert 'value="12345"' in refused.text
 
 
+async def test_a_stale_page_keeps_what_was_typed(filer):
+    await filer.get(filer.page)
+    stale = await filer.post(filer.page + "/email", data={"_csrf_token": "expired", "email": "wang@example.com"})
+    assert stale.status_code == 403 and 'value="wang@example.com"' in stale.text
+    retried = await filer.post(filer.page + "/email", data={"_csrf_token": csrf_token(stale.text), "email": "wang@example.com"})
+    assert retried.status_code == 303
+
+
 async def test_sms_needs_a_mobile_number_and_consent(filer, channels):
     _, sms, _ = channels
     refused = await post(filer, "/sms", {"phone": "139 0013 9000"})
