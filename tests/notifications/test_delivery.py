@@ -12,7 +12,8 @@ from datetime import timedelta
 import pytest
 
 from backend import clock
-from backend.cases import actions, workflow
+from backend.cases import actions, ratings, workflow
+from backend.cases.ratings import RatingForm
 from backend.db import write_transaction
 from backend.notifications import delivery, subscriptions
 from backend.notifications.notices import sms_segments
@@ -20,7 +21,7 @@ from backend.notifications.tables import Message, Subscription
 from backend.settings import get_settings
 from backend.vocabulary import Status
 from tests.cases.test_filing import file, form
-from tests.cases.test_lifecycle import MODERATOR, bring_to
+from tests.cases.test_lifecycle import MODERATOR, bring_to, handler_of
 from tests.notifications.servers import unb64url
 
 
@@ -78,6 +79,42 @@ async def test_the_filer_hears_of_each_step_on_every_channel(settings, categorie
     assert [p["title"] for p in push.received] == [m["Subject"] for m in smtp.messages]
     assert push.received[-1]["url"].endswith(f"/follow/{filed.follow_token}#rating") and not push.refused
     assert set(await Message.select(Message.status).output(as_list=True)) == {"sent"}
+
+
+async def test_every_notice_of_the_filers_from_progress_to_closing(settings, categories, channels):
+    _, sms, _ = channels
+    filed = await file(settings, form(categories["water"]))
+    await subscriptions.subscribe_sms(filed.follow_token, "13900139000", True, "en")
+    department = categories["water"].department
+    handler = handler_of(department)
+    await bring_to(filed.number, Status.signed, department)
+    draft = await workflow.perform(filed.number, actions.PostProgress(text="管道已挖开，正在焊接。"), handler)
+    await deliver()
+    assert [m["TemplateParam"]["text"] for m in sms.messages][-1].endswith("was assigned to City Water Supply Company.")
+    sms.messages.clear()
+    await workflow.review(draft, "edit", MODERATOR, body="管道已挖开，今晚焊接完成。")  # the public reads the edit
+    asked = actions.RequestExtension(text="需要更换整段管道", due_date=(clock.now() + timedelta(days=10)).date())
+    await workflow.perform(filed.number, asked, handler)  # staff only: no news
+    await workflow.perform(filed.number, actions.GrantExtension(), MODERATOR)
+    reply = await workflow.perform(filed.number, actions.DraftReply(text="已修复，恢复供水。"), handler)
+    await workflow.review(reply, "approve", MODERATOR)
+    await ratings.rate(filed.follow_token, RatingForm(satisfaction="unsatisfied", solved="no"))  # the filer's own act: no news
+    await workflow.perform(filed.number, actions.Reopen(), MODERATOR)
+    await workflow.perform(filed.number, actions.Sign(), handler)
+    reply = await workflow.perform(filed.number, actions.DraftReply(text="已彻底修复。"), handler)
+    await workflow.review(reply, "approve", MODERATOR)
+    await ratings.rate(filed.follow_token, RatingForm(satisfaction="unsatisfied", solved="partly"))
+    await workflow.perform(filed.number, actions.Close(text="已按规定办理完毕。"), MODERATOR)
+    await deliver()
+    number, link = filed.number, f"http://localhost:8000/follow/{filed.follow_token}#rating"
+    assert [m["TemplateParam"]["text"] for m in sms.messages] == [
+        f"Progress on case {number}: 管道已挖开，今晚焊接完成。",
+        f"The deadline of case {number} was extended.",
+        f"Case {number} has been answered. Read the answer and rate it: {link}",
+        f"Case {number} was reopened: the department handles it again.",
+        f"Case {number} has been answered. Read the answer and rate it: {link}",
+        f"Case {number} was closed.",
+    ]
 
 
 async def test_messages_are_in_the_language_of_the_page_they_subscribed_on(settings, categories, channels):
