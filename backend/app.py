@@ -35,7 +35,12 @@ from backend.jobs import JOBS
 from backend.live import bus
 from backend.live.controllers import LiveController, StaffLiveController
 from backend.live.hub import LiveHub
-from backend.notifications.controllers import MessageLinkController, NotificationAdminController, SubscriptionController
+from backend.notifications.controllers import (
+    MessageLinkController,
+    NotificationAdminController,
+    StaffDeviceController,
+    SubscriptionController,
+)
 from backend.notifications.delivery import Courier
 from backend.photos.controllers import PhotoController
 from backend.representatives.controllers import (
@@ -147,6 +152,7 @@ def create_app(database_pool: bool = True) -> Litestar:
             SubscriptionController,
             MessageLinkController,
             NotificationAdminController,
+            StaffDeviceController,
             create_static_files_router(
                 path="/static",
                 directories=[STATIC_DIR],

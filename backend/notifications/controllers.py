@@ -10,7 +10,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Response, Template
 
 from backend import clock
-from backend.accounts.guards import admits, role_guard
+from backend.accounts.guards import admits, current, role_guard
 from backend.errors import NotFound
 from backend.i18n_markers import N_
 from backend.notifications import log, subscriptions
@@ -30,6 +30,7 @@ ADDED = {EMAIL: N_("We sent you an email. Follow the link in it to start receivi
          SMS: N_("You will receive text messages about your case."),
          PUSH: N_("This device will show news of your case.")}
 REMOVED = N_("You will no longer receive these messages.")
+DEVICE_ADDED = N_("This device will show the new work of your department.")
 BAD_LINK = N_("This link is not valid. Use the newest message you received, or manage your notifications on the page of your case.")
 
 
@@ -155,6 +156,44 @@ def _link_page(message: str, status_code: int = 200) -> Template:
     return Template(
         template_name="unsubscribe.html", context={"done": i18n.gettext(message)}, status_code=status_code, headers=PRIVATE
     )
+
+
+class StaffDeviceController(Controller):
+    """A handler's devices that show the new work of their department (push on this device)."""
+
+    path = "/account/notifications"
+    guards = [role_guard]
+    opt = admits(StaffRole.handler)
+    include_in_schema = False
+
+    @get("/")
+    async def page(self, request: Request, removed: FromQuery[bool] = False) -> Template:
+        return Template(
+            template_name="account_notifications.html",
+            context={
+                "devices": await subscriptions.staff_devices(current(request).account.id),
+                "push_key": vapid_public_key(get_settings()),
+                "done": i18n.gettext(REMOVED) if removed else "",
+            },
+            headers={"cache-control": "no-store"},
+        )
+
+    @post("/push", status_code=201)
+    async def push(self, request: Request) -> Response:
+        """From push.js: this browser's subscription as JSON (the CSRF token in its header)."""
+        body = (await request.body())[:4000].decode("utf-8", "replace")
+        try:
+            await subscriptions.add_staff_device(current(request).account.id, body, i18n.current_language())
+        except SubscriptionError as error:
+            return Response({"message": i18n.gettext(error.errors["push"])}, status_code=422)
+        return Response({"message": i18n.gettext(DEVICE_ADDED)}, status_code=201)
+
+    @post("/{device_id:str}/remove")
+    async def remove(self, request: Request, device_id: FromPath[str]) -> Response:
+        if not device_id.isascii() or not device_id.isdigit() or len(device_id) > 10:
+            raise NotFoundException()
+        await subscriptions.remove_staff_device(current(request).account.id, int(device_id))
+        return Redirect("/account/notifications?removed=1", status_code=303)
 
 
 class NotificationAdminController(Controller):

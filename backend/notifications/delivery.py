@@ -27,7 +27,7 @@ from backend.notifications.channels import SENDERS, Failed, Outgoing, why_off
 from backend.notifications.notices import Facts, Notice, wording
 from backend.notifications.outbox import DEAD, PENDING, SENDING, SENT
 from backend.notifications.subscriptions import follow_link, unsubscribe_link, verify_link
-from backend.notifications.tables import Message, Subscription
+from backend.notifications.tables import Message, StaffSubscription, Subscription
 from backend.settings import Settings, get_settings
 
 BATCH = 500
@@ -44,6 +44,7 @@ class Claimed:
     channel: str
     attempts: int
     subscription_id: int | None
+    staff: bool  # the subscription is a staff member's device
     outgoing: Outgoing | None  # None: the subscription ended
 
 
@@ -64,7 +65,7 @@ async def claim(now: datetime, limit: int = BATCH) -> list[int]:
 
 async def _claimed(ids: list[int]) -> list[Claimed]:
     rows = await Message.select(
-        Message.id, Message.event, Message.channel, Message.attempts, Message.subscription,
+        Message.id, Message.event, Message.channel, Message.attempts, Message.subscription, Message.staff_subscription,
         Message.entry.body.as_alias("text"),
         Message.case.number.as_alias("number"),
         Message.case.department.name.as_alias("department"),
@@ -73,24 +74,36 @@ async def _claimed(ids: list[int]) -> list[Claimed]:
         Message.subscription.push_keys.as_alias("push_keys"),
         Message.subscription.language.as_alias("language"),
         Message.subscription.follow_link.as_alias("follow_link"),
+        Message.staff_subscription.address.as_alias("staff_address"),
+        Message.staff_subscription.push_keys.as_alias("staff_push_keys"),
+        Message.staff_subscription.language.as_alias("staff_language"),
     ).where(Message.id.is_in(ids)).order_by(Message.id)
     return [_claimed_one(row) for row in rows]
 
 
 def _claimed_one(row: dict) -> Claimed:
     notice = Notice(row["event"])
-    if row["subscription"] is None:
-        return Claimed(row["id"], notice, row["channel"], row["attempts"], None, None)
-    subscription_id, language = row["subscription"], row["language"]
-    if notice == Notice.verify:
-        link = verify_link(subscription_id)
+    staff = row["staff_subscription"] is not None
+    subscription_id = row["staff_subscription"] if staff else row["subscription"]
+    if subscription_id is None:
+        return Claimed(row["id"], notice, row["channel"], row["attempts"], None, False, None)
+    settings = get_settings()
+    language = row["staff_language"] if staff else row["language"]
+    if staff:
+        link, unsubscribe = f"{settings.origin}/staff/cases/{row['number']}", ""  # they stop it on their account page
     else:
-        link = follow_link(row["follow_link"]) + ("#rating" if notice == Notice.answered else "")
+        link, unsubscribe = _filer_link(notice, subscription_id, row["follow_link"]), unsubscribe_link(subscription_id)
     department = (row["department_en"] or row["department"]) if language == "en" else row["department"]
-    unsubscribe = unsubscribe_link(subscription_id)
     words = wording(notice, Facts(row["number"], department or "", row["text"] or "", link), language, unsubscribe)
-    outgoing = Outgoing(row["address"], words.subject, words.line, words.body, link, row["push_keys"], unsubscribe)
-    return Claimed(row["id"], notice, row["channel"], row["attempts"], subscription_id, outgoing)
+    address, push_keys = (row["staff_address"], row["staff_push_keys"]) if staff else (row["address"], row["push_keys"])
+    outgoing = Outgoing(address, words.subject, words.line, words.body, link, push_keys, unsubscribe)
+    return Claimed(row["id"], notice, row["channel"], row["attempts"], subscription_id, staff, outgoing)
+
+
+def _filer_link(notice: Notice, subscription_id: int, sealed_follow_link: str) -> str:
+    if notice == Notice.verify:
+        return verify_link(subscription_id)
+    return follow_link(sealed_follow_link) + ("#rating" if notice == Notice.answered else "")
 
 
 async def _send_lane(channel: str, settings: Settings, lane: list[Claimed], failures: dict[int, Failed], sent: list[int]) -> None:
@@ -121,11 +134,11 @@ async def send(messages: list[Claimed], settings: Settings, now: datetime) -> No
         else:
             by_channel[message.channel].append(message)
     # A subscription's messages go in one lane, in order: "answered" never before "accepted".
-    lanes: dict[tuple[str, int], list[Claimed]] = defaultdict(list)
+    lanes: dict[tuple[str, bool, int], list[Claimed]] = defaultdict(list)
     for channel, queued in by_channel.items():
         for message in queued:
-            lanes[(channel, message.subscription_id % LANES)].append(message)
-    await asyncio.gather(*(_send_lane(channel, settings, lane, failures, sent) for (channel, _), lane in lanes.items()))
+            lanes[(channel, message.staff, message.subscription_id % LANES)].append(message)
+    await asyncio.gather(*(_send_lane(channel, settings, lane, failures, sent) for (channel, _, _), lane in lanes.items()))
     if sent:
         await Message.update({Message.status: SENT, Message.sent_at: now, Message.claimed_until: None, Message.error: ""}).where(
             Message.id.is_in(sent)
@@ -144,7 +157,8 @@ async def _record_failure(message: Claimed, failed: Failed, settings: Settings, 
         ).where(Message.id == message.id)
         if failed.gone and message.subscription_id is not None:
             # An expired push subscription: it is removed; its messages stay in the log.
-            await Subscription.delete().where(Subscription.id == message.subscription_id)
+            table = StaffSubscription if message.staff else Subscription
+            await table.delete().where(table.id == message.subscription_id)
     logger.info("notification %s %s: %s", message.id, "dead" if dead else "to retry", failed.reason)
 
 

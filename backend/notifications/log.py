@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from backend.i18n_markers import N_
 from backend.notifications.channels import CHANNEL_LABELS, CHANNELS, why_off
-from backend.notifications.notices import NOTICE_LABELS
+from backend.notifications.notices import NOTICE_LABELS, STAFF_NOTICES
 from backend.notifications.outbox import DEAD, PENDING, SENDING, SENT
 from backend.notifications.subscriptions import mask
 from backend.notifications.tables import Message
@@ -58,9 +58,11 @@ _COLUMNS = (
 
 
 async def case_log(case_id: int, show_addresses: bool) -> list[Delivery]:
-    """A case's messages, newest first. ``show_addresses``: whether this person may see even the
+    """A case's messages to the filer, newest first. ``show_addresses``: whether this person may see even the
     masked address (those who may contact the filer)."""
-    rows = await Message.select(*_COLUMNS).where(Message.case == case_id).order_by(Message.id, ascending=False).limit(200)
+    rows = await Message.select(*_COLUMNS).where(
+        (Message.case == case_id) & Message.event.not_in([notice.value for notice in STAFF_NOTICES.values()])
+    ).order_by(Message.id, ascending=False).limit(200)
     if not show_addresses:
         rows = [{**row, "address": None} for row in rows]
     return [_delivery(row) for row in rows]

@@ -21,6 +21,7 @@ class Notice(str, enum.Enum):
     extended = "extended"
     reopened = "reopened"
     closed = "closed"
+    new_work = "new_work"  # for a department's handlers: a case assigned (or sent back) to it
 
 
 # The filer's default notices, by the action of the timeline entry that tells of them. Progress
@@ -37,6 +38,8 @@ FILER_NOTICES = {
     "close_unrated": Notice.closed,
 }
 PUBLISHED_NOTICES = {"post_progress": Notice.progress, "draft_reply": Notice.answered}
+# A department's handlers hear of the work that comes to their department.
+STAFF_NOTICES = {"assign": Notice.new_work, "escalate": Notice.new_work, "reopen": Notice.new_work}
 PUBLISHING_REVIEWS = ("review_approve", "review_edit")
 
 NOTICE_LABELS = {
@@ -49,6 +52,7 @@ NOTICE_LABELS = {
     Notice.extended: N_("Extension granted"),
     Notice.reopened: N_("Reopened"),
     Notice.closed: N_("Closed"),
+    Notice.new_work: N_("New work"),
 }
 
 # One line each; %(text)s is the entry's text (a reason, a progress post), cut short.
@@ -62,6 +66,7 @@ _TEXTS = {
     Notice.extended: N_("The deadline of case %(number)s was extended."),
     Notice.reopened: N_("Case %(number)s was reopened: the department handles it again."),
     Notice.closed: N_("Case %(number)s was closed."),
+    Notice.new_work: N_("Case %(number)s is now your department's to handle."),
 }
 _SUBJECT = N_("Case %(number)s: %(notice)s")
 _FOOTER = N_("Follow your case: %(link)s")

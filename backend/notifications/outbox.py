@@ -13,9 +13,9 @@ from backend import clock
 from backend.cases.tables import TimelineEntry
 from backend.db import after_commit, execute_many
 from backend.events import EntryAppended
-from backend.notifications.notices import FILER_NOTICES, PUBLISHED_NOTICES, PUBLISHING_REVIEWS
-from backend.notifications.tables import Subscription
-from backend.vocabulary import Review
+from backend.notifications.notices import FILER_NOTICES, PUBLISHED_NOTICES, PUBLISHING_REVIEWS, STAFF_NOTICES
+from backend.notifications.tables import StaffSubscription, Subscription
+from backend.vocabulary import Review, StaffRole
 
 PENDING, SENDING, SENT, DEAD = "pending", "sending", "sent", "dead"
 
@@ -33,23 +33,26 @@ def nudge() -> None:
         wake()
 
 
-async def enqueue(rows: list[tuple[int, int, int | None, str, str]], now: datetime) -> None:
-    """Messages (case, subscription, entry, notice, channel), due now, in the current write
-    transaction: they commit with what they tell of."""
+async def enqueue(rows: list[tuple[int, int | None, int | None, int | None, str, str]], now: datetime) -> None:
+    """Messages (case, subscription, staff subscription, entry, notice, channel), due now, in the
+    current write transaction: they commit with what they tell of."""
     if not rows:
         return
     await execute_many(
-        'INSERT INTO notification_message ("case", subscription, entry, event, channel, status, attempts, due_at, error, created_at)'
-        " VALUES (?, ?, ?, ?, ?, ?, 0, ?, '', ?)",
-        [(case_id, subscription_id, entry_id, notice, channel, PENDING, now, now) for case_id, subscription_id, entry_id, notice, channel in rows],
+        'INSERT INTO notification_message ("case", subscription, staff_subscription, entry, event, channel, status, attempts, due_at,'
+        " error, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, '', ?)",
+        [(*row, PENDING, now, now) for row in rows],
     )
     after_commit(nudge)
 
 
 async def on_entries_appended(events: set[EntryAppended]) -> None:
     """Before commit, once per transaction: a message for each confirmed subscription of a
-    case, for each of its entries that is a notice for the filer."""
-    notices = await _notices([event.entry_id for event in events])
+    case, for each of its entries that is a notice for the filer; and for each device of the
+    handlers of the department a case was assigned to."""
+    entry_ids = [event.entry_id for event in events]
+    await _tell_the_handlers(entry_ids)
+    notices = await _notices(entry_ids)
     if not notices:
         return
     subscriptions = await Subscription.select(Subscription.id, Subscription.case, Subscription.channel).where(
@@ -60,9 +63,33 @@ async def on_entries_appended(events: set[EntryAppended]) -> None:
         by_case.setdefault(subscription["case"], []).append(subscription)
     await enqueue(
         [
-            (case_id, subscription["id"], entry_id, notice, subscription["channel"])
+            (case_id, subscription["id"], None, entry_id, notice, subscription["channel"])
             for case_id, entry_id, notice in notices
             for subscription in by_case.get(case_id, [])
+        ],
+        clock.now(),
+    )
+
+
+async def _tell_the_handlers(entry_ids: list[int]) -> None:
+    entries = await TimelineEntry.select(
+        TimelineEntry.id, TimelineEntry.case, TimelineEntry.action, TimelineEntry.case.department.as_alias("department")
+    ).where(TimelineEntry.id.is_in(entry_ids) & TimelineEntry.action.is_in(list(STAFF_NOTICES))).order_by(TimelineEntry.id)
+    if not entries:
+        return
+    devices = await StaffSubscription.select(
+        StaffSubscription.id, StaffSubscription.channel, StaffSubscription.account.department.as_alias("department")
+    ).where(
+        StaffSubscription.account.department.is_in(sorted({entry["department"] for entry in entries if entry["department"]}))
+        & (StaffSubscription.account.role == StaffRole.handler.value)
+        & (StaffSubscription.account.active == True)  # noqa: E712  (a column, not a truth value)
+    )
+    await enqueue(
+        [
+            (entry["case"], None, device["id"], entry["id"], STAFF_NOTICES[entry["action"]].value, device["channel"])
+            for entry in entries
+            for device in devices
+            if device["department"] == entry["department"]
         ],
         clock.now(),
     )

@@ -27,7 +27,7 @@ from backend.i18n_markers import N_
 from backend.notifications.channels import EMAIL, PUSH, SMS
 from backend.notifications.notices import Notice
 from backend.notifications.outbox import PENDING, SENDING, enqueue
-from backend.notifications.tables import Message, Subscription
+from backend.notifications.tables import Message, StaffSubscription, Subscription
 from backend.settings import get_settings
 
 EMAIL_ADDRESS = re.compile(r"^[^@\s\"<>,;]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}\.)+[A-Za-z]{2,63}$")
@@ -150,7 +150,7 @@ async def _add(token: str, channel: str, address: str, language: str, *, verifie
         ).returning(Subscription.id)
         subscription_id = rows[0]["id"]
         if channel == EMAIL:
-            await enqueue([(case_id, subscription_id, None, Notice.verify.value, EMAIL)], now)
+            await enqueue([(case_id, subscription_id, None, None, Notice.verify.value, EMAIL)], now)
         return subscription_id
 
 
@@ -177,16 +177,22 @@ async def subscribe_sms(token: str, typed: str, consent: bool, language: str) ->
     return await _add(token, SMS, phone, language, verified=True)
 
 
-async def subscribe_push(token: str, subscription_json: str, language: str) -> int:
-    """A browser's PushSubscription, as its ``toJSON()`` gives it."""
+def _push_subscription(subscription_json: str) -> tuple[str, str]:
+    """(endpoint, keys as JSON) of a browser's PushSubscription, as its ``toJSON()`` gives it."""
+    unusable = SubscriptionError({"push": N_("This browser gave no push subscription that can be used.")})
     try:
         given = json.loads(subscription_json)
         endpoint, keys = given["endpoint"], given["keys"]
         push_keys = json.dumps({"p256dh": str(keys["p256dh"]), "auth": str(keys["auth"])})
     except (ValueError, TypeError, KeyError):
-        raise SubscriptionError({"push": N_("This browser gave no push subscription that can be used.")}) from None
+        raise unusable from None
     if not isinstance(endpoint, str) or urlsplit(endpoint).scheme != "https" and not _local(endpoint) or len(endpoint) > 1000:
-        raise SubscriptionError({"push": N_("This browser gave no push subscription that can be used.")})
+        raise unusable
+    return endpoint, push_keys
+
+
+async def subscribe_push(token: str, subscription_json: str, language: str) -> int:
+    endpoint, push_keys = _push_subscription(subscription_json)
     return await _add(token, PUSH, endpoint, language, verified=True, push_keys=push_keys)
 
 
@@ -241,3 +247,39 @@ async def of_case(case_id: int) -> list[SubscriptionView]:
 
 async def of_follow_token(token: str) -> list[SubscriptionView]:
     return await of_case(await _case_id(token))
+
+
+# --- staff members' devices -----------------------------------------------------------------
+
+
+async def add_staff_device(account_id: int, subscription_json: str, language: str) -> int:
+    """This browser shows the news of the staff member's work (once per device)."""
+    endpoint, push_keys = _push_subscription(subscription_json)
+    async with write_transaction():
+        existing = await StaffSubscription.select(StaffSubscription.id).where(
+            (StaffSubscription.account == account_id) & (StaffSubscription.address == endpoint)
+        ).first()
+        if existing:
+            return existing["id"]
+        rows = await StaffSubscription.insert(
+            StaffSubscription(
+                account=account_id, channel=PUSH, address=endpoint, push_keys=push_keys, language=language, created_at=clock.now()
+            )
+        ).returning(StaffSubscription.id)
+        return rows[0]["id"]
+
+
+async def staff_devices(account_id: int) -> list[SubscriptionView]:
+    rows = await StaffSubscription.select(
+        StaffSubscription.id, StaffSubscription.channel, StaffSubscription.address, StaffSubscription.created_at
+    ).where(StaffSubscription.account == account_id).order_by(StaffSubscription.id)
+    return [SubscriptionView(row["id"], row["channel"], mask(row["channel"], row["address"]), True, row["created_at"]) for row in rows]
+
+
+async def remove_staff_device(account_id: int, device_id: int) -> None:
+    """Only the account's own device; its messages not yet sent go with it."""
+    async with write_transaction():
+        mine = (StaffSubscription.id == device_id) & (StaffSubscription.account == account_id)
+        if await StaffSubscription.exists().where(mine):
+            await Message.delete().where((Message.staff_subscription == device_id) & Message.status.is_in([PENDING, SENDING]))
+            await StaffSubscription.delete().where(mine)

@@ -1,6 +1,7 @@
 from piccolo.columns import ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
+from backend.accounts.tables import Account
 from backend.cases.tables import Case, TimelineEntry
 
 
@@ -22,6 +23,17 @@ class Subscription(Table, tablename="notification_subscription"):
     created_at = Timestamptz()
 
 
+class StaffSubscription(Table, tablename="staff_subscription"):
+    """A device of a staff member that shows the news of their work (push, for now)."""
+
+    account = ForeignKey(references=Account, null=False, index=True, on_delete=OnDelete.cascade)
+    channel = Varchar(length=10)
+    address = Varchar(length=1000)  # the push service's endpoint
+    push_keys = Text(default="")
+    language = Varchar(length=10)
+    created_at = Timestamptz()
+
+
 class Message(Table, tablename="notification_message"):
     """The outbox: one message for one subscription, written with the timeline entry it tells of.
 
@@ -33,6 +45,8 @@ class Message(Table, tablename="notification_message"):
 
     case = ForeignKey(references=Case, null=False, index=True, on_delete=OnDelete.cascade)
     subscription = ForeignKey(references=Subscription, null=True, default=None, on_delete=OnDelete.set_null)
+    # Or a staff member's device: news of their work rather than of their own case.
+    staff_subscription = ForeignKey(references=StaffSubscription, null=True, default=None, on_delete=OnDelete.set_null)
     entry = ForeignKey(references=TimelineEntry, null=True, default=None, on_delete=OnDelete.set_null)
     event = Varchar(length=20)
     channel = Varchar(length=10)

@@ -57,6 +57,7 @@ PAGES = {
     "/developers": (None, "/developers"),
     "/invitations/{token:str}": (None, "/invitations/{invitation}"),
     "/account/passkeys": ("handler", "/account/passkeys"),
+    "/account/notifications": ("handler", "/account/notifications"),
     "/admin": ("admin", "/admin"),
     "/admin/accounts": ("admin", "/admin/accounts"),
     "/admin/audit": ("admin", "/admin/audit"),

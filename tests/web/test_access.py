@@ -32,6 +32,9 @@ STAFF_ROUTES = {
     ("POST", "/admin/accounts/{account_id:str}/reinvite"): {"admin"},
     ("GET", "/admin/audit"): {"admin"},
     ("GET", "/admin/notifications"): {"admin"},
+    ("GET", "/account/notifications"): {"handler"},
+    ("POST", "/account/notifications/push"): {"handler"},
+    ("POST", "/account/notifications/{device_id:str}/remove"): {"handler"},
     ("GET", "/admin/departments"): {"admin"},
     ("POST", "/admin/departments"): {"admin"},
     ("GET", "/admin/departments/{department_id:str}"): {"admin"},
@@ -179,6 +182,7 @@ def concrete(path: str, case_number: str, who: str = "") -> str:
         .replace("{case_id:str}", "999999")
         .replace("{key_id:str}", "999999")
         .replace("{question_id:str}", "999999")
+        .replace("{device_id:str}", "999999")
         .replace("{number:str}", case_number)
     )
 

@@ -5,7 +5,7 @@ from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 
 from backend.db import add_indexes
 
-ID = "2026-12-07T13:53:25:999999"
+ID = "2026-12-07T14:59:27:999999"
 VERSION = "1.38.0"
 DESCRIPTION = "the outbox's queue of undelivered messages"
 
