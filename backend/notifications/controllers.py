@@ -61,6 +61,19 @@ async def _page(
     )
 
 
+async def _push_subscription(request: Request, add, added: str) -> Response:
+    """From push.js: the browser's subscription as JSON (the CSRF token in its header), given to
+    ``add(body, language)``; the answer is a message for the page to show."""
+    body = (await request.body())[:4000].decode("utf-8", "replace")
+    try:
+        await add(body, i18n.current_language())
+    except SubscriptionError as error:
+        return Response({"message": i18n.gettext(error.errors["push"])}, status_code=422)
+    except NotFound:
+        raise NotFoundException() from None
+    return Response({"message": i18n.gettext(added)}, status_code=201)
+
+
 class SubscriptionController(Controller):
     """The filer's notifications, under their private follow link."""
 
@@ -105,15 +118,7 @@ class SubscriptionController(Controller):
 
     @post("/push", opt={ADDRESS_LIMIT: "subscribe"}, status_code=201)
     async def push(self, request: Request, token: FromPath[str]) -> Response:
-        """From push.js: the browser's subscription as JSON (the CSRF token in its header)."""
-        body = (await request.body())[:4000].decode("utf-8", "replace")
-        try:
-            await subscriptions.subscribe_push(token, body, i18n.current_language())
-        except SubscriptionError as error:
-            return Response({"message": i18n.gettext(error.errors["push"])}, status_code=422)
-        except NotFound:
-            raise NotFoundException() from None
-        return Response({"message": i18n.gettext(ADDED[PUSH])}, status_code=201)
+        return await _push_subscription(request, lambda body, language: subscriptions.subscribe_push(token, body, language), ADDED[PUSH])
 
     @post("/{subscription_id:int}/remove")
     async def remove(self, token: FromPath[str], subscription_id: FromPath[int]) -> Response:
@@ -174,19 +179,15 @@ class StaffDeviceController(Controller):
                 "devices": await subscriptions.staff_devices(current(request).account.id),
                 "push_key": vapid_public_key(get_settings()),
                 "done": i18n.gettext(REMOVED) if removed else "",
+                **delivery_labels(),
             },
             headers={"cache-control": "no-store"},
         )
 
     @post("/push", status_code=201)
     async def push(self, request: Request) -> Response:
-        """From push.js: this browser's subscription as JSON (the CSRF token in its header)."""
-        body = (await request.body())[:4000].decode("utf-8", "replace")
-        try:
-            await subscriptions.add_staff_device(current(request).account.id, body, i18n.current_language())
-        except SubscriptionError as error:
-            return Response({"message": i18n.gettext(error.errors["push"])}, status_code=422)
-        return Response({"message": i18n.gettext(DEVICE_ADDED)}, status_code=201)
+        account_id = current(request).account.id
+        return await _push_subscription(request, lambda body, language: subscriptions.add_staff_device(account_id, body, language), DEVICE_ADDED)
 
     @post("/{device_id:str}/remove")
     async def remove(self, request: Request, device_id: FromPath[str]) -> Response:

@@ -30,7 +30,7 @@ async def test_handlers_hear_of_new_work_for_their_department_only(person, chann
     roads = await person("handler", department_id=categories["roads"].department)
     mine, theirs = await add_this_device(water, push), await add_this_device(roads, push)
     page = (await water.client.get("/account/notifications")).text
-    assert "(127.0.0.1)" in page and mine["endpoint"] not in page  # the push service, never the endpoint
+    assert "Push on a device: 127.0.0.1" in page and mine["endpoint"] not in page  # the push service, never the endpoint
 
     filed = await file(settings, form(categories["water"]))
     await bring_to(filed.number, Status.assigned, categories["water"].department)
