@@ -14,5 +14,6 @@ APP_REGISTRY = AppRegistry(
         "backend.accounts.piccolo_app",
         "backend.deadlines.piccolo_app",
         "backend.representatives.piccolo_app",
+        "backend.notifications.piccolo_app",
     ]
 )

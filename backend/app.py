@@ -34,6 +34,13 @@ from backend.jobs import JOBS
 from backend.live import bus
 from backend.live.controllers import LiveController, StaffLiveController
 from backend.live.hub import LiveHub
+from backend.notifications.controllers import (
+    MessageLinkController,
+    NotificationAdminController,
+    StaffDeviceController,
+    SubscriptionController,
+)
+from backend.notifications.delivery import Courier
 from backend.photos.controllers import PhotoController
 from backend.representatives.controllers import (
     RepresentativeController,
@@ -103,6 +110,8 @@ def create_app(database_pool: bool = True) -> Litestar:
 
     # The clock jobs run inside each worker (after the pool is up, stopped before it closes).
     scheduler = [Scheduler(JOBS, settings.scheduler_seconds)] if settings.scheduler_seconds else []
+    # Notifications go out right after the commit that wrote them, by the same rule (tests send them).
+    couriers = [Courier(settings)] if settings.scheduler_seconds else []
     environment = build_environment()
     environment.globals.update(domain_globals())  # the domain's labels and home pages, for every template
     channels = ChannelsPlugin(backend=bus.channels_backend(settings), channels=[bus.CHANNEL])
@@ -142,6 +151,10 @@ def create_app(database_pool: bool = True) -> Litestar:
             StaffSuggestionController,
             LiveController,
             StaffLiveController,
+            SubscriptionController,
+            MessageLinkController,
+            NotificationAdminController,
+            StaffDeviceController,
             create_static_files_router(
                 path="/static",
                 directories=[STATIC_DIR],
@@ -182,12 +195,14 @@ def create_app(database_pool: bool = True) -> Litestar:
             tidy_sessions,
             *([db.start_pool] if database_pool else []),
             *[each.start for each in scheduler],
+            *[each.start for each in couriers],
             live.start,  # after the channels plugin (a lifespan manager) and the pool
             partial(search.load, settings.data_dir),  # jieba's dictionary, not on the first search
         ],
         # (These run after the channels plugin has stopped; the streams have ended already.)
         on_shutdown=[
             live.stop,
+            *[each.stop for each in couriers],
             *[each.stop for each in scheduler],
             close_sessions,
             *([db.close_pool] if database_pool else []),

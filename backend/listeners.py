@@ -10,6 +10,7 @@ from __future__ import annotations
 from backend.cases import figures, public_record, search
 from backend.events import CaseSupported, EntryAppended, OrganisationChanged, Phase, PublicTextChanged, RecordRebuilt, listen
 from backend.live import bus
+from backend.notifications import outbox
 
 
 def wire() -> None:
@@ -21,5 +22,7 @@ def wire() -> None:
     # writers on PostgreSQL lock their rows and then the version's row, in that order.)
     for changed in (EntryAppended, CaseSupported, OrganisationChanged, RecordRebuilt):
         listen(changed, public_record.on_public_record_changed, Phase.before_commit)
+    # The notifications it sends are outbox rows of the same transaction, sent after commit.
+    listen(EntryAppended, outbox.on_entries_appended, Phase.before_commit)
     # After commit: live pages hear only of what is there to read.
     listen(EntryAppended, bus.announce_entry, Phase.after_commit)

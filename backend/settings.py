@@ -77,6 +77,25 @@ class Settings:
     @property
     def trusted_origins(self) -> frozenset[str]:
         return frozenset({self.origin, *self.extra_trusted_origins})
+    # Notifications (backend.notifications). Email is off without an SMTP host, SMS without a
+    # gateway URL; Web Push needs nothing (its VAPID key is generated once into the data
+    # directory unless given).
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_security: str = "starttls"  # starttls, tls (implicit, port 465) or none (a local relay)
+    mail_from: str = ""
+    sms_url: str = ""
+    sms_key_id: str = ""
+    sms_key_secret: str = ""
+    sms_signature: str = ""  # 短信签名, registered with the gateway
+    sms_template: str = ""  # the gateway's template id, with one variable: the text
+    vapid_private_key: str = ""  # base64url DER or PEM; empty: generated once and kept
+    vapid_subject: str = ""  # mailto: or https: for the push services; empty: the origin
+    # Delivery: attempts before a message is dead, and the wait before the second (doubling).
+    notify_attempts: int = 8
+    notify_retry_seconds: int = 60
 
     @property
     def rp_id(self) -> str:
@@ -153,6 +172,21 @@ def get_settings() -> Settings:
         map_tile_url=_tile_url(os.environ.get("MINSHENG_MAP_TILE_URL", Settings.map_tile_url)),
         map_attribution=os.environ.get("MINSHENG_MAP_ATTRIBUTION", Settings.map_attribution),
         extra_trusted_origins=_origins("MINSHENG_TRUSTED_ORIGINS"),
+        smtp_host=os.environ.get("MINSHENG_SMTP_HOST", ""),
+        smtp_port=_positive_int("MINSHENG_SMTP_PORT", 587),
+        smtp_username=os.environ.get("MINSHENG_SMTP_USERNAME", ""),
+        smtp_password=os.environ.get("MINSHENG_SMTP_PASSWORD", ""),
+        smtp_security=_one_of("MINSHENG_SMTP_SECURITY", ("starttls", "tls", "none")),
+        mail_from=os.environ.get("MINSHENG_MAIL_FROM", ""),
+        sms_url=os.environ.get("MINSHENG_SMS_URL", ""),
+        sms_key_id=os.environ.get("MINSHENG_SMS_KEY_ID", ""),
+        sms_key_secret=os.environ.get("MINSHENG_SMS_KEY_SECRET", ""),
+        sms_signature=os.environ.get("MINSHENG_SMS_SIGNATURE", ""),
+        sms_template=os.environ.get("MINSHENG_SMS_TEMPLATE", ""),
+        vapid_private_key=os.environ.get("MINSHENG_VAPID_PRIVATE_KEY", ""),
+        vapid_subject=os.environ.get("MINSHENG_VAPID_SUBJECT", ""),
+        notify_attempts=_positive_int("MINSHENG_NOTIFY_ATTEMPTS", 8),
+        notify_retry_seconds=_positive_int("MINSHENG_NOTIFY_RETRY_SECONDS", 60),
     )
 
 
@@ -170,6 +204,13 @@ def _whole_number(name: str, default: int) -> int:
     if not value.isascii() or not value.isdigit():
         raise ValueError(f"{name} must be a whole number")
     return int(value)
+
+
+def _one_of(name: str, choices: tuple[str, ...]) -> str:
+    value = os.environ.get(name) or choices[0]
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(choices)}")
+    return value
 
 
 def _tile_url(value: str) -> str:

@@ -39,10 +39,14 @@ def TABLES_IN_DELETE_ORDER():
     )
     from backend.deadlines.tables import CalendarDay, DeadlineLimit, DeadlineWarning
     from backend.departments.tables import Area, Category, CategoryQuestion, Department
+    from backend.notifications.tables import Message, StaffSubscription, Subscription
     from backend.photos.tables import Photo
     from backend.representatives.tables import Attachment, CoSigner, Suggestion
 
     return [
+        Message,
+        Subscription,
+        StaffSubscription,
         Photo,
         CaseContribution,
         DepartmentFigure,

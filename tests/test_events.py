@@ -71,12 +71,14 @@ def test_every_side_effect_is_wired_once():
     from backend import listeners
     from backend.cases import figures, public_record, search
     from backend.live import bus
+    from backend.notifications import outbox
 
     listeners.wire()
     listeners.wire()
     assert events.listeners_of(EntryAppended) == [
         (Phase.before_commit, figures.on_entries_appended),
         (Phase.before_commit, public_record.on_public_record_changed),  # after the figures: see listeners.py
+        (Phase.before_commit, outbox.on_entries_appended),
         (Phase.after_commit, bus.announce_entry),
     ]
     assert events.listeners_of(PublicTextChanged) == [(Phase.before_commit, search.on_public_text_changed)]

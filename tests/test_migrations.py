@@ -31,7 +31,7 @@ from piccolo.table import create_db_tables_sync
 
 create_db_tables_sync(*Finder().get_table_classes())
 """
-APPS = ["accounts", "cases", "deadlines", "departments", "photos", "representatives"]
+APPS = ["accounts", "cases", "deadlines", "departments", "notifications", "photos", "representatives"]
 
 
 def _raw_objects(sqlite: bool) -> set[str]:
@@ -149,4 +149,4 @@ def test_one_tables_migration_per_app_and_one_for_its_raw_sql_at_most():
     for app in APPS:
         files = sorted(Path(PROJECT_ROOT, "backend", app, "piccolo_migrations").glob(f"{app}_*.py"))
         squashed = [path for path in files if path.stem.removeprefix(f"{app}_") < SQUASHED_ON]
-        assert 1 <= len(squashed) <= 2, (app, files)
+        assert files and len(squashed) <= 2, (app, files)  # an app made since has only its own

@@ -36,6 +36,8 @@ from backend.photos.controllers import MAX_FORM_BYTES, photo_key_from, photo_key
 from backend.photos.services import unattached_photos
 from backend.representatives.services import facts_of as suggestion_facts
 from backend.settings import get_settings
+from backend.notifications import log as notification_log
+from backend.notifications.log import delivery_labels
 from backend.web import i18n
 from backend.web.errors import status_of
 from backend.web.forms import form_text
@@ -238,11 +240,15 @@ class WorkspaceController(Controller):
         account, view, scope = await self._visible_case(request, number)
         actions = available_actions(view, actor_of(account))
         choices = set().union(*(INPUTS[action].choices for action in actions))
+        show_contact = sees_filer_contact(account.role, scope)
         return Template(
             template_name="staff/case.html",
             context={
                 "view": view,
-                **contact_context(view, sees_filer_contact(account.role, scope), revealed),
+                **contact_context(view, show_contact, revealed),
+                # Who may contact the filer sees where news went (masked); the others, that it went.
+                "deliveries": await notification_log.case_log(view.case.id, show_addresses=show_contact),
+                **delivery_labels(),
                 "form_actions": [action for action in actions if action not in PHOTO_ACTIONS],
                 "photo_controls": [action for action in actions if action in PHOTO_ACTIONS],
                 "typed_photos": typed_photos or {},

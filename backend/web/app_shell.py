@@ -97,6 +97,7 @@ class AppShellController(Controller):
                 "shell_pages": SHELL_PAGES,
                 "offline_page": OFFLINE_PAGE,
                 "outbox_store": static_url("js/outbox-store.js"),
+                "icon": static_url("icons/icon-192.png"),
             },
             media_type="text/javascript",
             headers=NO_CACHE,

@@ -31,6 +31,10 @@ from backend.i18n_markers import N_
 from backend.web.state import API_KEY_HOLDER
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# A route's opt for what any site may send (Go's "insecure bypass pattern"): only what a secret in
+# its URL authorises and what can only stop something, such as a one-click unsubscribe (RFC 8058),
+# which a mail client posts from wherever it runs.
+ANY_SITE = "any_site"
 SAME_ORIGIN = frozenset({"same-origin", "none"})
 CROSS_SITE_REFUSED = N_(
     "This was sent from another website, so nothing was done. Open the page on this site and try again."
@@ -62,7 +66,9 @@ class CrossOriginProtection(ASGIMiddleware):
         self.trusted_origins = trusted_origins
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
-        if scope.get("state", {}).get(API_KEY_HOLDER) is None and is_cross_site(
+        route_handler = scope.get("route_handler")
+        any_site = route_handler is not None and route_handler.opt.get(ANY_SITE, False)
+        if not any_site and scope.get("state", {}).get(API_KEY_HOLDER) is None and is_cross_site(
             scope["method"], Headers.from_scope(scope), self.trusted_origins
         ):
             raise Forbidden(CROSS_SITE_REFUSED)

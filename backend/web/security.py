@@ -14,9 +14,9 @@ from litestar.types import Message, Scope
 from backend.settings import Settings
 from backend.web.state import SIGNED_IN, client_address
 
-# Paths that carry a secret: a follow link's token (pages, the API, Open311's tokens) and an
-# invitation's. Access logs get the path with the secret masked.
-SECRET_IN_PATH = re.compile(r"(/(?:follow|tokens|invitations)/)[^/?#\s]+")
+# Paths that carry a secret: a follow link's token (pages, the API, Open311's tokens), an
+# invitation's, and the signed links in notifications. Access logs get the path with it masked.
+SECRET_IN_PATH = re.compile(r"(/(?:follow|tokens|invitations|notifications/verify|notifications/unsubscribe)/)[^/?#\s]+")
 
 
 class SecretPathFilter(logging.Filter):

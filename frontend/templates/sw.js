@@ -68,3 +68,33 @@ self.addEventListener("sync", (event) => {
     )
   );
 });
+
+// News of a case (the follow page's "on this device"): the server's push carries a title, a
+// line and the case's link; a tap opens the case, in a window already showing it if there is one.
+self.addEventListener("push", (event) => {
+  let news = {};
+  try {
+    news = event.data ? event.data.json() : {};
+  } catch (error) {
+    news = { body: event.data ? event.data.text() : "" };
+  }
+  event.waitUntil(
+    self.registration.showNotification(news.title || "Minsheng", {
+      body: news.body || "",
+      icon: {{ icon | tojson }},
+      data: { url: news.url || "/" },
+    })
+  );
+});
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  const url = new URL(event.notification.data.url, self.location.origin);
+  if (url.origin !== self.location.origin) return;
+  event.waitUntil(
+    self.clients.matchAll({ type: "window" }).then((windows) => {
+      const open = windows.find((client) => client.url.split("#")[0] === url.href.split("#")[0]);
+      return open ? open.navigate(url.href).then((client) => (client || open).focus()) : self.clients.openWindow(url.href);
+    })
+  );
+});

@@ -16,6 +16,7 @@ from playwright.async_api import async_playwright
 
 from backend.accounts.services import get_account
 from backend.app import create_app
+from backend.notifications import subscriptions
 from backend.vocabulary import Status
 from backend.representatives import services as suggestions
 from backend.settings import get_settings
@@ -45,6 +46,9 @@ PAGES = {
     "/cases/{number:str}": (None, "/cases/{number}"),
     "/report": (None, "/report"),
     "/follow/{token:str}": (None, "/follow/{token}"),
+    "/follow/{token:str}/notifications": (None, "/follow/{token}/notifications"),
+    "/notifications/verify/{signed:str}": (None, "/notifications/verify/{verify}"),
+    "/notifications/unsubscribe/{signed:str}": (None, "/notifications/unsubscribe/{unsubscribe}"),
     "/login": (None, "/login"),
     "/offline": (None, "/offline"),
     "/departments": (None, "/departments"),
@@ -53,6 +57,7 @@ PAGES = {
     "/developers": (None, "/developers"),
     "/invitations/{token:str}": (None, "/invitations/{invitation}"),
     "/account/passkeys": ("handler", "/account/passkeys"),
+    "/account/notifications": ("handler", "/account/notifications"),
     "/admin": ("admin", "/admin"),
     "/admin/accounts": ("admin", "/admin/accounts"),
     "/admin/audit": ("admin", "/admin/audit"),
@@ -63,6 +68,7 @@ PAGES = {
     "/admin/categories": ("admin", "/admin/categories"),
     "/admin/categories/{category_id:str}": ("admin", "/admin/categories/{category_id}"),
     "/admin/deadlines": ("admin", "/admin/deadlines"),
+    "/admin/notifications": ("admin", "/admin/notifications"),
     "/admin/departments": ("admin", "/admin/departments"),
     "/admin/departments/{department_id:str}": ("admin", "/admin/departments/{department_id}"),
     "/moderation": ("moderator", "/moderation"),
@@ -118,9 +124,12 @@ async def world(categories, areas) -> dict[str, str]:
     settings = get_settings()
     filed = await file(settings, form(categories["water"], area_id=str(areas["jingxiu"])))
     await bring_to(filed.number, Status.replied, categories["water"].department)
+    subscription_id = await subscriptions.subscribe_email(filed.follow_token, "filer@example.com", "zh_CN")
     return {
         "number": filed.number,
         "token": filed.follow_token,
+        "verify": subscriptions.signed("verify", subscription_id),
+        "unsubscribe": subscriptions.signed("unsubscribe", subscription_id),
         "invitation": (await invite("handler", "新同事", department_id=categories["water"].department)).token,
         "area_id": str(areas["jingxiu"]),
         "category_id": str(categories["water"].id),

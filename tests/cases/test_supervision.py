@@ -47,17 +47,17 @@ async def flags(number: str) -> dict:
 
 async def test_a_case_left_alone_is_warned_flagged_and_supervised_once_each(settings, categories):
     number, _ = await assigned_case(settings, categories, TUESDAY)
-    assert await tick(TUESDAY + timedelta(minutes=10)) == {"flag_warnings": 0, "flag_overdue": 0, "supervise_overdue": 0, "close_unrated": 0, "delete_unclaimed": 0, "anonymise_finished": 0, "forget_old": 0}
+    assert await tick(TUESDAY + timedelta(minutes=10)) == {"flag_warnings": 0, "flag_overdue": 0, "supervise_overdue": 0, "close_unrated": 0, "delete_unclaimed": 0, "anonymise_finished": 0, "forget_old": 0, "deliver_due": 0}
     signing_late = TUESDAY + timedelta(minutes=16)
     assert (await tick(signing_late))["flag_overdue"] == 1
     assert await entries(number) == [("overdue_sign", "internal")]
     row = await Case.select(Case.answer_warning_at).where(Case.number == number).first()
     warned = row["answer_warning_at"] + timedelta(minutes=1)
-    assert await tick(warned) == {"flag_warnings": 1, "flag_overdue": 2, "supervise_overdue": 0, "close_unrated": 0, "delete_unclaimed": 0, "anonymise_finished": 0, "forget_old": 0}  # contact, response
+    assert await tick(warned) == {"flag_warnings": 1, "flag_overdue": 2, "supervise_overdue": 0, "close_unrated": 0, "delete_unclaimed": 0, "anonymise_finished": 0, "forget_old": 0, "deliver_due": 0}  # contact, response
     late = ANSWER_DUE + timedelta(minutes=1)
-    assert await tick(late) == {"flag_warnings": 0, "flag_overdue": 1, "supervise_overdue": 1, "close_unrated": 0, "delete_unclaimed": 0, "anonymise_finished": 0, "forget_old": 0}
+    assert await tick(late) == {"flag_warnings": 0, "flag_overdue": 1, "supervise_overdue": 1, "close_unrated": 0, "delete_unclaimed": 0, "anonymise_finished": 0, "forget_old": 0, "deliver_due": 0}
     for moment in (late, late + timedelta(days=3)):  # again, and days later: nothing new
-        assert await tick(moment) == {"flag_warnings": 0, "flag_overdue": 0, "supervise_overdue": 0, "close_unrated": 0, "delete_unclaimed": 0, "anonymise_finished": 0, "forget_old": 0}
+        assert await tick(moment) == {"flag_warnings": 0, "flag_overdue": 0, "supervise_overdue": 0, "close_unrated": 0, "delete_unclaimed": 0, "anonymise_finished": 0, "forget_old": 0, "deliver_due": 0}
     assert await entries(number) == [
         ("overdue_sign", "internal"),
         ("answer_warning", "internal"),
@@ -87,7 +87,7 @@ async def test_met_deadlines_are_never_flagged_and_a_late_first_look_skips_the_w
         await workflow.perform(number, "sign", handler)
         await workflow.perform(number, "record_contact", handler, body="电话联系了王先生")
     # The jobs did not run until after the answer was due: no warning after the fact.
-    assert await tick(ANSWER_DUE + timedelta(hours=1)) == {"flag_warnings": 0, "flag_overdue": 2, "supervise_overdue": 1, "close_unrated": 0, "delete_unclaimed": 0, "anonymise_finished": 0, "forget_old": 0}
+    assert await tick(ANSWER_DUE + timedelta(hours=1)) == {"flag_warnings": 0, "flag_overdue": 2, "supervise_overdue": 1, "close_unrated": 0, "delete_unclaimed": 0, "anonymise_finished": 0, "forget_old": 0, "deliver_due": 0}
     assert [action for action, _ in await entries(number)] == ["overdue_response", "overdue_answer", "auto_supervise"]
 
 

@@ -32,6 +32,10 @@ STAFF_ROUTES = {
     ("POST", "/admin/accounts/{account_id:str}/enable"): {"admin"},
     ("POST", "/admin/accounts/{account_id:str}/reinvite"): {"admin"},
     ("GET", "/admin/audit"): {"admin"},
+    ("GET", "/admin/notifications"): {"admin"},
+    ("GET", "/account/notifications"): {"handler"},
+    ("POST", "/account/notifications/push"): {"handler"},
+    ("POST", "/account/notifications/{device_id:str}/remove"): {"handler"},
     ("GET", "/admin/departments"): {"admin"},
     ("POST", "/admin/departments"): {"admin"},
     ("GET", "/admin/departments/{department_id:str}"): {"admin"},
@@ -101,6 +105,15 @@ PUBLIC_ROUTES = {
     ("POST", "/follow/{token:str}/erase"),
     ("GET", "/follow/{token:str}/events"),
     ("POST", "/follow/{token:str}/rating"),
+    # The filer's notifications, under the follow link; the links in the messages, signed.
+    ("GET", "/follow/{token:str}/notifications"),
+    ("POST", "/follow/{token:str}/notifications/email"),
+    ("POST", "/follow/{token:str}/notifications/sms"),
+    ("POST", "/follow/{token:str}/notifications/push"),
+    ("POST", "/follow/{token:str}/notifications/{subscription_id:str}/remove"),
+    ("GET", "/notifications/verify/{signed:str}"),
+    ("GET", "/notifications/unsubscribe/{signed:str}"),
+    ("POST", "/notifications/unsubscribe/{signed:str}"),
     ("GET", "/media/{name:str}"),
     ("POST", "/photos"),
     ("GET", "/login"),
@@ -173,6 +186,7 @@ def concrete(path: str, case_number: str, who: str = "") -> str:
         .replace("{case_id:str}", "999999")
         .replace("{key_id:str}", "999999")
         .replace("{question_id:str}", "999999")
+        .replace("{device_id:str}", "999999")
         .replace("{number:str}", case_number)
     )
 

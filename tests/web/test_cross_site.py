@@ -7,7 +7,7 @@ import pytest
 from litestar.datastructures import Headers
 from litestar.routes import HTTPRoute
 
-from backend.web.csrf import SAFE_METHODS, is_cross_site
+from backend.web.csrf import ANY_SITE, SAFE_METHODS, is_cross_site
 from tests.support import CROSS_SITE, OLD_BROWSER_CROSS_SITE
 
 REFUSED = "This was sent from another website, so nothing was done."
@@ -16,8 +16,14 @@ API_PATHS = ("/api/", "/open311/")
 PARAMETER_VALUES = {"number": "2026-000001", "token": "t" * 43, "name": "requests.json", "key": "k" * 64}
 
 
-def unsafe_routes() -> list[tuple[str, str]]:
-    """(method, path) of every route handler of the app that is not GET, HEAD or OPTIONS."""
+# What any site may post (``csrf.ANY_SITE``): a secret in the URL authorises it, and it can only
+# stop something. A new one must be added here on purpose.
+ANY_SITE_ROUTES = {("POST", "/notifications/unsubscribe/{signed:str}")}
+
+
+def unsafe_routes(any_site: bool = False) -> list[tuple[str, str]]:
+    """(method, path) of every route handler of the app that is not GET, HEAD or OPTIONS (and
+    that any site may post to, or not)."""
     from backend.app import create_app
 
     found = []
@@ -27,8 +33,14 @@ def unsafe_routes() -> list[tuple[str, str]]:
         path = route.path
         for name in route.path_parameters:
             path = path.replace(f"{{{name}:str}}", PARAMETER_VALUES.get(name, "1"))
-        found += [(method, path) for method in sorted(route.methods) if method not in SAFE_METHODS]
-    return found
+        for method, handler in route.route_handler_map.items():
+            if method not in SAFE_METHODS and bool(handler[0].opt.get(ANY_SITE)) == any_site:
+                found.append((method, route.path if any_site else path))
+    return sorted(found)
+
+
+def test_only_the_chosen_routes_take_posts_from_any_site():
+    assert set(unsafe_routes(any_site=True)) == ANY_SITE_ROUTES
 
 
 @pytest.fixture(scope="module")

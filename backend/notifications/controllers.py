@@ -1,0 +1,206 @@
+"""Pages of the notifications: the filer's subscriptions (reached by the private follow link),
+the links in the messages (confirm an email address, unsubscribe), and the admins' page of
+failures and channel health. Thin adapters over ``subscriptions`` and ``log``."""
+
+from __future__ import annotations
+
+from litestar import Controller, Request, get, post
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Response, Template
+
+from backend import clock
+from backend.accounts.guards import admits, current, role_guard
+from backend.errors import NotFound
+from backend.i18n_markers import N_
+from backend.notifications import log, subscriptions
+from backend.notifications.channels import EMAIL, PUSH, SMS, vapid_public_key, why_off
+from backend.notifications.log import delivery_labels
+from backend.notifications.subscriptions import SubscriptionError
+from backend.settings import get_settings
+from backend.vocabulary import StaffRole
+from backend.web import i18n
+from backend.web.forms import form_text
+from backend.web.csrf import ANY_SITE
+from backend.web.params import RowId
+from backend.web.security import ADDRESS_LIMIT
+
+# Pages of one person's case: never cached by others, never indexed, the link never passed on.
+PRIVATE = {"cache-control": "no-store", "x-robots-tag": "noindex, nofollow", "referrer-policy": "no-referrer"}
+ADDED = {EMAIL: N_("We sent you an email. Follow the link in it to start receiving news of your case."),
+         SMS: N_("You will receive text messages about your case."),
+         PUSH: N_("This device will show news of your case.")}
+REMOVED = N_("You will no longer receive these messages.")
+DEVICE_ADDED = N_("This device will show the new work of your department.")
+BAD_LINK = N_("This link is not valid. Use the newest message you received, or manage your notifications on the page of your case.")
+
+
+async def _page(
+    token: str, *, typed: dict | None = None, errors: dict | None = None, done: str = "", status_code: int = 200
+) -> Template:
+    try:
+        current = await subscriptions.of_follow_token(token)
+    except NotFound:
+        raise NotFoundException() from None
+    settings = get_settings()
+    return Template(
+        template_name="notifications.html",
+        context={
+            "token": token,
+            "subscriptions": current,
+            "email_on": why_off(EMAIL, settings) is None,
+            "sms_on": why_off(SMS, settings) is None,
+            "push_key": vapid_public_key(settings),
+            "typed": typed or {},
+            "errors": {field: i18n.gettext(message) for field, message in (errors or {}).items()},
+            "done": i18n.gettext(done) if done else "",
+            **delivery_labels(),
+        },
+        status_code=status_code,
+        headers=PRIVATE,
+    )
+
+
+async def _push_subscription(request: Request, add, added: str) -> Response:
+    """From push.js: the browser's subscription as JSON (the CSRF token in its header), given to
+    ``add(body, language)``; the answer is a message for the page to show."""
+    body = (await request.body())[:4000].decode("utf-8", "replace")
+    try:
+        await add(body, i18n.current_language())
+    except SubscriptionError as error:
+        return Response({"message": i18n.gettext(error.errors["push"])}, status_code=422)
+    except NotFound:
+        raise NotFoundException() from None
+    return Response({"message": i18n.gettext(added)}, status_code=201)
+
+
+class SubscriptionController(Controller):
+    """The filer's notifications, under their private follow link."""
+
+    path = "/follow/{token:str}/notifications"
+    include_in_schema = False
+
+    @get("/")
+    async def page(self, token: FromPath[str], added: FromQuery[str] = "", removed: FromQuery[bool] = False) -> Template:
+        return await _page(token, done=ADDED.get(added, REMOVED if removed else ""))
+
+    async def _subscribe(self, token: FromPath[str], channel: str, typed: dict, subscribe) -> Response:
+        if why_off(channel, get_settings()) is not None:
+            return await _page(token, typed=typed, errors={channel: N_("This way of sending news is not available.")}, status_code=409)
+        try:
+            await subscribe()
+        except SubscriptionError as error:
+            return await _page(token, typed=typed, errors=error.errors, status_code=422)
+        except NotFound:
+            raise NotFoundException() from None
+        return Redirect(f"/follow/{token}/notifications?added={channel}", status_code=303)
+
+    @post("/email", opt={ADDRESS_LIMIT: "subscribe"})
+    async def email(self, request: Request, token: FromPath[str]) -> Response:
+        form = await request.form()
+        typed = {"email": form_text(form, "email")[:300]}
+        language = i18n.current_language()
+        return await self._subscribe(token, EMAIL, typed, lambda: subscriptions.subscribe_email(token, typed["email"], language))
+
+    @post("/sms", opt={ADDRESS_LIMIT: "subscribe"})
+    async def sms(self, request: Request, token: FromPath[str]) -> Response:
+        form = await request.form()
+        typed = {"phone": form_text(form, "phone")[:40], "consent": form_text(form, "consent") == "yes"}
+        language = i18n.current_language()
+        return await self._subscribe(
+            token, SMS, typed, lambda: subscriptions.subscribe_sms(token, typed["phone"], typed["consent"], language)
+        )
+
+    @post("/push", opt={ADDRESS_LIMIT: "subscribe"}, status_code=201)
+    async def push(self, request: Request, token: FromPath[str]) -> Response:
+        return await _push_subscription(request, lambda body, language: subscriptions.subscribe_push(token, body, language), ADDED[PUSH])
+
+    @post("/{subscription_id:str}/remove")
+    async def remove(self, token: FromPath[str], subscription_id: RowId) -> Response:
+        try:
+            await subscriptions.end_for_case(token, subscription_id)
+        except NotFound:
+            raise NotFoundException() from None
+        return Redirect(f"/follow/{token}/notifications?removed=1", status_code=303)
+
+
+class MessageLinkController(Controller):
+    """The links in the messages: they work without any session."""
+
+    path = "/notifications"
+    include_in_schema = False
+
+    @get("/verify/{signed:str}")
+    async def verify(self, signed: FromPath[str]) -> Template:
+        if not await subscriptions.verify_email(signed):
+            return _link_page(BAD_LINK, 404)
+        return _link_page(N_("Thank you: your email address is confirmed. You will receive news of your case."))
+
+    @get("/unsubscribe/{signed:str}")
+    async def unsubscribe_form(self, signed: FromPath[str]) -> Template:
+        """A page with the button: a GET never unsubscribes (mail scanners follow links)."""
+        if subscriptions.verified_id("unsubscribe", signed) is None:
+            return _link_page(BAD_LINK, 404)
+        return Template(template_name="unsubscribe.html", context={"signed": signed, "done": ""}, headers=PRIVATE)
+
+    # RFC 8058 one-click: the mail client POSTs, from wherever it runs, with no cookie; the signed
+    # link is what authorises it, and all it can do is stop messages, so any site may send it.
+    @post("/unsubscribe/{signed:str}", opt={ANY_SITE: True}, status_code=200)
+    async def unsubscribe(self, signed: FromPath[str]) -> Template:
+        if not await subscriptions.unsubscribe(signed):
+            return _link_page(BAD_LINK, 404)
+        return _link_page(REMOVED)
+
+
+def _link_page(message: str, status_code: int = 200) -> Template:
+    return Template(
+        template_name="unsubscribe.html", context={"done": i18n.gettext(message)}, status_code=status_code, headers=PRIVATE
+    )
+
+
+class StaffDeviceController(Controller):
+    """A handler's devices that show the new work of their department (push on this device)."""
+
+    path = "/account/notifications"
+    guards = [role_guard]
+    opt = admits(StaffRole.handler)
+    include_in_schema = False
+
+    @get("/")
+    async def page(self, request: Request, removed: FromQuery[bool] = False) -> Template:
+        return Template(
+            template_name="account_notifications.html",
+            context={
+                "devices": await subscriptions.staff_devices(current(request).account.id),
+                "push_key": vapid_public_key(get_settings()),
+                "done": i18n.gettext(REMOVED) if removed else "",
+                **delivery_labels(),
+            },
+            headers={"cache-control": "no-store"},
+        )
+
+    @post("/push", status_code=201)
+    async def push(self, request: Request) -> Response:
+        account_id = current(request).account.id
+        return await _push_subscription(request, lambda body, language: subscriptions.add_staff_device(account_id, body, language), DEVICE_ADDED)
+
+    @post("/{device_id:str}/remove")
+    async def remove(self, request: Request, device_id: RowId) -> Response:
+        await subscriptions.remove_staff_device(current(request).account.id, device_id)
+        return Redirect("/account/notifications?removed=1", status_code=303)
+
+
+class NotificationAdminController(Controller):
+    path = "/admin/notifications"
+    guards = [role_guard]
+    opt = admits(StaffRole.admin)
+    include_in_schema = False
+
+    @get("/")
+    async def page(self) -> Template:
+        settings = get_settings()
+        return Template(
+            template_name="admin/notifications.html",
+            context={"channels": await log.health(settings, clock.now()), "failures": await log.failures(), **delivery_labels()},
+            headers={"cache-control": "no-store"},
+        )

@@ -1,0 +1,201 @@
+"""Sending the outbox (``outbox``) after commit: claimed in batches, sent through the channels,
+retried with a doubling wait, dead after the last attempt.
+
+Claiming is safe across workers: on PostgreSQL the due rows are locked with ``FOR UPDATE SKIP
+LOCKED`` (a second worker takes other rows, never the same); SQLite's write transaction holds
+the whole database. A claimed row is ``sending`` until its claim runs out: a worker killed
+mid-send leaves it to be taken again then, so nothing committed is lost. A message is marked
+sent as soon as its channel took it.
+
+Two things deliver: this worker's ``Courier``, woken by the commit that wrote messages (the
+nudge), and the clock job ``deliver_due`` (``backend.jobs``), which sends what is left: retries
+that came due, and what a stopped or killed worker did not send.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from backend import clock
+from backend.db import engine, write_transaction
+from backend.notifications import outbox
+from backend.notifications.channels import SENDERS, Failed, Outgoing, why_off
+from backend.notifications.notices import Facts, Notice, wording
+from backend.notifications.outbox import DEAD, PENDING, SENDING, SENT
+from backend.notifications.subscriptions import follow_link, unsubscribe_link, verify_link
+from backend.notifications.tables import Message, StaffSubscription, Subscription
+from backend.settings import Settings, get_settings
+
+BATCH = 500
+LANES = 16  # connections per channel at once
+CLAIM_MINUTES = 10  # longer than a batch takes: a claim older than this was a worker's that died
+LONGEST_WAIT = timedelta(hours=6)
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    notice: Notice
+    channel: str
+    attempts: int
+    subscription_id: int | None
+    staff: bool  # the subscription is a staff member's device
+    outgoing: Outgoing | None  # None: the subscription ended
+
+
+async def claim(now: datetime, limit: int = BATCH) -> list[int]:
+    """Takes up to ``limit`` due messages for this worker, atomically."""
+    due = ((Message.status == PENDING) & (Message.due_at <= now)) | ((Message.status == SENDING) & (Message.claimed_until < now))
+    async with write_transaction():
+        query = Message.select(Message.id).where(due).order_by(Message.id).limit(limit)
+        if engine().engine_type == "postgres":
+            query = query.lock_rows(skip_locked=True)
+        ids = [row["id"] for row in await query]
+        if ids:
+            await Message.update(
+                {Message.status: SENDING, Message.claimed_until: now + timedelta(minutes=CLAIM_MINUTES), Message.attempts: Message.attempts + 1}
+            ).where(Message.id.is_in(ids))
+    return ids
+
+
+async def _claimed(ids: list[int]) -> list[Claimed]:
+    rows = await Message.select(
+        Message.id, Message.event, Message.channel, Message.attempts, Message.subscription, Message.staff_subscription,
+        Message.entry.body.as_alias("text"),
+        Message.case.number.as_alias("number"),
+        Message.case.department.name.as_alias("department"),
+        Message.case.department.name_en.as_alias("department_en"),
+        Message.subscription.address.as_alias("address"),
+        Message.subscription.push_keys.as_alias("push_keys"),
+        Message.subscription.language.as_alias("language"),
+        Message.subscription.follow_link.as_alias("follow_link"),
+        Message.staff_subscription.address.as_alias("staff_address"),
+        Message.staff_subscription.push_keys.as_alias("staff_push_keys"),
+        Message.staff_subscription.language.as_alias("staff_language"),
+    ).where(Message.id.is_in(ids)).order_by(Message.id)
+    return [_claimed_one(row) for row in rows]
+
+
+def _claimed_one(row: dict) -> Claimed:
+    notice = Notice(row["event"])
+    staff = row["staff_subscription"] is not None
+    subscription_id = row["staff_subscription"] if staff else row["subscription"]
+    if subscription_id is None:
+        return Claimed(row["id"], notice, row["channel"], row["attempts"], None, False, None)
+    settings = get_settings()
+    language = row["staff_language"] if staff else row["language"]
+    if staff:
+        link, unsubscribe = f"{settings.origin}/staff/cases/{row['number']}", ""  # they stop it on their account page
+    else:
+        link, unsubscribe = _filer_link(notice, subscription_id, row["follow_link"]), unsubscribe_link(subscription_id)
+    department = (row["department_en"] or row["department"]) if language == "en" else row["department"]
+    words = wording(notice, Facts(row["number"], department or "", row["text"] or "", link), language, unsubscribe)
+    address, push_keys = (row["staff_address"], row["staff_push_keys"]) if staff else (row["address"], row["push_keys"])
+    outgoing = Outgoing(address, words.subject, words.line, words.body, link, push_keys, unsubscribe)
+    return Claimed(row["id"], notice, row["channel"], row["attempts"], subscription_id, staff, outgoing)
+
+
+def _filer_link(notice: Notice, subscription_id: int, sealed_follow_link: str) -> str:
+    if notice == Notice.verify:
+        return verify_link(subscription_id)
+    return follow_link(sealed_follow_link) + ("#rating" if notice == Notice.answered else "")
+
+
+async def _send_lane(channel: str, settings: Settings, lane: list[Claimed], failures: dict[int, Failed], sent: list[int]) -> None:
+    try:
+        async with SENDERS[channel](settings) as send:
+            for message in lane:
+                try:
+                    await send(message.outgoing)
+                    sent.append(message.id)
+                except Failed as failed:
+                    failures[message.id] = failed
+    except Failed as failed:  # no connection: every message of the lane not sent failed so
+        for message in lane:
+            if message.id not in sent:
+                failures.setdefault(message.id, failed)
+
+
+async def send(messages: list[Claimed], settings: Settings, now: datetime) -> None:
+    """Sends claimed messages, then records each outcome."""
+    failures: dict[int, Failed] = {}
+    sent: list[int] = []
+    by_channel: dict[str, list[Claimed]] = defaultdict(list)
+    for message in messages:
+        if message.outgoing is None:
+            failures[message.id] = Failed("subscription ended", permanent=True)
+        elif why_off(message.channel, settings) is not None:
+            failures[message.id] = Failed(f"{message.channel} is off")
+        else:
+            by_channel[message.channel].append(message)
+    # A subscription's messages go in one lane, in order: "answered" never before "accepted".
+    lanes: dict[tuple[str, bool, int], list[Claimed]] = defaultdict(list)
+    for channel, queued in by_channel.items():
+        for message in queued:
+            lanes[(channel, message.staff, message.subscription_id % LANES)].append(message)
+    await asyncio.gather(*(_send_lane(channel, settings, lane, failures, sent) for (channel, _, _), lane in lanes.items()))
+    if sent:
+        await Message.update({Message.status: SENT, Message.sent_at: now, Message.claimed_until: None, Message.error: ""}).where(
+            Message.id.is_in(sent)
+        )
+    by_id = {message.id: message for message in messages}
+    for message_id, failed in failures.items():
+        await _record_failure(by_id[message_id], failed, settings, now)
+
+
+async def _record_failure(message: Claimed, failed: Failed, settings: Settings, now: datetime) -> None:
+    dead = failed.permanent or message.attempts >= settings.notify_attempts
+    wait = min(timedelta(seconds=settings.notify_retry_seconds * 2 ** (message.attempts - 1)), LONGEST_WAIT)
+    async with write_transaction():
+        await Message.update(
+            {Message.status: DEAD if dead else PENDING, Message.due_at: now + wait, Message.claimed_until: None, Message.error: failed.reason}
+        ).where(Message.id == message.id)
+        if failed.gone and message.subscription_id is not None:
+            # An expired push subscription: it is removed; its messages stay in the log.
+            table = StaffSubscription if message.staff else Subscription
+            await table.delete().where(table.id == message.subscription_id)
+    logger.info("notification %s %s: %s", message.id, "dead" if dead else "to retry", failed.reason)
+
+
+async def deliver_due(now: datetime, settings: Settings | None = None) -> int:
+    """The clock job: sends every message due at ``now``; returns how many it tried."""
+    settings = settings or get_settings()
+    tried = 0
+    while ids := await claim(now):
+        await send(await _claimed(ids), settings, now)
+        tried += len(ids)
+    return tried
+
+
+class Courier:
+    """Sends, in this worker, what a commit just wrote: woken by ``outbox.nudge``."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task | None = None
+
+    async def start(self) -> None:
+        outbox.on_nudge(self._wake.set)
+        self._task = asyncio.create_task(self._loop(), name="minsheng-courier")
+
+    async def stop(self) -> None:
+        outbox.on_nudge(self._wake.set, listening=False)
+        if self._task is not None:
+            self._task.cancel()  # a claim it held is taken again when it runs out
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+
+    async def _loop(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            try:
+                await deliver_due(clock.now(), self.settings)
+            except Exception:
+                logger.exception("sending notifications failed; the clock job tries again")

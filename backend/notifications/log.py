@@ -1,0 +1,93 @@
+"""What staff see of the deliveries: each case's log, and for admins the failures and the
+channels' health. Addresses only masked, and only where the job needs them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from backend.i18n_markers import N_
+from backend.notifications.channels import CHANNEL_LABELS, CHANNELS, why_off
+from backend.notifications.notices import NOTICE_LABELS, STAFF_NOTICES
+from backend.notifications.outbox import DEAD, PENDING, SENDING, SENT
+from backend.notifications.subscriptions import mask
+from backend.notifications.tables import Message
+from backend.settings import Settings
+
+FAILURES_SHOWN = 100
+DELIVERY_LABELS = {"pending": N_("Waiting to be sent"), "sending": N_("Being sent"), "sent": N_("Sent"), "dead": N_("Failed")}
+
+
+def delivery_labels() -> dict:
+    """The words of the deliveries, for every template that shows them."""
+    return {"notice_labels": NOTICE_LABELS, "channel_labels": CHANNEL_LABELS, "delivery_labels": DELIVERY_LABELS}
+
+
+@dataclass(frozen=True)
+class Delivery:
+    notice: str
+    channel: str
+    status: str  # sent, pending (to retry if it has an error), sending, dead
+    at: datetime  # when it was sent, else when it was written
+    error: str
+    to: str  # the address masked; empty once the subscription ended
+    case_number: str = ""
+
+
+@dataclass(frozen=True)
+class ChannelHealth:
+    channel: str
+    off_because: str | None  # a message id; None: on
+    sent: int  # in the last day
+    waiting: int
+    dead: int  # in the last day
+
+
+def _delivery(row: dict) -> Delivery:
+    address = row["address"]
+    return Delivery(
+        row["event"], row["channel"], row["status"], row["sent_at"] or row["created_at"], row["error"],
+        mask(row["channel"], address) if address else "", row.get("number", ""),
+    )
+
+
+_COLUMNS = (
+    Message.event, Message.channel, Message.status, Message.sent_at, Message.created_at, Message.error,
+    Message.subscription.address.as_alias("address"),
+)
+
+
+async def case_log(case_id: int, show_addresses: bool) -> list[Delivery]:
+    """A case's messages to the filer, newest first. ``show_addresses``: whether this person may see even the
+    masked address (those who may contact the filer)."""
+    rows = await Message.select(*_COLUMNS).where(
+        (Message.case == case_id) & Message.event.not_in([notice.value for notice in STAFF_NOTICES.values()])
+    ).order_by(Message.id, ascending=False).limit(200)
+    if not show_addresses:
+        rows = [{**row, "address": None} for row in rows]
+    return [_delivery(row) for row in rows]
+
+
+async def failures() -> list[Delivery]:
+    """The dead letters, newest first, and the messages waiting to be tried again."""
+    rows = await Message.select(*_COLUMNS, Message.case.number.as_alias("number")).where(
+        (Message.status == DEAD) | ((Message.status == PENDING) & (Message.error != ""))
+    ).order_by(Message.id, ascending=False).limit(FAILURES_SHOWN)
+    return [_delivery({**row, "address": None}) for row in rows]
+
+
+async def health(settings: Settings, now: datetime) -> list[ChannelHealth]:
+    since = now - timedelta(days=1)
+    result = []
+    for channel in CHANNELS:
+        mine = Message.channel == channel
+        result.append(
+            ChannelHealth(
+                channel,
+                why_off(channel, settings),
+                await Message.count().where(mine & (Message.status == SENT) & (Message.sent_at >= since)),
+                await Message.count().where(mine & Message.status.is_in([PENDING, SENDING])),
+                await Message.count().where(mine & (Message.status == DEAD) & (Message.created_at >= since)),
+            )
+        )
+    return result

@@ -1,0 +1,285 @@
+"""The filer's subscriptions to their case, made on the follow page without an account.
+
+An email address gets one message first, with a link to confirm it; nothing else is sent to
+it before. A phone number is a mainland mobile number, with the filer's explicit consent. A
+push subscription is this browser's. Each subscription has a signed link that ends it, which
+works without any session; nothing here says whether an address follows any other case.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from cryptography.fernet import Fernet, InvalidToken
+
+from backend import clock
+from backend.cases.services import case_of_follow_token
+from backend.db import write_transaction
+from backend.errors import FieldErrors, NotFound
+from backend.i18n_markers import N_
+from backend.notifications.channels import EMAIL, PUSH, SMS
+from backend.notifications.notices import Notice
+from backend.notifications.outbox import PENDING, SENDING, enqueue
+from backend.notifications.tables import Message, StaffSubscription, Subscription
+from backend.settings import get_settings
+
+EMAIL_ADDRESS = re.compile(r"^[^@\s\"<>,;]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}\.)+[A-Za-z]{2,63}$")
+MOBILE = re.compile(r"^1[3-9][0-9]{9}$")  # mainland China's mobile numbers
+SUBSCRIPTIONS_PER_CASE = 10  # a follow link is one person's: more is someone misusing it
+
+
+class SubscriptionError(FieldErrors):
+    pass
+
+
+@dataclass(frozen=True)
+class SubscriptionView:
+    """What the follow page and staff see of a subscription: the address masked."""
+
+    id: int
+    channel: str
+    masked: str
+    verified: bool
+    created_at: datetime
+
+
+def mask(channel: str, address: str) -> str:
+    """Enough to recognise one's own address, not to learn someone else's."""
+    if channel == EMAIL:
+        name, _, domain = address.partition("@")
+        return f"{name[:1]}***@{domain}"
+    if channel == SMS:
+        return f"{address[:3]}****{address[-4:]}"
+    return urlsplit(address).hostname or "?"  # the push service, never the endpoint
+
+
+def normal_phone(typed: str) -> str | None:
+    """A mainland mobile number as typed (spaces, dashes, +86), or None."""
+    digits = re.sub(r"[\s\-()]", "", typed)
+    for prefix in ("+86", "0086"):
+        digits = digits.removeprefix(prefix)
+    return digits if MOBILE.fullmatch(digits) else None
+
+
+# --- signed links ----------------------------------------------------------------------------
+
+
+def _signature(purpose: str, subscription_id: int) -> str:
+    key = get_settings().secret_key.encode()
+    digest = hmac.new(key, f"{purpose}:{subscription_id}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest[:18]).decode()
+
+
+def signed(purpose: str, subscription_id: int) -> str:
+    return f"{subscription_id}.{_signature(purpose, subscription_id)}"
+
+
+def verified_id(purpose: str, token: str) -> int | None:
+    number, _, signature = token.partition(".")
+    if not number.isascii() or not number.isdigit() or len(number) > 10 or not signature.isascii():
+        return None
+    return int(number) if hmac.compare_digest(signature, _signature(purpose, int(number))) else None
+
+
+def unsubscribe_link(subscription_id: int) -> str:
+    return f"{get_settings().origin}/notifications/unsubscribe/{signed('unsubscribe', subscription_id)}"
+
+
+def verify_link(subscription_id: int) -> str:
+    return f"{get_settings().origin}/notifications/verify/{signed('verify', subscription_id)}"
+
+
+def _fernet() -> Fernet:
+    key = hashlib.sha256(b"notifications:follow-link:" + get_settings().secret_key.encode()).digest()
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
+def sealed_follow_link(token: str) -> str:
+    return _fernet().encrypt(token.encode()).decode()
+
+
+def follow_link(sealed: str) -> str:
+    """The case's follow page, from what the subscription kept; the home page if it cannot be
+    read (the secret key changed)."""
+    try:
+        return f"{get_settings().origin}/follow/{_fernet().decrypt(sealed.encode()).decode()}"
+    except InvalidToken:
+        return get_settings().origin + "/"
+
+
+# --- subscribing -----------------------------------------------------------------------------
+
+
+async def _case_id(token: str) -> int:
+    case = await case_of_follow_token(token)
+    if case is None:
+        raise NotFound(N_("There is no such case."))
+    return case["id"]
+
+
+async def _add(token: str, channel: str, address: str, language: str, *, verified: bool, push_keys: str = "") -> int:
+    """The subscription, once per address and case (subscribing again changes nothing)."""
+    case_id = await _case_id(token)
+    now = clock.now()
+    async with write_transaction():
+        existing = await Subscription.select(Subscription.id).where(
+            (Subscription.case == case_id) & (Subscription.channel == channel) & (Subscription.address == address)
+        ).first()
+        if existing:
+            return existing["id"]
+        if await Subscription.count().where(Subscription.case == case_id) >= SUBSCRIPTIONS_PER_CASE:
+            raise SubscriptionError({"form": N_("This case has as many subscriptions as it may have. Remove one first.")})
+        rows = await Subscription.insert(
+            Subscription(
+                case=case_id,
+                channel=channel,
+                address=address,
+                push_keys=push_keys,
+                language=language,
+                follow_link=sealed_follow_link(token),
+                verified_at=now if verified else None,
+                created_at=now,
+            )
+        ).returning(Subscription.id)
+        subscription_id = rows[0]["id"]
+        if channel == EMAIL:
+            await enqueue([(case_id, subscription_id, None, None, Notice.verify.value, EMAIL)], now)
+        return subscription_id
+
+
+async def subscribe_email(token: str, typed: str, language: str) -> int:
+    address = typed.strip()
+    if not address:
+        raise SubscriptionError({"email": N_("Enter your email address.")})
+    if len(address) > 254 or not EMAIL_ADDRESS.fullmatch(address):
+        raise SubscriptionError({"email": N_("Enter an email address like name@example.com.")})
+    return await _add(token, EMAIL, address.lower(), language, verified=False)
+
+
+async def subscribe_sms(token: str, typed: str, consent: bool, language: str) -> int:
+    errors = {}
+    phone = normal_phone(typed)
+    if not typed.strip():
+        errors["phone"] = N_("Enter your mobile phone number.")
+    elif phone is None:
+        errors["phone"] = N_("Enter a mainland mobile number of 11 digits, like 138 0013 8000.")
+    if not consent:
+        errors["consent"] = N_("Tick the box to agree to receive text messages about this case.")
+    if errors:
+        raise SubscriptionError(errors)
+    return await _add(token, SMS, phone, language, verified=True)
+
+
+def _push_subscription(subscription_json: str) -> tuple[str, str]:
+    """(endpoint, keys as JSON) of a browser's PushSubscription, as its ``toJSON()`` gives it."""
+    unusable = SubscriptionError({"push": N_("This browser gave no push subscription that can be used.")})
+    try:
+        given = json.loads(subscription_json)
+        endpoint, keys = given["endpoint"], given["keys"]
+        push_keys = json.dumps({"p256dh": str(keys["p256dh"]), "auth": str(keys["auth"])})
+    except (ValueError, TypeError, KeyError):
+        raise unusable from None
+    if not isinstance(endpoint, str) or urlsplit(endpoint).scheme != "https" and not _local(endpoint) or len(endpoint) > 1000:
+        raise unusable
+    return endpoint, push_keys
+
+
+async def subscribe_push(token: str, subscription_json: str, language: str) -> int:
+    endpoint, push_keys = _push_subscription(subscription_json)
+    return await _add(token, PUSH, endpoint, language, verified=True, push_keys=push_keys)
+
+
+def _local(endpoint: str) -> bool:
+    """Push services are https; a test's push service on this machine may be plain http."""
+    return urlsplit(endpoint).hostname == "127.0.0.1" and get_settings().origin.startswith("http://localhost")
+
+
+async def verify_email(token: str) -> bool:
+    subscription_id = verified_id("verify", token)
+    if subscription_id is None:
+        return False
+    await Subscription.update({Subscription.verified_at: clock.now()}).where(
+        (Subscription.id == subscription_id) & Subscription.verified_at.is_null()
+    )
+    return await Subscription.exists().where(Subscription.id == subscription_id)
+
+
+async def unsubscribe(token: str) -> bool:
+    """Ends the subscription the signed link is for; true if the link was good (whether or
+    not it had ended already)."""
+    subscription_id = verified_id("unsubscribe", token)
+    if subscription_id is None:
+        return False
+    await end(subscription_id)
+    return True
+
+
+async def end(subscription_id: int) -> None:
+    """Its messages not yet sent go with it."""
+    async with write_transaction():
+        await Message.delete().where((Message.subscription == subscription_id) & Message.status.is_in([PENDING, SENDING]))
+        await Subscription.delete().where(Subscription.id == subscription_id)
+
+
+async def end_for_case(token: str, subscription_id: int) -> None:
+    """The follow page's own remove button: only a subscription of that case."""
+    case_id = await _case_id(token)
+    if await Subscription.exists().where((Subscription.id == subscription_id) & (Subscription.case == case_id)):
+        await end(subscription_id)
+
+
+async def of_case(case_id: int) -> list[SubscriptionView]:
+    rows = await Subscription.select(
+        Subscription.id, Subscription.channel, Subscription.address, Subscription.verified_at, Subscription.created_at
+    ).where(Subscription.case == case_id).order_by(Subscription.id)
+    return [
+        SubscriptionView(row["id"], row["channel"], mask(row["channel"], row["address"]), row["verified_at"] is not None, row["created_at"])
+        for row in rows
+    ]
+
+
+async def of_follow_token(token: str) -> list[SubscriptionView]:
+    return await of_case(await _case_id(token))
+
+
+# --- staff members' devices -----------------------------------------------------------------
+
+
+async def add_staff_device(account_id: int, subscription_json: str, language: str) -> int:
+    """This browser shows the news of the staff member's work (once per device)."""
+    endpoint, push_keys = _push_subscription(subscription_json)
+    async with write_transaction():
+        existing = await StaffSubscription.select(StaffSubscription.id).where(
+            (StaffSubscription.account == account_id) & (StaffSubscription.address == endpoint)
+        ).first()
+        if existing:
+            return existing["id"]
+        rows = await StaffSubscription.insert(
+            StaffSubscription(
+                account=account_id, channel=PUSH, address=endpoint, push_keys=push_keys, language=language, created_at=clock.now()
+            )
+        ).returning(StaffSubscription.id)
+        return rows[0]["id"]
+
+
+async def staff_devices(account_id: int) -> list[SubscriptionView]:
+    rows = await StaffSubscription.select(
+        StaffSubscription.id, StaffSubscription.channel, StaffSubscription.address, StaffSubscription.created_at
+    ).where(StaffSubscription.account == account_id).order_by(StaffSubscription.id)
+    return [SubscriptionView(row["id"], row["channel"], mask(row["channel"], row["address"]), True, row["created_at"]) for row in rows]
+
+
+async def remove_staff_device(account_id: int, device_id: int) -> None:
+    """Only the account's own device; its messages not yet sent go with it."""
+    async with write_transaction():
+        mine = (StaffSubscription.id == device_id) & (StaffSubscription.account == account_id)
+        if await StaffSubscription.exists().where(mine):
+            await Message.delete().where((Message.staff_subscription == device_id) & Message.status.is_in([PENDING, SENDING]))
+            await StaffSubscription.delete().where(mine)

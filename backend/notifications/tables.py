@@ -1,0 +1,59 @@
+from piccolo.columns import ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
+from piccolo.table import Table
+
+from backend.accounts.tables import Account
+from backend.cases.tables import Case, TimelineEntry
+
+
+class Subscription(Table, tablename="notification_subscription"):
+    """Someone who asked to hear of a case on one channel. Personal data: staff see it masked."""
+
+    case = ForeignKey(references=Case, null=False, index=True, on_delete=OnDelete.cascade)
+    channel = Varchar(length=10)  # email, sms, push
+    # The email address, the phone number, or the push service's endpoint.
+    address = Varchar(length=1000)
+    push_keys = Text(default="")  # a push subscription's keys (p256dh, auth), as JSON
+    language = Varchar(length=10)  # the messages' language: the page's when they subscribed
+    # The follow link, encrypted with the secret key (the case keeps only its hash): messages
+    # link straight to the case and its rating form.
+    follow_link = Text(default="")
+    # Email: when the link in the first message was followed; nothing else is sent before.
+    # SMS and push: when they consented.
+    verified_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz()
+
+
+class StaffSubscription(Table, tablename="staff_subscription"):
+    """A device of a staff member that shows the news of their work (push, for now)."""
+
+    account = ForeignKey(references=Account, null=False, index=True, on_delete=OnDelete.cascade)
+    channel = Varchar(length=10)
+    address = Varchar(length=1000)  # the push service's endpoint
+    push_keys = Text(default="")
+    language = Varchar(length=10)
+    created_at = Timestamptz()
+
+
+class Message(Table, tablename="notification_message"):
+    """The outbox: one message for one subscription, written with the timeline entry it tells of.
+
+    pending (due at ``due_at``) → sending (claimed by a worker until ``claimed_until``) → sent;
+    a failed attempt goes back to pending later, and after the last one it is dead (the dead
+    letters of the admin page). A claim that outlives its time (the worker died mid-send) is
+    taken again.
+    """
+
+    case = ForeignKey(references=Case, null=False, index=True, on_delete=OnDelete.cascade)
+    subscription = ForeignKey(references=Subscription, null=True, default=None, on_delete=OnDelete.set_null)
+    # Or a staff member's device: news of their work rather than of their own case.
+    staff_subscription = ForeignKey(references=StaffSubscription, null=True, default=None, on_delete=OnDelete.set_null)
+    entry = ForeignKey(references=TimelineEntry, null=True, default=None, on_delete=OnDelete.set_null)
+    event = Varchar(length=20)
+    channel = Varchar(length=10)
+    status = Varchar(length=10, index=True)
+    attempts = Integer(default=0)
+    due_at = Timestamptz()
+    claimed_until = Timestamptz(null=True, default=None)
+    error = Varchar(length=200, default="")  # the last failure, in words for staff (no address)
+    created_at = Timestamptz()
+    sent_at = Timestamptz(null=True, default=None)
