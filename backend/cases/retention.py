@@ -1,8 +1,8 @@
 """Personal data kept no longer than it must be (PIPL art. 19): clock jobs (``backend.jobs``).
 
 ``MINSHENG_PERSONAL_DATA_DAYS`` after a case finished (``vocabulary.FINISHED``; its last change),
-``anonymise_finished`` erases the filer's name and phone and makes the public copy of each
-blacked-out photo the only one (the original's file goes). What the public and the figures read
+``anonymise_finished`` erases the filer's name and phone and where their photos were taken, and
+makes the public copy of each blacked-out photo the only one (the original's file goes). What the public and the figures read
 is not touched: status, dates, public text and ratings stay, so the record and the department
 figures are the same before and after (``minsheng figures rebuild`` reproduces them).
 
@@ -65,7 +65,7 @@ async def _erase(which, now: datetime) -> tuple[list[int], list[str]]:
         which, Case.anonymised_at.is_null()  # checked again on the row: not erased by another worker meanwhile
     ).returning(Case.id)
     ids = [row["id"] for row in done]
-    return ids, await photos.keep_only_public_copies(ids)
+    return ids, await photos.erase_personal_data(ids)
 
 
 REASON_MAX = 500

@@ -60,7 +60,7 @@ async def test_the_figures_are_the_same_before_and_after_and_a_rebuild_reproduce
     assert await figures_now() == before
 
 
-async def test_a_blacked_out_photos_original_goes_and_its_public_copy_stays(settings, categories):
+async def test_a_blacked_out_photos_original_and_where_it_was_taken_go_and_its_public_copy_stays(settings, categories):
     filed, photo = await a_handled_case(settings, categories)
     await workflow.perform(
         filed.number,
@@ -70,9 +70,11 @@ async def test_a_blacked_out_photos_original_goes_and_its_public_copy_stays(sett
     row = await Photo.select().where(Photo.key == photo.key).first()
     original, public = row["display_sha256"], row["public_display_sha256"]
     assert public and storage.path_for(settings.media_dir, original).exists()
+    await Photo.update({Photo.gps_latitude: 38.87, Photo.gps_longitude: 115.46}).where(Photo.key == photo.key)  # as a phone's EXIF gives it
     assert await retention.anonymise_finished(clock.now() + PERIOD + timedelta(days=1)) == 1
     row = await Photo.select().where(Photo.key == photo.key).first()
     assert (row["display_sha256"], row["public_display_sha256"], row["blacked_out"]) == (public, "", "[]")
+    assert (row["gps_latitude"], row["gps_longitude"]) == (None, None)  # where the filer stood
     assert not storage.path_for(settings.media_dir, original).exists()
     assert storage.path_for(settings.media_dir, public).exists()
 

@@ -32,6 +32,7 @@ STAFF_ROUTES = {
     ("POST", "/admin/accounts/{account_id:str}/enable"): {"admin"},
     ("POST", "/admin/accounts/{account_id:str}/reinvite"): {"admin"},
     ("GET", "/admin/audit"): {"admin"},
+    ("GET", "/admin/personal-data"): {"admin"},
     ("GET", "/admin/departments"): {"admin"},
     ("POST", "/admin/departments"): {"admin"},
     ("GET", "/admin/departments/{department_id:str}"): {"admin"},
