@@ -26,6 +26,7 @@ from backend.accounts.sessions import COOKIE_NAME as SESSION_COOKIE, Sessions
 from backend.cases import public_record, search
 from backend.cases.controllers import CaseController
 from backend.cases.leaderboards import FiguresController
+from backend.cases.privacy_pages import ProcessingRecordController
 from backend.cases.queues import work_links
 from backend.cases.workspaces import WorkspaceController
 from backend.departments.controllers import OrganisationController
@@ -135,6 +136,7 @@ def create_app(database_pool: bool = True) -> Litestar:
             AppShellController,
             CaseController,
             FiguresController,
+            ProcessingRecordController,
             PhotoController,
             SignInController,
             InvitationController,

@@ -57,6 +57,14 @@ class OrganisationChanged:
 
 
 @dataclass(frozen=True)
+class PersonalDataErased:
+    """A case's filer's personal data was erased (``cases.retention``): whatever else keeps
+    their details for the case (a notification subscription) lets them go too."""
+
+    case_id: int
+
+
+@dataclass(frozen=True)
 class RecordRebuilt:
     """Cases or their figures were written in bulk, past the workflow (``minsheng figures
     rebuild``, the demo's generated cases)."""

@@ -8,9 +8,18 @@ own module; the services that emit the events do not change.
 from __future__ import annotations
 
 from backend.cases import figures, public_record, search
-from backend.events import CaseSupported, EntryAppended, OrganisationChanged, Phase, PublicTextChanged, RecordRebuilt, listen
+from backend.events import (
+    CaseSupported,
+    EntryAppended,
+    OrganisationChanged,
+    PersonalDataErased,
+    Phase,
+    PublicTextChanged,
+    RecordRebuilt,
+    listen,
+)
 from backend.live import bus
-from backend.notifications import outbox
+from backend.notifications import outbox, subscriptions
 
 
 def wire() -> None:
@@ -24,5 +33,7 @@ def wire() -> None:
         listen(changed, public_record.on_public_record_changed, Phase.before_commit)
     # The notifications it sends are outbox rows of the same transaction, sent after commit.
     listen(EntryAppended, outbox.on_entries_appended, Phase.before_commit)
+    # An erasure of a filer's details ends the case's notifications, in the same transaction.
+    listen(PersonalDataErased, subscriptions.on_personal_data_erased, Phase.before_commit)
     # After commit: live pages hear only of what is there to read.
     listen(EntryAppended, bus.announce_entry, Phase.after_commit)

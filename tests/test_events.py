@@ -11,7 +11,7 @@ import pytest
 
 from backend import events
 from backend.db import write_transaction
-from backend.events import CaseSupported, EntryAppended, OrganisationChanged, Phase, PublicTextChanged, RecordRebuilt
+from backend.events import CaseSupported, EntryAppended, OrganisationChanged, PersonalDataErased, Phase, PublicTextChanged, RecordRebuilt
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,7 @@ def test_every_side_effect_is_wired_once():
     from backend import listeners
     from backend.cases import figures, public_record, search
     from backend.live import bus
-    from backend.notifications import outbox
+    from backend.notifications import outbox, subscriptions
 
     listeners.wire()
     listeners.wire()
@@ -84,6 +84,7 @@ def test_every_side_effect_is_wired_once():
     assert events.listeners_of(PublicTextChanged) == [(Phase.before_commit, search.on_public_text_changed)]
     for changed in (CaseSupported, OrganisationChanged, RecordRebuilt):
         assert events.listeners_of(changed) == [(Phase.before_commit, public_record.on_public_record_changed)]
+    assert events.listeners_of(PersonalDataErased) == [(Phase.before_commit, subscriptions.on_personal_data_erased)]
 
 
 def test_the_domain_services_load_nothing_of_litestar():

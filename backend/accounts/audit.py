@@ -16,9 +16,11 @@ from backend import clock
 from backend.accounts.tables import AuditEvent
 from backend.db import engine
 from backend.settings import get_settings
+from backend.vocabulary import StaffRole
 from backend.i18n_markers import N_
 
 PAGE_SIZE = 50
+READERS = frozenset({StaffRole.admin})  # who may read and search the log (its page admits them alone)
 log = logging.getLogger(__name__)
 
 

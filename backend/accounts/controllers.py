@@ -376,7 +376,7 @@ class AdminController(Controller):
             return _account_error(request, error)
         return Redirect("/admin/accounts", status_code=303)
 
-    @get("/audit")
+    @get("/audit", opt=admits(*audit.READERS))
     async def audit_log(
         self, before: RowIdQuery = None, what: FromQuery[AuditAction | None] = None, q: AuditSearch = ""
     ) -> Template:

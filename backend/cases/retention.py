@@ -1,8 +1,8 @@
 """Personal data kept no longer than it must be (PIPL art. 19): clock jobs (``backend.jobs``).
 
 ``MINSHENG_PERSONAL_DATA_DAYS`` after a case finished (``vocabulary.FINISHED``; its last change),
-``anonymise_finished`` erases the filer's name and phone and makes the public copy of each
-blacked-out photo the only one (the original's file goes). What the public and the figures read
+``anonymise_finished`` erases the filer's name and phone and where their photos were taken, and
+makes the public copy of each blacked-out photo the only one (the original's file goes). What the public and the figures read
 is not touched: status, dates, public text and ratings stay, so the record and the department
 figures are the same before and after (``minsheng figures rebuild`` reproduces them).
 
@@ -22,12 +22,14 @@ import asyncio
 import logging
 from datetime import datetime, timedelta
 
+from backend import events
 from backend.cases import services
 from backend.cases.lifecycle import ERASURE_ACTION
 from backend.cases.services import Actor
 from backend.cases.tables import Case
 from backend.db import write_transaction
 from backend.errors import InvalidInput, NotFound, WrongState
+from backend.events import PersonalDataErased
 from backend.i18n_markers import N_
 from backend.photos import services as photos
 from backend.settings import get_settings
@@ -65,7 +67,8 @@ async def _erase(which, now: datetime) -> tuple[list[int], list[str]]:
         which, Case.anonymised_at.is_null()  # checked again on the row: not erased by another worker meanwhile
     ).returning(Case.id)
     ids = [row["id"] for row in done]
-    return ids, await photos.keep_only_public_copies(ids)
+    await events.emit(*(PersonalDataErased(case_id) for case_id in ids))
+    return ids, await photos.erase_personal_data(ids)
 
 
 REASON_MAX = 500

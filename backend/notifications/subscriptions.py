@@ -23,6 +23,7 @@ from backend import clock
 from backend.cases.services import case_of_follow_token
 from backend.db import write_transaction
 from backend.errors import FieldErrors, NotFound
+from backend.events import PersonalDataErased
 from backend.i18n_markers import N_
 from backend.notifications.channels import EMAIL, PUSH, SMS
 from backend.notifications.notices import Notice
@@ -226,6 +227,15 @@ async def end(subscription_id: int) -> None:
     async with write_transaction():
         await Message.delete().where((Message.subscription == subscription_id) & Message.status.is_in([PENDING, SENDING]))
         await Subscription.delete().where(Subscription.id == subscription_id)
+
+
+async def on_personal_data_erased(erased: set[PersonalDataErased]) -> None:
+    """Listener (before commit): a case whose filer's details were erased keeps no way to reach
+    them: its subscriptions go, with their messages not yet sent."""
+    case_ids = sorted({event.case_id for event in erased})
+    gone = Subscription.select(Subscription.id).where(Subscription.case.is_in(case_ids))
+    await Message.delete().where(Message.subscription.is_in(gone), Message.status.is_in([PENDING, SENDING]))
+    await Subscription.delete().where(Subscription.case.is_in(case_ids))
 
 
 async def end_for_case(token: str, subscription_id: int) -> None:

@@ -134,14 +134,19 @@ async def delete_unclaimed(now: datetime) -> int:
     return len(deleted)
 
 
-async def keep_only_public_copies(case_ids: list[int]) -> list[str]:
-    """The retention job's part: each photo of these cases that was blacked out for the public
-    becomes its public copy for staff too, and its original is no longer named. Returns the
-    original files (display and thumbnail) no photo names any more, for ``delete_files``. Call
-    inside the transaction that erases the cases' personal data."""
+async def erase_personal_data(case_ids: list[int]) -> list[str]:
+    """The retention job's part: the photos of these cases forget where they were taken, and
+    each one blacked out for the public becomes its public copy for staff too, its original no
+    longer named. Returns the original files (display and thumbnail) no photo names any more,
+    for ``delete_files``. Call inside the transaction that erases the cases' personal data."""
+    if not case_ids:
+        return []
+    await Photo.update({Photo.gps_latitude: None, Photo.gps_longitude: None}).where(
+        Photo.case.is_in(case_ids), Photo.gps_latitude.is_not_null()
+    )
     redacted = await Photo.select(Photo.id, Photo.display_sha256, Photo.thumb_sha256).where(
         Photo.case.is_in(case_ids), Photo.public_display_sha256 != ""
-    ) if case_ids else []
+    )
     for photo in redacted:  # few: blacking out is rare, and each photo has its own copy
         await Photo.raw(
             "UPDATE photo SET display_sha256 = public_display_sha256, thumb_sha256 = public_thumb_sha256, "

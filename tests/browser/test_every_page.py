@@ -61,6 +61,7 @@ PAGES = {
     "/admin": ("admin", "/admin"),
     "/admin/accounts": ("admin", "/admin/accounts"),
     "/admin/audit": ("admin", "/admin/audit"),
+    "/admin/personal-data": ("admin", "/admin/personal-data"),
     "/admin/api-keys": ("admin", "/admin/api-keys"),
     "/admin/areas": ("admin", "/admin/areas"),
     "/admin/areas/{area_id:str}": ("admin", "/admin/areas/{area_id}"),
@@ -105,6 +106,7 @@ NOT_PAGES = {
     "/cases.csv",
     "/departments/figures.csv",
     "/report/similar",  # a fragment of the report form, checked there
+    "/follow/{token:str}/export.zip",  # the filer's copy, a ZIP
     "/representatives/attachments/{key:str}",  # PDF downloads
     "/schema",  # the OpenAPI schema as JSON; the reference for people is /developers
     "/schema/openapi.json",

@@ -60,7 +60,7 @@ async def test_the_figures_are_the_same_before_and_after_and_a_rebuild_reproduce
     assert await figures_now() == before
 
 
-async def test_a_blacked_out_photos_original_goes_and_its_public_copy_stays(settings, categories):
+async def test_a_blacked_out_photos_original_and_where_it_was_taken_go_and_its_public_copy_stays(settings, categories):
     filed, photo = await a_handled_case(settings, categories)
     await workflow.perform(
         filed.number,
@@ -70,9 +70,11 @@ async def test_a_blacked_out_photos_original_goes_and_its_public_copy_stays(sett
     row = await Photo.select().where(Photo.key == photo.key).first()
     original, public = row["display_sha256"], row["public_display_sha256"]
     assert public and storage.path_for(settings.media_dir, original).exists()
+    await Photo.update({Photo.gps_latitude: 38.87, Photo.gps_longitude: 115.46}).where(Photo.key == photo.key)  # as a phone's EXIF gives it
     assert await retention.anonymise_finished(clock.now() + PERIOD + timedelta(days=1)) == 1
     row = await Photo.select().where(Photo.key == photo.key).first()
     assert (row["display_sha256"], row["public_display_sha256"], row["blacked_out"]) == (public, "", "[]")
+    assert (row["gps_latitude"], row["gps_longitude"]) == (None, None)  # where the filer stood
     assert not storage.path_for(settings.media_dir, original).exists()
     assert storage.path_for(settings.media_dir, public).exists()
 
@@ -140,3 +142,17 @@ async def test_an_unfinished_case_keeps_the_details_and_says_why(settings, categ
     )
     assert refused.status_code == 409 and "once your case is finished" in refused.text
     assert (await contact_of(filed.number))["filer_phone"] == "13800138000"
+
+
+async def test_an_erased_case_keeps_no_way_to_reach_the_filer(settings, categories):
+    from backend.notifications import subscriptions
+    from backend.notifications.tables import Subscription
+
+    filed = await file(settings, form(categories["water"], title="不予受理但订阅了短信的诉求"))
+    await subscriptions.subscribe_sms(filed.follow_token, "13900139000", True, "zh-CN")
+    other = await file(settings, form(categories["water"], title="仍在办理且订阅了短信的诉求"))
+    await subscriptions.subscribe_sms(other.follow_token, "13900139001", True, "zh-CN")
+    await bring_to(filed.number, Status.rejected, categories["water"].department)
+    assert await Subscription.count() == 2
+    assert await retention.anonymise_finished(clock.now() + PERIOD + timedelta(days=1)) == 1
+    assert [row["address"] for row in await Subscription.select(Subscription.address)] == ["13900139001"]

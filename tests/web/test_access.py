@@ -36,6 +36,7 @@ STAFF_ROUTES = {
     ("GET", "/account/notifications"): {"handler"},
     ("POST", "/account/notifications/push"): {"handler"},
     ("POST", "/account/notifications/{device_id:str}/remove"): {"handler"},
+    ("GET", "/admin/personal-data"): {"admin"},
     ("GET", "/admin/departments"): {"admin"},
     ("POST", "/admin/departments"): {"admin"},
     ("GET", "/admin/departments/{department_id:str}"): {"admin"},
