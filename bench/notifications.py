@@ -19,6 +19,7 @@ import argparse
 import asyncio
 import json
 import os
+import queue
 import sys
 import tempfile
 import time
@@ -176,7 +177,14 @@ async def main(subscribers: int, channels: list[str], workers: int) -> None:
         await workflow.review(entry_id, "approve", Actor(Role.moderator, ""))
         committed = time.perf_counter()
         go.set()
-        outcomes = [results.get() for _ in processes]
+        outcomes = []
+        while len(outcomes) < len(processes):  # a worker that died says so instead of hanging the run
+            try:
+                outcomes.append(results.get(timeout=1))
+            except queue.Empty:
+                dead = [process.exitcode for process in processes if process.exitcode not in (None, 0)]
+                if dead:
+                    raise RuntimeError(f"a worker process failed (exit codes {dead})") from None
         tried, cpu = sum(n for n, _ in outcomes), sum(seconds for _, seconds in outcomes)
         done = time.perf_counter()
         for process in processes:
