@@ -147,12 +147,16 @@ async def erase_personal_data(case_ids: list[int]) -> list[str]:
     redacted = await Photo.select(Photo.id, Photo.display_sha256, Photo.thumb_sha256).where(
         Photo.case.is_in(case_ids), Photo.public_display_sha256 != ""
     )
-    for photo in redacted:  # few: blacking out is rare, and each photo has its own copy
-        await Photo.raw(
-            "UPDATE photo SET display_sha256 = public_display_sha256, thumb_sha256 = public_thumb_sha256, "
-            "public_display_sha256 = '', public_thumb_sha256 = '', blacked_out = '[]' WHERE id = {}",
-            photo["id"],
-        )
+    if redacted:
+        await Photo.update(
+            {
+                Photo.display_sha256: Photo.public_display_sha256,
+                Photo.thumb_sha256: Photo.public_thumb_sha256,
+                Photo.public_display_sha256: "",
+                Photo.public_thumb_sha256: "",
+                Photo.blacked_out: "[]",
+            }
+        ).where(Photo.id.is_in([photo["id"] for photo in redacted]))
     return await _unnamed([name for photo in redacted for name in (photo["display_sha256"], photo["thumb_sha256"])])
 
 
