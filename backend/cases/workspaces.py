@@ -53,10 +53,13 @@ CHOOSE_A_REASON = N_("Choose why you need the contact details.")
 
 def contact_context(view: StaffCaseView, shows: bool, revealed: tuple[Contact, RevealReason] | None = None) -> dict:
     """The filer's contact block: masked, unless just revealed; none for whom it is not for."""
-    contact = reveals.masked(Contact(view.filer_name, view.filer_phone)) if shows else None
+    if revealed:
+        contact = revealed[0]
+    else:
+        contact = reveals.masked(Contact(view.filer_name, view.filer_phone)) if shows else None
     return {
         "case": view.case,
-        "contact": revealed[0] if revealed else contact,
+        "contact": contact,
         "revealed": revealed[1].value if revealed else None,
         "anonymised_at": view.anonymised_at,
         "reveal_reasons": {reason.value: label for reason, label in REVEAL_REASON_LABELS.items()},
@@ -281,22 +284,26 @@ class WorkspaceController(Controller):
         try:
             reason = RevealReason(form_text(await request.form(), "reason"))
         except ValueError:
-            reason = None
-        if reason is None:
-            errors = {"reason": i18n.gettext(CHOOSE_A_REASON)}
-            if not wants_fragment(request):
-                return await self._case_page(request, number, errors=errors, status_code=422)
-            _, view, scope = await self._visible_case(request, number)
-            context = contact_context(view, sees_filer_contact(account.role, scope))
-            return Template(template_name="partials/filer_contact.html", context={**context, "errors": errors}, status_code=422, headers=NO_STORE)
+            return await self._contact_answer(request, number, errors={"reason": i18n.gettext(CHOOSE_A_REASON)}, status_code=422)
         contact = await reveals.reveal(number, actor_of(account), reason, Who(account.id, account.name))
+        return await self._contact_answer(request, number, revealed=(contact, reason))
+
+    async def _contact_answer(
+        self,
+        request: Request,
+        number: str,
+        *,
+        revealed: tuple[Contact, RevealReason] | None = None,
+        errors: dict[str, str] | None = None,
+        status_code: int = 200,
+    ) -> Template:
+        """The case page with its contact block, or (htmx) the block alone."""
         if not wants_fragment(request):
-            return await self._case_page(request, number, revealed=(contact, reason))
-        view = await services.staff_case(number)
+            return await self._case_page(request, number, errors=errors, status_code=status_code, revealed=revealed)
+        account, view, scope = await self._visible_case(request, number)
+        context = contact_context(view, sees_filer_contact(account.role, scope), revealed)
         return Template(
-            template_name="partials/filer_contact.html",
-            context={**contact_context(view, True, (contact, reason)), "errors": {}},
-            headers=NO_STORE,
+            template_name="partials/filer_contact.html", context={**context, "errors": errors or {}}, status_code=status_code, headers=NO_STORE
         )
 
     @post(
