@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from backend.accounts import audit
 from backend.cases import ratings, retention, supervision
-from backend.notifications import delivery
+from backend.notifications import delivery, log as delivery_log
 from backend.photos import services as photos
 from backend.scheduler import Job
 
@@ -20,5 +20,6 @@ JOBS: list[Job] = [
     photos.delete_unclaimed,  # uploads no filing claimed within a day
     retention.anonymise_finished,  # personal data of cases finished long enough ago
     audit.forget_old,  # the audit log's own period
+    delivery_log.forget_old,  # and the delivery log's
     delivery.deliver_due,  # notifications due again, and any a stopped worker left
 ]

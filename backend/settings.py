@@ -56,6 +56,7 @@ class Settings:
     # Retention (``cases.retention``): a finished case's personal data, and the audit log.
     personal_data_days: int = 730
     audit_days: int = 1095
+    delivery_log_days: int = 180  # each notification's delivery (sent or failed), for staff's case log
     # Live streams (backend.live): a comment line this often keeps proxies from closing them; a
     # stream ends after its time and the browser reconnects, so a signed-out person's stream
     # does not outlive their session for long.
@@ -165,6 +166,7 @@ def get_settings() -> Settings:
         rating_days=_positive_int("MINSHENG_RATING_DAYS", 7),
         personal_data_days=_positive_int("MINSHENG_PERSONAL_DATA_DAYS", 730),
         audit_days=_positive_int("MINSHENG_AUDIT_DAYS", 1095),
+        delivery_log_days=_positive_int("MINSHENG_DELIVERY_LOG_DAYS", 180),
         live_heartbeat_seconds=_positive_int("MINSHENG_LIVE_HEARTBEAT_SECONDS", 15),
         live_stream_seconds=_positive_int("MINSHENG_LIVE_STREAM_SECONDS", 300),
         api_requests_per_minute=_positive_int("MINSHENG_API_REQUESTS_PER_MINUTE", 300),

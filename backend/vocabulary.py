@@ -54,6 +54,7 @@ class Status(str, enum.Enum):
     rated = "rated"  # the filer is satisfied: the loop is closed
     unsatisfied = "unsatisfied"  # not satisfied or not solved: the moderators reopen or close it
     closed = "closed"
+    withdrawn = "withdrawn"  # the filer took it back before any department had it
     draft = "draft"  # a representative's suggestion not yet submitted: no number, no queue, no public
 
 
@@ -70,6 +71,7 @@ STATUS_LABELS = {
     Status.rated: N_("Rated by the filer: closed"),
     Status.unsatisfied: N_("The filer is not satisfied: the platform centre decides"),
     Status.closed: N_("Closed"),
+    Status.withdrawn: N_("Withdrawn by the filer"),
     Status.draft: N_("Draft, not submitted yet"),
 }
 
@@ -143,7 +145,7 @@ SCOPE_LABELS = {
 # ---- Named groups of statuses --------------------------------------------------------------
 
 # Cases the public may see (if the filer agreed to publication).
-PUBLIC_STATUSES = frozenset(Status) - {Status.submitted, Status.rejected, Status.duplicate, Status.draft}
+PUBLIC_STATUSES = frozenset(Status) - {Status.submitted, Status.rejected, Status.duplicate, Status.withdrawn, Status.draft}
 # Every status but a draft's: a draft is its representatives' alone.
 EVERY_STATE = frozenset(Status) - {Status.draft}
 NOT_CLOSED = EVERY_STATE - {Status.closed}
@@ -158,8 +160,9 @@ CLOCKS_RUNNING = WITH_A_DEPARTMENT | {Status.returned}
 # Answered by the department (and rated, or closed since): what a department has done.
 ANSWERED = frozenset({Status.replied, Status.rated, Status.unsatisfied, Status.closed})
 # Nothing more happens to them: the loop closed (rated, or closed), or it never opened (not
-# accepted, or a duplicate). Their personal data is kept for a while after (``cases.retention``).
-FINISHED = frozenset({Status.rated, Status.closed, Status.rejected, Status.duplicate})
+# accepted, a duplicate, or withdrawn by the filer). Their personal data is kept for a while after
+# (``cases.retention``).
+FINISHED = frozenset({Status.rated, Status.closed, Status.rejected, Status.duplicate, Status.withdrawn})
 
 
 # The public's three groups (the browse filter, Open311's open and closed).

@@ -50,6 +50,8 @@ class AuditAction(str, enum.Enum):
     api_key_created = "api_key_created"
     api_key_revoked = "api_key_revoked"
     contact_revealed = "contact_revealed"
+    text_marked_personal = "text_marked_personal"
+    text_unmarked_personal = "text_unmarked_personal"
 
 
 AUDIT_LABELS = {
@@ -78,6 +80,8 @@ AUDIT_LABELS = {
     AuditAction.api_key_created: N_("API key created"),
     AuditAction.api_key_revoked: N_("API key revoked"),
     AuditAction.contact_revealed: N_("A filer's contact details shown"),
+    AuditAction.text_marked_personal: N_("A case's text marked as personal"),
+    AuditAction.text_unmarked_personal: N_("A case's text no longer marked as personal"),
 }
 
 

@@ -285,6 +285,16 @@ class RevealRequest(msgspec.Struct, forbid_unknown_fields=True):
     reason: RevealReason  # why the key needs them; the filer reads it on their follow page
 
 
+class PersonalTextRequest(msgspec.Struct, forbid_unknown_fields=True):
+    personal: bool  # true: the entry's text goes with the filer's contact details; false: it stays
+
+
+class PersonalText(msgspec.Struct):
+    entry_id: int
+    personal: bool
+    changed: bool  # false: it was marked so already
+
+
 class FilerContact(msgspec.Struct):
     filer_name: str
     filer_phone: str

@@ -23,11 +23,11 @@ from backend.api import models
 from backend.api.auth import holder, rate_limit, requires
 from backend.api.errors import CODES, EXCEPTION_HANDLERS, ApiError, responses
 from backend.accounts.audit import Who
-from backend.cases import browse, figures, ratings, reveals, services, workflow
+from backend.cases import browse, figures, personal_text, ratings, reveals, services, workflow
 from backend.cases.controllers import follow_url
 from backend.cases.filing import CaseForm, FilingError, Source
 from backend.cases.lifecycle import TRANSITIONS
-from backend.cases.actions import API_ACTIONS, INPUTS
+from backend.cases.actions import API_ACTIONS, INPUTS, Withdraw
 from backend.cases.permissions import available_actions, handler_scope, sees_filer_contact
 from backend.cases.services import Actor
 from backend.departments.questions import questions_by_category
@@ -204,6 +204,13 @@ class FollowController(Controller):
             raise ApiError(422, "invalid", N_("The rating could not be saved: see fields."), error.errors) from None
         return models.ActionDone(entry_id, (await services.case_of_follow_token(token))["status"])
 
+    @post("/follow/{token:str}/withdraw", status_code=201, responses=responses(401, 403, 404, 409, 422))
+    async def withdraw(self, token: Annotated[str, PathParameter(max_length=64)], data: JSONBody[Withdraw]) -> models.ActionDone:
+        """Withdraw the case (撤回), as the follow page does: only while no department has it
+        (submitted or accepted; otherwise 409). An accepted case leaves the public list."""
+        entry_id = await workflow.perform_for_filer(token, data)
+        return models.ActionDone(entry_id, Status.withdrawn.value)
+
 
 def _actor(found: KeyHolder) -> Actor:
     if found.scope == STAFF:
@@ -266,6 +273,18 @@ class StaffController(Controller):
         await _scope_of(found, number)
         contact = await reveals.reveal(number, _actor(found), data.reason, Who(None, f"API key: {found.name}"))
         return models.FilerContact(contact.name, contact.phone)
+
+    @post("/cases/{number:str}/entries/{entry_id:str}/personal", status_code=200, responses=responses(401, 403, 404, 409, 422))
+    async def mark_personal(
+        self, request: Request, number: CaseNumber, entry_id: RowId, data: JSONBody[models.PersonalTextRequest]
+    ) -> models.PersonalText:
+        """Mark a timeline entry's text as holding personal details (or not): it is then erased
+        with the filer's contact details when the retention period ends. Only text for the filer
+        or for staff (a public entry: 409); a moderator key, or a handling department's key."""
+        found = holder(request)
+        await _scope_of(found, number)
+        changed = await personal_text.mark(number, entry_id, data.personal, _actor(found), Who(None, f"API key: {found.name}"))
+        return models.PersonalText(entry_id, data.personal, changed)
 
 
 def _action_route(action: str):

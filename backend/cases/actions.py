@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 
-from backend import clock
+from backend import clock, events
 from backend.cases.filing import DESCRIPTION_MAX, PHOTO_KEY_PATTERN, TITLE_MAX
 from backend.cases.lifecycle import (
     PHOTO_ACTIONS,
@@ -38,6 +38,7 @@ from backend.deadlines.clocks import add_months
 from backend.departments.services import AREA_UNAVAILABLE, get_active_category, is_active_area
 from backend.departments.tables import Department
 from backend.errors import Forbidden, InvalidInput, NotFound, WrongState
+from backend.events import PublicTextChanged
 from backend.i18n_markers import N_
 from backend.photos import services as photos
 from backend.photos.pipeline import Region
@@ -79,6 +80,7 @@ class EntryDraft:
     due_at: datetime | None = None
     refers_to: int | None = None  # rate_*: the reply rated
     rating: dict | None = None  # rate_*: the Rating row's values, saved with the entry
+    personal: bool = False  # its text goes with the filer's contact details (``personal_text``)
 
 
 class ActionInput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -181,6 +183,16 @@ class MarkDuplicate(ActionInput, kw_only=True):
         values[Case.duplicate_of] = original["id"]
 
 
+class Withdraw(ActionInput, kw_only=True):
+    action: ClassVar[str] = "withdraw"
+    text_label: ClassVar[str | None] = N_("Why you withdraw it (optional; staff see it)")
+
+    async def apply(self, case: Case, entry: EntryDraft, values: dict) -> None:
+        if case.published_at is not None:  # off the public list, its search words and its topic counts
+            values[Case.published_at] = None
+            await events.emit(PublicTextChanged(case.id))
+
+
 class Redact(ActionInput, kw_only=True):
     title: Annotated[str, msgspec.Meta(max_length=200)] | None = None  # None keeps it
     description: Text | None = None  # None keeps it
@@ -197,8 +209,10 @@ class Redact(ActionInput, kw_only=True):
             raise InvalidInput(N_("The description must be 10 to 5000 characters."))
         if title == case.title and description == case.description:
             raise InvalidInput(N_("Nothing was changed."))
-        # The entry keeps what was there before, for staff: nothing a citizen wrote is lost.
+        # The entry keeps what was there before, for staff: nothing a citizen wrote is lost
+        # until the case's personal data goes, and what was redacted out is personal.
         entry.text = "\n\n".join(filter(None, [entry.text, case.title, case.description]))
+        entry.personal = True
         values[Case.title] = title
         values[Case.description] = description
 

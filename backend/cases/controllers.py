@@ -20,8 +20,10 @@ from litestar.response import Redirect, Response, Stream, Template
 
 from backend import clock
 from backend.accounts.guards import STAFF_NOT_CITIZEN, citizens_only, signed_in
-from backend.cases import browse, export, feeds, filer_export, ratings, retention, services, support
-from backend.vocabulary import CASE_TYPE_LABELS, FINISHED, STATUS_GROUP_LABELS, Status
+from backend.cases import browse, export, feeds, filer_export, ratings, retention, services, support, workflow
+from backend.cases.actions import INPUTS, Unreadable, from_form
+from backend.cases.lifecycle import refusal
+from backend.vocabulary import CASE_TYPE_LABELS, FINISHED, STATUS_GROUP_LABELS, Role, Status
 from backend.cases.filing import CaseForm, FilingError, point, validate
 from backend.cases.services import CasePage
 from backend.departments.questions import questions_by_category
@@ -40,6 +42,7 @@ from backend.labels import status_label
 from backend.web.params import CaseNumber
 from backend.errors import InvalidInput, NotFound, Refusal, WrongState
 
+WITHDRAW = "withdraw"
 FORM_FIELDS = [
     "case_type",
     "category_id",
@@ -177,9 +180,11 @@ async def follow_page(
     filed: bool = False,
     rated: bool = False,
     erasure: dict | None = None,
+    withdrawal: dict | None = None,
 ) -> Template:
     """The filer's private page, with the rating form once the answer is out (htmx gets just
-    the form back when it has errors), and what they may do with their personal data."""
+    the form back when it has errors), withdrawing the case while no department has it, and
+    what they may do with their personal data."""
     case = await services.case_for_follow_token(token)
     if case is None:
         raise NotFoundException()
@@ -204,6 +209,9 @@ async def follow_page(
             "erased_at": erased_at,
             "may_erase": erased_at is None and Status(case.status) in FINISHED,
             "erasure": erasure or {"reason": "", "error": ""},
+            "may_withdraw": refusal(WITHDRAW, Role.citizen, Status(case.status), case_type=case.case_type) is None,
+            "withdrawal": withdrawal or {"reason": "", "error": ""},
+            "withdraw_label": i18n.gettext(INPUTS[WITHDRAW].text_label),
         },
         status_code=status_code,
         # A private page: never kept by any cache, never indexed.
@@ -324,6 +332,19 @@ class CaseController(Controller):
             erasure = {"reason": reason, "error": i18n.gettext(refused.message)}
             return await follow_page(request, token, erasure=erasure, status_code=status_of(refused))
         return Redirect(f"/follow/{token}#your-data", status_code=303)
+
+    @post("/follow/{token:str}/withdraw", guards=[citizens_only], status_code=303)
+    async def withdraw(self, request: Request, token: FromPath[str]) -> Response:
+        """The filer takes the case back (the ``withdraw`` action) while no department has it."""
+        raw = await request.form()
+        try:
+            await workflow.perform_for_filer(token, from_form(WITHDRAW, raw.getall))
+        except NotFound:
+            raise NotFoundException() from None
+        except (Unreadable, InvalidInput, WrongState) as refused:
+            withdrawal = {"reason": form_text(raw, "body"), "error": i18n.gettext(refused.message)}
+            return await follow_page(request, token, withdrawal=withdrawal, status_code=422 if isinstance(refused, Unreadable) else status_of(refused))
+        return Redirect(f"/follow/{token}", status_code=303)
 
     @post("/follow/{token:str}/rating", guards=[citizens_only], status_code=200, request_max_body_size=MAX_FORM_BYTES)
     async def rate(self, request: Request, token: FromPath[str]) -> Response:

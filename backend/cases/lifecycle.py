@@ -86,6 +86,10 @@ TRANSITIONS: dict[str, Transition] = {
                    Visibility.filer, N_("Not accepted"), needs_text=True),
         Transition("mark_duplicate", MODERATORS, frozenset({Status.submitted, Status.accepted}), Status.duplicate,
                    ClockEffect.none, Visibility.filer, N_("Marked as a duplicate")),
+        # The filer takes their case back (撤回) through the follow link, while no department has
+        # it yet; an accepted case leaves the public list (``actions.Withdraw``).
+        Transition("withdraw", CITIZEN, frozenset({Status.submitted, Status.accepted}), Status.withdrawn,
+                   ClockEffect.none, Visibility.filer, N_("Withdrawn by the filer"), case_types=CITIZENS_CASES),
         Transition("redact", MODERATORS, NOT_CLOSED, None, ClockEffect.none,
                    Visibility.internal, N_("Text edited before publication")),
         # Photos: the public gets a changed derivative; the original stays for staff. A closed case

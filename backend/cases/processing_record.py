@@ -20,7 +20,7 @@ from backend.cases.permissions import may_see_case, sees_filer_contact
 from backend.cases.tables import Case, TimelineEntry
 from backend.deadlines.tables import CalendarDay, DeadlineLimit, DeadlineWarning
 from backend.i18n_markers import N_
-from backend.notifications.tables import StaffSubscription, Subscription
+from backend.notifications.tables import Message, StaffSubscription, Subscription
 from backend.photos.tables import Photo
 from backend.settings import Settings
 from backend.vocabulary import Scope, StaffRole
@@ -91,7 +91,7 @@ RECORD: tuple[Kept, ...] = (
         (N_("the handler alone, on their notifications page"),),
     ),
     Kept(
-        N_("Photos as the filer and staff uploaded them, before anything was blacked out"),
+        N_("Photos as the filer and staff uploaded them, before anything was blacked out, and photos hidden from the public"),
         N_("To show what the case is about; the public sees only the blacked-out copy"),
         (Photo.display_sha256, Photo.thumb_sha256),
         _after_finished,
@@ -105,6 +105,21 @@ RECORD: tuple[Kept, ...] = (
         _after_finished,
         _case_readers,
         (THE_FILER,),
+    ),
+    Kept(
+        N_("Text on a case's timeline that staff marked as personal, and what a moderator redacted out of the case's public text"),
+        N_("To handle the case; the public never sees it"),
+        (TimelineEntry.body, TimelineEntry.personal),
+        _after_finished,
+        _case_readers,
+        (N_("the filer, where the text was meant for them"),),
+    ),
+    Kept(
+        N_("Each notification sent: which case, by which channel, when, and why a sending failed (the address is not kept with it)"),
+        N_("So that staff can see whether the news of a case reached the filer"),
+        (Message.channel, Message.sent_at, Message.error),
+        lambda settings: (N_("%(days)s days, then deleted"), settings.delivery_log_days),
+        _case_readers,
     ),
     Kept(
         N_("Each time staff were shown a filer's contact details: the department, when and why"),

@@ -23,7 +23,6 @@ from backend.settings import get_settings
 from backend.text import clean_text
 
 COMMENT_MAX = 1000
-CITIZEN = Actor(Role.citizen)
 SYSTEM = Actor(Role.system)
 ALREADY_RATED = N_("You have already rated this answer. If the department answers again, you can rate the new answer.")
 
@@ -92,7 +91,7 @@ async def rate(token: str, form: RatingForm) -> int:
     rating = INPUTS[rating_action(valid.satisfaction, valid.solved)](
         text=valid.comment, satisfaction=valid.satisfaction.value, solved=valid.solved.value, photo_keys=list(valid.photo_keys)
     )
-    return await workflow.perform(case["number"], rating, CITIZEN)
+    return await workflow.perform(case["number"], rating, workflow.FILER)
 
 
 async def close_unrated(now: datetime) -> int:

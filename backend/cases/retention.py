@@ -1,8 +1,10 @@
 """Personal data kept no longer than it must be (PIPL art. 19): clock jobs (``backend.jobs``).
 
 ``MINSHENG_PERSONAL_DATA_DAYS`` after a case finished (``vocabulary.FINISHED``; its last change),
-``anonymise_finished`` erases the filer's name and phone and where their photos were taken, and
-makes the public copy of each blacked-out photo the only one (the original's file goes). What the public and the figures read
+``anonymise_finished`` erases the filer's name and phone, the text staff marked as personal
+(``personal_text``) and where their photos were taken, deletes the photos hidden from the
+public, and makes the public copy of each blacked-out photo the only one (the original's file
+goes). What the public and the figures read
 is not touched: status, dates, public text and ratings stay, so the record and the department
 figures are the same before and after (``minsheng figures rebuild`` reproduces them).
 
@@ -23,7 +25,7 @@ import logging
 from datetime import datetime, timedelta
 
 from backend import events
-from backend.cases import services
+from backend.cases import personal_text, services
 from backend.cases.lifecycle import ERASURE_ACTION
 from backend.cases.services import Actor
 from backend.cases.tables import Case
@@ -67,6 +69,7 @@ async def _erase(which, now: datetime) -> tuple[list[int], list[str]]:
         which, Case.anonymised_at.is_null()  # checked again on the row: not erased by another worker meanwhile
     ).returning(Case.id)
     ids = [row["id"] for row in done]
+    await personal_text.erase(ids)
     await events.emit(*(PersonalDataErased(case_id) for case_id in ids))
     return ids, await photos.erase_personal_data(ids)
 

@@ -87,6 +87,7 @@ class TimelineItem:
     body: str
     review: str = ""
     due_at: datetime | None = None
+    personal: bool = False  # its text goes with the filer's contact details (``personal_text``)
     photos: list[PhotoView] = field(default_factory=list)
     # The entry that showed it to everyone: itself, or for a department's text the moderator's
     # approval (a later entry). Live streams count in these ids (see ``CaseView.live_cursor``).
@@ -328,8 +329,10 @@ async def append_entry(
     review: Review = Review.none,
     refers_to: int | None = None,
     due_at: datetime | None = None,
+    personal: bool = False,
 ) -> int:
-    """Timeline entries are only ever appended: history is never rewritten."""
+    """Timeline entries are only ever appended: history is never rewritten (only erased, where
+    it is personal, when the case's personal data goes: ``retention``)."""
     rows = await TimelineEntry.insert(
         TimelineEntry(
             case=case_id,
@@ -344,6 +347,7 @@ async def append_entry(
             review=review.value,
             refers_to=refers_to,
             due_at=due_at,
+            personal=personal,
         )
     ).returning(TimelineEntry.id)
     await events.emit(EntryAppended(case_id, rows[0]["id"], action, status_after.value if status_after else None))
@@ -450,6 +454,7 @@ async def _timelines(case_ids: list[int], visibilities: set[Visibility], for_sta
             TimelineEntry.review,
             TimelineEntry.due_at,
             TimelineEntry.refers_to,
+            TimelineEntry.personal,
         )
         .where(
             TimelineEntry.case.is_in(case_ids),

@@ -88,6 +88,9 @@ class TimelineEntry(Table, tablename="timeline_entry"):
     review = Varchar(length=20, default="", index=True)
     refers_to = ForeignKey(references="self", null=True, default=None)  # the entry reviewed or edited
     due_at = Timestamptz(null=True, default=None)  # extensions: the new answer deadline asked or granted
+    # Its text holds personal details (staff marked it, or it is what a moderator redacted out of
+    # the case): erased with the filer's contact details (``cases.retention``).
+    personal = Boolean(default=False)
 
 
 class CaseNumberCounter(Table, tablename="case_number_counter"):

@@ -14,7 +14,7 @@ from backend.cases import clock_columns
 from backend.cases.actions import ActionInput, EntryDraft, WithPhotos, inputs_of
 from backend.cases.lifecycle import TRANSITIONS, ClockEffect, refusal
 from backend.cases.permissions import handler_scope
-from backend.cases.services import STAFF_SEES, Actor, append_entry, with_number
+from backend.cases.services import STAFF_SEES, Actor, append_entry, case_of_follow_token, with_number
 from backend.cases.tables import Case, CoHandler, Rating, TimelineEntry
 from backend.db import lock_row, write_transaction
 from backend.deadlines.limits import clock_policy
@@ -95,7 +95,7 @@ async def perform(number: str, inputs: ActionInput | str, actor: Actor, *, body:
             await events.emit(PublicTextChanged(case.id))
         entry_id = await append_entry(
             case.id, action, to_state, entry.actor, entry.visibility, entry.text, now,
-            review=entry.review, refers_to=entry.refers_to, due_at=entry.due_at,
+            review=entry.review, refers_to=entry.refers_to, due_at=entry.due_at, personal=entry.personal,
         )
         if entry.rating is not None:
             await Rating.insert(Rating(**entry.rating, entry=entry_id, created_at=now))
@@ -104,6 +104,18 @@ async def perform(number: str, inputs: ActionInput | str, actor: Actor, *, body:
             if attached != len(photo_keys):  # rolls the whole action back
                 raise InvalidInput(N_("A photo could not be found. Please add it again."))
         return entry_id
+
+
+FILER = Actor(Role.citizen)
+
+
+async def perform_for_filer(token: str, inputs: ActionInput) -> int:
+    """The filer's own action (a rating, a withdrawal), through their private follow link: as
+    ``perform``, for the case the link belongs to. Raises NotFound if no case has the link."""
+    case = await case_of_follow_token(token)
+    if case is None:
+        raise NotFound(N_("There is no such case."))
+    return await perform(case["number"], inputs, FILER)
 
 
 async def _clock_values(clock_effect: ClockEffect, case: Case, now: datetime, due_at: datetime | None = None) -> dict:

@@ -21,7 +21,7 @@ from backend.vocabulary import CITIZEN_CASE_TYPES, REVEAL_REASON_LABELS, RevealR
 from backend.accounts.audit import Who
 from backend.accounts.roles import BODY_LABELS, LEVEL_LABELS
 from backend.accounts.services import AccountView
-from backend.cases import figures, ratings, reveals, services, supervision, workflow
+from backend.cases import figures, personal_text, ratings, reveals, services, supervision, workflow
 from backend.cases.controllers import case_form_from, follow_url
 from backend.cases.filing import RECORDED_BY_STAFF, SOURCE_LABELS, CaseForm, FilingError, validate, validate_source
 from backend.cases.lifecycle import PHOTO_ACTIONS, TRANSITIONS
@@ -268,6 +268,7 @@ class WorkspaceController(Controller):
                 "suggestion": (await suggestion_facts([view.case.id])).get(view.case.id),
                 "body_labels": BODY_LABELS,
                 "level_labels": LEVEL_LABELS,
+                "may_mark_personal": personal_text.may_mark(actor_of(account).role, scope) and view.anonymised_at is None,
             },
             status_code=status_code,
             headers=NO_STORE,
@@ -287,6 +288,18 @@ class WorkspaceController(Controller):
             return await self._contact_answer(request, number, errors={"reason": i18n.gettext(CHOOSE_A_REASON)}, status_code=422)
         contact = await reveals.reveal(number, actor_of(account), reason, Who(account.id, account.name))
         return await self._contact_answer(request, number, revealed=(contact, reason))
+
+    @post(
+        "/staff/cases/{number:str}/entries/{entry_id:str}/personal",
+        opt=admits(StaffRole.moderator, StaffRole.handler),
+        status_code=303,
+    )
+    async def mark_personal(self, request: Request, number: CaseNumber, entry_id: RowId) -> Redirect:
+        """Mark a timeline entry's text as personal, or not (``cases.personal_text``)."""
+        account = current(request).account
+        personal = form_text(await request.form(), "personal") == "1"
+        await personal_text.mark(number, entry_id, personal, actor_of(account), Who(account.id, account.name))
+        return Redirect(f"/staff/cases/{number}#entry-{entry_id}", status_code=303)
 
     async def _contact_answer(
         self,

@@ -3,6 +3,7 @@ channels' health. Addresses only masked, and only where the job needs them."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -12,9 +13,10 @@ from backend.notifications.notices import NOTICE_LABELS, STAFF_NOTICES
 from backend.notifications.outbox import DEAD, PENDING, SENDING, SENT
 from backend.notifications.subscriptions import mask
 from backend.notifications.tables import Message
-from backend.settings import Settings
+from backend.settings import Settings, get_settings
 
 FAILURES_SHOWN = 100
+logger = logging.getLogger(__name__)
 DELIVERY_LABELS = {"pending": N_("Waiting to be sent"), "sending": N_("Being sent"), "sent": N_("Sent"), "dead": N_("Failed")}
 
 
@@ -91,3 +93,14 @@ async def health(settings: Settings, now: datetime) -> list[ChannelHealth]:
             )
         )
     return result
+
+
+async def forget_old(now: datetime) -> int:
+    """A clock job: delete the deliveries done (sent or failed for good) more than
+    ``MINSHENG_DELIVERY_LOG_DAYS`` before ``now``; returns how many. What is still to be sent
+    stays, however old."""
+    cutoff = now - timedelta(days=get_settings().delivery_log_days)
+    deleted = await Message.delete().where(Message.status.is_in([SENT, DEAD]), Message.created_at < cutoff).returning(Message.id)
+    if deleted:
+        logger.info("delivery log: deleted %d deliveries from before %s", len(deleted), cutoff.isoformat())
+    return len(deleted)

@@ -135,12 +135,15 @@ async def delete_unclaimed(now: datetime) -> int:
 
 
 async def erase_personal_data(case_ids: list[int]) -> list[str]:
-    """The retention job's part: the photos of these cases forget where they were taken, and
-    each one blacked out for the public becomes its public copy for staff too, its original no
-    longer named. Returns the original files (display and thumbnail) no photo names any more,
-    for ``delete_files``. Call inside the transaction that erases the cases' personal data."""
+    """The retention job's part: the photos of these cases forget where they were taken, each
+    one blacked out for the public becomes its public copy for staff too, its original no longer
+    named, and each one hidden from the public (whose redacted copy is nothing) goes. Returns
+    the files (display and thumbnail) no photo names any more, for ``delete_files``. Call
+    inside the transaction that erases the cases' personal data."""
     if not case_ids:
         return []
+    files = (Photo.display_sha256, Photo.thumb_sha256, Photo.public_display_sha256, Photo.public_thumb_sha256)
+    hidden = await Photo.delete().where(Photo.case.is_in(case_ids), Photo.hidden.eq(True)).returning(*files)
     await Photo.update({Photo.gps_latitude: None, Photo.gps_longitude: None}).where(
         Photo.case.is_in(case_ids), Photo.gps_latitude.is_not_null()
     )
@@ -157,7 +160,9 @@ async def erase_personal_data(case_ids: list[int]) -> list[str]:
                 Photo.blacked_out: "[]",
             }
         ).where(Photo.id.is_in([photo["id"] for photo in redacted]))
-    return await _unnamed([name for photo in redacted for name in (photo["display_sha256"], photo["thumb_sha256"])])
+    gone = [photo["display_sha256"] for photo in redacted] + [photo["thumb_sha256"] for photo in redacted]
+    gone += [name for photo in hidden for name in photo.values() if name]
+    return await _unnamed(gone)
 
 
 async def _unnamed(names: list[str]) -> list[str]:

@@ -26,9 +26,11 @@ API_ROUTES = {
     ("GET", "/api/v1/staff/cases"): STAFF,
     ("GET", "/api/v1/staff/cases/{number:str}"): STAFF,
     ("POST", "/api/v1/staff/cases/{number:str}/contact"): STAFF,
+    ("POST", "/api/v1/staff/cases/{number:str}/entries/{entry_id:str}/personal"): STAFF,
     # One route per action a key may take, each with its own body (backend.cases.actions).
     **{("POST", f"/api/v1/staff/cases/{{number:str}}/actions/{action}"): STAFF for action in API_ACTIONS},
     ("POST", "/api/v1/follow/{token:str}/rating"): {"file"},
+    ("POST", "/api/v1/follow/{token:str}/withdraw"): {"file"},
     ("GET", "/api/v1/staff/reviews"): {"moderator"},
     ("POST", "/api/v1/staff/reviews/{entry_id:str}"): {"moderator"},
     ("GET", "/open311/v2/discovery.json"): PUBLIC,

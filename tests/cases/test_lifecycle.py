@@ -60,6 +60,7 @@ PATHS = {
     Status.accepted: ["accept"],
     Status.rejected: ["reject"],
     Status.duplicate: ["mark_duplicate"],
+    Status.withdrawn: ["withdraw"],
     Status.assigned: ["accept", "assign"],
     Status.signed: ["accept", "assign", "sign"],
     Status.in_progress: ["accept", "assign", "sign", "post_progress"],

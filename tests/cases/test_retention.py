@@ -79,6 +79,19 @@ async def test_a_blacked_out_photos_original_and_where_it_was_taken_go_and_its_p
     assert storage.path_for(settings.media_dir, public).exists()
 
 
+async def test_a_photo_hidden_from_the_public_goes_with_its_files(settings, categories):
+    filed, photo = await a_handled_case(settings, categories)
+    await workflow.perform(filed.number, actions.HidePhoto(photo_key=photo.key), MODERATOR)
+    row = await Photo.select().where(Photo.key == photo.key).first()
+    files = [storage.path_for(settings.media_dir, row[name]) for name in ("display_sha256", "thumb_sha256")]
+    assert all(path.exists() for path in files)
+    assert await retention.anonymise_finished(clock.now() + PERIOD + timedelta(days=1)) == 1
+    assert not await Photo.exists().where(Photo.key == photo.key)
+    assert not any(path.exists() for path in files)
+    moderator_page = await services.staff_case(filed.number)
+    assert not moderator_page.case.photos
+
+
 async def test_batches_and_two_workers_erase_each_case_once(settings, categories):
     numbers = []
     for index in range(5):

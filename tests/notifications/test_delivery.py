@@ -222,3 +222,16 @@ def test_the_push_key_is_generated_once_and_kept(settings):
 
     key = vapid_public_key(settings)
     assert key == vapid_public_key(settings) and len(unb64url(key)) == 65
+
+
+async def test_the_delivery_log_keeps_done_deliveries_for_its_own_period_and_what_waits_for_ever(settings, categories, channels):
+    from backend.notifications import log
+
+    await accepted_with_an_sms_subscriber(settings, categories)
+    await deliver()
+    await accepted_with_an_sms_subscriber(settings, categories)  # not delivered: still to send
+    assert sorted(await Message.select(Message.status).output(as_list=True)) == ["pending", "sent"]
+    days = settings.delivery_log_days
+    assert await log.forget_old(clock.now() + timedelta(days=days - 1)) == 0
+    assert await log.forget_old(clock.now() + timedelta(days=days + 1)) == 1
+    assert await Message.select(Message.status).output(as_list=True) == ["pending"]

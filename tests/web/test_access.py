@@ -72,6 +72,7 @@ STAFF_ROUTES = {
     ("POST", "/moderation/ratings/{rating_id:str}"): {"moderator"},
     ("POST", "/staff/cases/{number:str}/{action:str}"): {"moderator", "leader", "handler"},
     ("POST", "/staff/cases/{number:str}/contact"): {"moderator", "handler"},  # the reveal: not leaders
+    ("POST", "/staff/cases/{number:str}/entries/{entry_id:str}/personal"): {"moderator", "handler"},
     ("GET", "/department"): {"handler"},
     ("GET", "/department/events"): {"handler"},
     ("GET", "/leader"): {"leader"},
@@ -106,6 +107,7 @@ PUBLIC_ROUTES = {
     ("POST", "/follow/{token:str}/erase"),
     ("GET", "/follow/{token:str}/events"),
     ("POST", "/follow/{token:str}/rating"),
+    ("POST", "/follow/{token:str}/withdraw"),
     # The filer's notifications, under the follow link; the links in the messages, signed.
     ("GET", "/follow/{token:str}/notifications"),
     ("POST", "/follow/{token:str}/notifications/email"),
