@@ -13,15 +13,17 @@ from backend import clock
 from backend.accounts.guards import admits, current, role_guard
 from backend.errors import NotFound
 from backend.i18n_markers import N_
-from backend.notifications import log, subscriptions
+from backend.notifications import log, preferences, subscriptions
 from backend.notifications.channels import EMAIL, PUSH, SMS, vapid_public_key, why_off
 from backend.notifications.log import delivery_labels
+from backend.notifications.notices import staff_notices_of
 from backend.notifications.subscriptions import SubscriptionError
 from backend.settings import get_settings
 from backend.vocabulary import StaffRole
 from backend.web import i18n
 from backend.web.forms import form_text
 from backend.web.csrf import ANY_SITE
+from backend.web.errors import status_of
 from backend.web.params import RowId
 from backend.web.security import ADDRESS_LIMIT
 
@@ -31,7 +33,8 @@ ADDED = {EMAIL: N_("We sent you an email. Follow the link in it to start receivi
          SMS: N_("You will receive text messages about your case."),
          PUSH: N_("This device will show news of your case.")}
 REMOVED = N_("You will no longer receive these messages.")
-DEVICE_ADDED = N_("This device will show the new work of your department.")
+DEVICE_ADDED = N_("This device will show the news of your work.")
+CHOICES_SAVED = N_("Your choices are saved.")
 BAD_LINK = N_("This link is not valid. Use the newest message you received, or manage your notifications on the page of your case.")
 
 
@@ -158,26 +161,61 @@ def _link_page(message: str, status_code: int = 200) -> Template:
     )
 
 
+async def _staff_page(
+    request: Request, *, done: str = "", typed: dict | None = None, errors: dict | None = None, status_code: int = 200
+) -> Template:
+    account = current(request).account
+    chosen = await preferences.choices_of_account(account.id)
+    offered = staff_notices_of(StaffRole(account.role))
+    return Template(
+        template_name="account_notifications.html",
+        context={
+            "devices": await subscriptions.staff_devices(account.id),
+            "push_key": vapid_public_key(get_settings()),
+            "done": i18n.gettext(done) if done else "",
+            "offered": offered,
+            # What was typed, if it could not be kept; else what is kept.
+            "typed": typed or {
+                "heard": [notice.value for notice in offered if notice not in chosen.muted],
+                "quiet_from": chosen.quiet_from.strftime("%H:%M") if chosen.quiet_from else "",
+                "quiet_until": chosen.quiet_until.strftime("%H:%M") if chosen.quiet_until else "",
+            },
+            "errors": {field: i18n.gettext(message) for field, message in (errors or {}).items()},
+            "time_zone": get_settings().time_zone,
+            **delivery_labels(),
+        },
+        status_code=status_code,
+        headers={"cache-control": "no-store"},
+    )
+
+
 class StaffDeviceController(Controller):
-    """A handler's devices that show the new work of their department (push on this device)."""
+    """A staff member's devices that show the news of their work (push on this device), which
+    news, and their quiet hours."""
 
     path = "/account/notifications"
     guards = [role_guard]
-    opt = admits(StaffRole.handler)
+    opt = admits(StaffRole.handler, StaffRole.moderator, StaffRole.leader)
     include_in_schema = False
 
     @get("/")
-    async def page(self, request: Request, removed: FromQuery[bool] = False) -> Template:
-        return Template(
-            template_name="account_notifications.html",
-            context={
-                "devices": await subscriptions.staff_devices(current(request).account.id),
-                "push_key": vapid_public_key(get_settings()),
-                "done": i18n.gettext(REMOVED) if removed else "",
-                **delivery_labels(),
-            },
-            headers={"cache-control": "no-store"},
-        )
+    async def page(self, request: Request, removed: FromQuery[bool] = False, saved: FromQuery[bool] = False) -> Template:
+        return await _staff_page(request, done=REMOVED if removed else CHOICES_SAVED if saved else "")
+
+    @post("/choices", status_code=303)
+    async def choose(self, request: Request) -> Response:
+        form = await request.form()
+        typed = {
+            "heard": [value for value in form.getall("heard", []) if isinstance(value, str)],
+            "quiet_from": form_text(form, "quiet_from"),
+            "quiet_until": form_text(form, "quiet_until"),
+        }
+        account = current(request).account
+        try:
+            await preferences.save(account.id, StaffRole(account.role), typed["heard"], typed["quiet_from"], typed["quiet_until"])
+        except preferences.ChoiceError as error:
+            return await _staff_page(request, typed=typed, errors=error.errors, status_code=status_of(error))
+        return Redirect("/account/notifications?saved=1", status_code=303)
 
     @post("/push", status_code=201)
     async def push(self, request: Request) -> Response:

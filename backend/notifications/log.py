@@ -63,7 +63,7 @@ async def case_log(case_id: int, show_addresses: bool) -> list[Delivery]:
     """A case's messages to the filer, newest first. ``show_addresses``: whether this person may see even the
     masked address (those who may contact the filer)."""
     rows = await Message.select(*_COLUMNS).where(
-        (Message.case == case_id) & Message.event.not_in([notice.value for notice in STAFF_NOTICES.values()])
+        (Message.case == case_id) & Message.event.not_in(sorted({notice.value for notice, _ in STAFF_NOTICES.values()}))
     ).order_by(Message.id, ascending=False).limit(200)
     if not show_addresses:
         rows = [{**row, "address": None} for row in rows]

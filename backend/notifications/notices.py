@@ -1,6 +1,6 @@
-"""What the filer hears of, and in which words: the timeline's entries that are notices, and
-each notice's text in the subscriber's language (short: an SMS is 70 Chinese characters a
-segment, and a push shows two lines)."""
+"""What the filer and staff hear of, and in which words: the timeline's entries that are
+notices, who each is for, and each notice's text in the subscriber's language (short: an SMS is
+70 Chinese characters a segment, and a push shows two lines)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import enum
 from dataclasses import dataclass
 
 from backend.i18n_markers import N_
+from backend.vocabulary import StaffRole
 from backend.web import i18n
 
 
@@ -21,7 +22,27 @@ class Notice(str, enum.Enum):
     extended = "extended"
     reopened = "reopened"
     closed = "closed"
-    new_work = "new_work"  # for a department's handlers: a case assigned (or sent back) to it
+    # For staff (``STAFF_NOTICES``).
+    new_work = "new_work"  # a case assigned (or sent back) to the department
+    due_soon = "due_soon"  # the warning share of the answer's time has gone
+    overdue = "overdue"  # a deadline of the case passed
+    supervised = "supervised"  # 督办, by hand
+    red_flag = "red_flag"  # the answer overdue, and supervised automatically
+    sent_back = "sent_back"  # a moderator sent the department's text back
+    instructed = "instructed"  # a leader's instruction (批示)
+    to_review = "to_review"  # a department's text waits for the centre
+    unsatisfied = "unsatisfied"  # the filer is not satisfied: the centre decides
+    returned = "returned"  # the department returned the case for reassignment
+    extension_asked = "extension_asked"
+
+
+class Audience(str, enum.Enum):
+    """Whom a staff notice is for."""
+
+    department = "department"  # the handlers of the case's lead department
+    moderators = "moderators"  # the platform centre
+    leaders = "leaders"  # every leader
+    case_leader = "case_leader"  # the leader in personal charge of the case (领导包案)
 
 
 # The filer's default notices, by the action of the timeline entry that tells of them. Progress
@@ -38,8 +59,41 @@ FILER_NOTICES = {
     "close_unrated": Notice.closed,
 }
 PUBLISHED_NOTICES = {"post_progress": Notice.progress, "draft_reply": Notice.answered}
-# A department's handlers hear of the work that comes to their department.
-STAFF_NOTICES = {"assign": Notice.new_work, "escalate": Notice.new_work, "reopen": Notice.new_work}
+# Staff hear of their work, by the action of the entry that tells of it: the department of what
+# comes to it and what its clocks say, the centre of what waits for it, a leader of the cases in
+# their charge, and every leader of the red flags. Each person may turn each of theirs off.
+_DEPARTMENT, _CENTRE = frozenset({Audience.department}), frozenset({Audience.moderators})
+STAFF_NOTICES: dict[str, tuple[Notice, frozenset[Audience]]] = {
+    "assign": (Notice.new_work, _DEPARTMENT),
+    "escalate": (Notice.new_work, _DEPARTMENT),
+    "reopen": (Notice.new_work, frozenset({Audience.department, Audience.case_leader})),
+    "answer_warning": (Notice.due_soon, frozenset({Audience.department, Audience.case_leader})),
+    "overdue_sign": (Notice.overdue, _DEPARTMENT),
+    "overdue_contact": (Notice.overdue, _DEPARTMENT),
+    "overdue_response": (Notice.overdue, _DEPARTMENT),
+    "overdue_answer": (Notice.overdue, frozenset({Audience.department, Audience.case_leader})),
+    "supervise": (Notice.supervised, _DEPARTMENT),
+    "auto_supervise": (Notice.red_flag, frozenset({Audience.department, Audience.leaders})),
+    "review_send_back": (Notice.sent_back, _DEPARTMENT),
+    "instruct": (Notice.instructed, _DEPARTMENT),
+    "post_progress": (Notice.to_review, _CENTRE),
+    "draft_reply": (Notice.to_review, _CENTRE),
+    "rate_unsatisfied": (Notice.unsatisfied, frozenset({Audience.moderators, Audience.case_leader})),
+    "return": (Notice.returned, _CENTRE),
+    "request_extension": (Notice.extension_asked, _CENTRE),
+}
+AUDIENCE_ROLES = {
+    Audience.department: StaffRole.handler,
+    Audience.moderators: StaffRole.moderator,
+    Audience.leaders: StaffRole.leader,
+    Audience.case_leader: StaffRole.leader,
+}
+
+
+def staff_notices_of(role: StaffRole) -> list[Notice]:
+    """The notices a role may hear of, in the vocabulary's order: what its account page offers."""
+    theirs = {notice for notice, audiences in STAFF_NOTICES.values() if any(AUDIENCE_ROLES[a] == role for a in audiences)}
+    return [notice for notice in Notice if notice in theirs]
 PUBLISHING_REVIEWS = ("review_approve", "review_edit")
 
 NOTICE_LABELS = {
@@ -53,6 +107,16 @@ NOTICE_LABELS = {
     Notice.reopened: N_("Reopened"),
     Notice.closed: N_("Closed"),
     Notice.new_work: N_("New work"),
+    Notice.due_soon: N_("Answer due soon"),
+    Notice.overdue: N_("Overdue"),
+    Notice.supervised: N_("Supervised (督办)"),
+    Notice.red_flag: N_("Red flag: overdue and supervised"),
+    Notice.sent_back: N_("Text sent back"),
+    Notice.instructed: N_("Leader's instruction (批示)"),
+    Notice.to_review: N_("Text to review"),
+    Notice.unsatisfied: N_("Filer not satisfied"),
+    Notice.returned: N_("Returned by the department"),
+    Notice.extension_asked: N_("Extension requested"),
 }
 
 # One line each; %(text)s is the entry's text (a reason, a progress post), cut short.
@@ -67,6 +131,16 @@ _TEXTS = {
     Notice.reopened: N_("Case %(number)s was reopened: the department handles it again."),
     Notice.closed: N_("Case %(number)s was closed."),
     Notice.new_work: N_("Case %(number)s is now your department's to handle."),
+    Notice.due_soon: N_("The answer to case %(number)s is due soon."),
+    Notice.overdue: N_("Case %(number)s is overdue."),
+    Notice.supervised: N_("Case %(number)s is supervised (督办): %(text)s"),
+    Notice.red_flag: N_("Case %(number)s is overdue and was supervised automatically (%(department)s)."),
+    Notice.sent_back: N_("The centre sent back your text on case %(number)s: %(text)s"),
+    Notice.instructed: N_("A leader's instruction (批示) on case %(number)s: %(text)s"),
+    Notice.to_review: N_("A department's text on case %(number)s waits for review."),
+    Notice.unsatisfied: N_("The filer of case %(number)s is not satisfied with the answer."),
+    Notice.returned: N_("%(department)s returned case %(number)s: %(text)s"),
+    Notice.extension_asked: N_("%(department)s asks for more time on case %(number)s."),
 }
 _SUBJECT = N_("Case %(number)s: %(notice)s")
 _FOOTER = N_("Follow your case: %(link)s")

@@ -6,15 +6,20 @@ did not happen; ``delivery`` sends them after commit.
 
 from __future__ import annotations
 
+import operator
 from datetime import datetime
+from functools import reduce
+from zoneinfo import ZoneInfo
 from typing import Callable
 
 from backend import clock
 from backend.cases.tables import TimelineEntry
 from backend.db import after_commit, execute_many
 from backend.events import EntryAppended
-from backend.notifications.notices import FILER_NOTICES, PUBLISHED_NOTICES, PUBLISHING_REVIEWS, STAFF_NOTICES
+from backend.notifications import preferences
+from backend.notifications.notices import AUDIENCE_ROLES, FILER_NOTICES, PUBLISHED_NOTICES, PUBLISHING_REVIEWS, STAFF_NOTICES, Audience, Notice
 from backend.notifications.tables import StaffSubscription, Subscription
+from backend.settings import get_settings
 from backend.vocabulary import Review, StaffRole
 
 PENDING, SENDING, SENT, DEAD = "pending", "sending", "sent", "dead"
@@ -33,15 +38,16 @@ def nudge() -> None:
         wake()
 
 
-async def enqueue(rows: list[tuple[int, int | None, int | None, int | None, str, str]], now: datetime) -> None:
-    """Messages (case, subscription, staff subscription, entry, notice, channel), due now, in the
-    current write transaction: they commit with what they tell of."""
+async def enqueue(rows: list[tuple[int, int | None, int | None, int | None, str, str]], now: datetime, due: list[datetime] | None = None) -> None:
+    """Messages (case, subscription, staff subscription, entry, notice, channel), due now (or at
+    ``due``, one time per row), in the current write transaction: they commit with what they
+    tell of."""
     if not rows:
         return
     await execute_many(
         'INSERT INTO notification_message ("case", subscription, staff_subscription, entry, event, channel, status, attempts, due_at,'
         " error, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, '', ?)",
-        [(*row, PENDING, now, now) for row in rows],
+        [(*row, PENDING, due[index] if due else now, now) for index, row in enumerate(rows)],
     )
     after_commit(nudge)
 
@@ -49,9 +55,9 @@ async def enqueue(rows: list[tuple[int, int | None, int | None, int | None, str,
 async def on_entries_appended(events: set[EntryAppended]) -> None:
     """Before commit, once per transaction: a message for each confirmed subscription of a
     case, for each of its entries that is a notice for the filer; and for each device of the
-    handlers of the department a case was assigned to."""
+    staff each entry is a notice for (``notices.STAFF_NOTICES``)."""
     entry_ids = [event.entry_id for event in events]
-    await _tell_the_handlers(entry_ids)
+    await _tell_staff(entry_ids)
     notices = await _notices(entry_ids)
     if not notices:
         return
@@ -71,28 +77,70 @@ async def on_entries_appended(events: set[EntryAppended]) -> None:
     )
 
 
-async def _tell_the_handlers(entry_ids: list[int]) -> None:
+# The case's deadlines, each with when it was met: one not met yet may break quiet hours.
+_DEADLINES = (
+    TimelineEntry.case.sign_due_at, TimelineEntry.case.signed_at,
+    TimelineEntry.case.answer_due_at, TimelineEntry.case.answered_at,
+)
+
+
+def _in_audience(audience: Audience, device: dict, entry: dict) -> bool:
+    if audience == Audience.department:
+        return device["role"] == StaffRole.handler.value and entry["department"] is not None and device["department"] == entry["department"]
+    if audience == Audience.case_leader:
+        return device["account"] == entry["leader"]
+    return device["role"] == AUDIENCE_ROLES[audience].value
+
+
+async def _tell_staff(entry_ids: list[int]) -> None:
+    """Each staff member the entry is a notice for hears of it on each of their devices, unless
+    they turned that notice off; in their quiet hours only if the case is due within the hour."""
     entries = await TimelineEntry.select(
-        TimelineEntry.id, TimelineEntry.case, TimelineEntry.action, TimelineEntry.case.department.as_alias("department")
+        TimelineEntry.id, TimelineEntry.case, TimelineEntry.action, TimelineEntry.review,
+        TimelineEntry.case.department.as_alias("department"), TimelineEntry.case.leader.as_alias("leader"),
+        *(column.as_alias(column._meta.name) for column in _DEADLINES),
     ).where(TimelineEntry.id.is_in(entry_ids) & TimelineEntry.action.is_in(list(STAFF_NOTICES))).order_by(TimelineEntry.id)
     if not entries:
         return
+    # A department's text is news for the centre while it waits for review, not once a moderator
+    # published their own edit of it (an entry of the same action).
+    entries = [entry for entry in entries if STAFF_NOTICES[entry["action"]][0] != Notice.to_review or entry["review"] == Review.pending.value]
+    audiences = {audience for entry in entries for audience in STAFF_NOTICES[entry["action"]][1]}
+    account = StaffSubscription.account
+    # Only the devices that may be told: the handlers of these departments, not every handler's.
+    who = [account.role == AUDIENCE_ROLES[audience].value for audience in audiences & {Audience.moderators, Audience.leaders}]
+    if departments := sorted({entry["department"] for entry in entries if entry["department"]} if Audience.department in audiences else set()):
+        who.append((account.role == StaffRole.handler.value) & account.department.is_in(departments))
+    if leaders := sorted({entry["leader"] for entry in entries if entry["leader"]} if Audience.case_leader in audiences else set()):
+        who.append(account.id.is_in(leaders))
+    if not who:
+        return
     devices = await StaffSubscription.select(
-        StaffSubscription.id, StaffSubscription.channel, StaffSubscription.account.department.as_alias("department")
-    ).where(
-        StaffSubscription.account.department.is_in(sorted({entry["department"] for entry in entries if entry["department"]}))
-        & (StaffSubscription.account.role == StaffRole.handler.value)
-        & (StaffSubscription.account.active == True)  # noqa: E712  (a column, not a truth value)
-    )
-    await enqueue(
-        [
-            (entry["case"], None, device["id"], entry["id"], STAFF_NOTICES[entry["action"]].value, device["channel"])
-            for entry in entries
-            for device in devices
-            if device["department"] == entry["department"]
-        ],
-        clock.now(),
-    )
+        StaffSubscription.id, StaffSubscription.channel, StaffSubscription.account,
+        account.role.as_alias("role"), account.department.as_alias("department"),
+    ).where(reduce(operator.or_, who) & (account.active == True))  # noqa: E712  (a column, not a truth value)
+    if not devices:
+        return
+    choices = await preferences.choices_of_accounts(sorted({device["account"] for device in devices}))
+    now, time_zone = clock.now(), ZoneInfo(get_settings().time_zone)
+    rows, due = [], []
+    for entry in entries:
+        notice, audiences = STAFF_NOTICES[entry["action"]]
+        deadlines = _running_deadlines(entry)
+        for device in devices:
+            chosen = choices.get(device["account"], preferences.Choices())
+            if notice in chosen.muted or not any(_in_audience(audience, device, entry) for audience in audiences):
+                continue
+            rows.append((entry["case"], None, device["id"], entry["id"], notice.value, device["channel"]))
+            due.append(preferences.due_at(chosen, now, time_zone, deadlines))
+    await enqueue(rows, now, due)
+
+
+def _running_deadlines(entry: dict) -> list:
+    return [
+        entry["sign_due_at"] if entry["signed_at"] is None else None,
+        entry["answer_due_at"] if entry["answered_at"] is None else None,
+    ]
 
 
 async def _notices(entry_ids: list[int]) -> list[tuple[int, int, str]]:

@@ -34,6 +34,16 @@ class StaffSubscription(Table, tablename="staff_subscription"):
     created_at = Timestamptz()
 
 
+class StaffNoticeChoice(Table, tablename="staff_notice_choice"):
+    """What a staff member chose to hear of (``preferences``): the notices turned off, and quiet
+    hours, in the platform's time zone, when only what is due within the hour goes out."""
+
+    account = ForeignKey(references=Account, null=False, unique=True, on_delete=OnDelete.cascade)
+    muted = Varchar(length=500, default="")  # notices turned off, separated by spaces
+    quiet_from = Varchar(length=5, default="")  # "22:00"; empty: no quiet hours
+    quiet_until = Varchar(length=5, default="")  # "07:00"
+
+
 class Message(Table, tablename="notification_message"):
     """The outbox: one message for one subscription, written with the timeline entry it tells of.
 
