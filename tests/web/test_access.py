@@ -17,6 +17,7 @@ from tests.cases.test_lifecycle import bring_to, filed_case
 EVERYONE = {"admin", "moderator", "handler", "leader", "representative"}
 
 # (method, path) → the roles that may use it. "{case}" is a case of the handler's department.
+NOTIFIED = {"handler", "moderator", "leader"}  # the staff with notices of their work
 STAFF_ROUTES = {
     ("GET", "/account/passkeys"): EVERYONE,
     ("POST", "/account/confirm/options"): EVERYONE,
@@ -33,9 +34,10 @@ STAFF_ROUTES = {
     ("POST", "/admin/accounts/{account_id:str}/reinvite"): {"admin"},
     ("GET", "/admin/audit"): {"admin"},
     ("GET", "/admin/notifications"): {"admin"},
-    ("GET", "/account/notifications"): {"handler"},
-    ("POST", "/account/notifications/push"): {"handler"},
-    ("POST", "/account/notifications/{device_id:str}/remove"): {"handler"},
+    ("GET", "/account/notifications"): NOTIFIED,
+    ("POST", "/account/notifications/push"): NOTIFIED,
+    ("POST", "/account/notifications/choices"): NOTIFIED,
+    ("POST", "/account/notifications/{device_id:str}/remove"): NOTIFIED,
     ("GET", "/admin/personal-data"): {"admin"},
     ("GET", "/admin/departments"): {"admin"},
     ("POST", "/admin/departments"): {"admin"},
