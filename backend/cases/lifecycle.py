@@ -222,6 +222,8 @@ def refusal(
     return None
 
 
+# The official answer: the department's text whose publication answers the case.
+ANSWER_ACTIONS = frozenset(action for action, row in TRANSITIONS.items() if row.approved_to_state == Status.replied)
 PHOTO_ACTIONS = tuple(action for action, row in TRANSITIONS.items() if row.on_a_photo)
 
 # Each decision is itself a timeline entry (internal), action "review_<decision>".
