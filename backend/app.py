@@ -36,6 +36,7 @@ from backend.live import bus
 from backend.live.controllers import LiveController, StaffLiveController
 from backend.live.hub import LiveHub
 from backend.notifications.controllers import (
+    FollowerController,
     MessageLinkController,
     NotificationAdminController,
     StaffDeviceController,
@@ -154,6 +155,7 @@ def create_app(database_pool: bool = True) -> Litestar:
             LiveController,
             StaffLiveController,
             SubscriptionController,
+            FollowerController,
             MessageLinkController,
             NotificationAdminController,
             StaffDeviceController,

@@ -75,8 +75,8 @@ RECORD: tuple[Kept, ...] = (
         (THE_FILER, N_("the public, once the case is published, if the filer agreed")),
     ),
     Kept(
-        N_("Where the filer asked to hear about their case: an email address, a mobile number, or a browser's push address"),
-        N_("To send the filer the news of their case they asked for"),
+        N_("Where the filer asked to hear about their case, or someone about a public case they follow: an email address, a mobile number (the filer's only), or a browser's push address"),
+        N_("To send the news they asked for"),
         (Subscription.address, Subscription.push_keys, Subscription.follow_link),
         lambda settings: (N_("until they stop it, or until their details are erased (%(days)s days after the case finished)"), settings.personal_data_days),
         _contact_readers,

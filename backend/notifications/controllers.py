@@ -11,6 +11,7 @@ from litestar.response import Redirect, Response, Template
 
 from backend import clock
 from backend.accounts.guards import admits, current, role_guard
+from backend.cases.services import public_case_id
 from backend.errors import NotFound
 from backend.i18n_markers import N_
 from backend.notifications import log, preferences, subscriptions
@@ -24,7 +25,7 @@ from backend.web import i18n
 from backend.web.forms import form_text
 from backend.web.csrf import ANY_SITE
 from backend.web.errors import status_of
-from backend.web.params import RowId
+from backend.web.params import CaseNumber, RowId
 from backend.web.security import ADDRESS_LIMIT
 
 # Pages of one person's case: never cached by others, never indexed, the link never passed on.
@@ -33,6 +34,9 @@ ADDED = {EMAIL: N_("We sent you an email. Follow the link in it to start receivi
          SMS: N_("You will receive text messages about your case."),
          PUSH: N_("This device will show news of your case.")}
 REMOVED = N_("You will no longer receive these messages.")
+FOLLOWING = {EMAIL: N_("We sent you an email. Follow the link in it to hear when this case is answered and closed."),
+             PUSH: N_("This device will show when this case is answered and closed.")}
+OFF = N_("This way of sending news is not available.")
 DEVICE_ADDED = N_("This device will show the news of your work.")
 CHOICES_SAVED = N_("Your choices are saved.")
 BAD_LINK = N_("This link is not valid. Use the newest message you received, or manage your notifications on the page of your case.")
@@ -89,7 +93,7 @@ class SubscriptionController(Controller):
 
     async def _subscribe(self, token: FromPath[str], channel: str, typed: dict, subscribe) -> Response:
         if why_off(channel, get_settings()) is not None:
-            return await _page(token, typed=typed, errors={channel: N_("This way of sending news is not available.")}, status_code=409)
+            return await _page(token, typed=typed, errors={channel: OFF}, status_code=409)
         try:
             await subscribe()
         except SubscriptionError as error:
@@ -125,6 +129,56 @@ class SubscriptionController(Controller):
         except NotFound:
             raise NotFoundException() from None
         return Redirect(f"/follow/{token}/notifications?removed=1", status_code=303)
+
+
+async def _follower_page(number: str, *, typed: dict | None = None, errors: dict | None = None, done: str = "", status_code: int = 200) -> Template:
+    if await public_case_id(number) is None:
+        raise NotFoundException()
+    settings = get_settings()
+    return Template(
+        template_name="case_notifications.html",
+        context={
+            "number": number,
+            "email_on": why_off(EMAIL, settings) is None,
+            "push_key": vapid_public_key(settings),
+            "typed": typed or {},
+            "errors": {field: i18n.gettext(message) for field, message in (errors or {}).items()},
+            "done": i18n.gettext(done) if done else "",
+        },
+        status_code=status_code,
+        headers=PRIVATE,
+    )
+
+
+class FollowerController(Controller):
+    """Following a public case (a supporter, a neighbour): its answer and its closing, by email
+    or on this device. Nothing here lists who follows it."""
+
+    path = "/cases/{number:str}/notifications"
+    include_in_schema = False
+
+    @get("/")
+    async def page(self, number: CaseNumber, added: FromQuery[str] = "") -> Template:
+        return await _follower_page(number, done=FOLLOWING.get(added, ""))
+
+    @post("/email", opt={ADDRESS_LIMIT: "subscribe"})
+    async def email(self, request: Request, number: CaseNumber) -> Response:
+        typed = {"email": form_text(await request.form(), "email")[:300]}
+        if why_off(EMAIL, get_settings()) is not None:
+            return await _follower_page(number, typed=typed, errors={EMAIL: OFF}, status_code=409)
+        try:
+            await subscriptions.follow_by_email(number, typed["email"], i18n.current_language())
+        except SubscriptionError as error:
+            return await _follower_page(number, typed=typed, errors=error.errors, status_code=422)
+        except NotFound:
+            raise NotFoundException() from None
+        return Redirect(f"/cases/{number}/notifications?added={EMAIL}", status_code=303)
+
+    @post("/push", opt={ADDRESS_LIMIT: "subscribe"}, status_code=201)
+    async def push(self, request: Request, number: CaseNumber) -> Response:
+        return await _push_subscription(
+            request, lambda body, language: subscriptions.follow_by_push(number, body, language), FOLLOWING[PUSH]
+        )
 
 
 class MessageLinkController(Controller):

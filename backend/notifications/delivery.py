@@ -24,7 +24,7 @@ from backend import clock
 from backend.db import engine, write_transaction
 from backend.notifications import outbox
 from backend.notifications.channels import SENDERS, Failed, Outgoing, why_off
-from backend.notifications.notices import Facts, Notice, wording
+from backend.notifications.notices import Audience, Facts, Notice, wording
 from backend.notifications.outbox import DEAD, PENDING, SENDING, SENT
 from backend.notifications.subscriptions import follow_link, unsubscribe_link, verify_link
 from backend.notifications.tables import Message, StaffSubscription, Subscription
@@ -74,6 +74,7 @@ async def _claimed(ids: list[int]) -> list[Claimed]:
         Message.subscription.push_keys.as_alias("push_keys"),
         Message.subscription.language.as_alias("language"),
         Message.subscription.follow_link.as_alias("follow_link"),
+        Message.subscription.audience.as_alias("audience"),
         Message.staff_subscription.address.as_alias("staff_address"),
         Message.staff_subscription.push_keys.as_alias("staff_push_keys"),
         Message.staff_subscription.language.as_alias("staff_language"),
@@ -91,6 +92,8 @@ def _claimed_one(row: dict) -> Claimed:
     language = row["staff_language"] if staff else row["language"]
     if staff:
         link, unsubscribe = f"{settings.origin}/staff/cases/{row['number']}", ""  # they stop it on their account page
+    elif row["audience"] == Audience.follower.value and notice != Notice.verify:
+        link, unsubscribe = f"{settings.origin}/cases/{row['number']}", unsubscribe_link(subscription_id)  # the public page
     else:
         link, unsubscribe = _filer_link(notice, subscription_id, row["follow_link"]), unsubscribe_link(subscription_id)
     department = (row["department_en"] or row["department"]) if language == "en" else row["department"]

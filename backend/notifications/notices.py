@@ -22,6 +22,9 @@ class Notice(str, enum.Enum):
     extended = "extended"
     reopened = "reopened"
     closed = "closed"
+    # For followers of a public case (``FOLLOWER_NOTICES``).
+    followed_answered = "followed_answered"
+    followed_closed = "followed_closed"
     # For staff (``STAFF_NOTICES``).
     new_work = "new_work"  # a case assigned (or sent back) to the department
     due_soon = "due_soon"  # the warning share of the answer's time has gone
@@ -37,7 +40,10 @@ class Notice(str, enum.Enum):
 
 
 class Audience(str, enum.Enum):
-    """Whom a staff notice is for."""
+    """Whom a notice is for."""
+
+    filer = "filer"  # the filer, through their follow link
+    follower = "follower"  # anyone who follows a public case (a supporter, a neighbour)
 
     department = "department"  # the handlers of the case's lead department
     moderators = "moderators"  # the platform centre
@@ -59,6 +65,9 @@ FILER_NOTICES = {
     "close_unrated": Notice.closed,
 }
 PUBLISHED_NOTICES = {"post_progress": Notice.progress, "draft_reply": Notice.answered}
+# Followers of a public case hear of its end: the published answer, and its closing.
+FOLLOWER_NOTICES = {"rate_satisfied": Notice.followed_closed, "close": Notice.followed_closed, "close_unrated": Notice.followed_closed}
+FOLLOWER_PUBLISHED_NOTICES = {"draft_reply": Notice.followed_answered}
 # Staff hear of their work, by the action of the entry that tells of it: the department of what
 # comes to it and what its clocks say, the centre of what waits for it, a leader of the cases in
 # their charge, and every leader of the red flags. Each person may turn each of theirs off.
@@ -106,6 +115,8 @@ NOTICE_LABELS = {
     Notice.extended: N_("Extension granted"),
     Notice.reopened: N_("Reopened"),
     Notice.closed: N_("Closed"),
+    Notice.followed_answered: N_("Answered"),
+    Notice.followed_closed: N_("Closed"),
     Notice.new_work: N_("New work"),
     Notice.due_soon: N_("Answer due soon"),
     Notice.overdue: N_("Overdue"),
@@ -130,6 +141,8 @@ _TEXTS = {
     Notice.extended: N_("The deadline of case %(number)s was extended."),
     Notice.reopened: N_("Case %(number)s was reopened: the department handles it again."),
     Notice.closed: N_("Case %(number)s was closed."),
+    Notice.followed_answered: N_("Case %(number)s, which you follow, has been answered: %(link)s"),
+    Notice.followed_closed: N_("Case %(number)s, which you follow, was closed."),
     Notice.new_work: N_("Case %(number)s is now your department's to handle."),
     Notice.due_soon: N_("The answer to case %(number)s is due soon."),
     Notice.overdue: N_("Case %(number)s is overdue."),

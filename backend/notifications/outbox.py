@@ -17,7 +17,17 @@ from backend.cases.tables import TimelineEntry
 from backend.db import after_commit, execute_many
 from backend.events import EntryAppended
 from backend.notifications import preferences
-from backend.notifications.notices import AUDIENCE_ROLES, FILER_NOTICES, PUBLISHED_NOTICES, PUBLISHING_REVIEWS, STAFF_NOTICES, Audience, Notice
+from backend.notifications.notices import (
+    AUDIENCE_ROLES,
+    FILER_NOTICES,
+    FOLLOWER_NOTICES,
+    FOLLOWER_PUBLISHED_NOTICES,
+    PUBLISHED_NOTICES,
+    PUBLISHING_REVIEWS,
+    STAFF_NOTICES,
+    Audience,
+    Notice,
+)
 from backend.notifications.tables import StaffSubscription, Subscription
 from backend.settings import get_settings
 from backend.vocabulary import Review, StaffRole
@@ -54,24 +64,25 @@ async def enqueue(rows: list[tuple[int, int | None, int | None, int | None, str,
 
 async def on_entries_appended(events: set[EntryAppended]) -> None:
     """Before commit, once per transaction: a message for each confirmed subscription of a
-    case, for each of its entries that is a notice for the filer; and for each device of the
-    staff each entry is a notice for (``notices.STAFF_NOTICES``)."""
+    case, for each of its entries that is a notice for the subscription's audience (its filer,
+    or a follower); and for each device of the staff each entry is a notice for
+    (``notices.STAFF_NOTICES``)."""
     entry_ids = [event.entry_id for event in events]
     await _tell_staff(entry_ids)
     notices = await _notices(entry_ids)
     if not notices:
         return
-    subscriptions = await Subscription.select(Subscription.id, Subscription.case, Subscription.channel).where(
-        Subscription.case.is_in(sorted({case_id for case_id, _, _ in notices})) & Subscription.verified_at.is_not_null()
+    subscriptions = await Subscription.select(Subscription.id, Subscription.case, Subscription.audience, Subscription.channel).where(
+        Subscription.case.is_in(sorted({case_id for case_id, _, _, _ in notices})) & Subscription.verified_at.is_not_null()
     )
-    by_case: dict[int, list[dict]] = {}
+    by_case: dict[tuple[int, str], list[dict]] = {}
     for subscription in subscriptions:
-        by_case.setdefault(subscription["case"], []).append(subscription)
+        by_case.setdefault((subscription["case"], subscription["audience"]), []).append(subscription)
     await enqueue(
         [
             (case_id, subscription["id"], None, entry_id, notice, subscription["channel"])
-            for case_id, entry_id, notice in notices
-            for subscription in by_case.get(case_id, [])
+            for case_id, entry_id, audience, notice in notices
+            for subscription in by_case.get((case_id, audience), [])
         ],
         clock.now(),
     )
@@ -143,23 +154,35 @@ def _running_deadlines(entry: dict) -> list:
     ]
 
 
-async def _notices(entry_ids: list[int]) -> list[tuple[int, int, str]]:
-    """(case, entry whose text the notice tells, notice) for those entries that are notices.
-    A published text is the department's draft, or the moderator's edit of it."""
+# What each audience of a case hears of: by the entry's action, and for a published text by the
+# action of the department's text.
+_BY_AUDIENCE = ((Audience.filer, FILER_NOTICES, PUBLISHED_NOTICES), (Audience.follower, FOLLOWER_NOTICES, FOLLOWER_PUBLISHED_NOTICES))
+
+
+async def _notices(entry_ids: list[int]) -> list[tuple[int, int, str, str]]:
+    """(case, entry whose text the notice tells, audience, notice) for those entries that are
+    notices. A published text is the department's draft, or the moderator's edit of it."""
     entries = await TimelineEntry.select(
         TimelineEntry.id, TimelineEntry.case, TimelineEntry.action, TimelineEntry.refers_to,
         TimelineEntry.refers_to.action.as_alias("draft_action"),
     ).where(TimelineEntry.id.is_in(entry_ids)).order_by(TimelineEntry.id)
     notices = []
     for entry in entries:
-        if entry["action"] in FILER_NOTICES:
-            notices.append((entry["case"], entry["id"], FILER_NOTICES[entry["action"]].value))
-        elif entry["action"] in PUBLISHING_REVIEWS and entry["draft_action"] in PUBLISHED_NOTICES:
-            edit = await TimelineEntry.select(TimelineEntry.id).where(
-                (TimelineEntry.refers_to == entry["refers_to"])
-                & (TimelineEntry.action == entry["draft_action"])
-                & (TimelineEntry.review == Review.approved.value)
-            ).first()
-            published = edit["id"] if edit else entry["refers_to"]
-            notices.append((entry["case"], published, PUBLISHED_NOTICES[entry["draft_action"]].value))
+        published = None
+        for audience, by_action, by_published in _BY_AUDIENCE:
+            if entry["action"] in by_action:
+                notices.append((entry["case"], entry["id"], audience.value, by_action[entry["action"]].value))
+            elif entry["action"] in PUBLISHING_REVIEWS and entry["draft_action"] in by_published:
+                published = published or await _published_text(entry)
+                notices.append((entry["case"], published, audience.value, by_published[entry["draft_action"]].value))
     return notices
+
+
+async def _published_text(review: dict) -> int:
+    """The text a moderator's review published: their edit of the department's, or that one."""
+    edit = await TimelineEntry.select(TimelineEntry.id).where(
+        (TimelineEntry.refers_to == review["refers_to"])
+        & (TimelineEntry.action == review["draft_action"])
+        & (TimelineEntry.review == Review.approved.value)
+    ).first()
+    return edit["id"] if edit else review["refers_to"]

@@ -6,9 +6,11 @@ from backend.cases.tables import Case, TimelineEntry
 
 
 class Subscription(Table, tablename="notification_subscription"):
-    """Someone who asked to hear of a case on one channel. Personal data: staff see it masked."""
+    """Someone who asked to hear of a case on one channel: its filer, or a follower of a public
+    case (``notices.Audience``). Personal data: staff see the filer's masked."""
 
     case = ForeignKey(references=Case, null=False, index=True, on_delete=OnDelete.cascade)
+    audience = Varchar(length=10, default="filer")  # filer, follower
     channel = Varchar(length=10)  # email, sms, push
     # The email address, the phone number, or the push service's endpoint.
     address = Varchar(length=1000)
