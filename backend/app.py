@@ -38,6 +38,7 @@ from backend.live.hub import LiveHub
 from backend.notifications.controllers import (
     FollowerController,
     MessageLinkController,
+    NoticeWordingController,
     NotificationAdminController,
     StaffDeviceController,
     SubscriptionController,
@@ -158,6 +159,7 @@ def create_app(database_pool: bool = True) -> Litestar:
             FollowerController,
             MessageLinkController,
             NotificationAdminController,
+            NoticeWordingController,
             StaffDeviceController,
             create_static_files_router(
                 path="/static",

@@ -14,10 +14,10 @@ from backend.accounts.guards import admits, current, role_guard
 from backend.cases.services import public_case_id
 from backend.errors import NotFound
 from backend.i18n_markers import N_
-from backend.notifications import log, preferences, subscriptions
+from backend.notifications import log, preferences, subscriptions, wordings
 from backend.notifications.channels import EMAIL, PUSH, SMS, vapid_public_key, why_off
 from backend.notifications.log import delivery_labels
-from backend.notifications.notices import staff_notices_of
+from backend.notifications.notices import Notice, staff_notices_of
 from backend.notifications.subscriptions import SubscriptionError
 from backend.settings import get_settings
 from backend.vocabulary import StaffRole
@@ -39,6 +39,7 @@ FOLLOWING = {EMAIL: N_("We sent you an email. Follow the link in it to hear when
 OFF = N_("This way of sending news is not available.")
 DEVICE_ADDED = N_("This device will show the news of your work.")
 CHOICES_SAVED = N_("Your choices are saved.")
+WORDINGS_SAVED = N_("The wording is saved. Messages written from now on use it.")
 BAD_LINK = N_("This link is not valid. Use the newest message you received, or manage your notifications on the page of your case.")
 
 
@@ -296,3 +297,81 @@ class NotificationAdminController(Controller):
             context={"channels": await log.health(settings, clock.now()), "failures": await log.failures(), **delivery_labels()},
             headers={"cache-control": "no-store"},
         )
+
+
+class NoticeWordingController(Controller):
+    """The admins' wordings of the notices (``wordings``): each notice's line on each of its
+    channels, in each language, in place of the default."""
+
+    path = "/admin/notifications/wordings"
+    guards = [role_guard]
+    opt = admits(StaffRole.admin)
+    include_in_schema = False
+
+    @get("/")
+    async def list_notices(self) -> Template:
+        edited = await wordings.in_force()
+        return Template(
+            template_name="admin/notice_wordings.html",
+            context={
+                "notices": list(Notice),
+                "edited": {notice for notice, _, _ in edited.edited},
+                **delivery_labels(),
+            },
+            headers={"cache-control": "no-store"},
+        )
+
+    @get("/{notice:str}")
+    async def notice_page(self, notice: FromPath[str], saved: FromQuery[bool] = False) -> Template:
+        return await _wording_page(_notice(notice), done=WORDINGS_SAVED if saved else "")
+
+    @post("/{notice:str}", status_code=303)
+    async def save(self, request: Request, notice: FromPath[str]) -> Response:
+        which = _notice(notice)
+        form = await request.form()
+        typed = {(channel, language): form_text(form, f"{channel}:{language}")[:2000]
+                 for channel in wordings.channels_of(which) for language in i18n.LANGUAGES}
+        try:
+            await wordings.save(which, typed, current(request).account.name)
+        except wordings.WordingError as error:
+            return await _wording_page(which, typed=typed, errors=error.errors, status_code=status_of(error))
+        return Redirect(f"/admin/notifications/wordings/{which.value}?saved=1", status_code=303)
+
+
+def _notice(value: str) -> Notice:
+    try:
+        return Notice(value)
+    except ValueError:
+        raise NotFoundException() from None
+
+
+async def _wording_page(
+    notice: Notice, *, typed: dict | None = None, errors: dict | None = None, done: str = "", status_code: int = 200
+) -> Template:
+    edited = await wordings.in_force()
+    fields = [
+        {
+            "name": f"{channel}:{language}",
+            "channel": channel,
+            "language": language,
+            "default": wordings.default_wording(notice, language),
+            "value": (typed or {}).get((channel, language))
+            if typed is not None
+            else edited.of(notice, channel, language) or wordings.default_wording(notice, language),
+        }
+        for channel in wordings.channels_of(notice)
+        for language in i18n.LANGUAGES
+    ]
+    return Template(
+        template_name="admin/notice_wording.html",
+        context={
+            "notice": notice,
+            "fields": fields,
+            "languages": i18n.LANGUAGES,
+            "errors": {field: i18n.gettext(message) for field, message in (errors or {}).items()},
+            "done": i18n.gettext(done) if done else "",
+            **delivery_labels(),
+        },
+        status_code=status_code,
+        headers={"cache-control": "no-store"},
+    )

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 
 from backend import clock
 from backend.db import engine, write_transaction
-from backend.notifications import outbox
+from backend.notifications import outbox, wordings
 from backend.notifications.channels import SENDERS, Failed, Outgoing, why_off
 from backend.notifications.notices import Audience, Facts, Notice, wording
 from backend.notifications.outbox import DEAD, PENDING, SENDING, SENT
@@ -79,10 +79,11 @@ async def _claimed(ids: list[int]) -> list[Claimed]:
         Message.staff_subscription.push_keys.as_alias("staff_push_keys"),
         Message.staff_subscription.language.as_alias("staff_language"),
     ).where(Message.id.is_in(ids)).order_by(Message.id)
-    return [_claimed_one(row) for row in rows]
+    edited = await wordings.in_force()  # a small table, read once a batch
+    return [_claimed_one(row, edited) for row in rows]
 
 
-def _claimed_one(row: dict) -> Claimed:
+def _claimed_one(row: dict, edited: wordings.Wordings) -> Claimed:
     notice = Notice(row["event"])
     staff = row["staff_subscription"] is not None
     subscription_id = row["staff_subscription"] if staff else row["subscription"]
@@ -97,7 +98,8 @@ def _claimed_one(row: dict) -> Claimed:
     else:
         link, unsubscribe = _filer_link(notice, subscription_id, row["follow_link"]), unsubscribe_link(subscription_id)
     department = (row["department_en"] or row["department"]) if language == "en" else row["department"]
-    words = wording(notice, Facts(row["number"], department or "", row["text"] or "", link), language, unsubscribe)
+    facts = Facts(row["number"], department or "", row["text"] or "", link)
+    words = wording(notice, facts, language, unsubscribe, edited.of(notice, row["channel"], language))
     address, push_keys = (row["staff_address"], row["staff_push_keys"]) if staff else (row["address"], row["push_keys"])
     outgoing = Outgoing(address, words.subject, words.line, words.body, link, push_keys, unsubscribe)
     return Claimed(row["id"], notice, row["channel"], row["attempts"], subscription_id, staff, outgoing)

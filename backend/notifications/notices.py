@@ -178,13 +178,26 @@ class Wording:
     body: str  # the email's text: the line, the link, how to stop
 
 
-def wording(notice: Notice, facts: Facts, language: str, unsubscribe_link: str = "") -> Wording:
+def default_line(notice: Notice, language: str) -> str:
+    """The notice's default line in ``language``, its placeholders as ``%(name)s``."""
+    return i18n.translations(language).ugettext(_TEXTS[notice])
+
+
+def needs_link(notice: Notice) -> bool:
+    """Whether its line carries the link itself (the rating form, the address check)."""
+    return "%(link)s" in _TEXTS[notice]
+
+
+def wording(notice: Notice, facts: Facts, language: str, unsubscribe_link: str = "", edited: str | None = None) -> Wording:
+    """The notice's words: its default line, or the wording an admin ``edited`` (``wordings``),
+    with the facts put in."""
     gettext = i18n.translations(language).ugettext
     text = facts.text if len(facts.text) <= TEXT_CHARACTERS else facts.text[: TEXT_CHARACTERS - 1] + "…"
-    line = gettext(_TEXTS[notice]) % {"number": facts.number, "department": facts.department, "text": text, "link": facts.link}
+    values = {"number": facts.number, "department": facts.department, "text": text, "link": facts.link}
+    line = edited.format_map(values) if edited else gettext(_TEXTS[notice]) % values
     subject = gettext(_SUBJECT) % {"number": facts.number, "notice": gettext(NOTICE_LABELS[notice])}
     parts = [line]
-    if "%(link)s" not in _TEXTS[notice]:
+    if facts.link not in line:
         parts.append(gettext(_FOOTER) % {"link": facts.link})
     if unsubscribe_link:
         parts.append(gettext(_UNSUBSCRIBE) % {"link": unsubscribe_link})

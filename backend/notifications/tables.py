@@ -46,6 +46,18 @@ class StaffNoticeChoice(Table, tablename="staff_notice_choice"):
     quiet_until = Varchar(length=5, default="")  # "07:00"
 
 
+class NoticeWording(Table, tablename="notice_wording"):
+    """An admin's wording of one notice on one channel in one language (``wordings``), in place
+    of the default; unique on (notice, channel, language)."""
+
+    notice = Varchar(length=30)
+    channel = Varchar(length=10)
+    language = Varchar(length=10)
+    text = Text()
+    changed_by_name = Varchar(length=100, default="")  # kept when the account is gone
+    changed_at = Timestamptz()
+
+
 class Message(Table, tablename="notification_message"):
     """The outbox: one message for one subscription, written with the timeline entry it tells of.
 

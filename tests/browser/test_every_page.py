@@ -71,6 +71,8 @@ PAGES = {
     "/admin/categories/{category_id:str}": ("admin", "/admin/categories/{category_id}"),
     "/admin/deadlines": ("admin", "/admin/deadlines"),
     "/admin/notifications": ("admin", "/admin/notifications"),
+    "/admin/notifications/wordings": ("admin", "/admin/notifications/wordings"),
+    "/admin/notifications/wordings/{notice:str}": ("admin", "/admin/notifications/wordings/answered"),
     "/admin/departments": ("admin", "/admin/departments"),
     "/admin/departments/{department_id:str}": ("admin", "/admin/departments/{department_id}"),
     "/moderation": ("moderator", "/moderation"),

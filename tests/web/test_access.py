@@ -34,6 +34,9 @@ STAFF_ROUTES = {
     ("POST", "/admin/accounts/{account_id:str}/reinvite"): {"admin"},
     ("GET", "/admin/audit"): {"admin"},
     ("GET", "/admin/notifications"): {"admin"},
+    ("GET", "/admin/notifications/wordings"): {"admin"},
+    ("GET", "/admin/notifications/wordings/{notice:str}"): {"admin"},
+    ("POST", "/admin/notifications/wordings/{notice:str}"): {"admin"},
     ("GET", "/account/notifications"): NOTIFIED,
     ("POST", "/account/notifications/push"): NOTIFIED,
     ("POST", "/account/notifications/choices"): NOTIFIED,
@@ -195,6 +198,7 @@ def concrete(path: str, case_number: str, who: str = "") -> str:
         .replace("{key_id:str}", "999999")
         .replace("{question_id:str}", "999999")
         .replace("{device_id:str}", "999999")
+        .replace("{notice:str}", "accepted")
         .replace("{number:str}", case_number)
     )
 
