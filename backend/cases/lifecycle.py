@@ -261,6 +261,7 @@ PUBLICATION_LABELS = {
 
 # Entries the clock jobs write as the system: not actions anyone takes (see ``cases.supervision``).
 CLOCK_ENTRY_LABELS = {
+    "sign_reminder": N_("To be signed for within minutes"),
     "answer_warning": N_("The answer is due soon"),
     "overdue_sign": N_("Overdue: not signed for in time"),
     "overdue_contact": N_("Overdue: the filer was not contacted in time"),

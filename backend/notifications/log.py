@@ -105,7 +105,7 @@ async def health(settings: Settings, now: datetime) -> list[ChannelHealth]:
     return result
 
 
-async def forget_old(now: datetime) -> int:
+async def forget_old_deliveries(now: datetime) -> int:
     """A clock job: delete the deliveries done (sent or failed for good) more than
     ``MINSHENG_DELIVERY_LOG_DAYS`` before ``now``; returns how many. What is still to be sent
     stays, however old."""

@@ -27,6 +27,7 @@ class Notice(str, enum.Enum):
     followed_closed = "followed_closed"
     # For staff (``STAFF_NOTICES``).
     new_work = "new_work"  # a case assigned (or sent back) to the department
+    sign_soon = "sign_soon"  # the case must be signed for within minutes
     due_soon = "due_soon"  # the warning share of the answer's time has gone
     overdue = "overdue"  # a deadline of the case passed
     supervised = "supervised"  # 督办, by hand
@@ -76,6 +77,7 @@ STAFF_NOTICES: dict[str, tuple[Notice, frozenset[Audience]]] = {
     "assign": (Notice.new_work, _DEPARTMENT),
     "escalate": (Notice.new_work, _DEPARTMENT),
     "reopen": (Notice.new_work, frozenset({Audience.department, Audience.case_leader})),
+    "sign_reminder": (Notice.sign_soon, _DEPARTMENT),
     "answer_warning": (Notice.due_soon, frozenset({Audience.department, Audience.case_leader})),
     "overdue_sign": (Notice.overdue, _DEPARTMENT),
     "overdue_contact": (Notice.overdue, _DEPARTMENT),
@@ -118,6 +120,7 @@ NOTICE_LABELS = {
     Notice.followed_answered: N_("Answered"),
     Notice.followed_closed: N_("Closed"),
     Notice.new_work: N_("New work"),
+    Notice.sign_soon: N_("Sign for it now"),
     Notice.due_soon: N_("Answer due soon"),
     Notice.overdue: N_("Overdue"),
     Notice.supervised: N_("Supervised (督办)"),
@@ -144,6 +147,7 @@ _TEXTS = {
     Notice.followed_answered: N_("Case %(number)s, which you follow, has been answered: %(link)s"),
     Notice.followed_closed: N_("Case %(number)s, which you follow, was closed."),
     Notice.new_work: N_("Case %(number)s is now your department's to handle."),
+    Notice.sign_soon: N_("Case %(number)s must be signed for within minutes."),
     Notice.due_soon: N_("The answer to case %(number)s is due soon."),
     Notice.overdue: N_("Case %(number)s is overdue."),
     Notice.supervised: N_("Case %(number)s is supervised (督办): %(text)s"),

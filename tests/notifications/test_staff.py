@@ -172,3 +172,19 @@ def test_a_case_due_within_the_hour_goes_out_at_once_even_in_quiet_hours():
     assert preferences.due_at(preferences.Choices(), now, ZONE, []) == now
     midday = preferences.Choices(quiet_from=time(12, 0), quiet_until=time(14, 0))
     assert preferences.due_at(midday, now, ZONE, []) == now
+
+
+async def test_a_handler_is_reminded_to_sign_for_a_case_minutes_before_the_limit(person, channels, settings, categories):
+    _, _, push = channels
+    water_id = categories["water"].department
+    handler = await person("handler", department_id=water_id)
+    await add_this_device(handler, push)
+    choices = {"heard": ["sign_soon"], "quiet_from": "09:00", "quiet_until": "12:00"}  # even in quiet hours
+    assert (await handler.post_form("/account/notifications/choices", choices)).status_code == 303
+    morning = datetime(2026, 12, 8, 10, 0, tzinfo=ZoneInfo(settings.time_zone))
+    with clock.travel_to(morning):
+        filed = await file(settings, form(categories["water"]))
+        await bring_to(filed.number, Status.assigned, water_id)
+    await supervision.flag_sign_reminders(morning + timedelta(minutes=11))
+    await deliver(morning + timedelta(minutes=11))
+    assert [news["title"] for news in push.received] == [f"Case {filed.number}: Sign for it now"]
