@@ -250,7 +250,7 @@ class StaffDeviceController(Controller):
 
     path = "/account/notifications"
     guards = [role_guard]
-    opt = admits(StaffRole.handler, StaffRole.moderator, StaffRole.leader)
+    opt = admits(StaffRole.handler, StaffRole.moderator, StaffRole.leader, StaffRole.representative)
     include_in_schema = False
 
     @get("/")

@@ -24,11 +24,12 @@ from backend import clock
 from backend.db import engine, write_transaction
 from backend.notifications import outbox, wordings
 from backend.notifications.channels import SENDERS, Failed, Outgoing, why_off
-from backend.notifications.notices import Audience, Facts, Notice, wording
+from backend.notifications.notices import STAFF_LINK, STAFF_LINKS, Audience, Facts, Notice, wording
 from backend.notifications.outbox import DEAD, PENDING, SENDING, SENT
 from backend.notifications.subscriptions import follow_link, unsubscribe_link, verify_link
 from backend.notifications.tables import Message, StaffSubscription, Subscription
 from backend.settings import Settings, get_settings
+from backend.vocabulary import Status
 
 BATCH = 500
 LANES = 16  # connections per channel at once
@@ -65,9 +66,10 @@ async def claim(now: datetime, limit: int = BATCH) -> list[int]:
 
 async def _claimed(ids: list[int]) -> list[Claimed]:
     rows = await Message.select(
-        Message.id, Message.event, Message.channel, Message.attempts, Message.subscription, Message.staff_subscription,
+        Message.id, Message.case, Message.event, Message.channel, Message.attempts, Message.subscription, Message.staff_subscription,
         Message.entry.body.as_alias("text"),
         Message.case.number.as_alias("number"),
+        Message.case.status.as_alias("case_status"),
         Message.case.department.name.as_alias("department"),
         Message.case.department.name_en.as_alias("department_en"),
         Message.subscription.address.as_alias("address"),
@@ -91,14 +93,16 @@ def _claimed_one(row: dict, edited: wordings.Wordings) -> Claimed:
         return Claimed(row["id"], notice, row["channel"], row["attempts"], None, False, None)
     settings = get_settings()
     language = row["staff_language"] if staff else row["language"]
+    number = "" if row["case_status"] == Status.draft.value else row["number"]  # a draft's is not a number yet
     if staff:
-        link, unsubscribe = f"{settings.origin}/staff/cases/{row['number']}", ""  # they stop it on their account page
+        page = STAFF_LINKS.get(notice, STAFF_LINK).format(case_id=row["case"], number=number)
+        link, unsubscribe = settings.origin + page, ""  # they stop it on their account page
     elif row["audience"] == Audience.follower.value and notice != Notice.verify:
         link, unsubscribe = f"{settings.origin}/cases/{row['number']}", unsubscribe_link(subscription_id)  # the public page
     else:
         link, unsubscribe = _filer_link(notice, subscription_id, row["follow_link"]), unsubscribe_link(subscription_id)
     department = (row["department_en"] or row["department"]) if language == "en" else row["department"]
-    facts = Facts(row["number"], department or "", row["text"] or "", link)
+    facts = Facts(number, department or "", row["text"] or "", link)
     words = wording(notice, facts, language, unsubscribe, edited.of(notice, row["channel"], language))
     address, push_keys = (row["staff_address"], row["staff_push_keys"]) if staff else (row["address"], row["push_keys"])
     outgoing = Outgoing(address, words.subject, words.line, words.body, link, push_keys, unsubscribe)

@@ -38,6 +38,10 @@ class Notice(str, enum.Enum):
     unsatisfied = "unsatisfied"  # the filer is not satisfied: the centre decides
     returned = "returned"  # the department returned the case for reassignment
     extension_asked = "extension_asked"
+    # For representatives.
+    co_sign_invited = "co_sign_invited"  # to co-sign another's draft suggestion
+    met = "met"  # the department recorded its meeting or call with the lead representative
+    suggestion_answered = "suggestion_answered"  # the department's answer to the suggestion, published
 
 
 class Audience(str, enum.Enum):
@@ -50,6 +54,8 @@ class Audience(str, enum.Enum):
     moderators = "moderators"  # the platform centre
     leaders = "leaders"  # every leader
     case_leader = "case_leader"  # the leader in personal charge of the case (领导包案)
+    lead_representative = "lead_representative"  # a suggestion's lead representative
+    invited_representative = "invited_representative"  # a representative invited to co-sign
 
 
 # The filer's default notices, by the action of the timeline entry that tells of them. Progress
@@ -92,18 +98,36 @@ STAFF_NOTICES: dict[str, tuple[Notice, frozenset[Audience]]] = {
     "rate_unsatisfied": (Notice.unsatisfied, frozenset({Audience.moderators, Audience.case_leader})),
     "return": (Notice.returned, _CENTRE),
     "request_extension": (Notice.extension_asked, _CENTRE),
+    "record_meeting": (Notice.met, frozenset({Audience.lead_representative})),
+    "record_call": (Notice.met, frozenset({Audience.lead_representative})),
 }
+# By the action of the department's text a moderator published (``review_*``).
+STAFF_PUBLISHED_NOTICES: dict[str, tuple[Notice, frozenset[Audience]]] = {
+    "draft_reply": (Notice.suggestion_answered, frozenset({Audience.lead_representative})),
+}
+# Not an entry: the lead representative's invitation (``events.CoSignInvited``).
+CO_SIGN_NOTICE = (Notice.co_sign_invited, frozenset({Audience.invited_representative}))
+# Where a staff notice opens: the staff case page, or for representatives their own pages.
+STAFF_LINKS = {
+    Notice.co_sign_invited: "/representatives/drafts/{case_id}",
+    Notice.met: "/representatives/suggestions/{number}",
+    Notice.suggestion_answered: "/representatives/suggestions/{number}",
+}
+STAFF_LINK = "/staff/cases/{number}"
 AUDIENCE_ROLES = {
     Audience.department: StaffRole.handler,
     Audience.moderators: StaffRole.moderator,
     Audience.leaders: StaffRole.leader,
     Audience.case_leader: StaffRole.leader,
+    Audience.lead_representative: StaffRole.representative,
+    Audience.invited_representative: StaffRole.representative,
 }
 
 
 def staff_notices_of(role: StaffRole) -> list[Notice]:
     """The notices a role may hear of, in the vocabulary's order: what its account page offers."""
-    theirs = {notice for notice, audiences in STAFF_NOTICES.values() if any(AUDIENCE_ROLES[a] == role for a in audiences)}
+    every = [*STAFF_NOTICES.values(), *STAFF_PUBLISHED_NOTICES.values(), CO_SIGN_NOTICE]
+    theirs = {notice for notice, audiences in every if any(AUDIENCE_ROLES[a] == role for a in audiences)}
     return [notice for notice in Notice if notice in theirs]
 PUBLISHING_REVIEWS = ("review_approve", "review_edit")
 
@@ -131,6 +155,9 @@ NOTICE_LABELS = {
     Notice.unsatisfied: N_("Filer not satisfied"),
     Notice.returned: N_("Returned by the department"),
     Notice.extension_asked: N_("Extension requested"),
+    Notice.co_sign_invited: N_("Invitation to co-sign"),
+    Notice.met: N_("Meeting recorded"),
+    Notice.suggestion_answered: N_("Answer published"),
 }
 
 # One line each; %(text)s is the entry's text (a reason, a progress post), cut short.
@@ -158,6 +185,9 @@ _TEXTS = {
     Notice.unsatisfied: N_("The filer of case %(number)s is not satisfied with the answer."),
     Notice.returned: N_("%(department)s returned case %(number)s: %(text)s"),
     Notice.extension_asked: N_("%(department)s asks for more time on case %(number)s."),
+    Notice.co_sign_invited: N_("A representative invites you to co-sign a suggestion: %(link)s"),
+    Notice.met: N_("%(department)s recorded its contact with you on suggestion %(number)s: %(text)s"),
+    Notice.suggestion_answered: N_("%(department)s answered suggestion %(number)s. Read it and rate it: %(link)s"),
 }
 _SUBJECT = N_("Case %(number)s: %(notice)s")
 _FOOTER = N_("Follow your case: %(link)s")
@@ -199,7 +229,9 @@ def wording(notice: Notice, facts: Facts, language: str, unsubscribe_link: str =
     text = facts.text if len(facts.text) <= TEXT_CHARACTERS else facts.text[: TEXT_CHARACTERS - 1] + "…"
     values = {"number": facts.number, "department": facts.department, "text": text, "link": facts.link}
     line = edited.format_map(values) if edited else gettext(_TEXTS[notice]) % values
-    subject = gettext(_SUBJECT) % {"number": facts.number, "notice": gettext(NOTICE_LABELS[notice])}
+    # A draft has no number yet: its notice's label is the subject.
+    label = gettext(NOTICE_LABELS[notice])
+    subject = gettext(_SUBJECT) % {"number": facts.number, "notice": label} if facts.number else label
     parts = [line]
     if facts.link not in line:
         parts.append(gettext(_FOOTER) % {"link": facts.link})

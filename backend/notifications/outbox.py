@@ -15,7 +15,7 @@ from typing import Callable
 from backend import clock
 from backend.cases.tables import TimelineEntry
 from backend.db import after_commit, execute_many
-from backend.events import EntryAppended
+from backend.events import CoSignInvited, EntryAppended
 from backend.notifications import preferences
 from backend.notifications.notices import (
     AUDIENCE_ROLES,
@@ -24,11 +24,14 @@ from backend.notifications.notices import (
     FOLLOWER_PUBLISHED_NOTICES,
     PUBLISHED_NOTICES,
     PUBLISHING_REVIEWS,
+    CO_SIGN_NOTICE,
     STAFF_NOTICES,
+    STAFF_PUBLISHED_NOTICES,
     Audience,
     Notice,
 )
 from backend.notifications.tables import StaffSubscription, Subscription
+from backend.representatives.tables import Suggestion
 from backend.settings import get_settings
 from backend.vocabulary import Review, StaffRole
 
@@ -95,35 +98,75 @@ _DEADLINES = (
 )
 
 
-def _in_audience(audience: Audience, device: dict, entry: dict) -> bool:
+# Audiences of one person, named on the news itself (its key is the audience's value).
+_ONE_PERSON = (Audience.case_leader, Audience.lead_representative, Audience.invited_representative)
+
+
+def _in_audience(audience: Audience, device: dict, news: dict) -> bool:
     if audience == Audience.department:
-        return device["role"] == StaffRole.handler.value and entry["department"] is not None and device["department"] == entry["department"]
-    if audience == Audience.case_leader:
-        return device["account"] == entry["leader"]
+        return device["role"] == StaffRole.handler.value and news["department"] is not None and device["department"] == news["department"]
+    if audience in _ONE_PERSON:
+        return device["account"] == news.get(audience.value)
     return device["role"] == AUDIENCE_ROLES[audience].value
 
 
 async def _tell_staff(entry_ids: list[int]) -> None:
-    """Each staff member the entry is a notice for hears of it on each of their devices, unless
-    they turned that notice off; in their quiet hours only if the case is due within the hour."""
-    entries = await TimelineEntry.select(
+    """Each staff member the entry is a notice for hears of it on each of their devices."""
+    rows = await TimelineEntry.select(
         TimelineEntry.id, TimelineEntry.case, TimelineEntry.action, TimelineEntry.review,
-        TimelineEntry.case.department.as_alias("department"), TimelineEntry.case.leader.as_alias("leader"),
+        TimelineEntry.refers_to.action.as_alias("draft_action"),
+        TimelineEntry.case.department.as_alias("department"), TimelineEntry.case.leader.as_alias("case_leader"),
         *(column.as_alias(column._meta.name) for column in _DEADLINES),
-    ).where(TimelineEntry.id.is_in(entry_ids) & TimelineEntry.action.is_in(list(STAFF_NOTICES))).order_by(TimelineEntry.id)
-    if not entries:
-        return
-    # A department's text is news for the centre while it waits for review, not once a moderator
-    # published their own edit of it (an entry of the same action).
-    entries = [entry for entry in entries if STAFF_NOTICES[entry["action"]][0] != Notice.to_review or entry["review"] == Review.pending.value]
-    audiences = {audience for entry in entries for audience in STAFF_NOTICES[entry["action"]][1]}
+    ).where(
+        TimelineEntry.id.is_in(entry_ids) & TimelineEntry.action.is_in([*STAFF_NOTICES, *PUBLISHING_REVIEWS])
+    ).order_by(TimelineEntry.id)
+    news = []
+    for row in rows:
+        if row["action"] in STAFF_NOTICES:
+            notice, audiences = STAFF_NOTICES[row["action"]]
+        elif row["draft_action"] in STAFF_PUBLISHED_NOTICES:
+            notice, audiences = STAFF_PUBLISHED_NOTICES[row["draft_action"]]
+        else:
+            continue
+        # A department's text is news for the centre while it waits for review, not once a
+        # moderator published their own edit of it (an entry of the same action).
+        if notice == Notice.to_review and row["review"] != Review.pending.value:
+            continue
+        news.append({**row, "entry": row["id"], "notice": notice, "audiences": audiences, "deadlines": _running_deadlines(row)})
+    if any(Audience.lead_representative in item["audiences"] for item in news):
+        leads = await _lead_representatives(sorted({item["case"] for item in news}))
+        for item in news:
+            item[Audience.lead_representative.value] = leads.get(item["case"])
+    await _to_devices(news)
+
+
+async def on_co_sign_invited(invitations: set[CoSignInvited]) -> None:
+    """Before commit: the invited representative hears of the invitation on their devices."""
+    notice, audiences = CO_SIGN_NOTICE
+    await _to_devices([
+        {"case": invited.case_id, "entry": None, "notice": notice, "audiences": audiences, "deadlines": [],
+         "department": None, Audience.invited_representative.value: invited.account_id}
+        for invited in sorted(invitations, key=lambda invited: (invited.case_id, invited.account_id))
+    ])
+
+
+async def _lead_representatives(case_ids: list[int]) -> dict[int, int]:
+    rows = await Suggestion.select(Suggestion.case, Suggestion.lead).where(Suggestion.case.is_in(case_ids))
+    return {row["case"]: row["lead"] for row in rows}
+
+
+async def _to_devices(news: list[dict]) -> None:
+    """A message for each device of each staff member each piece of news is for, unless they
+    turned that notice off; in their quiet hours, when they end, unless the case is due within
+    the hour."""
+    audiences = {audience for item in news for audience in item["audiences"]}
     account = StaffSubscription.account
     # Only the devices that may be told: the handlers of these departments, not every handler's.
     who = [account.role == AUDIENCE_ROLES[audience].value for audience in audiences & {Audience.moderators, Audience.leaders}]
-    if departments := sorted({entry["department"] for entry in entries if entry["department"]} if Audience.department in audiences else set()):
+    if departments := sorted({item["department"] for item in news if item["department"]} if Audience.department in audiences else set()):
         who.append((account.role == StaffRole.handler.value) & account.department.is_in(departments))
-    if leaders := sorted({entry["leader"] for entry in entries if entry["leader"]} if Audience.case_leader in audiences else set()):
-        who.append(account.id.is_in(leaders))
+    if people := sorted({item[audience.value] for item in news for audience in _ONE_PERSON if item.get(audience.value)}):
+        who.append(account.id.is_in(people))
     if not who:
         return
     devices = await StaffSubscription.select(
@@ -135,15 +178,13 @@ async def _tell_staff(entry_ids: list[int]) -> None:
     choices = await preferences.choices_of_accounts(sorted({device["account"] for device in devices}))
     now, time_zone = clock.now(), ZoneInfo(get_settings().time_zone)
     rows, due = [], []
-    for entry in entries:
-        notice, audiences = STAFF_NOTICES[entry["action"]]
-        deadlines = _running_deadlines(entry)
+    for item in news:
         for device in devices:
             chosen = choices.get(device["account"], preferences.Choices())
-            if notice in chosen.muted or not any(_in_audience(audience, device, entry) for audience in audiences):
+            if item["notice"] in chosen.muted or not any(_in_audience(audience, device, item) for audience in item["audiences"]):
                 continue
-            rows.append((entry["case"], None, device["id"], entry["id"], notice.value, device["channel"]))
-            due.append(preferences.due_at(chosen, now, time_zone, deadlines))
+            rows.append((item["case"], None, device["id"], item["entry"], item["notice"].value, device["channel"]))
+            due.append(preferences.due_at(chosen, now, time_zone, item["deadlines"]))
     await enqueue(rows, now, due)
 
 

@@ -16,12 +16,15 @@ from backend import clock
 from backend.cases import actions, supervision, workflow
 from backend.cases.services import Actor
 from backend.cases.tables import TimelineEntry
+from backend.accounts.services import get_account
 from backend.notifications import preferences
+from backend.representatives import services as suggestions
 from backend.notifications.tables import Message, StaffSubscription
 from backend.vocabulary import Role, Status
 from tests.cases.test_filing import file, form
 from tests.cases.test_lifecycle import MODERATOR, bring_to, handler_of
 from tests.notifications.test_delivery import deliver
+from tests.representatives.helpers import answer, suggestion_form
 
 
 async def add_this_device(handler, push) -> dict:
@@ -70,10 +73,9 @@ async def test_a_handler_removes_only_their_own_devices(person, channels, settin
     assert await Message.count() == 0
 
 
-async def test_only_staff_with_notices_have_the_page(person):
-    for role in ("admin", "representative"):
-        someone = await person(role, **({"body": "npc", "level": "city", "constituency": "一"} if role == "representative" else {}))
-        assert (await someone.client.get("/account/notifications")).status_code == 403, role
+async def test_only_people_with_notices_have_the_page(person):
+    admin = await person("admin")
+    assert (await admin.client.get("/account/notifications")).status_code == 403
     leader = await person("leader")
     page = (await leader.client.get("/account/notifications", headers={"accept-language": "en"})).text
     assert "Red flag: overdue and supervised" in page and "Text to review" not in page  # a leader's notices only
@@ -188,3 +190,32 @@ async def test_a_handler_is_reminded_to_sign_for_a_case_minutes_before_the_limit
     await supervision.flag_sign_reminders(morning + timedelta(minutes=11))
     await deliver(morning + timedelta(minutes=11))
     assert [news["title"] for news in push.received] == [f"Case {filed.number}: Sign for it now"]
+
+
+
+async def test_representatives_hear_of_invitations_meetings_and_the_answer(person, channels, settings, categories):
+    _, _, push = channels
+    lead = await person("representative", name="王代表", body="npc", level="city", constituency="竞秀区")
+    invited = await person("representative", name="李委员", body="cppcc", level="county", constituency="经济界")
+    leads, inviteds = (await add_this_device(lead, push))["endpoint"], (await add_this_device(invited, push))["endpoint"]
+    lead_account = await get_account(lead.account_id)
+    case_id = await suggestions.create_draft(suggestion_form(categories["water"]), lead_account)
+    await suggestions.invite_co_signer(case_id, lead_account, invited.account_id)
+    await deliver()
+    [invitation] = push.received
+    assert invitation["endpoint"] == inviteds and invitation["title"] == "Invitation to co-sign"
+    assert invitation["url"] == f"http://localhost:8000/representatives/drafts/{case_id}"
+    assert "DRAFT" not in invitation["title"] + invitation["body"]  # a draft's is not a number yet
+    number = await suggestions.submit(case_id, lead_account, settings.time_zone)
+    water = categories["water"].department
+    await workflow.perform(number, "accept", MODERATOR)
+    await workflow.perform(number, actions.Assign(department_id=water), MODERATOR)
+    await workflow.perform(number, "sign", handler_of(water))
+    await workflow.perform(number, "record_meeting", handler_of(water), body="已于周三上午与王代表座谈")
+    await answer(number, water)
+    await deliver()
+    assert [news["endpoint"] for news in push.received].count(inviteds) == 1
+    to_lead = [news for news in push.received if news["endpoint"] == leads]
+    assert [news["title"] for news in to_lead] == [f"Case {number}: Meeting recorded", f"Case {number}: Answer published"]
+    assert all(news["url"] == f"http://localhost:8000/representatives/suggestions/{number}" for news in to_lead)
+    assert "已于周三上午与王代表座谈" in to_lead[0]["body"]

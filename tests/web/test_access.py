@@ -17,7 +17,7 @@ from tests.cases.test_lifecycle import bring_to, filed_case
 EVERYONE = {"admin", "moderator", "handler", "leader", "representative"}
 
 # (method, path) → the roles that may use it. "{case}" is a case of the handler's department.
-NOTIFIED = {"handler", "moderator", "leader"}  # the staff with notices of their work
+NOTIFIED = {"handler", "moderator", "leader", "representative"}  # those with notices of their work
 STAFF_ROUTES = {
     ("GET", "/account/passkeys"): EVERYONE,
     ("POST", "/account/confirm/options"): EVERYONE,
