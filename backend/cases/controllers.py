@@ -196,6 +196,8 @@ async def follow_page(
         template = "partials/rating_form.html"
     elif wants_fragment(request) and part == "rating":
         template = "partials/rating_section.html"  # the answer arrived live: its form, to show first
+    elif wants_fragment(request) and part == "card":
+        template = "partials/my_case_card.html"  # "My cases on this device"
     return Template(
         template_name=template,
         context={
@@ -379,6 +381,12 @@ class CaseController(Controller):
         if wants_fragment(request):
             return ClientRedirect(redirect_to=location)
         return Redirect(path=location, status_code=303)
+
+    @get("/my-cases")
+    async def my_cases(self) -> Template:
+        """The cases remembered on this device: the page holds nothing of anyone's (the list is
+        the browser's, ``my-cases.js``, which fetches each case's card from its follow page)."""
+        return Template(template_name="my_cases.html", headers={"x-robots-tag": "noindex"})
 
     @get("/cases", opt=public_record())
     async def cases(self, request: Request) -> Template:

@@ -47,6 +47,7 @@ PAGES = {
     "/report": (None, "/report"),
     "/follow/{token:str}": (None, "/follow/{token}"),
     "/follow/{token:str}/notifications": (None, "/follow/{token}/notifications"),
+    "/my-cases": (None, "/my-cases"),
     "/cases/{number:str}/notifications": (None, "/cases/{number}/notifications"),
     "/notifications/verify/{signed:str}": (None, "/notifications/verify/{verify}"),
     "/notifications/unsubscribe/{signed:str}": (None, "/notifications/unsubscribe/{unsubscribe}"),

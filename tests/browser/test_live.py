@@ -92,3 +92,32 @@ def test_the_filers_page_puts_the_answer_and_its_rating_form_first_when_it_arriv
     form_.get_by_role("button", name="提交评价").click()
     expect(page.get_by_text("感谢您评价答复。")).to_be_visible()
     assert_no_csp_violations(page)
+
+
+def test_a_filer_remembers_cases_on_this_device_and_sees_where_each_stands(live_server, phone, settings, categories):
+    """Opt-in, kept in the browser alone: the list shows each case's status from its follow
+    page; a link that no longer works says so and can be forgotten."""
+    with ThreadPoolExecutor(1) as worker:  # Playwright's own event loop runs in this thread
+        first = worker.submit(asyncio.run, file(settings, form(categories["water"], title="暖气不热"))).result()
+        second = worker.submit(asyncio.run, file(settings, form(categories["water"], title="路灯不亮"))).result()
+        worker.submit(asyncio.run, bring_to(second.number, Status.accepted, categories["water"].department)).result()
+    page = phone.new_page()
+    for filed in (first, second):
+        page.goto(f"{live_server.url}/follow/{filed.follow_token}")
+        page.get_by_role("button", name="在本设备上记住这件诉求").click()
+        expect(page.get_by_text("已在本设备上记住。")).to_be_visible()
+    page.evaluate("localStorage.setItem('minsheng.myCases', JSON.stringify(JSON.parse(localStorage.getItem('minsheng.myCases')).concat(['x'.repeat(43)])))")
+    page.goto(f"{live_server.url}/my-cases")
+    items = page.locator("[data-my-cases] > li")
+    expect(items).to_have_count(3)
+    expect(items.nth(0)).to_contain_text("路灯不亮")  # the latest remembered first
+    expect(items.nth(0)).to_contain_text("已受理")
+    expect(items.nth(1)).to_contain_text("暖气不热")
+    expect(items.nth(2)).to_contain_text("这个链接已无法打开诉求")
+    expect(page.locator("[data-my-cases] > li[aria-busy]")).to_have_count(0)  # every card came, or said why not
+    items.nth(2).get_by_role("button", name="不再记住").click()
+    expect(items).to_have_count(2)
+    assert page.evaluate("JSON.parse(localStorage.getItem('minsheng.myCases')).length") == 2
+    items.nth(1).get_by_role("link").click()
+    expect(page).to_have_url(f"{live_server.url}/follow/{first.follow_token}")
+    assert_no_csp_violations(page)

@@ -108,6 +108,7 @@ PUBLIC_ROUTES = {
     ("GET", "/report"),
     ("POST", "/report"),
     ("GET", "/follow/{token:str}"),
+    ("GET", "/my-cases"),
     ("GET", "/follow/{token:str}/export.zip"),
     ("POST", "/follow/{token:str}/erase"),
     ("GET", "/follow/{token:str}/events"),
