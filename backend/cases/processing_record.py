@@ -20,7 +20,7 @@ from backend.cases.permissions import may_see_case, sees_filer_contact
 from backend.cases.tables import Case, TimelineEntry
 from backend.deadlines.tables import CalendarDay, DeadlineLimit, DeadlineWarning
 from backend.i18n_markers import N_
-from backend.notifications.tables import Message, StaffSubscription, Subscription
+from backend.notifications.tables import Message, NoticeWording, StaffSubscription, Subscription
 from backend.photos.tables import Photo
 from backend.settings import Settings
 from backend.vocabulary import Scope, StaffRole
@@ -137,7 +137,7 @@ RECORD: tuple[Kept, ...] = (
         lambda: audit.READERS,
     ),
     Kept(
-        N_("Staff names: their accounts and passkeys, and who made each API key and each change to the calendar and the deadlines"),
+        N_("Staff names: their accounts and passkeys, and who made each API key and each change to the calendar, the deadlines and the notices' wording"),
         N_("To sign staff in, and to answer for the keys and settings they made"),
         (
             Account.name,
@@ -146,6 +146,7 @@ RECORD: tuple[Kept, ...] = (
             CalendarDay.changed_by_name,
             DeadlineLimit.changed_by_name,
             DeadlineWarning.changed_by_name,
+            NoticeWording.changed_by_name,
         ),
         lambda settings: (N_("as long as the account, and the record of the change, exist"), None),
         lambda: audit.READERS,
