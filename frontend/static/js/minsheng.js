@@ -122,44 +122,33 @@
       url.searchParams.set("after", String(id));
       source.setAttribute("sse-connect", url.pathname + url.search);
     }
-    if (event.target.hasAttribute("data-live-merge")) {
-      event.preventDefault();
-      if (mergeLive(event.target, message.data) && source) {
-        var notice = source.querySelector("[data-live-notice]");
-        if (notice) notice.textContent = notice.getAttribute("data-live-notice");
-      }
-    }
+    if (event.target.hasAttribute("data-live-queue")) event.target.__itemsBefore = itemsIn(event.target);
   });
 
-  // A staff queue arrives whole; only what changed is replaced (by id), so that text typed in
-  // an item and the focus stay where they are. Returns whether anything new came in.
-  function mergeLive(container, html) {
-    var incoming = document.createElement("template");
-    incoming.innerHTML = html;
-    var added = false;
-    var place = container.firstElementChild;
-    Array.prototype.slice.call(incoming.content.children).forEach(function (node) {
-      var existing = node.id ? document.getElementById(node.id) : null;
-      if (existing && existing.parentNode === container) {
-        if (existing.outerHTML !== node.outerHTML) {
-          container.replaceChild(node, existing);
-          existing = node;
-          htmx.process(node);
-        }
-        if (existing !== place) container.insertBefore(existing, place);
-        place = existing.nextElementSibling;
-      } else {
-        container.insertBefore(node, place);
-        htmx.process(node);
-        added = added || Boolean(node.id);
-      }
+  // A staff queue arrives whole and is morphed into the page (idiomorph, hx-swap="morph:innerHTML"):
+  // elements are kept by id, so focus stays where it was. When an item that was not there before
+  // comes in, the queue says so quietly.
+  function itemsIn(container) {
+    return Array.prototype.map.call(container.querySelectorAll("[data-item]"), function (item) {
+      return item.getAttribute("data-item");
     });
-    while (place) {
-      var next = place.nextElementSibling;
-      place.remove();
-      place = next;
-    }
-    return added;
+  }
+  document.addEventListener("htmx:sseMessage", function (event) {
+    var queue = event.target;
+    if (!queue.hasAttribute("data-live-queue") || !queue.__itemsBefore) return;
+    var before = queue.__itemsBefore;
+    var arrived = itemsIn(queue).some(function (number) { return before.indexOf(number) === -1; });
+    var notice = arrived && queue.closest("[sse-connect]").querySelector("[data-live-notice]");
+    if (notice) notice.textContent = notice.getAttribute("data-live-notice");
+  });
+
+  function keepTypedText() {
+    if (!window.Idiomorph) return;
+    // Text typed into a field (focused or not) is the person's, not the server's: a morph leaves it.
+    Idiomorph.defaults.ignoreActiveValue = true;
+    Idiomorph.defaults.callbacks.beforeAttributeUpdated = function (name, element) {
+      if (name === "value" && "defaultValue" in element && element.value !== element.defaultValue) return false;
+    };
   }
 
   function reveal() {
@@ -167,6 +156,6 @@
     if (navigator.geolocation) document.querySelectorAll("[data-locate]").forEach(function (b) { b.hidden = false; });
     document.querySelectorAll("[data-copy]").forEach(function (b) { b.hidden = false; });
   }
-  document.addEventListener("DOMContentLoaded", function () { reveal(); focusErrors(document); });
+  document.addEventListener("DOMContentLoaded", function () { reveal(); focusErrors(document); keepTypedText(); });
   document.addEventListener("htmx:load", reveal);
 })();
