@@ -95,6 +95,20 @@
       );
       return;
     }
+    // The action bar's shortcuts open the action they name, ready to type into.
+    var shortcut = event.target.closest("[data-open-action]");
+    if (shortcut) {
+      var action = document.getElementById(shortcut.getAttribute("href").slice(1));
+      if (action) {
+        event.preventDefault();  // a jump to the fragment would take the focus back
+        action.open = true;
+        action.scrollIntoView({ block: "start" });
+        // The text first: it is what every action with text is about.
+        var first = action.querySelector("textarea") || action.querySelector("select, input:not([type=hidden])");
+        if (first) first.focus({ preventScroll: true });
+      }
+      return;
+    }
     var copy = event.target.closest("[data-copy]");
     if (copy) {
       var field = document.getElementById(copy.getAttribute("data-copy"));

@@ -1,0 +1,72 @@
+"""Staff pages on a phone (390×844: the handlers work on site): the case page puts the state,
+the time left and the next likely steps first, in a bar that stays on screen; posting progress
+with a photo takes one screen; the navigation folds into a menu that keeps its counts."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from backend.vocabulary import Status
+from tests.browser.test_filing import assert_no_csp_violations
+from tests.browser.test_live_queues import filed, in_a_worker
+from tests.browser.conftest import RECORD_CSP_VIOLATIONS
+from tests.live.test_workers import session_cookie
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+PHONE = {"width": 390, "height": 844}
+
+
+def signed_in(browser, base_url: str, cookies: dict, locale: str = "zh-CN"):
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale=locale)
+    context.add_init_script(RECORD_CSP_VIOLATIONS)
+    context.add_cookies([{"name": name, "value": value, "url": base_url} for name, value in cookies.items()])
+    return context.new_page()
+
+
+def box(page, selector: str) -> dict:
+    return page.locator(selector).first.bounding_box()
+
+
+def test_a_handler_acts_on_a_case_from_the_first_screen(live_server, browser, settings, categories):
+    department = categories["water"].department
+    number = in_a_worker(filed(settings, categories, "小区二次供水水箱发臭", Status.signed))
+    handler = in_a_worker(session_cookie(settings, "handler", department_id=department))
+    page = signed_in(browser, live_server.url, handler)
+    page.goto(f"{live_server.url}/staff/cases/{number}")
+
+    bar = page.locator(".action-bar")
+    expect(bar).to_contain_text("承办单位已签收")
+    expect(bar).to_contain_text("期限")  # the time left on the clock that runs next
+    # The next likely steps of a signed case, from the lifecycle table; not returning it.
+    steps = bar.get_by_role("navigation")
+    for label in ("承办单位已联系反映人", "办理进展", "正式答复"):
+        expect(steps).to_contain_text(label)
+    expect(steps).not_to_contain_text("承办单位退回")
+    progress = steps.get_by_role("button", name="办理进展")
+    assert progress.bounding_box()["y"] + progress.bounding_box()["height"] <= PHONE["height"]
+    print(f"\naction bar: top {box(page, '.action-bar')['y']:.0f} px, bottom {box(page, '.action-bar')['y'] + box(page, '.action-bar')['height']:.0f} px")
+
+    # It stays on screen while the case scrolls under it.
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    assert 0 <= box(page, ".action-bar")["y"] <= 1
+
+    # One tap opens the progress form; text, a photo and the button fit on one screen.
+    progress.click()
+    form = page.locator("#action-post_progress")
+    expect(form).to_have_attribute("open", "")
+    expect(page.locator("#post_progress-body")).to_be_focused()
+    page.locator("#post_progress-body").fill("17:40 已清洗水箱，正在消毒")
+    submit = page.locator("#post_progress-submit")
+    submit.scroll_into_view_if_needed()
+    summary_top = box(page, "#action-post_progress summary")["y"]
+    bottom = box(page, "#post_progress-submit")["y"] + box(page, "#post_progress-submit")["height"]
+    bar_bottom = box(page, ".action-bar")["y"] + box(page, ".action-bar")["height"]
+    print(f"progress form: {bottom - summary_top:.0f} px tall under a {bar_bottom:.0f} px bar")
+    assert bottom - summary_top <= PHONE["height"] - bar_bottom
+    expect(page.locator("#post_progress-photo-input")).to_be_visible()
+    submit.click()
+    page.wait_for_url(f"**/staff/cases/{number}#entry-*")
+    expect(page.locator(".timeline")).to_contain_text("已清洗水箱")
+    assert_no_csp_violations(page)
