@@ -70,3 +70,52 @@ def test_a_handler_acts_on_a_case_from_the_first_screen(live_server, browser, se
     page.wait_for_url(f"**/staff/cases/{number}#entry-*")
     expect(page.locator(".timeline")).to_contain_text("已清洗水箱")
     assert_no_csp_violations(page)
+
+
+def test_the_navigation_folds_into_a_menu_that_keeps_the_counts(live_server, browser, settings, categories):
+    department = categories["water"].department
+    in_a_worker(filed(settings, categories, "小区二次供水水箱发臭", Status.assigned))
+    handler = in_a_worker(session_cookie(settings, "handler", department_id=department))
+    page = signed_in(browser, live_server.url, handler)
+    page.goto(f"{live_server.url}/department")
+    header = box(page, ".site-header")
+    print(f"\nstaff header at 390 px: {header['height']:.0f} px tall")
+    assert header["height"] < 140  # two rows: the brand and the menu, then the work links
+    # The counts are in view without opening anything; the workspace and the public list differ.
+    work = page.locator(".work-links")
+    expect(work.get_by_role("link", name="本单位工作台 1")).to_be_visible()
+    menu = page.locator(".nav-menu")
+    expect(menu.get_by_role("link", name="承办单位")).to_be_hidden()
+    menu.locator("summary").click()
+    expect(menu.get_by_role("link", name="承办单位")).to_be_visible()
+    expect(menu.get_by_role("button", name="退出登录")).to_be_visible()
+    assert_no_csp_violations(page)
+
+
+def test_the_leader_page_starts_with_the_figures(live_server, browser, settings, categories):
+    for title in ("路灯不亮", "井盖缺失", "水管爆裂", "垃圾未清运", "噪音扰民", "占道经营"):
+        in_a_worker(filed(settings, categories, title, Status.signed))
+    leader = in_a_worker(session_cookie(settings, "leader"))
+    page = signed_in(browser, live_server.url, leader)
+    page.goto(f"{live_server.url}/leader")
+    jump = page.get_by_role("navigation", name="本页目录")
+    expect(jump.get_by_role("link", name="各承办单位数据")).to_be_visible()
+    top = page.evaluate("document.getElementById('figures-heading').getBoundingClientRect().top + scrollY")
+    print(f"\n/leader figures at {top:.0f} px")
+    assert top < PHONE["height"]
+
+
+def test_no_table_column_is_narrower_than_its_longest_word(live_server, browser, settings, categories):
+    in_a_worker(filed(settings, categories, "小区二次供水水箱发臭", Status.signed))
+    page = signed_in(browser, live_server.url, {})
+    page.goto(f"{live_server.url}/departments")
+    # Each department's name stays on one line (a Chinese name is one word), in a column that
+    # stays in view while the figures scroll sideways.
+    lines = page.evaluate("""Array.from(document.querySelectorAll('.figures tbody th')).map(cell => {
+        const range = document.createRange(); range.selectNodeContents(cell);
+        return new Set(Array.from(range.getClientRects()).map(rect => Math.round(rect.top))).size; })""")
+    assert lines and set(lines) == {1}
+    first = page.locator(".figures tbody th").first
+    before = first.bounding_box()["x"]
+    page.locator(".table-scroll").first.evaluate("box => box.scrollLeft = 400")
+    assert abs(first.bounding_box()["x"] - before) < 1
