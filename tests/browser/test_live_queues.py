@@ -96,3 +96,33 @@ def test_the_moderation_queue_takes_a_new_case_without_reload(live_server, brows
     expect(new.locator("li.case-card")).to_have_count(2)
     expect(page.locator("[data-live-notice]")).to_contain_text("新的待办")
     assert_updated_in_place(page, errors, f"/staff/cases/{earlier}")
+
+
+def test_text_typed_in_the_review_queue_survives_new_posts(live_server, browser, settings, categories):
+    department = categories["water"].department
+    # bring_to(in_progress) leaves its progress post waiting for review: the first item.
+    first = in_a_worker(filed(settings, categories, "路灯不亮", Status.in_progress))
+    second = in_a_worker(filed(settings, categories, "井盖缺失有人掉下去", Status.signed))
+    moderator = in_a_worker(session_cookie(settings, "moderator"))
+    handler = in_a_worker(session_cookie(settings, "handler", department_id=department))
+    page, errors = open_page(browser, live_server.url, moderator, "/moderation/review")
+    items = page.locator("article.review-item")
+    expect(items).to_have_count(1)
+    edited = items.first.locator("textarea[name=text]")
+    edited.fill("已修好路灯（审核时改写）")
+    comment = items.first.locator("textarea[name=comment]")
+    comment.fill("请补一张照片")  # typed, then focus left it for the comment box
+    comment.press("End")
+
+    with httpx.Client(base_url=live_server.url, cookies=handler) as http:
+        response = http.post(f"/staff/cases/{second}/post_progress", data={"body": "18:10 已放置警示锥", "internal": "false"})
+        assert response.status_code == 303, response.text
+
+    expect(items).to_have_count(2, timeout=10_000)
+    expect(page.locator("article.review-item", has_text=second)).to_contain_text("18:10 已放置警示锥")
+    expect(page.locator("article.review-item", has_text=first).locator("textarea[name=text]")).to_have_value("已修好路灯（审核时改写）")
+    expect(page.locator("article.review-item", has_text=first).locator("textarea[name=comment]")).to_have_value("请补一张照片")
+    assert errors == []
+    assert page.evaluate("document.activeElement.name") == "comment"
+    assert page.evaluate("window.__sameDocument") is True
+    assert_no_csp_violations(page)
