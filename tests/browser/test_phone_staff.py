@@ -4,6 +4,8 @@ with a photo takes one screen; the navigation folds into a menu that keeps its c
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from playwright.sync_api import expect
 
@@ -11,6 +13,7 @@ from backend.vocabulary import Status
 from tests.browser.test_filing import assert_no_csp_violations
 from tests.browser.test_live_queues import filed, in_a_worker
 from tests.browser.conftest import RECORD_CSP_VIOLATIONS
+from tests.browser.test_every_page import AXE, AXE_TAGS, STICKING_OUT
 from tests.live.test_workers import session_cookie
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -119,3 +122,28 @@ def test_no_table_column_is_narrower_than_its_longest_word(live_server, browser,
     before = first.bounding_box()["x"]
     page.locator(".table-scroll").first.evaluate("box => box.scrollLeft = 400")
     assert abs(first.bounding_box()["x"] - before) < 1
+
+
+@pytest.mark.parametrize("locale", ["zh-CN", "en"])
+def test_the_handlers_case_page_reflows_and_passes_axe_opened_up(live_server, browser, settings, categories, locale):
+    """What test_every_page checks, on the handler's own view of a case (the action bar with its
+    next steps, the filer's contact) with the menu, the staff facts and an action opened: no axe
+    violation, and no sideways scrolling at 320 px, with text at 200 % too."""
+    department = categories["water"].department
+    number = in_a_worker(filed(settings, categories, "小区二次供水水箱发臭", Status.signed))
+    handler = in_a_worker(session_cookie(settings, "handler", department_id=department))
+    context = browser.new_context(viewport={"width": 320, "height": 640}, locale=locale)
+    context.add_init_script(RECORD_CSP_VIOLATIONS)
+    context.add_cookies([{"name": name, "value": value, "url": live_server.url} for name, value in handler.items()])
+    page = context.new_page()
+    page.goto(f"{live_server.url}/staff/cases/{number}")
+    page.locator(".nav-menu summary").click()
+    page.locator(".staff-facts summary").click()
+    page.locator(".action-bar [data-open-action]").nth(1).click()
+    page.evaluate(AXE.read_text())
+    result = page.evaluate(f"axe.run(document, {{runOnly: {json.dumps(AXE_TAGS)}}})")
+    assert [violation["id"] for violation in result["violations"]] == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320, page.evaluate(STICKING_OUT)
+    page.evaluate("document.documentElement.style.fontSize = '200%'")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320, page.evaluate(STICKING_OUT)
+    assert_no_csp_violations(page)
