@@ -165,11 +165,27 @@
     };
   }
 
+  // The staff case page's action bar stays on screen while it takes at most a third of it; with
+  // large text or a short screen it scrolls away instead of covering the page. While it stays,
+  // the page scrolls what gets focus (or is jumped to) out from under it.
+  function keepActionBar() {
+    var bar = document.querySelector(".action-bar");
+    if (!bar) return;
+    var fit = function () {
+      var stays = bar.offsetHeight <= window.innerHeight / 3;
+      bar.classList.toggle("stays", stays);
+      document.documentElement.style.scrollPaddingTop = stays ? bar.offsetHeight + "px" : "";
+    };
+    fit();
+    new ResizeObserver(fit).observe(bar);
+    window.addEventListener("resize", fit);
+  }
+
   function reveal() {
     // Buttons that only work with script stay hidden without it.
     if (navigator.geolocation) document.querySelectorAll("[data-locate]").forEach(function (b) { b.hidden = false; });
     document.querySelectorAll("[data-copy]").forEach(function (b) { b.hidden = false; });
   }
-  document.addEventListener("DOMContentLoaded", function () { reveal(); focusErrors(document); keepTypedText(); });
+  document.addEventListener("DOMContentLoaded", function () { reveal(); focusErrors(document); keepTypedText(); keepActionBar(); });
   document.addEventListener("htmx:load", reveal);
 })();
