@@ -169,7 +169,9 @@ async def test_the_co_sign_picker_invites_nobody_until_a_representative_is_chose
 
     straight_away = await lead.post_form(f"/representatives/drafts/{case_id}/invite", {"account_id": ""})
     assert straight_away.status_code == 422
-    assert "Choose a representative from the list." in straight_away.text
+    error = straight_away.text.split('id="invite-error">')[1].split("</p>")[0]  # by the picker
+    assert error == "Choose a representative from the list."
+    assert 'aria-invalid="true" aria-describedby="invite-error"' in straight_away.text
     assert await CoSigner.count() == 0
 
     assert (await lead.post_form(f"/representatives/drafts/{case_id}/invite", {"account_id": str(co.account_id)})).status_code == 303
