@@ -151,7 +151,7 @@
     var queue = event.target;
     if (!queue.hasAttribute("data-live-queue") || !queue.__itemsBefore) return;
     var before = queue.__itemsBefore;
-    var arrived = itemsIn(queue).some(function (number) { return before.indexOf(number) === -1; });
+    var arrived = itemsIn(queue).some(function (key) { return before.indexOf(key) === -1; });
     var notice = arrived && queue.closest("[sse-connect]").querySelector("[data-live-notice]");
     if (notice) notice.textContent = notice.getAttribute("data-live-notice");
   });
