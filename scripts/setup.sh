@@ -24,6 +24,8 @@ cp node_modules/htmx.org/dist/htmx.min.js frontend/static/vendor/htmx.min.js
 cp node_modules/@picocss/pico/css/pico.min.css frontend/static/vendor/pico.min.css
 cp node_modules/@simplewebauthn/browser/dist/bundle/index.umd.min.js frontend/static/vendor/simplewebauthn-browser.min.js
 cp node_modules/htmx-ext-sse/dist/sse.min.js frontend/static/vendor/htmx-ext-sse.min.js
+# Idiomorph with its htmx extension ("morph"), for the live staff queues.
+cp node_modules/idiomorph/dist/idiomorph-ext.min.js frontend/static/vendor/idiomorph-ext.min.js
 cp node_modules/exifr/dist/mini.umd.js frontend/static/vendor/exifr.min.js
 mkdir -p frontend/static/vendor/leaflet/images
 cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css frontend/static/vendor/leaflet/

@@ -179,6 +179,29 @@ SUGGESTION_ACTIONS = frozenset(action for action, row in TRANSITIONS.items() if 
 NOT_FOR_SUGGESTIONS = frozenset(action for action, row in TRANSITIONS.items() if CaseType.representative not in row.case_types)
 
 
+# The way a case usually goes, in order; the other states are turnings off it (rejected, returned…).
+USUAL_PATH = (
+    Status.submitted, Status.accepted, Status.assigned, Status.signed, Status.in_progress,
+    Status.replied, Status.rated, Status.closed,
+)
+# A clock that a department or the centre has to meet, as opposed to one moved or restarted.
+MET_CLOCKS = frozenset({ClockEffect.sign, ClockEffect.first_contact, ClockEffect.first_response, ClockEffect.answer})
+
+
+def moves_forward(action: str, status: Status) -> bool:
+    """Whether ``action`` is a next likely step for a case in ``status``: it meets one of the
+    clocks (directly or once its text is approved), or it takes the case further along the usual
+    path. From a turning off the path (returned, unsatisfied), any step back onto it counts.
+    The staff case page offers these first."""
+    row = TRANSITIONS[action]
+    if row.clock in MET_CLOCKS or row.approved_clock in MET_CLOCKS:
+        return True
+    target = row.to_state or row.approved_to_state
+    if target not in USUAL_PATH:
+        return False
+    return status not in USUAL_PATH or USUAL_PATH.index(target) > USUAL_PATH.index(status)
+
+
 def fits_case_type(action: str, case_type: str) -> bool:
     return CaseType(case_type) in TRANSITIONS[action].case_types
 

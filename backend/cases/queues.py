@@ -12,6 +12,7 @@ from backend.cases import ratings, services, supervision, workflow
 from backend.cases.tables import Case
 from backend.errors import Forbidden
 from backend.i18n_markers import N_
+from backend.representatives.services import pending_invitation_count
 from backend.vocabulary import ANSWERED, MODERATION_QUEUE, WITH_A_DEPARTMENT, CaseType, StaffRole, Status
 
 IS_SUGGESTION = Case.case_type == CaseType.representative.value  # representatives' suggestions: their own queues too
@@ -20,7 +21,7 @@ FAR_FUTURE = datetime.max.replace(tzinfo=timezone.utc)
 
 @dataclass(frozen=True)
 class WorkLink:
-    """A link in the navigation to a staff queue, with how much waits there."""
+    """A link in the navigation to a queue, with how much waits there."""
 
     href: str
     label: str
@@ -41,12 +42,16 @@ async def work_links(account: AccountView) -> list[WorkLink]:
         return [WorkLink("/leader", N_("Overdue"), await supervision.overdue_count())]
     if account.role == StaffRole.handler and account.department_id is not None:
         return [
-            WorkLink("/department", N_("Department"), await services.count_cases(set(WITH_A_DEPARTMENT), account.department_id)),
+            WorkLink("/department", N_("Our department's work"), await services.count_cases(set(WITH_A_DEPARTMENT), account.department_id)),
             WorkLink(
                 "/department/suggestions",
                 N_("Suggestions"),
                 await services.count_cases(set(WITH_A_DEPARTMENT), account.department_id, where=IS_SUGGESTION),
             ),
+        ]
+    if account.role == StaffRole.representative:
+        return [
+            WorkLink("/representatives#invitations-heading", N_("Co-sign invitations"), await pending_invitation_count(account.id)),
         ]
     return []
 

@@ -24,7 +24,7 @@ from backend.accounts.services import AccountView
 from backend.cases import figures, personal_text, ratings, reveals, services, supervision, workflow
 from backend.cases.controllers import case_form_from, follow_url
 from backend.cases.filing import RECORDED_BY_STAFF, SOURCE_LABELS, CaseForm, FilingError, validate, validate_source
-from backend.cases.lifecycle import PHOTO_ACTIONS, TRANSITIONS
+from backend.cases.lifecycle import PHOTO_ACTIONS, TRANSITIONS, moves_forward
 from backend.cases.actions import INPUTS, ActionInput, Unreadable, WithPhotos, from_form
 from backend.cases.queues import department_context, moderation_context, review_context
 from backend.cases.permissions import available_actions, handler_scope, may_see_case, sees_filer_contact
@@ -244,6 +244,7 @@ class WorkspaceController(Controller):
         actions = available_actions(view, actor_of(account))
         choices = set().union(*(INPUTS[action].choices for action in actions))
         show_contact = sees_filer_contact(account.role, scope)
+        form_actions = [action for action in actions if action not in PHOTO_ACTIONS]
         return Template(
             template_name="staff/case.html",
             context={
@@ -252,7 +253,9 @@ class WorkspaceController(Controller):
                 # Who may contact the filer sees where news went (masked); the others, that it went.
                 "deliveries": await notification_log.case_log(view.case.id, show_addresses=show_contact),
                 **delivery_labels(),
-                "form_actions": [action for action in actions if action not in PHOTO_ACTIONS],
+                "form_actions": form_actions,
+                # The action bar's first offers, from the lifecycle table.
+                "next_actions": [action for action in form_actions if moves_forward(action, Status(view.case.status))],
                 "photo_controls": [action for action in actions if action in PHOTO_ACTIONS],
                 "typed_photos": typed_photos or {},
                 "rows": {action: TRANSITIONS[action] for action in actions},

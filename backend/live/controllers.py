@@ -60,9 +60,10 @@ class LiveController(Controller):
 class StaffLiveController(Controller):
     guards = [role_guard]
 
-    @get("/staff/events", opt={**admits(StaffRole.moderator, StaffRole.leader, StaffRole.handler), **NOT_COMPRESSED})
+    @get("/staff/events", opt={**admits(StaffRole.moderator, StaffRole.leader, StaffRole.handler, StaffRole.representative), **NOT_COMPRESSED})
     async def count_events(self, request: Request) -> Stream:
-        """The navigation's counts alone, for staff pages that are not a live queue."""
+        """The navigation's counts alone, for pages that are not a live queue (a representative's too:
+        a submitted draft ends its pending invitations)."""
         return _staff_stream(request)
 
     @get("/moderation/events", opt={**admits(StaffRole.moderator), **NOT_COMPRESSED})

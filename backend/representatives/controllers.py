@@ -129,7 +129,10 @@ class RepresentativeController(Controller):
             await suggestions.add_attachment(case_id, account, filename, data, media_dir)
         return Redirect(f"/representatives/drafts/{case_id}", status_code=303)
 
-    async def _draft_page(self, request: Request, case_id: int, error: str = "", status_code: int = 200) -> Template:
+    async def _draft_page(
+        self, request: Request, case_id: int, error: str = "", status_code: int = 200, failed: str = ""
+    ) -> Template:
+        """The draft's page; ``failed`` names the form whose ``error`` it is, to show it there."""
         account = current(request).account
         draft = await suggestions.draft_for(case_id, account)
         if draft is None:
@@ -143,6 +146,7 @@ class RepresentativeController(Controller):
                 "invited": draft.facts.invited(account.id),
                 "choices": await suggestions.co_signer_choices(case_id, account) if lead else [],
                 "error": i18n.gettext(error) if error else "",
+                "failed": failed,
                 **LABELS,
             },
             status_code=status_code,
@@ -153,19 +157,21 @@ class RepresentativeController(Controller):
     async def draft(self, request: Request, case_id: RowId) -> Template:
         return await self._draft_page(request, case_id)
 
-    async def _draft_action(self, request: Request, case_id: int, action) -> Response:
+    async def _draft_action(self, request: Request, case_id: int, action, failed: str = "") -> Response:
         try:
             await action(current(request).account)
         except Refusal as refused:  # AttachmentRejected among them
             if isinstance(refused, NotFound):
                 raise NotFoundException() from None
-            return await self._draft_page(request, case_id, refused.message, status_of(refused))
+            return await self._draft_page(request, case_id, refused.message, status_of(refused), failed)
         return Redirect(f"/representatives/drafts/{case_id}", status_code=303)
 
     @post("/drafts/{case_id:str}/invite", status_code=303)
     async def invite(self, request: Request, case_id: RowId) -> Response:
         invitee = row_id(form_text(await request.form(), "account_id"))
-        return await self._draft_action(request, case_id, lambda account: suggestions.invite_co_signer(case_id, account, invitee))
+        return await self._draft_action(
+            request, case_id, lambda account: suggestions.invite_co_signer(case_id, account, invitee), failed="invite"
+        )
 
     @post("/drafts/{case_id:str}/co-sign", status_code=303)
     async def co_sign(self, request: Request, case_id: RowId) -> Response:

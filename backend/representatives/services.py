@@ -485,6 +485,15 @@ class Channel:
 _ITEM_COLUMNS = [(Case.id, "case_id"), (Case.number, "number"), (Case.title, "title"), (Case.status, "status"), (Case.created_at, "created_at")]
 
 
+async def pending_invitation_count(account_id: int) -> int:
+    """Drafts this representative is invited to co-sign and has not co-signed yet."""
+    return await CoSigner.count().where(
+        (CoSigner.account == account_id)
+        & CoSigner.signed_at.is_null()
+        & (CoSigner.suggestion.case.status == Status.draft.value)
+    )
+
+
 async def channel(account: AccountView) -> Channel:
     led = await Suggestion.select(
         *(getattr(Suggestion.case, column._meta.name).as_alias(alias) for column, alias in _ITEM_COLUMNS),

@@ -54,6 +54,14 @@ def with_virtual_authenticator(context: BrowserContext, page: Page) -> tuple[obj
     return cdp, authenticator["authenticatorId"]
 
 
+def sign_out(page) -> None:
+    """On a phone, signing out is in the navigation's menu."""
+    menu = page.locator(".nav-menu")
+    if menu.get_attribute("open") is None:
+        menu.locator("summary").click()
+    page.get_by_role("button", name="退出登录").click()
+
+
 def test_invitation_enrolment_sign_out_and_passkey_sign_in(live_server, phone):
     invitation = invite_from_the_command_line(live_server.url, "admin", "王管理")
     page = phone.new_page()
@@ -64,6 +72,7 @@ def test_invitation_enrolment_sign_out_and_passkey_sign_in(live_server, phone):
     page.get_by_label("为此设备命名（可选）").fill("我的手机")
     page.get_by_role("button", name="创建通行密钥并登录").click()
     expect(page).to_have_url(f"{live_server.url}/admin/accounts")
+    page.locator(".nav-menu summary").click()
     expect(page.get_by_text("当前登录：王管理")).to_be_visible()
     credentials = cdp.send("WebAuthn.getCredentials", {"authenticatorId": authenticator_id})["credentials"]
     assert len(credentials) == 1 and credentials[0]["isResidentCredential"]
@@ -77,13 +86,14 @@ def test_invitation_enrolment_sign_out_and_passkey_sign_in(live_server, phone):
 
     # Signing out lands on the sign-in page, where the browser offers the passkey in its
     # autofill; the virtual authenticator accepts at once, so this signs straight back in.
-    page.get_by_role("button", name="退出登录").click()
+    sign_out(page)
     expect(page).to_have_url(f"{live_server.url}/admin/accounts")
+    page.locator(".nav-menu summary").click()
     expect(page.get_by_text("当前登录：王管理")).to_be_visible()
 
     # Where the browser has no passkey autofill, the button does it.
     page.add_init_script(NO_PASSKEY_AUTOFILL)
-    page.get_by_role("button", name="退出登录").click()
+    sign_out(page)
     expect(page).to_have_url(f"{live_server.url}/login?signed_out=1")
     expect(page.get_by_role("status")).to_have_text("您已退出登录。")
     page.goto(f"{live_server.url}/admin/accounts")
@@ -147,7 +157,7 @@ def test_the_button_and_the_autofill_never_both_sign_in(live_server, phone):
             route.continue_()
 
     page.route(lambda url: "/login" in url, hold)
-    page.get_by_role("button", name="退出登录").click()
+    sign_out(page)
     expect(page).to_have_url(f"{live_server.url}/login?signed_out=1")
     while not held_options:
         page.wait_for_timeout(100)
@@ -159,4 +169,5 @@ def test_the_button_and_the_autofill_never_both_sign_in(live_server, phone):
     assert len(sign_ins) == 1, "one ceremony at a time: a single sign-in"
     sign_ins[0].continue_()
     expect(page).to_have_url(f"{live_server.url}/admin/accounts")
+    page.locator(".nav-menu summary").click()
     expect(page.get_by_text("当前登录：王管理")).to_be_visible()

@@ -59,7 +59,9 @@ def test_from_filing_to_a_published_reply(live_server, browser, categories):
         moderator.goto(f"{base}/moderation")
         moderator.get_by_role("link", name="小区停电三四天").click()
         number = moderator.url.rsplit("/", 1)[1]
-        # Staff see the filer's contact masked, and reveal it for a reason the filer will read.
+        # Staff see the filer's contact masked (under "for staff only", folded), and reveal it for
+        # a reason the filer will read.
+        moderator.locator(".staff-facts summary").click()
         contact = moderator.locator("#filer-contact")
         expect(contact).to_contain_text("张**")
         expect(contact).to_contain_text("138****8000")
@@ -102,6 +104,7 @@ def test_from_filing_to_a_published_reply(live_server, browser, categories):
         filer.evaluate("window.__sameDocument = true")
         filer.wait_for_function("document.querySelector('[sse-connect]') && htmx && true")
         filer.wait_for_timeout(500)  # the stream is open
+        handler.locator(".staff-facts summary").click()
         handler.locator("#filer-contact").get_by_label("查看完整姓名和电话的原因").select_option("contact")
         handler.locator("#filer-contact").get_by_role("button", name="显示并拨号").click()
         expect(handler.locator("#filer-contact a[href^='tel:']")).to_be_visible()

@@ -11,7 +11,7 @@ from backend import clock
 from backend.cases import actions, services, workflow
 from backend.cases.browse import CaseFilter, browse
 from backend.vocabulary import CaseType, Role, Scope, Status
-from backend.cases.lifecycle import NOT_FOR_SUGGESTIONS, PHOTO_ACTIONS, SUGGESTION_ACTIONS, TRANSITIONS, refusal
+from backend.cases.lifecycle import NOT_FOR_SUGGESTIONS, PHOTO_ACTIONS, SUGGESTION_ACTIONS, TRANSITIONS, moves_forward, refusal
 from backend.cases.permissions import actions_for, available_actions
 from backend.photos import services as photos
 from backend.cases.services import Actor
@@ -250,6 +250,23 @@ def test_available_actions_are_what_the_rule_allows_the_actor_on_the_case():
                     standing = scope if role == Role.handler else None
                     allowed = [action for action in TRANSITIONS if refusal(action, role, status, standing, case_type) is None]
                     assert available_actions(case, actor) == allowed, (role, status, scope, case_type)
+
+
+def test_the_next_likely_steps_follow_the_usual_path_from_the_table():
+    """What the staff case page's action bar offers first (``lifecycle.moves_forward``): steps
+    that meet a clock or take the case further along its usual way, never a turning off it."""
+    def likely(role: str, status: Status, case_type: str = "complaint") -> list[str]:
+        return [action for action in actions_for(role, status, Scope.lead, case_type) if moves_forward(action, status)]
+
+    assert likely("moderator", Status.submitted) == ["accept"]
+    assert likely("moderator", Status.accepted) == ["assign"]
+    assert likely("moderator", Status.returned) == ["assign"]
+    assert likely("moderator", Status.unsatisfied) == ["reopen", "close"]
+    assert likely("handler", Status.assigned) == ["sign"]
+    assert likely("handler", Status.signed) == ["record_contact", "post_progress", "draft_reply"]
+    assert likely("handler", Status.signed, "representative") == ["post_progress", "draft_reply", "record_meeting", "record_call"]
+    for action in ("reject", "mark_duplicate", "return", "request_extension", "post_internal_note", "supervise", "instruct"):
+        assert not any(moves_forward(action, status) for status in TRANSITIONS[action].from_states), action
 
 
 # -- ``workflow.perform`` honours the rule, on the database ----------------------------------

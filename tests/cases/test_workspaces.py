@@ -254,7 +254,7 @@ async def test_the_centre_records_a_hotline_call_and_a_social_media_post(person,
 
 
 def main_navigation(html: str) -> str:
-    return html.split('<nav aria-label="Main">')[1].split("</nav>")[0]
+    return html.split('<nav aria-label="Main"')[1].split("</nav>")[0]
 
 
 async def test_the_navigation_counts_what_waits_for_each_role(person, settings, categories):

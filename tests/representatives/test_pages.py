@@ -7,7 +7,7 @@ from __future__ import annotations
 from backend.cases import workflow
 from backend.vocabulary import Status
 from backend.cases.tables import Case
-from backend.representatives.tables import Suggestion
+from backend.representatives.tables import CoSigner, Suggestion
 from tests.representatives.helpers import MODERATOR, TEXT, answer, handler_of, pdf
 from tests.support import jpeg
 
@@ -150,3 +150,40 @@ async def test_the_public_list_filters_with_htmx_fragments(person, client, categ
     assert "<html" not in fragment.text and 'id="suggestion-list"' in fragment.text and number not in fragment.text
     assert (await client.get("/representatives/suggestions?cursor=nonsense")).status_code == 400
     assert (await client.get("/representatives/suggestions?body=x&area=abc&department=-1&status=draft")).status_code == 200
+
+
+def invitation_count(page) -> str:
+    """The count beside 'Co-sign invitations' in the navigation."""
+    link = page.text.split('href="/representatives#invitations-heading"')[1].split("</a>")[0]
+    return link.split('data-count="')[1].split('"')[0]
+
+
+async def test_the_co_sign_picker_invites_nobody_until_a_representative_is_chosen(person, categories):
+    lead = await person("representative", name="王代表", **REP)
+    co = await person("representative", name="李委员", body="cppcc", level="county", constituency="经济界")
+    case_id = await draft_id(await file_draft(lead, categories))
+    page = (await lead.client.get(f"/representatives/drafts/{case_id}")).text
+    picker = page.split('<select id="field-account_id"')[1].split("</select>")[0]
+    assert picker.split("<option", 2)[1].startswith(' value=""')  # the first choice is nobody
+    assert invitation_count(await co.client.get("/representatives")) == "0"
+
+    straight_away = await lead.post_form(f"/representatives/drafts/{case_id}/invite", {"account_id": ""})
+    assert straight_away.status_code == 422
+    error = straight_away.text.split('id="invite-error">')[1].split("</p>")[0]  # by the picker
+    assert error == "Choose a representative from the list."
+    assert 'aria-invalid="true" aria-describedby="invite-error"' in straight_away.text
+    assert await CoSigner.count() == 0
+
+    assert (await lead.post_form(f"/representatives/drafts/{case_id}/invite", {"account_id": str(co.account_id)})).status_code == 303
+    assert invitation_count(await co.client.get("/representatives")) == "1"  # in their navigation, on every page
+    assert invitation_count(await co.client.get("/cases")) == "1"
+    assert (await co.post_form(f"/representatives/drafts/{case_id}/co-sign")).status_code == 303
+    assert invitation_count(await co.client.get("/representatives")) == "0"
+
+
+async def test_a_suggestion_without_a_place_shows_no_empty_place(person, client, categories):
+    lead = await person("representative", name="王代表", **REP)
+    submitted = await lead.post_form(f"/representatives/drafts/{await draft_id(await file_draft(lead, categories))}/submit")
+    number = submitted.headers["location"].rsplit("/", 1)[1]
+    page = (await lead.client.get(f"/representatives/suggestions/{number}")).text
+    assert "<dt>Place</dt>" not in page

@@ -82,7 +82,7 @@ STAFF_ROUTES = {
     ("GET", "/department/events"): {"handler"},
     ("GET", "/leader"): {"leader"},
     ("GET", "/staff/cases/{number:str}"): {"moderator", "leader", "handler"},
-    ("GET", "/staff/events"): {"moderator", "leader", "handler"},
+    ("GET", "/staff/events"): {"moderator", "leader", "handler", "representative"},
     ("GET", "/representatives"): {"representative"},
     ("GET", "/representatives/new"): {"representative"},
     ("POST", "/representatives/new"): {"representative"},

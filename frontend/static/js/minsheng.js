@@ -95,6 +95,20 @@
       );
       return;
     }
+    // The action bar's shortcuts open the action they name, ready to type into.
+    var shortcut = event.target.closest("[data-open-action]");
+    if (shortcut) {
+      var action = document.getElementById(shortcut.getAttribute("href").slice(1));
+      if (action) {
+        event.preventDefault();  // a jump to the fragment would take the focus back
+        action.open = true;
+        action.scrollIntoView({ block: "start" });
+        // The text first: it is what every action with text is about.
+        var first = action.querySelector("textarea") || action.querySelector("select, input:not([type=hidden])");
+        if (first) first.focus({ preventScroll: true });
+      }
+      return;
+    }
     var copy = event.target.closest("[data-copy]");
     if (copy) {
       var field = document.getElementById(copy.getAttribute("data-copy"));
@@ -122,44 +136,49 @@
       url.searchParams.set("after", String(id));
       source.setAttribute("sse-connect", url.pathname + url.search);
     }
-    if (event.target.hasAttribute("data-live-merge")) {
-      event.preventDefault();
-      if (mergeLive(event.target, message.data) && source) {
-        var notice = source.querySelector("[data-live-notice]");
-        if (notice) notice.textContent = notice.getAttribute("data-live-notice");
-      }
-    }
+    if (event.target.hasAttribute("data-live-queue")) event.target.__itemsBefore = itemsIn(event.target);
   });
 
-  // A staff queue arrives whole; only what changed is replaced (by id), so that text typed in
-  // an item and the focus stay where they are. Returns whether anything new came in.
-  function mergeLive(container, html) {
-    var incoming = document.createElement("template");
-    incoming.innerHTML = html;
-    var added = false;
-    var place = container.firstElementChild;
-    Array.prototype.slice.call(incoming.content.children).forEach(function (node) {
-      var existing = node.id ? document.getElementById(node.id) : null;
-      if (existing && existing.parentNode === container) {
-        if (existing.outerHTML !== node.outerHTML) {
-          container.replaceChild(node, existing);
-          existing = node;
-          htmx.process(node);
-        }
-        if (existing !== place) container.insertBefore(existing, place);
-        place = existing.nextElementSibling;
-      } else {
-        container.insertBefore(node, place);
-        htmx.process(node);
-        added = added || Boolean(node.id);
-      }
+  // A staff queue arrives whole and is morphed into the page (idiomorph, hx-swap="morph:innerHTML"):
+  // elements are kept by id, so focus stays where it was. When an item that was not there before
+  // comes in, the queue says so quietly.
+  function itemsIn(container) {
+    return Array.prototype.map.call(container.querySelectorAll("[data-item]"), function (item) {
+      return item.getAttribute("data-item");
     });
-    while (place) {
-      var next = place.nextElementSibling;
-      place.remove();
-      place = next;
-    }
-    return added;
+  }
+  document.addEventListener("htmx:sseMessage", function (event) {
+    var queue = event.target;
+    if (!queue.hasAttribute("data-live-queue") || !queue.__itemsBefore) return;
+    var before = queue.__itemsBefore;
+    var arrived = itemsIn(queue).some(function (key) { return before.indexOf(key) === -1; });
+    var notice = arrived && queue.closest("[sse-connect]").querySelector("[data-live-notice]");
+    if (notice) notice.textContent = notice.getAttribute("data-live-notice");
+  });
+
+  function keepTypedText() {
+    if (!window.Idiomorph) return;
+    // Text typed into a field (focused or not) is the person's, not the server's: a morph leaves it.
+    Idiomorph.defaults.ignoreActiveValue = true;
+    Idiomorph.defaults.callbacks.beforeAttributeUpdated = function (name, element) {
+      if (name === "value" && "defaultValue" in element && element.value !== element.defaultValue) return false;
+    };
+  }
+
+  // The staff case page's action bar stays on screen while it takes at most a third of it; with
+  // large text or a short screen it scrolls away instead of covering the page. While it stays,
+  // the page scrolls what gets focus (or is jumped to) out from under it.
+  function keepActionBar() {
+    var bar = document.querySelector(".action-bar");
+    if (!bar) return;
+    var fit = function () {
+      var stays = bar.offsetHeight <= window.innerHeight / 3;
+      bar.classList.toggle("stays", stays);
+      document.documentElement.style.scrollPaddingTop = stays ? bar.offsetHeight + "px" : "";
+    };
+    fit();
+    new ResizeObserver(fit).observe(bar);
+    window.addEventListener("resize", fit);
   }
 
   function reveal() {
@@ -167,6 +186,6 @@
     if (navigator.geolocation) document.querySelectorAll("[data-locate]").forEach(function (b) { b.hidden = false; });
     document.querySelectorAll("[data-copy]").forEach(function (b) { b.hidden = false; });
   }
-  document.addEventListener("DOMContentLoaded", function () { reveal(); focusErrors(document); });
+  document.addEventListener("DOMContentLoaded", function () { reveal(); focusErrors(document); keepTypedText(); keepActionBar(); });
   document.addEventListener("htmx:load", reveal);
 })();
