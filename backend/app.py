@@ -36,7 +36,9 @@ from backend.live import bus
 from backend.live.controllers import LiveController, StaffLiveController
 from backend.live.hub import LiveHub
 from backend.notifications.controllers import (
+    FollowerController,
     MessageLinkController,
+    NoticeWordingController,
     NotificationAdminController,
     StaffDeviceController,
     SubscriptionController,
@@ -154,8 +156,10 @@ def create_app(database_pool: bool = True) -> Litestar:
             LiveController,
             StaffLiveController,
             SubscriptionController,
+            FollowerController,
             MessageLinkController,
             NotificationAdminController,
+            NoticeWordingController,
             StaffDeviceController,
             create_static_files_router(
                 path="/static",

@@ -65,6 +65,14 @@ class PersonalDataErased:
 
 
 @dataclass(frozen=True)
+class CoSignInvited:
+    """The lead representative invited another representative to co-sign a draft suggestion."""
+
+    case_id: int
+    account_id: int
+
+
+@dataclass(frozen=True)
 class RecordRebuilt:
     """Cases or their figures were written in bulk, past the workflow (``minsheng figures
     rebuild``, the demo's generated cases)."""

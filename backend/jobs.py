@@ -13,6 +13,7 @@ from backend.photos import services as photos
 from backend.scheduler import Job
 
 JOBS: list[Job] = [
+    supervision.flag_sign_reminders,
     supervision.flag_warnings,
     supervision.flag_overdue,  # before supervision, which follows the answer's overdue flag
     supervision.supervise_overdue,
@@ -20,6 +21,6 @@ JOBS: list[Job] = [
     photos.delete_unclaimed,  # uploads no filing claimed within a day
     retention.anonymise_finished,  # personal data of cases finished long enough ago
     audit.forget_old,  # the audit log's own period
-    delivery_log.forget_old,  # and the delivery log's
+    delivery_log.forget_old_deliveries,  # and the delivery log's
     delivery.deliver_due,  # notifications due again, and any a stopped worker left
 ]

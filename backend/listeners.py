@@ -10,6 +10,7 @@ from __future__ import annotations
 from backend.cases import figures, public_record, search
 from backend.events import (
     CaseSupported,
+    CoSignInvited,
     EntryAppended,
     OrganisationChanged,
     PersonalDataErased,
@@ -33,6 +34,7 @@ def wire() -> None:
         listen(changed, public_record.on_public_record_changed, Phase.before_commit)
     # The notifications it sends are outbox rows of the same transaction, sent after commit.
     listen(EntryAppended, outbox.on_entries_appended, Phase.before_commit)
+    listen(CoSignInvited, outbox.on_co_sign_invited, Phase.before_commit)
     # An erasure of a filer's details ends the case's notifications, in the same transaction.
     listen(PersonalDataErased, subscriptions.on_personal_data_erased, Phase.before_commit)
     # After commit: live pages hear only of what is there to read.

@@ -79,6 +79,7 @@ def _department_clocks(case: Case, policy: Policy, now: datetime, calendar: Work
         Case.signed_at: None,
         Case.contacted_at: None,
         Case.sign_overdue_at: None,
+        Case.sign_reminded_at: None,
         Case.contact_overdue_at: None,
     }
 

@@ -181,6 +181,7 @@ async def follow_page(
     rated: bool = False,
     erasure: dict | None = None,
     withdrawal: dict | None = None,
+    part: str = "",
 ) -> Template:
     """The filer's private page, with the rating form once the answer is out (htmx gets just
     the form back when it has errors), withdrawing the case while no department has it, and
@@ -190,7 +191,13 @@ async def follow_page(
         raise NotFoundException()
     erased_at = await retention.erased_at(case.id)
     form = form or ratings.RatingForm()
-    template = "partials/rating_form.html" if wants_fragment(request) and errors is not None else "follow.html"
+    template = "follow.html"
+    if wants_fragment(request) and errors is not None:
+        template = "partials/rating_form.html"
+    elif wants_fragment(request) and part == "rating":
+        template = "partials/rating_section.html"  # the answer arrived live: its form, to show first
+    elif wants_fragment(request) and part == "card":
+        template = "partials/my_case_card.html"  # "My cases on this device"
     return Template(
         template_name=template,
         context={
@@ -302,9 +309,10 @@ class CaseController(Controller):
 
     @get("/follow/{token:str}")
     async def follow(
-        self, request: Request, token: FromPath[str], filed: FromQuery[bool] = False, rated: FromQuery[bool] = False
+        self, request: Request, token: FromPath[str], filed: FromQuery[bool] = False, rated: FromQuery[bool] = False,
+        part: FromQuery[str] = "",
     ) -> Template:
-        return await follow_page(request, token, filed=filed, rated=rated)
+        return await follow_page(request, token, filed=filed, rated=rated, part=part)
 
     @get("/follow/{token:str}/export.zip")
     async def export_for_filer(self, token: FromPath[str]) -> Response:
@@ -373,6 +381,12 @@ class CaseController(Controller):
         if wants_fragment(request):
             return ClientRedirect(redirect_to=location)
         return Redirect(path=location, status_code=303)
+
+    @get("/my-cases")
+    async def my_cases(self) -> Template:
+        """The cases remembered on this device: the page holds nothing of anyone's (the list is
+        the browser's, ``my-cases.js``, which fetches each case's card from its follow page)."""
+        return Template(template_name="my_cases.html", headers={"x-robots-tag": "noindex"})
 
     @get("/cases", opt=public_record())
     async def cases(self, request: Request) -> Template:

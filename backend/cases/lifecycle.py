@@ -245,6 +245,8 @@ def refusal(
     return None
 
 
+# The official answer: the department's text whose publication answers the case.
+ANSWER_ACTIONS = frozenset(action for action, row in TRANSITIONS.items() if row.approved_to_state == Status.replied)
 PHOTO_ACTIONS = tuple(action for action, row in TRANSITIONS.items() if row.on_a_photo)
 
 # Each decision is itself a timeline entry (internal), action "review_<decision>".
@@ -282,6 +284,7 @@ PUBLICATION_LABELS = {
 
 # Entries the clock jobs write as the system: not actions anyone takes (see ``cases.supervision``).
 CLOCK_ENTRY_LABELS = {
+    "sign_reminder": N_("To be signed for within minutes"),
     "answer_warning": N_("The answer is due soon"),
     "overdue_sign": N_("Overdue: not signed for in time"),
     "overdue_contact": N_("Overdue: the filer was not contacted in time"),

@@ -20,7 +20,7 @@ from backend.cases.permissions import may_see_case, sees_filer_contact
 from backend.cases.tables import Case, TimelineEntry
 from backend.deadlines.tables import CalendarDay, DeadlineLimit, DeadlineWarning
 from backend.i18n_markers import N_
-from backend.notifications.tables import Message, StaffSubscription, Subscription
+from backend.notifications.tables import Message, NoticeWording, StaffSubscription, Subscription
 from backend.photos.tables import Photo
 from backend.settings import Settings
 from backend.vocabulary import Scope, StaffRole
@@ -75,8 +75,8 @@ RECORD: tuple[Kept, ...] = (
         (THE_FILER, N_("the public, once the case is published, if the filer agreed")),
     ),
     Kept(
-        N_("Where the filer asked to hear about their case: an email address, a mobile number, or a browser's push address"),
-        N_("To send the filer the news of their case they asked for"),
+        N_("Where the filer asked to hear about their case, or someone about a public case they follow: an email address, a mobile number (the filer's only), or a browser's push address"),
+        N_("To send the news they asked for"),
         (Subscription.address, Subscription.push_keys, Subscription.follow_link),
         lambda settings: (N_("until they stop it, or until their details are erased (%(days)s days after the case finished)"), settings.personal_data_days),
         _contact_readers,
@@ -137,7 +137,7 @@ RECORD: tuple[Kept, ...] = (
         lambda: audit.READERS,
     ),
     Kept(
-        N_("Staff names: their accounts and passkeys, and who made each API key and each change to the calendar and the deadlines"),
+        N_("Staff names: their accounts and passkeys, and who made each API key and each change to the calendar, the deadlines and the notices' wording"),
         N_("To sign staff in, and to answer for the keys and settings they made"),
         (
             Account.name,
@@ -146,6 +146,7 @@ RECORD: tuple[Kept, ...] = (
             CalendarDay.changed_by_name,
             DeadlineLimit.changed_by_name,
             DeadlineWarning.changed_by_name,
+            NoticeWording.changed_by_name,
         ),
         lambda settings: (N_("as long as the account, and the record of the change, exist"), None),
         lambda: audit.READERS,

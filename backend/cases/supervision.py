@@ -22,7 +22,7 @@ supervised it by hand since it went overdue.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import reduce
 from operator import or_
 
@@ -85,6 +85,23 @@ async def _flag(
             if overdue:
                 await Case.update({Case.overdue_at: now}).where(Case.id.is_in(batch), Case.overdue_at.is_null())
     return flagged
+
+
+SIGN_REMINDER_BEFORE = timedelta(minutes=5)
+
+
+async def flag_sign_reminders(now: datetime) -> int:
+    """Remind (internally, and so the department's handlers) a few minutes before a case must
+    be signed for: the sign-for limit is short (15 minutes), and a reminder is what the 12345
+    centres send to keep it."""
+    where = [
+        Case.sign_due_at <= now + SIGN_REMINDER_BEFORE,
+        Case.sign_due_at >= now,  # already overdue: the overdue flag says more
+        Case.signed_at.is_null(),
+        Case.sign_reminded_at.is_null(),
+        _in(WITH_A_DEPARTMENT),
+    ]
+    return len(await _flag(where, {Case.sign_reminded_at: now}, "sign_reminder", Visibility.internal, now))
 
 
 async def flag_warnings(now: datetime) -> int:

@@ -54,6 +54,7 @@ class Case(Table, tablename="cases"):
     # any clock of the case was, kept for the figures. Partial indexes in the migration keep the
     # jobs' searches for what is newly due small.
     answer_warned_at = Timestamptz(null=True, default=None)
+    sign_reminded_at = Timestamptz(null=True, default=None)  # the handlers were told the signing is due in minutes
     sign_overdue_at = Timestamptz(null=True, default=None)
     contact_overdue_at = Timestamptz(null=True, default=None)
     response_overdue_at = Timestamptz(null=True, default=None)

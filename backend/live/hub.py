@@ -24,8 +24,10 @@ from jinja2 import Environment
 from litestar.channels import ChannelsPlugin
 
 from backend.cases import services
+from backend.cases.lifecycle import ANSWER_ACTIONS
 from backend.cases.services import CaseView, TimelineItem
 from backend.live import bus
+from backend.vocabulary import Status
 from backend.web import i18n
 
 log = logging.getLogger(__name__)
@@ -115,7 +117,7 @@ class CaseFeed:
         by_language: dict[str, list[bytes]] = {}
         for listener in list(self.listeners):
             if listener.language not in by_language:
-                by_language[listener.language] = [self.hub.entry_event(view, item, listener.language) for item in fresh]
+                by_language[listener.language] = [self.hub.entry_event(view, item, listener.language, self.for_filer) for item in fresh]
             for item, data in zip(fresh, by_language[listener.language]):
                 listener.deliver(item.revealed_by, data)
         self.cursor = fresh[-1].revealed_by
@@ -255,9 +257,11 @@ class LiveHub:
         listener.ready.clear()
         return not (listener.closed or self.stopping)
 
-    def entry_event(self, case: CaseView, entry: TimelineItem, language: str) -> bytes:
+    def entry_event(self, case: CaseView, entry: TimelineItem, language: str, for_filer: bool = False) -> bytes:
         i18n.activate(language)
-        html = self.environment.get_template("partials/live_entry.html").render(case=case, entry=entry)
+        # The answer just published, on its filer's page: the page shows the rating form first.
+        answer_published = for_filer and entry.action in ANSWER_ACTIONS and case.status == Status.replied.value
+        html = self.environment.get_template("partials/live_entry.html").render(case=case, entry=entry, answer_published=answer_published)
         return sse_event(html, "entry", entry.revealed_by)
 
     async def case_events(self, case_id: int, for_filer: bool, language: str, after: int | None) -> AsyncIterator[bytes]:
@@ -279,7 +283,7 @@ class LiveHub:
             if after is not None and after < sent:
                 view = await services.live_case(case_id, for_filer)
                 for item in view.revealed_after(after) if view else []:
-                    yield self.entry_event(view, item, language)
+                    yield self.entry_event(view, item, language, for_filer)
                 sent = max(after, view.live_cursor if view else 0)
             elif after is not None:
                 sent = after  # seen on another worker, whose feed was ahead of this one's

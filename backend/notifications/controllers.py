@@ -11,18 +11,21 @@ from litestar.response import Redirect, Response, Template
 
 from backend import clock
 from backend.accounts.guards import admits, current, role_guard
+from backend.cases.services import public_case_id
 from backend.errors import NotFound
 from backend.i18n_markers import N_
-from backend.notifications import log, subscriptions
+from backend.notifications import log, preferences, subscriptions, wordings
 from backend.notifications.channels import EMAIL, PUSH, SMS, vapid_public_key, why_off
 from backend.notifications.log import delivery_labels
+from backend.notifications.notices import Notice, staff_notices_of
 from backend.notifications.subscriptions import SubscriptionError
 from backend.settings import get_settings
 from backend.vocabulary import StaffRole
 from backend.web import i18n
 from backend.web.forms import form_text
 from backend.web.csrf import ANY_SITE
-from backend.web.params import RowId
+from backend.web.errors import status_of
+from backend.web.params import CaseNumber, RowId
 from backend.web.security import ADDRESS_LIMIT
 
 # Pages of one person's case: never cached by others, never indexed, the link never passed on.
@@ -31,7 +34,12 @@ ADDED = {EMAIL: N_("We sent you an email. Follow the link in it to start receivi
          SMS: N_("You will receive text messages about your case."),
          PUSH: N_("This device will show news of your case.")}
 REMOVED = N_("You will no longer receive these messages.")
-DEVICE_ADDED = N_("This device will show the new work of your department.")
+FOLLOWING = {EMAIL: N_("We sent you an email. Follow the link in it to hear when this case is answered and closed."),
+             PUSH: N_("This device will show when this case is answered and closed.")}
+OFF = N_("This way of sending news is not available.")
+DEVICE_ADDED = N_("This device will show the news of your work.")
+CHOICES_SAVED = N_("Your choices are saved.")
+WORDINGS_SAVED = N_("The wording is saved. Messages written from now on use it.")
 BAD_LINK = N_("This link is not valid. Use the newest message you received, or manage your notifications on the page of your case.")
 
 
@@ -86,7 +94,7 @@ class SubscriptionController(Controller):
 
     async def _subscribe(self, token: FromPath[str], channel: str, typed: dict, subscribe) -> Response:
         if why_off(channel, get_settings()) is not None:
-            return await _page(token, typed=typed, errors={channel: N_("This way of sending news is not available.")}, status_code=409)
+            return await _page(token, typed=typed, errors={channel: OFF}, status_code=409)
         try:
             await subscribe()
         except SubscriptionError as error:
@@ -124,6 +132,56 @@ class SubscriptionController(Controller):
         return Redirect(f"/follow/{token}/notifications?removed=1", status_code=303)
 
 
+async def _follower_page(number: str, *, typed: dict | None = None, errors: dict | None = None, done: str = "", status_code: int = 200) -> Template:
+    if await public_case_id(number) is None:
+        raise NotFoundException()
+    settings = get_settings()
+    return Template(
+        template_name="case_notifications.html",
+        context={
+            "number": number,
+            "email_on": why_off(EMAIL, settings) is None,
+            "push_key": vapid_public_key(settings),
+            "typed": typed or {},
+            "errors": {field: i18n.gettext(message) for field, message in (errors or {}).items()},
+            "done": i18n.gettext(done) if done else "",
+        },
+        status_code=status_code,
+        headers=PRIVATE,
+    )
+
+
+class FollowerController(Controller):
+    """Following a public case (a supporter, a neighbour): its answer and its closing, by email
+    or on this device. Nothing here lists who follows it."""
+
+    path = "/cases/{number:str}/notifications"
+    include_in_schema = False
+
+    @get("/")
+    async def page(self, number: CaseNumber, added: FromQuery[str] = "") -> Template:
+        return await _follower_page(number, done=FOLLOWING.get(added, ""))
+
+    @post("/email", opt={ADDRESS_LIMIT: "subscribe"})
+    async def email(self, request: Request, number: CaseNumber) -> Response:
+        typed = {"email": form_text(await request.form(), "email")[:300]}
+        if why_off(EMAIL, get_settings()) is not None:
+            return await _follower_page(number, typed=typed, errors={EMAIL: OFF}, status_code=409)
+        try:
+            await subscriptions.follow_by_email(number, typed["email"], i18n.current_language())
+        except SubscriptionError as error:
+            return await _follower_page(number, typed=typed, errors=error.errors, status_code=422)
+        except NotFound:
+            raise NotFoundException() from None
+        return Redirect(f"/cases/{number}/notifications?added={EMAIL}", status_code=303)
+
+    @post("/push", opt={ADDRESS_LIMIT: "subscribe"}, status_code=201)
+    async def push(self, request: Request, number: CaseNumber) -> Response:
+        return await _push_subscription(
+            request, lambda body, language: subscriptions.follow_by_push(number, body, language), FOLLOWING[PUSH]
+        )
+
+
 class MessageLinkController(Controller):
     """The links in the messages: they work without any session."""
 
@@ -158,26 +216,61 @@ def _link_page(message: str, status_code: int = 200) -> Template:
     )
 
 
+async def _staff_page(
+    request: Request, *, done: str = "", typed: dict | None = None, errors: dict | None = None, status_code: int = 200
+) -> Template:
+    account = current(request).account
+    chosen = await preferences.choices_of_account(account.id)
+    offered = staff_notices_of(StaffRole(account.role))
+    return Template(
+        template_name="account_notifications.html",
+        context={
+            "devices": await subscriptions.staff_devices(account.id),
+            "push_key": vapid_public_key(get_settings()),
+            "done": i18n.gettext(done) if done else "",
+            "offered": offered,
+            # What was typed, if it could not be kept; else what is kept.
+            "typed": typed or {
+                "heard": [notice.value for notice in offered if notice not in chosen.muted],
+                "quiet_from": chosen.quiet_from.strftime("%H:%M") if chosen.quiet_from else "",
+                "quiet_until": chosen.quiet_until.strftime("%H:%M") if chosen.quiet_until else "",
+            },
+            "errors": {field: i18n.gettext(message) for field, message in (errors or {}).items()},
+            "time_zone": get_settings().time_zone,
+            **delivery_labels(),
+        },
+        status_code=status_code,
+        headers={"cache-control": "no-store"},
+    )
+
+
 class StaffDeviceController(Controller):
-    """A handler's devices that show the new work of their department (push on this device)."""
+    """A staff member's devices that show the news of their work (push on this device), which
+    news, and their quiet hours."""
 
     path = "/account/notifications"
     guards = [role_guard]
-    opt = admits(StaffRole.handler)
+    opt = admits(StaffRole.handler, StaffRole.moderator, StaffRole.leader, StaffRole.representative)
     include_in_schema = False
 
     @get("/")
-    async def page(self, request: Request, removed: FromQuery[bool] = False) -> Template:
-        return Template(
-            template_name="account_notifications.html",
-            context={
-                "devices": await subscriptions.staff_devices(current(request).account.id),
-                "push_key": vapid_public_key(get_settings()),
-                "done": i18n.gettext(REMOVED) if removed else "",
-                **delivery_labels(),
-            },
-            headers={"cache-control": "no-store"},
-        )
+    async def page(self, request: Request, removed: FromQuery[bool] = False, saved: FromQuery[bool] = False) -> Template:
+        return await _staff_page(request, done=REMOVED if removed else CHOICES_SAVED if saved else "")
+
+    @post("/choices", status_code=303)
+    async def choose(self, request: Request) -> Response:
+        form = await request.form()
+        typed = {
+            "heard": [value for value in form.getall("heard", []) if isinstance(value, str)],
+            "quiet_from": form_text(form, "quiet_from"),
+            "quiet_until": form_text(form, "quiet_until"),
+        }
+        account = current(request).account
+        try:
+            await preferences.save(account.id, StaffRole(account.role), typed["heard"], typed["quiet_from"], typed["quiet_until"])
+        except preferences.ChoiceError as error:
+            return await _staff_page(request, typed=typed, errors=error.errors, status_code=status_of(error))
+        return Redirect("/account/notifications?saved=1", status_code=303)
 
     @post("/push", status_code=201)
     async def push(self, request: Request) -> Response:
@@ -204,3 +297,81 @@ class NotificationAdminController(Controller):
             context={"channels": await log.health(settings, clock.now()), "failures": await log.failures(), **delivery_labels()},
             headers={"cache-control": "no-store"},
         )
+
+
+class NoticeWordingController(Controller):
+    """The admins' wordings of the notices (``wordings``): each notice's line on each of its
+    channels, in each language, in place of the default."""
+
+    path = "/admin/notifications/wordings"
+    guards = [role_guard]
+    opt = admits(StaffRole.admin)
+    include_in_schema = False
+
+    @get("/")
+    async def list_notices(self) -> Template:
+        edited = await wordings.in_force()
+        return Template(
+            template_name="admin/notice_wordings.html",
+            context={
+                "notices": list(Notice),
+                "edited": {notice for notice, _, _ in edited.edited},
+                **delivery_labels(),
+            },
+            headers={"cache-control": "no-store"},
+        )
+
+    @get("/{notice:str}")
+    async def notice_page(self, notice: FromPath[str], saved: FromQuery[bool] = False) -> Template:
+        return await _wording_page(_notice(notice), done=WORDINGS_SAVED if saved else "")
+
+    @post("/{notice:str}", status_code=303)
+    async def save(self, request: Request, notice: FromPath[str]) -> Response:
+        which = _notice(notice)
+        form = await request.form()
+        typed = {(channel, language): form_text(form, f"{channel}:{language}")[:2000]
+                 for channel in wordings.channels_of(which) for language in i18n.LANGUAGES}
+        try:
+            await wordings.save(which, typed, current(request).account.name)
+        except wordings.WordingError as error:
+            return await _wording_page(which, typed=typed, errors=error.errors, status_code=status_of(error))
+        return Redirect(f"/admin/notifications/wordings/{which.value}?saved=1", status_code=303)
+
+
+def _notice(value: str) -> Notice:
+    try:
+        return Notice(value)
+    except ValueError:
+        raise NotFoundException() from None
+
+
+async def _wording_page(
+    notice: Notice, *, typed: dict | None = None, errors: dict | None = None, done: str = "", status_code: int = 200
+) -> Template:
+    edited = await wordings.in_force()
+    fields = [
+        {
+            "name": f"{channel}:{language}",
+            "channel": channel,
+            "language": language,
+            "default": wordings.default_wording(notice, language),
+            "value": (typed or {}).get((channel, language))
+            if typed is not None
+            else edited.of(notice, channel, language) or wordings.default_wording(notice, language),
+        }
+        for channel in wordings.channels_of(notice)
+        for language in i18n.LANGUAGES
+    ]
+    return Template(
+        template_name="admin/notice_wording.html",
+        context={
+            "notice": notice,
+            "fields": fields,
+            "languages": i18n.LANGUAGES,
+            "errors": {field: i18n.gettext(message) for field, message in (errors or {}).items()},
+            "done": i18n.gettext(done) if done else "",
+            **delivery_labels(),
+        },
+        status_code=status_code,
+        headers={"cache-control": "no-store"},
+    )

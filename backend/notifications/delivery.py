@@ -22,13 +22,14 @@ from datetime import datetime, timedelta
 
 from backend import clock
 from backend.db import engine, write_transaction
-from backend.notifications import outbox
+from backend.notifications import outbox, wordings
 from backend.notifications.channels import SENDERS, Failed, Outgoing, why_off
-from backend.notifications.notices import Facts, Notice, wording
+from backend.notifications.notices import STAFF_LINK, STAFF_LINKS, Audience, Facts, Notice, wording
 from backend.notifications.outbox import DEAD, PENDING, SENDING, SENT
 from backend.notifications.subscriptions import follow_link, unsubscribe_link, verify_link
 from backend.notifications.tables import Message, StaffSubscription, Subscription
 from backend.settings import Settings, get_settings
+from backend.vocabulary import Status
 
 BATCH = 500
 LANES = 16  # connections per channel at once
@@ -65,23 +66,26 @@ async def claim(now: datetime, limit: int = BATCH) -> list[int]:
 
 async def _claimed(ids: list[int]) -> list[Claimed]:
     rows = await Message.select(
-        Message.id, Message.event, Message.channel, Message.attempts, Message.subscription, Message.staff_subscription,
+        Message.id, Message.case, Message.event, Message.channel, Message.attempts, Message.subscription, Message.staff_subscription,
         Message.entry.body.as_alias("text"),
         Message.case.number.as_alias("number"),
+        Message.case.status.as_alias("case_status"),
         Message.case.department.name.as_alias("department"),
         Message.case.department.name_en.as_alias("department_en"),
         Message.subscription.address.as_alias("address"),
         Message.subscription.push_keys.as_alias("push_keys"),
         Message.subscription.language.as_alias("language"),
         Message.subscription.follow_link.as_alias("follow_link"),
+        Message.subscription.audience.as_alias("audience"),
         Message.staff_subscription.address.as_alias("staff_address"),
         Message.staff_subscription.push_keys.as_alias("staff_push_keys"),
         Message.staff_subscription.language.as_alias("staff_language"),
     ).where(Message.id.is_in(ids)).order_by(Message.id)
-    return [_claimed_one(row) for row in rows]
+    edited = await wordings.in_force()  # a small table, read once a batch
+    return [_claimed_one(row, edited) for row in rows]
 
 
-def _claimed_one(row: dict) -> Claimed:
+def _claimed_one(row: dict, edited: wordings.Wordings) -> Claimed:
     notice = Notice(row["event"])
     staff = row["staff_subscription"] is not None
     subscription_id = row["staff_subscription"] if staff else row["subscription"]
@@ -89,12 +93,17 @@ def _claimed_one(row: dict) -> Claimed:
         return Claimed(row["id"], notice, row["channel"], row["attempts"], None, False, None)
     settings = get_settings()
     language = row["staff_language"] if staff else row["language"]
+    number = "" if row["case_status"] == Status.draft.value else row["number"]  # a draft's is not a number yet
     if staff:
-        link, unsubscribe = f"{settings.origin}/staff/cases/{row['number']}", ""  # they stop it on their account page
+        page = STAFF_LINKS.get(notice, STAFF_LINK).format(case_id=row["case"], number=number)
+        link, unsubscribe = settings.origin + page, ""  # they stop it on their account page
+    elif row["audience"] == Audience.follower.value and notice != Notice.verify:
+        link, unsubscribe = f"{settings.origin}/cases/{row['number']}", unsubscribe_link(subscription_id)  # the public page
     else:
         link, unsubscribe = _filer_link(notice, subscription_id, row["follow_link"]), unsubscribe_link(subscription_id)
     department = (row["department_en"] or row["department"]) if language == "en" else row["department"]
-    words = wording(notice, Facts(row["number"], department or "", row["text"] or "", link), language, unsubscribe)
+    facts = Facts(number, department or "", row["text"] or "", link)
+    words = wording(notice, facts, language, unsubscribe, edited.of(notice, row["channel"], language))
     address, push_keys = (row["staff_address"], row["staff_push_keys"]) if staff else (row["address"], row["push_keys"])
     outgoing = Outgoing(address, words.subject, words.line, words.body, link, push_keys, unsubscribe)
     return Claimed(row["id"], notice, row["channel"], row["attempts"], subscription_id, staff, outgoing)

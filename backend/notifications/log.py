@@ -9,7 +9,13 @@ from datetime import datetime, timedelta
 
 from backend.i18n_markers import N_
 from backend.notifications.channels import CHANNEL_LABELS, CHANNELS, why_off
-from backend.notifications.notices import NOTICE_LABELS, STAFF_NOTICES
+from backend.notifications.notices import (
+    FOLLOWER_NOTICES,
+    FOLLOWER_PUBLISHED_NOTICES,
+    NOTICE_LABELS,
+    STAFF_NOTICES,
+    Audience,
+)
 from backend.notifications.outbox import DEAD, PENDING, SENDING, SENT
 from backend.notifications.subscriptions import mask
 from backend.notifications.tables import Message
@@ -62,8 +68,12 @@ _COLUMNS = (
 async def case_log(case_id: int, show_addresses: bool) -> list[Delivery]:
     """A case's messages to the filer, newest first. ``show_addresses``: whether this person may see even the
     masked address (those who may contact the filer)."""
+    audience = Message.subscription.audience  # none once the subscription ended
     rows = await Message.select(*_COLUMNS).where(
-        (Message.case == case_id) & Message.event.not_in([notice.value for notice in STAFF_NOTICES.values()])
+        (Message.case == case_id)
+        & Message.event.not_in(sorted({notice.value for notice, _ in STAFF_NOTICES.values()}))
+        & (audience.is_null() | (audience == Audience.filer.value))
+        & Message.event.not_in(sorted({*FOLLOWER_NOTICES.values(), *FOLLOWER_PUBLISHED_NOTICES.values()}))
     ).order_by(Message.id, ascending=False).limit(200)
     if not show_addresses:
         rows = [{**row, "address": None} for row in rows]
@@ -95,7 +105,7 @@ async def health(settings: Settings, now: datetime) -> list[ChannelHealth]:
     return result
 
 
-async def forget_old(now: datetime) -> int:
+async def forget_old_deliveries(now: datetime) -> int:
     """A clock job: delete the deliveries done (sent or failed for good) more than
     ``MINSHENG_DELIVERY_LOG_DAYS`` before ``now``; returns how many. What is still to be sent
     stays, however old."""

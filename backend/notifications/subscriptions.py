@@ -1,4 +1,5 @@
-"""The filer's subscriptions to their case, made on the follow page without an account.
+"""Subscriptions to a case, made without an account: the filer's, on the follow page, and a
+follower's, on a public case's page (they hear of its answer and its closing).
 
 An email address gets one message first, with a link to confirm it; nothing else is sent to
 it before. A phone number is a mainland mobile number, with the filer's explicit consent. A
@@ -20,13 +21,13 @@ from urllib.parse import urlsplit
 from cryptography.fernet import Fernet, InvalidToken
 
 from backend import clock
-from backend.cases.services import case_of_follow_token
+from backend.cases.services import case_of_follow_token, public_case_id
 from backend.db import write_transaction
 from backend.errors import FieldErrors, NotFound
 from backend.events import PersonalDataErased
 from backend.i18n_markers import N_
 from backend.notifications.channels import EMAIL, PUSH, SMS
-from backend.notifications.notices import Notice
+from backend.notifications.notices import Audience, Notice
 from backend.notifications.outbox import PENDING, SENDING, enqueue
 from backend.notifications.tables import Message, StaffSubscription, Subscription
 from backend.settings import get_settings
@@ -125,26 +126,32 @@ async def _case_id(token: str) -> int:
     return case["id"]
 
 
-async def _add(token: str, channel: str, address: str, language: str, *, verified: bool, push_keys: str = "") -> int:
-    """The subscription, once per address and case (subscribing again changes nothing)."""
-    case_id = await _case_id(token)
+async def _add(
+    case_id: int, channel: str, address: str, language: str, *, verified: bool, push_keys: str = "", token: str = ""
+) -> int:
+    """The subscription, once per address, case and audience (subscribing again changes
+    nothing): the filer's with their follow ``token``, else a follower's."""
+    audience = Audience.filer if token else Audience.follower
     now = clock.now()
     async with write_transaction():
         existing = await Subscription.select(Subscription.id).where(
-            (Subscription.case == case_id) & (Subscription.channel == channel) & (Subscription.address == address)
+            (Subscription.case == case_id) & (Subscription.audience == audience.value)
+            & (Subscription.channel == channel) & (Subscription.address == address)
         ).first()
         if existing:
             return existing["id"]
-        if await Subscription.count().where(Subscription.case == case_id) >= SUBSCRIPTIONS_PER_CASE:
+        filers = (Subscription.case == case_id) & (Subscription.audience == Audience.filer.value)
+        if token and await Subscription.count().where(filers) >= SUBSCRIPTIONS_PER_CASE:
             raise SubscriptionError({"form": N_("This case has as many subscriptions as it may have. Remove one first.")})
         rows = await Subscription.insert(
             Subscription(
                 case=case_id,
+                audience=audience.value,
                 channel=channel,
                 address=address,
                 push_keys=push_keys,
                 language=language,
-                follow_link=sealed_follow_link(token),
+                follow_link=sealed_follow_link(token) if token else "",
                 verified_at=now if verified else None,
                 created_at=now,
             )
@@ -155,13 +162,17 @@ async def _add(token: str, channel: str, address: str, language: str, *, verifie
         return subscription_id
 
 
-async def subscribe_email(token: str, typed: str, language: str) -> int:
+def _email(typed: str) -> str:
     address = typed.strip()
     if not address:
         raise SubscriptionError({"email": N_("Enter your email address.")})
     if len(address) > 254 or not EMAIL_ADDRESS.fullmatch(address):
         raise SubscriptionError({"email": N_("Enter an email address like name@example.com.")})
-    return await _add(token, EMAIL, address.lower(), language, verified=False)
+    return address.lower()
+
+
+async def subscribe_email(token: str, typed: str, language: str) -> int:
+    return await _add(await _case_id(token), EMAIL, _email(typed), language, verified=False, token=token)
 
 
 async def subscribe_sms(token: str, typed: str, consent: bool, language: str) -> int:
@@ -175,7 +186,7 @@ async def subscribe_sms(token: str, typed: str, consent: bool, language: str) ->
         errors["consent"] = N_("Tick the box to agree to receive text messages about this case.")
     if errors:
         raise SubscriptionError(errors)
-    return await _add(token, SMS, phone, language, verified=True)
+    return await _add(await _case_id(token), SMS, phone, language, verified=True, token=token)
 
 
 def _push_subscription(subscription_json: str) -> tuple[str, str]:
@@ -194,7 +205,24 @@ def _push_subscription(subscription_json: str) -> tuple[str, str]:
 
 async def subscribe_push(token: str, subscription_json: str, language: str) -> int:
     endpoint, push_keys = _push_subscription(subscription_json)
-    return await _add(token, PUSH, endpoint, language, verified=True, push_keys=push_keys)
+    return await _add(await _case_id(token), PUSH, endpoint, language, verified=True, push_keys=push_keys, token=token)
+
+
+async def _public_case_id(number: str) -> int:
+    case_id = await public_case_id(number)
+    if case_id is None:
+        raise NotFound(N_("There is no such case."))
+    return case_id
+
+
+async def follow_by_email(number: str, typed: str, language: str) -> int:
+    """A follower of the public case ``number``, by email (confirmed by the link first)."""
+    return await _add(await _public_case_id(number), EMAIL, _email(typed), language, verified=False)
+
+
+async def follow_by_push(number: str, subscription_json: str, language: str) -> int:
+    endpoint, push_keys = _push_subscription(subscription_json)
+    return await _add(await _public_case_id(number), PUSH, endpoint, language, verified=True, push_keys=push_keys)
 
 
 def _local(endpoint: str) -> bool:
@@ -239,16 +267,17 @@ async def on_personal_data_erased(erased: set[PersonalDataErased]) -> None:
 
 
 async def end_for_case(token: str, subscription_id: int) -> None:
-    """The follow page's own remove button: only a subscription of that case."""
+    """The follow page's own remove button: only a subscription of that case's filer."""
     case_id = await _case_id(token)
-    if await Subscription.exists().where((Subscription.id == subscription_id) & (Subscription.case == case_id)):
+    theirs = (Subscription.id == subscription_id) & (Subscription.case == case_id) & (Subscription.audience == Audience.filer.value)
+    if await Subscription.exists().where(theirs):
         await end(subscription_id)
 
 
 async def of_case(case_id: int) -> list[SubscriptionView]:
     rows = await Subscription.select(
         Subscription.id, Subscription.channel, Subscription.address, Subscription.verified_at, Subscription.created_at
-    ).where(Subscription.case == case_id).order_by(Subscription.id)
+    ).where((Subscription.case == case_id) & (Subscription.audience == Audience.filer.value)).order_by(Subscription.id)
     return [
         SubscriptionView(row["id"], row["channel"], mask(row["channel"], row["address"]), row["verified_at"] is not None, row["created_at"])
         for row in rows

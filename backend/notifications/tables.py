@@ -6,9 +6,11 @@ from backend.cases.tables import Case, TimelineEntry
 
 
 class Subscription(Table, tablename="notification_subscription"):
-    """Someone who asked to hear of a case on one channel. Personal data: staff see it masked."""
+    """Someone who asked to hear of a case on one channel: its filer, or a follower of a public
+    case (``notices.Audience``). Personal data: staff see the filer's masked."""
 
     case = ForeignKey(references=Case, null=False, index=True, on_delete=OnDelete.cascade)
+    audience = Varchar(length=10, default="filer")  # filer, follower
     channel = Varchar(length=10)  # email, sms, push
     # The email address, the phone number, or the push service's endpoint.
     address = Varchar(length=1000)
@@ -32,6 +34,28 @@ class StaffSubscription(Table, tablename="staff_subscription"):
     push_keys = Text(default="")
     language = Varchar(length=10)
     created_at = Timestamptz()
+
+
+class StaffNoticeChoice(Table, tablename="staff_notice_choice"):
+    """What a staff member chose to hear of (``preferences``): the notices turned off, and quiet
+    hours, in the platform's time zone, when only what is due within the hour goes out."""
+
+    account = ForeignKey(references=Account, null=False, unique=True, on_delete=OnDelete.cascade)
+    muted = Varchar(length=500, default="")  # notices turned off, separated by spaces
+    quiet_from = Varchar(length=5, default="")  # "22:00"; empty: no quiet hours
+    quiet_until = Varchar(length=5, default="")  # "07:00"
+
+
+class NoticeWording(Table, tablename="notice_wording"):
+    """An admin's wording of one notice on one channel in one language (``wordings``), in place
+    of the default; unique on (notice, channel, language)."""
+
+    notice = Varchar(length=30)
+    channel = Varchar(length=10)
+    language = Varchar(length=10)
+    text = Text()
+    changed_by_name = Varchar(length=100, default="")  # kept when the account is gone
+    changed_at = Timestamptz()
 
 
 class Message(Table, tablename="notification_message"):

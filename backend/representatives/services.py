@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 import anyio
 from pypdf import PdfReader
 
-from backend import clock
+from backend import clock, events
 from backend.vocabulary import PUBLIC_STATUSES, CaseType, Role, Satisfaction, StaffRole, Status
 from backend.accounts.services import AccountView
 from backend.accounts.tables import Account
@@ -33,6 +33,7 @@ from backend.cases.tables import Case, CoHandler, Rating
 from backend.db import lock_row, write_transaction
 from backend.departments.services import AREA_UNAVAILABLE, get_active_category, is_active_area
 from backend.errors import FieldErrors, Forbidden, InvalidInput, NotFound, WrongState
+from backend.events import CoSignInvited
 from backend.i18n_markers import N_
 from backend.photos import services as photos
 from backend.photos import storage
@@ -290,6 +291,7 @@ async def invite_co_signer(case_id: int, lead: AccountView, account_id: int | No
         if facts.invited(invitee["id"]):
             raise WrongState(N_("This representative is invited already."))
         await CoSigner.insert(CoSigner(suggestion=facts.suggestion_id, account=invitee["id"], invited_at=clock.now()))
+        await events.emit(CoSignInvited(case_id, invitee["id"]))
 
 
 async def co_sign(case_id: int, account: AccountView) -> None:

@@ -25,6 +25,11 @@ async def tick(moment: datetime) -> dict[str, int]:
         return await run_jobs(JOBS, clock.now())
 
 
+def done(**flagged: int) -> dict[str, int]:
+    """What a tick reports: every job, each having done nothing but ``flagged``."""
+    return {job.__name__: 0 for job in JOBS} | flagged
+
+
 async def entries(number: str) -> list[tuple[str, str]]:
     case = await Case.select(Case.id).where(Case.number == number).first()
     rows = await TimelineEntry.select(TimelineEntry.action, TimelineEntry.visibility).where(
@@ -47,18 +52,21 @@ async def flags(number: str) -> dict:
 
 async def test_a_case_left_alone_is_warned_flagged_and_supervised_once_each(settings, categories):
     number, _ = await assigned_case(settings, categories, TUESDAY)
-    assert await tick(TUESDAY + timedelta(minutes=10)) == {"flag_warnings": 0, "flag_overdue": 0, "supervise_overdue": 0, "close_unrated": 0, "delete_unclaimed": 0, "anonymise_finished": 0, "forget_old": 0, "deliver_due": 0}
+    assert await tick(TUESDAY + timedelta(minutes=9)) == done()
+    assert await tick(TUESDAY + timedelta(minutes=10)) == done(flag_sign_reminders=1)  # five minutes before the 15
+    assert await tick(TUESDAY + timedelta(minutes=11)) == done()  # once
     signing_late = TUESDAY + timedelta(minutes=16)
     assert (await tick(signing_late))["flag_overdue"] == 1
-    assert await entries(number) == [("overdue_sign", "internal")]
+    assert await entries(number) == [("sign_reminder", "internal"), ("overdue_sign", "internal")]
     row = await Case.select(Case.answer_warning_at).where(Case.number == number).first()
     warned = row["answer_warning_at"] + timedelta(minutes=1)
-    assert await tick(warned) == {"flag_warnings": 1, "flag_overdue": 2, "supervise_overdue": 0, "close_unrated": 0, "delete_unclaimed": 0, "anonymise_finished": 0, "forget_old": 0, "deliver_due": 0}  # contact, response
+    assert await tick(warned) == done(flag_warnings=1, flag_overdue=2)  # contact, response
     late = ANSWER_DUE + timedelta(minutes=1)
-    assert await tick(late) == {"flag_warnings": 0, "flag_overdue": 1, "supervise_overdue": 1, "close_unrated": 0, "delete_unclaimed": 0, "anonymise_finished": 0, "forget_old": 0, "deliver_due": 0}
+    assert await tick(late) == done(flag_overdue=1, supervise_overdue=1)
     for moment in (late, late + timedelta(days=3)):  # again, and days later: nothing new
-        assert await tick(moment) == {"flag_warnings": 0, "flag_overdue": 0, "supervise_overdue": 0, "close_unrated": 0, "delete_unclaimed": 0, "anonymise_finished": 0, "forget_old": 0, "deliver_due": 0}
+        assert await tick(moment) == done()
     assert await entries(number) == [
+        ("sign_reminder", "internal"),
         ("overdue_sign", "internal"),
         ("answer_warning", "internal"),
         ("overdue_contact", "internal"),
@@ -87,7 +95,7 @@ async def test_met_deadlines_are_never_flagged_and_a_late_first_look_skips_the_w
         await workflow.perform(number, "sign", handler)
         await workflow.perform(number, "record_contact", handler, body="电话联系了王先生")
     # The jobs did not run until after the answer was due: no warning after the fact.
-    assert await tick(ANSWER_DUE + timedelta(hours=1)) == {"flag_warnings": 0, "flag_overdue": 2, "supervise_overdue": 1, "close_unrated": 0, "delete_unclaimed": 0, "anonymise_finished": 0, "forget_old": 0, "deliver_due": 0}
+    assert await tick(ANSWER_DUE + timedelta(hours=1)) == done(flag_overdue=2, supervise_overdue=1)
     assert [action for action, _ in await entries(number)] == ["overdue_response", "overdue_answer", "auto_supervise"]
 
 
@@ -199,7 +207,9 @@ async def test_a_new_department_gets_its_own_signing_clock_and_flag(settings, ca
     with clock.travel_to(again):
         await workflow.perform(number, actions.Assign(department_id=categories["roads"].department), MODERATOR)
     assert (await flags(number))["sign_overdue_at"] is None
-    assert (await tick(again + timedelta(minutes=16)))["flag_overdue"] == 2  # its signing, and the first response
+    reminded, late = await tick(again + timedelta(minutes=11)), await tick(again + timedelta(minutes=16))
+    assert reminded["flag_sign_reminders"] == 1  # the new department is reminded too
+    assert reminded["flag_overdue"] + late["flag_overdue"] == 2  # its signing, and the first response
     assert [action for action, _ in await entries(number)].count("overdue_sign") == 2
 
 

@@ -232,6 +232,6 @@ async def test_the_delivery_log_keeps_done_deliveries_for_its_own_period_and_wha
     await accepted_with_an_sms_subscriber(settings, categories)  # not delivered: still to send
     assert sorted(await Message.select(Message.status).output(as_list=True)) == ["pending", "sent"]
     days = settings.delivery_log_days
-    assert await log.forget_old(clock.now() + timedelta(days=days - 1)) == 0
-    assert await log.forget_old(clock.now() + timedelta(days=days + 1)) == 1
+    assert await log.forget_old_deliveries(clock.now() + timedelta(days=days - 1)) == 0
+    assert await log.forget_old_deliveries(clock.now() + timedelta(days=days + 1)) == 1
     assert await Message.select(Message.status).output(as_list=True) == ["pending"]

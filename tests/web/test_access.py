@@ -17,6 +17,7 @@ from tests.cases.test_lifecycle import bring_to, filed_case
 EVERYONE = {"admin", "moderator", "handler", "leader", "representative"}
 
 # (method, path) → the roles that may use it. "{case}" is a case of the handler's department.
+NOTIFIED = {"handler", "moderator", "leader", "representative"}  # those with notices of their work
 STAFF_ROUTES = {
     ("GET", "/account/passkeys"): EVERYONE,
     ("POST", "/account/confirm/options"): EVERYONE,
@@ -33,9 +34,13 @@ STAFF_ROUTES = {
     ("POST", "/admin/accounts/{account_id:str}/reinvite"): {"admin"},
     ("GET", "/admin/audit"): {"admin"},
     ("GET", "/admin/notifications"): {"admin"},
-    ("GET", "/account/notifications"): {"handler"},
-    ("POST", "/account/notifications/push"): {"handler"},
-    ("POST", "/account/notifications/{device_id:str}/remove"): {"handler"},
+    ("GET", "/admin/notifications/wordings"): {"admin"},
+    ("GET", "/admin/notifications/wordings/{notice:str}"): {"admin"},
+    ("POST", "/admin/notifications/wordings/{notice:str}"): {"admin"},
+    ("GET", "/account/notifications"): NOTIFIED,
+    ("POST", "/account/notifications/push"): NOTIFIED,
+    ("POST", "/account/notifications/choices"): NOTIFIED,
+    ("POST", "/account/notifications/{device_id:str}/remove"): NOTIFIED,
     ("GET", "/admin/personal-data"): {"admin"},
     ("GET", "/admin/departments"): {"admin"},
     ("POST", "/admin/departments"): {"admin"},
@@ -103,6 +108,7 @@ PUBLIC_ROUTES = {
     ("GET", "/report"),
     ("POST", "/report"),
     ("GET", "/follow/{token:str}"),
+    ("GET", "/my-cases"),
     ("GET", "/follow/{token:str}/export.zip"),
     ("POST", "/follow/{token:str}/erase"),
     ("GET", "/follow/{token:str}/events"),
@@ -114,6 +120,9 @@ PUBLIC_ROUTES = {
     ("POST", "/follow/{token:str}/notifications/sms"),
     ("POST", "/follow/{token:str}/notifications/push"),
     ("POST", "/follow/{token:str}/notifications/{subscription_id:str}/remove"),
+    ("GET", "/cases/{number:str}/notifications"),
+    ("POST", "/cases/{number:str}/notifications/email"),
+    ("POST", "/cases/{number:str}/notifications/push"),
     ("GET", "/notifications/verify/{signed:str}"),
     ("GET", "/notifications/unsubscribe/{signed:str}"),
     ("POST", "/notifications/unsubscribe/{signed:str}"),
@@ -190,6 +199,7 @@ def concrete(path: str, case_number: str, who: str = "") -> str:
         .replace("{key_id:str}", "999999")
         .replace("{question_id:str}", "999999")
         .replace("{device_id:str}", "999999")
+        .replace("{notice:str}", "accepted")
         .replace("{number:str}", case_number)
     )
 
