@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 from functools import partial
+from zoneinfo import ZoneInfo
 
 from litestar import Litestar, Request, Response, Router
 from litestar.channels import ChannelsPlugin
@@ -13,7 +15,7 @@ from litestar.exceptions import HTTPException
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.static_files import create_static_files_router
 
-from backend import db, listeners
+from backend import clock, db, listeners
 from backend.accounts.api_key_pages import ApiKeyController
 from backend.accounts.controllers import AdminController, InvitationController, PasskeyController, SignInController
 from backend.accounts.guards import SessionMiddleware, signed_in
@@ -30,6 +32,7 @@ from backend.cases.privacy_pages import ProcessingRecordController
 from backend.cases.queues import work_links
 from backend.cases.workspaces import WorkspaceController
 from backend.departments.controllers import OrganisationController
+from backend.deadlines import services as calendar_services
 from backend.deadlines.controllers import CalendarController, DeadlineLimitController
 from backend.jobs import JOBS
 from backend.live import bus
@@ -84,6 +87,8 @@ async def _before_request(request: Request) -> None:
 _API_HANDLERS = {"/api/v1": api_exception_handler, "/open311/v2": open311_exception_handler}
 
 
+logger = logging.getLogger("minsheng")
+
 def _in_the_format_of_the_path(page_handler):
     def handle(request: Request, exc: Exception) -> Response:
         for prefix, handler in _API_HANDLERS.items():
@@ -107,6 +112,13 @@ def create_app(database_pool: bool = True) -> Litestar:
     async def tidy_sessions() -> None:
         if hasattr(sessions.store, "delete_expired"):  # the file store; Redis expires keys itself
             await sessions.store.delete_expired()
+
+    async def warn_of_unknown_holidays() -> None:
+        """The operator's log says so when deadlines will soon fall in a year whose official
+        holidays nobody brought in (``/admin/calendar`` says how)."""
+        today = clock.now().astimezone(ZoneInfo(settings.time_zone)).date()
+        if year := await calendar_services.unknown_schedule_year(today):
+            logger.warning("the official holidays of %d are not known: bring them in at /admin/calendar?year=%d", year, year)
 
     async def close_sessions() -> None:
         await sessions.store.__aexit__(None, None, None)
@@ -204,6 +216,7 @@ def create_app(database_pool: bool = True) -> Litestar:
             *[each.start for each in couriers],
             live.start,  # after the channels plugin (a lifespan manager) and the pool
             partial(search.load, settings.data_dir),  # jieba's dictionary, not on the first search
+            warn_of_unknown_holidays,
         ],
         # (These run after the channels plugin has stopped; the streams have ended already.)
         on_shutdown=[

@@ -127,8 +127,13 @@ async def write_transaction() -> AsyncIterator[None]:
 
 
 async def _run_before_commit(pending: dict) -> None:
-    for hook, items in pending.items():
-        await hook(items)
+    # A hook may cause events of its own (a recomputation writes timeline entries): they are
+    # collected anew and run in another round, until none is left.
+    while pending:
+        round_ = dict(pending)
+        pending.clear()
+        for hook, items in round_.items():
+            await hook(items)
 
 
 async def before_commit(hook: Callable[[set], Awaitable[None]], items: Iterable) -> None:

@@ -72,6 +72,16 @@ class CoSignInvited:
     account_id: int
 
 
+@dataclass(frozen=True, eq=False)  # calendars are not hashable: each event is its own
+class WorkingCalendarChanged:
+    """A year's official schedule arrived (``deadlines.services.import_schedule``): deadlines
+    computed into that year on the calendar ``before`` are due elsewhere on ``after``."""
+
+    year: int
+    before: object  # deadlines.calendar.WorkingCalendar (events know no domain)
+    after: object
+
+
 @dataclass(frozen=True)
 class RecordRebuilt:
     """Cases or their figures were written in bulk, past the workflow (``minsheng figures

@@ -7,7 +7,7 @@ own module; the services that emit the events do not change.
 
 from __future__ import annotations
 
-from backend.cases import figures, public_record, search
+from backend.cases import calendar_change, figures, public_record, search
 from backend.events import (
     CaseSupported,
     CoSignInvited,
@@ -17,6 +17,7 @@ from backend.events import (
     Phase,
     PublicTextChanged,
     RecordRebuilt,
+    WorkingCalendarChanged,
     listen,
 )
 from backend.live import bus
@@ -37,5 +38,7 @@ def wire() -> None:
     listen(CoSignInvited, outbox.on_co_sign_invited, Phase.before_commit)
     # An erasure of a filer's details ends the case's notifications, in the same transaction.
     listen(PersonalDataErased, subscriptions.on_personal_data_erased, Phase.before_commit)
+    # A year's official holidays arrived: deadlines computed into it move, in the same transaction.
+    listen(WorkingCalendarChanged, calendar_change.on_working_calendar_changed, Phase.before_commit)
     # After commit: live pages hear only of what is there to read.
     listen(EntryAppended, bus.announce_entry, Phase.after_commit)

@@ -50,6 +50,7 @@ class AuditAction(str, enum.Enum):
     api_key_created = "api_key_created"
     api_key_revoked = "api_key_revoked"
     contact_revealed = "contact_revealed"
+    schedule_imported = "schedule_imported"
     text_marked_personal = "text_marked_personal"
     text_unmarked_personal = "text_unmarked_personal"
 
@@ -80,6 +81,7 @@ AUDIT_LABELS = {
     AuditAction.api_key_created: N_("API key created"),
     AuditAction.api_key_revoked: N_("API key revoked"),
     AuditAction.contact_revealed: N_("A filer's contact details shown"),
+    AuditAction.schedule_imported: N_("A year's official holidays brought in"),
     AuditAction.text_marked_personal: N_("A case's text marked as personal"),
     AuditAction.text_unmarked_personal: N_("A case's text no longer marked as personal"),
 }

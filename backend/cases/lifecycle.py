@@ -284,6 +284,7 @@ PUBLICATION_LABELS = {
 
 # Entries the clock jobs write as the system: not actions anyone takes (see ``cases.supervision``).
 CLOCK_ENTRY_LABELS = {
+    "deadlines_recomputed": N_("Deadlines recomputed on the year's official holidays"),
     "sign_reminder": N_("To be signed for within minutes"),
     "answer_warning": N_("The answer is due soon"),
     "overdue_sign": N_("Overdue: not signed for in time"),

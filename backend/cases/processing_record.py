@@ -18,7 +18,7 @@ from backend.accounts.tables import Account, ApiKey, AuditEvent, Passkey
 from backend.accounts import audit
 from backend.cases.permissions import may_see_case, sees_filer_contact
 from backend.cases.tables import Case, TimelineEntry
-from backend.deadlines.tables import CalendarDay, DeadlineLimit, DeadlineWarning
+from backend.deadlines.tables import CalendarDay, DeadlineLimit, DeadlineWarning, ScheduleYear
 from backend.i18n_markers import N_
 from backend.notifications.tables import Message, NoticeWording, StaffSubscription, Subscription
 from backend.photos.tables import Photo
@@ -146,6 +146,7 @@ RECORD: tuple[Kept, ...] = (
             CalendarDay.changed_by_name,
             DeadlineLimit.changed_by_name,
             DeadlineWarning.changed_by_name,
+            ScheduleYear.imported_by_name,
             NoticeWording.changed_by_name,
         ),
         lambda settings: (N_("as long as the account, and the record of the change, exist"), None),

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import secrets
 
+from zoneinfo import ZoneInfo
+
 import msgspec
 
 from litestar import Controller, Request, get, post
@@ -30,6 +32,7 @@ from backend.cases.queues import department_context, moderation_context, review_
 from backend.cases.permissions import available_actions, handler_scope, may_see_case, sees_filer_contact
 from backend.cases.reveals import Contact
 from backend.cases.services import Actor, StaffCaseView
+from backend.deadlines import services as calendar_services
 from backend.departments.services import active_categories, area_tree, department_choices
 from backend.i18n_markers import N_
 from backend.photos.controllers import MAX_FORM_BYTES, photo_key_from, photo_keys_from, receive_uploads
@@ -217,6 +220,9 @@ class WorkspaceController(Controller):
                 "unsatisfied": await services.staff_cases({Status.unsatisfied}),
                 "period": period,
                 "figures": await figures.department_figures(period, clock.now()),
+                "unknown_schedule_year": await calendar_services.unknown_schedule_year(
+                    clock.now().astimezone(ZoneInfo(get_settings().time_zone)).date()
+                ),
             },
             headers=NO_STORE,
         )

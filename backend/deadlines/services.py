@@ -19,10 +19,14 @@ from datetime import date, datetime
 
 from piccolo.query.functions.aggregate import Count, Max
 
-from backend import clock
-from backend.accounts.audit import Who
-from backend.deadlines.calendar import WorkingCalendar, officially_working
-from backend.deadlines.tables import CalendarDay
+from backend import clock, events
+from backend.accounts import audit
+from backend.accounts.audit import AuditAction, Who
+from backend.db import write_transaction
+from backend.deadlines.calendar import OFFICIAL_YEARS, WorkingCalendar, officially_working
+from backend.deadlines.schedule import ScheduledDay, ScheduleError, check
+from backend.deadlines.tables import CalendarDay, ScheduleYear
+from backend.events import WorkingCalendarChanged
 from backend.errors import FieldErrors, Malformed, NotFound
 from backend.i18n_markers import N_
 from backend.settings import get_settings
@@ -102,6 +106,11 @@ def parse_day(text: str) -> date | None:
 BAD_DAY = N_("Enter a date from 2000 to 2100, such as 2025-10-01.")
 
 
+def parse_year(text: str) -> int | None:
+    text = text.strip()
+    return int(text) if len(text) == 4 and text.isascii() and text.isdigit() and FIRST_YEAR <= int(text) <= LAST_YEAR else None
+
+
 async def set_day(form: DayForm, *, actor: Who) -> date:
     """Make the day a working day or a rest day, whatever the official calendar says; a day
     changed before gets the new setting. Raises CalendarError."""
@@ -160,3 +169,62 @@ async def overrides(year: int) -> list[Override]:
         .order_by(CalendarDay.day)
     )
     return [Override(**row) for row in rows]
+
+
+# --- a year's official schedule ----------------------------------------------------------------
+
+# From this day of the year on, next year's schedule should be known (the State Council
+# publishes it in the autumn): before it, nothing is missing yet.
+WARN_FROM = (11, 1)
+
+
+async def known_years() -> set[int]:
+    """The years whose official days are known: the package's, and those an admin brought in."""
+    return set(OFFICIAL_YEARS) | set(await ScheduleYear.select(ScheduleYear.year).output(as_list=True))
+
+
+async def unknown_schedule_year(today: date) -> int | None:
+    """A year whose official holidays and make-up days deadlines will need and nobody knows:
+    this year, or from November next year. None when all is known."""
+    known = await known_years()
+    if today.year not in known:
+        return today.year
+    if (today.month, today.day) >= WARN_FROM and today.year + 1 not in known:
+        return today.year + 1
+    return None
+
+
+async def import_schedule(year: int, days: list[ScheduledDay], *, actor: Who) -> int:
+    """Keep a year's official schedule, checked (``schedule.check``): each day an override of the
+    calendar, named after its holiday, and the year known from now on; audit-logged. Deadlines
+    already computed into the year are recomputed by the listeners of ``WorkingCalendarChanged``,
+    in the same transaction. Returns how many days were kept. Raises ScheduleError."""
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise ScheduleError({"year": BAD_YEAR})
+    days = check(days, year)
+    before = await working_calendar()
+    now = clock.now()
+    async with write_transaction():
+        for entry in days:
+            await CalendarDay.insert(
+                CalendarDay(
+                    day=entry.day, working=entry.working, note=(entry.name or SCHEDULE_NOTE)[:NOTE_MAX], created_at=now,
+                    changed_at=now, changed_by=actor.id, changed_by_name=actor.name[:100],
+                )
+            ).on_conflict(
+                target=CalendarDay.day,
+                action="DO UPDATE",
+                values=[CalendarDay.working, CalendarDay.note, CalendarDay.changed_at, CalendarDay.changed_by, CalendarDay.changed_by_name],
+            )
+        await ScheduleYear.insert(
+            ScheduleYear(year=year, days=len(days), imported_at=now, imported_by_name=actor.name[:100])
+        ).on_conflict(target=ScheduleYear.year, action="DO UPDATE", values=[ScheduleYear.days, ScheduleYear.imported_at, ScheduleYear.imported_by_name])
+        await audit.record(AuditAction.schedule_imported, actor=actor, detail=f"{year} · {len(days)}")
+        _forget()
+        after = await working_calendar()
+        await events.emit(WorkingCalendarChanged(year, before, after))
+    return len(days)
+
+
+BAD_YEAR = N_("Enter a year from 2000 to 2100.")
+SCHEDULE_NOTE = N_("Official schedule")

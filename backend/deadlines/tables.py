@@ -16,6 +16,16 @@ class CalendarDay(Table, tablename="calendar_day"):
     changed_by_name = Varchar(length=100, default="")  # kept when the account is gone
 
 
+class ScheduleYear(Table, tablename="schedule_year"):
+    """A year whose official schedule an admin brought in (``schedule``): its holidays and
+    make-up days are overrides of the year's days, and the year is no longer unknown."""
+
+    year = Integer(unique=True)
+    days = Integer()  # how many days it set apart
+    imported_at = Timestamptz()
+    imported_by_name = Varchar(length=100, default="")  # kept when the account is gone
+
+
 class DeadlineLimit(Table, tablename="deadline_limit"):
     """An admin's limit for one clock of one type of case, over the default of ``deadlines.clocks``.
     One row per (case_type, clock): a unique index in the migration."""

@@ -60,6 +60,7 @@ STAFF_ROUTES = {
     ("GET", "/admin/calendar"): {"admin"},
     ("POST", "/admin/calendar"): {"admin"},
     ("POST", "/admin/calendar/remove"): {"admin"},
+    ("POST", "/admin/calendar/schedule"): {"admin"},
     ("GET", "/admin/deadlines"): {"admin"},
     ("GET", "/admin/api-keys"): {"admin"},
     ("POST", "/admin/api-keys"): {"admin"},
