@@ -155,6 +155,8 @@ class FiguresReport(msgspec.Struct):
     since: datetime
     until: datetime
     departments: list[Figures]
+    contacts: int = 0  # the citizens' requests the centre received in the period
+    answered_directly: int = 0  # of them, answered at once from the knowledge base
 
 
 class NewCase(msgspec.Struct, forbid_unknown_fields=True):

@@ -128,7 +128,10 @@ class PublicController(Controller):
         now = clock.now()
         since = figures.period_start(period, now, get_settings().time_zone)
         found = await figures.department_figures(period, now)
-        return models.FiguresReport(period, since, now, [models.figures(item) for item in found])
+        contacts = await figures.contacts(period, now)
+        return models.FiguresReport(
+            period, since, now, [models.figures(item) for item in found], contacts.received, contacts.answered_directly
+        )
 
 
 class FilingController(Controller):

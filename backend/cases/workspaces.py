@@ -32,6 +32,7 @@ from backend.cases.reveals import Contact
 from backend.cases.services import Actor, StaffCaseView
 from backend.departments.services import active_categories, area_tree, department_choices
 from backend.i18n_markers import N_
+from backend.knowledge import services as knowledge
 from backend.photos.controllers import MAX_FORM_BYTES, photo_key_from, photo_keys_from, receive_uploads
 from backend.photos.services import unattached_photos
 from backend.representatives.services import facts_of as suggestion_facts
@@ -261,6 +262,7 @@ class WorkspaceController(Controller):
                 "departments": await department_choices() if "departments" in choices else [],
                 "categories": await active_categories() if "categories" in choices else [],
                 "areas": await area_tree(active_only=True) if "areas" in choices else [],
+                "knowledge": await knowledge.for_answering(f"{view.case.title} {view.case.description}") if "knowledge" in choices else ([], []),
                 "case_types": [t.value for t in CITIZEN_CASE_TYPES],
                 "errors": errors or {},
                 "typed": typed or {},

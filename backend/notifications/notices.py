@@ -36,6 +36,7 @@ FILER_NOTICES = {
     "reopen": Notice.reopened,
     "close": Notice.closed,
     "close_unrated": Notice.closed,
+    "answer_from_knowledge": Notice.answered,  # published at once, with no review
 }
 PUBLISHED_NOTICES = {"post_progress": Notice.progress, "draft_reply": Notice.answered}
 # A department's handlers hear of the work that comes to their department.
