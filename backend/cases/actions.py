@@ -428,6 +428,8 @@ class RefuseExtension(ActionInput, kw_only=True):
 
 class DraftReply(WithPhotos, kw_only=True):
     action: ClassVar[str] = "draft_reply"
+    form: ClassVar[str | None] = "partials/actions/draft_reply.html"  # a reply template to start from
+    choices: ClassVar[frozenset[str]] = frozenset({"templates"})
     text_label: ClassVar[str | None] = N_("The official reply (the platform centre reviews it before it is published)")
 
 
