@@ -32,6 +32,7 @@ from backend.cases.workspaces import WorkspaceController
 from backend.departments.controllers import OrganisationController
 from backend.deadlines.controllers import CalendarController, DeadlineLimitController
 from backend.jobs import JOBS
+from backend.knowledge.controllers import AnswersController, KnowledgeController, ReplyTemplateController
 from backend.live import bus
 from backend.live.controllers import LiveController, StaffLiveController
 from backend.live.hub import LiveHub
@@ -148,6 +149,9 @@ def create_app(database_pool: bool = True) -> Litestar:
             CalendarController,
             DeadlineLimitController,
             WorkspaceController,
+            AnswersController,
+            KnowledgeController,
+            ReplyTemplateController,
             RepresentativeController,
             SuggestionController,
             StaffSuggestionController,

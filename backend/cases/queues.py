@@ -12,6 +12,7 @@ from backend.cases import ratings, services, supervision, workflow
 from backend.cases.tables import Case
 from backend.errors import Forbidden
 from backend.i18n_markers import N_
+from backend.knowledge import services as knowledge
 from backend.vocabulary import ANSWERED, MODERATION_QUEUE, WITH_A_DEPARTMENT, CaseType, StaffRole, Status
 
 IS_SUGGESTION = Case.case_type == CaseType.representative.value  # representatives' suggestions: their own queues too
@@ -36,6 +37,7 @@ async def work_links(account: AccountView) -> list[WorkLink]:
             WorkLink("/moderation/ratings", N_("Ratings"), await ratings.pending_rating_count()),
             WorkLink("/moderation#overdue-heading", N_("Overdue"), await supervision.overdue_count()),
             WorkLink("/moderation/suggestions", N_("Suggestions"), await services.count_cases(set(MODERATION_QUEUE), where=IS_SUGGESTION)),
+            WorkLink("/staff/knowledge", N_("Knowledge base"), await knowledge.review_count(None)),
         ]
     if account.role == StaffRole.leader:
         return [WorkLink("/leader", N_("Overdue"), await supervision.overdue_count())]
@@ -47,6 +49,7 @@ async def work_links(account: AccountView) -> list[WorkLink]:
                 N_("Suggestions"),
                 await services.count_cases(set(WITH_A_DEPARTMENT), account.department_id, where=IS_SUGGESTION),
             ),
+            WorkLink("/staff/knowledge", N_("Knowledge base"), await knowledge.review_count(account.department_id)),
         ]
     return []
 

@@ -12,7 +12,7 @@ from typing import Annotated, Awaitable, Callable
 
 from litestar import Controller, Request, get, post
 from litestar.exceptions import NotFoundException
-from litestar.params import FromQuery, QueryParameter
+from litestar.params import QueryParameter
 from litestar.response import Redirect, Response, Template
 
 from backend.accounts.guards import admits, current, role_guard
@@ -34,6 +34,7 @@ NO_STORE = {"cache-control": "no-store"}
 EDITORS = admits(StaffRole.moderator, StaffRole.handler)
 Query = Annotated[str, QueryParameter(max_length=200)]
 Page = Annotated[int, QueryParameter(ge=1, le=1000)]
+Description = Annotated[str, QueryParameter(max_length=5000)]  # as the report form allows
 
 
 def editor_of(account: AccountView) -> Editor:
@@ -78,7 +79,7 @@ class AnswersController(Controller):
         return Template(template_name="answer.html", context={"entry": entry})
 
     @get("/report/answers")
-    async def report_answers(self, title: Query = "", description: FromQuery[str] = "") -> Template:
+    async def report_answers(self, title: Query = "", description: Description = "") -> Template:
         """The entries that may already answer what the citizen is typing (htmx, as they type)."""
         found = await services.search(f"{clean_text(title)} {clean_text(description[:1000])}", limit=services.SUGGESTIONS)
         return Template(template_name="partials/answer_suggestions.html", context={"entries": found}, headers=NO_STORE)

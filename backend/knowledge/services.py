@@ -304,6 +304,15 @@ async def staff_entries(editor: Editor) -> list[Entry]:
     return [_entry(row) for row in await query]
 
 
+async def review_count(department_id: int | None) -> int:
+    """How many entries are due for review: every one (None, for moderators) or a department's."""
+    day = today()
+    due = (KnowledgeEntry.valid_until < day) | (KnowledgeEntry.review_by <= day)
+    if department_id is not None:
+        due = due & (KnowledgeEntry.department == department_id)
+    return await KnowledgeEntry.count().where(due)
+
+
 async def search(query: str, *, limit: int = PAGE_SIZE, public_only: bool = True) -> list[Entry]:
     """Entries sharing the most telling words with ``query``, best first (public ones, as the
     public reads them, unless ``public_only`` is false: then every entry that is not expired)."""
