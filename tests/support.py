@@ -39,6 +39,7 @@ def TABLES_IN_DELETE_ORDER():
     )
     from backend.deadlines.tables import CalendarDay, DeadlineLimit, DeadlineWarning
     from backend.departments.tables import Area, Category, CategoryQuestion, Department
+    from backend.knowledge.tables import KnowledgeEntry, KnowledgeRevision, KnowledgeSearch, ReplyTemplate
     from backend.notifications.tables import Message, StaffSubscription, Subscription
     from backend.photos.tables import Photo
     from backend.representatives.tables import Attachment, CoSigner, Suggestion
@@ -61,6 +62,10 @@ def TABLES_IN_DELETE_ORDER():
         CoSigner,
         Suggestion,
         Case,
+        KnowledgeRevision,
+        KnowledgeSearch,
+        KnowledgeEntry,
+        ReplyTemplate,
         Area,
         CaseNumberCounter,
         CalendarDay,
