@@ -187,6 +187,8 @@ async def save_entry(entry_id: int | None, form: EntryForm, editor: Editor) -> i
     """Add an entry (``entry_id`` None) or change one; keeps the saved version in its history."""
     if not editor.moderates and editor.department_id is None:  # fail closed: no department is not every one
         raise KnowledgeError({"": NO_SUCH_ENTRY}, kind=NotFound)
+    if entry_id is not None:
+        await _writable(entry_id, editor)  # another department's is none, however it was typed
     values = await _checked(form, editor)
     now = clock.now()
     columns = {getattr(KnowledgeEntry, name): value for name, value in values.items()}
@@ -199,7 +201,6 @@ async def save_entry(entry_id: int | None, form: EntryForm, editor: Editor) -> i
                 )
             )[0]["id"]
         else:
-            await _writable(entry_id, editor)
             await lock_row(KnowledgeEntry, entry_id)
             version = (await _writable(entry_id, editor))["version"] + 1  # as of the lock
             await KnowledgeEntry.update({**columns, KnowledgeEntry.version: version, KnowledgeEntry.updated_at: now}).where(

@@ -204,11 +204,12 @@ async def templates_of_departments(department_ids: set[int]) -> dict[int | None,
 
 
 async def editable_templates(editor: Editor) -> list[Template]:
-    """Moderators: every template; a department's handlers: their own."""
-    query = ReplyTemplate.select(*_COLUMNS).order_by(ReplyTemplate.department, nulls_first=True).order_by(ReplyTemplate.name)
+    """Moderators: every template, the centre's first; a department's handlers: their own."""
+    query = ReplyTemplate.select(*_COLUMNS).order_by(ReplyTemplate.name)
     if not editor.moderates:
         query = query.where(ReplyTemplate.department == editor.department_id)
-    return [_template(row) for row in await query]
+    found = [_template(row) for row in await query]
+    return sorted(found, key=lambda template: (template.department_id is not None, template.department_name))
 
 
 async def editable_template(template_id: int, editor: Editor) -> Template | None:
@@ -232,6 +233,8 @@ def form_of(template: Template) -> TemplateForm:
 
 async def save_template(template_id: int | None, form: TemplateForm, editor: Editor) -> int:
     """Add a template (``template_id`` None) or change one."""
+    if template_id is not None and await editable_template(template_id, editor) is None:
+        raise TemplateError({"": NO_SUCH_TEMPLATE}, kind=NotFound)  # another department's: none
     if not editor.moderates and editor.department_id is None:
         raise TemplateError({"": NO_SUCH_TEMPLATE}, kind=NotFound)
     errors: dict[str, str] = {}
@@ -256,8 +259,6 @@ async def save_template(template_id: int | None, form: TemplateForm, editor: Edi
                 ReplyTemplate(name=name, body=body, department=department, created_at=now, updated_at=now)
             ).returning(ReplyTemplate.id)
             return rows[0]["id"]
-        if await editable_template(template_id, editor) is None:
-            raise TemplateError({"": NO_SUCH_TEMPLATE}, kind=NotFound)
         await ReplyTemplate.update(
             {ReplyTemplate.name: name, ReplyTemplate.body: body, ReplyTemplate.department: department, ReplyTemplate.updated_at: now}
         ).where(ReplyTemplate.id == template_id)
