@@ -235,7 +235,8 @@ def word_search_sql(table: str) -> dict[str, list[str]]:
     """The raw SQL of a full-text index over ``<table>.words`` (words segmented by jieba, separated
     by spaces), per engine: SQLite keeps an FTS5 table ``<table>_fts`` in step by triggers;
     PostgreSQL has a GIN index ``<table>_words`` on the words' 'simple' ``tsvector``. Keys:
-    ``sqlite``, ``sqlite_drop``, ``postgres``, ``postgres_drop``."""
+    ``sqlite``, ``sqlite_drop``, ``postgres``, ``postgres_drop``. (The cases' squashed migration
+    writes the same SQL for ``case_search`` out in full: squashed migrations are never rewritten.)"""
     fts = f"{table}_fts"
     return {
         "sqlite": [

@@ -21,7 +21,7 @@ from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.engine import engine_finder
 from piccolo.engine.sqlite import SQLiteEngine
 
-from backend.db import add_indexes, word_search_sql
+from backend.db import add_indexes
 
 ID = "2026-12-07T02:37:09:999999"
 VERSION = "1.38.0"
@@ -55,9 +55,24 @@ UNIQUE_INDEXES = {
     "support_once": 'support ("case", supporter)',
 }
 
-SEARCH = word_search_sql("case_search")
-SQLITE_SEARCH, SQLITE_SEARCH_DROP = SEARCH["sqlite"], SEARCH["sqlite_drop"]
-POSTGRES_SEARCH, POSTGRES_SEARCH_DROP = SEARCH["postgres"], SEARCH["postgres_drop"]
+SQLITE_SEARCH = [
+    "CREATE VIRTUAL TABLE IF NOT EXISTS case_search_fts USING fts5(words, content='case_search', content_rowid='id')",
+    "CREATE TRIGGER IF NOT EXISTS case_search_inserted AFTER INSERT ON case_search BEGIN "
+    "INSERT INTO case_search_fts (rowid, words) VALUES (new.id, new.words); END",
+    "CREATE TRIGGER IF NOT EXISTS case_search_deleted AFTER DELETE ON case_search BEGIN "
+    "INSERT INTO case_search_fts (case_search_fts, rowid, words) VALUES ('delete', old.id, old.words); END",
+    "CREATE TRIGGER IF NOT EXISTS case_search_updated AFTER UPDATE ON case_search BEGIN "
+    "INSERT INTO case_search_fts (case_search_fts, rowid, words) VALUES ('delete', old.id, old.words); "
+    "INSERT INTO case_search_fts (rowid, words) VALUES (new.id, new.words); END",
+]
+SQLITE_SEARCH_DROP = [
+    "DROP TRIGGER IF EXISTS case_search_inserted",
+    "DROP TRIGGER IF EXISTS case_search_deleted",
+    "DROP TRIGGER IF EXISTS case_search_updated",
+    "DROP TABLE IF EXISTS case_search_fts",
+]
+POSTGRES_SEARCH = ["CREATE INDEX IF NOT EXISTS case_search_words ON case_search USING GIN (to_tsvector('simple', words))"]
+POSTGRES_SEARCH_DROP = ["DROP INDEX IF EXISTS case_search_words"]
 
 
 async def forwards():
