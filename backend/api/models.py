@@ -236,6 +236,7 @@ class PendingText(msgspec.Struct):
     department: str
     text: str
     created_at: datetime
+    repeats_template: str | None = None  # a reply that is only this reply template's text (seed 003: not perfunctory)
 
 
 class ReviewRequest(msgspec.Struct, forbid_unknown_fields=True):

@@ -341,7 +341,10 @@ class ReviewController(Controller):
     async def pending(self) -> list[models.PendingText]:
         """Department texts waiting to be published, oldest first."""
         return [
-            models.PendingText(item.entry_id, item.case_number, item.case_title, item.action, item.department_name, item.body, item.created_at)
+            models.PendingText(
+                item.entry_id, item.case_number, item.case_title, item.action, item.department_name, item.body, item.created_at,
+                item.repeats_template,
+            )
             for item in await workflow.pending_reviews()
         ]
 

@@ -314,16 +314,13 @@ async def review_count(department_id: int | None) -> int:
     return await KnowledgeEntry.count().where(due)
 
 
-async def search(query: str, *, limit: int = PAGE_SIZE, public_only: bool = True) -> list[Entry]:
-    """Entries sharing the most telling words with ``query``, best first (public ones, as the
-    public reads them, unless ``public_only`` is false: then every entry that is not expired)."""
+async def search(query: str, *, limit: int = PAGE_SIZE) -> list[Entry]:
+    """The public entries of today sharing the most telling words with ``query``, best first."""
     words = query_words(clean_text(query)[:200])
     ids = await ranked("knowledge_search", "entry", words, 100) if words else []
     if not ids:
         return []
-    day = today()
-    shown = _public_now(day) if public_only else (KnowledgeEntry.valid_until.is_null() | (KnowledgeEntry.valid_until >= day))
-    rows = {row["id"]: row for row in await KnowledgeEntry.select(*_COLUMNS).where(KnowledgeEntry.id.is_in(ids), shown)}
+    rows = {row["id"]: row for row in await KnowledgeEntry.select(*_COLUMNS).where(KnowledgeEntry.id.is_in(ids), _public_now(today()))}
     return [_entry(rows[entry_id]) for entry_id in ids if entry_id in rows][:limit]
 
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from backend.cases import workflow
 from backend.knowledge import services
+from backend.vocabulary import Status
 from tests.cases.test_filing import file, form
 from tests.keys import api_key, bearer  # noqa: F401  (api_key: a fixture)
-from tests.knowledge.helpers import entry
+from tests.cases.test_lifecycle import bring_to, handler_of
+from tests.knowledge.helpers import entry, template
 
 
 async def test_public_answers_are_searched_and_read(client):
@@ -33,3 +36,13 @@ async def test_a_moderator_key_answers_a_consultation_from_an_entry(client, api_
     assert done.status_code == 200 and done.json()["status"] == "replied"
     report = (await client.get("/api/v1/departments/figures", params={"period": "week"})).json()
     assert (report["contacts"], report["answered_directly"]) == (1, 1)
+
+
+async def test_the_review_queue_in_the_api_names_the_template_a_reply_only_repeats(client, api_key, settings, categories):
+    water = categories["water"].department
+    number = (await file(settings, form(categories["water"], filer_name="王女士"))).number
+    await bring_to(number, Status.signed, water)
+    await template(body="{filer}您好，您反映的问题已办结。")
+    await workflow.perform(number, "draft_reply", handler_of(water), body="王女士您好，您反映的问题已办结。")
+    queue = (await client.get("/api/v1/staff/reviews", headers=bearer(await api_key("moderator")))).json()
+    assert [item["repeats_template"] for item in queue] == ["已处理完毕"]
