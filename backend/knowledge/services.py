@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from backend import clock, events
 from backend.cases.search import query_words, ranked, words_of
 from backend.db import lock_row, write_transaction
+from backend.deadlines.services import parse_day
 from backend.departments.tables import Category, Department
 from backend.errors import FieldErrors, NotFound
 from backend.events import KnowledgeChanged
@@ -112,18 +113,6 @@ def today() -> date:
     return clock.now().astimezone(ZoneInfo(get_settings().time_zone)).date()
 
 
-def _day(text: str) -> date | None | str:
-    """A typed day, None when empty, or "" when it is not a day."""
-    text = text.strip()
-    if not text:
-        return None
-    try:
-        day = date.fromisoformat(text)
-    except ValueError:
-        return ""
-    return day if 2000 <= day.year <= 2999 and len(text) == 10 else ""
-
-
 async def _checked(form: EntryForm, editor: Editor) -> dict:
     """The entry's column values from the form, or KnowledgeError with every problem at once."""
     errors: dict[str, str] = {}
@@ -156,10 +145,10 @@ async def _checked(form: EntryForm, editor: Editor) -> dict:
     else:
         values["department"] = editor.department_id  # a department writes its own entries only
     for field in ("valid_until", "review_by"):
-        day = _day(getattr(form, field))
-        if day == "":
-            errors[field] = N_("Enter a date such as 2027-06-30, or leave it empty.")
-        values[field] = day or None
+        typed = getattr(form, field).strip()
+        values[field] = parse_day(typed) if typed else None
+        if typed and values[field] is None:
+            errors[field] = N_("Enter a date from 2000 to 2100 such as 2027-06-30, or leave it empty.")
     values["public"] = form.public == "yes"
     if errors:
         raise KnowledgeError(errors)

@@ -17,7 +17,7 @@ async def test_entry_forms_keep_what_was_typed_and_save_a_history(person, catego
     typed = {"question": "问", "answer": "<script>alert(1)</script>", "valid_until": "2027-13-01", "public": "yes"}
     refused = await moderator.post_form("/staff/knowledge", typed)
     assert refused.status_code == 422
-    assert "Write the question (4 to 200 characters)." in refused.text and "Enter a date such as 2027-06-30" in refused.text
+    assert "Write the question (4 to 200 characters)." in refused.text and "Enter a date from 2000 to 2100 such as 2027-06-30" in refused.text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in refused.text and "<script>alert(1)" not in refused.text
     huge = await moderator.post_form("/staff/knowledge", {"question": "问" * 10_000, "answer": "答" * 100_000})
     assert huge.status_code in (413, 422)
