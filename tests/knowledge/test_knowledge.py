@@ -163,3 +163,13 @@ async def test_figures_count_the_contacts_the_knowledge_base_answered(settings, 
     after = sorted(tuple(row.values()) for row in await TopicCount.select(TopicCount.day, TopicCount.kind, TopicCount.topic, TopicCount.value))
     assert after == before
     assert (await figures.contacts("week", now)).answered_directly == 1
+
+
+async def test_hostile_queries_find_nothing_and_break_nothing(client):
+    await entry()
+    for query in ('"', "居住证\" OR \"", "a:* | !b & (", "'; DROP TABLE knowledge_entry; --", "\\", "NEAR(居住 证)", "*"):
+        assert isinstance(await services.search(query), list), query
+        page = await client.get("/answers", params={"q": query})
+        assert page.status_code == 200, query
+    assert (await client.get("/answers", params={"q": "居住证\x00"})).status_code == 400
+    assert [item.question for item in await services.search("居住证\" OR \"")] == ["居住证怎么办理？"]
