@@ -27,14 +27,15 @@ from backend.vocabulary import StaffRole
 from backend.web import i18n
 from backend.web.caching import public_record
 from backend.web.errors import field_errors_response
-from backend.web.forms import typed_form
+from backend.web.forms import form_text, typed_form
 from backend.web.params import RowId
 
 NO_STORE = {"cache-control": "no-store"}
 EDITORS = admits(StaffRole.moderator, StaffRole.handler)
 Query = Annotated[str, QueryParameter(max_length=200)]
 Page = Annotated[int, QueryParameter(ge=1, le=1000)]
-Description = Annotated[str, QueryParameter(max_length=5000)]  # as the report form allows
+SUGGESTION_BODY_MAX = 64 * 1024  # a title and a description as the report form allows them, encoded
+SUGGESTION_TEXT_MAX = 1000  # what is searched of them: more adds little and costs a word lookup each
 
 
 def editor_of(account: AccountView) -> Editor:
@@ -78,10 +79,13 @@ class AnswersController(Controller):
             raise NotFoundException()
         return Template(template_name="answer.html", context={"entry": entry})
 
-    @get("/report/answers")
-    async def report_answers(self, title: Query = "", description: Description = "") -> Template:
-        """The entries that may already answer what the citizen is typing (htmx, as they type)."""
-        found = await services.search(f"{clean_text(title)} {clean_text(description[:1000])}", limit=services.SUGGESTIONS)
+    @post("/report/answers", status_code=200, request_max_body_size=SUGGESTION_BODY_MAX)
+    async def report_answers(self, request: Request) -> Template:
+        """The entries that may already answer what the citizen is typing (htmx, as they type).
+        Posted, not asked in the address: a long description would not fit in one."""
+        form = await request.form()
+        text = f"{clean_text(form_text(form, 'title'))} {clean_text(form_text(form, 'description'))}"
+        found = await services.search(text[:SUGGESTION_TEXT_MAX], limit=services.SUGGESTIONS)
         return Template(template_name="partials/answer_suggestions.html", context={"entries": found}, headers=NO_STORE)
 
 

@@ -117,7 +117,6 @@ NOT_PAGES = {
     "/cases.csv",
     "/departments/figures.csv",
     "/report/similar",  # a fragment of the report form, checked there
-    "/report/answers",  # the same
     "/follow/{token:str}/export.zip",  # the filer's copy, a ZIP
     "/representatives/attachments/{key:str}",  # PDF downloads
     "/schema",  # the OpenAPI schema as JSON; the reference for people is /developers

@@ -155,7 +155,7 @@ PUBLIC_ROUTES = {
     ("GET", "/trends"),
     ("GET", "/answers"),
     ("GET", "/answers/{entry_id:str}"),
-    ("GET", "/report/answers"),
+    ("POST", "/report/answers"),
 }
 
 
