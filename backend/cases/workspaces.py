@@ -218,6 +218,7 @@ class WorkspaceController(Controller):
                 "unsatisfied": await services.staff_cases({Status.unsatisfied}),
                 "period": period,
                 "figures": await figures.department_figures(period, clock.now()),
+                "contacts": await figures.contacts(period, clock.now()),
             },
             headers=NO_STORE,
         )

@@ -145,7 +145,7 @@ async def test_only_public_entries_of_today_answer_and_only_consultations(settin
         await workflow.perform(complaint, AnswerFromKnowledge(knowledge_entry_id=await entry()), MODERATOR_ACTOR)
 
 
-async def test_figures_count_the_contacts_the_knowledge_base_answered(settings, categories):
+async def test_figures_count_the_contacts_the_knowledge_base_answered(settings, categories, client, person):
     entry_id = await entry()
     for _ in range(3):
         await file(settings, form(categories["water"]))
@@ -163,6 +163,11 @@ async def test_figures_count_the_contacts_the_knowledge_base_answered(settings, 
     after = sorted(tuple(row.values()) for row in await TopicCount.select(TopicCount.day, TopicCount.kind, TopicCount.topic, TopicCount.value))
     assert after == before
     assert (await figures.contacts("week", now)).answered_directly == 1
+    shown = "The centre received 5 requests in this period. The knowledge base answered 1 of them directly (20%)."
+    leaderboard = await client.get("/departments", params={"period": "week"}, headers={"accept-language": "en"})
+    assert shown in " ".join(leaderboard.text.split())
+    leader = await person("leader")
+    assert shown in " ".join((await leader.client.get("/leader", params={"period": "week"})).text.split())
 
 
 async def test_hostile_queries_find_nothing_and_break_nothing(client):
