@@ -94,6 +94,9 @@ async def test_answers_pages_and_the_report_forms_suggestions(client, categories
     english = await client.get(f"/answers/{entry_id}", headers={"accept-language": "en"})
     assert "Bring your ID card" in english.text
     assert (await client.get(f"/answers/{hidden}")).status_code == 404
+    chinese_only = await entry(question="燃气开户要带什么？", answer="带房产证和身份证到营业厅办理开户。")
+    fallback = await client.get(f"/answers/{chinese_only}", headers={"accept-language": "en"})
+    assert '<span lang="zh-CN">燃气开户要带什么？</span>' in fallback.text  # read as Chinese on an English page
     assert (await client.get("/answers/0")).status_code in (400, 404)
     suggestions = await client.post("/report/answers", data={"title": "想问一下", "description": "居住证在哪里办？" * 600})
     assert f'href="/answers/{entry_id}"' in suggestions.text and suggestions.headers["cache-control"] == "no-store"
