@@ -1,6 +1,6 @@
 """The knowledge base's pages: the public answers (``/answers``, and the report form's "these
 may already answer your question"), the staff's entries with their history, and the reply
-templates with the reply form's filling-in. Thin adapters over ``services`` and ``templates``.
+templates (filled in on the reply form by ``cases.workspaces``). Thin adapters over ``services`` and ``templates``.
 
 A form with errors comes back as it was typed (422), each message next to its field.
 """
@@ -35,7 +35,6 @@ EDITORS = admits(StaffRole.moderator, StaffRole.handler)
 Query = Annotated[str, QueryParameter(max_length=200)]
 Page = Annotated[int, QueryParameter(ge=1, le=1000)]
 SUGGESTION_BODY_MAX = 64 * 1024  # a title and a description as the report form allows them, encoded
-SUGGESTION_TEXT_MAX = 1000  # what is searched of them: more adds little and costs a word lookup each
 
 
 def editor_of(account: AccountView) -> Editor:
@@ -85,7 +84,7 @@ class AnswersController(Controller):
         Posted, not asked in the address: a long description would not fit in one."""
         form = await request.form()
         text = f"{clean_text(form_text(form, 'title'))} {clean_text(form_text(form, 'description'))}"
-        found = await services.search(text[:SUGGESTION_TEXT_MAX], limit=services.SUGGESTIONS)
+        found = await services.search(text, limit=services.SUGGESTIONS)
         return Template(template_name="partials/answer_suggestions.html", context={"entries": found}, headers=NO_STORE)
 
 

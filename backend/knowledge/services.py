@@ -35,6 +35,7 @@ QUESTION_MAX = 200
 ANSWER_MAX = 5000
 PAGE_SIZE = 20
 SUGGESTIONS = 5  # on the report form, as the citizen types
+QUERY_READ = 200  # characters of a query
 NO_SUCH_ENTRY = N_("There is no such entry in the knowledge base.")
 
 
@@ -304,8 +305,9 @@ async def review_count(department_id: int | None) -> int:
 
 
 async def search(query: str, *, limit: int = PAGE_SIZE) -> list[Entry]:
-    """The public entries of today sharing the most telling words with ``query``, best first."""
-    words = query_words(clean_text(query)[:200])
+    """The public entries of today sharing the most telling words with ``query``, best first.
+    Its first 200 characters are read: their first words are all a search takes (``query_words``)."""
+    words = query_words(clean_text(query)[:QUERY_READ])
     ids = await ranked("knowledge_search", "entry", words, 100) if words else []
     if not ids:
         return []

@@ -49,7 +49,7 @@ _WORKING_DAYS = re.compile(r"working_days:([1-9][0-9]?)")
 _ADDRESSES = ("先生", "女士", "小姐", "同志", "老师", "师傅", "阿姨")
 # What a placeholder may become in a reply, for recognising a template's text: a case number, a
 # form of address, a department's name or a date.
-_FILLED = r".{0,100}?"
+FILLED_MAX = 100
 
 
 class TemplateError(FieldErrors):
@@ -103,11 +103,11 @@ def unknown_placeholders(body: str) -> list[str]:
 def form_of_address(name: str) -> str:
     """How a reply addresses the filer, from the name or form of address they gave."""
     name = name.strip()
-    if not name:
-        return "市民朋友"  # erased, or never given
     if name.endswith(_ADDRESSES):
         return name
-    return f"{name[0]}先生/女士"
+    if name and "\u3400" <= name[0] <= "\u9fff":  # a Chinese name: its family name (the first character)
+        return f"{name[0]}先生/女士"
+    return "市民朋友"  # erased, never given, or not a Chinese name
 
 
 def _day(moment: datetime, time_zone: str) -> str:
@@ -133,23 +133,36 @@ def fill(body: str, facts: Facts) -> str:
     return _PLACEHOLDER.sub(value, body)
 
 
-def _pattern(body: str) -> re.Pattern:
-    """Any filling of the template: its words as written (spaces and line breaks aside), each
-    placeholder anything short."""
-    parts = []
-    for index, piece in enumerate(_PLACEHOLDER.split(body)):
-        if index % 2:
-            parts.append(_FILLED)
-        else:
-            parts.extend(re.escape(ch) for ch in piece if not ch.isspace())
-    return re.compile("".join(parts), re.DOTALL)
+def _squeezed(text: str) -> str:
+    return "".join(ch for ch in text if not ch.isspace())
+
+
+def _only_filled_in(reply: str, body: str) -> bool:
+    """Whether ``reply`` (squeezed) is ``body`` filled in: its words as written, spaces and line
+    breaks aside, in order, each placeholder become anything up to ``FILLED_MAX`` characters.
+    Each fixed piece is looked for at its first place after the one before, in linear time
+    (a regular expression with a wildcard per placeholder could take exponential time over a
+    template written to make it)."""
+    pieces = [_squeezed(piece) for piece in _PLACEHOLDER.split(body)[::2]]
+    if not reply.startswith(pieces[0]):
+        return False
+    position, slack = len(pieces[0]), 0
+    for piece in pieces[1:-1]:
+        slack += FILLED_MAX
+        found = reply.find(piece, position, position + slack + len(piece))
+        if found < 0:
+            return False
+        position, slack = found + len(piece), 0 if piece else slack
+    last = pieces[-1] if len(pieces) > 1 else ""
+    end = len(reply) - len(last)
+    return reply.endswith(last) and position <= end <= position + slack + (FILLED_MAX if len(pieces) > 1 else 0)
 
 
 def repeats_template(reply: str, templates: list[Template]) -> str | None:
     """The name of a template that ``reply`` is nothing but (filled in), if any."""
-    squeezed = "".join(ch for ch in reply if not ch.isspace())
+    squeezed = _squeezed(reply)
     for template in templates:
-        if _pattern(template.body).fullmatch(squeezed):
+        if _only_filled_in(squeezed, template.body):
             return template.name
     return None
 

@@ -3,6 +3,7 @@ review queue's warning for a reply that only repeats one (seed 003)."""
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -28,7 +29,7 @@ def test_placeholders_are_known_or_refused():
 def test_the_filer_is_addressed_without_their_full_name():
     assert templates.form_of_address("王女士") == "王女士"
     assert templates.form_of_address("李明") == "李先生/女士"
-    assert templates.form_of_address("") == "市民朋友"
+    assert templates.form_of_address("") == templates.form_of_address("John Smith") == "市民朋友"
 
 
 async def test_filling_in_uses_the_working_calendar():
@@ -46,6 +47,19 @@ def test_a_reply_that_only_repeats_a_template_is_recognised():
     assert templates.repeats_template(only, known) == "已处理"
     assert templates.repeats_template(only + "今天上午已更换爆裂的水管，下午恢复供水。", known) is None
     assert templates.repeats_template("今天上午已更换爆裂的水管。", known) is None
+    # Placeholders side by side, at the start or the end; a template without any.
+    edges = [Template(2, "边", "{filer}{department}：已办结{today}", None, "", ""), Template(3, "固定", "已办结。", None, "", "")]
+    assert templates.repeats_template("王女士市自来水公司：已办结2026年12月4日", edges) == "边"
+    assert templates.repeats_template("已办结。", edges) == "固定"
+    assert templates.repeats_template("已办结。水管已更换。", edges) is None
+
+
+def test_recognising_a_template_takes_linear_time_whatever_the_template():
+    """A template written to make a regular expression backtrack (a wildcard per placeholder)."""
+    hostile = [Template(1, "恶意", "{filer}a" * 1000 + "c", None, "", "")]
+    started = time.perf_counter()
+    assert templates.repeats_template("a" * 5000 + "b", hostile) is None
+    assert time.perf_counter() - started < 1
 
 
 async def test_bad_templates_are_refused(categories):
