@@ -43,6 +43,13 @@ async def test_a_department_sees_and_changes_only_its_own(person, categories):
     changed = await handler.post_form(f"/staff/knowledge/{theirs}", {"question": "改别人的条目", "answer": "这不是本部门的条目。"})
     assert changed.status_code == 404
     assert (await handler.client.get("/staff/knowledge/abc")).status_code in (400, 404)
+    # Its own: written as the department, whatever department the form names.
+    saved = await handler.post_form("/staff/knowledge", {"question": "停水了去哪里打水？", "answer": "各小区门口设有临时供水点。", "department_id": str(roads)})
+    assert saved.status_code == 303
+    created = await services.staff_entry(int(saved.headers["location"].rsplit("/", 1)[1]), department_editor(water))
+    assert created.department_id == water
+    history = await handler.client.get(f"{saved.headers['location']}/history")
+    assert "市自来水公司" in history.text
 
 
 async def test_expired_entries_are_listed_for_review(person):
