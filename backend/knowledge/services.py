@@ -37,6 +37,7 @@ PAGE_SIZE = 20
 SUGGESTIONS = 5  # on the report form, as the citizen types
 QUERY_READ = 200  # characters of a query
 NO_SUCH_ENTRY = N_("There is no such entry in the knowledge base.")
+CHOOSE_A_DEPARTMENT = N_("Choose a department from the list.")
 
 
 class KnowledgeError(FieldErrors):
@@ -55,6 +56,22 @@ class Editor:
     @property
     def moderates(self) -> bool:
         return self.role == StaffRole.moderator
+
+    def may_change(self, department_id: int | None) -> bool:
+        """Whether this editor may change what belongs to ``department_id`` (None: the centre)."""
+        return self.moderates or (self.department_id is not None and department_id == self.department_id)
+
+
+async def chosen(table, typed: str) -> int | None:
+    """The id of a row chosen from a list as typed, None when none was chosen; ValueError when
+    what was typed names no row."""
+    typed = clean_text(typed)
+    if not typed:
+        return None
+    found = row_id(typed)
+    if found is None or not await table.exists().where(table.id == found):
+        raise ValueError(typed)
+    return found
 
 
 @dataclass
@@ -134,17 +151,16 @@ async def _checked(form: EntryForm, editor: Editor) -> dict:
     if bool(values["question_en"]) != bool(values["answer_en"]) and not errors.keys() & {"question_en", "answer_en"}:
         missing = "answer_en" if values["question_en"] else "question_en"
         errors[missing] = N_("Give the question and the answer in English both, or neither.")
-    category = row_id(clean_text(form.category_id)) if form.category_id.strip() else None
-    if form.category_id.strip() and (category is None or not await Category.exists().where(Category.id == category)):
+    try:
+        values["category"] = await chosen(Category, form.category_id)
+    except ValueError:
         errors["category_id"] = N_("Choose a category from the list.")
-    values["category"] = category
+    values["department"] = editor.department_id  # a department writes its own entries only
     if editor.moderates:
-        department = row_id(clean_text(form.department_id)) if form.department_id.strip() else None
-        if form.department_id.strip() and (department is None or not await Department.exists().where(Department.id == department)):
-            errors["department_id"] = N_("Choose a department from the list.")
-        values["department"] = department
-    else:
-        values["department"] = editor.department_id  # a department writes its own entries only
+        try:
+            values["department"] = await chosen(Department, form.department_id)
+        except ValueError:
+            errors["department_id"] = CHOOSE_A_DEPARTMENT
     for field in ("valid_until", "review_by"):
         typed = getattr(form, field).strip()
         values[field] = parse_day(typed) if typed else None
@@ -168,7 +184,7 @@ async def _writable(entry_id: int, editor: Editor) -> dict:
     row = await KnowledgeEntry.select(KnowledgeEntry.id, KnowledgeEntry.department, KnowledgeEntry.version).where(
         KnowledgeEntry.id == entry_id
     ).first()
-    if row is None or not (editor.moderates or (editor.department_id is not None and row["department"] == editor.department_id)):
+    if row is None or not editor.may_change(row["department"]):
         raise KnowledgeError({"": NO_SUCH_ENTRY}, kind=NotFound)
     return row
 
@@ -267,7 +283,7 @@ async def public_entry(entry_id: int) -> Entry | None:
 async def staff_entry(entry_id: int, editor: Editor) -> Entry | None:
     """An entry its editor may change (another department's is none)."""
     row = await KnowledgeEntry.select(*_COLUMNS).where(KnowledgeEntry.id == entry_id).first()
-    if row is None or not (editor.moderates or row["department_id"] == editor.department_id):
+    if row is None or not editor.may_change(row["department_id"]):
         return None
     return _entry(row)
 

@@ -25,10 +25,10 @@ from backend.deadlines.services import working_calendar
 from backend.departments.tables import Department
 from backend.errors import FieldErrors, NotFound
 from backend.i18n_markers import N_
-from backend.knowledge.services import Editor
+from backend.knowledge.services import CHOOSE_A_DEPARTMENT, Editor, chosen
 from backend.knowledge.tables import ReplyTemplate
 from backend.settings import get_settings
-from backend.text import clean_text, row_id
+from backend.text import clean_text
 
 NAME_MAX = 60
 BODY_MAX = 5000
@@ -227,7 +227,7 @@ async def editable_templates(editor: Editor) -> list[Template]:
 
 async def editable_template(template_id: int, editor: Editor) -> Template | None:
     row = await ReplyTemplate.select(*_COLUMNS).where(ReplyTemplate.id == template_id).first()
-    if row is None or not (editor.moderates or (editor.department_id is not None and row["department_id"] == editor.department_id)):
+    if row is None or not editor.may_change(row["department_id"]):
         return None
     return _template(row)
 
@@ -260,9 +260,10 @@ async def save_template(template_id: int | None, form: TemplateForm, editor: Edi
         errors["body"] = N_("A placeholder is not one of those listed, or a brace stands alone: use braces only around the placeholders listed.")
     department = editor.department_id
     if editor.moderates:
-        department = row_id(clean_text(form.department_id)) if form.department_id.strip() else None
-        if form.department_id.strip() and (department is None or not await Department.exists().where(Department.id == department)):
-            errors["department_id"] = N_("Choose a department from the list.")
+        try:
+            department = await chosen(Department, form.department_id)
+        except ValueError:
+            errors["department_id"] = CHOOSE_A_DEPARTMENT
     if errors:
         raise TemplateError(errors)
     now = clock.now()
