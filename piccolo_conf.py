@@ -9,6 +9,7 @@ DB = engine_for(get_settings())
 APP_REGISTRY = AppRegistry(
     apps=[
         "backend.departments.piccolo_app",
+        "backend.knowledge.piccolo_app",
         "backend.cases.piccolo_app",
         "backend.photos.piccolo_app",
         "backend.accounts.piccolo_app",

@@ -35,6 +35,7 @@ from backend.departments.controllers import OrganisationController
 from backend.deadlines import services as calendar_services
 from backend.deadlines.controllers import CalendarController, DeadlineLimitController
 from backend.jobs import JOBS
+from backend.knowledge.controllers import AnswersController, KnowledgeController, ReplyTemplateController
 from backend.live import bus
 from backend.live.controllers import LiveController, StaffLiveController
 from backend.live.hub import LiveHub
@@ -162,6 +163,9 @@ def create_app(database_pool: bool = True) -> Litestar:
             CalendarController,
             DeadlineLimitController,
             WorkspaceController,
+            AnswersController,
+            KnowledgeController,
+            ReplyTemplateController,
             RepresentativeController,
             SuggestionController,
             StaffSuggestionController,

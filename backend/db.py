@@ -234,3 +234,32 @@ def add_indexes(
 
     manager.add_raw(forwards)
     manager.add_raw_backwards(backwards)
+
+
+def word_search_sql(table: str) -> dict[str, list[str]]:
+    """The raw SQL of a full-text index over ``<table>.words`` (words segmented by jieba, separated
+    by spaces), per engine: SQLite keeps an FTS5 table ``<table>_fts`` in step by triggers;
+    PostgreSQL has a GIN index ``<table>_words`` on the words' 'simple' ``tsvector``. Keys:
+    ``sqlite``, ``sqlite_drop``, ``postgres``, ``postgres_drop``. (The cases' squashed migration
+    writes the same SQL for ``case_search`` out in full: squashed migrations are never rewritten.)"""
+    fts = f"{table}_fts"
+    return {
+        "sqlite": [
+            f"CREATE VIRTUAL TABLE IF NOT EXISTS {fts} USING fts5(words, content='{table}', content_rowid='id')",
+            f"CREATE TRIGGER IF NOT EXISTS {table}_inserted AFTER INSERT ON {table} BEGIN "
+            f"INSERT INTO {fts} (rowid, words) VALUES (new.id, new.words); END",
+            f"CREATE TRIGGER IF NOT EXISTS {table}_deleted AFTER DELETE ON {table} BEGIN "
+            f"INSERT INTO {fts} ({fts}, rowid, words) VALUES ('delete', old.id, old.words); END",
+            f"CREATE TRIGGER IF NOT EXISTS {table}_updated AFTER UPDATE ON {table} BEGIN "
+            f"INSERT INTO {fts} ({fts}, rowid, words) VALUES ('delete', old.id, old.words); "
+            f"INSERT INTO {fts} (rowid, words) VALUES (new.id, new.words); END",
+        ],
+        "sqlite_drop": [
+            f"DROP TRIGGER IF EXISTS {table}_inserted",
+            f"DROP TRIGGER IF EXISTS {table}_deleted",
+            f"DROP TRIGGER IF EXISTS {table}_updated",
+            f"DROP TABLE IF EXISTS {fts}",
+        ],
+        "postgres": [f"CREATE INDEX IF NOT EXISTS {table}_words ON {table} USING GIN (to_tsvector('simple', words))"],
+        "postgres_drop": [f"DROP INDEX IF EXISTS {table}_words"],
+    }

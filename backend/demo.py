@@ -16,16 +16,22 @@ from PIL import Image, ImageDraw, ImageFilter
 
 from backend import clock
 from backend.cases import ratings, services, support, workflow
-from backend.cases.actions import Accept, Assign, RequestExtension
+from backend.cases.actions import Accept, AnswerFromKnowledge, Assign, RequestExtension
 from backend.cases.filing import CaseForm
 from backend.vocabulary import Role
 from backend.cases.tables import Case
 from backend.departments.services import ensure_area, ensure_category, ensure_department
 from backend.jobs import JOBS
+from backend.knowledge import services as knowledge, templates
+from backend.knowledge.services import Editor, EntryForm
+from backend.knowledge.tables import KnowledgeEntry, ReplyTemplate
+from backend.knowledge.templates import TemplateForm
 from backend.photos.services import upload_photo
 from backend.representatives.demo import seed_suggestions
 from backend.scheduler import run_jobs
 from backend.settings import get_settings
+
+DEMO_EDITOR = Editor("moderator", None, None, "平台中心")  # who wrote the demo's knowledge base
 
 DEPARTMENTS = [
     # slug, name, English name
@@ -102,7 +108,7 @@ class DemoCase:
     address: str
     point: tuple[float, float] | None
     days_ago: float
-    stage: str  # submitted, rejected, accepted, assigned, signed, in_progress
+    stage: str  # submitted, rejected, accepted, assigned, signed, in_progress; knowledge: answered from the knowledge base
     progress: tuple[tuple[float, str], ...] = ()  # (hours after signing, text)
     photo_colour: tuple[int, int, int] | None = (120, 130, 140)  # None: no photo
     reply: str = ""  # the department's official reply, published by the centre
@@ -328,6 +334,40 @@ DEMO_CASES += [
     ]
 ]
 
+DEMO_CASES += [
+    DemoCase(
+        "gas-account", "gas", "consultation", "新房怎么开通燃气？",
+        "刚买的新房交房了，想问一下开通燃气需要带什么材料，去哪里办理？", "竞秀区朝阳南大街", None, 0.5, "knowledge",
+        photo_colour=None, area="jingxiu",
+    ),
+]
+
+# The knowledge base (知识库): (question, answer, question in English, answer in English, category,
+# department or "" for the centre's). The centre answers the demo consultation above from the first.
+DEMO_KNOWLEDGE = [
+    ("新房怎么开通燃气？",
+     "请携带房产证（或购房合同）、户主身份证原件，到市燃气公司任一营业厅办理开户，也可在“市燃气公司”公众号上预约。"
+     "开户后3个工作日内安排上门通气和安全检查，通气当天家中须有人。",
+     "How do I get gas connected in a new home?",
+     "Bring the property certificate (or purchase contract) and the owner's ID card to any City Gas Company service hall, or book "
+     "online. A technician connects the gas and checks safety within 3 working days; someone must be at home.",
+     "gas", "gas"),
+    ("停水停电会提前通知吗？",
+     "计划停水、停电至少提前24小时在小区公告栏、供水供电公司网站和本平台发布通知；抢修造成的临时停水停电会在抢修开始后尽快发布。"
+     "如未收到通知，可在本平台提交诉求。",
+     "", "", "water", ""),
+    ("物业费上涨需要什么程序？",
+     "住宅物业服务收费实行政府指导价的，物业企业调价须按规定报批；实行市场调节价的，调价方案须经业主大会依法表决通过，并提前公示。"
+     "对未经程序的涨价，可向所在区住建部门反映。",
+     "", "", "property", "housing"),
+]
+# Standard wording for replies (seed 003): the centre's, for every department.
+DEMO_TEMPLATES = [
+    ("办结答复",
+     "{filer}您好！您反映的问题（编号{case_number}）已由{department}核实处理，具体情况如下：\n\n"
+     "如仍有问题，请在{working_days:5}前通过本平台反馈。感谢您对我们工作的监督！"),
+]
+
 # "Me too" (我也遇到): so many people have these problems too (for the most supported sort).
 DEMO_SUPPORT = {"heating-east-scenery": 12, "power-wenjin-garden": 8, "mancheng-heating": 5, "cuizhuang-water": 3}
 
@@ -369,6 +409,7 @@ async def seed() -> int:
         for street_position, (street_slug, street_name, street_name_en) in enumerate(streets):
             areas[street_slug] = await ensure_area(street_name, street_name_en, street_slug, district, street_position)
 
+    await _seed_knowledge(departments, categories)
     settings = get_settings()
     created = 0
     now = clock.now().replace(minute=0, second=0, microsecond=0)
@@ -409,6 +450,20 @@ async def seed() -> int:
     return created
 
 
+async def _seed_knowledge(departments: dict, categories: dict) -> None:
+    """The knowledge base's entries and the reply templates, each made once."""
+    for question, answer, question_en, answer_en, category, department in DEMO_KNOWLEDGE:
+        if not await KnowledgeEntry.exists().where(KnowledgeEntry.question == question):
+            form = EntryForm(
+                question, question_en, answer, answer_en, str(categories[category].id),
+                str(departments[department].id) if department else "", public="yes",
+            )
+            await knowledge.save_entry(None, form, DEMO_EDITOR)
+    for name, body in DEMO_TEMPLATES:
+        if not await ReplyTemplate.exists().where(ReplyTemplate.name == name):
+            await templates.save_template(None, TemplateForm(name, body), DEMO_EDITOR)
+
+
 def _submission_key(demo: DemoCase) -> str:
     return f"demo-case-{demo.key}".ljust(22, "0")[:64]
 
@@ -432,6 +487,11 @@ async def _advance(demo: DemoCase, filed: services.FiledCase, department, area_i
         return
     number = filed.number
     centre = services.Actor(Role.moderator, "")
+    if demo.stage == "knowledge":  # the centre answers at once from the entry with the same question
+        found = await KnowledgeEntry.select(KnowledgeEntry.id).where(KnowledgeEntry.question == demo.title).first()
+        with clock.travel_to(filed_at + timedelta(minutes=5)):
+            await workflow.perform(number, AnswerFromKnowledge(knowledge_entry_id=found["id"]), centre)
+        return
     handler = services.Actor(Role.handler, department.name, department.id)
     moment = filed_at + timedelta(minutes=12)
     if demo.stage == "rejected":

@@ -45,7 +45,7 @@ CASE_COLUMNS = (
     "first_assigned_at", "assigned_at", "sign_due_at", "signed_at", "contact_due_at", "contacted_at",
     "response_due_at", "responded_at", "answer_due_at", "answer_warning_at", "answered_at", "answer_warned_at",
     "sign_overdue_at", "contact_overdue_at", "response_overdue_at", "answer_overdue_at", "overdue_at",
-    "supervised_at", "leader", "reopened_count", "support_count",
+    "supervised_at", "leader", "reopened_count", "support_count", "knowledge_entry",
 )  # fmt: skip
 ENTRY_COLUMNS = (
     "id", "case", "created_at", "action", "status_after", "actor_role", "actor_name", "visibility", "body",

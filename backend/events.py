@@ -57,6 +57,14 @@ class OrganisationChanged:
 
 
 @dataclass(frozen=True)
+class KnowledgeChanged:
+    """An entry of the knowledge base was added or changed: its search words and the public
+    answers it may be among."""
+
+    entry_id: int
+
+
+@dataclass(frozen=True)
 class PersonalDataErased:
     """A case's filer's personal data was erased (``cases.retention``): whatever else keeps
     their details for the case (a notification subscription) lets them go too."""

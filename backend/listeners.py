@@ -12,6 +12,7 @@ from backend.events import (
     CaseSupported,
     CoSignInvited,
     EntryAppended,
+    KnowledgeChanged,
     OrganisationChanged,
     PersonalDataErased,
     Phase,
@@ -20,6 +21,7 @@ from backend.events import (
     WorkingCalendarChanged,
     listen,
 )
+from backend.knowledge import services as knowledge
 from backend.live import bus
 from backend.notifications import outbox, subscriptions
 
@@ -28,10 +30,11 @@ def wire() -> None:
     # In the transaction, before commit: they commit or roll back with the change.
     listen(PublicTextChanged, search.on_public_text_changed, Phase.before_commit)
     listen(EntryAppended, figures.on_entries_appended, Phase.before_commit)
+    listen(KnowledgeChanged, knowledge.on_knowledge_changed, Phase.before_commit)
     # What the public reads changed: public pages are fresh in every worker the moment the
     # change commits. (A PublicTextChanged comes with its entry; after the figures, so that
     # writers on PostgreSQL lock their rows and then the version's row, in that order.)
-    for changed in (EntryAppended, CaseSupported, OrganisationChanged, RecordRebuilt):
+    for changed in (EntryAppended, CaseSupported, OrganisationChanged, RecordRebuilt, KnowledgeChanged):
         listen(changed, public_record.on_public_record_changed, Phase.before_commit)
     # The notifications it sends are outbox rows of the same transaction, sent after commit.
     listen(EntryAppended, outbox.on_entries_appended, Phase.before_commit)

@@ -37,9 +37,10 @@ def TABLES_IN_DELETE_ORDER():
         TimelineEntry,
         TopicCount,
     )
-    from backend.deadlines.tables import CalendarDay, DeadlineLimit, DeadlineWarning
+    from backend.deadlines.tables import CalendarDay, DeadlineLimit, DeadlineWarning, ScheduleYear
     from backend.departments.tables import Area, Category, CategoryQuestion, Department
-    from backend.notifications.tables import Message, StaffSubscription, Subscription
+    from backend.knowledge.tables import KnowledgeEntry, KnowledgeRevision, KnowledgeSearch, ReplyTemplate
+    from backend.notifications.tables import Message, NoticeWording, StaffNoticeChoice, StaffSubscription, Subscription
     from backend.photos.tables import Photo
     from backend.representatives.tables import Attachment, CoSigner, Suggestion
 
@@ -47,6 +48,8 @@ def TABLES_IN_DELETE_ORDER():
         Message,
         Subscription,
         StaffSubscription,
+        StaffNoticeChoice,
+        NoticeWording,
         Photo,
         CaseContribution,
         DepartmentFigure,
@@ -61,9 +64,14 @@ def TABLES_IN_DELETE_ORDER():
         CoSigner,
         Suggestion,
         Case,
+        KnowledgeRevision,
+        KnowledgeSearch,
+        KnowledgeEntry,
+        ReplyTemplate,
         Area,
         CaseNumberCounter,
         CalendarDay,
+        ScheduleYear,
         DeadlineLimit,
         DeadlineWarning,
         AuditEvent,

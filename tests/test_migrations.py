@@ -31,7 +31,7 @@ from piccolo.table import create_db_tables_sync
 
 create_db_tables_sync(*Finder().get_table_classes())
 """
-APPS = ["accounts", "cases", "deadlines", "departments", "notifications", "photos", "representatives"]
+APPS = ["accounts", "cases", "deadlines", "departments", "knowledge", "notifications", "photos", "representatives"]
 
 
 def _raw_objects(sqlite: bool) -> set[str]:
@@ -129,7 +129,7 @@ async def test_a_database_migrated_from_zero_has_the_tables_schema(schemas, data
     raw = _raw_objects(sqlite=database.startswith("sqlite"))
     assert raw, "the raw-SQL migrations name what they create"
     # Piccolo's own bookkeeping, and SQLite's full-text table with its shadow tables, come only from migrations.
-    bookkeeping = {name for name in migrated_tables if name == "migration" or name.startswith("case_search_fts")}
+    bookkeeping = {name for name in migrated_tables if name == "migration" or name.startswith(("case_search_fts", "knowledge_search_fts"))}
     assert {name for name in migrated_tables if name not in bookkeeping} == set(declared_tables)
     for name, columns in declared_tables.items():
         assert migrated_tables[name] == columns, name

@@ -5,7 +5,7 @@ filer's name and phone, follow tokens, source URLs) except ``StaffCase`` for sta
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 import msgspec
@@ -136,6 +136,39 @@ class Department(msgspec.Struct):
     name_en: str
 
 
+class Answer(msgspec.Struct):
+    """A public entry of the knowledge base (知识库), as the public reads it today."""
+
+    id: int
+    question: str
+    question_en: str  # empty where no English was given
+    answer: str
+    answer_en: str
+    category_id: int | None
+    category: str
+    category_en: str
+    department_id: int | None  # None: the platform centre's
+    department: str
+    department_en: str
+    valid_until: date | None
+    updated_at: datetime
+    url: str  # its public page
+
+
+def answer(entry) -> Answer:
+    return Answer(
+        entry.id, entry.question, entry.question_en, entry.answer, entry.answer_en,
+        entry.category_id, entry.category_name, entry.category_name_en,
+        entry.department_id, entry.department_name, entry.department_name_en,
+        entry.valid_until, entry.updated_at, f"/answers/{entry.id}",
+    )
+
+
+class AnswerList(msgspec.Struct):
+    answers: list[Answer]
+    more: bool  # another page follows (``page`` + 1); a search gives its best matches at once
+
+
 class Figures(msgspec.Struct):
     department_id: int
     name: str
@@ -155,6 +188,8 @@ class FiguresReport(msgspec.Struct):
     since: datetime
     until: datetime
     departments: list[Figures]
+    contacts: int = 0  # the citizens' requests the centre received in the period
+    answered_directly: int = 0  # of them, answered at once from the knowledge base
 
 
 class NewCase(msgspec.Struct, forbid_unknown_fields=True):
@@ -201,6 +236,7 @@ class PendingText(msgspec.Struct):
     department: str
     text: str
     created_at: datetime
+    repeats_template: str | None = None  # a reply that is only this reply template's text (seed 003: not perfunctory)
 
 
 class ReviewRequest(msgspec.Struct, forbid_unknown_fields=True):

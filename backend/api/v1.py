@@ -33,6 +33,7 @@ from backend.cases.services import Actor
 from backend.departments.questions import questions_by_category
 from backend.departments.services import active_categories, department_choices
 from backend.i18n_markers import N_
+from backend.knowledge import services as knowledge
 from backend.photos.pipeline import MAX_UPLOAD_BYTES, PhotoRejected
 from backend.photos.services import upload_photo
 from backend.settings import Settings, get_settings
@@ -118,6 +119,28 @@ class PublicController(Controller):
             for item in categories
         ]
 
+    @get("/answers", responses=responses(), opt=public_record())
+    async def answers(
+        self,
+        q: Annotated[str, QueryParameter(max_length=200, description="Words to search for; the best matches first.")] = "",
+        page: Annotated[int, QueryParameter(ge=1, le=1000, description="Without ``q``: the page, the latest change first.")] = 1,
+    ) -> models.AnswerList:
+        """The knowledge base's public entries of today, searched like the report form does as
+        a citizen types (Chinese words by jieba), or all of them page by page."""
+        if q.strip():
+            found, more = await knowledge.search(q), False
+        else:
+            found, more = await knowledge.public_entries(page)
+        return models.AnswerList([models.answer(entry) for entry in found], more)
+
+    @get("/answers/{entry_id:str}", responses=responses(404), opt=public_record())
+    async def answer(self, entry_id: RowId) -> models.Answer:
+        """One public entry; 404 when it is not public or past its valid-until day."""
+        entry = await knowledge.public_entry(entry_id)
+        if entry is None:
+            raise ApiError(404, "not_found", knowledge.NO_SUCH_ENTRY)
+        return models.answer(entry)
+
     @get("/departments", responses=responses())
     async def departments(self) -> list[models.Department]:
         return [models.Department(row["id"], row["name"], row["name_en"]) for row in await department_choices()]
@@ -128,7 +151,10 @@ class PublicController(Controller):
         now = clock.now()
         since = figures.period_start(period, now, get_settings().time_zone)
         found = await figures.department_figures(period, now)
-        return models.FiguresReport(period, since, now, [models.figures(item) for item in found])
+        contacts = await figures.contacts(period, now)
+        return models.FiguresReport(
+            period, since, now, [models.figures(item) for item in found], contacts.received, contacts.answered_directly
+        )
 
 
 class FilingController(Controller):
@@ -334,7 +360,10 @@ class ReviewController(Controller):
     async def pending(self) -> list[models.PendingText]:
         """Department texts waiting to be published, oldest first."""
         return [
-            models.PendingText(item.entry_id, item.case_number, item.case_title, item.action, item.department_name, item.body, item.created_at)
+            models.PendingText(
+                item.entry_id, item.case_number, item.case_title, item.action, item.department_name, item.body, item.created_at,
+                item.repeats_template,
+            )
             for item in await workflow.pending_reviews()
         ]
 

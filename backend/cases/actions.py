@@ -40,6 +40,7 @@ from backend.departments.tables import Department
 from backend.errors import Forbidden, InvalidInput, NotFound, WrongState
 from backend.events import PublicTextChanged
 from backend.i18n_markers import N_
+from backend.knowledge import services as knowledge
 from backend.photos import services as photos
 from backend.photos.pipeline import Region
 from backend.photos.tables import Photo
@@ -287,6 +288,27 @@ class RestorePhoto(HidePhoto, kw_only=True):
         await photos.restore_original(photo)
 
 
+CHOOSE_AN_ENTRY = N_("Choose an entry of the knowledge base that the public can read today.")
+
+
+class AnswerFromKnowledge(ActionInput, kw_only=True):
+    knowledge_entry_id: RowIdField | None = None  # a public entry of the knowledge base, valid today
+
+    action: ClassVar[str] = "answer_from_knowledge"
+    text_label: ClassVar[str | None] = N_("Your own words before the entry's answer (optional; the filer sees them)")
+    form: ClassVar[str | None] = "partials/actions/answer_from_knowledge.html"
+    choices: ClassVar[frozenset[str]] = frozenset({"knowledge"})
+    field_errors: ClassVar[dict[str, str]] = {"knowledge_entry_id": CHOOSE_AN_ENTRY}
+
+    async def apply(self, case: Case, entry: EntryDraft, values: dict) -> None:
+        found = await knowledge.public_entry(self.knowledge_entry_id) if self.knowledge_entry_id else None
+        if found is None:
+            raise InvalidInput(CHOOSE_AN_ENTRY)
+        # The reply is the entry's answer as it reads today; the case keeps which entry it was.
+        entry.text = "\n\n".join(filter(None, [entry.text, found.answer]))
+        values[Case.knowledge_entry] = found.id
+
+
 async def _departments_exist(ids: list[int]) -> bool:
     return len(ids) == await Department.count().where(Department.id.is_in(ids)) if ids else True
 
@@ -420,6 +442,8 @@ class RefuseExtension(ActionInput, kw_only=True):
 
 class DraftReply(WithPhotos, kw_only=True):
     action: ClassVar[str] = "draft_reply"
+    form: ClassVar[str | None] = "partials/actions/draft_reply.html"  # a reply template to start from
+    choices: ClassVar[frozenset[str]] = frozenset({"templates"})
     text_label: ClassVar[str | None] = N_("The official reply (the platform centre reviews it before it is published)")
 
 
@@ -471,10 +495,14 @@ class TakeCharge(ActionInput, kw_only=True):
 
 
 async def published_reply(case_id: int) -> int | None:
-    """The case's latest published reply (after a reopen, the new one): what the filer rates."""
+    """The case's latest published reply (after a reopen, the new one): what the filer rates. A
+    department's reply is published by the centre's review; an answer from the knowledge base at once."""
+    published = ((TimelineEntry.action == "draft_reply") & (TimelineEntry.review == Review.approved.value)) | (
+        TimelineEntry.action == "answer_from_knowledge"
+    )
     row = (
         await TimelineEntry.select(TimelineEntry.id)
-        .where(TimelineEntry.case == case_id, TimelineEntry.action == "draft_reply", TimelineEntry.review == Review.approved.value)
+        .where(TimelineEntry.case == case_id, published)
         .order_by(TimelineEntry.id, ascending=False)
         .first()
     )

@@ -32,6 +32,11 @@ The definitions:
   minutes, then 5 hours, beyond). Working hours use the calendar as it was when the answer
   came: a later change to the calendar reaches them with ``rebuild``.
 
+The centre's own figure, beside the departments': the contacts (citizens' cases, by the local
+day they came in) and how many of them the knowledge base answered directly
+(``answer_from_knowledge``), kept as topic counts of kind ``contact`` (``received``,
+``knowledge``), so that ``rebuild`` recomputes them with the rest.
+
 Counters are named, not columns (``rated:<satisfaction>``, ``answer_hours:<bucket>``), so that
 other kinds of cases can add their own without changing the tables.
 """
@@ -47,7 +52,7 @@ from zoneinfo import ZoneInfo
 
 from piccolo.engine.postgres import PostgresEngine
 
-from backend.vocabulary import PUBLIC_STATUSES, Satisfaction
+from backend.vocabulary import PUBLIC_STATUSES, CaseType, Satisfaction
 from backend.cases.tables import Case, CaseContribution, DepartmentFigure, Rating, TimelineEntry, TopicCount
 from backend.db import engine, execute_many, write_transaction
 from backend.deadlines.calendar import WorkingCalendar
@@ -62,9 +67,13 @@ RATED = "rated:"
 HOURS = "answer_hours:"
 PERIODS = ("week", "month", "year")
 PUBLIC = {status.value for status in PUBLIC_STATUSES}
+CONTACT = "contact"  # the topic counts' kind of the centre's contacts (see the module's note)
 
 _CASE_COLUMNS = (
     Case.id,
+    Case.case_type,
+    Case.created_at,
+    Case.knowledge_entry,
     Case.status,
     Case.department,
     Case.category,
@@ -175,6 +184,11 @@ def contribution(
             figures[(department, rating["created_at"].astimezone(zone).date(), f"{RATED}{rating['satisfaction']}")] += 1
 
     topics: Counter = Counter()
+    if case["case_type"] != CaseType.representative.value:  # a citizen's contact, however it came in
+        contact_day = case["created_at"].astimezone(zone).date()
+        topics[(contact_day, CONTACT, "received")] += 1
+        if case["knowledge_entry"] is not None:
+            topics[(contact_day, CONTACT, "knowledge")] += 1
     text_hash, keywords = "", ()
     if case["published_at"] is not None and case["status"] in PUBLIC:
         day = case["published_at"].astimezone(zone).date()
@@ -464,6 +478,29 @@ async def department_history(department_id: int, period: str, count: int, now: d
         counts[row["starts"]][row["counter"]] += row["value"]
     medians = await _medians(period, since=starts[0], department=department_id)
     return [(first, figures_of(departments[0], counts[first], medians.get((department_id, first)))) for first in starts]
+
+
+@dataclass(frozen=True)
+class Contacts:
+    """The centre's contacts of a period, and how many the knowledge base answered directly."""
+
+    received: int
+    answered_directly: int
+
+    @property
+    def share(self) -> float | None:
+        return _share(self.answered_directly, self.received)
+
+
+async def contacts(period: str, now: datetime) -> Contacts:
+    """This week's, month's or year's contacts so far (as of ``now``)."""
+    starts = current_start(period, now, get_settings().time_zone)
+    counted = Counter()
+    for row in await TopicCount.select(TopicCount.topic, TopicCount.value).where(
+        TopicCount.kind == CONTACT, TopicCount.day >= starts, TopicCount.day <= now.astimezone(ZoneInfo(get_settings().time_zone)).date()
+    ):
+        counted[row["topic"]] += row["value"]
+    return Contacts(counted["received"], counted["knowledge"])
 
 
 SORTS = ("name", *FIGURES)

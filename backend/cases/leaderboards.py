@@ -82,7 +82,13 @@ class FiguresController(Controller):
         template = "partials/leaderboard.html" if wants_fragment(request) else "departments.html"
         return Template(
             template_name=template,
-            context={"figures": rows, "period": period, "sort": sort if key != "name" or descending else "", "sorting": _sorting(key, descending)},
+            context={
+                "figures": rows,
+                "contacts": await figures.contacts(period, clock.now()),
+                "period": period,
+                "sort": sort if key != "name" or descending else "",
+                "sorting": _sorting(key, descending),
+            },
             headers=VARY,
         )
 

@@ -71,6 +71,7 @@ REPRESENTATIVE = frozenset({Role.representative})  # a suggestion's lead represe
 # answer the lead representative does not rate in time closes as not rated, as a filer's does.)
 SUGGESTIONS = frozenset({CaseType.representative})
 CITIZENS_CASES = frozenset(CITIZEN_CASE_TYPES)
+CONSULTATIONS = frozenset({CaseType.consultation})
 
 TRANSITIONS: dict[str, Transition] = {
     t.action: t
@@ -102,6 +103,12 @@ TRANSITIONS: dict[str, Transition] = {
                    N_("Part of a photo blacked out"), on_a_photo=True),
         Transition("restore_photo", MODERATORS, EVERY_STATE, None, ClockEffect.none, Visibility.internal,
                    N_("Photo restored to the original"), on_a_photo=True),
+        # A consultation answered at once by the centre from the knowledge base (直接答复): the
+        # entry's answer is the reply, no department is involved, and the figures count it as
+        # answered directly (``cases.figures``). The filer rates it like any answer.
+        Transition("answer_from_knowledge", MODERATORS, frozenset({Status.submitted, Status.accepted}), Status.replied,
+                   ClockEffect.answer, Visibility.public, N_("Answered from the knowledge base"),
+                   case_types=CONSULTATIONS),
         Transition("assign", MODERATORS, frozenset({Status.accepted, Status.returned}), Status.assigned,
                    ClockEffect.start, Visibility.public, N_("Assigned to a department")),
         Transition("sign", HANDLERS, frozenset({Status.assigned}), Status.signed, ClockEffect.sign,
@@ -245,8 +252,11 @@ def refusal(
     return None
 
 
-# The official answer: the department's text whose publication answers the case.
-ANSWER_ACTIONS = frozenset(action for action, row in TRANSITIONS.items() if row.approved_to_state == Status.replied)
+# The official answer: the department's text whose publication answers the case, or the centre's
+# answer from the knowledge base, published at once.
+ANSWER_ACTIONS = frozenset(
+    action for action, row in TRANSITIONS.items() if Status.replied in (row.approved_to_state, row.to_state)
+)
 PHOTO_ACTIONS = tuple(action for action, row in TRANSITIONS.items() if row.on_a_photo)
 
 # Each decision is itself a timeline entry (internal), action "review_<decision>".

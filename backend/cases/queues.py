@@ -13,6 +13,7 @@ from backend.cases.tables import Case
 from backend.errors import Forbidden
 from backend.i18n_markers import N_
 from backend.representatives.services import pending_invitation_count
+from backend.knowledge import services as knowledge
 from backend.vocabulary import ANSWERED, MODERATION_QUEUE, WITH_A_DEPARTMENT, CaseType, StaffRole, Status
 
 IS_SUGGESTION = Case.case_type == CaseType.representative.value  # representatives' suggestions: their own queues too
@@ -37,6 +38,7 @@ async def work_links(account: AccountView) -> list[WorkLink]:
             WorkLink("/moderation/ratings", N_("Ratings"), await ratings.pending_rating_count()),
             WorkLink("/moderation#overdue-heading", N_("Overdue"), await supervision.overdue_count()),
             WorkLink("/moderation/suggestions", N_("Suggestions"), await services.count_cases(set(MODERATION_QUEUE), where=IS_SUGGESTION)),
+            WorkLink("/staff/knowledge", N_("Knowledge base"), await knowledge.review_count(None)),
         ]
     if account.role == StaffRole.leader:
         return [WorkLink("/leader", N_("Overdue"), await supervision.overdue_count())]
@@ -48,6 +50,7 @@ async def work_links(account: AccountView) -> list[WorkLink]:
                 N_("Suggestions"),
                 await services.count_cases(set(WITH_A_DEPARTMENT), account.department_id, where=IS_SUGGESTION),
             ),
+            WorkLink("/staff/knowledge", N_("Knowledge base"), await knowledge.review_count(account.department_id)),
         ]
     if account.role == StaffRole.representative:
         return [

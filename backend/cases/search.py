@@ -131,27 +131,33 @@ async def matching(words: list[str]) -> WhereRaw:
 
 
 async def most_alike(words: list[str], limit: int = 50) -> list[int]:
-    """The ids of cases that share the most telling of ``words`` with them, best first. Single
+    """The ids of cases that share the most telling of ``words`` with them, best first."""
+    return await ranked("case_search", '"case"', words, limit)
+
+
+async def ranked(index: str, key: str, words: list[str], limit: int) -> list[int]:
+    """The ``key`` column's values of the rows of ``index`` (a table of words with its full-text
+    index, ``db.word_search_sql``) that share the most telling of ``words``, best first. Single
     Chinese characters (的, 了, 在 …) tell too little to count."""
     words = [word for word in words if len(word) > 1 or word.isascii()]
     if not words:
         return []
     if isinstance(engine(), SQLiteEngine):
         rows = await CaseSearch.raw(
-            'SELECT cs."case" AS case_id FROM case_search_fts JOIN case_search cs ON cs.id = case_search_fts.rowid '
-            "WHERE case_search_fts MATCH {} ORDER BY bm25(case_search_fts) LIMIT {}",
+            f"SELECT ws.{key} AS found FROM {index}_fts JOIN {index} ws ON ws.id = {index}_fts.rowid "
+            f"WHERE {index}_fts MATCH {{}} ORDER BY bm25({index}_fts) LIMIT {{}}",
             " OR ".join(_fts_string(word) for word in words),
             limit,
         )
     else:
         rows = await CaseSearch.raw(
-            "SELECT cs.\"case\" AS case_id FROM case_search cs, to_tsquery('simple', {}) query "
-            "WHERE to_tsvector('simple', cs.words) @@ query "
-            "ORDER BY ts_rank(to_tsvector('simple', cs.words), query) DESC LIMIT {}",
+            f"SELECT ws.{key} AS found FROM {index} ws, to_tsquery('simple', {{}}) query "
+            "WHERE to_tsvector('simple', ws.words) @@ query "
+            "ORDER BY ts_rank(to_tsvector('simple', ws.words), query) DESC LIMIT {}",
             " | ".join("'" + word.replace("'", "''").replace("\\", "") + "'" for word in words),
             limit,
         )
-    return [row["case_id"] for row in rows]
+    return [row["found"] for row in rows]
 
 
 def _fts_string(word: str) -> str:

@@ -143,6 +143,7 @@ class CaseView:
     deadlines: list[Deadline]  # staff see them all; the public and the filer only the answer's
     ratings: list[RatingView]  # the public: the published ones; the filer and staff: all
     support_count: int = 0  # 我也遇到: people who said they have the same problem
+    knowledge_entry_id: int | None = None  # answered from this entry of the knowledge base
 
     @property
     def answer_deadline(self) -> Deadline | None:
@@ -380,6 +381,7 @@ _CASE_COLUMNS = (
     Case.supervised_at,
     Case.reopened_count,
     Case.support_count,
+    Case.knowledge_entry.as_alias("knowledge_entry_id"),
     *clock_columns.CLOCK_COLUMNS,
 )
 _CLOCK_COLUMNS = [column._meta.name for column in clock_columns.CLOCK_COLUMNS]

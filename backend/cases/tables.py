@@ -3,6 +3,7 @@ from piccolo.table import Table
 
 from backend.accounts.tables import Account
 from backend.departments.tables import Area, Category, Department
+from backend.knowledge.tables import KnowledgeEntry
 
 
 class Case(Table, tablename="cases"):
@@ -66,6 +67,9 @@ class Case(Table, tablename="cases"):
     reopened_count = Integer(default=0)  # 重办: how often the platform centre sent it back to the department
     # 我也遇到: how many people support the case, kept with each Support row in one transaction.
     support_count = Integer(default=0)
+    # A consultation answered directly from the knowledge base (``answer_from_knowledge``): the
+    # entry its answer came from, which the figures count.
+    knowledge_entry = ForeignKey(references=KnowledgeEntry, null=True, default=None, on_delete=OnDelete.restrict)
 
 
 class CoHandler(Table, tablename="co_handler"):

@@ -22,6 +22,7 @@ from backend.deadlines.services import working_calendar
 from backend.errors import Forbidden, InvalidInput, NotFound, WrongState
 from backend.events import PublicTextChanged
 from backend.i18n_markers import N_
+from backend.knowledge import templates
 from backend.photos import services as photos
 from backend.photos.services import MAX_PHOTOS_PER_CASE
 from backend.text import clean_text
@@ -182,6 +183,7 @@ class PendingText:
     body: str
     created_at: datetime
     photos: list[photos.PhotoView]  # to redact on the case's page before publishing, if need be
+    repeats_template: str | None = None  # a reply that is only this template's text (seed 003: no perfunctory replies)
 
 
 async def pending_review_count() -> int:
@@ -199,10 +201,17 @@ async def pending_reviews(limit: int = 200) -> list[PendingText]:
             TimelineEntry.actor_name.as_alias("department_name"),
             TimelineEntry.body,
             TimelineEntry.created_at,
+            TimelineEntry.department,
         )
         .where(TimelineEntry.review == Review.pending.value)
         .order_by(TimelineEntry.id)
         .limit(limit)
     )
     entry_photos = await photos.photos_of_entries([row["entry_id"] for row in rows], for_staff=True)
-    return [PendingText(**row, photos=entry_photos[row["entry_id"]]) for row in rows]
+    usable = await templates.templates_of_departments({row["department"] for row in rows if row["department"] is not None})
+    pending = []
+    for row in rows:
+        department = row.pop("department")
+        repeats = templates.repeats_template(row["body"], usable[department]) if row["action"] == "draft_reply" else None
+        pending.append(PendingText(**row, photos=entry_photos[row["entry_id"]], repeats_template=repeats))
+    return pending

@@ -35,6 +35,7 @@ from backend.cases.services import Actor, StaffCaseView
 from backend.deadlines import services as calendar_services
 from backend.departments.services import active_categories, area_tree, department_choices
 from backend.i18n_markers import N_
+from backend.knowledge import services as knowledge, templates
 from backend.photos.controllers import MAX_FORM_BYTES, photo_key_from, photo_keys_from, receive_uploads
 from backend.photos.services import unattached_photos
 from backend.representatives.services import facts_of as suggestion_facts
@@ -45,7 +46,7 @@ from backend.web import i18n
 from backend.web.errors import status_of
 from backend.web.forms import form_text
 from backend.web.fragments import wants_fragment
-from backend.web.params import CaseNumber, RowId
+from backend.web.params import CaseNumber, RowId, RowIdQuery
 from backend.errors import InvalidInput, Refusal
 
 NO_STORE = {"cache-control": "no-store"}
@@ -220,6 +221,7 @@ class WorkspaceController(Controller):
                 "unsatisfied": await services.staff_cases({Status.unsatisfied}),
                 "period": period,
                 "figures": await figures.department_figures(period, clock.now()),
+                "contacts": await figures.contacts(period, clock.now()),
                 "unknown_schedule_year": await calendar_services.unknown_schedule_year(
                     clock.now().astimezone(ZoneInfo(get_settings().time_zone)).date()
                 ),
@@ -270,6 +272,8 @@ class WorkspaceController(Controller):
                 "departments": await department_choices() if "departments" in choices else [],
                 "categories": await active_categories() if "categories" in choices else [],
                 "areas": await area_tree(active_only=True) if "areas" in choices else [],
+                "knowledge": await knowledge.for_answering(f"{view.case.title} {view.case.description}") if "knowledge" in choices else ([], []),
+                "reply_templates": await templates.templates_for(account.department_id) if "templates" in choices else [],
                 "case_types": [t.value for t in CITIZEN_CASE_TYPES],
                 "errors": errors or {},
                 "typed": typed or {},
@@ -284,8 +288,16 @@ class WorkspaceController(Controller):
         )
 
     @get("/staff/cases/{number:str}", opt=admits(StaffRole.moderator, StaffRole.leader, StaffRole.handler))
-    async def staff_case(self, request: Request, number: CaseNumber) -> Template:
-        return await self._case_page(request, number)
+    async def staff_case(self, request: Request, number: CaseNumber, template_id: RowIdQuery = None) -> Template:
+        """``template_id``: a reply template the handler chose, filled in for the case in the
+        reply's text box, to edit before sending (htmx takes just the box)."""
+        account = current(request).account
+        if template_id is None or account.role != StaffRole.handler:
+            return await self._case_page(request, number)
+        await self._visible_case(request, number)
+        template = await templates.usable_template(template_id, account.department_id)
+        filled = templates.fill(template.body, await templates.facts_of(number, account.department_id))
+        return await self._case_page(request, number, typed={"draft_reply": {"body": filled}})
 
     @post("/staff/cases/{number:str}/contact", opt=admits(StaffRole.moderator, StaffRole.handler), status_code=200)
     async def reveal_contact(self, request: Request, number: CaseNumber) -> Template:

@@ -70,10 +70,16 @@ FILER_NOTICES = {
     "reopen": Notice.reopened,
     "close": Notice.closed,
     "close_unrated": Notice.closed,
+    "answer_from_knowledge": Notice.answered,  # published at once, with no review
 }
 PUBLISHED_NOTICES = {"post_progress": Notice.progress, "draft_reply": Notice.answered}
 # Followers of a public case hear of its end: the published answer, and its closing.
-FOLLOWER_NOTICES = {"rate_satisfied": Notice.followed_closed, "close": Notice.followed_closed, "close_unrated": Notice.followed_closed}
+FOLLOWER_NOTICES = {
+    "answer_from_knowledge": Notice.followed_answered,  # published at once, with no review
+    "rate_satisfied": Notice.followed_closed,
+    "close": Notice.followed_closed,
+    "close_unrated": Notice.followed_closed,
+}
 FOLLOWER_PUBLISHED_NOTICES = {"draft_reply": Notice.followed_answered}
 # Staff hear of their work, by the action of the entry that tells of it: the department of what
 # comes to it and what its clocks say, the centre of what waits for it, a leader of the cases in

@@ -19,6 +19,8 @@ API_ROUTES = {
     ("GET", "/api/v1/cases/{number:str}"): PUBLIC,
     ("GET", "/api/v1/follow/{token:str}"): PUBLIC,
     ("GET", "/api/v1/categories"): PUBLIC,
+    ("GET", "/api/v1/answers"): PUBLIC,
+    ("GET", "/api/v1/answers/{entry_id:str}"): PUBLIC,
     ("GET", "/api/v1/departments"): PUBLIC,
     ("GET", "/api/v1/departments/figures"): PUBLIC,
     ("POST", "/api/v1/cases"): {"file"},

@@ -16,6 +16,8 @@ from playwright.async_api import async_playwright
 
 from backend.accounts.services import get_account
 from backend.app import create_app
+from backend.knowledge import services as knowledge
+from backend.knowledge.services import EntryForm
 from backend.notifications import subscriptions
 from backend.vocabulary import Status
 from backend.representatives import services as suggestions
@@ -23,6 +25,7 @@ from backend.settings import get_settings
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, RECORD_CSP_VIOLATIONS
 from tests.cases.test_filing import file, form
 from tests.cases.test_lifecycle import bring_to
+from tests.knowledge.helpers import MODERATOR, entry as knowledge_entry, template as reply_template
 from tests.people import invite
 from tests.representatives.helpers import answered, suggestion_form
 from tests.support import PROJECT_ROOT
@@ -90,6 +93,14 @@ PAGES = {
     "/representatives/suggestions/{number:str}": (None, "/representatives/suggestions/{suggestion}"),
     "/moderation/suggestions": ("moderator", "/moderation/suggestions"),
     "/department/suggestions": ("handler", "/department/suggestions"),
+    "/answers": (None, "/answers"),
+    "/answers/{entry_id:str}": (None, "/answers/{entry}"),
+    "/staff/knowledge": ("moderator", "/staff/knowledge"),
+    "/staff/knowledge/new": ("handler", "/staff/knowledge/new"),
+    "/staff/knowledge/{entry_id:str}": ("moderator", "/staff/knowledge/{entry}"),
+    "/staff/knowledge/{entry_id:str}/history": ("moderator", "/staff/knowledge/{entry}/history"),
+    "/staff/templates": ("moderator", "/staff/templates"),
+    "/staff/templates/{template_id:str}": ("moderator", "/staff/templates/{template}"),
 }
 # Not pages: streams, files, and the app's own machinery.
 NOT_PAGES = {
@@ -140,7 +151,19 @@ async def world(categories, areas) -> dict[str, str]:
         "area_id": str(areas["jingxiu"]),
         "category_id": str(categories["water"].id),
         "department_id": str(categories["water"].department),
+        "entry": str(await _entry_with_history()),
+        "template": str(await reply_template()),
     }
+
+
+async def _entry_with_history() -> int:
+    """An entry of the knowledge base in both languages, changed once, and due for review."""
+    entry_id = await knowledge_entry(question_en="How do I get a residence permit?", answer_en="At the police station, with your ID card.")
+    changed = EntryForm(
+        question="居住证怎么办理？", answer="可在政务服务网上办理，五个工作日寄达。", question_en="How do I get a residence permit?",
+        answer_en="Online, on the government services site.", public="yes", review_by=knowledge.today().isoformat(),
+    )
+    return await knowledge.save_entry(entry_id, changed, MODERATOR)
 
 
 @pytest.mark.parametrize("locale", ["zh-CN", "en"])

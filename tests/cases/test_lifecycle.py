@@ -11,7 +11,7 @@ from backend import clock
 from backend.cases import actions, services, workflow
 from backend.cases.browse import CaseFilter, browse
 from backend.vocabulary import CaseType, Role, Scope, Status
-from backend.cases.lifecycle import NOT_FOR_SUGGESTIONS, PHOTO_ACTIONS, SUGGESTION_ACTIONS, TRANSITIONS, moves_forward, refusal
+from backend.cases.lifecycle import NOT_FOR_SUGGESTIONS, PHOTO_ACTIONS, SUGGESTION_ACTIONS, TRANSITIONS, fits_case_type, moves_forward, refusal
 from backend.cases.permissions import actions_for, available_actions
 from backend.photos import services as photos
 from backend.cases.services import Actor
@@ -21,6 +21,7 @@ from backend.cases.tables import Case, TimelineEntry
 from backend.errors import Forbidden, Refusal, WrongState
 from backend.web.errors import status_of
 from tests.cases.test_filing import file, form
+from tests.knowledge.helpers import entry as knowledge_entry
 from tests.people import invite
 from tests.support import jpeg
 
@@ -73,6 +74,17 @@ PATHS = {
 REACHABLE = list(PATHS)
 
 
+def kind_of_case(action: str) -> str:
+    """A kind of case the action is for: a complaint where it may be."""
+    kinds = TRANSITIONS[action].case_types
+    return CaseType.complaint.value if CaseType.complaint in kinds else min(kinds).value
+
+
+async def filed_for(action: str, settings, categories) -> str:
+    """A case of a kind the action is for (a consultation, for the centre's direct answers)."""
+    return await filed_case(settings, categories, case_type=kind_of_case(action))
+
+
 async def inputs_for(action: str, number: str, department_id: int, settings, categories, text: str = "") -> actions.ActionInput:
     """The action's input, with what it needs to go through on a case in one of its states."""
     kind = actions.INPUTS[action]
@@ -92,6 +104,8 @@ async def inputs_for(action: str, number: str, department_id: int, settings, cat
         return kind(text=text, satisfaction="satisfied", solved="no")
     if action == "close_unrated":
         return kind(text=text, replied_before=clock.now())
+    if action == "answer_from_knowledge":
+        return kind(text=text, knowledge_entry_id=await knowledge_entry())
     if action == "black_out_photo":
         key = await photo_of(number, settings)
         return kind(text=text, photo_key=key, region_x=10, region_y=10, region_width=30, region_height=20)
@@ -153,14 +167,14 @@ def proper_role(action: str) -> Role:
 
 
 def test_refusal_by_state_and_kind_of_case():
-    """Allowed from its from-states, 409 from every other state; a citizen's case refuses the
-    actions of representatives' suggestions in every state, a suggestion those not for it."""
+    """Allowed from its from-states, 409 from every other state; every kind of case refuses the
+    actions not for it in every state (a citizen's case those of representatives' suggestions,
+    a suggestion those of citizens' cases, a complaint the centre's direct answer)."""
     wrong = {}
     for action, transition in TRANSITIONS.items():
         for status in EVERY_STATUS:
             for case_type in CASE_TYPES:
-                not_for_it = action in (NOT_FOR_SUGGESTIONS if case_type == "representative" else SUGGESTION_ACTIONS)
-                expected = None if status in transition.from_states and not not_for_it else WrongState
+                expected = None if status in transition.from_states and fits_case_type(action, case_type) else WrongState
                 got = refusal(action, proper_role(action), status, Scope.lead, case_type)
                 if (got and got[0]) != expected:
                     wrong[action, status.value, case_type] = got
@@ -197,8 +211,7 @@ def test_refusal_by_department():
         status = next(iter(sorted(transition.from_states)))
         for role in transition.roles:
             for scope in (Scope.lead, Scope.handling, None):
-                case_type = "representative" if action in SUGGESTION_ACTIONS else "complaint"
-                got = refusal(action, role, status, scope, case_type)
+                got = refusal(action, role, status, scope, kind_of_case(action))
                 if role != Role.handler or transition.scope == Scope.none or scope == Scope.lead:
                     expected = None
                 elif scope == Scope.handling and transition.scope == Scope.handling:
@@ -283,7 +296,7 @@ ALLOWED = [
 async def test_every_action_from_each_of_its_states(settings, categories, action, state):
     """Allowed from its from-states: the status it goes to, and exactly one timeline entry more."""
     department = categories["water"].department
-    number = await filed_case(settings, categories)
+    number = await filed_for(action, settings, categories)
     await bring_to(number, state, department, settings, categories)
     transition = TRANSITIONS[action]
     actor = await actor_for(action, department)

@@ -95,6 +95,17 @@ STAFF_ROUTES = {
     ("POST", "/representatives/suggestions/{number:str}/rating"): {"representative"},
     ("GET", "/moderation/suggestions"): {"moderator"},
     ("GET", "/department/suggestions"): {"handler"},
+    # The knowledge base and reply templates: the centre's and each department's own.
+    ("GET", "/staff/knowledge"): {"moderator", "handler"},
+    ("POST", "/staff/knowledge"): {"moderator", "handler"},
+    ("GET", "/staff/knowledge/new"): {"moderator", "handler"},
+    ("GET", "/staff/knowledge/{entry_id:str}"): {"moderator", "handler"},
+    ("POST", "/staff/knowledge/{entry_id:str}"): {"moderator", "handler"},
+    ("GET", "/staff/knowledge/{entry_id:str}/history"): {"moderator", "handler"},
+    ("GET", "/staff/templates"): {"moderator", "handler"},
+    ("POST", "/staff/templates"): {"moderator", "handler"},
+    ("GET", "/staff/templates/{template_id:str}"): {"moderator", "handler"},
+    ("POST", "/staff/templates/{template_id:str}"): {"moderator", "handler"},
 }
 PUBLIC_ROUTES = {
     ("GET", "/"),
@@ -154,6 +165,9 @@ PUBLIC_ROUTES = {
     ("GET", "/departments/figures.csv"),
     ("GET", "/departments/{department_id:str}"),
     ("GET", "/trends"),
+    ("GET", "/answers"),
+    ("GET", "/answers/{entry_id:str}"),
+    ("POST", "/report/answers"),
 }
 
 
@@ -199,6 +213,7 @@ def concrete(path: str, case_number: str, who: str = "") -> str:
         .replace("{case_id:str}", "999999")
         .replace("{key_id:str}", "999999")
         .replace("{question_id:str}", "999999")
+        .replace("{template_id:str}", "999999")
         .replace("{device_id:str}", "999999")
         .replace("{notice:str}", "accepted")
         .replace("{number:str}", case_number)
