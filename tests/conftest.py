@@ -55,6 +55,12 @@ from backend import listeners  # noqa: E402
 listeners.wire()
 
 
+def pytest_unconfigure(config) -> None:
+    """The run's directory goes even when no test ran (``--collect-only``, nothing selected):
+    it was made when this file was imported."""
+    shutil.rmtree(RUN_DIR, ignore_errors=True)
+
+
 def pytest_report_header() -> str:
     return f"minsheng database: {os.environ['MINSHENG_DATABASE_URL']}"
 
