@@ -48,11 +48,17 @@ os.environ["MINSHENG_ADDRESS_WRITES_PER_MINUTE"] = "100000"
 os.environ["MINSHENG_LIVE_STREAM_SECONDS"] = "1"
 
 from tests.people import person  # noqa: E402,F401  (a fixture for every test folder)
-from tests.support import empty_tables  # noqa: E402  (after the environment is set)
+from tests.support import LiveServer, empty_tables, streams_ended  # noqa: E402  (after the environment is set)
 from backend import listeners  # noqa: E402
 
 # The services' side effects (figures, search words, live announcements), as every entry point wires them.
 listeners.wire()
+
+
+def pytest_unconfigure(config) -> None:
+    """The run's directory goes even when no test ran (``--collect-only``, nothing selected):
+    it was made when this file was imported."""
+    shutil.rmtree(RUN_DIR, ignore_errors=True)
 
 
 def pytest_report_header() -> str:
@@ -92,6 +98,41 @@ async def empty_database(database):
     shutil.rmtree(RUN_DIR / "data" / "sessions", ignore_errors=True)
     (RUN_DIR / "data" / "sessions").mkdir(parents=True)
     yield
+
+
+# The settings of the live server most tests share: streams long enough for any test, and an
+# API limit far above the hundreds of requests of the schema test (the limit is tested on a
+# server of its own).
+SHARED_SERVER = {"MINSHENG_LIVE_STREAM_SECONDS": "300", "MINSHENG_API_REQUESTS_PER_MINUTE": "1000000"}
+
+
+@pytest.fixture(scope="session")
+def live_servers():
+    """``minsheng serve`` processes of the given workers and settings, each started on its first
+    use and kept for the rest of the run (a start costs about 4 s of CPU a worker). Each test
+    still starts clean: the servers read the run's database, emptied before every test, and their
+    session store, emptied with it. A test that stops, kills or restarts its server starts its
+    own, as does one whose streams learn of entries by polling the timeline (on SQLite the ids
+    of an emptied table start again, below what a running server has seen)."""
+    started: dict[tuple, LiveServer] = {}
+
+    def live_server(workers: int = 1, **env: str) -> LiveServer:
+        key = (workers, tuple(sorted(env.items())))
+        if key not in started:
+            started[key] = LiveServer(workers=workers, env=env).start()
+        return started[key]
+
+    yield live_server
+    for server in started.values():
+        server.stop()
+
+
+@pytest.fixture
+def live_server(live_servers):
+    """The run's shared live server; no live stream of this test outlives it."""
+    server = live_servers(**SHARED_SERVER)
+    yield server
+    streams_ended(server)
 
 
 @pytest.fixture

@@ -181,6 +181,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+# The settings of the run's shared two-worker server (tests/conftest.py's ``live_servers``): an
+# API limit low enough to reach in a few requests, for the test of the limit.
+TWO_WORKERS = {"MINSHENG_API_REQUESTS_PER_MINUTE": "5"}
+REDIS_URL = os.environ.get("MINSHENG_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+# The shared server on Redis, for sessions and the live bus (streams long enough for a test).
+ON_REDIS = {"MINSHENG_REDIS_URL": REDIS_URL, "MINSHENG_LIVE_STREAM_SECONDS": "60"}
+
+
 class LiveServer:
     """``minsheng serve`` as a real process, with this test run's settings."""
 
@@ -313,3 +321,15 @@ class EventStream:
                 pass  # the server hung up first
         self._client.close()
         self._thread.join(5)
+
+
+def streams_ended(server: LiveServer, timeout: float = 10) -> None:
+    """Waits until the server holds no live stream open (a closed page's stream ends when the
+    server notices the hang-up), so that no stream of one test lives on into the next."""
+    deadline = time.monotonic() + timeout
+    while True:
+        health = httpx.get(f"{server.url}/healthz", timeout=5).json()
+        if health["live_streams"] == 0:
+            return
+        assert time.monotonic() < deadline, f"{health['live_streams']} live streams still open on {server.url}"
+        time.sleep(0.05)

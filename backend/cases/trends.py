@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import jieba
-import jieba.analyse
 
 from backend.cases.tables import TopicCount
 from backend.departments.tables import Area, Category
@@ -31,6 +30,10 @@ STOP_WORDS = frozenset(
 
 def keywords_of(title: str, description: str) -> list[str]:
     """The few words that say what a case is about."""
+    # Imported on the first case that needs keywords, not with the app: its tables take about
+    # 0.7 s of CPU to load, which every worker and command would pay at start-up for nothing.
+    import jieba.analyse
+
     words = jieba.analyse.extract_tags(f"{title}。{title}。{description}", topK=KEYWORDS_PER_CASE * 2)
     found = [
         word.lower()

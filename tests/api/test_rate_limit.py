@@ -7,16 +7,14 @@ import httpx
 import pytest
 
 from tests.keys import bearer
-from tests.support import LiveServer
+from tests.support import TWO_WORKERS
 
-LIMIT = 5
+LIMIT = int(TWO_WORKERS["MINSHENG_API_REQUESTS_PER_MINUTE"])
 
 
 @pytest.fixture
-def server():
-    live = LiveServer(workers=2, env={"MINSHENG_API_REQUESTS_PER_MINUTE": str(LIMIT)}).start()
-    yield live
-    live.stop()
+def server(live_servers):
+    return live_servers(workers=2, **TWO_WORKERS)
 
 
 @pytest.mark.slow

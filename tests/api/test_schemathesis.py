@@ -10,18 +10,15 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance, status_code_conformance
 
-from tests.support import LiveServer
-
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 EXAMPLES = 20  # per operation: about a minute for the whole API
 
 
 @pytest.fixture
-def server():
-    # Hundreds of requests in a few seconds: far above the rate limit, which is tested elsewhere.
-    live = LiveServer(env={"MINSHENG_API_REQUESTS_PER_MINUTE": "1000000"}).start()
-    yield live
-    live.stop()
+def server(live_server):
+    """The run's shared server: hundreds of requests in a few seconds are far below its API limit
+    (the limit is tested elsewhere)."""
+    return live_server
 
 
 @pytest.mark.slow

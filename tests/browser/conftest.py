@@ -9,14 +9,10 @@ leaves open are closed after it, once the server has ended their live streams.
 from __future__ import annotations
 
 import asyncio
-import time
 from contextlib import contextmanager
 
-import httpx
 import pytest
 from playwright.sync_api import sync_playwright
-
-from tests.support import LiveServer
 
 CHROMIUM = "/usr/bin/chromium"
 # The machine has no network beyond package registries: keep Chromium from calling home.
@@ -37,30 +33,11 @@ document.addEventListener("securitypolicyviolation", (event) => {
 """
 
 
-def streams_ended(server: LiveServer, timeout: float = 10) -> None:
-    """Waits until the server holds no live stream open (a closed page's stream ends when the
-    server notices the hang-up), so that no stream of one test lives on into the next."""
-    deadline = time.monotonic() + timeout
-    while True:
-        health = httpx.get(f"{server.url}/healthz", timeout=5).json()
-        if health["live_streams"] == 0:
-            return
-        assert time.monotonic() < deadline, f"{health['live_streams']} live streams still open on {server.url}"
-        time.sleep(0.05)
-
-
-@pytest.fixture(scope="session")
-def shared_live_server():
-    server = LiveServer(env={"MINSHENG_LIVE_STREAM_SECONDS": "300"}).start()
-    yield server
-    server.stop()
-
-
 @pytest.fixture
-def live_server(shared_live_server, categories):
-    """The run's live server, with this test's data (the categories, and what the test makes)."""
-    yield shared_live_server
-    streams_ended(shared_live_server)
+def live_server(live_server, categories):
+    """The run's shared live server (tests/conftest.py), with this test's data (the categories,
+    and what the test makes)."""
+    yield live_server
 
 
 @contextmanager

@@ -9,10 +9,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import streams_ended
 from tests.browser.test_filing import assert_no_csp_violations
 from tests.cases.test_browse import publish
-from tests.support import LiveServer
+from tests.support import LiveServer, streams_ended
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

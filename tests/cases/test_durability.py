@@ -117,21 +117,17 @@ def test_acknowledged_cases_survive_twenty_sigkills(categories, settings):
     survive_sigkills(SOAK_ROUNDS, categories, settings)
 
 
-def test_oversized_request_gets_413_before_the_body_is_sent(categories):
-    server = LiveServer().start()
-    try:
-        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as connection:
-            connection.sendall(
-                b"POST /photos HTTP/1.1\r\nHost: localhost\r\n"
-                b"Content-Type: multipart/form-data; boundary=x\r\n"
-                b"Content-Length: 10000000000\r\n"
-                b"HX-Request: true\r\n\r\n"
-            )
-            received = b""
-            while b"</li>" not in received and (chunk := connection.recv(65536)):
-                received += chunk
-        answer = received.decode()
-        assert answer.startswith("HTTP/1.1 413")
-        assert '<li class="photo-error" role="alert">' in answer and "25 MB" in answer
-    finally:
-        server.stop()
+def test_oversized_request_gets_413_before_the_body_is_sent(live_server, categories):
+    with socket.create_connection(("127.0.0.1", live_server.port), timeout=10) as connection:
+        connection.sendall(
+            b"POST /photos HTTP/1.1\r\nHost: localhost\r\n"
+            b"Content-Type: multipart/form-data; boundary=x\r\n"
+            b"Content-Length: 10000000000\r\n"
+            b"HX-Request: true\r\n\r\n"
+        )
+        received = b""
+        while b"</li>" not in received and (chunk := connection.recv(65536)):
+            received += chunk
+    answer = received.decode()
+    assert answer.startswith("HTTP/1.1 413")
+    assert '<li class="photo-error" role="alert">' in answer and "25 MB" in answer

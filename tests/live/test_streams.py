@@ -25,6 +25,9 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture
 def server(categories):
+    """A server of the test's own: on SQLite its streams learn of this process's entries by
+    polling the timeline after the last entry they saw, and a shared server may have seen ids
+    that an emptied table gives out again."""
     live = LiveServer(env={"MINSHENG_LIVE_HEARTBEAT_SECONDS": "1", "MINSHENG_LIVE_STREAM_SECONDS": "60"}).start()
     yield live
     live.stop()
@@ -112,7 +115,8 @@ async def test_a_reconnect_gets_exactly_the_missed_entries_in_order(server, sett
         from_page.close()
 
 
-async def test_streams_of_cases_nobody_may_see_are_refused(server, settings, categories):
+async def test_streams_of_cases_nobody_may_see_are_refused(live_server, settings, categories):
+    server = live_server  # the run's shared server: no stream opens here
     private = await file(settings, form(categories["water"], publication="private"))
     await bring_to(private.number, Status.assigned, categories["water"].department)
     assert httpx.get(f"{server.url}/cases/{private.number}/events").status_code == 404

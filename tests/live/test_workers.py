@@ -5,7 +5,6 @@ timeline), Redis as the bus when it is configured, and the staff queues' streams
 from __future__ import annotations
 
 import dataclasses
-import os
 import time
 
 import httpx
@@ -20,11 +19,10 @@ from tests.cases.test_filing import file, form
 from tests.cases.test_lifecycle import bring_to, leader
 from tests.live.test_streams import next_event, nothing_within, open_stream, signed_case
 from tests.people import invite
-from tests.support import LiveServer
+from tests.support import ON_REDIS, REDIS_URL, LiveServer, streams_ended
 
 pytestmark = pytest.mark.slow
 
-REDIS_URL = os.environ.get("MINSHENG_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 ON_TIME = 5  # seconds: well under the safety polling of a broker (15 s), so the bus itself carried it
 
 
@@ -61,10 +59,12 @@ async def test_two_workers_deliver_to_each_other(settings, categories):
         server.stop()
 
 
-# Like the session tests, this needs the Redis at MINSHENG_TEST_REDIS_URL (scripts/test starts it).
-async def test_redis_carries_entries_between_processes(settings, categories):
+# Like the session tests, this needs the Redis at MINSHENG_TEST_REDIS_URL (scripts/test starts
+# it). The server on Redis is shared with them: what this test's stream hears comes over the bus,
+# not from polling the timeline.
+async def test_redis_carries_entries_between_processes(live_servers, settings, categories):
     number, _, department = await signed_case(settings, categories)
-    server = LiveServer(env={"MINSHENG_REDIS_URL": REDIS_URL, "MINSHENG_LIVE_STREAM_SECONDS": "60"}).start()
+    server = live_servers(workers=2, **ON_REDIS)
     stream = await open_stream(f"{server.url}/cases/{number}/events")
     try:
         async with bus.publishing(dataclasses.replace(settings, redis_url=REDIS_URL)):
@@ -73,7 +73,7 @@ async def test_redis_carries_entries_between_processes(settings, categories):
         assert event.id == str(entry) and "经 Redis 送达" in event.data
     finally:
         stream.close()
-        server.stop()
+    streams_ended(server)
 
 
 async def test_the_moderation_queue_and_counts_update_live(settings, categories, publishing):

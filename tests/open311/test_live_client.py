@@ -9,14 +9,11 @@ from georeport import GeoReport
 from backend.vocabulary import Status
 from tests.cases.test_filing import file, form
 from tests.cases.test_lifecycle import bring_to
-from tests.support import LiveServer
 
 
 @pytest.fixture
-def server():
-    live = LiveServer().start()
-    yield live
-    live.stop()
+def server(live_server):
+    return live_server
 
 
 @pytest.mark.slow
