@@ -137,14 +137,19 @@ async def set_day(form: DayForm, *, actor: Who) -> date:
         changed_by=actor.id,
         changed_by_name=actor.name[:100],
     )
-    # One statement, so two admins changing the same day at once can't collide on the unique day.
+    await _keep_day(row)
+    _forget()
+    return day
+
+
+async def _keep_day(row: CalendarDay) -> None:
+    """The day's override, new or replacing the one it had: one statement, so two admins
+    changing the same day at once can't collide on the unique day."""
     await CalendarDay.insert(row).on_conflict(
         target=CalendarDay.day,
         action="DO UPDATE",
         values=[CalendarDay.working, CalendarDay.note, CalendarDay.changed_at, CalendarDay.changed_by, CalendarDay.changed_by_name],
     )
-    _forget()
-    return day
 
 
 async def clear_day(day_text: str) -> date:
@@ -206,15 +211,11 @@ async def import_schedule(year: int, days: list[ScheduledDay], *, actor: Who) ->
     now = clock.now()
     async with write_transaction():
         for entry in days:
-            await CalendarDay.insert(
+            await _keep_day(
                 CalendarDay(
                     day=entry.day, working=entry.working, note=(entry.name or SCHEDULE_NOTE)[:NOTE_MAX], created_at=now,
                     changed_at=now, changed_by=actor.id, changed_by_name=actor.name[:100],
                 )
-            ).on_conflict(
-                target=CalendarDay.day,
-                action="DO UPDATE",
-                values=[CalendarDay.working, CalendarDay.note, CalendarDay.changed_at, CalendarDay.changed_by, CalendarDay.changed_by_name],
             )
         await ScheduleYear.insert(
             ScheduleYear(year=year, days=len(days), imported_at=now, imported_by_name=actor.name[:100])

@@ -65,15 +65,20 @@ _COLUMNS = (
 )
 
 
+# The notices of staff and followers: a subscription that ended leaves no audience to tell them by.
+_NOT_THE_FILERS = sorted(
+    {notice.value for notice, _ in STAFF_NOTICES.values()} | {*FOLLOWER_NOTICES.values(), *FOLLOWER_PUBLISHED_NOTICES.values()}
+)
+
+
 async def case_log(case_id: int, show_addresses: bool) -> list[Delivery]:
     """A case's messages to the filer, newest first. ``show_addresses``: whether this person may see even the
     masked address (those who may contact the filer)."""
     audience = Message.subscription.audience  # none once the subscription ended
     rows = await Message.select(*_COLUMNS).where(
         (Message.case == case_id)
-        & Message.event.not_in(sorted({notice.value for notice, _ in STAFF_NOTICES.values()}))
+        & Message.event.not_in(_NOT_THE_FILERS)
         & (audience.is_null() | (audience == Audience.filer.value))
-        & Message.event.not_in(sorted({*FOLLOWER_NOTICES.values(), *FOLLOWER_PUBLISHED_NOTICES.values()}))
     ).order_by(Message.id, ascending=False).limit(200)
     if not show_addresses:
         rows = [{**row, "address": None} for row in rows]
