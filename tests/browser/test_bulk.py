@@ -43,10 +43,16 @@ def test_a_moderator_bulk_assigns_20_cases_on_a_phone(live_server, browser, sett
     page.locator("#assign-lead").select_option(str(categories["water"].department))
     page.locator("#assign-body").fill("请尽快处理" if locale == "zh-CN" else "Please see to it")
     submit = page.locator("#bulk-assign-submit")
+    held = []  # the run, held on its way to the server: what the moderator sees while it works
+    page.route("**/staff/bulk/assign", lambda route: held.append(route))
     submit.click()
+    expect(page.locator("#bulk-assign-busy")).to_be_visible()
+    expect(submit).to_be_disabled()
+    held[0].continue_()
     outcome = page.locator("#bulk-result [data-bulk-outcome]")
     expect(outcome).to_be_focused(timeout=30_000)  # the outcome takes focus: read out, in view
-    expect(submit).to_be_enabled()  # it was disabled, with the busy line shown, while it ran
+    expect(page.locator("#bulk-assign-busy")).to_be_hidden()
+    expect(submit).to_be_enabled()
 
     refused = outcome.locator(".bulk-refused li")
     expect(refused).to_have_count(3)
