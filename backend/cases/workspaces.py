@@ -223,6 +223,8 @@ class WorkspaceController(Controller):
                 "period": period,
                 "figures": await figures.department_figures(period, clock.now()),
                 "contacts": await figures.contacts(period, clock.now()),
+                **bulk.forms_of(["supervise"]),
+                "errors": {},
                 "unknown_schedule_year": await calendar_services.unknown_schedule_year(
                     clock.now().astimezone(ZoneInfo(get_settings().time_zone)).date()
                 ),
