@@ -231,6 +231,12 @@ def test_refusal_by_department():
     assert wrong == {}
 
 
+def test_a_row_that_restores_the_status_names_none_of_its_own():
+    restoring = [action for action, row in TRANSITIONS.items() if row.restores]
+    assert restoring == ["unmerge"]
+    assert all(TRANSITIONS[action].to_state is None for action in restoring)
+
+
 def test_refusal_order_and_unknown_actions():
     assert refusal("teleport", Role.moderator) == (WrongState, "This action does not exist.")
     assert refusal("teleport", Role.citizen, Status.submitted, None, "complaint")[0] is WrongState
