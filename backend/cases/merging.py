@@ -106,3 +106,9 @@ async def undo(duplicate: Case, now: datetime) -> dict:
     if found.published_at_before is not None:  # back on the public list, with its words and counts
         await events.emit(PublicTextChanged(duplicate.id))
     return values
+
+
+async def merged_into(case_id: int) -> list[str]:
+    """The numbers of the duplicates merged into this case, for its staff page (to undo one)."""
+    rows = await Case.select(Case.number).where(Case.duplicate_of == case_id, Case.status == Status.merged.value).order_by(Case.id)
+    return [row["number"] for row in rows]

@@ -23,7 +23,7 @@ from backend.vocabulary import CITIZEN_CASE_TYPES, REVEAL_REASON_LABELS, RevealR
 from backend.accounts.audit import Who
 from backend.accounts.roles import BODY_LABELS, LEVEL_LABELS
 from backend.accounts.services import AccountView
-from backend.cases import bulk, figures, personal_text, ratings, reveals, services, supervision, workflow
+from backend.cases import bulk, figures, merging, personal_text, ratings, reveals, services, supervision, workflow
 from backend.cases.controllers import case_form_from, follow_url
 from backend.cases.filing import RECORDED_BY_STAFF, SOURCE_LABELS, CaseForm, FilingError, validate, validate_source
 from backend.cases.lifecycle import PHOTO_ACTIONS, TRANSITIONS, moves_forward
@@ -282,6 +282,7 @@ class WorkspaceController(Controller):
                 "typed": typed or {},
                 "source_labels": SOURCE_LABELS,
                 "suggestion": (await suggestion_facts([view.case.id])).get(view.case.id),
+                "merged_in": await merging.merged_into(view.case.id),
                 "body_labels": BODY_LABELS,
                 "level_labels": LEVEL_LABELS,
                 "may_mark_personal": personal_text.may_mark(actor_of(account).role, scope) and view.anonymised_at is None,

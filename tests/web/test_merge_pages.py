@@ -27,6 +27,8 @@ async def test_a_moderator_merges_a_duplicate_and_undoes_it(person, client, sett
     follow = (await client.get(f"/follow/{duplicate.follow_token}", headers={"accept-language": "en"})).text
     assert f'href="/cases/{original.number}"' in follow and "同一盏路灯" in follow
 
+    original_page = (await moderator.client.get(f"/staff/cases/{original.number}")).text
+    assert f'<a href="/staff/cases/{duplicate.number}">{duplicate.number}</a>' in original_page  # to find it, and undo it
     merged_page = (await moderator.client.get(f"/staff/cases/{duplicate.number}")).text
     assert f'action="/staff/cases/{duplicate.number}/unmerge"' in merged_page
     assert f'action="/staff/cases/{duplicate.number}/merge"' not in merged_page
