@@ -81,8 +81,9 @@ async def _perform_one(number: str, inputs: ActionInput, actor: Actor, lead_in: 
 
 
 async def perform_each(numbers: list[str], inputs: ActionInput, actor: Actor) -> list[Outcome]:
-    """``inputs``'s action on each case numbered in ``numbers``, one transaction each.
-    Raises InvalidInput for no case or too many, or an action that is not a bulk one."""
+    """``inputs``'s action on each case numbered in ``numbers``, one transaction each. Raises
+    InvalidInput for no case or too many, or an action that is not a bulk one, and the table's
+    refusal for a role the action is not for (before any case is tried)."""
     if inputs.action not in BULK_ACTIONS:
         raise InvalidInput(N_("This action does not exist."))
     if refused := refusal(inputs.action, actor.role):  # not for this role: no case is tried
