@@ -70,3 +70,18 @@ async def test_ratings_are_published_together_from_their_queue(person, settings,
     assert response.status_code == 200
     assert "1 done." in response.text and "There is no such rating." in response.text
     assert await ratings.pending_ratings() == []
+
+
+async def test_a_leader_supervises_overdue_cases_from_the_overview(person, settings, categories):
+    from backend import clock
+    from backend.cases.tables import Case
+
+    leader = await person("leader")
+    number = await filed_case(settings, categories)
+    await bring_to(number, Status.assigned, categories["water"].department)
+    await Case.update({Case.sign_overdue_at: clock.now()}).where(Case.number == number)  # as the clock jobs flag it
+    page = (await leader.client.get("/leader")).text
+    assert 'id="bulk-supervise"' in page and f'id="pick-overdue-{number}"' in page
+    response = await leader.post_form("/staff/bulk/supervise", {"number": number, "body": "请今日内签收", "internal": "false"})
+    assert response.status_code == 200 and "1 done." in response.text
+    assert (await Case.select(Case.supervised_at).where(Case.number == number).first())["supervised_at"] is not None
