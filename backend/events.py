@@ -52,6 +52,24 @@ class CaseSupported:
 
 
 @dataclass(frozen=True)
+class CaseMerged:
+    """A duplicate was merged into the case it repeats (``cases.merging``): what else follows
+    the duplicate moves to the original, and is recorded against the merge to be undone."""
+
+    merge_id: int
+    duplicate_id: int
+    original_id: int
+
+
+@dataclass(frozen=True)
+class MergeUndone:
+    """A merge was undone: what moved with it goes back to the duplicate."""
+
+    merge_id: int
+    duplicate_id: int
+
+
+@dataclass(frozen=True)
 class OrganisationChanged:
     """A department, category or area was made or changed: the names and choices pages show."""
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from backend.cases import calendar_change, figures, public_record, search
 from backend.events import (
+    CaseMerged,
     CaseSupported,
     CoSignInvited,
     EntryAppended,
     KnowledgeChanged,
+    MergeUndone,
     OrganisationChanged,
     PersonalDataErased,
     Phase,
@@ -41,6 +43,9 @@ def wire() -> None:
     listen(CoSignInvited, outbox.on_co_sign_invited, Phase.before_commit)
     # An erasure of a filer's details ends the case's notifications, in the same transaction.
     listen(PersonalDataErased, subscriptions.on_personal_data_erased, Phase.before_commit)
+    # A merge moves the duplicate's followers to the original; its undo moves them back.
+    listen(CaseMerged, subscriptions.on_case_merged, Phase.before_commit)
+    listen(MergeUndone, subscriptions.on_merge_undone, Phase.before_commit)
     # A year's official holidays arrived: deadlines computed into it move, in the same transaction.
     listen(WorkingCalendarChanged, calendar_change.on_working_calendar_changed, Phase.before_commit)
     # After commit: live pages hear only of what is there to read.

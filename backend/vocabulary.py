@@ -56,6 +56,7 @@ class Status(str, enum.Enum):
     closed = "closed"
     withdrawn = "withdrawn"  # the filer took it back before any department had it
     draft = "draft"  # a representative's suggestion not yet submitted: no number, no queue, no public
+    merged = "merged"  # a duplicate found after acceptance, merged into the case it repeats (``duplicate_of``)
 
 
 STATUS_LABELS = {
@@ -73,6 +74,7 @@ STATUS_LABELS = {
     Status.closed: N_("Closed"),
     Status.withdrawn: N_("Withdrawn by the filer"),
     Status.draft: N_("Draft, not submitted yet"),
+    Status.merged: N_("Merged into the case it repeats"),
 }
 
 
@@ -145,7 +147,7 @@ SCOPE_LABELS = {
 # ---- Named groups of statuses --------------------------------------------------------------
 
 # Cases the public may see (if the filer agreed to publication).
-PUBLIC_STATUSES = frozenset(Status) - {Status.submitted, Status.rejected, Status.duplicate, Status.withdrawn, Status.draft}
+PUBLIC_STATUSES = frozenset(Status) - {Status.submitted, Status.rejected, Status.duplicate, Status.withdrawn, Status.draft, Status.merged}
 # Every status but a draft's: a draft is its representatives' alone.
 EVERY_STATE = frozenset(Status) - {Status.draft}
 NOT_CLOSED = EVERY_STATE - {Status.closed}
@@ -160,9 +162,9 @@ CLOCKS_RUNNING = WITH_A_DEPARTMENT | {Status.returned}
 # Answered by the department (and rated, or closed since): what a department has done.
 ANSWERED = frozenset({Status.replied, Status.rated, Status.unsatisfied, Status.closed})
 # Nothing more happens to them: the loop closed (rated, or closed), or it never opened (not
-# accepted, a duplicate, or withdrawn by the filer). Their personal data is kept for a while after
+# accepted, a duplicate (merged or not), or withdrawn by the filer). Their personal data is kept for a while after
 # (``cases.retention``).
-FINISHED = frozenset({Status.rated, Status.closed, Status.rejected, Status.duplicate, Status.withdrawn})
+FINISHED = frozenset({Status.rated, Status.closed, Status.rejected, Status.duplicate, Status.withdrawn, Status.merged})
 
 
 # The public's three groups (the browse filter, Open311's open and closed).

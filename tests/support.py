@@ -28,10 +28,12 @@ def TABLES_IN_DELETE_ORDER():
         Case,
         CaseAnswer,
         CaseContribution,
+        CaseMerge,
         CaseNumberCounter,
         CaseSearch,
         CoHandler,
         DepartmentFigure,
+        MovedSupport,
         Rating,
         Support,
         TimelineEntry,
@@ -40,12 +42,13 @@ def TABLES_IN_DELETE_ORDER():
     from backend.deadlines.tables import CalendarDay, DeadlineLimit, DeadlineWarning, ScheduleYear
     from backend.departments.tables import Area, Category, CategoryQuestion, Department
     from backend.knowledge.tables import KnowledgeEntry, KnowledgeRevision, KnowledgeSearch, ReplyTemplate
-    from backend.notifications.tables import Message, NoticeWording, StaffNoticeChoice, StaffSubscription, Subscription
+    from backend.notifications.tables import Message, MovedSubscription, NoticeWording, StaffNoticeChoice, StaffSubscription, Subscription
     from backend.photos.tables import Photo
     from backend.representatives.tables import Attachment, CoSigner, Suggestion
 
     return [
         Message,
+        MovedSubscription,
         Subscription,
         StaffSubscription,
         StaffNoticeChoice,
@@ -59,6 +62,8 @@ def TABLES_IN_DELETE_ORDER():
         CoHandler,
         CaseAnswer,
         CaseSearch,
+        MovedSupport,
+        CaseMerge,
         Support,
         Attachment,
         CoSigner,

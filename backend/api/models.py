@@ -257,6 +257,24 @@ class ActionDone(msgspec.Struct):
     status: str
 
 
+class BulkCaseDone(msgspec.Struct):
+    number: str
+    entry_id: int
+
+
+class BulkCaseRefused(msgspec.Struct):
+    number: str
+    code: str  # as the action's own route would answer: not_found, forbidden, conflict, invalid
+    message: str  # in the request's language
+
+
+class BulkDone(msgspec.Struct):
+    """Each case of a bulk run: done, or refused with the reason; a refusal leaves the others done."""
+
+    done: list[BulkCaseDone]
+    refused: list[BulkCaseRefused]
+
+
 def absolute(path: str) -> str:
     return f"{get_settings().origin}{path}"
 

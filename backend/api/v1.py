@@ -11,6 +11,8 @@ import secrets
 from datetime import date
 from typing import Annotated, Literal
 
+import msgspec
+
 from litestar import Controller, Request, Router, get, post
 from litestar.datastructures import CacheControlHeader, UploadFile
 from litestar.enums import RequestEncodingType
@@ -23,7 +25,7 @@ from backend.api import models
 from backend.api.auth import holder, rate_limit, requires
 from backend.api.errors import CODES, EXCEPTION_HANDLERS, ApiError, responses
 from backend.accounts.audit import Who
-from backend.cases import browse, figures, personal_text, ratings, reveals, services, workflow
+from backend.cases import browse, bulk, figures, personal_text, ratings, reveals, services, workflow
 from backend.cases.controllers import follow_url
 from backend.cases.filing import CaseForm, FilingError, Source
 from backend.cases.lifecycle import TRANSITIONS
@@ -39,7 +41,8 @@ from backend.photos.services import upload_photo
 from backend.settings import Settings, get_settings
 from backend.web.caching import PublicCaching, public_record
 from backend.web.params import CaseNumber, RowId
-from backend.web.errors import status_of
+from backend.web import i18n
+from backend.web.errors import STATUS, activate_language, status_of
 
 NO_SUCH_CASE = N_("There is no such case.")
 BAD_FILTER = N_("A filter, the sort or the cursor cannot be used: see fields.")
@@ -49,6 +52,10 @@ DAYS = "From 1970-01-01 to 2999-12-31; outside, 400 (bad_filter)."
 PRIVATE = CacheControlHeader(private=True, no_store=True)  # a filer's or staff's view: never kept by caches
 PageSize = Annotated[int, QueryParameter(ge=1, le=browse.PAGE_SIZE_MAX, description="Cases per page.")]
 Cursor = Annotated[str | None, QueryParameter(max_length=100, description="``next_cursor`` of the page before.")]
+
+
+# A refusal's kind by its name (``bulk.Outcome.kind``).
+REFUSALS = {kind.__name__: kind for kind in STATUS}
 
 
 def _not_found() -> ApiError:
@@ -345,6 +352,49 @@ def _action_route(action: str):
 # One route per action a key may take (``actions.API_ACTIONS``).
 for _action in API_ACTIONS:
     setattr(StaffController, f"act_{_action}", _action_route(_action))
+
+
+# The cases of a bulk run: a number that names no case is refused with the others, not the run.
+BulkNumbers = Annotated[list[Annotated[str, msgspec.Meta(max_length=20)]], msgspec.Meta(min_length=1, max_length=bulk.BULK_MAX)]
+
+
+def _bulk_route(action: str):
+    """``POST /staff/bulk/<action>``: ``numbers`` and the action's own ``input``, as its single
+    route takes it; each case through ``workflow.perform`` in a transaction of its own."""
+    body = msgspec.defstruct(
+        f"Bulk{INPUTS[action].__name__}",
+        [("numbers", BulkNumbers), ("input", INPUTS[action])],
+        kw_only=True,
+        forbid_unknown_fields=True,
+    )
+
+    async def act_on_several(self, request: Request, data) -> models.BulkDone:
+        outcomes = await bulk.perform_each(data.numbers, data.input, _actor(holder(request)))  # a Refusal: api_exception_handler
+        activate_language(request)
+        return models.BulkDone(
+            [models.BulkCaseDone(o.item, o.entry_id) for o in outcomes if o.done],
+            [models.BulkCaseRefused(o.item, CODES[STATUS[REFUSALS[o.kind]]], i18n.gettext(o.refusal)) for o in outcomes if not o.done],
+        )
+
+    act_on_several.__name__ = act_on_several.__qualname__ = f"bulk_{action}"
+    act_on_several.__annotations__ = {"request": Request, "data": JSONBody[body], "return": models.BulkDone}
+    return post(
+        f"/bulk/{action}",
+        name=f"api_bulk_{action}",
+        status_code=200,
+        responses=responses(401, 403, 422),
+        summary=f"{TRANSITIONS[action].label}: several cases",
+        description=(
+            f"The action on each of ``numbers`` (at most {bulk.BULK_MAX}), with one ``input``, as its own route takes it"
+            + (" (a new case is accepted first)" if bulk.BULK_ACTIONS[action] else "")
+            + ". Each case is done in a transaction of its own: ``refused`` lists the others with their code and reason."
+        ),
+    )(act_on_several)
+
+
+# One route per bulk action (``bulk.BULK_ACTIONS``).
+for _action in bulk.BULK_ACTIONS:
+    setattr(StaffController, f"bulk_{_action}", _bulk_route(_action))
 
 
 class ReviewController(Controller):

@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 import msgspec
 
 from backend import clock, events
+from backend.cases import merging
 from backend.cases.filing import DESCRIPTION_MAX, PHOTO_KEY_PATTERN, TITLE_MAX
 from backend.cases.lifecycle import (
     PHOTO_ACTIONS,
@@ -182,6 +183,26 @@ class MarkDuplicate(ActionInput, kw_only=True):
         if original is None or original["status"] == Status.duplicate.value:
             raise InvalidInput(N_("Give the number of the case this one repeats."))
         values[Case.duplicate_of] = original["id"]
+
+
+class Merge(ActionInput, kw_only=True):
+    original: Annotated[str, msgspec.Meta(max_length=20)] = ""  # the number of the case it repeats
+
+    action: ClassVar[str] = "merge"
+    text_label: ClassVar[str | None] = N_("Note for the filer (optional)")
+    form: ClassVar[str | None] = "partials/actions/merge.html"
+    field_errors: ClassVar[dict[str, str]] = {"original": merging.GIVE_THE_ORIGINAL}
+
+    async def apply(self, case: Case, entry: EntryDraft, values: dict) -> None:
+        values.update(await merging.merge(case, self.original, values[Case.updated_at]))
+
+
+class Unmerge(ActionInput, kw_only=True):
+    action: ClassVar[str] = "unmerge"
+    text_label: ClassVar[str | None] = N_("Why the merge is undone (the filer sees it)")
+
+    async def apply(self, case: Case, entry: EntryDraft, values: dict) -> None:
+        values.update(await merging.undo(case, values[Case.updated_at]))
 
 
 class Withdraw(ActionInput, kw_only=True):

@@ -52,7 +52,7 @@ from zoneinfo import ZoneInfo
 
 from piccolo.engine.postgres import PostgresEngine
 
-from backend.vocabulary import PUBLIC_STATUSES, CaseType, Satisfaction
+from backend.vocabulary import PUBLIC_STATUSES, CaseType, Satisfaction, Status
 from backend.cases.tables import Case, CaseContribution, DepartmentFigure, Rating, TimelineEntry, TopicCount
 from backend.db import engine, execute_many, write_transaction
 from backend.deadlines.calendar import WorkingCalendar
@@ -157,7 +157,8 @@ def contribution(
     zone = ZoneInfo(calendar.time_zone)
     figures: Counter = Counter()
     department = case["department"]
-    if department is not None and case["first_assigned_at"] is not None:
+    # A duplicate merged into another case is counted there, not here (``cases.merging``).
+    if department is not None and case["first_assigned_at"] is not None and case["status"] != Status.merged.value:
         day = case["first_assigned_at"].astimezone(zone).date()
         counted = ["received"]
         for figure, due, met, flagged in _JUDGED:

@@ -60,6 +60,9 @@ class Transition:
     approved_clock: ClockEffect = ClockEffect.none
     case_types: frozenset[CaseType] = frozenset(CaseType)  # the kinds of case it is for
     on_a_photo: bool = False  # it works on one of the case's photos (the staff page's photo controls)
+    # Its status is the one the case had before it came to its from-state, which its input's
+    # ``apply`` restores (``unmerge``); ``to_state`` is then None.
+    restores: bool = False
 
 
 MODERATORS = frozenset({Role.moderator, Role.system})
@@ -72,6 +75,9 @@ REPRESENTATIVE = frozenset({Role.representative})  # a suggestion's lead represe
 SUGGESTIONS = frozenset({CaseType.representative})
 CITIZENS_CASES = frozenset(CITIZEN_CASE_TYPES)
 CONSULTATIONS = frozenset({CaseType.consultation})
+
+# Accepted and not answered yet: a duplicate still worth handling as one with the case it repeats.
+MERGEABLE = CLOCKS_RUNNING | {Status.accepted}
 
 TRANSITIONS: dict[str, Transition] = {
     t.action: t
@@ -87,6 +93,14 @@ TRANSITIONS: dict[str, Transition] = {
                    Visibility.filer, N_("Not accepted"), needs_text=True),
         Transition("mark_duplicate", MODERATORS, frozenset({Status.submitted, Status.accepted}), Status.duplicate,
                    ClockEffect.none, Visibility.filer, N_("Marked as a duplicate")),
+        # A duplicate found after acceptance is merged into the case it repeats (``cases.merging``):
+        # its supporters and followers move there, it leaves the public record, and its filer is
+        # told where the case now lives. A moderator can undo it: everything goes back as it was.
+        Transition("merge", MODERATORS, MERGEABLE, Status.merged, ClockEffect.none, Visibility.filer,
+                   N_("Merged into the case it repeats"), case_types=CITIZENS_CASES),
+        Transition("unmerge", MODERATORS, frozenset({Status.merged}), None, ClockEffect.none, Visibility.filer,
+                   N_("Merge undone: the case is handled on its own again"), needs_text=True, case_types=CITIZENS_CASES,
+                   restores=True),
         # The filer takes their case back (撤回) through the follow link, while no department has
         # it yet; an accepted case leaves the public list (``actions.Withdraw``).
         Transition("withdraw", CITIZEN, frozenset({Status.submitted, Status.accepted}), Status.withdrawn,

@@ -6,10 +6,12 @@ from backend.cases.tables import (
     Case,
     CaseAnswer,
     CaseContribution,
+    CaseMerge,
     CaseNumberCounter,
     CaseSearch,
     CoHandler,
     DepartmentFigure,
+    MovedSupport,
     Rating,
     Support,
     TimelineEntry,
@@ -20,7 +22,7 @@ from backend.cases.tables import (
 APP_CONFIG = AppConfig(
     app_name="cases",
     migrations_folder_path=os.path.join(os.path.dirname(__file__), "piccolo_migrations"),
-    table_classes=[Case, TimelineEntry, CaseNumberCounter, CoHandler, Rating, CaseSearch, Support, DepartmentFigure, TopicCount, CaseContribution, CaseAnswer, PublicRecordVersion],
+    table_classes=[Case, TimelineEntry, CaseNumberCounter, CoHandler, Rating, CaseSearch, Support, DepartmentFigure, TopicCount, CaseContribution, CaseAnswer, PublicRecordVersion, CaseMerge, MovedSupport],
     migration_dependencies=["backend.departments.piccolo_app", "backend.accounts.piccolo_app", "backend.knowledge.piccolo_app"],
     commands=[],
 )

@@ -189,3 +189,24 @@ class CaseContribution(Table, tablename="case_contribution"):
 
     case = ForeignKey(references=Case, null=False, unique=True, on_delete=OnDelete.cascade)
     counts = Text(default="")
+
+
+class CaseMerge(Table, tablename="case_merge"):
+    """A duplicate merged into the case it repeats (``cases.merging``): what the duplicate was
+    before, so that a moderator's undo restores it exactly, with what moved to the original
+    (``MovedSupport`` here, the followers' subscriptions in ``notifications``)."""
+
+    duplicate = ForeignKey(references=Case, null=False, index=True, on_delete=OnDelete.cascade)
+    original = ForeignKey(references=Case, null=False, index=True, on_delete=OnDelete.cascade)
+    status_before = Varchar(length=20)
+    published_at_before = Timestamptz(null=True, default=None)
+    merged_at = Timestamptz()
+    undone_at = Timestamptz(null=True, default=None)  # the merge was undone; nothing of it stays moved
+
+
+class MovedSupport(Table, tablename="moved_support"):
+    """A "me too" that a merge moved from the duplicate to the original (one whose supporter
+    already supported the original stays where it was: nobody counts twice)."""
+
+    merge = ForeignKey(references=CaseMerge, null=False, index=True, on_delete=OnDelete.cascade)
+    support = ForeignKey(references=Support, null=False, on_delete=OnDelete.cascade)

@@ -86,7 +86,7 @@ async def perform(number: str, inputs: ActionInput | str, actor: Actor, *, body:
         entry = EntryDraft(actor, transition.visibility, Review.pending if transition.reviewed else Review.none, text)
         await inputs.apply(case, entry, values)
         values |= await _clock_values(transition.clock, case, now, entry.due_at)
-        to_state = transition.to_state
+        to_state = Status(values[Case.status]) if transition.restores else transition.to_state
         if to_state is not None:
             values[Case.status] = to_state.value
             if to_state in PUBLIC_STATUSES and case.publication_consent and case.published_at is None:

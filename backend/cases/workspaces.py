@@ -23,7 +23,7 @@ from backend.vocabulary import CITIZEN_CASE_TYPES, REVEAL_REASON_LABELS, RevealR
 from backend.accounts.audit import Who
 from backend.accounts.roles import BODY_LABELS, LEVEL_LABELS
 from backend.accounts.services import AccountView
-from backend.cases import figures, personal_text, ratings, reveals, services, supervision, workflow
+from backend.cases import bulk, figures, merging, personal_text, ratings, reveals, services, supervision, workflow
 from backend.cases.controllers import case_form_from, follow_url
 from backend.cases.filing import RECORDED_BY_STAFF, SOURCE_LABELS, CaseForm, FilingError, validate, validate_source
 from backend.cases.lifecycle import PHOTO_ACTIONS, TRANSITIONS, moves_forward
@@ -82,7 +82,8 @@ class WorkspaceController(Controller):
 
     @get("/moderation", opt=admits(StaffRole.moderator))
     async def moderation_queue(self) -> Template:
-        return Template(template_name="staff/moderation.html", context=await moderation_context(), headers=NO_STORE)
+        context = {**await moderation_context(), **bulk.forms_of(["assign", "supervise"]), "departments": await department_choices()}
+        return Template(template_name="staff/moderation.html", context={**context, "errors": {}}, headers=NO_STORE)
 
     @get("/moderation/review", opt=admits(StaffRole.moderator))
     async def review_queue(self) -> Template:
@@ -201,7 +202,7 @@ class WorkspaceController(Controller):
 
     @get("/department", opt=admits(StaffRole.handler))
     async def department_workspace(self, request: Request) -> Template:
-        context = await department_context(current(request).account)
+        context = {**await department_context(current(request).account), **bulk.forms_of(["sign"]), "errors": {}}
         return Template(template_name="staff/department.html", context=context, headers=NO_STORE)
 
     @get("/leader", opt=admits(StaffRole.leader))
@@ -222,6 +223,8 @@ class WorkspaceController(Controller):
                 "period": period,
                 "figures": await figures.department_figures(period, clock.now()),
                 "contacts": await figures.contacts(period, clock.now()),
+                **bulk.forms_of(["supervise"]),
+                "errors": {},
                 "unknown_schedule_year": await calendar_services.unknown_schedule_year(
                     clock.now().astimezone(ZoneInfo(get_settings().time_zone)).date()
                 ),
@@ -279,6 +282,7 @@ class WorkspaceController(Controller):
                 "typed": typed or {},
                 "source_labels": SOURCE_LABELS,
                 "suggestion": (await suggestion_facts([view.case.id])).get(view.case.id),
+                "merged_in": await merging.merged_into(view.case.id),
                 "body_labels": BODY_LABELS,
                 "level_labels": LEVEL_LABELS,
                 "may_mark_personal": personal_text.may_mark(actor_of(account).role, scope) and view.anonymised_at is None,

@@ -22,6 +22,7 @@ class Notice(str, enum.Enum):
     extended = "extended"
     reopened = "reopened"
     closed = "closed"
+    merged = "merged"  # the case was merged into the one it repeats: the follow page links there
     # For followers of a public case (``FOLLOWER_NOTICES``).
     followed_answered = "followed_answered"
     followed_closed = "followed_closed"
@@ -70,6 +71,7 @@ FILER_NOTICES = {
     "reopen": Notice.reopened,
     "close": Notice.closed,
     "close_unrated": Notice.closed,
+    "merge": Notice.merged,
     "answer_from_knowledge": Notice.answered,  # published at once, with no review
 }
 PUBLISHED_NOTICES = {"post_progress": Notice.progress, "draft_reply": Notice.answered}
@@ -147,6 +149,7 @@ NOTICE_LABELS = {
     Notice.extended: N_("Extension granted"),
     Notice.reopened: N_("Reopened"),
     Notice.closed: N_("Closed"),
+    Notice.merged: N_("Merged with another case"),
     Notice.followed_answered: N_("Answered"),
     Notice.followed_closed: N_("Closed"),
     Notice.new_work: N_("New work"),
@@ -177,6 +180,7 @@ _TEXTS = {
     Notice.extended: N_("The deadline of case %(number)s was extended."),
     Notice.reopened: N_("Case %(number)s was reopened: the department handles it again."),
     Notice.closed: N_("Case %(number)s was closed."),
+    Notice.merged: N_("Case %(number)s repeats another case and was merged into it: it is handled there, for everyone who reported it. %(link)s"),
     Notice.followed_answered: N_("Case %(number)s, which you follow, has been answered: %(link)s"),
     Notice.followed_closed: N_("Case %(number)s, which you follow, was closed."),
     Notice.new_work: N_("Case %(number)s is now your department's to handle."),

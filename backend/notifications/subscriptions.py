@@ -22,14 +22,15 @@ from cryptography.fernet import Fernet, InvalidToken
 
 from backend import clock
 from backend.cases.services import case_of_follow_token, public_case_id
+from backend.cases.tables import Case
 from backend.db import write_transaction
 from backend.errors import FieldErrors, NotFound
-from backend.events import PersonalDataErased
+from backend.events import CaseMerged, MergeUndone, PersonalDataErased
 from backend.i18n_markers import N_
 from backend.notifications.channels import EMAIL, PUSH, SMS
 from backend.notifications.notices import Audience, Notice
 from backend.notifications.outbox import PENDING, SENDING, enqueue
-from backend.notifications.tables import Message, StaffSubscription, Subscription
+from backend.notifications.tables import Message, MovedSubscription, StaffSubscription, Subscription
 from backend.settings import get_settings
 
 EMAIL_ADDRESS = re.compile(r"^[^@\s\"<>,;]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}\.)+[A-Za-z]{2,63}$")
@@ -322,3 +323,61 @@ async def remove_staff_device(account_id: int, device_id: int) -> None:
         if await StaffSubscription.exists().where(mine):
             await Message.delete().where((Message.staff_subscription == device_id) & Message.status.is_in([PENDING, SENDING]))
             await StaffSubscription.delete().where(mine)
+
+
+# --- a duplicate merged into the case it repeats (``cases.merging``) ---------------------------
+
+
+def _same_address(row: dict) -> tuple[str, str]:
+    return row["channel"], row["address"]
+
+
+async def on_case_merged(merged: set[CaseMerged]) -> None:
+    """Listener (before commit): the duplicate's followers follow the original instead, and its
+    filer follows it too (a copy of each confirmed subscription of theirs, as a follower's; their
+    own stays, for the notice of the merge and the follow link). An address that already
+    follows the original is left as it is: nobody hears twice. Only a public original has
+    followers (their messages link to its public page). Each change is kept against the merge."""
+    now = clock.now()
+    for event in sorted(merged, key=lambda event: event.merge_id):
+        if not await Case.exists().where((Case.id == event.original_id) & Case.published_at.is_not_null()):
+            continue
+        columns = (Subscription.id, Subscription.audience, Subscription.channel, Subscription.address,
+                   Subscription.push_keys, Subscription.language, Subscription.verified_at)
+        followed = {
+            _same_address(row)
+            for row in await Subscription.select(Subscription.channel, Subscription.address).where(
+                (Subscription.case == event.original_id) & (Subscription.audience == Audience.follower.value)
+            )
+        }
+        for row in await Subscription.select(*columns).where(Subscription.case == event.duplicate_id).order_by(Subscription.id):
+            if _same_address(row) in followed or row["verified_at"] is None and row["audience"] == Audience.filer.value:
+                continue
+            followed.add(_same_address(row))
+            if row["audience"] == Audience.follower.value:
+                await Subscription.update({Subscription.case: event.original_id}).where(Subscription.id == row["id"])
+                moved, copied = row["id"], False
+            else:
+                copy = Subscription(
+                    case=event.original_id, audience=Audience.follower.value, channel=row["channel"], address=row["address"],
+                    push_keys=row["push_keys"], language=row["language"], verified_at=row["verified_at"], created_at=now,
+                )
+                moved, copied = (await Subscription.insert(copy).returning(Subscription.id))[0]["id"], True
+            await MovedSubscription.insert(MovedSubscription(merge=event.merge_id, subscription=moved, copied=copied))
+
+
+async def on_merge_undone(undone: set[MergeUndone]) -> None:
+    """Listener (before commit): what the merge moved goes back to the duplicate; the filer's
+    copies go, with their messages not yet sent."""
+    for event in sorted(undone, key=lambda event: event.merge_id):
+        rows = await MovedSubscription.select(MovedSubscription.subscription, MovedSubscription.copied).where(
+            MovedSubscription.merge == event.merge_id
+        )
+        copies = [row["subscription"] for row in rows if row["copied"]]
+        moved = [row["subscription"] for row in rows if not row["copied"]]
+        await MovedSubscription.delete().where(MovedSubscription.merge == event.merge_id)
+        if copies:
+            await Message.delete().where(Message.subscription.is_in(copies), Message.status.is_in([PENDING, SENDING]))
+            await Subscription.delete().where(Subscription.id.is_in(copies))
+        if moved:
+            await Subscription.update({Subscription.case: event.duplicate_id}).where(Subscription.id.is_in(moved))

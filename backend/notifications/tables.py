@@ -1,8 +1,8 @@
-from piccolo.columns import ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
+from piccolo.columns import Boolean, ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 from backend.accounts.tables import Account
-from backend.cases.tables import Case, TimelineEntry
+from backend.cases.tables import Case, CaseMerge, TimelineEntry
 
 
 class Subscription(Table, tablename="notification_subscription"):
@@ -81,3 +81,13 @@ class Message(Table, tablename="notification_message"):
     error = Varchar(length=200, default="")  # the last failure, in words for staff (no address)
     created_at = Timestamptz()
     sent_at = Timestamptz(null=True, default=None)
+
+
+class MovedSubscription(Table, tablename="moved_subscription"):
+    """What a merge (``cases.tables.CaseMerge``) did to a subscription of the duplicate: a
+    follower's moved to the original, or the filer's copied there as a follower's (the filer's
+    own stays, with their follow link); undoing the merge moves it back, or deletes the copy."""
+
+    merge = ForeignKey(references=CaseMerge, null=False, index=True, on_delete=OnDelete.cascade)
+    subscription = ForeignKey(references=Subscription, null=False, on_delete=OnDelete.cascade)
+    copied = Boolean(default=False)

@@ -5,10 +5,17 @@ from __future__ import annotations
 
 from backend.cases import services
 from backend.cases.actions import API_ACTIONS
-from backend.vocabulary import Status
+from backend.cases.bulk import BULK_ACTIONS
+from backend.cases.lifecycle import TRANSITIONS
+from backend.vocabulary import Role, Status
 from tests.cases.test_lifecycle import bring_to
 from tests.cases.test_filing import file, form
 from tests.keys import bearer
+
+def bulk_scopes(action: str) -> set[str]:
+    roles = TRANSITIONS[action].roles
+    return {scope for scope, role in (("moderator", Role.moderator), ("staff", Role.handler)) if role in roles}
+
 
 PUBLIC = {"none", "read", "file", "moderator", "staff"}  # no key needed; any valid key will do
 STAFF = {"moderator", "staff"}
@@ -31,6 +38,8 @@ API_ROUTES = {
     ("POST", "/api/v1/staff/cases/{number:str}/entries/{entry_id:str}/personal"): STAFF,
     # One route per action a key may take, each with its own body (backend.cases.actions).
     **{("POST", f"/api/v1/staff/cases/{{number:str}}/actions/{action}"): STAFF for action in API_ACTIONS},
+    # One route per bulk action; a key whose role the action is not for is refused by the table (403).
+    **{("POST", f"/api/v1/staff/bulk/{action}"): bulk_scopes(action) for action in BULK_ACTIONS},
     ("POST", "/api/v1/follow/{token:str}/rating"): {"file"},
     ("POST", "/api/v1/follow/{token:str}/withdraw"): {"file"},
     ("GET", "/api/v1/staff/reviews"): {"moderator"},
@@ -80,6 +89,8 @@ async def test_each_api_route_admits_exactly_its_scopes(client, api_key, setting
                 body = {"satisfaction": "satisfied", "solved": "yes"} if url.endswith("/rating") else {"text": "一条内部备注"}
                 if "/reviews/" in url:
                     body = {"decision": "approve"}
+                elif "/bulk/" in url:
+                    body = {"numbers": [filed.number], "input": {"text": "请尽快办理"}}
                 elif "/actions/" in url and not url.endswith("/post_internal_note"):
                     body = {"no_such_field": 1}  # the guard lets the key through; the body is refused (400)
                 response = await client.post(url, json=body, headers=headers)
@@ -109,3 +120,28 @@ async def test_a_department_key_sees_and_acts_only_on_its_cases(client, api_key,
     # A moderator's action is not a department's, whatever the case.
     moderation = await client.post(f"/api/v1/staff/cases/{ours.number}/actions/accept", json={}, headers=headers)
     assert moderation.status_code == 403 and moderation.json()["code"] == "forbidden"
+
+
+async def test_a_bulk_run_lists_each_refused_case_with_its_code_and_reason(client, api_key, settings, categories):
+    water = categories["water"].department
+    new = [(await file(settings, form(categories["water"], title=f"路灯不亮 {n}"))).number for n in range(2)]
+    signed = (await file(settings, form(categories["water"], title="水管爆裂"))).number
+    await bring_to(signed, Status.signed, water)
+    moderator = bearer(await api_key("moderator"))
+    body = {"numbers": [*new, signed, "2026-999999"], "input": {"department_id": water}}
+    response = await client.post("/api/v1/staff/bulk/assign", json=body, headers={**moderator, "accept-language": "en"})
+    assert response.status_code == 200, response.text
+    assert [done["number"] for done in response.json()["done"]] == new
+    assert response.json()["refused"] == [
+        {"number": signed, "code": "conflict", "message": "This cannot be done while the case is in its current state."},
+        {"number": "2026-999999", "code": "not_found", "message": "There is no such case."},
+    ]
+    chinese = await client.post("/api/v1/staff/bulk/assign", json=body, headers={**moderator, "accept-language": "zh-CN"})
+    assert "current state" not in chinese.json()["refused"][0]["message"]
+    too_many = await client.post("/api/v1/staff/bulk/assign", json={"numbers": [signed] * 101, "input": {}}, headers=moderator)
+    assert too_many.status_code == 400
+    staff = bearer(await api_key(f"staff:{water}"))
+    refused = await client.post("/api/v1/staff/bulk/assign", json=body, headers=staff)
+    assert refused.status_code == 403
+    signing = await client.post("/api/v1/staff/bulk/sign", json={"numbers": new, "input": {}}, headers=staff)
+    assert [done["number"] for done in signing.json()["done"]] == new

@@ -70,6 +70,7 @@ PATHS = {
     Status.rated: ["accept", "assign", "sign", "draft_reply", "approve", "rate_satisfied"],
     Status.unsatisfied: ["accept", "assign", "sign", "draft_reply", "approve", "rate_unsatisfied"],
     Status.closed: ["accept", "assign", "sign", "draft_reply", "approve", "rate_unsatisfied", "close"],
+    Status.merged: ["accept", "merge"],
 }
 REACHABLE = list(PATHS)
 
@@ -94,6 +95,10 @@ async def inputs_for(action: str, number: str, department_id: int, settings, cat
         return kind(text=text, department_id=await _other_department())
     if action == "mark_duplicate":
         return kind(text=text, duplicate_of=await filed_case(settings, categories, title="同一个问题的另一次反映"))
+    if action == "merge":  # into a case it repeats, still being handled
+        original = await filed_case(settings, categories, title="同一个问题的首次反映")
+        await workflow.perform(original, "accept", MODERATOR)
+        return kind(text=text, original=original)
     if action == "redact":
         return kind(text=text, title="已删去个人信息的标题")
     if action == "request_extension":
@@ -226,6 +231,12 @@ def test_refusal_by_department():
     assert wrong == {}
 
 
+def test_a_row_that_restores_the_status_names_none_of_its_own():
+    restoring = [action for action, row in TRANSITIONS.items() if row.restores]
+    assert restoring == ["unmerge"]
+    assert all(TRANSITIONS[action].to_state is None for action in restoring)
+
+
 def test_refusal_order_and_unknown_actions():
     assert refusal("teleport", Role.moderator) == (WrongState, "This action does not exist.")
     assert refusal("teleport", Role.citizen, Status.submitted, None, "complaint")[0] is WrongState
@@ -305,7 +316,8 @@ async def test_every_action_from_each_of_its_states(settings, categories, action
     entries_before = await TimelineEntry.count()
     await workflow.perform(number, inputs, actor)
     case = await Case.objects().where(Case.number == number).first()
-    assert case.status == (transition.to_state or state).value
+    before = next(s for s, path in PATHS.items() if path == PATHS[state][:-1]) if transition.restores else None
+    assert case.status == (transition.to_state or before or state).value
     assert await TimelineEntry.count() == entries_before + 1
 
 

@@ -76,6 +76,8 @@ STAFF_ROUTES = {
     ("POST", "/moderation/review/{entry_id:str}"): {"moderator"},
     ("GET", "/moderation/ratings"): {"moderator"},
     ("POST", "/moderation/ratings/{rating_id:str}"): {"moderator"},
+    ("POST", "/moderation/ratings/publish"): {"moderator"},
+    ("POST", "/staff/bulk/{action:str}"): {"moderator", "leader", "handler"},  # each action's roles: the table's
     ("POST", "/staff/cases/{number:str}/{action:str}"): {"moderator", "leader", "handler"},
     ("POST", "/staff/cases/{number:str}/contact"): {"moderator", "handler"},  # the reveal: not leaders
     ("POST", "/staff/cases/{number:str}/entries/{entry_id:str}/personal"): {"moderator", "handler"},

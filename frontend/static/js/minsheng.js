@@ -162,8 +162,16 @@
     Idiomorph.defaults.ignoreActiveValue = true;
     Idiomorph.defaults.callbacks.beforeAttributeUpdated = function (name, element) {
       if (name === "value" && "defaultValue" in element && element.value !== element.defaultValue) return false;
+      // So is a box ticked for a bulk action: new work arriving does not untick it.
+      if (name === "checked" && element.type === "checkbox" && element.checked !== element.defaultChecked) return false;
     };
   }
+
+  // A bulk run's outcome replaces the busy line: focus moves to it, so it is read out and in view.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var outcome = event.target.id === "bulk-result" && event.target.querySelector("[data-bulk-outcome]");
+    if (outcome) outcome.focus();
+  });
 
   // The staff case page's action bar stays on screen while it takes at most a third of it; with
   // large text or a short screen it scrolls away instead of covering the page. While it stays,
