@@ -3,6 +3,7 @@ import os
 from piccolo.conf.apps import AppConfig
 
 from backend.cases.tables import (
+    Callback,
     Case,
     CaseAnswer,
     CaseContribution,
@@ -10,7 +11,9 @@ from backend.cases.tables import (
     CaseSearch,
     CoHandler,
     DepartmentFigure,
+    EscalationStep,
     Rating,
+    RatingDispute,
     Support,
     TimelineEntry,
     PublicRecordVersion,
@@ -20,7 +23,7 @@ from backend.cases.tables import (
 APP_CONFIG = AppConfig(
     app_name="cases",
     migrations_folder_path=os.path.join(os.path.dirname(__file__), "piccolo_migrations"),
-    table_classes=[Case, TimelineEntry, CaseNumberCounter, CoHandler, Rating, CaseSearch, Support, DepartmentFigure, TopicCount, CaseContribution, CaseAnswer, PublicRecordVersion],
+    table_classes=[Case, TimelineEntry, CaseNumberCounter, CoHandler, Rating, CaseSearch, Support, DepartmentFigure, TopicCount, CaseContribution, CaseAnswer, PublicRecordVersion, Callback, RatingDispute, EscalationStep],
     migration_dependencies=["backend.departments.piccolo_app", "backend.accounts.piccolo_app", "backend.knowledge.piccolo_app"],
     commands=[],
 )
