@@ -627,7 +627,8 @@ class RateSuggestionUnsatisfied(RateSuggestionSatisfied, kw_only=True):
 
 class RecordCallback(ActionInput, kw_only=True):
     """What the filer said when the centre called back (回访), or that they could not be reached;
-    ``lifecycle.rating_action`` decides, as for an online rating, whether it is the unsatisfied row."""
+    ``lifecycle.rating_action`` decides, as for an online rating, whether it is the unsatisfied row
+    (``as_row``: whichever of the two rows is asked for, the answer chooses)."""
 
     not_reached: bool = False  # the call did not reach the filer: it stays in the queue
     satisfaction: str = ""  # a vocabulary.Satisfaction, as the filer said it
@@ -659,8 +660,6 @@ class RecordCallback(ActionInput, kw_only=True):
             spoken = self.spoken()
             if spoken is None:
                 raise InvalidInput(N_("Say how satisfied the filer is and whether the problem was solved, or that the call did not reach them."))
-        if type(self.as_row()) is not type(self):
-            raise InvalidInput(N_("This rating does not fit this action."))
         entry.refers_to = reply
         await callbacks.record(case.id, reply, spoken, values[Case.updated_at])
 
