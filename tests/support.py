@@ -25,6 +25,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 def TABLES_IN_DELETE_ORDER():
     from backend.accounts.tables import Account, ApiKey, AuditEvent, Invitation, Passkey, WebAuthnChallenge
     from backend.cases.tables import (
+        Callback,
         Case,
         CaseAnswer,
         CaseContribution,
@@ -32,7 +33,9 @@ def TABLES_IN_DELETE_ORDER():
         CaseSearch,
         CoHandler,
         DepartmentFigure,
+        EscalationStep,
         Rating,
+        RatingDispute,
         Support,
         TimelineEntry,
         TopicCount,
@@ -54,6 +57,8 @@ def TABLES_IN_DELETE_ORDER():
         CaseContribution,
         DepartmentFigure,
         TopicCount,
+        RatingDispute,
+        Callback,
         Rating,
         TimelineEntry,
         CoHandler,
@@ -74,6 +79,7 @@ def TABLES_IN_DELETE_ORDER():
         ScheduleYear,
         DeadlineLimit,
         DeadlineWarning,
+        EscalationStep,
         AuditEvent,
         ApiKey,
         WebAuthnChallenge,
