@@ -56,16 +56,15 @@ DEFAULT_LEADER_AFTER_HOURS = {
 MOST_HOURS = 2000
 
 
-def level(share_used: float, warning_share: float, hours_past_due: float, leader_after_hours: int) -> Level:
-    """The step of the ladder an unanswered case stands on: ``share_used`` of its answer's working
-    time gone (above 1 once overdue), ``hours_past_due`` working hours after its deadline."""
-    if share_used < warning_share:
+def level(now: datetime, warning_at: datetime, due_at: datetime, hours_past_due: float, leader_after_hours: int) -> Level:
+    """The step of the ladder an unanswered case stands on at ``now``: ``warning_at`` is when the
+    warning share of its answer's working time is used up (``clock_columns``), ``due_at`` when all
+    of it is, and ``hours_past_due`` the working hours since."""
+    if now < warning_at:
         return Level.none
-    if share_used <= 1:
+    if now <= due_at:
         return Level.yellow
-    if hours_past_due < leader_after_hours:
-        return Level.red
-    return Level.leaders
+    return Level.leaders if hours_past_due >= leader_after_hours else Level.red
 
 
 @dataclass(frozen=True)

@@ -146,7 +146,7 @@ async def alert_leaders(now: datetime) -> int:
     # cannot have reached it, and is not read.
     shortest = min(step.leader_after_hours for step in steps.values())
     unanswered = [Case.answer_overdue_at.is_not_null(), Case.answered_at.is_null(), Case.answer_escalated_at.is_null(), _in(CLOCKS_RUNNING)]
-    candidates = await Case.select(Case.id, Case.case_type, Case.answer_due_at).where(
+    candidates = await Case.select(Case.id, Case.case_type, Case.answer_warning_at, Case.answer_due_at).where(
         *unanswered, Case.answer_due_at <= now - timedelta(hours=shortest)
     )
     if not candidates:
@@ -155,7 +155,8 @@ async def alert_leaders(now: datetime) -> int:
     due = []
     for case in candidates:
         past = calendar.working_time_between(case["answer_due_at"], now) / timedelta(hours=1)
-        if escalation.level(2.0, 1.0, past, steps[CaseType(case["case_type"])].leader_after_hours) == escalation.Level.leaders:
+        hours = steps[CaseType(case["case_type"])].leader_after_hours
+        if escalation.level(now, case["answer_warning_at"], case["answer_due_at"], past, hours) == escalation.Level.leaders:
             due.append(case["id"])
     if not due:
         return 0

@@ -26,12 +26,14 @@ ADMIN = Who(None, "管理员")
 
 
 def test_the_ladders_steps_by_the_share_of_time_used():
-    assert level(0.5, 0.8, 0, 8) == Level.none
-    assert level(0.8, 0.8, 0, 8) == Level.yellow  # at the warning
-    assert level(1.0, 0.8, 0, 8) == Level.yellow  # due, not yet past
-    assert level(1.01, 0.8, 0.1, 8) == Level.red  # overdue
-    assert level(1.5, 0.8, 7.99, 8) == Level.red
-    assert level(1.5, 0.8, 8, 8) == Level.leaders  # N working hours past the deadline
+    warning, due = at(2026, 11, 19, 14, 18), ANSWER_DUE  # 80 % of a complaint's 21 working hours; all of them
+    assert level(TUESDAY, warning, due, 0, 8) == Level.none
+    assert level(warning - timedelta(minutes=1), warning, due, 0, 8) == Level.none
+    assert level(warning, warning, due, 0, 8) == Level.yellow  # at the warning
+    assert level(due, warning, due, 0, 8) == Level.yellow  # due, not yet past
+    assert level(due + timedelta(minutes=1), warning, due, 0.02, 8) == Level.red  # overdue
+    assert level(due + timedelta(days=3), warning, due, 7.99, 8) == Level.red
+    assert level(due + timedelta(days=3), warning, due, 8, 8) == Level.leaders  # N working hours past the deadline
 
 
 def test_each_step_writes_its_entry_and_tells_its_audience():

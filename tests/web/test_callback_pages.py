@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from backend.cases.tables import Callback, Case, RatingDispute
+from backend.cases.tables import Case, RatingDispute
 from tests.cases.test_callbacks import WEDNESDAY, answered
 from tests.cases.test_supervision import tick
 
