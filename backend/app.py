@@ -26,6 +26,7 @@ from backend.api.v1 import api_router
 from backend.open311.controllers import open311_exception_handler, open311_router
 from backend.accounts.sessions import COOKIE_NAME as SESSION_COOKIE, Sessions
 from backend.cases import public_record, search
+from backend.cases.callback_pages import CallbackController
 from backend.cases.controllers import CaseController
 from backend.cases.leaderboards import FiguresController
 from backend.cases.privacy_pages import ProcessingRecordController
@@ -152,6 +153,7 @@ def create_app(database_pool: bool = True) -> Litestar:
             AppShellController,
             CaseController,
             FiguresController,
+            CallbackController,
             ProcessingRecordController,
             PhotoController,
             SignInController,

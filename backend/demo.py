@@ -1,7 +1,8 @@
 """Demo data that reads like the real platforms (see shared/seeds): departments, categories,
 Baoding's districts with some of their streets and towns, and cases filed, accepted, assigned
 and worked on through the real services and photo pipeline: answered on time and late, given
-more time, supervised by hand and, once the clock jobs run at the end, overdue and supervised.
+more time, supervised by hand, called back (回访) and, once the clock jobs run at the end, overdue
+and supervised (a red card).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from PIL import Image, ImageDraw, ImageFilter
 
 from backend import clock
 from backend.cases import ratings, services, support, workflow
-from backend.cases.actions import Accept, AnswerFromKnowledge, Assign, RequestExtension
+from backend.cases.actions import Accept, AnswerFromKnowledge, Assign, RecordCallback, RequestExtension
 from backend.cases.filing import CaseForm
 from backend.vocabulary import Role
 from backend.cases.tables import Case
@@ -122,6 +123,7 @@ class DemoCase:
     rating: tuple[str, str, str] = ()  # the filer's (satisfaction, solved, comment) a day after the reply
     reopen: str = ""  # the centre reopens (重办) an unsatisfied case with this note; the department signs again
     closing: str = ""  # the centre closes an unsatisfied case with this explanation
+    callback: tuple[str, str, str] = ()  # 回访: what the filer says when the centre calls a day after the reply (satisfaction, solved, note)
 
 
 DEMO_CASES = [
@@ -341,6 +343,12 @@ DEMO_CASES += [
         photo_colour=None, area="jingxiu",
     ),
 ]
+# The centre calls a filer back about an answer not rated online (回访). The clock jobs at the end
+# give the red card (三色督办) to the cases left overdue, such as "sewer-overflow".
+DEMO_CASES = [
+    replace(demo, callback=("basically_satisfied", "yes", "市民表示物业已申报年检，电梯已恢复使用。")) if demo.key == "elevator-inspection" else demo
+    for demo in DEMO_CASES
+]
 
 # The knowledge base (知识库): (question, answer, question in English, answer in English, category,
 # department or "" for the centre's). The centre answers the demo consultation above from the first.
@@ -539,6 +547,10 @@ async def _advance(demo: DemoCase, filed: services.FiledCase, department, area_i
             await workflow.review(entry_id, "approve", centre)
         if demo.rating:
             await _rate(demo, filed, centre, handler, min(at + timedelta(days=1), last), last)
+        if demo.callback:
+            satisfaction, solved, note = demo.callback
+            with clock.travel_to(min(at + timedelta(days=1), last)):
+                await workflow.perform(number, RecordCallback(satisfaction=satisfaction, solved=solved, text=note), centre)
 
 
 async def _rate(demo: DemoCase, filed: services.FiledCase, centre, handler, rated_at: datetime, last: datetime) -> None:

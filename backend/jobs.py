@@ -7,7 +7,7 @@ given ``now`` only, and safe in several worker processes at once. Add further jo
 from __future__ import annotations
 
 from backend.accounts import audit
-from backend.cases import ratings, retention, supervision
+from backend.cases import callbacks, ratings, retention, supervision
 from backend.notifications import delivery, log as delivery_log
 from backend.photos import services as photos
 from backend.scheduler import Job
@@ -17,6 +17,8 @@ JOBS: list[Job] = [
     supervision.flag_warnings,
     supervision.flag_overdue,  # before supervision, which follows the answer's overdue flag
     supervision.supervise_overdue,
+    supervision.alert_leaders,  # the escalation ladder's last step, after the red card
+    callbacks.queue_callbacks,  # before closing: an answer closed unrated is still called back
     ratings.close_unrated,  # answers nobody rated within the days allowed
     photos.delete_unclaimed,  # uploads no filing claimed within a day
     retention.anonymise_finished,  # personal data of cases finished long enough ago

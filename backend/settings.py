@@ -53,6 +53,10 @@ class Settings:
     # deployment that runs them some other way).
     scheduler_seconds: int = 60
     rating_days: int = 7  # an answer not rated within these days closes as not rated
+    # Callbacks (回访, ``cases.callbacks``): an answer not rated within these days is called back,
+    # and this share of the answers rated online in that time (per case, stable).
+    callback_days: int = 3
+    callback_share: float = 0.1
     # Retention (``cases.retention``): a finished case's personal data, and the audit log.
     personal_data_days: int = 730
     audit_days: int = 1095
@@ -164,6 +168,8 @@ def get_settings() -> Settings:
         session_max_hours=_positive_int("MINSHENG_SESSION_MAX_HOURS", 12),
         scheduler_seconds=_whole_number("MINSHENG_SCHEDULER_SECONDS", 60),
         rating_days=_positive_int("MINSHENG_RATING_DAYS", 7),
+        callback_days=_positive_int("MINSHENG_CALLBACK_DAYS", 3),
+        callback_share=_percent("MINSHENG_CALLBACK_SAMPLE_PERCENT", 10) / 100,
         personal_data_days=_positive_int("MINSHENG_PERSONAL_DATA_DAYS", 730),
         audit_days=_positive_int("MINSHENG_AUDIT_DAYS", 1095),
         delivery_log_days=_positive_int("MINSHENG_DELIVERY_LOG_DAYS", 180),
@@ -206,6 +212,13 @@ def _whole_number(name: str, default: int) -> int:
     if not value.isascii() or not value.isdigit():
         raise ValueError(f"{name} must be a whole number")
     return int(value)
+
+
+def _percent(name: str, default: int) -> int:
+    value = _whole_number(name, default)
+    if value > 100:
+        raise ValueError(f"{name} must be a whole number from 0 to 100")
+    return value
 
 
 def _one_of(name: str, choices: tuple[str, ...]) -> str:

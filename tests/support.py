@@ -25,6 +25,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 def TABLES_IN_DELETE_ORDER():
     from backend.accounts.tables import Account, ApiKey, AuditEvent, Invitation, Passkey, WebAuthnChallenge
     from backend.cases.tables import (
+        Callback,
         Case,
         CaseAnswer,
         CaseContribution,
@@ -34,7 +35,9 @@ def TABLES_IN_DELETE_ORDER():
         CoHandler,
         DepartmentFigure,
         MovedSupport,
+        EscalationStep,
         Rating,
+        RatingDispute,
         Support,
         TimelineEntry,
         TopicCount,
@@ -57,6 +60,8 @@ def TABLES_IN_DELETE_ORDER():
         CaseContribution,
         DepartmentFigure,
         TopicCount,
+        RatingDispute,
+        Callback,
         Rating,
         TimelineEntry,
         CoHandler,
@@ -79,6 +84,7 @@ def TABLES_IN_DELETE_ORDER():
         ScheduleYear,
         DeadlineLimit,
         DeadlineWarning,
+        EscalationStep,
         AuditEvent,
         ApiKey,
         WebAuthnChallenge,

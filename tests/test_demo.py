@@ -6,13 +6,21 @@ from __future__ import annotations
 from backend.accounts.tables import Account
 from backend.cases import services, workflow
 from backend.cases.browse import CaseFilter, Sort, browse, each_case
-from backend.cases.tables import Case, Rating, TimelineEntry
+from backend.cases.tables import Callback, Case, Rating, TimelineEntry
 from backend.demo import AREAS, CATEGORIES, DEMO_CASES, seed
 from backend.departments.tables import Area
 from backend.photos.tables import Photo
 from backend.representatives import services as representatives
 from backend.representatives.demo import SUGGESTIONS
 from backend.representatives.tables import CoSigner, Suggestion
+
+
+async def a_callback_and_a_red_card() -> None:
+    """The centre called a filer back (回访); a case left overdue has its red card (三色督办)."""
+    called = await Callback.select(Callback.case.submission_key.as_alias("key"), Callback.satisfaction).where(Callback.reached_at.is_not_null())
+    assert [row["satisfaction"] for row in called] == ["basically_satisfied"] and "elevator-inspection" in called[0]["key"]
+    red = await TimelineEntry.select(TimelineEntry.case.submission_key.as_alias("key")).where(TimelineEntry.action == "overdue_answer")
+    assert any("sewer-overflow" in row["key"] for row in red)
 
 
 async def test_seed_demo_files_every_kind_of_case_once(settings):
@@ -23,7 +31,9 @@ async def test_seed_demo_files_every_kind_of_case_once(settings):
     await answers_rated_at_every_level()
     await every_category_and_area_and_the_search_examples()
     auto_supervised = await TimelineEntry.count().where(TimelineEntry.action == "auto_supervise")
+    await a_callback_and_a_red_card()
     assert await seed() == 0, "running it again adds nothing"
+    await a_callback_and_a_red_card()  # and again, the same
     assert await TimelineEntry.count().where(TimelineEntry.action == "auto_supervise") == auto_supervised  # once
     assert await Rating.count().where(Rating.outcome == "") == 4  # the filers'; representatives' ratings have an outcome
     assert (await browse(CaseFilter(), Sort.supported, limit=1)).cases[0].support_count == 12  # nobody counted twice

@@ -47,6 +47,7 @@ class AuditAction(str, enum.Enum):
     area_changed = "area_changed"
     deadline_limit_changed = "deadline_limit_changed"
     deadline_warning_changed = "deadline_warning_changed"
+    escalation_ladder_changed = "escalation_ladder_changed"
     api_key_created = "api_key_created"
     api_key_revoked = "api_key_revoked"
     contact_revealed = "contact_revealed"
@@ -78,6 +79,7 @@ AUDIT_LABELS = {
     AuditAction.area_changed: N_("Area changed"),
     AuditAction.deadline_limit_changed: N_("Deadline limit changed"),
     AuditAction.deadline_warning_changed: N_("Deadline warning changed"),
+    AuditAction.escalation_ladder_changed: N_("Escalation ladder changed"),
     AuditAction.api_key_created: N_("API key created"),
     AuditAction.api_key_revoked: N_("API key revoked"),
     AuditAction.contact_revealed: N_("A filer's contact details shown"),

@@ -179,8 +179,12 @@ class Figures(msgspec.Struct):
     overdue: float | None
     returned: float | None
     reopened: float | None
-    satisfaction: float | None
+    satisfaction: float | None  # self-rated: the filers' online ratings
     median_hours_to_answer: float | None
+    callback_coverage: float | None = None  # callbacks (回访) that reached the filer, over the answered cases
+    sampled_satisfaction: float | None = None  # satisfaction as the filers said it on callbacks
+    yellow_cards: int = 0  # 三色督办: answers warned, and answers overdue
+    red_cards: int = 0
 
 
 class FiguresReport(msgspec.Struct):

@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 import msgspec
 
 from backend import clock, events
-from backend.cases import merging
+from backend.cases import callbacks, merging
 from backend.cases.filing import DESCRIPTION_MAX, PHOTO_KEY_PATTERN, TITLE_MAX
 from backend.cases.lifecycle import (
     PHOTO_ACTIONS,
@@ -101,6 +101,11 @@ class ActionInput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
         """What the action does beyond its row, under the case's row lock: checks that need the
         database (raising a Refusal rolls the whole action back), the case's columns to set
         (``values``), and changes to the entry about to be written. Most actions do nothing more."""
+
+    def as_row(self) -> ActionInput:
+        """The input of the row that what was answered chooses (``lifecycle.Transition.chosen_by``):
+        itself, for every action but one whose answer decides the case's next state."""
+        return self
 
 
 class WithPhotos(ActionInput, kw_only=True):
@@ -638,6 +643,74 @@ class RateSuggestionUnsatisfied(RateSuggestionSatisfied, kw_only=True):
     async def apply(self, case: Case, entry: EntryDraft, values: dict) -> None:
         await super().apply(case, entry, values)
         _counted_as_reopened(case, values)  # answered again
+
+
+class RecordCallback(ActionInput, kw_only=True):
+    """What the filer said when the centre called back (回访), or that they could not be reached;
+    ``lifecycle.rating_action`` decides, as for an online rating, whether it is the unsatisfied row
+    (``as_row``: whichever of the two rows is asked for, the answer chooses)."""
+
+    not_reached: bool = False  # the call did not reach the filer: it stays in the queue
+    satisfaction: str = ""  # a vocabulary.Satisfaction, as the filer said it
+    solved: str = ""  # a vocabulary.Solved
+
+    action: ClassVar[str] = "record_callback"
+    text_label: ClassVar[str | None] = N_("Note of the call (staff only)")
+    form: ClassVar[str | None] = "partials/actions/record_callback.html"
+    field_errors: ClassVar[dict[str, str]] = {"not_reached": UNREADABLE}
+
+    def spoken(self) -> tuple[Satisfaction, Solved] | None:
+        try:
+            return Satisfaction(self.satisfaction), Solved(self.solved)
+        except ValueError:
+            return None
+
+    def as_row(self) -> ActionInput:
+        spoken = self.spoken()
+        unsatisfied = not self.not_reached and spoken is not None and rating_action(*spoken) == "rate_unsatisfied"
+        kind = RecordCallbackUnsatisfied if unsatisfied else RecordCallback
+        return kind(text=self.text, not_reached=self.not_reached, satisfaction=self.satisfaction, solved=self.solved)
+
+    async def apply(self, case: Case, entry: EntryDraft, values: dict) -> None:
+        reply = await published_reply(case.id)
+        if reply is None:
+            raise WrongState(N_("This case has no published answer to call back about."))
+        spoken = None
+        if not self.not_reached:
+            spoken = self.spoken()
+            if spoken is None:
+                raise InvalidInput(N_("Say how satisfied the filer is and whether the problem was solved, or that the call did not reach them."))
+        entry.refers_to = reply
+        await callbacks.record(case.id, reply, spoken, values[Case.updated_at])
+
+
+class RecordCallbackUnsatisfied(RecordCallback, kw_only=True):
+    action: ClassVar[str] = "record_callback_unsatisfied"
+
+
+class DisputeRating(ActionInput, kw_only=True):
+    """The lead department objects to the latest rating of its answer (online, or on a callback)."""
+
+    action: ClassVar[str] = "dispute_rating"
+    text_label: ClassVar[str | None] = N_("Why the rating is unreasonable (the platform centre decides)")
+
+    async def apply(self, case: Case, entry: EntryDraft, values: dict) -> None:
+        entry.refers_to = await callbacks.open_dispute(case.id, case.department, values[Case.updated_at])
+
+
+class UpholdDispute(ActionInput, kw_only=True):
+    action: ClassVar[str] = "uphold_dispute"
+
+    async def apply(self, case: Case, entry: EntryDraft, values: dict) -> None:
+        entry.refers_to = await callbacks.decide_dispute(case.id, callbacks.DisputeStatus.upheld, values[Case.updated_at])
+
+
+class RejectDispute(UpholdDispute, kw_only=True):
+    action: ClassVar[str] = "reject_dispute"
+    text_label: ClassVar[str | None] = N_("Why the rating stands (the department sees it)")
+
+    async def apply(self, case: Case, entry: EntryDraft, values: dict) -> None:
+        entry.refers_to = await callbacks.decide_dispute(case.id, callbacks.DisputeStatus.rejected, values[Case.updated_at])
 
 
 def _input_types() -> dict[str, type[ActionInput]]:

@@ -66,6 +66,7 @@ def effect(
             Case.answer_warning_at: min(warning, due_at),
             Case.answer_warned_at: None,
             Case.answer_overdue_at: None,
+            Case.answer_escalated_at: None,
         }
     return {}
 
@@ -93,6 +94,7 @@ def _answer_clock(case: Case, policy: Policy, now: datetime, calendar: WorkingCa
         Case.answer_warning_at: warning,
         Case.answer_warned_at: None,
         Case.answer_overdue_at: None,
+        Case.answer_escalated_at: None,
     }
 
 

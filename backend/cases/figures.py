@@ -26,6 +26,14 @@ The definitions:
 - Overdue: cases with any clock ever flagged overdue, over the cases received. Returned: the
   returns over the cases received plus the returns. Reopened: answered cases reopened (重办) at
   least once, over the answered cases. Satisfaction: 满意 and 基本满意 over all ratings.
+- Callbacks (回访, ``callbacks``): coverage is the callbacks that reached the filer over the
+  answered cases; sampled satisfaction is 满意 and 基本满意 over those callbacks, beside the
+  self-rated satisfaction of the online ratings. A callback counts for the department leading the
+  case now, when it reached the filer. A rating or callback whose department's dispute was upheld
+  counts in neither.
+- Yellow and red cards (三色督办, ``escalation``): the answer's warnings and overdue flags, each
+  time one was written (an extension may bring a second), for the department leading the case
+  now, when it was written.
 - Median working hours to answer (first assignment to the answer): kept as a histogram with
   quarter-hour buckets below 40 working hours, hour buckets below 100 and 10-hour buckets
   beyond, so the median is exact to 7.5 minutes for answers within 40 working hours (and to 30
@@ -46,14 +54,15 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from piccolo.engine.postgres import PostgresEngine
 
 from backend.vocabulary import PUBLIC_STATUSES, CaseType, Satisfaction, Status
-from backend.cases.tables import Case, CaseContribution, DepartmentFigure, Rating, TimelineEntry, TopicCount
+from backend.cases.escalation import CARD_ENTRIES
+from backend.cases.tables import Callback, Case, CaseContribution, DepartmentFigure, Rating, RatingDispute, TimelineEntry, TopicCount
 from backend.db import engine, execute_many, write_transaction
 from backend.deadlines.calendar import WorkingCalendar
 from backend.deadlines.services import working_calendar
@@ -64,6 +73,7 @@ from backend.settings import get_settings
 
 CONTENT = {Satisfaction.satisfied.value, Satisfaction.basically_satisfied.value}  # 满意 + 基本满意
 RATED = "rated:"
+CALLED = "callback:"
 HOURS = "answer_hours:"
 PERIODS = ("week", "month", "year")
 PUBLIC = {status.value for status in PUBLIC_STATUSES}
@@ -150,9 +160,12 @@ def contribution(
     calendar: WorkingCalendar,
     keywords_of,
     known: Contribution = NOTHING,
+    cards: list[dict] = (),
+    callbacks: list[dict] = (),
 ) -> Contribution:
     """What ``case`` (a row of ``_CASE_COLUMNS``) adds to the figures and topic counts, given
-    the returns on its timeline and its ratings. ``keywords_of(title, description)`` segments
+    the returns on its timeline and its ratings (the cards on its timeline, and its callbacks
+    that reached the filer; disputes upheld already left out). ``keywords_of(title, description)`` segments
     the text of a public case, unless ``known`` already did it for the same text."""
     zone = ZoneInfo(calendar.time_zone)
     figures: Counter = Counter()
@@ -183,6 +196,10 @@ def contribution(
     if department is not None:
         for rating in ratings:
             figures[(department, rating["created_at"].astimezone(zone).date(), f"{RATED}{rating['satisfaction']}")] += 1
+        for card in cards:
+            figures[(department, card["created_at"].astimezone(zone).date(), CARD_ENTRIES[card["action"]])] += 1
+        for callback in callbacks:
+            figures[(department, callback["reached_at"].astimezone(zone).date(), f"{CALLED}{callback['satisfaction']}")] += 1
 
     topics: Counter = Counter()
     if case["case_type"] != CaseType.representative.value:  # a citizen's contact, however it came in
@@ -248,24 +265,47 @@ async def on_entries_appended(appended: set[EntryAppended]) -> None:
     await refresh({event.case_id for event in appended})
 
 
-async def _inputs(cases: list[dict], consecutive: bool = False) -> tuple[dict, dict]:
-    """The returns and ratings of these cases (rows of ``_CASE_COLUMNS``, in the order of their
-    ids); ``consecutive``: all cases between the first and the last, read as a range."""
-    returns, ratings = defaultdict(list), defaultdict(list)
+@dataclass
+class _Inputs:
+    """What the figures read of cases besides their columns, by case id."""
+
+    returns: defaultdict = field(default_factory=lambda: defaultdict(list))
+    ratings: defaultdict = field(default_factory=lambda: defaultdict(list))
+    cards: defaultdict = field(default_factory=lambda: defaultdict(list))
+    callbacks: defaultdict = field(default_factory=lambda: defaultdict(list))
+
+    def of(self, case_id: int) -> dict:
+        return {"cards": self.cards[case_id], "callbacks": self.callbacks[case_id]}
+
+
+async def _inputs(cases: list[dict], consecutive: bool = False) -> _Inputs:
+    """The returns, cards, ratings and callbacks of these cases (rows of ``_CASE_COLUMNS``, in the
+    order of their ids); ``consecutive``: all cases between the first and the last, read as a range."""
+    found = _Inputs()
     if not cases:
-        return returns, ratings
+        return found
     ids = [case["id"] for case in cases]
 
     def of_cases(column):
         return (column >= ids[0]) & (column <= ids[-1]) if consecutive else column.is_in(ids)
 
-    for entry in await TimelineEntry.select(TimelineEntry.case, TimelineEntry.department, TimelineEntry.created_at).where(
-        of_cases(TimelineEntry.case), TimelineEntry.action == "return"
+    for entry in await TimelineEntry.select(
+        TimelineEntry.case, TimelineEntry.action, TimelineEntry.department, TimelineEntry.created_at
+    ).where(of_cases(TimelineEntry.case), TimelineEntry.action.is_in(["return", *CARD_ENTRIES])):
+        (found.returns if entry["action"] == "return" else found.cards)[entry["case"]].append(entry)
+    upheld = await RatingDispute.select(RatingDispute.rating, RatingDispute.callback).where(
+        of_cases(RatingDispute.case), RatingDispute.status == "upheld"
+    )
+    not_counted = {row["rating"] for row in upheld}, {row["callback"] for row in upheld}
+    for rating in await Rating.select(Rating.id, Rating.case, Rating.satisfaction, Rating.created_at).where(of_cases(Rating.case)):
+        if rating["id"] not in not_counted[0]:
+            found.ratings[rating["case"]].append(rating)
+    for callback in await Callback.select(Callback.id, Callback.case, Callback.satisfaction, Callback.reached_at).where(
+        of_cases(Callback.case), Callback.reached_at.is_not_null()
     ):
-        returns[entry["case"]].append(entry)
-    for rating in await Rating.select(Rating.case, Rating.satisfaction, Rating.created_at).where(of_cases(Rating.case)):
-        ratings[rating["case"]].append(rating)
-    return returns, ratings
+        if callback["id"] not in not_counted[1]:
+            found.callbacks[callback["case"]].append(callback)
+    return found
 
 
 async def refresh(case_ids: set[int]) -> None:
@@ -277,7 +317,7 @@ async def refresh(case_ids: set[int]) -> None:
     for start in range(0, len(ids), _BATCH):
         batch = ids[start : start + _BATCH]
         cases = await Case.select(*_CASE_COLUMNS).where(Case.id.is_in(batch)).order_by(Case.id)
-        returns, ratings = await _inputs(cases)
+        inputs = await _inputs(cases)
         old = {
             row["case"]: Contribution.loads(row["counts"])
             for row in await CaseContribution.select(CaseContribution.case, CaseContribution.counts).where(CaseContribution.case.is_in(batch))
@@ -285,7 +325,9 @@ async def refresh(case_ids: set[int]) -> None:
         figures, topics, kept = Counter(), Counter(), []
         for case in cases:
             before = old.get(case["id"], NOTHING)
-            after = contribution(case, returns[case["id"]], ratings[case["id"]], calendar, keywords_of, before)
+            after = contribution(
+                case, inputs.returns[case["id"]], inputs.ratings[case["id"]], calendar, keywords_of, before, **inputs.of(case["id"])
+            )
             if after == before:
                 continue
             figures.update(after.figures)
@@ -331,10 +373,10 @@ async def rebuild(batch_size: int = 2000) -> int:
             if not cases:
                 break
             last = cases[-1]["id"]
-            returns, ratings = await _inputs(cases, consecutive=True)
+            inputs = await _inputs(cases, consecutive=True)
             kept = []
             for case in cases:
-                made = contribution(case, returns[case["id"]], ratings[case["id"]], calendar, keywords)
+                made = contribution(case, inputs.returns[case["id"]], inputs.ratings[case["id"]], calendar, keywords, **inputs.of(case["id"]))
                 figures.update(made.figures)
                 topics.update(made.topics)
                 if made != NOTHING:
@@ -360,8 +402,12 @@ class DepartmentFigures:
     overdue: float | None
     returned: float | None
     reopened: float | None
-    satisfaction: float | None
+    satisfaction: float | None  # self-rated: the filers' online ratings
     median_hours_to_answer: float | None  # in working hours
+    callback_coverage: float | None = None  # callbacks that reached the filer, over the answered cases
+    sampled_satisfaction: float | None = None  # satisfaction as the filers said it on callbacks
+    yellow_cards: int = 0
+    red_cards: int = 0
 
 
 FIGURES = (
@@ -373,6 +419,10 @@ FIGURES = (
     "reopened",
     "satisfaction",
     "median_hours_to_answer",
+    "callback_coverage",
+    "sampled_satisfaction",
+    "yellow_cards",
+    "red_cards",
 )
 
 
@@ -384,6 +434,7 @@ def figures_of(department: dict, counts: Counter, median: float | None) -> Depar
     """The figures from the counters (without the histogram, whose median the database gives)."""
     received, returned = counts["received"], counts["returned"]
     ratings = {counter: n for counter, n in counts.items() if counter.startswith(RATED)}
+    called = {counter: n for counter, n in counts.items() if counter.startswith(CALLED)}
     return DepartmentFigures(
         department_id=department["id"],
         name=department["name"],
@@ -396,6 +447,10 @@ def figures_of(department: dict, counts: Counter, median: float | None) -> Depar
         reopened=_share(counts["reopened"], counts["answered"]),
         satisfaction=_share(sum(n for counter, n in ratings.items() if counter[len(RATED) :] in CONTENT), sum(ratings.values())),
         median_hours_to_answer=round(median, 1) if median is not None else None,
+        callback_coverage=_share(sum(called.values()), counts["answered"]),
+        sampled_satisfaction=_share(sum(n for counter, n in called.items() if counter[len(CALLED) :] in CONTENT), sum(called.values())),
+        yellow_cards=counts["yellow_cards"],
+        red_cards=counts["red_cards"],
     )
 
 

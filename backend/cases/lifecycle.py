@@ -63,6 +63,9 @@ class Transition:
     # Its status is the one the case had before it came to its from-state, which its input's
     # ``apply`` restores (``unmerge``); ``to_state`` is then None.
     restores: bool = False
+    # The row whose form and input choose this one by what was answered (a callback's spoken
+    # rating: ``actions.ActionInput.as_row``); it has no form of its own on the staff page.
+    chosen_by: str | None = None
 
 
 MODERATORS = frozenset({Role.moderator, Role.system})
@@ -75,6 +78,10 @@ REPRESENTATIVE = frozenset({Role.representative})  # a suggestion's lead represe
 SUGGESTIONS = frozenset({CaseType.representative})
 CITIZENS_CASES = frozenset(CITIZEN_CASE_TYPES)
 CONSULTATIONS = frozenset({CaseType.consultation})
+# A published answer, rated or not: what the centre calls the filer back about (回访).
+CALLED_BACK = frozenset({Status.replied, Status.rated, Status.closed})
+# An answer with a rating that its department may object to, or the centre decide on.
+DISPUTABLE = CALLED_BACK | {Status.unsatisfied}
 
 # Accepted and not answered yet: a duplicate still worth handling as one with the case it repeats.
 MERGEABLE = CLOCKS_RUNNING | {Status.accepted}
@@ -177,6 +184,22 @@ TRANSITIONS: dict[str, Transition] = {
                    case_types=CITIZENS_CASES),
         Transition("close_unrated", frozenset({Role.system}), frozenset({Status.replied}), Status.closed,
                    ClockEffect.none, Visibility.public, N_("Closed: the answer was not rated in time")),
+        # 回访: the centre calls the filer back about the published answer and records what they
+        # said (or that they could not be reached); not satisfied, or not solved at all, sends the
+        # case to the moderators' unsatisfied queue, as an online rating does (``callbacks``).
+        Transition("record_callback", MODERATORS, CALLED_BACK, None, ClockEffect.none, Visibility.internal,
+                   N_("Callback to the filer (回访)"), case_types=CITIZENS_CASES),
+        Transition("record_callback_unsatisfied", MODERATORS, CALLED_BACK, Status.unsatisfied, ClockEffect.none,
+                   Visibility.internal, N_("Callback: the filer is not satisfied (回访)"), case_types=CITIZENS_CASES,
+                   chosen_by="record_callback"),
+        # The lead department objects to a rating it finds unreasonable; a moderator decides. Upheld,
+        # the rating no longer counts in the department's figures; the case stays where it is.
+        Transition("dispute_rating", HANDLERS, DISPUTABLE, None, ClockEffect.none, Visibility.internal,
+                   N_("The department disputes a rating"), scope=Scope.lead, needs_text=True, case_types=CITIZENS_CASES),
+        Transition("uphold_dispute", MODERATORS, DISPUTABLE, None, ClockEffect.none, Visibility.internal,
+                   N_("Dispute upheld: the rating no longer counts"), case_types=CITIZENS_CASES),
+        Transition("reject_dispute", MODERATORS, DISPUTABLE, None, ClockEffect.none, Visibility.internal,
+                   N_("Dispute rejected: the rating stands"), needs_text=True, case_types=CITIZENS_CASES),
         # Representatives' suggestions: the department meets or calls the representative (the
         # first contact), and the lead representative rates the answer on two scales; not
         # satisfied on either sends it straight back to the department for a new answer.
@@ -316,6 +339,7 @@ CLOCK_ENTRY_LABELS = {
     "overdue_response": N_("Overdue: no public response in time"),
     "overdue_answer": N_("Overdue: not answered in time"),
     "auto_supervise": N_("Supervised automatically (督办): the answer is overdue"),
+    "leader_attention": N_("Escalated to the leaders: still unanswered long after the deadline"),
 }
 
 

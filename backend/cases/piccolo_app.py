@@ -3,6 +3,7 @@ import os
 from piccolo.conf.apps import AppConfig
 
 from backend.cases.tables import (
+    Callback,
     Case,
     CaseAnswer,
     CaseContribution,
@@ -11,8 +12,10 @@ from backend.cases.tables import (
     CaseSearch,
     CoHandler,
     DepartmentFigure,
+    EscalationStep,
     MovedSupport,
     Rating,
+    RatingDispute,
     Support,
     TimelineEntry,
     PublicRecordVersion,
@@ -22,7 +25,7 @@ from backend.cases.tables import (
 APP_CONFIG = AppConfig(
     app_name="cases",
     migrations_folder_path=os.path.join(os.path.dirname(__file__), "piccolo_migrations"),
-    table_classes=[Case, TimelineEntry, CaseNumberCounter, CoHandler, Rating, CaseSearch, Support, DepartmentFigure, TopicCount, CaseContribution, CaseAnswer, PublicRecordVersion, CaseMerge, MovedSupport],
+    table_classes=[Case, TimelineEntry, CaseNumberCounter, CoHandler, Rating, CaseSearch, Support, DepartmentFigure, TopicCount, CaseContribution, CaseAnswer, PublicRecordVersion, CaseMerge, MovedSupport, Callback, RatingDispute, EscalationStep],
     migration_dependencies=["backend.departments.piccolo_app", "backend.accounts.piccolo_app", "backend.knowledge.piccolo_app"],
     commands=[],
 )

@@ -17,7 +17,7 @@ from piccolo.columns import Column
 from backend.accounts.tables import Account, ApiKey, AuditEvent, Passkey
 from backend.accounts import audit
 from backend.cases.permissions import may_see_case, sees_filer_contact
-from backend.cases.tables import Case, TimelineEntry
+from backend.cases.tables import Case, EscalationStep, TimelineEntry
 from backend.deadlines.tables import CalendarDay, DeadlineLimit, DeadlineWarning, ScheduleYear
 from backend.i18n_markers import N_
 from backend.notifications.tables import Message, NoticeWording, StaffSubscription, Subscription
@@ -146,6 +146,7 @@ RECORD: tuple[Kept, ...] = (
             CalendarDay.changed_by_name,
             DeadlineLimit.changed_by_name,
             DeadlineWarning.changed_by_name,
+            EscalationStep.changed_by_name,  # the escalation ladder: a deadline setting
             ScheduleYear.imported_by_name,
             NoticeWording.changed_by_name,
         ),

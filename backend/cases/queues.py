@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from backend.accounts.services import AccountView
-from backend.cases import ratings, services, supervision, workflow
+from backend.cases import callbacks, ratings, services, supervision, workflow
 from backend.cases.tables import Case
 from backend.errors import Forbidden
 from backend.i18n_markers import N_
@@ -36,6 +36,7 @@ async def work_links(account: AccountView) -> list[WorkLink]:
             WorkLink("/moderation", N_("New cases"), await services.count_cases(set(MODERATION_QUEUE))),
             WorkLink("/moderation/review", N_("Review"), await workflow.pending_review_count()),
             WorkLink("/moderation/ratings", N_("Ratings"), await ratings.pending_rating_count()),
+            WorkLink("/moderation/callbacks", N_("Callbacks"), await callbacks.queue_count() + await callbacks.pending_dispute_count()),
             WorkLink("/moderation#overdue-heading", N_("Overdue"), await supervision.overdue_count()),
             WorkLink("/moderation/suggestions", N_("Suggestions"), await services.count_cases(set(MODERATION_QUEUE), where=IS_SUGGESTION)),
             WorkLink("/staff/knowledge", N_("Knowledge base"), await knowledge.review_count(None)),

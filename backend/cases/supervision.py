@@ -29,9 +29,11 @@ from operator import or_
 from piccolo.columns.combination import WhereRaw
 
 from backend import events
+from backend.cases import escalation
 from backend.cases.clock_columns import DUE, MET, OVERDUE
+from backend.deadlines.services import working_calendar
 from backend.deadlines.clocks import Clock
-from backend.vocabulary import CLOCKS_RUNNING, WITH_A_DEPARTMENT, Role, Visibility
+from backend.vocabulary import CLOCKS_RUNNING, WITH_A_DEPARTMENT, CaseType, Role, Visibility
 from backend.cases.services import CaseView, staff_cases
 from backend.cases.tables import Case, TimelineEntry
 from backend.db import write_transaction
@@ -134,6 +136,32 @@ async def supervise_overdue(now: datetime) -> int:
     # flagged a case would set ``supervised_at`` before the flag, and the later run supervise again.
     where = [Case.answer_overdue_at <= now, Case.answered_at.is_null(), _in(CLOCKS_RUNNING), NOT_SUPERVISED_SINCE_OVERDUE]
     return len(await _flag(where, {Case.supervised_at: now}, "auto_supervise", Visibility.public, now))
+
+
+async def alert_leaders(now: datetime) -> int:
+    """The escalation ladder's last step (``escalation``): alert the leaders, once per time the
+    answer went overdue, of cases still unanswered the ladder's working hours after the deadline."""
+    steps = await escalation.ladder()
+    # Working hours never outrun the clock: a case overdue by fewer hours than the shortest step
+    # cannot have reached it, and is not read.
+    shortest = min(step.leader_after_hours for step in steps.values())
+    unanswered = [Case.answer_overdue_at.is_not_null(), Case.answered_at.is_null(), Case.answer_escalated_at.is_null(), _in(CLOCKS_RUNNING)]
+    candidates = await Case.select(Case.id, Case.case_type, Case.answer_warning_at, Case.answer_due_at).where(
+        *unanswered, Case.answer_due_at <= now - timedelta(hours=shortest)
+    )
+    if not candidates:
+        return 0
+    calendar = await working_calendar()
+    due = []
+    for case in candidates:
+        past = calendar.working_time_between(case["answer_due_at"], now) / timedelta(hours=1)
+        hours = steps[CaseType(case["case_type"])].leader_after_hours
+        if escalation.level(now, case["answer_warning_at"], case["answer_due_at"], past, hours) == escalation.Level.leaders:
+            due.append(case["id"])
+    if not due:
+        return 0
+    where = [Case.id.is_in(due), *unanswered]
+    return len(await _flag(where, {Case.answer_escalated_at: now}, "leader_attention", Visibility.internal, now))
 
 
 # Open cases with a clock flagged overdue and still not met (flags lag the deadline by at most

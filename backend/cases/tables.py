@@ -61,6 +61,9 @@ class Case(Table, tablename="cases"):
     response_overdue_at = Timestamptz(null=True, default=None)
     answer_overdue_at = Timestamptz(null=True, default=None)
     overdue_at = Timestamptz(null=True, default=None, index=True)
+    # The escalation ladder's last step (``escalation``): the leaders were alerted, once per time the
+    # answer went overdue (a new answer clock clears it).
+    answer_escalated_at = Timestamptz(null=True, default=None)
     supervised_at = Timestamptz(null=True, default=None, index=True)  # the latest supervision (督办)
     # A leader who took personal charge of the case (提级办理 to themselves, 领导包案).
     leader = ForeignKey(references=Account, null=True, default=None, on_delete=OnDelete.set_null, index=True)
@@ -210,3 +213,41 @@ class MovedSupport(Table, tablename="moved_support"):
 
     merge = ForeignKey(references=CaseMerge, null=False, index=True, on_delete=OnDelete.cascade)
     support = ForeignKey(references=Support, null=False, on_delete=OnDelete.cascade)
+class Callback(Table, tablename="callback"):
+    """The centre's call to the filer about one published reply (回访, ``cases.callbacks``): queued
+    by the clock job for a reason, then recorded by a moderator (``record_callback``). One per
+    reply; what the filer said counts in the department figures once it reached them."""
+
+    case = ForeignKey(references=Case, null=False, index=True)
+    reply = ForeignKey(references=TimelineEntry, null=False, unique=True)
+    reason = Varchar(length=20)  # callbacks.Reason: unrated, phone, letter, sample, by_hand
+    queued_at = Timestamptz()
+    attempts = Integer(default=0)  # calls that did not reach the filer
+    reached_at = Timestamptz(null=True, default=None, index=True)  # None: still in the queue
+    satisfaction = Varchar(length=20, default="")  # once reached: a vocabulary.Satisfaction
+    solved = Varchar(length=10, default="")  # and a vocabulary.Solved
+
+
+class RatingDispute(Table, tablename="rating_dispute"):
+    """A department's objection to one rating of its answer (the filer's online rating, or what
+    the filer said on a callback), and the moderators' decision: upheld, the rating no longer
+    counts in the department's figures. One per rating: exactly one of ``rating``, ``callback``."""
+
+    case = ForeignKey(references=Case, null=False, index=True)
+    rating = ForeignKey(references=Rating, null=True, default=None, unique=True)
+    callback = ForeignKey(references=Callback, null=True, default=None, unique=True)
+    department = ForeignKey(references=Department, null=False)
+    status = Varchar(length=10)  # pending, upheld, rejected
+    created_at = Timestamptz()
+    decided_at = Timestamptz(null=True, default=None)
+
+
+class EscalationStep(Table, tablename="escalation_step"):
+    """An admin's change to the escalation ladder (``cases.escalation``) of one type of case: the
+    working hours past the overdue answer after which the leaders are alerted. Unique on
+    ``case_type``; a type without a row keeps the default."""
+
+    case_type = Varchar(length=20, unique=True)
+    leader_after_hours = Integer()
+    changed_at = Timestamptz()
+    changed_by_name = Varchar(length=100, default="")  # kept when the account is gone

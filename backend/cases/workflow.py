@@ -60,6 +60,8 @@ async def perform(number: str, inputs: ActionInput | str, actor: Actor, *, body:
     Raises a Refusal: Forbidden (wrong role or department), NotFound (no such case),
     WrongState (wrong state), InvalidInput (what the action needs is missing).
     """
+    if not isinstance(inputs, str):
+        inputs = inputs.as_row()
     action = inputs if isinstance(inputs, str) else inputs.action
     if refused := refusal(action, actor.role):  # the action and the role, before the case is read
         raise refused[0](refused[1])

@@ -255,7 +255,8 @@ class WorkspaceController(Controller):
         actions = available_actions(view, actor_of(account))
         choices = set().union(*(INPUTS[action].choices for action in actions))
         show_contact = sees_filer_contact(account.role, scope)
-        form_actions = [action for action in actions if action not in PHOTO_ACTIONS]
+        # A row another row's form chooses (``Transition.chosen_by``) has no form of its own.
+        form_actions = [action for action in actions if action not in PHOTO_ACTIONS and not TRANSITIONS[action].chosen_by]
         return Template(
             template_name="staff/case.html",
             context={

@@ -39,6 +39,9 @@ class Notice(str, enum.Enum):
     unsatisfied = "unsatisfied"  # the filer is not satisfied: the centre decides
     returned = "returned"  # the department returned the case for reassignment
     extension_asked = "extension_asked"
+    leader_attention = "leader_attention"  # the escalation ladder's last step: long overdue
+    rating_disputed = "rating_disputed"  # a department disputes a rating: the centre decides
+    dispute_decided = "dispute_decided"  # the centre upheld or rejected the department's dispute
     # For representatives.
     co_sign_invited = "co_sign_invited"  # to co-sign another's draft suggestion
     met = "met"  # the department recorded its meeting or call with the lead representative
@@ -106,6 +109,11 @@ STAFF_NOTICES: dict[str, tuple[Notice, frozenset[Audience]]] = {
     "rate_unsatisfied": (Notice.unsatisfied, frozenset({Audience.moderators, Audience.case_leader})),
     "return": (Notice.returned, _CENTRE),
     "request_extension": (Notice.extension_asked, _CENTRE),
+    "leader_attention": (Notice.leader_attention, frozenset({Audience.leaders})),
+    "record_callback_unsatisfied": (Notice.unsatisfied, frozenset({Audience.moderators, Audience.case_leader})),
+    "dispute_rating": (Notice.rating_disputed, _CENTRE),
+    "uphold_dispute": (Notice.dispute_decided, _DEPARTMENT),
+    "reject_dispute": (Notice.dispute_decided, _DEPARTMENT),
     "record_meeting": (Notice.met, frozenset({Audience.lead_representative})),
     "record_call": (Notice.met, frozenset({Audience.lead_representative})),
 }
@@ -164,6 +172,9 @@ NOTICE_LABELS = {
     Notice.unsatisfied: N_("Filer not satisfied"),
     Notice.returned: N_("Returned by the department"),
     Notice.extension_asked: N_("Extension requested"),
+    Notice.leader_attention: N_("Long overdue: escalated to the leaders"),
+    Notice.rating_disputed: N_("Rating disputed"),
+    Notice.dispute_decided: N_("Dispute decided"),
     Notice.co_sign_invited: N_("Invitation to co-sign"),
     Notice.met: N_("Meeting recorded"),
     Notice.suggestion_answered: N_("Answer published"),
@@ -195,6 +206,9 @@ _TEXTS = {
     Notice.unsatisfied: N_("The filer of case %(number)s is not satisfied with the answer."),
     Notice.returned: N_("%(department)s returned case %(number)s: %(text)s"),
     Notice.extension_asked: N_("%(department)s asks for more time on case %(number)s."),
+    Notice.leader_attention: N_("Case %(number)s is still unanswered long after its deadline (%(department)s)."),
+    Notice.rating_disputed: N_("%(department)s disputes a rating of case %(number)s: %(text)s"),
+    Notice.dispute_decided: N_("The centre decided on your dispute of a rating of case %(number)s."),
     Notice.co_sign_invited: N_("A representative invites you to co-sign a suggestion: %(link)s"),
     Notice.met: N_("%(department)s recorded its contact with you on suggestion %(number)s: %(text)s"),
     Notice.suggestion_answered: N_("%(department)s answered suggestion %(number)s. Read it and rate it: %(link)s"),

@@ -21,7 +21,8 @@ async def test_the_figures_of_a_period_download_as_csv(client, settings, categor
     assert rows[0] == ["period", "starts", "department", "department_en", *figures.FIGURES]
     by_name = {row[2]: row for row in rows[1:]}
     assert by_name["市自来水公司"][:5] == ["week", "2026-11-16", "市自来水公司", "City Water Supply Company", "2"]
-    assert by_name["市自来水公司"][-1] == "7.0" and by_name["市政设施管理处"][-1] == ""  # nothing answered yet
+    median = 4 + figures.FIGURES.index("median_hours_to_answer")
+    assert by_name["市自来水公司"][median] == "7.0" and by_name["市政设施管理处"][median] == ""  # nothing answered yet
     assert by_name["'=HYPERLINK(\"http://evil\")"][3] == "'+cmd|' /C calc'!A0"  # no formula runs
     for personal in ("王先生", "13800138000", "朝阳大街"):
         assert personal not in response.text

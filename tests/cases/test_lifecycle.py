@@ -17,7 +17,7 @@ from backend.photos import services as photos
 from backend.cases.services import Actor
 from backend.departments.services import ensure_department
 from backend.accounts.tables import Account
-from backend.cases.tables import Case, TimelineEntry
+from backend.cases.tables import Case, Rating, TimelineEntry
 from backend.errors import Forbidden, Refusal, WrongState
 from backend.web.errors import status_of
 from tests.cases.test_filing import file, form
@@ -107,6 +107,10 @@ async def inputs_for(action: str, number: str, department_id: int, settings, cat
         return kind(text=text, satisfaction="basically_satisfied", solved="partly")
     if action == "rate_unsatisfied":
         return kind(text=text, satisfaction="satisfied", solved="no")
+    if action == "record_callback":
+        return kind(text=text, satisfaction="satisfied", solved="yes")
+    if action == "record_callback_unsatisfied":
+        return kind(text=text, satisfaction="basically_satisfied", solved="no")
     if action == "close_unrated":
         return kind(text=text, replied_before=clock.now())
     if action == "answer_from_knowledge":
@@ -148,6 +152,12 @@ async def prepare(number: str, department_id: int, inputs: actions.ActionInput) 
     if inputs.action in ("grant_extension", "refuse_extension"):
         asked = actions.RequestExtension(text="需要更换管道", due_date=(clock.now() + timedelta(days=10)).date())
         await workflow.perform(number, asked, handler_of(department_id))
+    if inputs.action in ("dispute_rating", "uphold_dispute", "reject_dispute"):
+        # A rating to dispute: the filer's, or else what they said on a callback.
+        if not await Rating.exists().where(Rating.case.number == number):
+            await workflow.perform(number, actions.RecordCallback(satisfaction="basically_satisfied", solved="partly"), MODERATOR)
+        if inputs.action != "dispute_rating":
+            await workflow.perform(number, actions.DisputeRating(text="评价与事实不符"), handler_of(department_id))
     if inputs.action == "show_photo":
         await workflow.perform(number, actions.HidePhoto(photo_key=inputs.photo_key), MODERATOR)
     if inputs.action == "restore_photo":

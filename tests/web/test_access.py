@@ -67,6 +67,8 @@ STAFF_ROUTES = {
     ("POST", "/admin/api-keys/{key_id:str}/revoke"): {"admin"},
     ("POST", "/admin/deadlines"): {"admin"},
     ("POST", "/admin/deadlines/warning"): {"admin"},
+    ("GET", "/admin/escalation"): {"admin"},
+    ("POST", "/admin/escalation"): {"admin"},
     ("GET", "/moderation"): {"moderator"},
     ("GET", "/moderation/review"): {"moderator"},
     ("GET", "/moderation/events"): {"moderator"},
@@ -78,6 +80,7 @@ STAFF_ROUTES = {
     ("POST", "/moderation/ratings/{rating_id:str}"): {"moderator"},
     ("POST", "/moderation/ratings/publish"): {"moderator"},
     ("POST", "/staff/bulk/{action:str}"): {"moderator", "leader", "handler"},  # each action's roles: the table's
+    ("GET", "/moderation/callbacks"): {"moderator"},
     ("POST", "/staff/cases/{number:str}/{action:str}"): {"moderator", "leader", "handler"},
     ("POST", "/staff/cases/{number:str}/contact"): {"moderator", "handler"},  # the reveal: not leaders
     ("POST", "/staff/cases/{number:str}/entries/{entry_id:str}/personal"): {"moderator", "handler"},
