@@ -8,7 +8,7 @@ from playwright.sync_api import Browser, expect
 
 from tests.browser.conftest import RECORD_CSP_VIOLATIONS
 from tests.browser.test_filing import assert_no_csp_violations
-from tests.browser.test_passkeys import invite_from_the_command_line, with_virtual_authenticator
+from tests.browser.test_passkeys import invitation_url, with_virtual_authenticator
 from tests.browser.test_workflow import file_a_case, open_action
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -19,7 +19,7 @@ def signed_in_phone(browser: Browser, base_url: str, role: str, name: str, home:
     context.add_init_script(RECORD_CSP_VIOLATIONS)
     page = context.new_page()
     with_virtual_authenticator(context, page)
-    page.goto(invite_from_the_command_line(base_url, role, name, *extra))
+    page.goto(invitation_url(base_url, role, name, *extra))
     page.get_by_role("button", name="创建通行密钥并登录").click()
     page.wait_for_url(f"{base_url}{home}")
     return context, page

@@ -7,10 +7,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from click.testing import CliRunner
 from playwright.sync_api import BrowserContext, Page, expect
 
+from backend import cli
 from tests.browser.test_filing import assert_no_csp_violations
 from tests.support import PROJECT_ROOT
 
@@ -18,6 +21,16 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 # Browsers without passkey autofill (conditional mediation) answer false here.
 NO_PASSKEY_AUTOFILL = "PublicKeyCredential.isConditionalMediationAvailable = async () => false;"
+
+
+def invitation_url(origin: str, role: str, name: str, *extra: str) -> str:
+    """The URL that `minsheng invite` prints, the command run in this process (in a thread of its
+    own: it runs its own event loop). The tests that start from the command start a real one
+    (``invite_from_the_command_line``); a new Python process costs one or two seconds of CPU."""
+    with ThreadPoolExecutor(1) as pool:
+        result = pool.submit(CliRunner().invoke, cli.main, ["invite", "--role", role, "--name", name, *extra]).result()
+    assert result.exit_code == 0, result.output
+    return f"{origin}/invitations/{result.output.strip().splitlines()[-1].rsplit('/', 1)[1]}"
 
 
 def invite_from_the_command_line(origin: str, role: str, name: str, *extra: str) -> str:

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from tests.browser.test_filing import assert_no_csp_violations
-from tests.browser.test_passkeys import invite_from_the_command_line, with_virtual_authenticator
+from tests.browser.test_passkeys import invitation_url, with_virtual_authenticator
 from tests.support import jpeg, report_fields, submission_key
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -42,7 +42,7 @@ def staff_phone(browser: Browser, base_url: str, role: str, name: str, *extra: s
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="zh-CN")
     page = context.new_page()
     with_virtual_authenticator(context, page)
-    page.goto(invite_from_the_command_line(base_url, role, name, *extra))
+    page.goto(invitation_url(base_url, role, name, *extra))
     page.get_by_role("button", name="创建通行密钥并登录").click()
     page.wait_for_url(f"{base_url}/{'moderation' if role == 'moderator' else 'department'}")
     return context, page
