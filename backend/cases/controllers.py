@@ -20,7 +20,7 @@ from litestar.response import Redirect, Response, Stream, Template
 
 from backend import clock
 from backend.accounts.guards import STAFF_NOT_CITIZEN, citizens_only, signed_in
-from backend.cases import browse, export, feeds, filer_export, ratings, retention, services, support, workflow
+from backend.cases import browse, export, feeds, filer_export, merging, ratings, retention, services, support, workflow
 from backend.cases.actions import INPUTS, Unreadable, from_form
 from backend.cases.lifecycle import refusal
 from backend.vocabulary import CASE_TYPE_LABELS, FINISHED, STATUS_GROUP_LABELS, Role, Status
@@ -476,9 +476,11 @@ class CaseController(Controller):
         return Response(await feeds.case_timeline(get_settings().origin, case), media_type=ATOM)
 
     @get("/cases/{number:str}", opt=public_record(support.SUPPORTER_COOKIE))  # whether this browser said "me too"
-    async def case(self, request: Request, number: CaseNumber) -> Template:
+    async def case(self, request: Request, number: CaseNumber) -> Template | Redirect:
         case = await services.public_case(number)
         if case is None:
+            if original := await merging.public_original(number):  # a shared link still leads somewhere
+                return Redirect(path=f"/cases/{original}", status_code=302)
             raise NotFoundException()
         context = {
             "case": case,

@@ -112,3 +112,12 @@ async def merged_into(case_id: int) -> list[str]:
     """The numbers of the duplicates merged into this case, for its staff page (to undo one)."""
     rows = await Case.select(Case.number).where(Case.duplicate_of == case_id, Case.status == Status.merged.value).order_by(Case.id)
     return [row["number"] for row in rows]
+
+
+async def public_original(number: str) -> str | None:
+    """Where the public address of a merged case now leads: the public case it was merged into
+    (None while that one is not public: its number would lead nowhere either)."""
+    row = await Case.select(Case.duplicate_of.number.as_alias("original")).where(
+        with_number(number), Case.status == Status.merged.value, Case.duplicate_of.published_at.is_not_null()
+    ).first()
+    return row["original"] if row else None

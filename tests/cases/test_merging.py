@@ -135,3 +135,13 @@ async def test_a_private_original_takes_no_followers(settings, categories):
     await workflow.perform(duplicate.number, Merge(original=original.number), MODERATOR)
     assert await subscriptions_of(original.number) == []
     assert (await row(duplicate.number))["status"] == Status.merged.value
+    assert await merging.public_original(duplicate.number) is None  # its public address leads nowhere
+
+
+async def test_a_merged_cases_public_address_leads_to_its_public_original(settings, categories):
+    original = await accepted(settings, categories, "小区门口路灯不亮")
+    duplicate = await accepted(settings, categories, "门口的路灯坏了好几天")
+    assert await merging.public_original(duplicate.number) is None  # not merged
+    await workflow.perform(duplicate.number, Merge(original=original.number), MODERATOR)
+    assert await merging.public_original(duplicate.number) == original.number
+    assert await merging.public_original(original.number) is None

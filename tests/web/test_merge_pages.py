@@ -1,5 +1,6 @@
 """Merging on the staff case page: the form of the ``merge`` row, a typed number kept when it
-is refused, the undo offered on the merged case; the filer's follow page links the original."""
+is refused, the undo offered on the merged case; the filer's follow page links the original, and
+the merged case's public address leads there."""
 
 from __future__ import annotations
 
@@ -23,7 +24,9 @@ async def test_a_moderator_merges_a_duplicate_and_undoes_it(person, client, sett
 
     done = await moderator.post_form(f"/staff/cases/{duplicate.number}/merge", {"original": original.number, "body": "同一盏路灯"})
     assert done.status_code == 303
-    assert (await client.get(f"/cases/{duplicate.number}")).status_code == 404  # off the public record
+    # Off the public record: a shared link to it leads to the case it repeats.
+    moved = await client.get(f"/cases/{duplicate.number}")
+    assert moved.status_code == 302 and moved.headers["location"] == f"/cases/{original.number}"
     follow = (await client.get(f"/follow/{duplicate.follow_token}", headers={"accept-language": "en"})).text
     assert f'href="/cases/{original.number}"' in follow and "同一盏路灯" in follow
 
