@@ -162,6 +162,11 @@ async def open_dispute(case_id: int, department: int, now: datetime) -> int:
     return refers_to
 
 
+async def dispute_pending(case_id: int) -> bool:
+    """Whether a department's dispute of a rating of this case waits for the centre's decision."""
+    return await RatingDispute.exists().where(RatingDispute.case == case_id, RatingDispute.status == DisputeStatus.pending.value)
+
+
 async def decide_dispute(case_id: int, decision: DisputeStatus, now: datetime) -> int:
     """A moderator's decision on the case's dispute waiting for one (under the case's row lock);
     returns the timeline entry the disputed rating refers to."""

@@ -66,6 +66,9 @@ class Transition:
     # The row whose form and input choose this one by what was answered (a callback's spoken
     # rating: ``actions.ActionInput.as_row``); it has no form of its own on the staff page.
     chosen_by: str | None = None
+    # It decides a department's dispute of a rating, so it is offered only while one waits
+    # (``services.StaffCaseView.dispute_pending``); ``perform`` refuses it otherwise all the same.
+    decides_dispute: bool = False
 
 
 MODERATORS = frozenset({Role.moderator, Role.system})
@@ -197,9 +200,10 @@ TRANSITIONS: dict[str, Transition] = {
         Transition("dispute_rating", HANDLERS, DISPUTABLE, None, ClockEffect.none, Visibility.internal,
                    N_("The department disputes a rating"), scope=Scope.lead, needs_text=True, case_types=CITIZENS_CASES),
         Transition("uphold_dispute", MODERATORS, DISPUTABLE, None, ClockEffect.none, Visibility.internal,
-                   N_("Dispute upheld: the rating no longer counts"), case_types=CITIZENS_CASES),
+                   N_("Dispute upheld: the rating no longer counts"), case_types=CITIZENS_CASES, decides_dispute=True),
         Transition("reject_dispute", MODERATORS, DISPUTABLE, None, ClockEffect.none, Visibility.internal,
-                   N_("Dispute rejected: the rating stands"), needs_text=True, case_types=CITIZENS_CASES),
+                   N_("Dispute rejected: the rating stands"), needs_text=True, case_types=CITIZENS_CASES,
+                   decides_dispute=True),
         # Representatives' suggestions: the department meets or calls the representative (the
         # first contact), and the lead representative rates the answer on two scales; not
         # satisfied on either sends it straight back to the department for a new answer.

@@ -51,4 +51,8 @@ def available_actions(case: StaffCaseView, actor: Actor) -> list[str]:
     """What ``actor`` may do to the case now, in table order: the one list that the staff page,
     the JSON API and the tests offer (each adapter leaves out what it has no control for)."""
     scope = handler_scope(actor.department_id, case.department_id, case.co_handler_ids) if actor.role == Role.handler else None
-    return actions_for(actor.role.value, Status(case.case.status), scope, case.case.case_type)
+    return [
+        action
+        for action in actions_for(actor.role.value, Status(case.case.status), scope, case.case.case_type)
+        if case.dispute_pending or not TRANSITIONS[action].decides_dispute
+    ]

@@ -32,6 +32,7 @@ from backend.vocabulary import (
     Visibility,
 )
 from backend.cases.lifecycle import TRANSITIONS, entry_label
+from backend.cases import callbacks
 from backend.cases.tables import Case, CaseAnswer, CaseNumberCounter, CoHandler, Rating, TimelineEntry
 from backend.db import write_transaction
 from backend.events import EntryAppended
@@ -568,6 +569,7 @@ class StaffCaseView:
     anonymised_at: datetime | None  # the filer's contact details erased (``cases.retention``)
     co_handler_ids: list[int]
     answers: list[dict] = field(default_factory=list)  # the category's questions: code, question, value
+    dispute_pending: bool = False  # a department's dispute of a rating waits for the centre's decision
 
 
 async def staff_case(number: str) -> StaffCaseView | None:
@@ -593,7 +595,10 @@ async def staff_case(number: str) -> StaffCaseView | None:
     answers = await CaseAnswer.select(CaseAnswer.code, CaseAnswer.question, CaseAnswer.value).where(
         CaseAnswer.case == views[0].id
     ).order_by(CaseAnswer.id)
-    return StaffCaseView(case=views[0], co_handler_ids=[row["department"] for row in co], answers=answers, **extra)
+    dispute_pending = await callbacks.dispute_pending(views[0].id)
+    return StaffCaseView(
+        case=views[0], co_handler_ids=[row["department"] for row in co], answers=answers, dispute_pending=dispute_pending, **extra
+    )
 
 
 async def departments_of(number: str) -> tuple[int | None, list[int]]:

@@ -272,18 +272,27 @@ def test_staff_pages_offer_exactly_what_the_rule_allows():
 
 def test_available_actions_are_what_the_rule_allows_the_actor_on_the_case():
     """``available_actions(case, actor)``, which the staff page and the API offer: the handler's
-    department stands to the case as its lead, a co-handler or not at all."""
+    department stands to the case as its lead, a co-handler or not at all; the decision on a
+    disputed rating only while a dispute waits."""
     ours, theirs = 1, 2
     standings = {Scope.lead: (ours, []), Scope.handling: (theirs, [ours]), None: (theirs, [])}
     for role in Role:
         for status in EVERY_STATUS:
             for scope, (lead, co) in standings.items():
                 for case_type in CASE_TYPES:
-                    case = SimpleNamespace(case=SimpleNamespace(status=status.value, case_type=case_type), department_id=lead, co_handler_ids=co)
-                    actor = Actor(role, "", ours if role == Role.handler else None)
-                    standing = scope if role == Role.handler else None
-                    allowed = [action for action in TRANSITIONS if refusal(action, role, status, standing, case_type) is None]
-                    assert available_actions(case, actor) == allowed, (role, status, scope, case_type)
+                    for disputed in (False, True):
+                        case = SimpleNamespace(
+                            case=SimpleNamespace(status=status.value, case_type=case_type), department_id=lead, co_handler_ids=co,
+                            dispute_pending=disputed,
+                        )
+                        actor = Actor(role, "", ours if role == Role.handler else None)
+                        standing = scope if role == Role.handler else None
+                        allowed = [
+                            action for action in TRANSITIONS
+                            if refusal(action, role, status, standing, case_type) is None
+                            and (disputed or action not in ("uphold_dispute", "reject_dispute"))
+                        ]
+                        assert available_actions(case, actor) == allowed, (role, status, scope, case_type, disputed)
 
 
 def test_the_next_likely_steps_follow_the_usual_path_from_the_table():

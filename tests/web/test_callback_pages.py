@@ -40,11 +40,16 @@ async def test_a_department_disputes_a_callbacks_rating_on_its_case_page(person,
     number, _ = await answered(settings, categories, "mailbox")
     moderator = await person("moderator")
     await moderator.post_form(f"/staff/cases/{number}/record_callback", {"satisfaction": "basically_satisfied", "solved": "partly"})
+    # The decision's forms are offered only while a dispute waits for it.
+    assert 'id="action-uphold_dispute"' not in (await moderator.client.get(f"/staff/cases/{number}")).text
     handler = await person("handler", department_id=categories["water"].department)
     assert (await handler.post_form(f"/staff/cases/{number}/dispute_rating", {"body": " "})).status_code == 422
     assert (await handler.post_form(f"/staff/cases/{number}/dispute_rating", {"body": "已全部修复"})).status_code == 303
     assert number in (await moderator.client.get("/moderation/callbacks")).text
+    waiting = (await moderator.client.get(f"/staff/cases/{number}")).text
+    assert 'id="action-uphold_dispute"' in waiting and 'id="action-reject_dispute"' in waiting
     assert (await moderator.post_form(f"/staff/cases/{number}/uphold_dispute")).status_code == 303
+    assert 'id="action-uphold_dispute"' not in (await moderator.client.get(f"/staff/cases/{number}")).text
     assert (await RatingDispute.select(RatingDispute.status).first())["status"] == "upheld"
     assert (await handler.post_form(f"/staff/cases/{number}/uphold_dispute")).status_code == 403
 
