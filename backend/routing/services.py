@@ -224,8 +224,9 @@ async def _checked(form: RuleForm, rule_id: int | None) -> dict:
     department_id = row_id(form.department_id.strip())
     if department_id is None or not await Department.exists().where(Department.id == department_id):
         errors["department_id"] = CHOOSE_THE_LEAD
-    co_ids = {row_id(each.strip()) for each in form.co_department_ids if each.strip()} - {department_id}
-    if None in co_ids or len(co_ids) > MAX_CO_HANDLERS or (
+    chosen = {row_id(each.strip()) for each in form.co_department_ids if each.strip()}
+    co_ids = chosen - {department_id}
+    if None in chosen or len(co_ids) > MAX_CO_HANDLERS or (
         co_ids and await Department.count().where(Department.id.is_in(list(co_ids))) != len(co_ids)
     ):
         errors["co_department_ids"] = CHOOSE_CO_HANDLERS
