@@ -43,6 +43,7 @@ def TABLES_IN_DELETE_ORDER():
     from backend.notifications.tables import Message, NoticeWording, StaffNoticeChoice, StaffSubscription, Subscription
     from backend.photos.tables import Photo
     from backend.representatives.tables import Attachment, CoSigner, Suggestion
+    from backend.routing.tables import RoutingRule, RoutingRuleCoHandler, RuleRouting
 
     return [
         Message,
@@ -50,6 +51,9 @@ def TABLES_IN_DELETE_ORDER():
         StaffSubscription,
         StaffNoticeChoice,
         NoticeWording,
+        RuleRouting,
+        RoutingRuleCoHandler,
+        RoutingRule,
         Photo,
         CaseContribution,
         DepartmentFigure,
