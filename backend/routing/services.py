@@ -108,8 +108,8 @@ class Suggestion:
 # Reading.
 
 
-async def rule_views(rule_id: int | None = None) -> list[RuleView]:
-    """Every rule (or the one), in order."""
+async def rule_views(rule_ids: list[int] | None = None) -> list[RuleView]:
+    """Every rule (or those of ``rule_ids``), in order."""
     query = RoutingRule.select(
         RoutingRule.id,
         RoutingRule.position,
@@ -124,8 +124,8 @@ async def rule_views(rule_id: int | None = None) -> list[RuleView]:
         RoutingRule.department.name_en.as_alias("department_name_en"),
         RoutingRule.automatic,
     )
-    if rule_id is not None:
-        query = query.where(RoutingRule.id == rule_id)
+    if rule_ids is not None:
+        query = query.where(RoutingRule.id.is_in(rule_ids or [0]))
     rows = await query.order_by(RoutingRule.position).order_by(RoutingRule.id)
     co: dict[int, list[tuple[int, str, str]]] = {}
     ids = [row["id"] for row in rows]
@@ -145,8 +145,32 @@ async def rule_views(rule_id: int | None = None) -> list[RuleView]:
 
 
 async def rule_view(rule_id: int) -> RuleView | None:
-    found = await rule_views(rule_id)
+    found = await rule_views([rule_id])
     return found[0] if found else None
+
+
+_cached_rules: tuple[tuple, list[Rule]] | None = None
+
+
+async def current_rules() -> list[Rule]:
+    """The rules as ``rules.resolve`` needs them, kept in the process and read again whenever a
+    rule was added, changed, moved or deleted since (one small query tells): routing a case then
+    costs no more than finding its place."""
+    global _cached_rules
+    stamp = await RoutingRule.raw("SELECT COUNT(*) AS n, MAX(updated_at) AS latest FROM routing_rule")
+    key = (stamp[0]["n"], str(stamp[0]["latest"]))
+    if _cached_rules is None or _cached_rules[0] != key:
+        co: dict[int, list[int]] = {}
+        for row in await RoutingRuleCoHandler.select(RoutingRuleCoHandler.rule, RoutingRuleCoHandler.department):
+            co.setdefault(row["rule"], []).append(row["department"])
+        rows = await RoutingRule.select(
+            RoutingRule.id, RoutingRule.position, RoutingRule.category, RoutingRule.area, RoutingRule.department, RoutingRule.automatic
+        )
+        _cached_rules = (key, [
+            Rule(row["id"], row["position"], row["category"], row["area"], row["department"], tuple(sorted(co.get(row["id"], ()))), row["automatic"])
+            for row in rows
+        ])
+    return _cached_rules[1]
 
 
 async def _places(cases: list[dict]) -> dict[int, tuple[Place, int | None]]:
@@ -175,20 +199,22 @@ async def _places(cases: list[dict]) -> dict[int, tuple[Place, int | None]]:
 async def suggestions(cases: list[dict]) -> dict[int, Suggestion]:
     """The suggestion for each case that a rule fits (by case id). ``cases``: dicts with the
     case's id, category, area, latitude and longitude."""
-    if not cases:
+    rules = await current_rules()
+    if not cases or not rules:
         return {}
-    views = await rule_views()
-    if not views:
-        return {}
-    by_id = {view.id: view for view in views}
-    rules = [view.rule for view in views]
-    found = {}
+    category_of = {case["id"]: case["category"] for case in cases}
+    resolved = {}
     for case_id, (place, located_area) in (await _places(cases)).items():
-        case = next(each for each in cases if each["id"] == case_id)
-        resolution = resolve(rules, case["category"], place)
+        resolution = resolve(rules, category_of[case_id], place)
         if resolution is not None:
-            found[case_id] = Suggestion(by_id[resolution.rule.id], resolution.flagged, located_area)
-    return found
+            resolved[case_id] = (resolution, located_area)
+    # The winning rules' names, read now (a department or an area may have been renamed).
+    views = {view.id: view for view in await rule_views(sorted({resolution.rule.id for resolution, _ in resolved.values()}))}
+    return {
+        case_id: Suggestion(views[resolution.rule.id], resolution.flagged, located_area)
+        for case_id, (resolution, located_area) in resolved.items()
+        if resolution.rule.id in views
+    }
 
 
 SUGGESTION_COLUMNS = (Case.id, Case.category, Case.area, Case.latitude, Case.longitude)
@@ -233,7 +259,7 @@ async def _checked(form: RuleForm, rule_id: int | None) -> dict:
     automatic = form.automatic == "yes"
     if automatic and category_id is None and "category_id" not in errors:
         errors["automatic"] = AUTOMATIC_NEEDS_CATEGORY
-    if not errors and overlaps([view.rule for view in await rule_views()], category_id, area_id, rule_id):
+    if not errors and overlaps(await current_rules(), category_id, area_id, rule_id):
         errors["area_id"] = OVERLAPPING
     if errors:
         raise RoutingError(errors)
@@ -294,8 +320,9 @@ async def move_rule(rule_id: int, later: bool, *, actor: Who, client_address: st
             return
         order[here], order[there] = order[there], order[here]
         # Positions made 1…n afresh: equal positions (rules added at once) get an order too.
+        now = clock.now()
         for position, each in enumerate(order, 1):
-            await RoutingRule.update({RoutingRule.position: position}).where(RoutingRule.id == each)
+            await RoutingRule.update({RoutingRule.position: position, RoutingRule.updated_at: now}).where(RoutingRule.id == each)
         await audit.record(
             AuditAction.routing_rule_moved, actor=actor, detail=f"rule {rule_id}: position {there + 1}", client_address=client_address
         )
