@@ -150,3 +150,18 @@ async def test_the_api_reads_areas_rules_and_a_case_s_suggestion(client, api_key
     taken = await client.post(f"/api/v1/staff/cases/{number}/actions/route", json={"rule_id": rule_id}, headers=key)
     assert taken.status_code == 200 and taken.json()["status"] == Status.assigned.value
     assert (await client.get(f"/api/v1/staff/cases/{number}/routing", headers=key)).json()["rule"]["id"] == rule_id
+
+
+async def test_the_queue_says_when_a_point_is_near_a_boundary(person, settings, categories, areas):
+    roads = categories["roads"]
+    for area, boundary in ((areas["jingxiu"], square(115.40, 38.80, 115.50, 38.90)), (areas["dongfeng"], square(115.40, 38.80, 115.45, 38.85))):
+        changed = await area_form(area)
+        changed.boundary = boundary
+        await update_area(area, changed, actor=ADMIN)
+    rule_id = await rule(roads.department, roads.id, areas["jingxiu"], automatic=True)
+    near = (await file(settings, form(roads, latitude="38.8502", longitude="115.42"))).number  # 22 m north of Dongfeng
+    inside = (await file(settings, form(roads, latitude="38.82", longitude="115.42"))).number
+    queue = (await (await person("moderator")).client.get("/moderation")).text
+    card = queue.split(f'id="new-{near}"')[1].split("</li>")[0]
+    assert f"rule {rule_id}: Roads in Jingxiu District" in card and "within 50 m of an area's boundary" in card
+    assert f'id="new-{inside}"' not in queue  # routed by itself: no longer new
