@@ -14,12 +14,12 @@ from backend.cases.actions import Assign, Return, Route
 from backend.cases.services import Actor
 from backend.cases.tables import Case, CoHandler, TimelineEntry
 from backend.departments import boundaries
-from backend.departments.services import AreaForm, area_form, update_area
+from backend.departments.services import area_form, update_area
 from backend.errors import Forbidden, InvalidInput, NotFound
 from backend.routing import services
 from backend.routing.services import OVERLAPPING, RoutingError, RuleForm
 from backend.routing.tables import RuleRouting
-from backend.vocabulary import Role, Status
+from backend.vocabulary import Role
 from tests.cases.test_filing import file, form
 from tests.routing.helpers import ADMIN, rule
 
