@@ -182,18 +182,15 @@ async def _places(cases: list[dict]) -> dict[int, tuple[Place, int | None]]:
             if case["latitude"] is not None and case["longitude"] is not None:
                 found = areas.locate(case["latitude"], case["longitude"])
                 located[case["id"]] = (found.area_id, found.near_boundary)
+    # The area its point lies in, else the one it was filed in (or the centre put it in).
     area_of = {case["id"]: located.get(case["id"], (None, False))[0] or case["area"] for case in cases}
-    wanted = {area for area in area_of.values() if area is not None}
-    parents = {
-        row["id"]: row["parent"] for row in await Area.select(Area.id, Area.parent).where(Area.id.is_in(list(wanted)))
-    } if wanted else {}
-    return {
-        case["id"]: (
-            place_of(area_of[case["id"]], parents.get(area_of[case["id"]]), located.get(case["id"], (None, False))[1]),
-            located.get(case["id"], (None, False))[0],
-        )
-        for case in cases
-    }
+    wanted = [area for area in set(area_of.values()) if area is not None]
+    parents = {row["id"]: row["parent"] for row in await Area.select(Area.id, Area.parent).where(Area.id.is_in(wanted))} if wanted else {}
+    places = {}
+    for case_id, area in area_of.items():
+        located_area, near = located.get(case_id, (None, False))
+        places[case_id] = (place_of(area, parents.get(area), near), located_area)
+    return places
 
 
 async def suggestions(cases: list[dict]) -> dict[int, Suggestion]:
