@@ -16,6 +16,9 @@ from backend.cases.tables import Case, CoHandler, TimelineEntry
 from backend.departments import boundaries
 from backend.departments.services import area_form, update_area
 from backend.errors import Forbidden, InvalidInput, NotFound
+from backend.notifications import subscriptions
+from backend.notifications.notices import Notice
+from backend.notifications.tables import Message
 from backend.routing import services
 from backend.routing.services import OVERLAPPING, RoutingError, RuleForm
 from backend.routing.tables import RuleRouting
@@ -219,3 +222,14 @@ async def test_the_return_rate_counts_cases_the_department_returned(settings, ca
     assert rates[rule_id].rate == pytest.approx(1 / 3)
     unused = await rule(water.department, water.id)
     assert (await services.return_rates())[-1].rule.id == unused and (await services.return_rates())[-1].rate is None
+
+
+async def test_a_routed_case_is_news_for_the_filer_as_an_assignment_is(settings, categories):
+    roads = categories["roads"]
+    rule_id = await rule(roads.department, roads.id)
+    filed_case = await file(settings, form(roads))
+    subscription_id = await subscriptions.subscribe_email(filed_case.follow_token, "filer@example.com", "zh_CN")
+    await subscriptions.verify_email(subscriptions.signed("verify", subscription_id))
+    await workflow.perform(filed_case.number, Route(rule_id=rule_id), MODERATOR)
+    events = [row["event"] for row in await Message.select(Message.event).where(Message.subscription == subscription_id)]
+    assert Notice.assigned.value in events
