@@ -16,5 +16,6 @@ APP_REGISTRY = AppRegistry(
         "backend.deadlines.piccolo_app",
         "backend.representatives.piccolo_app",
         "backend.notifications.piccolo_app",
+        "backend.routing.piccolo_app",
     ]
 )

@@ -38,6 +38,7 @@ from backend.deadlines import services as calendar_services
 from backend.deadlines.controllers import CalendarController, DeadlineLimitController
 from backend.jobs import JOBS
 from backend.knowledge.controllers import AnswersController, KnowledgeController, ReplyTemplateController
+from backend.routing.controllers import RoutingController
 from backend.live import bus
 from backend.live.controllers import LiveController, StaffLiveController
 from backend.live.hub import LiveHub
@@ -163,6 +164,7 @@ def create_app(database_pool: bool = True) -> Litestar:
             ApiKeyController,
             DeveloperController,
             OrganisationController,
+            RoutingController,
             CalendarController,
             DeadlineLimitController,
             WorkspaceController,

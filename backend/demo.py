@@ -20,6 +20,7 @@ from backend.cases import ratings, services, support, workflow
 from backend.cases.actions import Accept, AnswerFromKnowledge, Assign, RecordCallback, RequestExtension
 from backend.cases.filing import CaseForm
 from backend.vocabulary import Role
+from backend.accounts.audit import Who
 from backend.cases.tables import Case
 from backend.departments.services import ensure_area, ensure_category, ensure_department
 from backend.jobs import JOBS
@@ -28,6 +29,8 @@ from backend.knowledge.services import Editor, EntryForm
 from backend.knowledge.tables import KnowledgeEntry, ReplyTemplate
 from backend.knowledge.templates import TemplateForm
 from backend.photos.services import upload_photo
+from backend.routing import services as routing
+from backend.routing.services import RuleForm
 from backend.representatives.demo import seed_suggestions
 from backend.scheduler import run_jobs
 from backend.settings import get_settings
@@ -61,6 +64,12 @@ CATEGORIES = [
     ("illegal-building", "违建", "Illegal construction", "urban", "complaint"),
     ("other", "其他建议", "Other suggestions", "urban", "suggestion"),
 ]
+
+# A street's boundary (GeoJSON), so that a map point finds it (``departments.boundaries``).
+DEMO_BOUNDARIES = {
+    "jingxiu-dongfeng": '{"type": "Polygon", "coordinates": [[[115.455, 38.865], [115.47, 38.865], [115.47, 38.8795], '
+    '[115.455, 38.8795], [115.455, 38.865]]]}',
+}
 
 AREAS = [
     # slug, name, English name, and the district's streets and towns (街道/镇) the same way
@@ -415,7 +424,8 @@ async def seed() -> int:
     for position, (slug, name, name_en, streets) in enumerate(AREAS):
         areas[slug] = district = await ensure_area(name, name_en, slug, None, position)
         for street_position, (street_slug, street_name, street_name_en) in enumerate(streets):
-            areas[street_slug] = await ensure_area(street_name, street_name_en, street_slug, district, street_position)
+            boundary = DEMO_BOUNDARIES.get(street_slug, "")
+            areas[street_slug] = await ensure_area(street_name, street_name_en, street_slug, district, street_position, boundary)
 
     await _seed_knowledge(departments, categories)
     settings = get_settings()
@@ -453,9 +463,26 @@ async def seed() -> int:
         await _advance(demo, filed, departments[_department_of(demo.category)], area_id, filed_at)
         created += 1
     await seed_suggestions(departments, categories, areas, _department_of)
+    await _seed_routing(departments, categories, areas)
     await run_jobs(JOBS, clock.now())  # flags and supervises what is overdue, as the scheduler would
     await _support_demo_cases(settings.secret_key)
     return created
+
+
+async def _seed_routing(departments: dict, categories: dict, areas: dict) -> None:
+    """Routing rules, once: the case still waiting in the queue gets a suggestion ("规则 1：其他建议
+    在 莲池区"); heating is routed without a moderator from now on (made last, so that the demo's
+    own cases go through the centre as written)."""
+    if await routing.rule_views():
+        return
+    rules = [
+        RuleForm(category_id=str(categories["other"].id), area_id=str(areas["lianchi"].id),
+                 department_id=str(departments["urban"].id), co_department_ids=(str(departments["roads"].id),)),
+        RuleForm(category_id=str(categories["roads"].id), area_id=str(areas["jingxiu"].id), department_id=str(departments["roads"].id)),
+        RuleForm(category_id=str(categories["heating"].id), department_id=str(departments["heating"].id), automatic="yes"),
+    ]
+    for form in rules:
+        await routing.save_rule(None, form, actor=Who(None, "seed-demo"))
 
 
 async def _seed_knowledge(departments: dict, categories: dict) -> None:

@@ -26,9 +26,16 @@ from backend.events import (
 from backend.knowledge import services as knowledge
 from backend.live import bus
 from backend.notifications import outbox, subscriptions
+from backend.routing import automatic
+from backend.routing import services as routing
 
 
 def wire() -> None:
+    # A new case an automatic routing rule fits is accepted and assigned in the transaction that
+    # filed it, first, so that the listeners below count it as it ends up.
+    listen(EntryAppended, automatic.on_entries_appended, Phase.before_commit)
+    # A department returned a case a rule sent it: the rule's return rate counts it.
+    listen(EntryAppended, routing.on_entries_appended, Phase.before_commit)
     # In the transaction, before commit: they commit or roll back with the change.
     listen(PublicTextChanged, search.on_public_text_changed, Phase.before_commit)
     listen(EntryAppended, figures.on_entries_appended, Phase.before_commit)

@@ -48,6 +48,7 @@ def TABLES_IN_DELETE_ORDER():
     from backend.notifications.tables import Message, MovedSubscription, NoticeWording, StaffNoticeChoice, StaffSubscription, Subscription
     from backend.photos.tables import Photo
     from backend.representatives.tables import Attachment, CoSigner, Suggestion
+    from backend.routing.tables import RoutingRule, RoutingRuleCoHandler, RuleRouting
 
     return [
         Message,
@@ -56,6 +57,9 @@ def TABLES_IN_DELETE_ORDER():
         StaffSubscription,
         StaffNoticeChoice,
         NoticeWording,
+        RuleRouting,
+        RoutingRuleCoHandler,
+        RoutingRule,
         Photo,
         CaseContribution,
         DepartmentFigure,

@@ -4,6 +4,8 @@ representatives of both bodies with suggestions in every state, once."""
 from __future__ import annotations
 
 from backend.accounts.tables import Account
+from backend.departments.boundaries import area_map
+from backend.routing import services as routing
 from backend.cases import services, workflow
 from backend.cases.browse import CaseFilter, Sort, browse, each_case
 from backend.cases.tables import Callback, Case, Rating, TimelineEntry
@@ -39,6 +41,18 @@ async def test_seed_demo_files_every_kind_of_case_once(settings):
     assert (await browse(CaseFilter(), Sort.supported, limit=1)).cases[0].support_count == 12  # nobody counted twice
     await public_cases()
     await suggestions_in_every_state()
+    await a_rule_suggests()
+
+
+async def a_rule_suggests():
+    """The case still waiting gets a rule's suggestion; heating is routed without a moderator."""
+    waiting = await Case.select(Case.number).where(Case.status == "submitted", Case.case_type != "representative").first()
+    suggestion = (await routing.suggestions_by_number([waiting["number"]]))[waiting["number"]]
+    assert suggestion.rule.reason_zh == f"规则 {suggestion.rule.id}：其他建议 在 莲池区"
+    assert suggestion.rule.department_name == "市城市管理综合执法局" and suggestion.rule.co_handlers[0][1] == "市政设施管理处"
+    assert [view.automatic for view in await routing.rule_views()] == [False, False, True]
+    located = (await area_map()).locate(38.87, 115.46)  # the pothole on Dongfeng's map
+    assert (await Area.select(Area.name).where(Area.id == located.area_id).first())["name"] == "东风街道"
 
 
 async def public_cases():

@@ -72,10 +72,13 @@ def test_every_side_effect_is_wired_once():
     from backend.cases import figures, public_record, search
     from backend.live import bus
     from backend.notifications import outbox, subscriptions
+    from backend.routing import automatic, services as routing
 
     listeners.wire()
     listeners.wire()
     assert events.listeners_of(EntryAppended) == [
+        (Phase.before_commit, automatic.on_entries_appended),  # first: the others count the case as routed
+        (Phase.before_commit, routing.on_entries_appended),
         (Phase.before_commit, figures.on_entries_appended),
         (Phase.before_commit, public_record.on_public_record_changed),  # after the figures: see listeners.py
         (Phase.before_commit, outbox.on_entries_appended),

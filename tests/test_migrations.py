@@ -31,7 +31,7 @@ from piccolo.table import create_db_tables_sync
 
 create_db_tables_sync(*Finder().get_table_classes())
 """
-APPS = ["accounts", "cases", "deadlines", "departments", "knowledge", "notifications", "photos", "representatives"]
+APPS = ["accounts", "cases", "deadlines", "departments", "knowledge", "notifications", "photos", "representatives", "routing"]
 
 
 def _raw_objects(sqlite: bool) -> set[str]:

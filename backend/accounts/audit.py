@@ -54,6 +54,10 @@ class AuditAction(str, enum.Enum):
     schedule_imported = "schedule_imported"
     text_marked_personal = "text_marked_personal"
     text_unmarked_personal = "text_unmarked_personal"
+    routing_rule_created = "routing_rule_created"
+    routing_rule_changed = "routing_rule_changed"
+    routing_rule_moved = "routing_rule_moved"
+    routing_rule_deleted = "routing_rule_deleted"
 
 
 AUDIT_LABELS = {
@@ -86,6 +90,10 @@ AUDIT_LABELS = {
     AuditAction.schedule_imported: N_("A year's official holidays brought in"),
     AuditAction.text_marked_personal: N_("A case's text marked as personal"),
     AuditAction.text_unmarked_personal: N_("A case's text no longer marked as personal"),
+    AuditAction.routing_rule_created: N_("Routing rule created"),
+    AuditAction.routing_rule_changed: N_("Routing rule changed"),
+    AuditAction.routing_rule_moved: N_("Routing rule moved"),
+    AuditAction.routing_rule_deleted: N_("Routing rule deleted"),
 }
 
 

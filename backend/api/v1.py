@@ -427,9 +427,13 @@ class ReviewController(Controller):
 
 
 def api_router(settings: Settings, caching: PublicCaching) -> Router:
+    from backend.api.routing import AreasController, RoutingController  # it builds on this module
+
     return Router(
         path="/api/v1",
-        route_handlers=[PublicController, FilingController, FollowController, StaffController, ReviewController],
+        route_handlers=[
+            PublicController, AreasController, FilingController, FollowController, StaffController, ReviewController, RoutingController,
+        ],
         middleware=[rate_limit(settings).middleware, caching],  # the limit counts answers from the cache too
         exception_handlers=EXCEPTION_HANDLERS,
     )

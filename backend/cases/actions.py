@@ -46,6 +46,7 @@ from backend.photos import services as photos
 from backend.photos.pipeline import Region
 from backend.photos.tables import Photo
 from backend.representatives.tables import Suggestion
+from backend.routing import services as routing
 from backend.settings import get_settings
 from backend.text import ROW_ID_RANGE, clean_text
 from backend.vocabulary import CITIZEN_CASE_TYPES, Publication, Review, Role, Satisfaction, Solved, Status, Visibility
@@ -362,6 +363,35 @@ class Assign(ActionInput, kw_only=True):
         await CoHandler.delete().where(CoHandler.case == case.id)
         if co:
             await CoHandler.insert(*[CoHandler(case=case.id, department=department) for department in co])
+
+
+SUGGESTION_CHANGED = N_("The suggested department has changed. Look at the new suggestion and take it again.")
+
+
+class Route(ActionInput, kw_only=True):
+    rule_id: RowIdField | None = None  # the rule whose suggestion is taken: it must still be the one that fits
+
+    action: ClassVar[str] = "route"
+    form: ClassVar[str | None] = "partials/actions/route.html"
+    choices: ClassVar[frozenset[str]] = frozenset({"routing"})
+    field_errors: ClassVar[dict[str, str]] = {"rule_id": SUGGESTION_CHANGED}
+
+    async def apply(self, case: Case, entry: EntryDraft, values: dict) -> None:
+        suggestion = await routing.suggestion_for(case.id)
+        if suggestion is None or suggestion.rule.id != self.rule_id:
+            raise InvalidInput(SUGGESTION_CHANGED)
+        automatic = entry.actor.role == Role.system
+        if automatic and not suggestion.automatic:  # a rule not automatic, or a point near a boundary
+            raise Forbidden(N_("Only a person may take this suggestion."))
+        values[Case.department] = suggestion.rule.department_id
+        if suggestion.area_id is not None:  # the street its map point lies in
+            values[Case.area] = suggestion.area_id
+        await CoHandler.delete().where(CoHandler.case == case.id)
+        co = [each[0] for each in suggestion.rule.co_handlers]
+        if co:
+            await CoHandler.insert(*[CoHandler(case=case.id, department=department) for department in co])
+        await routing.record_routing(case.id, suggestion, automatic, clock.now())
+        entry.text = "\n\n".join(filter(None, [suggestion.rule.reason_zh, entry.text]))
 
 
 class Sign(ActionInput, kw_only=True):

@@ -135,6 +135,12 @@ TRANSITIONS: dict[str, Transition] = {
                    case_types=CONSULTATIONS),
         Transition("assign", MODERATORS, frozenset({Status.accepted, Status.returned}), Status.assigned,
                    ClockEffect.start, Visibility.public, N_("Assigned to a department")),
+        # A routing rule's suggestion taken (派单规则): accepted and assigned in one step to the
+        # departments the rule names, by a moderator, or by the system when the rule is automatic
+        # (``routing.automatic``). The entry's text names the rule; its return rate counts it.
+        Transition("route", MODERATORS, frozenset({Status.submitted, Status.accepted}), Status.assigned,
+                   ClockEffect.start, Visibility.public, N_("Accepted and assigned as the routing rule suggests"),
+                   case_types=CITIZENS_CASES),
         Transition("sign", HANDLERS, frozenset({Status.assigned}), Status.signed, ClockEffect.sign,
                    Visibility.public, N_("Signed for by the department"), scope=Scope.lead),
         Transition("record_contact", HANDLERS, BEING_HANDLED, None, ClockEffect.first_contact,

@@ -14,6 +14,7 @@ from backend.errors import Forbidden
 from backend.i18n_markers import N_
 from backend.representatives.services import pending_invitation_count
 from backend.knowledge import services as knowledge
+from backend.routing import services as routing
 from backend.vocabulary import ANSWERED, MODERATION_QUEUE, WITH_A_DEPARTMENT, CaseType, StaffRole, Status
 
 IS_SUGGESTION = Case.case_type == CaseType.representative.value  # representatives' suggestions: their own queues too
@@ -64,8 +65,11 @@ async def work_links(account: AccountView) -> list[WorkLink]:
 
 
 async def moderation_context() -> dict:
+    new = await services.staff_cases({Status.submitted})
     return {
-        "cases": await services.staff_cases({Status.submitted}),
+        "cases": new,
+        # What a routing rule suggests for each new case, taken with one button (the ``route`` action).
+        "suggestions": await routing.suggestions_by_number([case.number for case in new]),
         "returned": await services.staff_cases({Status.returned}),
         "overdue": await supervision.overdue_cases(),
         "unsatisfied": await services.staff_cases({Status.unsatisfied}),

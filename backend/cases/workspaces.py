@@ -39,6 +39,7 @@ from backend.knowledge import services as knowledge, templates
 from backend.photos.controllers import MAX_FORM_BYTES, photo_key_from, photo_keys_from, receive_uploads
 from backend.photos.services import unattached_photos
 from backend.representatives.services import facts_of as suggestion_facts
+from backend.routing import services as routing
 from backend.settings import get_settings
 from backend.notifications import log as notification_log
 from backend.notifications.log import delivery_labels
@@ -277,6 +278,7 @@ class WorkspaceController(Controller):
                 "categories": await active_categories() if "categories" in choices else [],
                 "areas": await area_tree(active_only=True) if "areas" in choices else [],
                 "knowledge": await knowledge.for_answering(f"{view.case.title} {view.case.description}") if "knowledge" in choices else ([], []),
+                "routing": await routing.suggestion_for(view.case.id) if "routing" in choices else None,
                 "reply_templates": await templates.templates_for(account.department_id) if "templates" in choices else [],
                 "case_types": [t.value for t in CITIZEN_CASE_TYPES],
                 "errors": errors or {},

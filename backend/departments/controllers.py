@@ -10,13 +10,14 @@ from functools import partial
 from typing import Awaitable, Callable
 
 from litestar import Controller, Request, get, post
+from litestar.datastructures import UploadFile
 from litestar.exceptions import NotFoundException
 from litestar.response import Redirect, Response, Template
 
 from backend.accounts.guards import admits, current, role_guard
 from backend.web.state import client_address
 from backend.vocabulary import StaffRole
-from backend.departments import questions, services
+from backend.departments import boundaries, questions, services
 from backend.departments.questions import QuestionForm, question_form as question_form_of
 from backend.departments.services import AreaForm, CategoryForm, DepartmentForm, OrganisationError
 from backend.web import i18n
@@ -52,6 +53,21 @@ async def _saved(
 
 def _who(request: Request) -> dict:
     return {"actor": current(request).account.who, "client_address": client_address(request)}
+
+
+AREA_FORM_MAX = 2 * boundaries.BOUNDARY_TEXT_MAX + 100_000  # a boundary pasted, or uploaded as a file
+
+
+async def _area_form(request: Request) -> AreaForm:
+    """The area form as typed; an uploaded GeoJSON file takes the place of the pasted text, so
+    that the form comes back with it if it cannot be used."""
+    data = await request.form()
+    form = typed_form(AreaForm, data)
+    upload = data.get("boundary_file")
+    if isinstance(upload, UploadFile) and upload.filename:
+        content = await upload.read(boundaries.BOUNDARY_TEXT_MAX + 1)
+        form.boundary = content.decode("utf-8", errors="replace")  # not GeoJSON, if not UTF-8 text: said so
+    return form
 
 
 def _found(form):
@@ -203,9 +219,9 @@ class OrganisationController(Controller):
     async def areas(self) -> Template:
         return await self._area_page(None, AreaForm(), {})
 
-    @post("/areas", status_code=303)
+    @post("/areas", status_code=303, request_max_body_size=AREA_FORM_MAX)
     async def create_area(self, request: Request) -> Response:
-        form = typed_form(AreaForm, await request.form())
+        form = await _area_form(request)
 
         async def save() -> str:
             return f"/admin/areas#area-{await services.create_area(form, **_who(request))}"
@@ -216,9 +232,9 @@ class OrganisationController(Controller):
     async def area(self, area_id: RowId) -> Template:
         return await self._area_page(area_id, _found(await services.area_form(area_id)), {})
 
-    @post("/areas/{area_id:str}", status_code=303)
+    @post("/areas/{area_id:str}", status_code=303, request_max_body_size=AREA_FORM_MAX)
     async def update_area(self, request: Request, area_id: RowId) -> Response:
-        form = typed_form(AreaForm, await request.form())
+        form = await _area_form(request)
 
         async def save() -> str:
             await services.update_area(area_id, form, **_who(request))

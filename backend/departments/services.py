@@ -15,8 +15,9 @@ from backend.accounts import audit
 from backend.accounts.audit import AuditAction, Who
 from backend.vocabulary import CITIZEN_CASE_TYPES, CaseType, StaffRole
 from backend.accounts.tables import Account
-from backend import events
+from backend import clock, events
 from backend.db import is_unique_violation, lock_row, write_transaction
+from backend.departments.boundaries import BoundaryError, checked_boundary
 from backend.departments.tables import Area, Category, Department
 from backend.errors import FieldErrors, NotFound
 from backend.events import OrganisationChanged
@@ -65,6 +66,7 @@ class AreaForm:
     parent_id: str = ""  # empty for a district; a district's id for a street or town
     position: str = "0"
     active: str = "yes"
+    boundary: str = ""  # GeoJSON, pasted or from an uploaded file (``boundaries.checked_boundary``)
 
 
 # Reading, for the forms and pages that choose among them.
@@ -227,7 +229,7 @@ async def category_form(category_id: int) -> CategoryForm | None:
 
 
 async def area_form(area_id: int) -> AreaForm | None:
-    row = await Area.select(Area.name, Area.name_en, Area.slug, Area.parent, Area.position, Area.active).where(
+    row = await Area.select(Area.name, Area.name_en, Area.slug, Area.parent, Area.position, Area.active, Area.boundary).where(
         Area.id == area_id
     ).first()
     if row is None:
@@ -239,6 +241,7 @@ async def area_form(area_id: int) -> AreaForm | None:
         parent_id=str(row["parent"]) if row["parent"] else "",
         position=str(row["position"]),
         active="yes" if row["active"] else "",
+        boundary=row["boundary"],
     )
 
 
@@ -409,8 +412,21 @@ async def _area_values(form: AreaForm, area_id: int | None) -> tuple[dict, dict[
         errors["parent_id"] = N_("Choose a district from the list, or none for a district.")
     else:
         errors.update(await _parent_errors(parent_id, area_id))
-    values.update(parent=parent_id, position=_position(errors, form.position), active=form.active == "yes")
+    try:
+        boundary = checked_boundary(form.boundary)
+    except BoundaryError as error:
+        errors["boundary"], boundary = error.message, ""
+    values.update(
+        parent=parent_id, position=_position(errors, form.position), active=form.active == "yes", boundary=boundary, changed_at=clock.now()
+    )
     return values, errors
+
+
+def _area_detail(values: dict) -> str:
+    """The audit log's detail of an area: its boundary by its size, not its thousands of numbers."""
+    shown = {key: value for key, value in values.items() if key != "changed_at"}
+    shown["boundary"] = f"{len(values['boundary'])} characters of GeoJSON" if values["boundary"] else "none"
+    return _detail(shown)
 
 
 async def _write_area(values: dict, area_id: int | None) -> None:
@@ -427,7 +443,7 @@ async def create_area(form: AreaForm, *, actor: Who, client_address: str = "") -
     async def write() -> int:
         await _write_area(values, None)
         rows = await Area.insert(Area(**values)).returning(Area.id)
-        await audit.record(AuditAction.area_created, actor=actor, detail=_detail(values), client_address=client_address)
+        await audit.record(AuditAction.area_created, actor=actor, detail=_area_detail(values), client_address=client_address)
         return rows[0]["id"]
 
     return await _save(Area, values, None, errors, write)
@@ -442,7 +458,7 @@ async def update_area(area_id: int, form: AreaForm, *, actor: Who, client_addres
     async def write() -> int:
         await _write_area(values, area_id)
         await Area.update(values).where(Area.id == area_id)
-        await audit.record(AuditAction.area_changed, actor=actor, detail=_detail(values), client_address=client_address)
+        await audit.record(AuditAction.area_changed, actor=actor, detail=_area_detail(values), client_address=client_address)
         return area_id
 
     await _save(Area, values, area_id, errors, write)
@@ -476,9 +492,12 @@ async def ensure_category(
     return category
 
 
-async def ensure_area(name: str, name_en: str, slug: str, parent: Area | None, position: int) -> Area:
+async def ensure_area(name: str, name_en: str, slug: str, parent: Area | None, position: int, boundary: str = "") -> Area:
     area = await Area.objects().where(Area.slug == slug).first()
     if area is None:
-        area = Area(name=name, name_en=name_en, slug=slug, parent=parent.id if parent else None, position=position)
+        area = Area(
+            name=name, name_en=name_en, slug=slug, parent=parent.id if parent else None, position=position,
+            boundary=checked_boundary(boundary), changed_at=clock.now(),
+        )
         await area.save()
     return area

@@ -33,6 +33,12 @@ class Area(Table, tablename="area"):
     parent = ForeignKey(references="self", null=True, default=None, index=True, on_delete=OnDelete.no_action)
     position = Integer(default=0)
     active = Boolean(default=True)
+    # Its boundary, a GeoJSON Polygon or MultiPolygon in WGS 84 (checked by ``boundaries``), or
+    # empty: a case's map point finds its street by it.
+    boundary = Text(default="")
+    # When an admin last changed it: the spatial index of the boundaries (``boundaries.area_map``)
+    # is rebuilt in each process when the latest of these moves.
+    changed_at = Timestamptz(null=True, default=None)
 
 
 class CategoryQuestion(Table, tablename="category_question"):

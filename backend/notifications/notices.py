@@ -69,6 +69,7 @@ FILER_NOTICES = {
     "accept": Notice.accepted,
     "reject": Notice.rejected,
     "assign": Notice.assigned,
+    "route": Notice.assigned,  # accepted and assigned at once, by a routing rule
     "escalate": Notice.assigned,
     "grant_extension": Notice.extended,
     "reopen": Notice.reopened,
@@ -92,6 +93,7 @@ FOLLOWER_PUBLISHED_NOTICES = {"draft_reply": Notice.followed_answered}
 _DEPARTMENT, _CENTRE = frozenset({Audience.department}), frozenset({Audience.moderators})
 STAFF_NOTICES: dict[str, tuple[Notice, frozenset[Audience]]] = {
     "assign": (Notice.new_work, _DEPARTMENT),
+    "route": (Notice.new_work, _DEPARTMENT),
     "escalate": (Notice.new_work, _DEPARTMENT),
     "reopen": (Notice.new_work, frozenset({Audience.department, Audience.case_leader})),
     "sign_reminder": (Notice.sign_soon, _DEPARTMENT),

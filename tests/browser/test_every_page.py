@@ -28,6 +28,7 @@ from tests.cases.test_lifecycle import bring_to
 from tests.knowledge.helpers import MODERATOR, entry as knowledge_entry, template as reply_template
 from tests.people import invite
 from tests.representatives.helpers import answered, suggestion_form
+from tests.routing.helpers import rule as routing_rule
 from tests.support import PROJECT_ROOT
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -74,6 +75,9 @@ PAGES = {
     "/admin/areas": ("admin", "/admin/areas"),
     "/admin/areas/{area_id:str}": ("admin", "/admin/areas/{area_id}"),
     "/admin/calendar": ("admin", "/admin/calendar"),
+    "/admin/routing": ("admin", "/admin/routing"),
+    "/admin/routing/returns": ("admin", "/admin/routing/returns"),
+    "/admin/routing/{rule_id:str}": ("admin", "/admin/routing/{rule}"),
     "/admin/categories": ("admin", "/admin/categories"),
     "/admin/categories/{category_id:str}": ("admin", "/admin/categories/{category_id}"),
     "/admin/deadlines": ("admin", "/admin/deadlines"),
@@ -158,6 +162,7 @@ async def world(categories, areas) -> dict[str, str]:
         "department_id": str(categories["water"].department),
         "entry": str(await _entry_with_history()),
         "template": str(await reply_template()),
+        "rule": str(await routing_rule(categories["roads"].department, categories["roads"].id, areas["jingxiu"], automatic=True)),
     }
 
 

@@ -23,6 +23,7 @@ from backend.web.errors import status_of
 from tests.cases.test_filing import file, form
 from tests.knowledge.helpers import entry as knowledge_entry
 from tests.people import invite
+from tests.routing.helpers import rule as routing_rule
 from tests.support import jpeg
 
 MODERATOR = Actor(Role.moderator, "")
@@ -91,6 +92,9 @@ async def inputs_for(action: str, number: str, department_id: int, settings, cat
     kind = actions.INPUTS[action]
     if action == "assign":
         return kind(text=text, department_id=department_id)
+    if action == "route":  # a rule for the case's category, to the department the paths assign to
+        case = await Case.select(Case.category).where(Case.number == number).first()
+        return kind(text=text, rule_id=await routing_rule(department_id, case["category"]))
     if action == "escalate":  # from the department the paths assign to, to another one
         return kind(text=text, department_id=await _other_department())
     if action == "mark_duplicate":
@@ -301,8 +305,8 @@ def test_the_next_likely_steps_follow_the_usual_path_from_the_table():
     def likely(role: str, status: Status, case_type: str = "complaint") -> list[str]:
         return [action for action in actions_for(role, status, Scope.lead, case_type) if moves_forward(action, status)]
 
-    assert likely("moderator", Status.submitted) == ["accept"]
-    assert likely("moderator", Status.accepted) == ["assign"]
+    assert likely("moderator", Status.submitted) == ["accept", "route"]
+    assert likely("moderator", Status.accepted) == ["assign", "route"]
     assert likely("moderator", Status.returned) == ["assign"]
     assert likely("moderator", Status.unsatisfied) == ["reopen", "close"]
     assert likely("handler", Status.assigned) == ["sign"]

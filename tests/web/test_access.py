@@ -57,6 +57,13 @@ STAFF_ROUTES = {
     ("POST", "/admin/areas"): {"admin"},
     ("GET", "/admin/areas/{area_id:str}"): {"admin"},
     ("POST", "/admin/areas/{area_id:str}"): {"admin"},
+    ("GET", "/admin/routing"): {"admin"},
+    ("POST", "/admin/routing"): {"admin"},
+    ("GET", "/admin/routing/returns"): {"admin"},
+    ("GET", "/admin/routing/{rule_id:str}"): {"admin"},
+    ("POST", "/admin/routing/{rule_id:str}"): {"admin"},
+    ("POST", "/admin/routing/{rule_id:str}/move"): {"admin"},
+    ("POST", "/admin/routing/{rule_id:str}/delete"): {"admin"},
     ("GET", "/admin/calendar"): {"admin"},
     ("POST", "/admin/calendar"): {"admin"},
     ("POST", "/admin/calendar/remove"): {"admin"},
@@ -215,6 +222,7 @@ def concrete(path: str, case_number: str, who: str = "") -> str:
         .replace("{department_id:str}", "999999")
         .replace("{category_id:str}", "999999")
         .replace("{area_id:str}", "999999")
+        .replace("{rule_id:str}", "999999")
         .replace("{case_id:str}", "999999")
         .replace("{key_id:str}", "999999")
         .replace("{question_id:str}", "999999")
