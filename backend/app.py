@@ -70,7 +70,7 @@ from backend.web.errors import (
 )
 from backend.web.app_shell import AppShellController
 from backend.web.boundary import BoundedRequest, StaticFileSystem, refuse_nul_bytes
-from backend.web.observability import RequestObserver
+from backend.web.observability import RequestObserver, json_logging
 from backend.web.pages import PageController
 from backend.web.security import address_limit, keep_secrets_out_of_access_logs, security_headers
 from backend.web.templating import STATIC_DIR, build_environment, template_config
@@ -216,6 +216,7 @@ def create_app(database_pool: bool = True) -> Litestar:
             }.items()
         },
         openapi_config=openapi_config(),
+        **({"logging_config": json_logging()} if settings.log_format == "json" else {}),
         on_startup=[
             db.prepare_database,
             tidy_sessions,

@@ -22,7 +22,7 @@ from backend.settings import get_settings
 from backend.web.observability import REQUESTS_LOGGER, JsonLines
 from backend.web.security import redact
 from tests.keys import api_key  # noqa: F401  (a fixture)
-from tests.support import REDIS_URL, jpeg, report_fields, submission_key
+from tests.support import REDIS_URL, LiveServer, jpeg, report_fields, submission_key
 
 TOKEN = "metrics-token-" + "y" * 24
 
@@ -129,13 +129,13 @@ async def test_metrics_count_requests_by_route_filings_photos_jobs_and_deliverie
 
 async def test_requests_carry_an_id_kept_from_a_proxy_when_it_is_sane(client):
     fresh = await client.get("/healthz")
-    assert re.fullmatch(r"[0-9a-f]{16}", fresh.headers["x-request-id"])
+    assert re.fullmatch(r"[0-9a-f]{10}-[0-9a-f]+", fresh.headers["x-request-id"])
     assert (await client.get("/healthz")).headers["x-request-id"] != fresh.headers["x-request-id"]
     given = "b6f1e2c4-7a1d-4c3e-9d2f-0a1b2c3d4e5f"
     assert (await client.get("/cases", headers={"x-request-id": given})).headers["x-request-id"] == given
     for insane in ("x", "a" * 65, "两个字的编号abc".encode(), "id with spaces", "<script>alert(1)</script>"):
         echoed = (await client.get("/healthz", headers={"x-request-id": insane})).headers["x-request-id"]
-        assert re.fullmatch(r"[0-9a-f]{16}", echoed), insane
+        assert re.fullmatch(r"[0-9a-f]{10}-[0-9a-f]+", echoed), insane
     assert (await client.get("/no/such/page")).headers["x-request-id"]
 
 
@@ -236,3 +236,33 @@ def test_logged_paths_mask_follow_tokens_and_keys_in_queries():
     assert redact("/open311/v2/requests.json?api_key=msk_secret&page=2") == "/open311/v2/requests.json?api_key=…&page=2"
     assert redact("/open311/v2/tokens/abc.json") == "/open311/v2/tokens/…"
     assert redact("/cases/2026-000123") == "/cases/2026-000123"
+
+
+@pytest.mark.slow
+def test_two_workers_add_up_their_metrics_and_log_json_lines_without_secrets():
+    """``minsheng serve`` as operators run it: the counts of whichever worker answered are
+    added up, and standard error carries nothing but JSON lines, none with a follow token or a key."""
+    server = LiveServer(workers=2, env={"MINSHENG_METRICS_ALLOW": "127.0.0.1/32", "MINSHENG_LOG_FORMAT": "json"}).start()
+    token, key = "f" * 43, "msk_" + "k" * 40
+    try:
+        with httpx.Client(base_url=server.url.replace("localhost", "127.0.0.1"), timeout=30) as http:
+            for _ in range(20):
+                assert http.get("/healthz").status_code == 200
+            assert http.get(f"/follow/{token}").status_code == 404
+            assert http.get("/open311/v2/requests.json", params={"api_key": key}).status_code == 403  # no such key
+            samples = {
+                (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+                for family in text_string_to_metric_families(http.get("/metrics").text)
+                for sample in family.samples
+            }
+        # Every /healthz of the test, and those of the server's start, whichever worker answered.
+        healthz = value(samples, "minsheng_http_request_duration_seconds_count", route="/healthz", method="GET", status="200")
+        assert healthz >= 20
+        assert value(samples, "minsheng_http_request_duration_seconds_count", route="/follow/{token}", method="GET", status="404") == 1
+    finally:
+        server.stop()
+    lines = server.process.stderr.read().decode().splitlines()
+    entries = [json.loads(line) for line in lines]  # every line is one JSON object
+    assert [entry["path"] for entry in entries if entry.get("route") == "/follow/{token}"] == ["/follow/…"]
+    assert [entry["status"] for entry in entries if entry.get("path", "").startswith("/open311/v2/requests")] == [403]
+    assert token not in "\n".join(lines) and key not in "\n".join(lines)
