@@ -27,17 +27,15 @@ def main() -> None:
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
 def serve(host: str, port: int, workers: int) -> None:
     """Serve the app (migrate first)."""
-    import shutil
-
     import uvicorn
 
+    from backend.metrics import forget_ended_processes
     from backend.settings import get_settings
     from backend.web.observability import json_log_config
 
     settings = get_settings()
     # The workers' metrics start from nothing: what earlier processes counted is gone with them.
-    shutil.rmtree(settings.metrics_directory, ignore_errors=True)
-    settings.metrics_directory.mkdir(parents=True)
+    forget_ended_processes(settings.metrics_directory)
     logs = {"access_log": False, "log_config": json_log_config()} if settings.log_format == "json" else {}
     uvicorn.run(
         "backend.app:create_app",

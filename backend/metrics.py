@@ -2,15 +2,15 @@
 
 prometheus_client's multiprocess mode: each process writes its values into memory-mapped files
 of one directory (``settings.metrics_directory``), and whichever worker answers ``/metrics``
-adds up the files of all of them. ``minsheng serve`` empties the directory before it starts the
-workers; the live gauges (open streams, the connection pool) of a worker that died are dropped
-when a worker starts and at each reading, while the counters of a dead worker stay counted (a
-counter never goes back).
+adds up the files of all of them. The live gauges (open streams, the connection pool) of a
+worker that died are dropped when a worker starts and at each reading, while the counters of a
+dead worker stay counted (a counter never goes back).
 
 The domain is measured by listening to its events (``backend.listeners``): filings and every
 timeline entry, photos processed, notifications delivered. The app measures requests, the
 scheduler its jobs, the live hub its streams, and ``monitoring`` samples the pool. Nothing is
 counted in a process that never called ``start`` (the commands, the tests of services).
+``minsheng serve`` removes the files of ended processes before it starts the workers.
 """
 
 from __future__ import annotations
@@ -108,18 +108,36 @@ def stop() -> None:
         multiprocess.mark_process_dead(os.getpid(), str(_directory))
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's
+        pass
+    return True
+
+
+def _pid(path: Path) -> int:
+    return int(path.stem.rpartition("_")[2])  # counter_1234.db, gauge_livesum_1234.db
+
+
 def forget_dead_workers() -> None:
     """Drops the live gauges of worker processes that are gone (killed, or restarted by uvicorn)."""
     if _directory is None:
         return
     for path in _directory.glob("gauge_live*_*.db"):
-        pid = int(path.stem.rpartition("_")[2])
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            multiprocess.mark_process_dead(pid, str(_directory))
-        except PermissionError:  # alive, someone else's
-            pass
+        if not _alive(_pid(path)):
+            multiprocess.mark_process_dead(_pid(path), str(_directory))
+
+
+def forget_ended_processes(directory: Path) -> None:
+    """Before the workers start (``minsheng serve``): what every ended process counted goes;
+    the files of processes still running (another server on the same data directory) stay."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for path in directory.glob("*_*.db"):
+        if not _alive(_pid(path)):
+            path.unlink(missing_ok=True)
 
 
 def exposition() -> bytes:

@@ -99,8 +99,8 @@ class Settings:
     notify_attempts: int = 8
     notify_retry_seconds: int = 60
     # Operations (``backend.monitoring``): who may read /metrics (client networks, or a bearer
-    # token; neither: nobody, a 404), where the worker processes keep their metrics (emptied by
-    # ``minsheng serve`` at start; empty: ``<data dir>/metrics``), and the logs' format
+    # token; neither: nobody, a 404), where the worker processes keep their metrics (those of
+    # ended processes removed by ``minsheng serve`` at start; empty: ``<data dir>/metrics``), and the logs' format
     # ("text": uvicorn's access log; "json": one JSON line per request, with its request id).
     metrics_networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
     metrics_token: str = ""

@@ -7,7 +7,10 @@ from __future__ import annotations
 import json
 import logging
 import re
+import os
 import shutil
+import subprocess
+import sys
 from datetime import timedelta
 
 import httpx
@@ -266,3 +269,13 @@ def test_two_workers_add_up_their_metrics_and_log_json_lines_without_secrets():
     assert [entry["path"] for entry in entries if entry.get("route") == "/follow/{token}"] == ["/follow/…"]
     assert [entry["status"] for entry in entries if entry.get("path", "").startswith("/open311/v2/requests")] == [403]
     assert token not in "\n".join(lines) and key not in "\n".join(lines)
+
+
+def test_a_start_forgets_what_ended_processes_counted_and_keeps_the_running_ones(tmp_path):
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True)
+    dead, alive = int(ended.stdout), os.getpid()
+    for kind in ("counter", "histogram", "gauge_livesum"):
+        for pid in (dead, alive):
+            (tmp_path / f"{kind}_{pid}.db").write_bytes(b"")
+    metrics.forget_ended_processes(tmp_path)
+    assert sorted(path.name for path in tmp_path.iterdir()) == [f"{kind}_{alive}.db" for kind in ("counter", "gauge_livesum", "histogram")]
