@@ -168,29 +168,36 @@ def verify(source: Path) -> dict:
     return manifest
 
 
-def _tables(settings: Settings) -> int:
+def _query(settings: Settings, sql: str):
+    """One statement on the installation's database; the first column of its first row."""
     if settings.is_postgres:
         import asyncio
 
         import asyncpg
 
-        async def count() -> int:
+        async def run():
             connection = await asyncpg.connect(settings.database_url)
             try:
-                return await connection.fetchval(
-                    "SELECT count(*) FROM information_schema.tables WHERE table_schema NOT IN ('pg_catalog', 'information_schema')"
-                )
+                return await connection.fetchval(sql)
             finally:
                 await connection.close()
 
-        return asyncio.run(count())
-    if not settings.sqlite_path.exists():
-        return 0
+        return asyncio.run(run())
     connection = sqlite3.connect(settings.sqlite_path)
     try:
-        return connection.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
+        with connection:
+            row = connection.execute(sql).fetchone()
+        return row[0] if row else None
     finally:
         connection.close()
+
+
+def _tables(settings: Settings) -> int:
+    if settings.is_postgres:
+        return _query(settings, "SELECT count(*) FROM information_schema.tables WHERE table_schema NOT IN ('pg_catalog', 'information_schema')")
+    if not settings.sqlite_path.exists():
+        return 0
+    return _query(settings, "SELECT count(*) FROM sqlite_master WHERE type = 'table'")
 
 
 def restore(settings: Settings, source: Path) -> Summary:
@@ -215,6 +222,9 @@ def restore(settings: Settings, source: Path) -> Summary:
         finally:
             copy.close()
             target.close()
+    # The public pages' version starts a new generation: no ETag a browser or proxy kept from
+    # the old installation can match a page of this one (backend/web/caching.py).
+    _query(settings, "DELETE FROM public_record_version")
     media_bytes = 0
     for name, sha256 in files.items():
         if name.startswith(f"{MEDIA}/"):

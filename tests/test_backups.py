@@ -61,6 +61,22 @@ def rows(database_url: str) -> dict[str, list]:
         connection.close()
 
 
+def public_record_versions(database_url: str) -> int:
+    if database_url.startswith("postgresql://"):
+        import asyncpg
+
+        async def count() -> int:
+            connection = await asyncpg.connect(database_url)
+            try:
+                return await connection.fetchval("SELECT count(*) FROM public_record_version")
+            finally:
+                await connection.close()
+
+        return asyncio.run(count())
+    with sqlite3.connect(database_url.removeprefix("sqlite:///")) as connection:
+        return connection.execute("SELECT count(*) FROM public_record_version").fetchone()[0]
+
+
 def files(directory: Path) -> dict[str, str]:
     return {
         path.relative_to(directory).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
@@ -134,6 +150,9 @@ async def test_a_backup_restores_into_an_empty_installation_with_its_cases_photo
     assert after == before
     assert len(after["cases"]) == 2 and len(after["photo"]) == 2 and any("王管理员" in map(str, row) for row in after["account"])
     assert files(Path(empty_installation["MINSHENG_MEDIA_DIR"])) == files(settings.media_dir)
+    # The public pages start a new generation: no ETag kept from the old installation matches.
+    assert await asyncio.to_thread(public_record_versions, settings.database_url) == 1
+    assert await asyncio.to_thread(public_record_versions, empty_installation["MINSHENG_DATABASE_URL"]) == 0
 
     # The restored installation serves it all: the follow link, the photo, the admin's passkey.
     server = await asyncio.to_thread(LiveServer(env=empty_installation).start)
