@@ -4,6 +4,7 @@ details)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -18,14 +19,15 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from backend import clock, db, metrics
-from backend.events import NotificationDelivered, emit
+from backend.notifications import delivery
+from backend.notifications.notices import Notice
 from backend.jobs import JOBS
 from backend.scheduler import run_jobs
 from backend.settings import get_settings
 from backend.web.observability import REQUESTS_LOGGER, JsonLines
 from backend.web.security import redact
 from tests.keys import api_key  # noqa: F401  (a fixture)
-from tests.support import REDIS_URL, LiveServer, jpeg, report_fields, submission_key
+from tests.support import PROJECT_ROOT, REDIS_URL, LiveServer, jpeg, report_fields, submission_key
 
 TOKEN = "metrics-token-" + "y" * 24
 
@@ -104,7 +106,9 @@ async def test_metrics_count_requests_by_route_filings_photos_jobs_and_deliverie
         assert (await citizen.get(follow)).status_code == 200
         assert (await citizen.get("/no/such/page/12345")).status_code == 404
     await run_jobs(JOBS[:1], clock.now() + timedelta(days=2), metrics.clock_job_ran)
-    await emit(NotificationDelivered("sms", "retry"))
+    # A message whose subscription has ended fails for good, as delivery records it.
+    ended = delivery.Claimed(0, Notice.accepted, "sms", 1, None, False, None)
+    await delivery.send([ended], get_settings(), clock.now())
     after = await read_metrics(app)
 
     def grew(name: str, by: float = 1, **labels: str) -> None:
@@ -121,7 +125,7 @@ async def test_metrics_count_requests_by_route_filings_photos_jobs_and_deliverie
     grew("minsheng_photos_processed_total", outcome="rejected")
     grew("minsheng_photo_processing_seconds_count", by=2)
     grew("minsheng_clock_job_runs_total", job=JOBS[0].__name__, outcome="ok")
-    grew("minsheng_notification_deliveries_total", channel="sms", result="retry")
+    grew("minsheng_notification_deliveries_total", channel="sms", result="dead")
     assert ("minsheng_live_streams", ()) in after
     # Routes are named by their templates: no follow token and no case number is ever a label.
     text = repr(after)
@@ -279,3 +283,17 @@ def test_a_start_forgets_what_ended_processes_counted_and_keeps_the_running_ones
             (tmp_path / f"{kind}_{pid}.db").write_bytes(b"")
     metrics.forget_ended_processes(tmp_path)
     assert sorted(path.name for path in tmp_path.iterdir()) == [f"{kind}_{alive}.db" for kind in ("counter", "gauge_livesum", "histogram")]
+
+
+async def test_a_dead_workers_open_streams_leave_the_sum_and_its_counts_stay(app_with, settings):
+    app = await app_with(MINSHENG_METRICS_ALLOW="10.0.0.0/8")
+    before = await read_metrics(app)
+    # Another worker of the same server counts a filing and holds three streams, then dies.
+    code = (
+        "import sys; from pathlib import Path; from backend import metrics; from backend.events import EntryAppended; "
+        "metrics.start(Path(sys.argv[1])); metrics.live_streams(3); metrics.on_entry_appended(EntryAppended(1, 1, 'submit'))"
+    )
+    await asyncio.to_thread(subprocess.run, [sys.executable, "-c", code, str(settings.metrics_directory)], check=True, cwd=PROJECT_ROOT)
+    after = await read_metrics(app)
+    assert value(after, "minsheng_live_streams") == value(before, "minsheng_live_streams")
+    assert value(after, "minsheng_filings_total") == value(before, "minsheng_filings_total") + 1
