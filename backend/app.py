@@ -234,6 +234,7 @@ def create_app(database_pool: bool = True) -> Litestar:
             *[each.stop for each in couriers],
             *[each.stop for each in scheduler],
             pool_sampler.stop,
+            metrics.stop,  # this worker's open streams and pool leave the sums
             close_sessions,
             *([db.close_pool] if database_pool else []),
         ],

@@ -75,10 +75,10 @@ class Instruments:
         self._request_children: dict[tuple[str, str, int], Histogram] = {}
 
     def request(self, route: str, method: str, status: int, seconds: float) -> None:
-        key = (route, method, status)
+        key = (route, method if method in METHODS else "other", status)
         child = self._request_children.get(key)
         if child is None:
-            child = self._request_children[key] = self.requests.labels(route, method if method in METHODS else "other", str(status))
+            child = self._request_children[key] = self.requests.labels(*key[:2], str(status))
         child.observe(seconds)
 
 

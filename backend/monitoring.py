@@ -64,7 +64,6 @@ class PoolSampler:
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
-        metrics.stop()
 
     async def _loop(self) -> None:
         while True:

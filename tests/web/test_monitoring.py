@@ -105,6 +105,7 @@ async def test_metrics_count_requests_by_route_filings_photos_jobs_and_deliverie
         follow = filed.headers["location"].split("?")[0]
         assert (await citizen.get(follow)).status_code == 200
         assert (await citizen.get("/no/such/page/12345")).status_code == 404
+        assert (await citizen.request("BREW", "/cases")).status_code == 405
     await run_jobs(JOBS[:1], clock.now() + timedelta(days=2), metrics.clock_job_ran)
     # A message whose subscription has ended fails for good, as delivery records it.
     ended = delivery.Claimed(0, Notice.accepted, "sms", 1, None, False, None)
@@ -119,6 +120,7 @@ async def test_metrics_count_requests_by_route_filings_photos_jobs_and_deliverie
     grew(request, route="/report", method="POST", status="303")
     grew(request, route="/follow/{token}", method="GET", status="200")
     grew(request, route="unmatched", method="GET", status="404")
+    grew(request, route="unmatched", method="other", status="405")  # a label never takes what a client sends
     grew("minsheng_filings_total")
     grew("minsheng_case_entries_total", action="submit")
     grew("minsheng_photos_processed_total", outcome="stored")
