@@ -27,6 +27,7 @@ import subprocess
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from backend.settings import Settings
 
@@ -87,9 +88,20 @@ def _media_files(media_dir: Path) -> list[Path]:
     )
 
 
-def _run(command: list[str], what: str) -> None:
+def _libpq(database_url: str) -> tuple[str, dict[str, str]]:
+    """The URL for pg_dump and pg_restore without its password, which goes in their environment
+    (a command line is visible to every user of the machine)."""
+    parts = urlsplit(database_url)
+    if parts.password is None:
+        return database_url, dict(os.environ)
+    host = parts.netloc.rpartition("@")[2]
+    user = parts.username or ""
+    return urlunsplit(parts._replace(netloc=f"{user}@{host}" if user else host)), {**os.environ, "PGPASSWORD": unquote(parts.password)}
+
+
+def _run(command: list[str], what: str, environment: dict[str, str]) -> None:
     try:
-        done = subprocess.run(command, capture_output=True, text=True)
+        done = subprocess.run(command, capture_output=True, text=True, env=environment)
     except FileNotFoundError:
         raise BackupError(f"{command[0]} is not installed: {what} needs PostgreSQL's client programs (Debian: postgresql-client)") from None
     if done.returncode != 0:
@@ -102,7 +114,8 @@ def backup(settings: Settings, target: Path) -> Summary:
     target.mkdir(mode=0o700, parents=True, exist_ok=True)  # it holds the keys and personal data
     files: dict[str, str] = {}
     if settings.is_postgres:
-        _run(["pg_dump", "--format=custom", "--no-owner", f"--file={target / POSTGRES_FILE}", settings.database_url], "pg_dump")
+        url, environment = _libpq(settings.database_url)
+        _run(["pg_dump", "--format=custom", f"--file={target / POSTGRES_FILE}", url], "pg_dump", environment)
         files[POSTGRES_FILE] = _sha256(target / POSTGRES_FILE)
     else:
         if not settings.sqlite_path.exists():
@@ -211,7 +224,8 @@ def restore(settings: Settings, source: Path) -> Summary:
         raise BackupError(f"the media directory {settings.media_dir} is not empty ({len(media)} files): restore needs an empty one")
     files: dict[str, str] = manifest["files"]
     if settings.is_postgres:
-        _run(["pg_restore", "--no-owner", "--exit-on-error", f"--dbname={settings.database_url}", str(source / POSTGRES_FILE)], "pg_restore")
+        url, environment = _libpq(settings.database_url)
+        _run(["pg_restore", "--no-owner", "--exit-on-error", f"--dbname={url}", str(source / POSTGRES_FILE)], "pg_restore", environment)
     else:
         settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
         for leftover in ("", "-wal", "-shm"):  # an empty file (or its journal) left by a start

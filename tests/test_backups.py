@@ -196,3 +196,11 @@ async def test_restore_refuses_a_damaged_or_unfinished_backup(client, categories
     unfinished = await asyncio.to_thread(minsheng, "restore", str(backup), **empty_installation)
     assert unfinished.returncode == 1 and "it is not a finished backup" in unfinished.stderr
     assert not Path(empty_installation["MINSHENG_MEDIA_DIR"]).exists()  # nothing was changed
+
+
+def test_the_database_password_stays_off_the_command_line():
+    from backend.backups import _libpq
+
+    url, environment = _libpq("postgresql://minsheng:s%40cret@db.example:5432/minsheng?sslmode=require")
+    assert url == "postgresql://minsheng@db.example:5432/minsheng?sslmode=require" and environment["PGPASSWORD"] == "s@cret"
+    assert _libpq("postgresql://postgres@127.0.0.1:5432/x")[0] == "postgresql://postgres@127.0.0.1:5432/x"
