@@ -15,7 +15,7 @@ from litestar.exceptions import HTTPException
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.static_files import create_static_files_router
 
-from backend import clock, db, listeners
+from backend import clock, db, listeners, metrics
 from backend.accounts.api_key_pages import ApiKeyController
 from backend.accounts.controllers import AdminController, InvitationController, PasskeyController, SignInController
 from backend.accounts.guards import SessionMiddleware, signed_in
@@ -42,6 +42,7 @@ from backend.routing.controllers import RoutingController
 from backend.live import bus
 from backend.live.controllers import LiveController, StaffLiveController
 from backend.live.hub import LiveHub
+from backend.monitoring import MonitoringController, PoolSampler
 from backend.notifications.controllers import (
     FollowerController,
     MessageLinkController,
@@ -72,6 +73,7 @@ from backend.web.errors import (
 )
 from backend.web.app_shell import AppShellController
 from backend.web.boundary import BoundedRequest, StaticFileSystem, refuse_nul_bytes
+from backend.web.observability import RequestObserver, json_logging
 from backend.web.pages import PageController
 from backend.web.security import address_limit, keep_secrets_out_of_access_logs, security_headers
 from backend.web.templating import STATIC_DIR, build_environment, template_config
@@ -111,6 +113,7 @@ def create_app(database_pool: bool = True) -> Litestar:
     settings.media_dir.mkdir(parents=True, exist_ok=True)
     listeners.wire()
     keep_secrets_out_of_access_logs()
+    instruments = metrics.start(settings.metrics_directory)
     sessions = Sessions.from_settings(settings)
 
     async def tidy_sessions() -> None:
@@ -128,7 +131,7 @@ def create_app(database_pool: bool = True) -> Litestar:
         await sessions.store.__aexit__(None, None, None)
 
     # The clock jobs run inside each worker (after the pool is up, stopped before it closes).
-    scheduler = [Scheduler(JOBS, settings.scheduler_seconds)] if settings.scheduler_seconds else []
+    scheduler = [Scheduler(JOBS, settings.scheduler_seconds, metrics.clock_job_ran)] if settings.scheduler_seconds else []
     # Notifications go out right after the commit that wrote them, by the same rule (tests send them).
     couriers = [Courier(settings)] if settings.scheduler_seconds else []
     environment = build_environment()
@@ -193,8 +196,9 @@ def create_app(database_pool: bool = True) -> Litestar:
             ),
         ],
     )
-    return Litestar(
-        route_handlers=[pages, api_router(settings, caching), open311_router(settings, caching)],
+    pool_sampler = PoolSampler()
+    app = Litestar(
+        route_handlers=[pages, api_router(settings, caching), open311_router(settings, caching), MonitoringController],
         plugins=[HTMXPlugin(), channels],
         state=State({"sessions": sessions, "live": live}),
         # The key is read before the cross-site check, which skips exactly the requests with a valid key.
@@ -218,10 +222,12 @@ def create_app(database_pool: bool = True) -> Litestar:
             }.items()
         },
         openapi_config=openapi_config(),
+        **({"logging_config": json_logging()} if settings.log_format == "json" else {}),
         on_startup=[
             db.prepare_database,
             tidy_sessions,
             *([db.start_pool] if database_pool else []),
+            pool_sampler.start,
             *[each.start for each in scheduler],
             *[each.start for each in couriers],
             live.start,  # after the channels plugin (a lifespan manager) and the pool
@@ -233,7 +239,12 @@ def create_app(database_pool: bool = True) -> Litestar:
             live.stop,
             *[each.stop for each in couriers],
             *[each.stop for each in scheduler],
+            pool_sampler.stop,
+            metrics.stop,  # this worker's open streams and pool leave the sums
             close_sessions,
             *([db.close_pool] if database_pool else []),
         ],
     )
+    # Around the whole handler, routing included: unmatched paths and failures are seen too.
+    app.asgi_handler = RequestObserver(app.asgi_handler, instruments.request, log_requests=settings.log_format == "json")
+    return app

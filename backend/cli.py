@@ -1,4 +1,4 @@
-"""The ``minsheng`` command: serve, migrate, invite, api-key create, seed-demo, figures."""
+"""The ``minsheng`` command: serve, migrate, invite, api-key create, seed-demo, figures, backup, restore."""
 
 from __future__ import annotations
 
@@ -29,6 +29,14 @@ def serve(host: str, port: int, workers: int) -> None:
     """Serve the app (migrate first)."""
     import uvicorn
 
+    from backend.metrics import forget_ended_processes
+    from backend.settings import get_settings
+    from backend.web.observability import json_log_config
+
+    settings = get_settings()
+    # The workers' metrics start from nothing: what earlier processes counted is gone with them.
+    forget_ended_processes(settings.metrics_directory)
+    logs = {"access_log": False, "log_config": json_log_config()} if settings.log_format == "json" else {}
     uvicorn.run(
         "backend.app:create_app",
         factory=True,
@@ -38,6 +46,7 @@ def serve(host: str, port: int, workers: int) -> None:
         proxy_headers=True,
         server_header=False,
         timeout_graceful_shutdown=5,
+        **logs,
     )
 
 
@@ -162,6 +171,35 @@ def figures_rebuild() -> None:
 
     counted = asyncio.run(rebuild())
     click.echo(f"figures rebuilt from {counted} cases")
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def backup(directory: Path) -> None:
+    """Copy the database, the media and the keys into DIRECTORY (new or empty), while the app runs."""
+    from backend.backups import BackupError, backup as back_up
+    from backend.settings import get_settings
+
+    try:
+        summary = back_up(get_settings(), directory)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"backed up the {summary.database} database and {summary.media_files} media files ({summary.media_bytes} bytes) to {directory}")
+
+
+@main.command()
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def restore(directory: Path) -> None:
+    """Restore a backup into this installation, which must be empty (no tables, no media)."""
+    from backend.backups import BackupError, restore as bring_back
+    from backend.settings import get_settings
+
+    try:
+        summary = bring_back(get_settings(), directory)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"restored the {summary.database} database and {summary.media_files} media files ({summary.media_bytes} bytes) from {directory}")
+    click.echo("next: minsheng migrate (if this release is newer than the backup), then start the app")
 
 
 if __name__ == "__main__":

@@ -114,6 +114,23 @@ class RecordRebuilt:
     rebuild``, the demo's generated cases)."""
 
 
+@dataclass(frozen=True, eq=False)  # each upload is its own, even of the same time
+class PhotoProcessed:
+    """An uploaded photo was checked and stored, or rejected (``photos.services``)."""
+
+    seconds: float
+    stored: bool
+
+
+@dataclass(frozen=True, eq=False)
+class NotificationDelivered:
+    """A notification was handed to its channel (``result`` "sent"), or failed: to be tried
+    again ("retry") or never ("dead")."""
+
+    channel: str
+    result: str
+
+
 class Phase(enum.Enum):
     before_commit = "before_commit"
     after_commit = "after_commit"

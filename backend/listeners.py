@@ -7,6 +7,7 @@ own module; the services that emit the events do not change.
 
 from __future__ import annotations
 
+from backend import metrics
 from backend.cases import calendar_change, figures, public_record, search
 from backend.events import (
     CaseMerged,
@@ -15,9 +16,11 @@ from backend.events import (
     EntryAppended,
     KnowledgeChanged,
     MergeUndone,
+    NotificationDelivered,
     OrganisationChanged,
     PersonalDataErased,
     Phase,
+    PhotoProcessed,
     PublicTextChanged,
     RecordRebuilt,
     WorkingCalendarChanged,
@@ -57,3 +60,7 @@ def wire() -> None:
     listen(WorkingCalendarChanged, calendar_change.on_working_calendar_changed, Phase.before_commit)
     # After commit: live pages hear only of what is there to read.
     listen(EntryAppended, bus.announce_entry, Phase.after_commit)
+    # The operators' metrics count what happened (in the processes that count: the app's workers).
+    listen(EntryAppended, metrics.on_entry_appended, Phase.after_commit)
+    listen(PhotoProcessed, metrics.on_photo_processed, Phase.after_commit)
+    listen(NotificationDelivered, metrics.on_notification_delivered, Phase.after_commit)

@@ -12,31 +12,38 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 
 from backend import clock
 
 Job = Callable[[datetime], Awaitable[int]]  # given now; returns how much it did
+# Told of each run: the job's name, its time in seconds, and what it did (None: it failed).
+Observer = Callable[[str, float, "int | None"], None]
 STOP_GRACE_SECONDS = 2.0
 logger = logging.getLogger(__name__)
 
 
-async def run_jobs(jobs: Sequence[Job], now: datetime) -> dict[str, int]:
+async def run_jobs(jobs: Sequence[Job], now: datetime, observe: Observer | None = None) -> dict[str, int]:
     """One tick: each job in order, at the same ``now``."""
     done = {}
     for job in jobs:
+        started = time.perf_counter()
         try:
             done[job.__name__] = await job(now)
         except Exception:
             logger.exception("scheduled job %s failed", job.__name__)
+        if observe is not None:
+            observe(job.__name__, time.perf_counter() - started, done.get(job.__name__))
     return done
 
 
 class Scheduler:
-    def __init__(self, jobs: Sequence[Job], interval_seconds: float):
+    def __init__(self, jobs: Sequence[Job], interval_seconds: float, observe: Observer | None = None):
         self.jobs = jobs
         self.interval_seconds = interval_seconds
+        self.observe = observe
         self._stopping = asyncio.Event()
         self._task: asyncio.Task | None = None
 
@@ -56,7 +63,7 @@ class Scheduler:
 
     async def _loop(self) -> None:
         while not self._stopping.is_set():
-            await run_jobs(self.jobs, clock.now())
+            await run_jobs(self.jobs, clock.now(), self.observe)
             try:
                 await asyncio.wait_for(self._stopping.wait(), self.interval_seconds)
             except TimeoutError:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import secrets
@@ -101,6 +102,18 @@ class Settings:
     # Delivery: attempts before a message is dead, and the wait before the second (doubling).
     notify_attempts: int = 8
     notify_retry_seconds: int = 60
+    # Operations (``backend.monitoring``): who may read /metrics (client networks, or a bearer
+    # token; neither: nobody, a 404), where the worker processes keep their metrics (those of
+    # ended processes removed by ``minsheng serve`` at start; empty: ``<data dir>/metrics``), and the logs' format
+    # ("text": uvicorn's access log; "json": one JSON line per request, with its request id).
+    metrics_networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+    metrics_token: str = ""
+    metrics_dir: Path | None = None
+    log_format: str = "text"
+
+    @property
+    def metrics_directory(self) -> Path:
+        return self.metrics_dir or self.data_dir / "metrics"
 
     @property
     def rp_id(self) -> str:
@@ -195,6 +208,10 @@ def get_settings() -> Settings:
         vapid_subject=os.environ.get("MINSHENG_VAPID_SUBJECT", ""),
         notify_attempts=_positive_int("MINSHENG_NOTIFY_ATTEMPTS", 8),
         notify_retry_seconds=_positive_int("MINSHENG_NOTIFY_RETRY_SECONDS", 60),
+        metrics_networks=_networks("MINSHENG_METRICS_ALLOW"),
+        metrics_token=os.environ.get("MINSHENG_METRICS_TOKEN", ""),
+        metrics_dir=Path(os.environ["MINSHENG_METRICS_DIR"]).resolve() if os.environ.get("MINSHENG_METRICS_DIR") else None,
+        log_format=_one_of("MINSHENG_LOG_FORMAT", ("text", "json")),
     )
 
 
@@ -243,6 +260,18 @@ def _origins(name: str) -> tuple[str, ...]:
         if parts.scheme not in ("https", "http") or not parts.netloc or parts.path or parts.query or origin != origin.lower():
             raise ValueError(f"{name}: {origin!r} is not an origin like https://minsheng.example.org (scheme and host, lower case)")
     return origins
+
+
+def _networks(name: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """Comma-separated addresses or networks in CIDR notation (``127.0.0.1, 10.0.0.0/8``)."""
+    networks = []
+    for each in (part.strip() for part in os.environ.get(name, "").split(",")):
+        if each:
+            try:
+                networks.append(ipaddress.ip_network(each, strict=False))
+            except ValueError:
+                raise ValueError(f"{name}: {each!r} is not an address or a network like 10.0.0.0/8") from None
+    return tuple(networks)
 
 
 def _time_zone(name: str) -> str:

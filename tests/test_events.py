@@ -11,7 +11,17 @@ import pytest
 
 from backend import events
 from backend.db import write_transaction
-from backend.events import CaseSupported, EntryAppended, OrganisationChanged, PersonalDataErased, Phase, PublicTextChanged, RecordRebuilt
+from backend.events import (
+    CaseSupported,
+    EntryAppended,
+    NotificationDelivered,
+    OrganisationChanged,
+    PersonalDataErased,
+    Phase,
+    PhotoProcessed,
+    PublicTextChanged,
+    RecordRebuilt,
+)
 
 
 @dataclass(frozen=True)
@@ -68,7 +78,7 @@ async def test_outside_a_transaction_both_run_at_once(recorder):
 
 
 def test_every_side_effect_is_wired_once():
-    from backend import listeners
+    from backend import listeners, metrics
     from backend.cases import figures, public_record, search
     from backend.live import bus
     from backend.notifications import outbox, subscriptions
@@ -83,7 +93,10 @@ def test_every_side_effect_is_wired_once():
         (Phase.before_commit, public_record.on_public_record_changed),  # after the figures: see listeners.py
         (Phase.before_commit, outbox.on_entries_appended),
         (Phase.after_commit, bus.announce_entry),
+        (Phase.after_commit, metrics.on_entry_appended),
     ]
+    assert events.listeners_of(PhotoProcessed) == [(Phase.after_commit, metrics.on_photo_processed)]
+    assert events.listeners_of(NotificationDelivered) == [(Phase.after_commit, metrics.on_notification_delivered)]
     assert events.listeners_of(PublicTextChanged) == [(Phase.before_commit, search.on_public_text_changed)]
     for changed in (CaseSupported, OrganisationChanged, RecordRebuilt):
         assert events.listeners_of(changed) == [(Phase.before_commit, public_record.on_public_record_changed)]

@@ -23,6 +23,7 @@ from typing import AsyncIterator, Awaitable, Callable
 from jinja2 import Environment
 from litestar.channels import ChannelsPlugin
 
+from backend import metrics
 from backend.cases import services
 from backend.cases.lifecycle import ANSWER_ACTIONS
 from backend.cases.services import CaseView, TimelineItem
@@ -226,6 +227,7 @@ class LiveHub:
         loop = asyncio.get_running_loop()
         listener = Listener(language, loop.time() + self.stream_seconds)
         self.listeners.add(listener)
+        metrics.live_streams(self.stream_count)
         if self._clock is None:
             self._clock = loop.create_task(self._tick())  # where the streams run
         return listener
@@ -233,6 +235,7 @@ class LiveHub:
     def _close(self, listener: Listener) -> None:
         self.listeners.discard(listener)
         self.staff.discard(listener)
+        metrics.live_streams(self.stream_count)
 
     async def _tick(self) -> None:
         """One clock for all streams of the process: a heartbeat to each that sent nothing

@@ -28,6 +28,7 @@ from backend.notifications.notices import STAFF_LINK, STAFF_LINKS, Audience, Fac
 from backend.notifications.outbox import DEAD, PENDING, SENDING, SENT
 from backend.notifications.subscriptions import follow_link, unsubscribe_link, verify_link
 from backend.notifications.tables import Message, StaffSubscription, Subscription
+from backend.events import NotificationDelivered, emit
 from backend.settings import Settings, get_settings
 from backend.vocabulary import Status
 
@@ -153,6 +154,7 @@ async def send(messages: list[Claimed], settings: Settings, now: datetime) -> No
             Message.id.is_in(sent)
         )
     by_id = {message.id: message for message in messages}
+    await emit(*(NotificationDelivered(by_id[message_id].channel, "sent") for message_id in sent))
     for message_id, failed in failures.items():
         await _record_failure(by_id[message_id], failed, settings, now)
 
@@ -168,6 +170,7 @@ async def _record_failure(message: Claimed, failed: Failed, settings: Settings, 
             # An expired push subscription: it is removed; its messages stay in the log.
             table = StaffSubscription if message.staff else Subscription
             await table.delete().where(table.id == message.subscription_id)
+    await emit(NotificationDelivered(message.channel, "dead" if dead else "retry"))
     logger.info("notification %s %s: %s", message.id, "dead" if dead else "to retry", failed.reason)
 
 

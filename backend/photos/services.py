@@ -6,16 +6,17 @@ import enum
 import json
 import secrets
 import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import anyio.to_thread
 
-from backend import clock
+from backend import clock, events
 from backend.db import write_transaction
 from backend.photos import storage
-from backend.photos.pipeline import Region, black_out, process_photo
+from backend.photos.pipeline import PhotoRejected, Region, black_out, process_photo
 from backend.photos.tables import Photo
 from backend.settings import get_settings
 
@@ -81,7 +82,12 @@ async def upload_photo(data: bytes, media_dir: Path) -> PhotoView:
 
     Raises ``PhotoRejected`` for anything that is not an acceptable photo.
     """
-    processed = await anyio.to_thread.run_sync(_process_bounded, data)
+    started = time.perf_counter()
+    try:
+        processed = await anyio.to_thread.run_sync(_process_bounded, data)
+    except PhotoRejected:
+        await events.emit(events.PhotoProcessed(time.perf_counter() - started, stored=False))
+        raise
     display_sha256 = await anyio.to_thread.run_sync(storage.store, media_dir, processed.display)
     thumb_sha256 = await anyio.to_thread.run_sync(storage.store, media_dir, processed.thumb)
     latitude, longitude = processed.gps or (None, None)
@@ -98,6 +104,7 @@ async def upload_photo(data: bytes, media_dir: Path) -> PhotoView:
         created_at=clock.now(),
     )
     await photo.save()
+    await events.emit(events.PhotoProcessed(time.perf_counter() - started, stored=True))
     return PhotoView(**{column._meta.name: getattr(photo, column._meta.name) for column in _VIEW_COLUMNS})
 
 

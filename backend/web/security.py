@@ -17,6 +17,13 @@ from backend.web.state import SIGNED_IN, client_address
 # Paths that carry a secret: a follow link's token (pages, the API, Open311's tokens), an
 # invitation's, and the signed links in notifications. Access logs get the path with it masked.
 SECRET_IN_PATH = re.compile(r"(/(?:follow|tokens|invitations|notifications/verify|notifications/unsubscribe)/)[^/?#\s]+")
+# Open311 takes its key as a parameter, as its specification says.
+SECRET_IN_QUERY = re.compile(r"((?:^|[?&])api_key=)[^&#\s]*")
+
+
+def redact(path: str) -> str:
+    """A path (with its query, if any) as logs may show it."""
+    return SECRET_IN_QUERY.sub(r"\1…", SECRET_IN_PATH.sub(r"\1…", path))
 
 
 class SecretPathFilter(logging.Filter):
@@ -24,8 +31,7 @@ class SecretPathFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.args, tuple) and len(record.args) >= 3 and isinstance(record.args[2], str):
-            path = SECRET_IN_PATH.sub(r"\1…", record.args[2])
-            record.args = (*record.args[:2], path, *record.args[3:])
+            record.args = (*record.args[:2], redact(record.args[2]), *record.args[3:])
         return True
 
 

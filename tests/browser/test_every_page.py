@@ -122,6 +122,8 @@ NOT_PAGES = {
     "/media/{name:str}",
     "/static/{file_path:path}",
     "/healthz",
+    "/readyz",
+    "/metrics",
     "/manifest.webmanifest",
     "/sw.js",
     "/cases.atom",

@@ -123,6 +123,9 @@ PUBLIC_ROUTES = {
     ("GET", "/"),
     ("POST", "/language"),
     ("GET", "/healthz"),
+    ("GET", "/readyz"),
+    # For the operators' scraper, by address or token, not by role: tests/web/test_monitoring.py.
+    ("GET", "/metrics"),
     ("GET", "/manifest.webmanifest"),
     ("GET", "/sw.js"),
     ("GET", "/offline"),
@@ -255,6 +258,11 @@ async def test_each_staff_route_admits_exactly_its_roles(people, settings, categ
                     assert response.status_code == 401, label
             else:
                 assert response.status_code == 403, label
+
+
+async def test_no_role_reads_the_metrics_that_no_setting_offers(people):
+    for who, someone in people.items():
+        assert (await someone.client.get("/metrics")).status_code == 404, who
 
 
 async def test_a_handler_never_sees_another_departments_cases(person, settings, categories):
