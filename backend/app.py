@@ -30,6 +30,7 @@ from backend.cases.controllers import CaseController
 from backend.cases.leaderboards import FiguresController
 from backend.cases.privacy_pages import ProcessingRecordController
 from backend.cases.queues import work_links
+from backend.cases.staff_search_pages import StaffSearchController
 from backend.cases.workspaces import WorkspaceController
 from backend.departments.controllers import OrganisationController
 from backend.deadlines import services as calendar_services
@@ -163,6 +164,7 @@ def create_app(database_pool: bool = True) -> Litestar:
             CalendarController,
             DeadlineLimitController,
             WorkspaceController,
+            StaffSearchController,
             AnswersController,
             KnowledgeController,
             ReplyTemplateController,

@@ -189,3 +189,13 @@ class CaseContribution(Table, tablename="case_contribution"):
 
     case = ForeignKey(references=Case, null=False, unique=True, on_delete=OnDelete.cascade)
     counts = Text(default="")
+
+
+class SavedView(Table, tablename="saved_view"):
+    """A staff member's named staff search (``cases.staff_search``): its filter and sort as a
+    query string, never with a phone number. Unique on (account, name) (see the migration)."""
+
+    account = ForeignKey(references=Account, null=False, on_delete=OnDelete.cascade, index=True)
+    name = Varchar(length=60)
+    params = Text(default="")
+    created_at = Timestamptz()
