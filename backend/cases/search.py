@@ -102,16 +102,15 @@ async def _few_matches() -> int:
     return max(200, math.isqrt(70 * (last["id"] if last else 0)))
 
 
-async def matching(words: list[str]) -> WhereRaw:
-    """A condition on ``cases``: the case has every one of ``words`` (from ``query_words``)."""
+async def matching(words: list[str], in_id_order: bool = False) -> WhereRaw:
+    """A condition on ``cases``: the case has every one of ``words`` (from ``query_words``).
+    ``in_id_order``: for a list in the order of the cases' ids, which reads the set of the
+    matches' ids in that very order, with no sorting, so listing them costs little however many
+    there are (the staff search)."""
     if isinstance(engine(), SQLiteEngine):
         # Each word a quoted FTS5 string, side by side: all of them must match.
         match = " ".join(_fts_string(word) for word in words)
-        few = await _few_matches()
-        found = await CaseSearch.raw(
-            f"SELECT count(*) AS found FROM (SELECT rowid FROM case_search_fts WHERE case_search_fts MATCH {{}} LIMIT {few})", match
-        )
-        if found[0]["found"] < few:
+        if in_id_order or await _few(match):
             return WhereRaw(
                 'cases.id IN (SELECT cs."case" FROM case_search_fts JOIN case_search cs ON cs.id = case_search_fts.rowid '
                 "WHERE case_search_fts MATCH {})",
@@ -128,6 +127,14 @@ async def matching(words: list[str]) -> WhereRaw:
         "WHERE to_tsvector('simple', cs.words) @@ plainto_tsquery('simple', {}))",
         " ".join(words),
     )
+
+
+async def _few(match: str) -> bool:
+    few = await _few_matches()
+    found = await CaseSearch.raw(
+        f"SELECT count(*) AS found FROM (SELECT rowid FROM case_search_fts WHERE case_search_fts MATCH {{}} LIMIT {few})", match
+    )
+    return found[0]["found"] < few
 
 
 async def most_alike(words: list[str], limit: int = 50) -> list[int]:

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import base64
 import enum
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, timedelta
 from typing import AsyncIterator, Mapping
 from urllib.parse import urlencode
@@ -40,6 +40,7 @@ from urllib.parse import urlencode
 from backend import clock
 from backend.accounts.services import AccountView
 from backend.cases import browse
+from backend.cases import search as full_text
 from backend.cases.browse import _EPOCH, _MICROSECOND, DAY_MESSAGE, BadFilter, _day, _start_of
 from backend.cases.filing import Source
 from backend.cases.permissions import OVERSEERS
@@ -235,13 +236,16 @@ def viewer_of(account: AccountView) -> Actor:
     return Actor(Role(account.role), department_id=account.department_id)
 
 
-async def conditions(viewer: Actor, staff_filter: StaffFilter) -> list:
-    """The filter as where clauses on ``cases``, within what ``viewer`` may see. Raises
-    ``Forbidden`` for a viewer who may search nothing, or not by phone; ``browse.BadFilter``
-    for a name that names nothing."""
+async def conditions(viewer: Actor, staff_filter: StaffFilter, sort: Sort = Sort.newest) -> tuple[list, list[Status]]:
+    """The filter as where clauses on ``cases``, within what ``viewer`` may see, but for the
+    statuses, which come apart (see ``_ids``). Raises ``Forbidden`` for a viewer who may search
+    nothing, or not by phone; ``browse.BadFilter`` for a name that names nothing."""
     if not may_search(viewer.role.value) or (viewer.role == Role.handler and viewer.department_id is None):
         raise Forbidden(NOT_FOR_YOU)  # fail closed: no department is not every department
-    where: list = [STAFF_SEES, *await browse.filter_conditions(staff_filter.shared)]
+    words = full_text.query_words(staff_filter.shared.query) if staff_filter.shared.query else []
+    where: list = [STAFF_SEES, *await browse.filter_conditions(replace(staff_filter.shared, query=""))]
+    if words:
+        where.append(await full_text.matching(words, in_id_order=sort != Sort.due))
     if viewer.role == Role.handler:
         where.append(_handled_by(viewer.department_id))
     if staff_filter.number:
@@ -254,10 +258,6 @@ async def conditions(viewer: Actor, staff_filter: StaffFilter) -> list:
         digits = "".join(ch for ch in staff_filter.phone if ch.isdigit())
         # As typed at filing (spaces, dashes, +86 and all), or its digits alone.
         where.append(Case.filer_phone.is_in(sorted({staff_filter.phone, digits})))
-    if isinstance(staff_filter.status, StatusGroup):
-        where.append(Case.status.is_in([status.value for status in STATUS_GROUPS[staff_filter.status]]))
-    elif staff_filter.status:
-        where.append(Case.status == staff_filter.status.value)
     if staff_filter.filed_from:
         where.append(Case.created_at >= _start_of(staff_filter.filed_from))
     if staff_filter.filed_to:
@@ -266,7 +266,11 @@ async def conditions(viewer: Actor, staff_filter: StaffFilter) -> list:
         where.append(FLAG_CONDITIONS[staff_filter.flag])
     if staff_filter.channel:
         where.append(Case.source == staff_filter.channel.value)
-    return where
+    if isinstance(staff_filter.status, StatusGroup):
+        statuses = sorted(STATUS_GROUPS[staff_filter.status])
+    else:
+        statuses = [staff_filter.status] if staff_filter.status else []
+    return where, statuses
 
 
 # Cursors: the sort, the last case's key and its id. The deadline sort lists the cases without
@@ -293,8 +297,25 @@ def _decode_cursor(cursor: str, sort: Sort) -> tuple[datetime | None, int]:
     return due_at, case_id
 
 
-async def _rows(where: list, order: list[tuple], limit: int) -> list[dict]:
-    query = Case.select(*_CASE_COLUMNS)
+async def _ids(where: list, statuses: list[Status], order: list[tuple], limit: int, apart: bool) -> list[dict]:
+    """The ids (and deadlines) of the first ``limit`` matches in ``order``. A group of statuses
+    is read one status at a time, each in the order of an index that starts with the status
+    (``cases_status``: status and id; ``cases_status_answer_due``: status, deadline and id),
+    and the lists merged (``apart``): one query over all of them would sort every case of the
+    group first, and a scan in the list's order would read every case when the group is rare.
+    A search for words is one query, which reads the set of their matches once."""
+    columns = (Case.id, Case.answer_due_at)
+    if apart and len(statuses) > 1:
+        rows = [row for status in statuses for row in await _select(columns, [*where, Case.status == status.value], order, limit)]
+        # Descending is by id alone (the newest first), so a negated id sorts it.
+        return sorted(rows, key=lambda row: tuple(row[c._meta.name] if up else -row[c._meta.name] for c, up in order))[:limit]
+    if statuses:
+        where = [*where, Case.status.is_in([status.value for status in statuses])]
+    return await _select(columns, where, order, limit)
+
+
+async def _select(columns: tuple, where: list, order: list[tuple], limit: int) -> list[dict]:
+    query = Case.select(*columns)
     for condition in where:
         query = query.where(condition)
     for column, ascending in order:
@@ -306,28 +327,31 @@ async def search(
     viewer: Actor, staff_filter: StaffFilter, sort: Sort = Sort.newest, cursor: str | None = None, limit: int = PAGE_SIZE
 ) -> CasePage:
     """One page of the cases ``viewer`` may see that match (see the module's docstring); the
-    views carry every deadline, as staff lists do. Raises ``browse.BadFilter``, ``Forbidden``."""
+    views carry every deadline, as staff lists do. Raises ``browse.BadFilter``, ``Forbidden``.
+    The page's ids come first, from the cases' columns and indexes alone; then their rows."""
     limit = max(1, min(limit, browse.PAGE_SIZE_MAX))
-    where = await conditions(viewer, staff_filter)
+    where, statuses = await conditions(viewer, staff_filter, sort)
     due_at, after = _decode_cursor(cursor, sort) if cursor else (None, None)
+    apart = not staff_filter.shared.query
     if sort == Sort.due:
-        rows = []
+        found = []
         if not (cursor and due_at is None):  # still among the cases with a deadline
             keyset = [(Case.answer_due_at > due_at) | ((Case.answer_due_at == due_at) & (Case.id > after))] if cursor else []
             order = [(Case.answer_due_at, True), (Case.id, True)]
-            rows = await _rows([*where, Case.answer_due_at.is_not_null(), *keyset], order, limit + 1)
-        if len(rows) <= limit:
+            found = await _ids([*where, Case.answer_due_at.is_not_null(), *keyset], statuses, order, limit + 1, apart)
+        if len(found) <= limit:
             keyset = [Case.id > after] if cursor and due_at is None else []
-            rows += await _rows([*where, Case.answer_due_at.is_null(), *keyset], [(Case.id, True)], limit + 1 - len(rows))
+            found += await _ids([*where, Case.answer_due_at.is_null(), *keyset], statuses, [(Case.id, True)], limit + 1 - len(found), apart)
     else:
         ascending = sort == Sort.oldest
         keyset = [(Case.id > after) if ascending else (Case.id < after)] if cursor else []
-        rows = await _rows([*where, *keyset], [(Case.id, ascending)], limit + 1)
-    more = len(rows) > limit
-    rows = rows[:limit]
-    last = rows[-1] if rows else None
+        found = await _ids([*where, *keyset], statuses, [(Case.id, ascending)], limit + 1, apart)
+    more = len(found) > limit
+    found = found[:limit]
+    last = found[-1] if found else None
     next_cursor = _encode_cursor(sort, last["answer_due_at"] if sort == Sort.due else None, last["id"]) if more and last else None
-    return CasePage(await _case_views(rows, set(), for_staff=True), next_cursor)
+    rows = {row["id"]: row for row in await Case.select(*_CASE_COLUMNS).where(Case.id.is_in([row["id"] for row in found]))} if found else {}
+    return CasePage(await _case_views([rows[row["id"]] for row in found], set(), for_staff=True), next_cursor)
 
 
 async def each_case(viewer: Actor, staff_filter: StaffFilter, sort: Sort = Sort.newest) -> AsyncIterator:
