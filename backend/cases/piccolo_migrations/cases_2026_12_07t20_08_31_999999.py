@@ -16,10 +16,10 @@ INDEXES = {
     # A status's cases by their answer's deadline (then id): the search's deadline sort.
     "cases_status_answer_due": "cases (status, answer_due_at)",
 }
-UNIQUE = {"saved_view_account_name": "saved_view (account, name)"}
+UNIQUE_INDEXES = {"saved_view_account_name": "saved_view (account, name)"}
 
 
 async def forwards():
     manager = MigrationManager(migration_id=ID, app_name="cases", description=DESCRIPTION)
-    add_indexes(manager, INDEXES, UNIQUE)
+    add_indexes(manager, INDEXES, UNIQUE_INDEXES)
     return manager
