@@ -139,6 +139,10 @@ NO_PHONE_SEARCH = N_("Only the platform centre and the lead department can searc
 NOT_FOR_YOU = N_("Staff search is for the platform centre, leaders and departments.")
 
 
+class PhoneNotAllowed(Forbidden):
+    """A search by phone from someone who may not reveal a filer's contact."""
+
+
 @dataclass(frozen=True)
 class StaffFilter:
     """Which cases: every field left empty means "any"."""
@@ -252,7 +256,7 @@ async def conditions(viewer: Actor, staff_filter: StaffFilter, sort: Sort = Sort
         where.append(with_number(staff_filter.number))
     if staff_filter.phone:
         if not may_search_phone(viewer):
-            raise Forbidden(NO_PHONE_SEARCH)
+            raise PhoneNotAllowed(NO_PHONE_SEARCH)
         if viewer.role == Role.handler:
             where.append(Case.department == viewer.department_id)  # a co-handler does not contact the filer
         digits = "".join(ch for ch in staff_filter.phone if ch.isdigit())

@@ -12,7 +12,6 @@ from backend.accounts.guards import admits, current, role_guard
 from backend.cases import browse, export, staff_search
 from backend.cases.filing import SOURCE_LABELS
 from backend.cases.staff_search import BadView, StaffFilter
-from backend.errors import Refusal
 from backend.settings import get_settings
 from backend.vocabulary import CASE_TYPE_LABELS, StaffRole
 from backend.web import i18n
@@ -45,7 +44,7 @@ class StaffSearchController(Controller):
             page = await staff_search.search(viewer, staff_filter, sort, params.get("cursor") or None)
         except browse.BadFilter as bad:
             errors, status_code = _messages(bad.errors), status_of(bad)
-        except Refusal as refused:  # a search by phone that is not theirs
+        except staff_search.PhoneNotAllowed as refused:
             errors, status_code = {"phone": i18n.gettext(refused.message)}, status_of(refused)
         return Template(
             template_name="staff/search.html",
@@ -110,8 +109,10 @@ class StaffSearchController(Controller):
             staff_filter = StaffFilter.from_params(params)
             sort = staff_search.parse_sort(params.get("sort"))
             saved = await staff_search.save_view(current(request).account.id, name, staff_filter, sort)
-        except (BadView, browse.BadFilter) as bad:
-            return await self._page(request, bad.errors, name, status_of(bad) if isinstance(bad, BadView) else 400)
+        except browse.BadFilter:
+            return await self._page(request, typed_name=name)  # the page shows what is wrong with the filter
+        except BadView as bad:
+            return await self._page(request, bad.errors, name, status_of(bad))
         return Redirect(f"/staff/search?{saved.query}" if saved.query else "/staff/search", status_code=303)
 
     @post("/staff/search/views/{view_id:str}/delete", opt=admits(*SEARCHERS), status_code=303)

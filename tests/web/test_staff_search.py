@@ -83,6 +83,8 @@ async def test_saved_views_are_saved_listed_and_deleted(person, settings, catego
     assert nameless.status_code == 422 and "Give the view a name" in nameless.text
     with_phone = await moderator.post_form("/staff/search/views?phone=13800138000", {"name": "电话"})
     assert with_phone.status_code == 422 and 'value="电话"' in with_phone.text and "cannot keep a phone number" in with_phone.text
+    bad_filter = await moderator.post_form("/staff/search/views?flag=soon", {"name": "坏的"})
+    assert bad_filter.status_code == 400 and "Choose overdue, overdue at some time, or supervised." in bad_filter.text
     view_id = page.text.split('action="/staff/search/views/')[1].split("/")[0]
     assert (await other.post_form(f"/staff/search/views/{view_id}/delete")).status_code == 404
     deleted = await moderator.post_form(f"/staff/search/views/{view_id}/delete")
