@@ -370,10 +370,9 @@ async def each_case(viewer: Actor, staff_filter: StaffFilter, sort: Sort = Sort.
         cursor = page.next_cursor
 
 
-def query_string(staff_filter: StaffFilter, sort: Sort, **extra: str) -> str:
+def query_string(staff_filter: StaffFilter, sort: Sort) -> str:
     """The filter and sort as a query string (without ``?``), for links that keep a view."""
-    params = staff_filter.params() | ({"sort": sort.value} if sort != Sort.newest else {}) | extra
-    return urlencode(params)
+    return urlencode(staff_filter.params() | ({"sort": sort.value} if sort != Sort.newest else {}))
 
 
 # ---- Saved views ---------------------------------------------------------------------------
