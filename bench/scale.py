@@ -19,6 +19,9 @@ next run. Then the median server time of each page is measured with an in-proces
 and, per database, each page's 1M/10k ratio (goal: at most 1.5), whether the leaderboard
 stays under 100 ms and the staff search under 150 ms at a million.
 
+Each size's line also gives the median CPU time of the process (its threads: the app and
+SQLite), which a busy machine inflates much less than the time.
+
 Run from the repository root (each size and database runs in a process of its own):
     .venv/bin/python bench/scale.py [--sizes 10000,1000000] [--databases sqlite,postgres] [--requests 30]
 PostgreSQL: the server of MINSHENG_BENCH_POSTGRES_URL (default postgresql://postgres@127.0.0.1:5432/postgres);
@@ -99,21 +102,23 @@ async def measure(size: int, requests: int) -> dict:
     settings = get_settings()
     issued = await invite(InvitationForm(name="Bench moderator", role="moderator"), actor=Who(None, "bench"))
     session = await Sessions.from_settings(settings, make_store(settings)).begin(await get_account(issued.account_id))
-    medians = {}
+    medians, cpu = {}, {}
     async with AsyncTestClient(app=create_app()) as client:
         for page, url in PAGES.items():
-            times = []
+            times, cpu_times = [], []
             cookies = {COOKIE_NAME: session} if page in STAFF_PAGES else {}
             for n in range(requests + WARM_UP):
                 path = url or f"/cases/{numbers[n % len(numbers)]}"
-                started = time.perf_counter()
+                started, cpu_started = time.perf_counter(), time.process_time()
                 response = await client.get(path, cookies=cookies)
-                elapsed = time.perf_counter() - started
+                elapsed, cpu_elapsed = time.perf_counter() - started, time.process_time() - cpu_started
                 assert response.status_code == 200, (path, response.status_code)
                 if n >= WARM_UP:
                     times.append(elapsed)
+                    cpu_times.append(cpu_elapsed)
             medians[page] = statistics.median(times) * 1000
-    return {"cases": cases, "loaded_seconds": loaded, "medians_ms": medians}
+            cpu[page] = statistics.median(cpu_times) * 1000
+    return {"cases": cases, "loaded_seconds": loaded, "medians_ms": medians, "cpu_ms": cpu}
 
 
 def main() -> None:
@@ -144,6 +149,8 @@ def main() -> None:
             found = results[(database, size)]
             loaded = f", loaded in {found['loaded_seconds']:.0f} s" if found["loaded_seconds"] else ""
             print(f"{database} {found['cases']:>9,} cases{loaded}: " + "  ".join(f"{page} {ms:.1f} ms" for page, ms in found["medians_ms"].items()), flush=True)
+            # On a busy machine the time waiting for a core counts too; the CPU time does not.
+            print(f"{'':>6} CPU time of the process: " + "  ".join(f"{page} {ms:.1f} ms" for page, ms in found["cpu_ms"].items()), flush=True)
 
     print(f"\nmedian server time (in-process ASGI client), {args.requests} requests per page")
     print(f"{'database':<9} {'page':<13}" + "".join(f"{size:>12,}" for size in sizes) + (f"{'ratio':>8}" if len(sizes) > 1 else ""))

@@ -100,10 +100,10 @@ async def _few_matches(in_id_order: bool = False) -> int:
     when m is near sqrt(70 N), some 8,000 of a million cases, so a page never costs much more.
     A list in the order of the cases' ids (the staff search) reads the set of the matches' ids
     in that order and sorts nothing: a listed match costs some 3 µs against 100 µs a lookup,
-    and its pages are of 50, so there m is near sqrt(1700 N), some 41,000 of a million
+    and its pages are of 25, so there m is near sqrt(850 N), some 29,000 of a million
     (measured on SQLite at 100,000 and 1,000,000 cases: ``bench/scale.py``)."""
     last = await Case.select(Case.id).order_by(Case.id, ascending=False).first()
-    return max(200, math.isqrt((1700 if in_id_order else 70) * (last["id"] if last else 0)))
+    return max(200, math.isqrt((850 if in_id_order else 70) * (last["id"] if last else 0)))
 
 
 async def matching(words: list[str], in_id_order: bool = False) -> WhereRaw:

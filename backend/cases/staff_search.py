@@ -64,7 +64,7 @@ from backend.vocabulary import (
     Status,
 )
 
-PAGE_SIZE = 50
+PAGE_SIZE = 25  # a phone screen or two of rows; each page of a search for words looks up 25 matches (``search._few_matches``)
 PHONE_MAX = 30  # as ``Case.filer_phone``
 VIEW_NAME_MAX = 60
 VIEWS_MAX = 30  # a person's saved views
