@@ -53,6 +53,7 @@ class AuditAction(str, enum.Enum):
     schedule_imported = "schedule_imported"
     text_marked_personal = "text_marked_personal"
     text_unmarked_personal = "text_unmarked_personal"
+    searched_by_phone = "searched_by_phone"
 
 
 AUDIT_LABELS = {
@@ -84,6 +85,7 @@ AUDIT_LABELS = {
     AuditAction.schedule_imported: N_("A year's official holidays brought in"),
     AuditAction.text_marked_personal: N_("A case's text marked as personal"),
     AuditAction.text_unmarked_personal: N_("A case's text no longer marked as personal"),
+    AuditAction.searched_by_phone: N_("Cases searched by a filer's phone"),
 }
 
 

@@ -298,7 +298,7 @@ class StaffController(Controller):
     ) -> models.CaseList:
         """The staff search of /staff/search: every case the key may see (a department key: the
         cases its department leads or co-handles), open or closed, in keyset pages. No name or
-        phone is in the answer."""
+        phone is in the answer; a search by phone is recorded in the audit log with the key's name."""
         params = {
             "q": q, "phone": phone, "type": case_type, "category": category, "department": department, "area": area,
             "status": status, "from": filed_from and filed_from.isoformat(), "to": filed_to and filed_to.isoformat(),
@@ -306,7 +306,9 @@ class StaffController(Controller):
         }  # fmt: skip
         try:
             staff_filter = staff_search.StaffFilter.from_params({name: value for name, value in params.items() if value})
-            page = await staff_search.search(_actor(holder(request)), staff_filter, staff_search.parse_sort(sort), cursor or None, page_size)
+            found = holder(request)
+            who = Who(None, f"API key: {found.name}")
+            page = await staff_search.search(_actor(found), staff_filter, staff_search.parse_sort(sort), cursor or None, page_size, who)
         except browse.BadFilter as error:
             raise ApiError(400, "bad_filter", BAD_FILTER, error.errors) from None
         return models.CaseList([models.summary(view) for view in page.cases], page.next_cursor)

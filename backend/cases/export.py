@@ -13,6 +13,7 @@ import io
 from typing import AsyncIterator
 
 from backend import clock
+from backend.accounts.audit import Who
 from backend.cases import browse, staff_search
 from backend.cases.services import Actor, CaseView
 from backend.web.csv_export import cell
@@ -110,10 +111,12 @@ def _staff_row(case: CaseView, origin: str, now) -> list:
     ]
 
 
-async def staff_cases_csv(viewer: Actor, staff_filter: staff_search.StaffFilter, sort: staff_search.Sort, origin: str) -> AsyncIterator[bytes]:
+async def staff_cases_csv(
+    viewer: Actor, staff_filter: staff_search.StaffFilter, sort: staff_search.Sort, origin: str, who: Who
+) -> AsyncIterator[bytes]:
     """The CSV of a staff search, in chunks. Check the filter first (``staff_search.search``)."""
     now = clock.now()
-    rows = (_staff_row(case, origin, now) async for case in staff_search.each_case(viewer, staff_filter, sort))
+    rows = (_staff_row(case, origin, now) async for case in staff_search.each_case(viewer, staff_filter, sort, who))
     async for chunk in csv_chunks(STAFF_COLUMNS, rows):
         yield chunk
 

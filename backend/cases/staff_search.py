@@ -38,12 +38,15 @@ from typing import AsyncIterator, Mapping
 from urllib.parse import urlencode
 
 from backend import clock
+from backend.accounts import audit
+from backend.accounts.audit import AuditAction, Who
 from backend.accounts.services import AccountView
 from backend.cases import browse
 from backend.cases import search as full_text
 from backend.cases.browse import _EPOCH, _MICROSECOND, DAY_MESSAGE, BadFilter, _day, _start_of
 from backend.cases.filing import Source
 from backend.cases.permissions import OVERSEERS
+from backend.cases.reveals import masked_phone
 from backend.cases.services import _CASE_COLUMNS, STAFF_SEES, Actor, CasePage, _case_views, _handled_by, with_number
 from backend.cases.supervision import OVERDUE_NOW
 from backend.cases.tables import Case, SavedView
@@ -328,11 +331,20 @@ async def _select(columns: tuple, where: list, order: list[tuple], limit: int) -
 
 
 async def search(
-    viewer: Actor, staff_filter: StaffFilter, sort: Sort = Sort.newest, cursor: str | None = None, limit: int = PAGE_SIZE
+    viewer: Actor,
+    staff_filter: StaffFilter,
+    sort: Sort = Sort.newest,
+    cursor: str | None = None,
+    limit: int = PAGE_SIZE,
+    who: Who | None = None,
 ) -> CasePage:
     """One page of the cases ``viewer`` may see that match (see the module's docstring); the
     views carry every deadline, as staff lists do. Raises ``browse.BadFilter``, ``Forbidden``.
-    The page's ids come first, from the cases' columns and indexes alone; then their rows."""
+    The page's ids come first, from the cases' columns and indexes alone; then their rows.
+
+    A search by phone tells whose cases these are, so its first page is recorded in the admins'
+    audit log with ``who`` searched (the account, or the API key), the number masked and the
+    cases found, as a reveal is (``cases.reveals``); ``who`` None: a check that shows nothing."""
     limit = max(1, min(limit, browse.PAGE_SIZE_MAX))
     where, statuses = await conditions(viewer, staff_filter, sort)
     due_at, after = _decode_cursor(cursor, sort) if cursor else (None, None)
@@ -355,14 +367,18 @@ async def search(
     last = found[-1] if found else None
     next_cursor = _encode_cursor(sort, last["answer_due_at"] if sort == Sort.due else None, last["id"]) if more and last else None
     rows = {row["id"]: row for row in await Case.select(*_CASE_COLUMNS).where(Case.id.is_in([row["id"] for row in found]))} if found else {}
-    return CasePage(await _case_views([rows[row["id"]] for row in found], set(), for_staff=True), next_cursor)
+    views = await _case_views([rows[row["id"]] for row in found], set(), for_staff=True)
+    if staff_filter.phone and cursor is None and who is not None:
+        found_numbers = " ".join(view.number for view in views) + (" …" if next_cursor else "")
+        await audit.record(AuditAction.searched_by_phone, actor=who, detail=f"{masked_phone(staff_filter.phone)} · {found_numbers or '-'}")
+    return CasePage(views, next_cursor)
 
 
-async def each_case(viewer: Actor, staff_filter: StaffFilter, sort: Sort = Sort.newest) -> AsyncIterator:
+async def each_case(viewer: Actor, staff_filter: StaffFilter, sort: Sort = Sort.newest, who: Who | None = None) -> AsyncIterator:
     """Every matching case, in order, a page at a time (for the CSV)."""
     cursor = None
     while True:
-        page = await search(viewer, staff_filter, sort, cursor, browse.PAGE_SIZE_MAX)
+        page = await search(viewer, staff_filter, sort, cursor, browse.PAGE_SIZE_MAX, who)
         for case in page.cases:
             yield case
         if page.next_cursor is None:

@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 from litestar import Controller, Request, get, post
 from litestar.response import Redirect, Response, Stream, Template
 
+from backend.accounts.audit import Who
 from backend.accounts.guards import admits, current, role_guard
 from backend.cases import browse, export, staff_search
 from backend.cases.filing import SOURCE_LABELS
@@ -41,7 +42,7 @@ class StaffSearchController(Controller):
         try:
             staff_filter = StaffFilter.from_params(params)
             sort = staff_search.parse_sort(params.get("sort"))
-            page = await staff_search.search(viewer, staff_filter, sort, params.get("cursor") or None)
+            page = await staff_search.search(viewer, staff_filter, sort, params.get("cursor") or None, who=Who(account.id, account.name))
         except browse.BadFilter as bad:
             errors, status_code = _messages(bad.errors), status_of(bad)
         except staff_search.PhoneNotAllowed as refused:
@@ -87,7 +88,8 @@ class StaffSearchController(Controller):
     async def search_csv(self, request: Request) -> Response:
         """The cases of a search as CSV, streamed (``staff_search.may_export``)."""
         params = request.query_params
-        viewer = staff_search.viewer_of(current(request).account)
+        account = current(request).account
+        viewer = staff_search.viewer_of(account)
         try:
             staff_filter = StaffFilter.from_params(params)
             sort = staff_search.parse_sort(params.get("sort"))
@@ -95,7 +97,7 @@ class StaffSearchController(Controller):
         except browse.BadFilter as bad:
             return Response({"status": 400, "errors": _messages(bad.errors)}, status_code=400, headers=NO_STORE)
         return Stream(
-            export.staff_cases_csv(viewer, staff_filter, sort, get_settings().origin),
+            export.staff_cases_csv(viewer, staff_filter, sort, get_settings().origin, Who(account.id, account.name)),
             media_type="text/csv; charset=utf-8",
             headers={"content-disposition": 'attachment; filename="minsheng-staff-search.csv"', **NO_STORE},
         )

@@ -8,6 +8,8 @@ from datetime import timedelta
 import pytest
 
 from backend import clock
+from backend.accounts import audit
+from backend.accounts.audit import AuditAction, Who
 from backend.cases import staff_search
 from backend.cases.browse import BadFilter
 from backend.cases.services import Actor
@@ -116,8 +118,14 @@ async def test_the_phone_is_for_the_centre_and_the_lead_department(cases):
     assert await found(handler(cases["roads"]), phone="13800138000") == []  # co-handling: no contact
     with pytest.raises(Forbidden):
         await found(LEADER, phone="13800138000")
-    page = await staff_search.search(MODERATOR, StaffFilter.from_params({"phone": "13800138000"}))
+    by_phone, centre = StaffFilter.from_params({"phone": "13800138000"}), Who(None, "Centre")
+    page = await staff_search.search(MODERATOR, by_phone, limit=1, who=centre)
     assert all(not hasattr(view, "filer_phone") and not hasattr(view, "filer_name") for view in page.cases)
+    # Recorded for the admins as a reveal is: who, the number masked, the cases it found (more
+    # to come: …); the searches above named nobody (checks), and a later page is the same search.
+    await staff_search.search(MODERATOR, by_phone, cursor=page.next_cursor, limit=1, who=centre)
+    entries = await audit.recent(action=AuditAction.searched_by_phone)
+    assert [(entry.actor_name, entry.detail) for entry in entries] == [("Centre", f"138****8000 · {cases['duplicate']} …")]
 
 
 async def test_bad_input_names_its_parameter():

@@ -38,6 +38,9 @@ async def test_a_handler_finds_only_its_departments_cases(person, settings, cate
     assert other.status_code == 200 and "No case matches." in other.text
     by_phone = await handler.client.get("/staff/search", params={"phone": "13800138000"})
     assert cases["water"] in by_phone.text and "13800138000" in by_phone.text  # kept in its field only
+    admin = await person("admin")
+    log = await admin.client.get("/admin/audit", params={"action": "searched_by_phone"})
+    assert f"138****8000 · {cases['water']}" in log.text and "13800138000" not in log.text
 
 
 async def test_bad_input_is_refused_with_the_form_as_typed(person, settings, categories):
