@@ -32,6 +32,7 @@ from backend.cases.leaderboards import FiguresController
 from backend.cases.privacy_pages import ProcessingRecordController
 from backend.cases.queues import work_links
 from backend.cases.bulk_pages import BulkController
+from backend.cases.staff_search_pages import StaffSearchController
 from backend.cases.workspaces import WorkspaceController
 from backend.departments.controllers import OrganisationController
 from backend.deadlines import services as calendar_services
@@ -172,6 +173,7 @@ def create_app(database_pool: bool = True) -> Litestar:
             DeadlineLimitController,
             WorkspaceController,
             BulkController,
+            StaffSearchController,
             AnswersController,
             KnowledgeController,
             ReplyTemplateController,

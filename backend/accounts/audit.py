@@ -58,6 +58,7 @@ class AuditAction(str, enum.Enum):
     routing_rule_changed = "routing_rule_changed"
     routing_rule_moved = "routing_rule_moved"
     routing_rule_deleted = "routing_rule_deleted"
+    searched_by_phone = "searched_by_phone"
 
 
 AUDIT_LABELS = {
@@ -94,6 +95,7 @@ AUDIT_LABELS = {
     AuditAction.routing_rule_changed: N_("Routing rule changed"),
     AuditAction.routing_rule_moved: N_("Routing rule moved"),
     AuditAction.routing_rule_deleted: N_("Routing rule deleted"),
+    AuditAction.searched_by_phone: N_("Cases searched by a filer's phone"),
 }
 
 

@@ -25,7 +25,7 @@ from backend.api import models
 from backend.api.auth import holder, rate_limit, requires
 from backend.api.errors import CODES, EXCEPTION_HANDLERS, ApiError, responses
 from backend.accounts.audit import Who
-from backend.cases import browse, bulk, figures, personal_text, ratings, reveals, services, workflow
+from backend.cases import browse, bulk, figures, personal_text, ratings, reveals, services, staff_search, workflow
 from backend.cases.controllers import follow_url
 from backend.cases.filing import CaseForm, FilingError, Source
 from backend.cases.lifecycle import TRANSITIONS
@@ -283,6 +283,42 @@ class StaffController(Controller):
         department_id = found.department_id if found.scope == STAFF else None
         views = await services.staff_cases(set(status or []) or None, department_id=department_id, limit=500)
         return [models.summary(view) for view in views]
+
+    @get("/search", responses=responses(401, 403))
+    async def search(
+        self,
+        request: Request,
+        q: Annotated[str | None, QueryParameter(max_length=100, description="A case number (that case alone) or words.")] = None,
+        phone: Annotated[str | None, QueryParameter(max_length=30, description="The filer's phone: a moderator key over every case, a department key over the cases it leads.")] = None,
+        case_type: Annotated[Literal["complaint", "consultation", "suggestion", "representative"] | None, QueryParameter(name="type")] = None,
+        category: Annotated[str | None, QueryParameter(max_length=60, description=f"A category's code. {UNKNOWN}")] = None,
+        department: Annotated[str | None, QueryParameter(max_length=60, description=f"The lead department's slug. {UNKNOWN}")] = None,
+        area: Annotated[str | None, QueryParameter(max_length=60, description=f"An area's slug; a district includes its streets. {UNKNOWN}")] = None,
+        status: Annotated[str | None, QueryParameter(max_length=20, description="A group (not_finished, moderation, with_department, answered, finished) or one status.")] = None,
+        filed_from: Annotated[date | None, QueryParameter(name="from", description=f"Filed since this day. {DAYS}")] = None,
+        filed_to: Annotated[date | None, QueryParameter(name="to", description=f"Filed until this day (included). {DAYS}")] = None,
+        flag: Annotated[Literal["overdue", "late", "supervised"] | None, QueryParameter()] = None,
+        channel: Annotated[Literal["web", "hotline", "mailbox", "social", "api"] | None, QueryParameter()] = None,
+        sort: Annotated[Literal["newest", "oldest", "due"], QueryParameter()] = "newest",
+        cursor: Cursor = None,
+        page_size: PageSize = 20,
+    ) -> models.CaseList:
+        """The staff search of /staff/search: every case the key may see (a department key: the
+        cases its department leads or co-handles), open or closed, in keyset pages. No name or
+        phone is in the answer; a search by phone is recorded in the audit log with the key's name."""
+        params = {
+            "q": q, "phone": phone, "type": case_type, "category": category, "department": department, "area": area,
+            "status": status, "from": filed_from and filed_from.isoformat(), "to": filed_to and filed_to.isoformat(),
+            "flag": flag, "channel": channel,
+        }  # fmt: skip
+        try:
+            staff_filter = staff_search.StaffFilter.from_params({name: value for name, value in params.items() if value})
+            found = holder(request)
+            who = Who(None, f"API key: {found.name}")
+            page = await staff_search.search(_actor(found), staff_filter, staff_search.parse_sort(sort), cursor or None, page_size, who)
+        except browse.BadFilter as error:
+            raise ApiError(400, "bad_filter", BAD_FILTER, error.errors) from None
+        return models.CaseList([models.summary(view) for view in page.cases], page.next_cursor)
 
     @get("/cases/{number:str}", responses=responses(401, 403, 404))
     async def case(self, request: Request, number: CaseNumber) -> models.StaffCase:

@@ -240,7 +240,13 @@ def _start_of(day: date) -> datetime:
 
 async def _conditions(case_filter: CaseFilter) -> list:
     """The filter as where clauses on ``cases`` (public cases only, always)."""
-    where: list = [Case.published_at.is_not_null()]
+    return [Case.published_at.is_not_null(), *await filter_conditions(case_filter)]
+
+
+async def filter_conditions(case_filter: CaseFilter) -> list:
+    """The filter as where clauses on ``cases``, of any case: the public list keeps to public
+    cases, the staff search (``cases.staff_search``) to those the person may see."""
+    where: list = []
     if case_filter.case_type:
         where.append(Case.case_type == case_filter.case_type.value)
     if case_filter.category:

@@ -92,26 +92,27 @@ async def index_cases(case_ids: list[int]) -> None:
 
 
 
-async def _few_matches() -> int:
+async def _few_matches(in_id_order: bool = False) -> int:
     """How many matches are few among the cases there are. A page of a search either lists
     the matching cases and sorts them (work grows with the matches, m), or reads the cases in
     the list's order and looks each up in the index until the page is full (work grows with
     N / m for N cases; a lookup costs a few times a listed match): the two cost about the same
-    when m is near sqrt(70 N), some 8,000 of a million cases, so a page never costs much more."""
+    when m is near sqrt(70 N), some 8,000 of a million cases, so a page never costs much more.
+    A list in the order of the cases' ids (the staff search) reads the set of the matches' ids
+    in that order and sorts nothing: a listed match costs some 3 µs against 100 µs a lookup,
+    and its pages are of 25, so there m is near sqrt(850 N), some 29,000 of a million
+    (measured on SQLite at 100,000 and 1,000,000 cases: ``bench/scale.py``)."""
     last = await Case.select(Case.id).order_by(Case.id, ascending=False).first()
-    return max(200, math.isqrt(70 * (last["id"] if last else 0)))
+    return max(200, math.isqrt((850 if in_id_order else 70) * (last["id"] if last else 0)))
 
 
-async def matching(words: list[str]) -> WhereRaw:
-    """A condition on ``cases``: the case has every one of ``words`` (from ``query_words``)."""
+async def matching(words: list[str], in_id_order: bool = False) -> WhereRaw:
+    """A condition on ``cases``: the case has every one of ``words`` (from ``query_words``).
+    ``in_id_order``: for a list in the order of the cases' ids (``_few_matches``)."""
     if isinstance(engine(), SQLiteEngine):
         # Each word a quoted FTS5 string, side by side: all of them must match.
         match = " ".join(_fts_string(word) for word in words)
-        few = await _few_matches()
-        found = await CaseSearch.raw(
-            f"SELECT count(*) AS found FROM (SELECT rowid FROM case_search_fts WHERE case_search_fts MATCH {{}} LIMIT {few})", match
-        )
-        if found[0]["found"] < few:
+        if await _few(match, in_id_order):
             return WhereRaw(
                 'cases.id IN (SELECT cs."case" FROM case_search_fts JOIN case_search cs ON cs.id = case_search_fts.rowid '
                 "WHERE case_search_fts MATCH {})",
@@ -128,6 +129,14 @@ async def matching(words: list[str]) -> WhereRaw:
         "WHERE to_tsvector('simple', cs.words) @@ plainto_tsquery('simple', {}))",
         " ".join(words),
     )
+
+
+async def _few(match: str, in_id_order: bool) -> bool:
+    few = await _few_matches(in_id_order)
+    found = await CaseSearch.raw(
+        f"SELECT count(*) AS found FROM (SELECT rowid FROM case_search_fts WHERE case_search_fts MATCH {{}} LIMIT {few})", match
+    )
+    return found[0]["found"] < few
 
 
 async def most_alike(words: list[str], limit: int = 50) -> list[int]:

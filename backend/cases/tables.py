@@ -251,3 +251,11 @@ class EscalationStep(Table, tablename="escalation_step"):
     leader_after_hours = Integer()
     changed_at = Timestamptz()
     changed_by_name = Varchar(length=100, default="")  # kept when the account is gone
+class SavedView(Table, tablename="saved_view"):
+    """A staff member's named staff search (``cases.staff_search``): its filter and sort as a
+    query string, never with a phone number. Unique on (account, name) (see the migration)."""
+
+    account = ForeignKey(references=Account, null=False, on_delete=OnDelete.cascade, index=True)
+    name = Varchar(length=60)
+    params = Text(default="")
+    created_at = Timestamptz()

@@ -36,6 +36,7 @@ API_ROUTES = {
     ("POST", "/api/v1/cases"): {"file"},
     ("POST", "/api/v1/photos"): {"file"},
     ("GET", "/api/v1/staff/cases"): STAFF,
+    ("GET", "/api/v1/staff/search"): STAFF,
     ("GET", "/api/v1/staff/cases/{number:str}"): STAFF,
     ("POST", "/api/v1/staff/cases/{number:str}/contact"): STAFF,
     ("POST", "/api/v1/staff/cases/{number:str}/entries/{entry_id:str}/personal"): STAFF,

@@ -93,6 +93,7 @@ PAGES = {
     "/moderation/callbacks": ("moderator", "/moderation/callbacks"),
     "/moderation/review": ("moderator", "/moderation/review"),
     "/staff/cases/{number:str}": ("moderator", "/staff/cases/{number}"),
+    "/staff/search": ("moderator", "/staff/search?status=answered&phone=13800138000"),
     "/department": ("handler", "/department"),
     "/leader": ("leader", "/leader"),
     "/representatives": ("representative", "/representatives"),
@@ -130,6 +131,7 @@ NOT_PAGES = {
     "/cases/{number:str}/feed",
     "/cases.geojson",
     "/cases.csv",
+    "/staff/search.csv",
     "/departments/figures.csv",
     "/report/similar",  # a fragment of the report form, checked there
     "/follow/{token:str}/export.zip",  # the filer's copy, a ZIP

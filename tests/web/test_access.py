@@ -95,6 +95,11 @@ STAFF_ROUTES = {
     ("GET", "/department/events"): {"handler"},
     ("GET", "/leader"): {"leader"},
     ("GET", "/staff/cases/{number:str}"): {"moderator", "leader", "handler"},
+    # Staff search and its saved views (cases.staff_search); its CSV for those who oversee every case.
+    ("GET", "/staff/search"): {"moderator", "leader", "handler"},
+    ("GET", "/staff/search.csv"): {"moderator", "leader"},
+    ("POST", "/staff/search/views"): {"moderator", "leader", "handler"},
+    ("POST", "/staff/search/views/{view_id:str}/delete"): {"moderator", "leader", "handler"},
     ("GET", "/staff/events"): {"moderator", "leader", "handler", "representative"},
     ("GET", "/representatives"): {"representative"},
     ("GET", "/representatives/new"): {"representative"},
@@ -230,6 +235,7 @@ def concrete(path: str, case_number: str, who: str = "") -> str:
         .replace("{key_id:str}", "999999")
         .replace("{question_id:str}", "999999")
         .replace("{template_id:str}", "999999")
+        .replace("{view_id:str}", "999999")
         .replace("{device_id:str}", "999999")
         .replace("{notice:str}", "accepted")
         .replace("{number:str}", case_number)
