@@ -221,6 +221,18 @@ class Withdraw(ActionInput, kw_only=True):
             await events.emit(PublicTextChanged(case.id))
 
 
+class Publish(ActionInput, kw_only=True):
+    action: ClassVar[str] = "publish"
+
+    async def apply(self, case: Case, entry: EntryDraft, values: dict) -> None:
+        if case.published_at is not None:
+            raise WrongState(N_("This case is public already."))
+        if not case.publication_consent:
+            raise WrongState(N_("Its filer did not agree to publish it."))
+        # The action's time (``perform`` stamps it first): ``perform`` then announces the new public text.
+        values[Case.published_at] = case.published_at = values[Case.updated_at]
+
+
 class Redact(ActionInput, kw_only=True):
     title: Annotated[str, msgspec.Meta(max_length=200)] | None = None  # None keeps it
     description: Text | None = None  # None keeps it

@@ -17,6 +17,7 @@ from backend.vocabulary import (
     CLOCKS_RUNNING,
     EVERY_STATE,
     NOT_CLOSED,
+    PUBLIC_STATUSES,
     CaseType,
     PublicationDecision,
     RevealReason,
@@ -66,9 +67,10 @@ class Transition:
     # The row whose form and input choose this one by what was answered (a callback's spoken
     # rating: ``actions.ActionInput.as_row``); it has no form of its own on the staff page.
     chosen_by: str | None = None
-    # It decides a department's dispute of a rating, so it is offered only while one waits
-    # (``services.StaffCaseView.dispute_pending``); ``perform`` refuses it otherwise all the same.
-    decides_dispute: bool = False
+    # The fact of the case (an attribute of ``services.StaffCaseView``) without which the staff
+    # page and the API do not offer it: a dispute waiting for a decision, a text waiting to be
+    # read before it goes public. ``perform`` refuses it without that fact all the same.
+    offered_if: str | None = None
 
 
 MODERATORS = frozenset({Role.moderator, Role.system})
@@ -117,6 +119,11 @@ TRANSITIONS: dict[str, Transition] = {
                    ClockEffect.none, Visibility.filer, N_("Withdrawn by the filer"), case_types=CITIZENS_CASES),
         Transition("redact", MODERATORS, NOT_CLOSED, None, ClockEffect.none,
                    Visibility.internal, N_("Text edited before publication")),
+        # Only a person who has read a citizen's text publishes it: a case an automatic routing
+        # rule assigned (the system's ``route``) waits here for a moderator, redacted if need be.
+        Transition("publish", frozenset({Role.moderator}), frozenset(PUBLIC_STATUSES), None, ClockEffect.none,
+                   Visibility.internal, N_("Read and published"), case_types=CITIZENS_CASES,
+                   offered_if="awaiting_publication"),
         # Photos: the public gets a changed derivative; the original stays for staff. A closed case
         # stays public, so a photo can be taken down at any time.
         Transition("hide_photo", MODERATORS, EVERY_STATE, None, ClockEffect.none, Visibility.internal,
@@ -206,10 +213,10 @@ TRANSITIONS: dict[str, Transition] = {
         Transition("dispute_rating", HANDLERS, DISPUTABLE, None, ClockEffect.none, Visibility.internal,
                    N_("The department disputes a rating"), scope=Scope.lead, needs_text=True, case_types=CITIZENS_CASES),
         Transition("uphold_dispute", MODERATORS, DISPUTABLE, None, ClockEffect.none, Visibility.internal,
-                   N_("Dispute upheld: the rating no longer counts"), case_types=CITIZENS_CASES, decides_dispute=True),
+                   N_("Dispute upheld: the rating no longer counts"), case_types=CITIZENS_CASES, offered_if="dispute_pending"),
         Transition("reject_dispute", MODERATORS, DISPUTABLE, None, ClockEffect.none, Visibility.internal,
                    N_("Dispute rejected: the rating stands"), needs_text=True, case_types=CITIZENS_CASES,
-                   decides_dispute=True),
+                   offered_if="dispute_pending"),
         # Representatives' suggestions: the department meets or calls the representative (the
         # first contact), and the lead representative rates the answer on two scales; not
         # satisfied on either sends it straight back to the department for a new answer.

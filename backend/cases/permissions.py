@@ -54,5 +54,5 @@ def available_actions(case: StaffCaseView, actor: Actor) -> list[str]:
     return [
         action
         for action in actions_for(actor.role.value, Status(case.case.status), scope, case.case.case_type)
-        if case.dispute_pending or not TRANSITIONS[action].decides_dispute
+        if TRANSITIONS[action].offered_if is None or getattr(case, TRANSITIONS[action].offered_if)
     ]

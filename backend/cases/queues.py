@@ -15,7 +15,7 @@ from backend.i18n_markers import N_
 from backend.representatives.services import pending_invitation_count
 from backend.knowledge import services as knowledge
 from backend.routing import services as routing
-from backend.vocabulary import ANSWERED, MODERATION_QUEUE, WITH_A_DEPARTMENT, CaseType, StaffRole, Status
+from backend.vocabulary import ANSWERED, MODERATION_QUEUE, PUBLIC_STATUSES, WITH_A_DEPARTMENT, CaseType, StaffRole, Status
 
 IS_SUGGESTION = Case.case_type == CaseType.representative.value  # representatives' suggestions: their own queues too
 FAR_FUTURE = datetime.max.replace(tzinfo=timezone.utc)
@@ -34,7 +34,12 @@ async def work_links(account: AccountView) -> list[WorkLink]:
     """The queues of a person's role and their counts, for the navigation on every page."""
     if account.role == StaffRole.moderator:
         return [
-            WorkLink("/moderation", N_("New cases"), await services.count_cases(set(MODERATION_QUEUE))),
+            WorkLink(
+                "/moderation",
+                N_("New cases"),
+                await services.count_cases(set(MODERATION_QUEUE))
+                + await services.count_cases(set(PUBLIC_STATUSES), where=services.AWAITING_PUBLICATION),
+            ),
             WorkLink("/moderation/review", N_("Review"), await workflow.pending_review_count()),
             WorkLink("/moderation/ratings", N_("Ratings"), await ratings.pending_rating_count()),
             WorkLink("/moderation/callbacks", N_("Callbacks"), await callbacks.queue_count() + await callbacks.pending_dispute_count()),
@@ -71,6 +76,8 @@ async def moderation_context() -> dict:
         # What a routing rule suggests for each new case, taken with one button (the ``route`` action).
         "suggestions": await routing.suggestions_by_number([case.number for case in new]),
         "returned": await services.staff_cases({Status.returned}),
+        # Assigned by an automatic routing rule: to read, redact if need be, and publish.
+        "unpublished": await services.staff_cases(set(PUBLIC_STATUSES), where=services.AWAITING_PUBLICATION),
         "overdue": await supervision.overdue_cases(),
         "unsatisfied": await services.staff_cases({Status.unsatisfied}),
         "pending_count": await workflow.pending_review_count(),

@@ -23,6 +23,7 @@ from backend.cases.filing import CaseForm, FilingError, Source, ValidCase, valid
 from backend.vocabulary import (
     CASE_NUMBER,
     CLOCKS_RUNNING,
+    PUBLIC_STATUSES,
     SEEN_BY_ALL,
     Publication,
     Review,
@@ -571,6 +572,12 @@ class StaffCaseView:
     answers: list[dict] = field(default_factory=list)  # the category's questions: code, question, value
     dispute_pending: bool = False  # a department's dispute of a rating waits for the centre's decision
 
+    @property
+    def awaiting_publication(self) -> bool:
+        """Its filer agreed to publish it and it is handled, but no person has read it yet (an
+        automatic routing rule assigned it): the ``publish`` row."""
+        return self.case.publication_consent and self.case.published_at is None and Status(self.case.status) in PUBLIC_STATUSES
+
 
 async def staff_case(number: str) -> StaffCaseView | None:
     rows = await Case.select(
@@ -620,6 +627,11 @@ async def _departments(which) -> tuple[int | None, list[int]]:
         return None, []
     co = await CoHandler.select(CoHandler.department).where(CoHandler.case == case["id"])
     return case["department"], [row["department"] for row in co]
+
+
+# Its filer agreed to publish it, but no person has read it yet (``StaffCaseView.awaiting_publication``;
+# with a public status: an automatic routing rule assigned it).
+AWAITING_PUBLICATION = Case.published_at.is_null() & (Case.publication_consent == True)  # noqa: E712 (SQL)
 
 
 async def staff_cases(

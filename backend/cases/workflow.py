@@ -91,7 +91,8 @@ async def perform(number: str, inputs: ActionInput | str, actor: Actor, *, body:
         to_state = Status(values[Case.status]) if transition.restores else transition.to_state
         if to_state is not None:
             values[Case.status] = to_state.value
-            if to_state in PUBLIC_STATUSES and case.publication_consent and case.published_at is None:
+            # Only a person who has read the text publishes it (``publish`` after the system's ``route``).
+            if to_state in PUBLIC_STATUSES and case.publication_consent and case.published_at is None and actor.role != Role.system:
                 values[Case.published_at] = case.published_at = now
         await Case.update(values).where(Case.id == case.id)
         if case.published_at is not None and (case.published_at == now or action == "redact"):

@@ -151,8 +151,8 @@ async def bring_to(number: str, status: Status, department_id: int, settings=Non
 
 
 async def prepare(number: str, department_id: int, inputs: actions.ActionInput) -> None:
-    """What an action needs beyond the state: an extension request to answer, a photo to show
-    again or to restore."""
+    """What an action needs beyond the state: an extension request to answer, a rating to
+    dispute, a text nobody has read yet, a photo to show again or to restore."""
     if inputs.action in ("grant_extension", "refuse_extension"):
         asked = actions.RequestExtension(text="需要更换管道", due_date=(clock.now() + timedelta(days=10)).date())
         await workflow.perform(number, asked, handler_of(department_id))
@@ -162,6 +162,8 @@ async def prepare(number: str, department_id: int, inputs: actions.ActionInput) 
             await workflow.perform(number, actions.RecordCallback(satisfaction="basically_satisfied", solved="partly"), MODERATOR)
         if inputs.action != "dispute_rating":
             await workflow.perform(number, actions.DisputeRating(text="评价与事实不符"), handler_of(department_id))
+    if inputs.action == "publish":  # as an automatic routing rule leaves it: handled, read by nobody
+        await Case.update({Case.published_at: None}).where(Case.number == number)
     if inputs.action == "show_photo":
         await workflow.perform(number, actions.HidePhoto(photo_key=inputs.photo_key), MODERATOR)
     if inputs.action == "restore_photo":
@@ -277,7 +279,7 @@ def test_staff_pages_offer_exactly_what_the_rule_allows():
 def test_available_actions_are_what_the_rule_allows_the_actor_on_the_case():
     """``available_actions(case, actor)``, which the staff page and the API offer: the handler's
     department stands to the case as its lead, a co-handler or not at all; the decision on a
-    disputed rating only while a dispute waits."""
+    disputed rating only while a dispute waits, publishing only while a text waits to be read."""
     ours, theirs = 1, 2
     standings = {Scope.lead: (ours, []), Scope.handling: (theirs, [ours]), None: (theirs, [])}
     for role in Role:
@@ -287,14 +289,14 @@ def test_available_actions_are_what_the_rule_allows_the_actor_on_the_case():
                     for disputed in (False, True):
                         case = SimpleNamespace(
                             case=SimpleNamespace(status=status.value, case_type=case_type), department_id=lead, co_handler_ids=co,
-                            dispute_pending=disputed,
+                            dispute_pending=disputed, awaiting_publication=disputed,
                         )
                         actor = Actor(role, "", ours if role == Role.handler else None)
                         standing = scope if role == Role.handler else None
                         allowed = [
                             action for action in TRANSITIONS
                             if refusal(action, role, status, standing, case_type) is None
-                            and (disputed or action not in ("uphold_dispute", "reject_dispute"))
+                            and (disputed or action not in ("uphold_dispute", "reject_dispute", "publish"))
                         ]
                         assert available_actions(case, actor) == allowed, (role, status, scope, case_type, disputed)
 

@@ -128,6 +128,24 @@ async def test_the_moderator_takes_the_queue_s_suggestion_with_one_button(person
     assert (await moderator.post_form(f"/staff/cases/{unmatched}/route", {"rule_id": "abc"})).status_code == 422
 
 
+async def test_a_case_routed_automatically_waits_in_the_queue_until_a_moderator_publishes_it(person, client, settings, categories):
+    roads = categories["roads"]
+    await rule(roads.department, roads.id, automatic=True)
+    number = (await file(settings, form(roads))).number
+    assert (await client.get(f"/cases/{number}")).status_code == 404  # read by nobody yet
+    moderator = await person("moderator")
+    queue = (await moderator.client.get("/moderation")).text
+    assert 'id="queue-unpublished"' in queue and number in queue.split('id="queue-unpublished"')[1]
+    case_page = (await moderator.client.get(f"/staff/cases/{number}")).text
+    assert 'id="action-publish"' in case_page and 'id="action-redact"' in case_page
+    assert (await moderator.post_form(f"/staff/cases/{number}/publish")).status_code == 303
+    assert (await client.get(f"/cases/{number}")).status_code == 200
+    assert 'id="queue-unpublished"' not in (await moderator.client.get("/moderation")).text
+    assert 'id="action-publish"' not in (await moderator.client.get(f"/staff/cases/{number}")).text
+    again = await moderator.post_form(f"/staff/cases/{number}/publish")
+    assert again.status_code == 409
+
+
 async def test_the_api_reads_areas_rules_and_a_case_s_suggestion(client, api_key, settings, categories, areas):
     roads = categories["roads"]
     changed = await area_form(areas["dongfeng"])

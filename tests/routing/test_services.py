@@ -10,19 +10,19 @@ import pytest
 
 from backend.accounts.tables import AuditEvent
 from backend.cases import workflow
-from backend.cases.actions import Assign, Return, Route
-from backend.cases.services import Actor
+from backend.cases.actions import Assign, Publish, Return, Route
+from backend.cases.services import AWAITING_PUBLICATION, Actor, staff_case, staff_cases
 from backend.cases.tables import Case, CoHandler, TimelineEntry
 from backend.departments import boundaries
 from backend.departments.services import area_form, update_area
-from backend.errors import Forbidden, InvalidInput, NotFound
+from backend.errors import Forbidden, InvalidInput, NotFound, WrongState
 from backend.notifications import subscriptions
 from backend.notifications.notices import Notice
 from backend.notifications.tables import Message
 from backend.routing import services
 from backend.routing.services import OVERLAPPING, RoutingError, RuleForm
 from backend.routing.tables import RuleRouting
-from backend.vocabulary import Role
+from backend.vocabulary import PUBLIC_STATUSES, Role
 from tests.cases.test_filing import file, form
 from tests.routing.helpers import ADMIN, rule
 
@@ -196,6 +196,15 @@ async def test_an_automatic_rule_routes_a_new_case_as_the_system(settings, categ
     assert [(row["action"], row["actor_role"]) for row in entries] == [("submit", "citizen"), ("route", "system")]
     assert entries[1]["body"] == f"规则 {rule_id}：道路 在 全市"
     assert (await RuleRouting.select(RuleRouting.automatic).first())["automatic"] is True
+    # Handled at once, but public only once a moderator has read it (its filer agreed).
+    assert case["published_at"] is None and case["answer_due_at"] is not None
+    waiting = await staff_cases(set(PUBLIC_STATUSES), where=AWAITING_PUBLICATION)
+    assert [view.number for view in waiting] == [number] and (await staff_case(number)).awaiting_publication
+    await workflow.perform(number, Publish(), MODERATOR)
+    assert (await case_row(number))["published_at"] is not None and not (await staff_case(number)).awaiting_publication
+    assert await staff_cases(set(PUBLIC_STATUSES), where=AWAITING_PUBLICATION) == []
+    with pytest.raises(WrongState):
+        await workflow.perform(number, Publish(), MODERATOR)
     # Near a boundary, the case waits for a person; so does one of another category.
     near = await filed(settings, roads, latitude=str(round(38.85 + 20 * METRE, 6)), longitude="115.42")
     other = await filed(settings, categories["water"])
