@@ -33,4 +33,7 @@ async def test_two_worker_processes_flag_and_supervise_each_case_once(settings, 
     )
     for number in numbers:
         actions = sorted(row["action"] for row in rows if row["number"] == number)
-        assert actions == ["auto_supervise", "overdue_answer", "overdue_contact", "overdue_response", "overdue_sign"], number
+        # Ten days overdue: every flag, and the escalation ladder's last step (the leaders), once each.
+        assert actions == [
+            "auto_supervise", "leader_attention", "overdue_answer", "overdue_contact", "overdue_response", "overdue_sign"
+        ], number
