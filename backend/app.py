@@ -42,6 +42,7 @@ from backend.live import bus
 from backend.live.controllers import LiveController, StaffLiveController
 from backend.live.hub import LiveHub
 from backend.notifications.controllers import (
+    AlertController,
     FollowerController,
     MessageLinkController,
     NoticeWordingController,
@@ -178,6 +179,7 @@ def create_app(database_pool: bool = True) -> Litestar:
             SubscriptionController,
             FollowerController,
             MessageLinkController,
+            AlertController,
             NotificationAdminController,
             NoticeWordingController,
             StaffDeviceController,
