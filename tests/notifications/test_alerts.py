@@ -59,8 +59,8 @@ def test_the_digests_words_list_what_it_shows_and_link_to_the_rest():
     assert line == "177 new public cases on 2026-12-06: Water supply in Lianchi District"
     assert body.count("/cases/2026-") == 20 and "All 177 are in the public list: https://x/cases?a" in body
     assert body.rstrip().endswith("To stop these messages: https://x/u")
-    _, _, few = alerts.digest_wording("供水", DAY, listed[:2], 2, "https://x/cases?a", "https://x/u", "zh-CN")
-    assert "All" not in few and "https://x/cases?a" in few and "供水" in few
+    _, _, few = alerts.digest_wording("供水", DAY, listed[:2], 2, "https://x/cases?a", "https://x/u", "zh_CN")
+    assert "全部" not in few and "这些诉求的公开列表：https://x/cases?a" in few and few.startswith("2026-12-06 新公开诉求 2 件：供水")
 
 
 async def public_cases(settings, category, how_many: int, area_id=None, day: date = DAY) -> list[str]:
@@ -95,17 +95,18 @@ async def test_each_subscriber_gets_the_days_digest_once_even_from_two_jobs_at_o
     await confirmed_email_alert(Topic("lianchi", "water"), "neighbour@example.com")
     with clock.travel_to(datetime(2026, 12, 1, tzinfo=timezone.utc)):
         await alerts.subscribe_push(Topic(category="roads"), json.dumps(push.subscribe()), "en")  # a quiet day for roads
+        await alerts.subscribe_push(Topic(category="water"), json.dumps(push.subscribe()), "zh_CN")  # every area
     with clock.travel_to(NEXT_MORNING):
         await alerts.subscribe_push(Topic(category="water"), json.dumps(push.subscribe()), "en")  # too late for the 6th
 
     await asyncio.gather(alerts.assemble_digests(NEXT_MORNING), alerts.assemble_digests(NEXT_MORNING))
     rows = await AlertMessage.select(AlertMessage.subscription, AlertMessage.status, AlertMessage.total).order_by(AlertMessage.id)
-    assert [(row["status"], row["total"]) for row in rows] == [("pending", 23), ("empty", 0)]
+    assert [(row["status"], row["total"]) for row in rows] == [("pending", 23), ("empty", 0), ("pending", 24)]
     assert await alerts.assemble_digests(NEXT_MORNING + timedelta(hours=3)) == 0
 
     assert await alerts.deliver_alerts(SENDING_TIME - timedelta(minutes=1)) == 0  # due in the morning, not at midnight
     tried = await asyncio.gather(alerts.deliver_alerts(SENDING_TIME), alerts.deliver_alerts(SENDING_TIME))
-    assert sum(tried) == 1 and push.received == []
+    assert sum(tried) == 2 and [p["title"] for p in push.received] == ["新公开诉求：供水，2026-12-06"]
     [mail] = smtp.messages
     text = text_of(mail)
     assert mail["Subject"] == "New public cases: Water supply in Lianchi District, 2026-12-06"
@@ -115,13 +116,13 @@ async def test_each_subscriber_gets_the_days_digest_once_even_from_two_jobs_at_o
     assert "All 23 are in the public list: http://localhost:8000/cases?category=water&area=lianchi&from=2026-12-06&to=2026-12-06" in text
     assert mail["List-Unsubscribe"].strip().startswith("<http://localhost:8000/alerts/unsubscribe/")
     assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-    assert await AlertMessage.count().where(AlertMessage.status == "sent") == 1
+    assert await AlertMessage.count().where(AlertMessage.status == "sent") == 2
 
 
 async def test_a_district_includes_its_streets_and_a_case_no_longer_public_is_left_out(settings, categories, areas, channels):
     smtp, _, _ = channels
     in_street = await public_cases(settings, categories["roads"], 2, areas["dongfeng"])
-    await confirmed_email_alert(Topic(area="jingxiu"), "street@example.com", "zh-CN")
+    await confirmed_email_alert(Topic(area="jingxiu"), "street@example.com", "zh_CN")
     await alerts.assemble_digests(NEXT_MORNING)
     await Case.update({Case.published_at: None}).where(Case.number == in_street[0])  # withdrawn before the morning
     await alerts.deliver_alerts(SENDING_TIME)
