@@ -222,30 +222,31 @@ async def assemble_digests(now: datetime) -> int:
     day = digest_day(now, time_zone)
     day_ends = datetime.combine(day + timedelta(days=1), time(), time_zone)
     written = 0
+    # Read and counted outside any write transaction (it would hold SQLite's lock meanwhile);
+    # the insert's conflict rule is what keeps a digest single.
     while True:
-        async with write_transaction():
-            done = AlertMessage.select(AlertMessage.subscription).where(AlertMessage.day == day)
-            s = AlertSubscription
-            rows = await s.select(s.id, s.area.slug.as_alias("area"), s.category.slug.as_alias("category")).where(
-                s.verified_at.is_not_null() & (s.verified_at < day_ends) & s.id.not_in(done)
-            ).order_by(s.id).limit(BATCH)
-            if not rows:
-                return written
-            by_topic: dict[Topic, list[int]] = defaultdict(list)
-            for row in rows:
-                by_topic[Topic(row["area"] or "", row["category"] or "")].append(row["id"])
-            digests = {topic: await _digest(topic, day) for topic in by_topic}
-            due = digest_due(day, time_zone)
-            await execute_many(
-                "INSERT INTO alert_message (subscription, kind, day, numbers, total, status, attempts, due_at, error, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, 0, ?, '', ?) ON CONFLICT (subscription, day) DO NOTHING",
-                [
-                    (alert_id, DIGEST, day, " ".join(digest.numbers), digest.total, PENDING if digest.total else EMPTY, due, now)
-                    for topic, digest in digests.items()
-                    for alert_id in by_topic[topic]
-                ],
-            )
-            written += len(rows)
+        done = AlertMessage.select(AlertMessage.subscription).where(AlertMessage.day == day)
+        s = AlertSubscription
+        rows = await s.select(s.id, s.area.slug.as_alias("area"), s.category.slug.as_alias("category")).where(
+            s.verified_at.is_not_null() & (s.verified_at < day_ends) & s.id.not_in(done)
+        ).order_by(s.id).limit(BATCH)
+        if not rows:
+            return written
+        by_topic: dict[Topic, list[int]] = defaultdict(list)
+        for row in rows:
+            by_topic[Topic(row["area"] or "", row["category"] or "")].append(row["id"])
+        digests = {topic: await _digest(topic, day) for topic in by_topic}
+        due = digest_due(day, time_zone)
+        await execute_many(
+            "INSERT INTO alert_message (subscription, kind, day, numbers, total, status, attempts, due_at, error, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, 0, ?, '', ?) ON CONFLICT (subscription, day) DO NOTHING",
+            [
+                (alert_id, DIGEST, day, " ".join(digest.numbers), digest.total, PENDING if digest.total else EMPTY, due, now)
+                for topic, digest in digests.items()
+                for alert_id in by_topic[topic]
+            ],
+        )
+        written += len(rows)
 
 
 async def _digest(topic: Topic, day: date) -> Digest:

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from backend import clock
 from backend.cases import actions, workflow
 from backend.cases.tables import Case
-from backend.notifications import alerts
+from backend.notifications import alerts, delivery
 from backend.notifications.alerts import Topic
 from backend.notifications.tables import AlertMessage, AlertSubscription
 from backend.settings import get_settings
@@ -135,9 +135,7 @@ async def test_a_failed_digest_is_retried_and_a_dead_process_loses_nothing(setti
     await public_cases(settings, categories["water"], 1, areas["lianchi"])
     await confirmed_email_alert(Topic("lianchi"), "retry@example.com")
     await alerts.assemble_digests(NEXT_MORNING)
-    assert len(await alerts.delivery.claim(SENDING_TIME, table=AlertMessage)) == 1  # and the worker died
-    from backend.notifications import delivery
-
+    assert len(await delivery.claim(SENDING_TIME, table=AlertMessage)) == 1  # and the worker died
     later = SENDING_TIME + timedelta(minutes=delivery.CLAIM_MINUTES, seconds=1)
     off = dataclasses.replace(get_settings(), smtp_host="")
     assert await alerts.deliver_alerts(later, off) == 1  # taken again; email off now: it waits
