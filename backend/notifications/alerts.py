@@ -35,6 +35,7 @@ from backend.web import i18n
 
 DIGEST_CAP = 20  # cases listed in one digest; the link has them all
 ALERTS_PER_ADDRESS = 20  # more is someone filling another person's mailbox with address checks
+UNCONFIRMED_DAYS = 7  # an address not confirmed by then is forgotten
 DIGEST_HOUR = 7  # a day's digest goes out at 07:00 the next morning, in the platform's time zone
 BATCH = 500
 VERIFY, DIGEST = "verify", "digest"
@@ -208,6 +209,15 @@ async def _views(alert_ids: list[int]) -> list[AlertView]:
         )
         for row in rows
     ]
+
+
+async def forget_unconfirmed(now: datetime) -> int:
+    """The clock job: an email address nobody confirmed within ``UNCONFIRMED_DAYS`` is not kept
+    (someone typed another person's, or a typo). Returns how many went."""
+    gone = await AlertSubscription.delete().where(
+        AlertSubscription.verified_at.is_null() & (AlertSubscription.created_at < now - timedelta(days=UNCONFIRMED_DAYS))
+    ).returning(AlertSubscription.id)
+    return len(gone)
 
 
 # --- the daily digests (a clock job) ----------------------------------------------------------

@@ -200,3 +200,12 @@ async def test_subscribing_is_limited_per_address(categories, areas, channels, m
         raise AssertionError("a fourth alert was kept")
     await alerts.subscribe_email(Topic("jingxiu"), "other@example.com", "en")
     assert await AlertSubscription.count() == 4 and await AlertMessage.count() == 4  # an address check each
+
+
+async def test_an_address_nobody_confirmed_is_forgotten_after_a_week(categories, areas):
+    with clock.travel_to(datetime(2026, 12, 1, tzinfo=timezone.utc)):
+        await alerts.subscribe_email(Topic("lianchi"), "typo@example.com", "en")
+        await confirmed_email_alert(Topic("jingxiu"), "kept@example.com")
+    assert await alerts.forget_unconfirmed(datetime(2026, 12, 7, 23, tzinfo=timezone.utc)) == 0
+    assert await alerts.forget_unconfirmed(datetime(2026, 12, 8, 1, tzinfo=timezone.utc)) == 1
+    assert [row["address"] for row in await AlertSubscription.select(AlertSubscription.address)] == ["kept@example.com"]
