@@ -25,7 +25,7 @@ JOBS: list[Job] = [
     audit.forget_old,  # the audit log's own period
     delivery_log.forget_old_deliveries,  # and the delivery log's
     delivery.deliver_due,  # notifications due again, and any a stopped worker left
-    alerts.forget_unconfirmed,  # alerts' email addresses nobody confirmed
+    alerts.forget_old,  # alerts' addresses nobody confirmed, and their log's period
     alerts.assemble_digests,  # yesterday's digest of each area/category alert, once
     alerts.deliver_alerts,  # and the alerts' own outbox
 ]

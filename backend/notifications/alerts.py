@@ -27,7 +27,7 @@ from backend.departments.tables import Area, Category
 from backend.i18n_markers import N_
 from backend.notifications import delivery
 from backend.notifications.channels import EMAIL, PUSH, SENDERS, Failed, Outgoing, why_off
-from backend.notifications.outbox import PENDING, SENT
+from backend.notifications.outbox import DEAD, PENDING, SENT
 from backend.notifications.subscriptions import SubscriptionError, email_address, mask, push_subscription, signed, verified_id
 from backend.notifications.tables import AlertMessage, AlertSubscription
 from backend.settings import Settings, get_settings
@@ -211,13 +211,18 @@ async def _views(alert_ids: list[int]) -> list[AlertView]:
     ]
 
 
-async def forget_unconfirmed(now: datetime) -> int:
+async def forget_old(now: datetime) -> int:
     """The clock job: an email address nobody confirmed within ``UNCONFIRMED_DAYS`` is not kept
-    (someone typed another person's, or a typo). Returns how many went."""
-    gone = await AlertSubscription.delete().where(
+    (someone typed another person's, or a typo); the messages done (sent, dead, or an empty
+    day's) go after the delivery log's period, like the cases' (``log.forget_old_deliveries``).
+    Returns how many rows went."""
+    unconfirmed = await AlertSubscription.delete().where(
         AlertSubscription.verified_at.is_null() & (AlertSubscription.created_at < now - timedelta(days=UNCONFIRMED_DAYS))
     ).returning(AlertSubscription.id)
-    return len(gone)
+    done = await AlertMessage.delete().where(
+        AlertMessage.status.is_in([SENT, DEAD, EMPTY]), AlertMessage.created_at < now - timedelta(days=get_settings().delivery_log_days)
+    ).returning(AlertMessage.id)
+    return len(unconfirmed) + len(done)
 
 
 # --- the daily digests (a clock job) ----------------------------------------------------------

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from backend import clock
 from backend.cases import actions, workflow
 from backend.cases.tables import Case
-from backend.notifications import alerts, delivery
+from backend.notifications import alerts, delivery, log
 from backend.notifications.alerts import Topic
 from backend.notifications.tables import AlertMessage, AlertSubscription
 from backend.settings import get_settings
@@ -117,6 +117,8 @@ async def test_each_subscriber_gets_the_days_digest_once_even_from_two_jobs_at_o
     assert mail["List-Unsubscribe"].strip().startswith("<http://localhost:8000/alerts/unsubscribe/")
     assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert await AlertMessage.count().where(AlertMessage.status == "sent") == 2
+    health = {channel.channel: channel for channel in await log.health(get_settings(), SENDING_TIME + timedelta(minutes=1))}
+    assert (health["email"].sent, health["push"].sent) == (1, 1)
 
 
 async def test_a_district_includes_its_streets_and_a_case_no_longer_public_is_left_out(settings, categories, areas, channels):
@@ -202,10 +204,17 @@ async def test_subscribing_is_limited_per_address(categories, areas, channels, m
     assert await AlertSubscription.count() == 4 and await AlertMessage.count() == 4  # an address check each
 
 
-async def test_an_address_nobody_confirmed_is_forgotten_after_a_week(categories, areas):
+async def test_an_address_nobody_confirmed_is_forgotten_after_a_week_and_done_digests_after_the_logs_period(
+    settings, categories, areas
+):
     with clock.travel_to(datetime(2026, 12, 1, tzinfo=timezone.utc)):
         await alerts.subscribe_email(Topic("lianchi"), "typo@example.com", "en")
         await confirmed_email_alert(Topic("jingxiu"), "kept@example.com")
-    assert await alerts.forget_unconfirmed(datetime(2026, 12, 7, 23, tzinfo=timezone.utc)) == 0
-    assert await alerts.forget_unconfirmed(datetime(2026, 12, 8, 1, tzinfo=timezone.utc)) == 1
+    assert await alerts.forget_old(datetime(2026, 12, 7, 23, tzinfo=timezone.utc)) == 0
+    assert await alerts.forget_old(datetime(2026, 12, 8, 1, tzinfo=timezone.utc)) == 1  # the address (its check goes with it)
     assert [row["address"] for row in await AlertSubscription.select(AlertSubscription.address)] == ["kept@example.com"]
+    await alerts.assemble_digests(NEXT_MORNING)  # an empty day
+    assert await AlertMessage.count() == 1
+    later = NEXT_MORNING + timedelta(days=settings.delivery_log_days)
+    assert await alerts.forget_old(later - timedelta(hours=1)) == 0
+    assert await alerts.forget_old(later + timedelta(hours=1)) == 1 and await AlertMessage.count() == 0
