@@ -13,8 +13,8 @@ from litestar.response import Redirect, Response, Template
 
 from backend import clock
 from backend.accounts.guards import admits, current, role_guard
-from backend.cases import browse
 from backend.cases.services import public_case_id
+from backend.departments.services import all_categories, area_tree
 from backend.errors import NotFound
 from backend.i18n_markers import N_
 from backend.notifications import alerts, log, preferences, subscriptions, wordings
@@ -394,7 +394,9 @@ async def _alert_page(
         template_name="alerts.html",
         context={
             "topic": topic,
-            "choices": await browse.choices(),
+            # What people may choose from: no inactive area or category.
+            "districts": await area_tree(active_only=True),
+            "categories": await all_categories(active_only=True),
             "email_on": why_off(EMAIL, settings) is None,
             "push_key": vapid_public_key(settings),
             "push_action": "/alerts/push?" + urlencode({"area": topic.area, "category": topic.category}),

@@ -155,6 +155,9 @@ async def test_anyone_subscribes_from_the_cases_filters_confirms_and_unsubscribe
     assert 'href="/alerts?area=lianchi&amp;category=water"' in cases_page
     page = await client.get("/alerts?area=lianchi&category=water", headers=EN)
     assert page.status_code == 200 and page.headers["cache-control"] == "no-store" and 'value="lianchi" selected' in page.text
+    assert 'value="dongfeng"' in page.text and 'value="dajidian"' not in page.text  # an inactive town is not offered
+    inactive = await client.post("/alerts/email", data={"area": "dajidian", "email": "a@example.com"}, headers=EN)
+    assert inactive.status_code == 422 and "Choose an area from the list." in inactive.text
     bad_topic = await client.get("/alerts?area=<script>&category=x" + "y" * 500, headers=EN)
     assert bad_topic.status_code == 422 and "Choose an area from the list." in bad_topic.text and "<script>" not in bad_topic.text
     unknown = await client.post("/alerts/email", data={"area": "nowhere", "email": "a@example.com"}, headers=EN)
