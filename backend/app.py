@@ -45,6 +45,7 @@ from backend.live.controllers import LiveController, StaffLiveController
 from backend.live.hub import LiveHub
 from backend.monitoring import MonitoringController, PoolSampler
 from backend.notifications.controllers import (
+    AlertController,
     FollowerController,
     MessageLinkController,
     NoticeWordingController,
@@ -185,6 +186,7 @@ def create_app(database_pool: bool = True) -> Litestar:
             SubscriptionController,
             FollowerController,
             MessageLinkController,
+            AlertController,
             NotificationAdminController,
             NoticeWordingController,
             StaffDeviceController,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from backend.accounts import audit
 from backend.cases import callbacks, ratings, retention, supervision
-from backend.notifications import delivery, log as delivery_log
+from backend.notifications import alerts, delivery, log as delivery_log
 from backend.photos import services as photos
 from backend.scheduler import Job
 
@@ -25,4 +25,7 @@ JOBS: list[Job] = [
     audit.forget_old,  # the audit log's own period
     delivery_log.forget_old_deliveries,  # and the delivery log's
     delivery.deliver_due,  # notifications due again, and any a stopped worker left
+    alerts.forget_old,  # alerts' addresses nobody confirmed, and their log's period
+    alerts.assemble_digests,  # yesterday's digest of each area/category alert, once
+    alerts.deliver_alerts,  # and the alerts' own outbox
 ]

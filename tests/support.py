@@ -46,12 +46,14 @@ def TABLES_IN_DELETE_ORDER():
     from backend.deadlines.tables import CalendarDay, DeadlineLimit, DeadlineWarning, ScheduleYear
     from backend.departments.tables import Area, Category, CategoryQuestion, Department
     from backend.knowledge.tables import KnowledgeEntry, KnowledgeRevision, KnowledgeSearch, ReplyTemplate
-    from backend.notifications.tables import Message, MovedSubscription, NoticeWording, StaffNoticeChoice, StaffSubscription, Subscription
+    from backend.notifications.tables import AlertMessage, AlertSubscription, Message, MovedSubscription, NoticeWording, StaffNoticeChoice, StaffSubscription, Subscription
     from backend.photos.tables import Photo
     from backend.representatives.tables import Attachment, CoSigner, Suggestion
     from backend.routing.tables import RoutingRule, RoutingRuleCoHandler, RuleRouting
 
     return [
+        AlertMessage,
+        AlertSubscription,
         Message,
         MovedSubscription,
         Subscription,

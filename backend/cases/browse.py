@@ -33,6 +33,7 @@ API (kept stable for the adapters):
   someone pages neither repeat a case nor skip one. (A case whose key changes meanwhile — it
   is updated, or supported — may move past the cursor: that is the nature of those two sorts.)
   An unknown slug raises ``BadFilter`` too. ``limit`` is kept within 1‥100.
+- ``await count(filter)`` → how many public cases match.
 - ``await each_case(filter, sort)`` yields every matching case in order, a page at a time (for
   exports and feeds that must not hold everything in memory).
 - ``await locations(filter, limit)`` → the newest matching public cases that have a place, as
@@ -295,6 +296,14 @@ async def browse(
     last = views[-1]
     key = {Sort.newest: last.published_at, Sort.updated: last.updated_at, Sort.supported: last.support_count}[sort]
     return CasePage(views, _encode_cursor(sort, key, last.id))
+
+
+async def count(case_filter: CaseFilter) -> int:
+    """How many public cases match: an alert's digest lists a few and says how many there are."""
+    query = Case.count()
+    for condition in await _conditions(case_filter):
+        query = query.where(condition)
+    return await query
 
 
 async def each_case(

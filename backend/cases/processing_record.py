@@ -20,7 +20,8 @@ from backend.cases.permissions import may_see_case, sees_filer_contact
 from backend.cases.tables import Case, EscalationStep, TimelineEntry
 from backend.deadlines.tables import CalendarDay, DeadlineLimit, DeadlineWarning, ScheduleYear
 from backend.i18n_markers import N_
-from backend.notifications.tables import Message, NoticeWording, StaffSubscription, Subscription
+from backend.notifications.alerts import UNCONFIRMED_DAYS
+from backend.notifications.tables import AlertSubscription, Message, NoticeWording, StaffSubscription, Subscription
 from backend.photos.tables import Photo
 from backend.settings import Settings
 from backend.vocabulary import Scope, StaffRole
@@ -89,6 +90,14 @@ RECORD: tuple[Kept, ...] = (
         lambda settings: (N_("until the handler removes the device, or its push service ends it"), None),
         lambda: frozenset(),
         (N_("the handler alone, on their notifications page"),),
+    ),
+    Kept(
+        N_("Where someone asked for the daily list of new cases in an area or a category: an email address or a browser's push address"),
+        N_("To send the list they asked for"),
+        (AlertSubscription.address, AlertSubscription.push_keys),
+        lambda settings: (N_("until they stop it (the link in every message), or its push service ends it; an email address nobody confirmed, %(days)s days"), UNCONFIRMED_DAYS),
+        lambda: frozenset(),
+        (N_("the subscriber, masked, on the page behind the link that stops it"),),
     ),
     Kept(
         N_("Photos as the filer and staff uploaded them, before anything was blacked out, and photos hidden from the public"),

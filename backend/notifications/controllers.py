@@ -4,6 +4,8 @@ failures and channel health. Thin adapters over ``subscriptions`` and ``log``.""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from litestar import Controller, Request, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
@@ -12,9 +14,10 @@ from litestar.response import Redirect, Response, Template
 from backend import clock
 from backend.accounts.guards import admits, current, role_guard
 from backend.cases.services import public_case_id
+from backend.departments.services import all_categories, area_tree
 from backend.errors import NotFound
 from backend.i18n_markers import N_
-from backend.notifications import log, preferences, subscriptions, wordings
+from backend.notifications import alerts, log, preferences, subscriptions, wordings
 from backend.notifications.channels import EMAIL, PUSH, SMS, vapid_public_key, why_off
 from backend.notifications.log import delivery_labels
 from backend.notifications.notices import Notice, staff_notices_of
@@ -374,4 +377,111 @@ async def _wording_page(
         },
         status_code=status_code,
         headers={"cache-control": "no-store"},
+    )
+
+
+# --- anyone's alerts of new public cases in an area or a category (``alerts``) ----------------
+
+ALERT_ADDED = {EMAIL: N_("We sent you an email. Follow the link in it to start receiving the daily list of new cases."),
+               PUSH: N_("This device will show the daily list of new cases.")}
+
+
+async def _alert_page(
+    topic: alerts.Topic, *, typed: dict | None = None, errors: dict | None = None, done: str = "", status_code: int = 200
+) -> Template:
+    settings = get_settings()
+    return Template(
+        template_name="alerts.html",
+        context={
+            "topic": topic,
+            # What people may choose from: no inactive area or category.
+            "districts": await area_tree(active_only=True),
+            "categories": await all_categories(active_only=True),
+            "email_on": why_off(EMAIL, settings) is None,
+            "push_key": vapid_public_key(settings),
+            "push_action": "/alerts/push?" + urlencode({"area": topic.area, "category": topic.category}),
+            "typed": typed or {},
+            "errors": {field: i18n.gettext(message) for field, message in (errors or {}).items()},
+            "done": i18n.gettext(done) if done else "",
+            "cap": alerts.DIGEST_CAP,
+        },
+        status_code=status_code,
+        headers=PRIVATE,
+    )
+
+
+def _topic(area: str, category: str) -> alerts.Topic:
+    return alerts.Topic(area[:100].strip(), category[:100].strip())
+
+
+class AlertController(Controller):
+    """Alerts of new public cases for anyone: the form (for the filters of ``/cases``), and the
+    links in their messages, which work without any session."""
+
+    path = "/alerts"
+    include_in_schema = False
+
+    @get("/")
+    async def page(self, area: FromQuery[str] = "", category: FromQuery[str] = "", added: FromQuery[str] = "") -> Template:
+        topic = _topic(area, category)
+        try:
+            if topic.area or topic.category:
+                await alerts.topic_ids(topic)
+        except SubscriptionError as error:
+            return await _alert_page(topic, errors=error.errors, status_code=status_of(error))
+        return await _alert_page(topic, done=ALERT_ADDED.get(added, ""))
+
+    @post("/email", opt={ADDRESS_LIMIT: "subscribe"})
+    async def email(self, request: Request) -> Response:
+        form = await request.form()
+        topic = _topic(form_text(form, "area"), form_text(form, "category"))
+        typed = {"email": form_text(form, "email")[:300]}
+        if why_off(EMAIL, get_settings()) is not None:
+            return await _alert_page(topic, typed=typed, errors={EMAIL: OFF}, status_code=409)
+        try:
+            await alerts.subscribe_email(topic, typed["email"], i18n.current_language())
+        except SubscriptionError as error:
+            return await _alert_page(topic, typed=typed, errors=error.errors, status_code=status_of(error))
+        return Redirect(f"/alerts?{urlencode({'area': topic.area, 'category': topic.category, 'added': EMAIL})}", status_code=303)
+
+    @post("/push", opt={ADDRESS_LIMIT: "subscribe"}, status_code=201)
+    async def push(self, request: Request, area: FromQuery[str] = "", category: FromQuery[str] = "") -> Response:
+        topic = _topic(area, category)
+        body = (await request.body())[:4000].decode("utf-8", "replace")
+        try:
+            await alerts.subscribe_push(topic, body, i18n.current_language())
+        except SubscriptionError as error:
+            return Response({"message": i18n.gettext(next(iter(error.errors.values())))}, status_code=status_of(error))
+        return Response({"message": i18n.gettext(ALERT_ADDED[PUSH])}, status_code=201)
+
+    @get("/verify/{signed:str}")
+    async def verify(self, signed: FromPath[str]) -> Template:
+        if not await alerts.verify(signed):
+            return _alert_link_page(done=BAD_LINK, status_code=404)
+        return _alert_link_page(done=N_("Thank you: your email address is confirmed. You will receive a daily list of new cases."))
+
+    @get("/unsubscribe/{signed:str}")
+    async def unsubscribe_form(self, signed: FromPath[str]) -> Template:
+        """The alert and a button to stop it: a GET never unsubscribes (mail scanners follow links)."""
+        alert = await alerts.of_link(signed)
+        if alert is None:  # a bad link, or an alert that has ended already
+            if subscriptions.verified_id(alerts.UNSUBSCRIBE_PURPOSE, signed) is None:
+                return _alert_link_page(done=BAD_LINK, status_code=404)
+            return _alert_link_page(done=REMOVED)
+        return _alert_link_page(alert=alert, signed=signed)
+
+    # RFC 8058 one-click, as for the cases' messages: the signed link authorises it.
+    @post("/unsubscribe/{signed:str}", opt={ANY_SITE: True}, status_code=200)
+    async def unsubscribe(self, signed: FromPath[str]) -> Template:
+        if not await alerts.unsubscribe(signed):
+            return _alert_link_page(done=BAD_LINK, status_code=404)
+        return _alert_link_page(done=REMOVED)
+
+
+def _alert_link_page(*, done: str = "", alert: alerts.AlertView | None = None, signed: str = "", status_code: int = 200) -> Template:
+    return Template(
+        template_name="alert_link.html",
+        context={"done": i18n.gettext(done) if done else "", "alert": alert, "signed": signed},
+        status_code=status_code,
+        headers=PRIVATE,
     )

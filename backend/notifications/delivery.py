@@ -27,7 +27,7 @@ from backend.notifications.channels import SENDERS, Failed, Outgoing, why_off
 from backend.notifications.notices import STAFF_LINK, STAFF_LINKS, Audience, Facts, Notice, wording
 from backend.notifications.outbox import DEAD, PENDING, SENDING, SENT
 from backend.notifications.subscriptions import follow_link, unsubscribe_link, verify_link
-from backend.notifications.tables import Message, StaffSubscription, Subscription
+from backend.notifications.tables import AlertMessage, Message, StaffSubscription, Subscription
 from backend.events import NotificationDelivered, emit
 from backend.settings import Settings, get_settings
 from backend.vocabulary import Status
@@ -50,19 +50,28 @@ class Claimed:
     outgoing: Outgoing | None  # None: the subscription ended
 
 
-async def claim(now: datetime, limit: int = BATCH) -> list[int]:
-    """Takes up to ``limit`` due messages for this worker, atomically."""
-    due = ((Message.status == PENDING) & (Message.due_at <= now)) | ((Message.status == SENDING) & (Message.claimed_until < now))
+async def claim(now: datetime, limit: int = BATCH, table: type[Message] | type[AlertMessage] = Message) -> list[int]:
+    """Takes up to ``limit`` due messages for this worker, atomically: of the outbox, or of the
+    alerts' (``alerts``), which has the same states."""
+    due = ((table.status == PENDING) & (table.due_at <= now)) | ((table.status == SENDING) & (table.claimed_until < now))
     async with write_transaction():
-        query = Message.select(Message.id).where(due).order_by(Message.id).limit(limit)
+        query = table.select(table.id).where(due).order_by(table.id).limit(limit)
         if engine().engine_type == "postgres":
             query = query.lock_rows(skip_locked=True)
         ids = [row["id"] for row in await query]
         if ids:
-            await Message.update(
-                {Message.status: SENDING, Message.claimed_until: now + timedelta(minutes=CLAIM_MINUTES), Message.attempts: Message.attempts + 1}
-            ).where(Message.id.is_in(ids))
+            await table.update(
+                {table.status: SENDING, table.claimed_until: now + timedelta(minutes=CLAIM_MINUTES), table.attempts: table.attempts + 1}
+            ).where(table.id.is_in(ids))
     return ids
+
+
+def after_failure(attempts: int, failed: Failed, settings: Settings, now: datetime) -> tuple[str, datetime]:
+    """A failed message's next state and when it is due: dead after the last attempt (or at
+    once if trying again cannot help), else pending after a doubling wait."""
+    dead = failed.permanent or attempts >= settings.notify_attempts
+    wait = min(timedelta(seconds=settings.notify_retry_seconds * 2 ** (attempts - 1)), LONGEST_WAIT)
+    return (DEAD if dead else PENDING), now + wait
 
 
 async def _claimed(ids: list[int]) -> list[Claimed]:
@@ -160,18 +169,17 @@ async def send(messages: list[Claimed], settings: Settings, now: datetime) -> No
 
 
 async def _record_failure(message: Claimed, failed: Failed, settings: Settings, now: datetime) -> None:
-    dead = failed.permanent or message.attempts >= settings.notify_attempts
-    wait = min(timedelta(seconds=settings.notify_retry_seconds * 2 ** (message.attempts - 1)), LONGEST_WAIT)
+    status, due_at = after_failure(message.attempts, failed, settings, now)
     async with write_transaction():
         await Message.update(
-            {Message.status: DEAD if dead else PENDING, Message.due_at: now + wait, Message.claimed_until: None, Message.error: failed.reason}
+            {Message.status: status, Message.due_at: due_at, Message.claimed_until: None, Message.error: failed.reason}
         ).where(Message.id == message.id)
         if failed.gone and message.subscription_id is not None:
             # An expired push subscription: it is removed; its messages stay in the log.
             table = StaffSubscription if message.staff else Subscription
             await table.delete().where(table.id == message.subscription_id)
-    await emit(NotificationDelivered(message.channel, "dead" if dead else "retry"))
-    logger.info("notification %s %s: %s", message.id, "dead" if dead else "to retry", failed.reason)
+    await emit(NotificationDelivered(message.channel, "dead" if status == DEAD else "retry"))
+    logger.info("notification %s %s: %s", message.id, "dead" if status == DEAD else "to retry", failed.reason)
 
 
 async def deliver_due(now: datetime, settings: Settings | None = None) -> int:

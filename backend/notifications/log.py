@@ -18,7 +18,7 @@ from backend.notifications.notices import (
 )
 from backend.notifications.outbox import DEAD, PENDING, SENDING, SENT
 from backend.notifications.subscriptions import mask
-from backend.notifications.tables import Message
+from backend.notifications.tables import AlertMessage, Message
 from backend.settings import Settings, get_settings
 
 FAILURES_SHOWN = 100
@@ -97,16 +97,14 @@ async def health(settings: Settings, now: datetime) -> list[ChannelHealth]:
     since = now - timedelta(days=1)
     result = []
     for channel in CHANNELS:
-        mine = Message.channel == channel
-        result.append(
-            ChannelHealth(
-                channel,
-                why_off(channel, settings),
-                await Message.count().where(mine & (Message.status == SENT) & (Message.sent_at >= since)),
-                await Message.count().where(mine & Message.status.is_in([PENDING, SENDING])),
-                await Message.count().where(mine & (Message.status == DEAD) & (Message.created_at >= since)),
-            )
-        )
+        counts = [0, 0, 0]
+        # The cases' outbox, and the alerts' (``alerts``), whose channel is their subscription's.
+        for table, of_channel in ((Message, Message.channel), (AlertMessage, AlertMessage.subscription.channel)):
+            mine = of_channel == channel
+            counts[0] += await table.count().where(mine & (table.status == SENT) & (table.sent_at >= since))
+            counts[1] += await table.count().where(mine & table.status.is_in([PENDING, SENDING]))
+            counts[2] += await table.count().where(mine & (table.status == DEAD) & (table.created_at >= since))
+        result.append(ChannelHealth(channel, why_off(channel, settings), *counts))
     return result
 
 

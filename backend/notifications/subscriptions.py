@@ -163,7 +163,7 @@ async def _add(
         return subscription_id
 
 
-def _email(typed: str) -> str:
+def email_address(typed: str) -> str:
     address = typed.strip()
     if not address:
         raise SubscriptionError({"email": N_("Enter your email address.")})
@@ -173,7 +173,7 @@ def _email(typed: str) -> str:
 
 
 async def subscribe_email(token: str, typed: str, language: str) -> int:
-    return await _add(await _case_id(token), EMAIL, _email(typed), language, verified=False, token=token)
+    return await _add(await _case_id(token), EMAIL, email_address(typed), language, verified=False, token=token)
 
 
 async def subscribe_sms(token: str, typed: str, consent: bool, language: str) -> int:
@@ -190,7 +190,7 @@ async def subscribe_sms(token: str, typed: str, consent: bool, language: str) ->
     return await _add(await _case_id(token), SMS, phone, language, verified=True, token=token)
 
 
-def _push_subscription(subscription_json: str) -> tuple[str, str]:
+def push_subscription(subscription_json: str) -> tuple[str, str]:
     """(endpoint, keys as JSON) of a browser's PushSubscription, as its ``toJSON()`` gives it."""
     unusable = SubscriptionError({"push": N_("This browser gave no push subscription that can be used.")})
     try:
@@ -205,7 +205,7 @@ def _push_subscription(subscription_json: str) -> tuple[str, str]:
 
 
 async def subscribe_push(token: str, subscription_json: str, language: str) -> int:
-    endpoint, push_keys = _push_subscription(subscription_json)
+    endpoint, push_keys = push_subscription(subscription_json)
     return await _add(await _case_id(token), PUSH, endpoint, language, verified=True, push_keys=push_keys, token=token)
 
 
@@ -218,11 +218,11 @@ async def _public_case_id(number: str) -> int:
 
 async def follow_by_email(number: str, typed: str, language: str) -> int:
     """A follower of the public case ``number``, by email (confirmed by the link first)."""
-    return await _add(await _public_case_id(number), EMAIL, _email(typed), language, verified=False)
+    return await _add(await _public_case_id(number), EMAIL, email_address(typed), language, verified=False)
 
 
 async def follow_by_push(number: str, subscription_json: str, language: str) -> int:
-    endpoint, push_keys = _push_subscription(subscription_json)
+    endpoint, push_keys = push_subscription(subscription_json)
     return await _add(await _public_case_id(number), PUSH, endpoint, language, verified=True, push_keys=push_keys)
 
 
@@ -294,7 +294,7 @@ async def of_follow_token(token: str) -> list[SubscriptionView]:
 
 async def add_staff_device(account_id: int, subscription_json: str, language: str) -> int:
     """This browser shows the news of the staff member's work (once per device)."""
-    endpoint, push_keys = _push_subscription(subscription_json)
+    endpoint, push_keys = push_subscription(subscription_json)
     async with write_transaction():
         existing = await StaffSubscription.select(StaffSubscription.id).where(
             (StaffSubscription.account == account_id) & (StaffSubscription.address == endpoint)

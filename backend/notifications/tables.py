@@ -1,8 +1,9 @@
-from piccolo.columns import Boolean, ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
+from piccolo.columns import Boolean, Date, ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 from backend.accounts.tables import Account
 from backend.cases.tables import Case, CaseMerge, TimelineEntry
+from backend.departments.tables import Area, Category
 
 
 class Subscription(Table, tablename="notification_subscription"):
@@ -91,3 +92,37 @@ class MovedSubscription(Table, tablename="moved_subscription"):
     merge = ForeignKey(references=CaseMerge, null=False, index=True, on_delete=OnDelete.cascade)
     subscription = ForeignKey(references=Subscription, null=False, on_delete=OnDelete.cascade)
     copied = Boolean(default=False)
+
+
+class AlertSubscription(Table, tablename="alert_subscription"):
+    """Anyone's alert of new public cases (``alerts``): in an area (a district includes its
+    streets and towns), of a category, or both; by email (confirmed by a link first) or push on
+    a device. No case of its own: it is not a ``Subscription``."""
+
+    area = ForeignKey(references=Area, null=True, default=None, index=True, on_delete=OnDelete.cascade)
+    category = ForeignKey(references=Category, null=True, default=None, index=True, on_delete=OnDelete.cascade)
+    channel = Varchar(length=10)  # email, push
+    address = Varchar(length=1000, index=True)  # the email address, or the push service's endpoint
+    push_keys = Text(default="")
+    language = Varchar(length=10)
+    verified_at = Timestamptz(null=True, default=None)  # email: when the link was followed
+    created_at = Timestamptz()
+
+
+class AlertMessage(Table, tablename="alert_message"):
+    """The alerts' outbox, with the same states and claims as ``Message``: the address check, or
+    one day's digest, which keeps the public cases it lists (written once, by the clock job).
+    Unique on (subscription, day): each subscriber gets each day's digest once."""
+
+    subscription = ForeignKey(references=AlertSubscription, null=False, on_delete=OnDelete.cascade)
+    kind = Varchar(length=10)  # verify, digest
+    day = Date(null=True, default=None)  # the digest's day, in the platform's time zone
+    numbers = Text(default="")  # the digest's cases shown (at most ``alerts.DIGEST_CAP``), space separated
+    total = Integer(default=0)  # how many public cases the day had: more than shown → a link to all
+    status = Varchar(length=10, index=True)
+    attempts = Integer(default=0)
+    due_at = Timestamptz()
+    claimed_until = Timestamptz(null=True, default=None)
+    error = Varchar(length=200, default="")
+    created_at = Timestamptz()
+    sent_at = Timestamptz(null=True, default=None)

@@ -16,7 +16,7 @@ from backend.web.state import SIGNED_IN, client_address
 
 # Paths that carry a secret: a follow link's token (pages, the API, Open311's tokens), an
 # invitation's, and the signed links in notifications. Access logs get the path with it masked.
-SECRET_IN_PATH = re.compile(r"(/(?:follow|tokens|invitations|notifications/verify|notifications/unsubscribe)/)[^/?#\s]+")
+SECRET_IN_PATH = re.compile(r"(/(?:follow|tokens|invitations|notifications/verify|notifications/unsubscribe|alerts/verify|alerts/unsubscribe)/)[^/?#\s]+")
 # Open311 takes its key as a parameter, as its specification says.
 SECRET_IN_QUERY = re.compile(r"((?:^|[?&])api_key=)[^&#\s]*")
 

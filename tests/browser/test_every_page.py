@@ -18,7 +18,7 @@ from backend.accounts.services import get_account
 from backend.app import create_app
 from backend.knowledge import services as knowledge
 from backend.knowledge.services import EntryForm
-from backend.notifications import subscriptions
+from backend.notifications import alerts, subscriptions
 from backend.vocabulary import Status
 from backend.representatives import services as suggestions
 from backend.settings import get_settings
@@ -58,6 +58,9 @@ PAGES = {
     "/cases/{number:str}/notifications": (None, "/cases/{number}/notifications"),
     "/notifications/verify/{signed:str}": (None, "/notifications/verify/{verify}"),
     "/notifications/unsubscribe/{signed:str}": (None, "/notifications/unsubscribe/{unsubscribe}"),
+    "/alerts": (None, "/alerts?area=lianchi&category=water"),
+    "/alerts/verify/{signed:str}": (None, "/alerts/verify/{alert_verify}"),
+    "/alerts/unsubscribe/{signed:str}": (None, "/alerts/unsubscribe/{alert_unsubscribe}"),
     "/login": (None, "/login"),
     "/offline": (None, "/offline"),
     "/departments": (None, "/departments"),
@@ -155,11 +158,14 @@ async def world(categories, areas) -> dict[str, str]:
     filed = await file(settings, form(categories["water"], area_id=str(areas["jingxiu"])))
     await bring_to(filed.number, Status.replied, categories["water"].department)
     subscription_id = await subscriptions.subscribe_email(filed.follow_token, "filer@example.com", "zh_CN")
+    alert_id = await alerts.subscribe_email(alerts.Topic("lianchi", "water"), "neighbour@example.com", "zh_CN")
     return {
         "number": filed.number,
         "token": filed.follow_token,
         "verify": subscriptions.signed("verify", subscription_id),
         "unsubscribe": subscriptions.signed("unsubscribe", subscription_id),
+        "alert_verify": subscriptions.signed(alerts.VERIFY_PURPOSE, alert_id),
+        "alert_unsubscribe": subscriptions.signed(alerts.UNSUBSCRIBE_PURPOSE, alert_id),
         "invitation": (await invite("handler", "新同事", department_id=categories["water"].department)).token,
         "area_id": str(areas["jingxiu"]),
         "category_id": str(categories["water"].id),

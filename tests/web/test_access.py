@@ -158,6 +158,13 @@ PUBLIC_ROUTES = {
     ("GET", "/notifications/verify/{signed:str}"),
     ("GET", "/notifications/unsubscribe/{signed:str}"),
     ("POST", "/notifications/unsubscribe/{signed:str}"),
+    # Anyone's alerts of new cases in an area or a category; the links in their messages, signed.
+    ("GET", "/alerts"),
+    ("POST", "/alerts/email"),
+    ("POST", "/alerts/push"),
+    ("GET", "/alerts/verify/{signed:str}"),
+    ("GET", "/alerts/unsubscribe/{signed:str}"),
+    ("POST", "/alerts/unsubscribe/{signed:str}"),
     ("GET", "/media/{name:str}"),
     ("POST", "/photos"),
     ("GET", "/login"),

@@ -42,11 +42,13 @@ async def test_follow_tokens_invitations_and_notification_links_stay_out_of_the_
         for path in (f"/follow/{filed.follow_token}?filed=1", f"/api/v1/follow/{filed.follow_token}/rating",
                      f"/open311/v2/tokens/{filed.follow_token}.json", "/invitations/secret-invitation-token/options",
                      "/notifications/unsubscribe/12.signed-unsubscribe-link", "/notifications/verify/12.signed-check-link",
+                     "/alerts/unsubscribe/12.signed-alert-stop-link", "/alerts/verify/12.signed-alert-check-link",
                      "/open311/v2/requests.json?service_code=water&api_key=msk_secret-open311-key"):
             # As uvicorn writes each request (after the app has started in the process).
             access.info('%s - "%s %s HTTP/%s" %d', "127.0.0.1:50000", "GET", path, "1.1", 200)
-    assert len(caplog.records) == 7
+    assert len(caplog.records) == 9
     assert filed.follow_token not in caplog.text and "secret-invitation-token" not in caplog.text
     assert "secret-open311-key" not in caplog.text and "service_code=water&api_key=…" in caplog.text
     assert "signed-unsubscribe-link" not in caplog.text and "signed-check-link" not in caplog.text
+    assert "signed-alert-stop-link" not in caplog.text and "signed-alert-check-link" not in caplog.text
     assert '"GET /follow/…?filed=1 HTTP/1.1" 200' in caplog.text and "/open311/v2/tokens/… " in caplog.text
