@@ -1,4 +1,4 @@
-"""The ``minsheng`` command: serve, migrate, invite, api-key create, seed-demo, figures."""
+"""The ``minsheng`` command: serve, migrate, invite, api-key create, seed-demo, figures, media migrate."""
 
 from __future__ import annotations
 
@@ -162,6 +162,30 @@ def figures_rebuild() -> None:
 
     counted = asyncio.run(rebuild())
     click.echo(f"figures rebuilt from {counted} cases")
+
+
+@main.group()
+def media() -> None:
+    """The stored photos and PDFs."""
+
+
+@media.command("migrate")
+@click.option("--to", "target", required=True, type=click.Choice(["s3"]), help="Where to copy the media directory.")
+def media_migrate(target: str) -> None:
+    """Copy MINSHENG_MEDIA_DIR into the MINSHENG_S3_* bucket, verifying checksums; run it again
+    to resume. Then set MINSHENG_MEDIA_STORE=s3."""
+    from backend.photos.s3 import S3Store, migrate
+    from backend.photos.storage import LocalStore, StoreUnavailable
+    from backend.settings import get_settings
+
+    settings = get_settings()
+    if settings.s3 is None:
+        raise click.ClickException("set MINSHENG_S3_BUCKET (and the other MINSHENG_S3_* settings) first")
+    try:
+        copied, skipped = migrate(LocalStore(settings.media_dir), S3Store(settings.s3), click.echo)
+    except (StoreUnavailable, ValueError) as error:
+        raise click.ClickException(f"{error}; run the command again to resume") from None
+    click.echo(f"done: {copied} copied, {skipped} already in the bucket, all verified")
 
 
 if __name__ == "__main__":
