@@ -49,23 +49,22 @@ class S3Store:
 
     def put(self, content: bytes, suffix: str = ".jpg") -> str:
         """The store checks the bytes against their MD5 as it takes them; a HEAD then checks that
-        the object is there, whole, under its checksum, before the caller acknowledges anything.
-        Storing again rewrites the object, which makes it new for ``delete_unused``."""
+        the object is there, whole (its size, and its ETag, which is the MD5 of what one PUT
+        stored), before the caller acknowledges anything. Storing again rewrites the object,
+        which makes it new for ``delete_unused``."""
         sha256 = hashlib.sha256(content).hexdigest()
-        key = self._key(sha256, suffix)
+        md5 = hashlib.md5(content)
         try:
             self.client.put_object(
                 Bucket=self.bucket,
-                Key=key,
+                Key=self._key(sha256, suffix),
                 Body=content,
-                ContentMD5=base64.b64encode(hashlib.md5(content).digest()).decode(),
+                ContentMD5=base64.b64encode(md5.digest()).decode(),
                 ContentType=_CONTENT_TYPES.get(suffix, "application/octet-stream"),
-                Metadata={"sha256": sha256},
             )
-            head = self.client.head_object(Bucket=self.bucket, Key=key)
         except (BotoCoreError, ClientError) as error:
             raise StoreUnavailable() from error
-        if head["ContentLength"] != len(content) or head.get("Metadata", {}).get("sha256") != sha256:
+        if not self.holds(sha256, content, suffix):
             raise StoreUnavailable()
         return sha256
 
@@ -92,10 +91,14 @@ class S3Store:
     def exists(self, sha256: str, suffix: str = ".jpg") -> bool:
         return self._head(sha256, suffix) is not None
 
-    def holds(self, sha256: str, size: int, suffix: str = ".jpg") -> bool:
-        """Whether the object is there with these bytes (by its size and recorded checksum)."""
+    def holds(self, sha256: str, content: bytes, suffix: str = ".jpg") -> bool:
+        """Whether the object is there with these bytes, by its size and its ETag (the MD5)."""
         head = self._head(sha256, suffix)
-        return head is not None and head["ContentLength"] == size and head.get("Metadata", {}).get("sha256") == sha256
+        return (
+            head is not None
+            and head["ContentLength"] == len(content)
+            and head["ETag"].strip('"').lower() == hashlib.md5(content).hexdigest()
+        )
 
     def delete_unused(self, sha256s: list[str], stored_before: float, suffix: str = ".jpg") -> None:
         for sha256 in sha256s:
@@ -127,7 +130,7 @@ def migrate(source: LocalStore, target: S3Store, progress: Callable[[str], None]
         content = source.read(sha256, suffix) or b""
         if hashlib.sha256(content).hexdigest() != sha256:
             raise ValueError(f"{sha256}{suffix}: its bytes do not match its name; the copy stopped here")
-        if target.holds(sha256, len(content), suffix):
+        if target.holds(sha256, content, suffix):
             skipped += 1
         else:
             target.put(content, suffix)
