@@ -1,4 +1,5 @@
-"""The ``minsheng`` command: serve, migrate, invite, api-key create, seed-demo, figures, backup, restore."""
+"""The ``minsheng`` command: serve, migrate, invite, api-key create, seed-demo, figures, backup, restore,
+media migrate."""
 
 from __future__ import annotations
 
@@ -200,6 +201,30 @@ def restore(directory: Path) -> None:
         raise click.ClickException(str(error)) from None
     click.echo(f"restored the {summary.database} database and {summary.media_files} media files ({summary.media_bytes} bytes) from {directory}")
     click.echo("next: minsheng migrate (if this release is newer than the backup), then start the app")
+
+
+@main.group()
+def media() -> None:
+    """The stored photos and PDFs."""
+
+
+@media.command("migrate")
+@click.option("--to", "target", required=True, type=click.Choice(["s3"]), help="Where to copy the media directory.")
+def media_migrate(target: str) -> None:
+    """Copy MINSHENG_MEDIA_DIR into the MINSHENG_S3_* bucket, verifying checksums; run it again
+    to resume. Then set MINSHENG_MEDIA_STORE=s3."""
+    from backend.photos.s3 import S3Store, migrate
+    from backend.photos.storage import LocalStore, StoreUnavailable
+    from backend.settings import get_settings
+
+    settings = get_settings()
+    if settings.s3 is None:
+        raise click.ClickException("set MINSHENG_S3_BUCKET (and the other MINSHENG_S3_* settings) first")
+    try:
+        copied, skipped = migrate(LocalStore(settings.media_dir), S3Store(settings.s3), click.echo)
+    except (StoreUnavailable, ValueError) as error:
+        raise click.ClickException(f"{error}; run the command again to resume") from None
+    click.echo(f"done: {copied} copied, {skipped} already in the bucket, all verified")
 
 
 if __name__ == "__main__":

@@ -439,7 +439,7 @@ async def seed() -> int:
         with clock.travel_to(filed_at):
             photo_keys = []
             if demo.photo_colour:
-                photo_keys = [(await upload_photo(demo_photo(demo.photo_colour, index), settings.media_dir)).key]
+                photo_keys = [(await upload_photo(demo_photo(demo.photo_colour, index))).key]
             filed = await services.file_case(
                 CaseForm(
                     case_type=demo.case_type,
@@ -587,7 +587,7 @@ async def _rate(demo: DemoCase, filed: services.FiledCase, centre, handler, rate
     with clock.travel_to(rated_at):
         photo_keys = []
         if demo.reopen:
-            photo_keys = [(await upload_photo(demo_photo(demo.photo_colour, 99), get_settings().media_dir)).key]
+            photo_keys = [(await upload_photo(demo_photo(demo.photo_colour, 99))).key]
         await ratings.rate(filed.follow_token, ratings.RatingForm(satisfaction, solved, comment, photo_keys))
     decided_at = min(rated_at + timedelta(hours=2), last)
     with clock.travel_to(decided_at):

@@ -1,4 +1,4 @@
-"""What the domain refuses, in the domain's words: four kinds of refusal, no HTTP.
+"""What the domain refuses, in the domain's words: five kinds of refusal, no HTTP.
 
 Each adapter maps the kinds ONCE to its own format (``backend.web.errors.STATUS`` gives each
 kind its HTTP status; the pages, the JSON API and Open311 each answer with it in their shape).
@@ -36,6 +36,11 @@ class Forbidden(Refusal):
 
 class WrongState(Refusal):
     """Not possible in the thing's current state (or it was done already)."""
+
+
+class Unavailable(Refusal):
+    """Something the platform depends on (the media store, say) cannot be reached now: nothing
+    was done, and the same request later will work."""
 
 
 class InvalidInput(Refusal):

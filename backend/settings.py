@@ -35,6 +35,19 @@ def parse_working_hours(value: str) -> tuple[tuple[time, time], ...]:
 
 
 @dataclass(frozen=True)
+class S3Settings:
+    """An S3-compatible bucket for the media (``backend.photos.s3``)."""
+
+    bucket: str
+    endpoint: str = ""  # e.g. https://oss-cn-hangzhou.aliyuncs.com; empty: AWS's own
+    region: str = "us-east-1"
+    access_key: str = ""  # empty: boto3's own lookup (environment, instance role)
+    secret_key: str = ""
+    prefix: str = ""  # keys go under this path in the bucket
+    addressing_style: str = "auto"  # path (MinIO, Ceph), virtual (OSS, COS) or auto
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str
     media_dir: Path
@@ -114,6 +127,10 @@ class Settings:
     @property
     def metrics_directory(self) -> Path:
         return self.metrics_dir or self.data_dir / "metrics"
+
+    # Where photos and PDFs are kept (backend.photos.storage): "local" (``media_dir``) or "s3".
+    media_store: str = "local"
+    s3: S3Settings | None = None
 
     @property
     def rp_id(self) -> str:
@@ -212,6 +229,30 @@ def get_settings() -> Settings:
         metrics_token=os.environ.get("MINSHENG_METRICS_TOKEN", ""),
         metrics_dir=Path(os.environ["MINSHENG_METRICS_DIR"]).resolve() if os.environ.get("MINSHENG_METRICS_DIR") else None,
         log_format=_one_of("MINSHENG_LOG_FORMAT", ("text", "json")),
+        media_store=_media_store(),
+        s3=_s3(),
+    )
+
+
+def _media_store() -> str:
+    store = _one_of("MINSHENG_MEDIA_STORE", ("local", "s3"))
+    if store == "s3" and not os.environ.get("MINSHENG_S3_BUCKET"):
+        raise ValueError("MINSHENG_MEDIA_STORE=s3 needs MINSHENG_S3_BUCKET")
+    return store
+
+
+def _s3() -> S3Settings | None:
+    """The bucket, when one is named: the store of the media, or the target of ``minsheng media migrate``."""
+    if not (bucket := os.environ.get("MINSHENG_S3_BUCKET", "")):
+        return None
+    return S3Settings(
+        bucket=bucket,
+        endpoint=os.environ.get("MINSHENG_S3_ENDPOINT", ""),
+        region=os.environ.get("MINSHENG_S3_REGION") or "us-east-1",
+        access_key=os.environ.get("MINSHENG_S3_ACCESS_KEY", ""),
+        secret_key=os.environ.get("MINSHENG_S3_SECRET_KEY", ""),
+        prefix=os.environ.get("MINSHENG_S3_PREFIX", ""),
+        addressing_style=_one_of("MINSHENG_S3_ADDRESSING_STYLE", ("auto", "path", "virtual")),
     )
 
 

@@ -48,6 +48,7 @@ CODES = {
     422: "invalid",
     429: "rate_limited",
     500: "server_error",
+    503: "unavailable",
 }
 BAD_PARAMETERS = N_("A parameter is missing or not valid.")
 
@@ -65,6 +66,7 @@ _DESCRIPTIONS = {
     413: "The body is too large (too_large).",
     422: "What was sent is not valid; `fields` tells which (invalid).",
     429: "Too many requests for this key or address (rate_limited); see the RateLimit headers.",
+    503: "The media store cannot be reached just now; nothing was stored, try again later (unavailable).",
 }
 
 

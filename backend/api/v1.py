@@ -176,7 +176,7 @@ class FilingController(Controller):
         "/photos",
         status_code=201,
         request_max_body_size=MAX_UPLOAD_BYTES + 64 * 1024,
-        responses=responses(401, 403, 413, 422),
+        responses=responses(401, 403, 413, 422, 503),
     )
     async def upload_photo(
         self, data: Annotated[models.PhotoUpload, Body(media_type=RequestEncodingType.MULTI_PART)]
@@ -186,7 +186,7 @@ class FilingController(Controller):
         if not isinstance(data.photo, UploadFile):
             raise ApiError(422, "invalid", N_("Send the photo as the multipart field photo."))
         try:
-            view = await upload_photo(await data.photo.read(MAX_UPLOAD_BYTES + 1), get_settings().media_dir)
+            view = await upload_photo(await data.photo.read(MAX_UPLOAD_BYTES + 1))
         except PhotoRejected as rejected:
             raise ApiError(422, "invalid", rejected.message, {"photo": rejected.message}) from None
         return models.photo(view)

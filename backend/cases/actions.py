@@ -314,7 +314,7 @@ class BlackOutPhoto(HidePhoto, kw_only=True):
             raise InvalidInput(N_("Mark the part of the photo to black out."))
         if len(photos.blacked_out_regions(photo)) >= photos.MAX_BLACKED_OUT_REGIONS:
             raise InvalidInput(N_("This photo has too many blacked-out parts. Hide the whole photo instead."))
-        await photos.add_blacked_out_region(photo, region, get_settings().media_dir)
+        await photos.add_blacked_out_region(photo, region)
 
 
 class RestorePhoto(HidePhoto, kw_only=True):

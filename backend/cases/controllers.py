@@ -30,6 +30,7 @@ from backend.departments.questions import questions_by_category
 from backend.departments.services import active_categories, area_tree
 from backend.photos.controllers import MAX_FORM_BYTES, photo_keys_from, receive_uploads
 from backend.photos.services import unattached_photos
+from backend.photos.storage import media_store
 from backend.settings import get_settings
 from backend.web import i18n
 from backend.web.caching import public_record
@@ -320,7 +321,7 @@ class CaseController(Controller):
         copy = await filer_export.filer_export(token)
         if copy is None:
             raise NotFoundException()
-        content = await anyio.to_thread.run_sync(filer_export.zip_of, copy, get_settings().media_dir, i18n.gettext)
+        content = await anyio.to_thread.run_sync(filer_export.zip_of, copy, media_store(), i18n.gettext)
         return Response(
             content,
             media_type="application/zip",

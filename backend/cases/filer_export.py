@@ -15,12 +15,11 @@ import json
 import zipfile
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Callable
 
 from backend.cases import services
 from backend.cases.tables import Case, CaseAnswer
-from backend.photos import storage
+from backend.photos.storage import MediaStore
 from backend.photos.tables import Photo
 
 
@@ -96,7 +95,7 @@ async def filer_export(token: str) -> FilerExport | None:
     return FilerExport(view.number, document, photos)
 
 
-def zip_of(export: FilerExport, media_dir: Path, translate: Callable[[str], str]) -> bytes:
+def zip_of(export: FilerExport, store: MediaStore, translate: Callable[[str], str]) -> bytes:
     """The ZIP (blocking: run it in a thread). ``translate`` puts the timeline's labels in the
     filer's language."""
     document = {**export.document, "timeline": [{**entry, "label": translate(entry["label"])} for entry in export.document["timeline"]]}
@@ -104,7 +103,7 @@ def zip_of(export: FilerExport, media_dir: Path, translate: Callable[[str], str]
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("case.json", json.dumps(document, ensure_ascii=False, indent=2))
         for name, sha256 in export.photos.items():
-            path = storage.path_for(media_dir, sha256)
-            if path.exists():  # a photo file tidied away is left out, not a failed download
-                archive.write(path, name, compress_type=zipfile.ZIP_STORED)  # JPEG: already compressed
+            content = store.read(sha256)
+            if content is not None:  # a photo file tidied away is left out, not a failed download
+                archive.writestr(name, content, compress_type=zipfile.ZIP_STORED)  # JPEG: already compressed
     return buffer.getvalue()

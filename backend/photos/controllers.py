@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Literal
+from urllib.parse import quote
+
+import anyio.to_thread
 from litestar import Controller, Request, get, post
 from litestar.datastructures import FormMultiDict, UploadFile
 from litestar.exceptions import NotFoundException, ValidationException
@@ -17,9 +21,9 @@ from backend.cases.permissions import handler_scope
 from backend.cases.services import departments_of_case
 from backend.i18n_markers import N_
 from backend.photos import storage
+from backend.photos.storage import media_store
 from backend.photos.pipeline import MAX_UPLOAD_BYTES, PhotoRejected
 from backend.photos.services import MAX_PHOTOS_PER_CASE, MediaKind, PhotoView, media_kind, upload_photo
-from backend.settings import get_settings
 from backend.web import i18n
 from backend.web.errors import MESSAGES, activate_language
 from backend.web.forms import form_text
@@ -64,7 +68,7 @@ async def receive_uploads(files: list, already: int) -> tuple[list[PhotoView], l
             continue
         data = await upload.read(MAX_UPLOAD_BYTES + 1)
         try:
-            photos.append(await upload_photo(data, get_settings().media_dir))
+            photos.append(await upload_photo(data))
         except PhotoRejected as rejected:
             errors.append(f"{name}: {i18n.gettext(rejected.message)}")
     return photos, errors
@@ -104,9 +108,6 @@ class PhotoController(Controller):
         sha256, _, extension = name.partition(".")
         if extension != "jpg" or not storage.SHA256_NAME.match(sha256):
             raise NotFoundException()
-        path = storage.path_for(get_settings().media_dir, sha256)
-        if not path.is_file():
-            raise NotFoundException()
         kind, case_ids = await media_kind(sha256)
         if kind == MediaKind.withheld and not await _sees_originals_of(request, case_ids):
             raise NotFoundException()
@@ -115,12 +116,34 @@ class PhotoController(Controller):
         # while the file may be shown at all.
         if request.headers.get("if-none-match") == headers["etag"]:
             return Response(content=b"", status_code=304, headers=headers)
-        return File(
-            path=path,
+        return await stored_file(
+            sha256,
+            ".jpg",
             content_disposition_type="inline",
             media_type="image/jpeg",
             headers={**headers, "content-security-policy": "default-src 'none'; sandbox"},
         )
+
+
+async def stored_file(
+    sha256: str, suffix: str, media_type: str, headers: dict[str, str],
+    content_disposition_type: Literal["attachment", "inline"], filename: str = "",
+) -> File | Response:
+    """A stored file as the answer: from this machine's disk as it is (ranges, sendfile), or the
+    bytes of the object store, fetched in a thread. A 404 when the store has no such file."""
+    store = media_store()
+    filename = filename or f"{sha256}{suffix}"
+    if (path := store.local_path(sha256, suffix)) is not None:
+        if not path.is_file():
+            raise NotFoundException()
+        return File(path=path, filename=filename, content_disposition_type=content_disposition_type, media_type=media_type, headers=headers)
+    content = await anyio.to_thread.run_sync(store.read, sha256, suffix)
+    if content is None:
+        raise NotFoundException()
+    # The header File writes, so that both stores answer alike.
+    quoted = quote(filename)
+    disposition = f'{content_disposition_type}; filename="{filename}"' if quoted == filename else f"{content_disposition_type}; filename*=utf-8''{quoted}"
+    return Response(content=content, media_type=media_type, headers={**headers, "content-disposition": disposition})
 
 
 async def _sees_originals_of(request: Request, case_ids: list[int]) -> bool:

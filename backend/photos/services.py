@@ -9,16 +9,15 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
-
 import anyio.to_thread
 
 from backend import clock, events
 from backend.db import write_transaction
-from backend.photos import storage
+from backend.errors import WrongState
+from backend.i18n_markers import N_
 from backend.photos.pipeline import PhotoRejected, Region, black_out, process_photo
+from backend.photos.storage import media_store
 from backend.photos.tables import Photo
-from backend.settings import get_settings
 
 MAX_PHOTOS_PER_CASE = 6
 MAX_BLACKED_OUT_REGIONS = 20
@@ -77,10 +76,11 @@ _VIEW_COLUMNS = (
 )
 
 
-async def upload_photo(data: bytes, media_dir: Path) -> PhotoView:
+async def upload_photo(data: bytes) -> PhotoView:
     """Process and store one photo; it waits, unattached, for the form that will claim it.
 
-    Raises ``PhotoRejected`` for anything that is not an acceptable photo.
+    Raises ``PhotoRejected`` for anything that is not an acceptable photo, ``StoreUnavailable``
+    when the store cannot take it (then no photo is recorded: a filing cannot name it).
     """
     started = time.perf_counter()
     try:
@@ -88,8 +88,8 @@ async def upload_photo(data: bytes, media_dir: Path) -> PhotoView:
     except PhotoRejected:
         await events.emit(events.PhotoProcessed(time.perf_counter() - started, stored=False))
         raise
-    display_sha256 = await anyio.to_thread.run_sync(storage.store, media_dir, processed.display)
-    thumb_sha256 = await anyio.to_thread.run_sync(storage.store, media_dir, processed.thumb)
+    display_sha256 = await anyio.to_thread.run_sync(media_store().put, processed.display)
+    thumb_sha256 = await anyio.to_thread.run_sync(media_store().put, processed.thumb)
     latitude, longitude = processed.gps or (None, None)
     photo = Photo(
         key=secrets.token_urlsafe(16),
@@ -186,7 +186,7 @@ async def _unnamed(names: list[str]) -> list[str]:
 async def delete_files(names: list[str], stored_before: datetime) -> None:
     """Delete these stored files, unless one was stored again since ``stored_before``."""
     if names:
-        await anyio.to_thread.run_sync(storage.delete_unused, get_settings().media_dir, names, stored_before.timestamp())
+        await anyio.to_thread.run_sync(media_store().delete_unused, names, stored_before.timestamp())
 
 
 async def attach_to_case(keys: list[str], case_id: int) -> int:
@@ -270,14 +270,16 @@ def blacked_out_regions(photo: Photo) -> list[Region]:
     return [Region(*values) for values in json.loads(photo.blacked_out or "[]")]
 
 
-async def add_blacked_out_region(photo: Photo, region: Region, media_dir: Path) -> None:
+async def add_blacked_out_region(photo: Photo, region: Region) -> None:
     """Renders the public derivative again from the original, with every region so far: the
     original is never re-encoded over and over, and restoring it is always possible."""
     regions = [*blacked_out_regions(photo), region]
-    original = await anyio.to_thread.run_sync(storage.path_for(media_dir, photo.display_sha256).read_bytes)
+    original = await anyio.to_thread.run_sync(media_store().read, photo.display_sha256)
+    if original is None:
+        raise WrongState(N_("This photo's file is gone; it can only be hidden."))
     rendered = await anyio.to_thread.run_sync(_black_out_bounded, original, regions)
-    display_sha256 = await anyio.to_thread.run_sync(storage.store, media_dir, rendered.display)
-    thumb_sha256 = await anyio.to_thread.run_sync(storage.store, media_dir, rendered.thumb)
+    display_sha256 = await anyio.to_thread.run_sync(media_store().put, rendered.display)
+    thumb_sha256 = await anyio.to_thread.run_sync(media_store().put, rendered.thumb)
     await Photo.update(
         {
             Photo.blacked_out: json.dumps([[r.x, r.y, r.width, r.height] for r in regions]),

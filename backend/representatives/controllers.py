@@ -28,7 +28,7 @@ from backend.cases import browse, services
 from backend.cases.queues import IS_SUGGESTION
 from backend.departments.services import active_categories, area_tree, department_choices
 from backend.i18n_markers import N_
-from backend.photos.controllers import MAX_FORM_BYTES, photo_keys_from, receive_uploads
+from backend.photos.controllers import MAX_FORM_BYTES, photo_keys_from, receive_uploads, stored_file
 from backend.photos.services import unattached_photos
 from backend.representatives import services as suggestions
 from backend.representatives.services import AttachmentRejected, RatingError, SuggestionError, SuggestionForm
@@ -124,9 +124,8 @@ class RepresentativeController(Controller):
             if pdf_errors:
                 errors["attachments"] = "; ".join(pdf_errors)
             return await self._form_page(form, errors, photo_errors, 422)
-        media_dir = get_settings().media_dir
         for filename, data in pdfs:
-            await suggestions.add_attachment(case_id, account, filename, data, media_dir)
+            await suggestions.add_attachment(case_id, account, filename, data)
         return Redirect(f"/representatives/drafts/{case_id}", status_code=303)
 
     async def _draft_page(
@@ -184,9 +183,8 @@ class RepresentativeController(Controller):
             return await self._draft_page(request, case_id, N_("Choose a PDF to attach."), 422)
         upload = uploads[0]
         data = await upload.read(suggestions.MAX_PDF_BYTES + 1)
-        media_dir = get_settings().media_dir
         return await self._draft_action(
-            request, case_id, lambda account: suggestions.add_attachment(case_id, account, upload.filename, data, media_dir)
+            request, case_id, lambda account: suggestions.add_attachment(case_id, account, upload.filename, data)
         )
 
     @post("/drafts/{case_id:str}/submit", status_code=303)
@@ -296,12 +294,13 @@ class SuggestionController(Controller):
     @get("/attachments/{key:str}")
     async def attachment(self, request: Request, key: FromPath[str]) -> Response:
         session = signed_in(request)
-        found = await suggestions.attachment_file(key[:64], session.account if session else None, get_settings().media_dir)
+        found = await suggestions.attachment_file(key[:64], session.account if session else None)
         if found is None:
             raise NotFoundException()
-        path, filename = found
-        return File(
-            path=path,
+        sha256, filename = found
+        return await stored_file(
+            sha256,
+            ".pdf",
             filename=filename,
             content_disposition_type="attachment",
             media_type="application/pdf",

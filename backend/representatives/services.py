@@ -36,7 +36,7 @@ from backend.errors import FieldErrors, Forbidden, InvalidInput, NotFound, Wrong
 from backend.events import CoSignInvited
 from backend.i18n_markers import N_
 from backend.photos import services as photos
-from backend.photos import storage
+from backend.photos.storage import media_store
 from backend.photos.services import MAX_PHOTOS_PER_CASE
 from backend.representatives.tables import Attachment, CoSigner, Suggestion
 from backend.text import clean_text, row_id
@@ -362,11 +362,11 @@ def _filename(name: str) -> str:
     return stem if stem.lower().endswith(".pdf") else f"{stem}.pdf"
 
 
-async def add_attachment(case_id: int, account: AccountView, filename: str, data: bytes, media_dir: Path) -> AttachmentView:
+async def add_attachment(case_id: int, account: AccountView, filename: str, data: bytes) -> AttachmentView:
     """The lead attaches a PDF to a draft. Raises AttachmentRejected or a Refusal."""
     _representative(account)
     await anyio.to_thread.run_sync(check_pdf, data)
-    sha256 = await anyio.to_thread.run_sync(storage.store, media_dir, data, ".pdf")
+    sha256 = await anyio.to_thread.run_sync(media_store().put, data, ".pdf")
     async with write_transaction():
         facts = await _locked_draft(case_id, account)
         if not facts.is_lead(account.id):
@@ -383,8 +383,8 @@ async def add_attachment(case_id: int, account: AccountView, filename: str, data
 STAFF = frozenset({StaffRole.admin, StaffRole.moderator, StaffRole.leader})
 
 
-async def attachment_file(key: str, account: AccountView | None, media_dir: Path) -> tuple[Path, str] | None:
-    """The file and name of an attachment, for whoever may see it: everyone once the suggestion is
+async def attachment_file(key: str, account: AccountView | None) -> tuple[str, str] | None:
+    """The SHA-256 (its name in the media store) and file name of an attachment, for whoever may see it: everyone once the suggestion is
     public; its representatives; staff who see the case. None for anyone else (as if there were none)."""
     row = await Attachment.select(
         Attachment.sha256, Attachment.filename, Attachment.suggestion.case.as_alias("case_id"),
@@ -394,8 +394,7 @@ async def attachment_file(key: str, account: AccountView | None, media_dir: Path
         return None
     if row["published_at"] is None and not await _sees_unpublished(row["case_id"], account):
         return None
-    path = storage.path_for(media_dir, row["sha256"], ".pdf")
-    return (path, row["filename"]) if path.is_file() else None
+    return row["sha256"], row["filename"]
 
 
 async def _sees_unpublished(case_id: int, account: AccountView | None) -> bool:

@@ -10,7 +10,7 @@ from litestar.exceptions import HTTPException
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
-from backend.errors import FieldErrors, Forbidden, InvalidInput, Malformed, NotFound, Refusal, WrongState
+from backend.errors import FieldErrors, Forbidden, InvalidInput, Malformed, NotFound, Refusal, Unavailable, WrongState
 from backend.i18n_markers import N_
 from backend.web import i18n
 from backend.web.fragments import wants_fragment
@@ -38,6 +38,7 @@ STATUS: dict[type[Refusal], int] = {
     WrongState: 409,
     Malformed: 400,
     InvalidInput: 422,
+    Unavailable: 503,
 }
 
 

@@ -24,7 +24,7 @@ MODERATOR = Actor(Role.moderator, "")
 
 async def a_handled_case(settings, categories):
     """An answered case with a photo, a co-handler, staff-only notes, a reveal and a rating."""
-    photo = await upload_photo(jpeg(colour=(200, 30, 30)), settings.media_dir)
+    photo = await upload_photo(jpeg(colour=(200, 30, 30)))
     filed = await file(settings, form(categories["water"], filer_name="李明", filer_phone="13800138000", photo_keys=[photo.key]))
     water, roads = categories["water"].department, categories["roads"].department
     await bring_to(filed.number, Status.signed, water)

@@ -79,10 +79,10 @@ async def test_the_same_filing_sent_twice_files_once(settings, categories):
 
 async def test_a_submission_key_files_only_its_own_content(settings, categories):
     key, picture = "r" * 32, jpeg()
-    photo = await upload_photo(picture, settings.media_dir)
+    photo = await upload_photo(picture)
     first = await file(settings, form(categories["water"], submission_key=key, photo_keys=[photo.key]))
     # The same report sent again from the device: its photo uploaded again, under a new key.
-    again = await upload_photo(picture, settings.media_dir)
+    again = await upload_photo(picture)
     assert await file(settings, form(categories["water"], submission_key=key, photo_keys=[again.key])) == first
     for other in (form(categories["water"], submission_key=key, title="另一个人的投诉"), form(categories["water"], submission_key=key)):
         with pytest.raises(FilingError) as taken:
@@ -138,7 +138,7 @@ async def test_map_point_must_be_a_real_coordinate(settings, categories):
 
 
 async def test_photos_are_attached_in_order_and_only_once(settings, categories):
-    photos = [await upload_photo(jpeg(colour=(i * 40, 0, 0)), settings.media_dir) for i in range(3)]
+    photos = [await upload_photo(jpeg(colour=(i * 40, 0, 0))) for i in range(3)]
     keys = [photo.key for photo in reversed(photos)]
     filed = await file(settings, form(categories["water"], photo_keys=keys))
     view = await services.case_for_follow_token(filed.follow_token)

@@ -134,7 +134,7 @@ async def _other_department() -> int:
 
 async def photo_of(number: str, settings) -> str:
     """A photo filed with the case (added the way a filing adds it)."""
-    uploaded = await photos.upload_photo(jpeg(), settings.media_dir)
+    uploaded = await photos.upload_photo(jpeg())
     case = await Case.select(Case.id).where(Case.number == number).first()
     await photos.attach_to_case([uploaded.key], case["id"])
     return uploaded.key

@@ -183,7 +183,7 @@ async def test_hostile_input_is_refused_field_by_field(settings, categories):
 
 async def test_the_photo_of_a_problem_that_came_back_is_public_only_once_published(settings, categories):
     filed = await answered(settings, categories)
-    photo = await photos.upload_photo(jpeg(), settings.media_dir)
+    photo = await photos.upload_photo(jpeg())
     entry_id = await ratings.rate(filed.follow_token, rating("unsatisfied", "no", "又漏了", [photo.key]))
     assert list((await photos.photos_of_entries([entry_id]))[entry_id]) != []
     follow = await services.case_for_follow_token(filed.follow_token)

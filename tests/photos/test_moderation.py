@@ -29,7 +29,7 @@ MODERATOR = Actor(Role.moderator)
 
 async def public_case_with_photo(settings, categories):
     """A public, accepted case filed with one (noisy, bright) photo."""
-    photo = await photos.upload_photo(jpeg(1200, 900, colour=(250, 250, 250)), settings.media_dir)
+    photo = await photos.upload_photo(jpeg(1200, 900, colour=(250, 250, 250)))
     filed = await file(settings, form(categories["water"], photo_keys=[photo.key]))
     await workflow.perform(filed.number, "accept", MODERATOR)
     return filed, photo
@@ -146,7 +146,7 @@ async def test_a_bad_region_is_refused_and_kept_to_correct(person, settings, cat
 async def test_progress_posts_carry_photos_that_the_public_sees_once_published(person, settings, categories, client):
     case, moderator, handler = await department_case(person, settings, categories)
     await handler.post_form(f"/staff/cases/{case.number}/sign")
-    first, second = [await photos.upload_photo(jpeg(colour=c), settings.media_dir) for c in ((10, 10, 200), (10, 200, 10))]
+    first, second = [await photos.upload_photo(jpeg(colour=c)) for c in ((10, 10, 200), (10, 200, 10))]
     response = await handler.post_form(
         f"/staff/cases/{case.number}/post_progress",
         {"body": "22:09 积水已抽干", "internal": "false", "photo_key": [first.key, second.key]},
@@ -168,7 +168,7 @@ async def test_progress_posts_carry_photos_that_the_public_sees_once_published(p
 async def test_photos_that_cannot_be_attached_refuse_the_whole_action(person, settings, categories):
     case, moderator, handler = await department_case(person, settings, categories)
     await handler.post_form(f"/staff/cases/{case.number}/sign")
-    kept = await photos.upload_photo(jpeg(), settings.media_dir)
+    kept = await photos.upload_photo(jpeg())
     before = await TimelineEntry.count()
     response = await handler.post_form(
         f"/staff/cases/{case.number}/post_progress",
@@ -200,7 +200,7 @@ async def test_media_caching_follows_what_a_moderator_may_still_change(person, s
 
 async def test_the_same_picture_filed_elsewhere_stays_public(settings, categories, client):
     data = jpeg(800, 600, colour=(120, 30, 30))
-    first, second = [await photos.upload_photo(data, settings.media_dir) for _ in range(2)]
+    first, second = [await photos.upload_photo(data) for _ in range(2)]
     assert first.display_sha256 == second.display_sha256  # one file, content-addressed
     one = await file(settings, form(categories["water"], photo_keys=[first.key]))
     two = await file(settings, form(categories["water"], photo_keys=[second.key]))
@@ -212,7 +212,7 @@ async def test_the_same_picture_filed_elsewhere_stays_public(settings, categorie
 
 async def test_only_departments_handling_the_case_see_a_withheld_original(person, settings, categories):
     case, moderator, handler = await department_case(person, settings, categories)
-    photo = await photos.upload_photo(jpeg(colour=(90, 90, 200)), settings.media_dir)
+    photo = await photos.upload_photo(jpeg(colour=(90, 90, 200)))
     case_id = (await services.staff_case(case.number)).case.id
     await photos.attach_to_case([photo.key], case_id)
     await workflow.perform(case.number, actions.HidePhoto(photo_key=photo.key), MODERATOR)

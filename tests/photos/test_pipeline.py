@@ -190,9 +190,9 @@ def test_oversized_upload_is_refused_before_decoding():
 
 def test_storage_is_content_addressed_and_idempotent(tmp_path):
     content = process_photo(jpeg()).display
-    sha256 = storage.store(tmp_path, content)
+    sha256 = storage.LocalStore(tmp_path).put(content)
     assert sha256 == hashlib.sha256(content).hexdigest()
     path = storage.path_for(tmp_path, sha256)
     assert path.read_bytes() == content
-    assert storage.store(tmp_path, content) == sha256
+    assert storage.LocalStore(tmp_path).put(content) == sha256
     assert [p.name for p in path.parent.iterdir()] == [path.name], "no temporary files left behind"

@@ -17,7 +17,7 @@ from tests.support import jpeg
 
 async def _upload(settings, picture: bytes, days_ago: float):
     with clock.travel_to(clock.now() - timedelta(days=days_ago)):
-        view = await photos.upload_photo(picture, settings.media_dir)
+        view = await photos.upload_photo(picture)
     for name in (view.display_sha256, view.thumb_sha256):  # its files as old as its row
         then = (clock.now() - timedelta(days=days_ago)).timestamp()
         os.utime(storage.path_for(settings.media_dir, name), (then, then))

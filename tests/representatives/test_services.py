@@ -226,19 +226,19 @@ async def test_only_the_lead_rates(settings, categories):
     assert set(error.value.errors) == {"attitude"}
 
 
-async def test_a_pdf_is_checked_by_content(settings, categories, tmp_path):
+async def test_a_pdf_is_checked_by_content(settings, categories):
     lead = await representative("王代表")
     case_id = await suggestions.create_draft(suggestion_form(categories["water"]), lead)
-    view = await suggestions.add_attachment(case_id, lead, "方案.pdf", pdf(), tmp_path)
+    view = await suggestions.add_attachment(case_id, lead, "方案.pdf", pdf())
     assert view.filename == "方案.pdf"
     for bad in (b"<html><script>alert(1)</script></html>", b"%PDF-1.7\n<html><script>alert(1)</script></html>"):
         with pytest.raises(AttachmentRejected):
-            await suggestions.add_attachment(case_id, lead, "evil.pdf", bad, tmp_path)
+            await suggestions.add_attachment(case_id, lead, "evil.pdf", bad)
     with pytest.raises(AttachmentRejected) as rejected:
-        await suggestions.add_attachment(case_id, lead, "big.pdf", pdf() + b"%" * suggestions.MAX_PDF_BYTES, tmp_path)
+        await suggestions.add_attachment(case_id, lead, "big.pdf", pdf() + b"%" * suggestions.MAX_PDF_BYTES)
     assert "10 MB" in rejected.value.message
     # A PDF with JavaScript is a PDF: it is taken, and served only as a sandboxed download.
-    await suggestions.add_attachment(case_id, lead, "script", pdf(javascript=True), tmp_path)
+    await suggestions.add_attachment(case_id, lead, "script", pdf(javascript=True))
     names = [a.filename for a in (await suggestions.draft_for(case_id, lead)).facts.attachments]
     assert names == ["方案.pdf", "script.pdf"]
 

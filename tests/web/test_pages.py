@@ -17,7 +17,7 @@ MODERATOR = services.Actor(Role.moderator)
 
 
 async def public_case_with_photo(settings, categories, **overrides):
-    photo = await upload_photo(jpeg(gps=(38.87, 115.46)), settings.media_dir)
+    photo = await upload_photo(jpeg(gps=(38.87, 115.46)))
     filed = await file(settings, form(categories["water"], photo_keys=[photo.key], **overrides))
     await workflow.perform(filed.number, "accept", MODERATOR)
     await workflow.perform(filed.number, actions.Assign(department_id=categories["water"].department), MODERATOR)
