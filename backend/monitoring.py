@@ -19,6 +19,7 @@ from litestar.response import Response
 from piccolo.engine.postgres import PostgresEngine
 
 from backend import db, metrics
+from backend.photos.storage import media_store
 from backend.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
@@ -71,8 +72,20 @@ class PoolSampler:
             await asyncio.sleep(POOL_SAMPLE_SECONDS)
 
 
-def _probe_media(media_dir: Path) -> None:
-    """Writes a small file into the media directory, reads it back and removes it."""
+# What the readiness check stores in an object store: always the same object (content addressed),
+# so that checking adds nothing to the bucket.
+STORE_PROBE = b"minsheng readiness probe"
+
+
+def _probe_media(settings: Settings) -> None:
+    """Writes a small file into the media directory, reads it back and removes it; on an object
+    store, stores the probe object and reads it back."""
+    if settings.media_store != "local":
+        store = media_store()
+        if store.read(store.put(STORE_PROBE, suffix=".probe"), suffix=".probe") != STORE_PROBE:
+            raise OSError("the probe object read back differs")
+        return
+    media_dir = settings.media_dir
     content = secrets.token_bytes(16)
     probe = media_dir / f".ready-{os.getpid()}-{secrets.token_hex(4)}"
     try:
@@ -107,7 +120,7 @@ async def readiness(settings: Settings) -> dict[str, str]:
 
     checks = [
         check("database", db.ping()),
-        check("media", anyio.to_thread.run_sync(_probe_media, settings.media_dir)),
+        check("media", anyio.to_thread.run_sync(_probe_media, settings)),
     ]
     if settings.redis_url:
         checks.append(check("broker", _broker(settings)))

@@ -189,7 +189,10 @@ def test_the_store_going_down_mid_filing_stores_nothing_and_a_retry_works(s3, tm
             fields = {**report_fields(categories["water"].id), "submission_key": submission_key(page.text), "photo_key": photo_keys(first.text)}
             second_photo = {"photos": ("b.jpg", jpeg(480, 360, colour=(30, 200, 30)), "image/jpeg")}
 
+            assert client.get("/readyz").json()["media"] == "ok"  # the bucket's probe object
             s3.stop()
+            not_ready = client.get("/readyz")
+            assert not_ready.status_code == 503 and not_ready.json()["media"] == "failing"
             refused = upload(client, (30, 30, 200))
             assert refused.status_code == 503 and UNAVAILABLE_ZH in refused.text
             # The form without script sends its photos with it: refused whole, no case filed.
@@ -200,6 +203,7 @@ def test_the_store_going_down_mid_filing_stores_nothing_and_a_retry_works(s3, tm
             assert Photo.count().run_sync() == 1, "only the photo stored before the store went down"
 
             s3.start()
+            assert client.get("/readyz").status_code == 200
             filed = client.post("/report", data=fields, files=second_photo)
             assert filed.status_code == 303, filed.text
             names = media_names(client.get(filed.headers["location"]).text)
