@@ -128,7 +128,8 @@ def backup(settings: Settings, target: Path) -> Summary:
             copy.close()
         files[SQLITE_FILE] = _sha256(target / SQLITE_FILE)
     media_bytes = 0
-    media = _media_files(settings.media_dir)
+    media = [] if settings.media_store != "local" else _media_files(settings.media_dir)
+    bucket = _bucket_objects(settings)
     for path in media:
         name = f"{MEDIA}/{path.relative_to(settings.media_dir).as_posix()}"
         try:
@@ -144,9 +145,24 @@ def backup(settings: Settings, target: Path) -> Summary:
         "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "database": _kind(settings),
         "files": files,
+        # Media in an object store stay there (its own versioning or replication keeps them):
+        # the backup lists each object, which restore finds again before it restores anything.
+        "bucket": bucket,
     }
     _write_durably(target / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True).encode())
-    return Summary(_kind(settings), sum(name.startswith(f"{MEDIA}/") for name in files), media_bytes)
+    return Summary(_kind(settings), sum(name.startswith(f"{MEDIA}/") for name in files) + len(bucket), media_bytes)
+
+
+def _bucket_objects(settings: Settings) -> dict[str, str]:
+    """The object store's objects and their ETags ({} with local media)."""
+    if settings.media_store == "local":
+        return {}
+    from backend.photos.storage import StoreUnavailable, media_store
+
+    try:
+        return media_store().objects()
+    except StoreUnavailable:
+        raise BackupError("the object store does not answer: no backup was made; try again once it does") from None
 
 
 def _write_durably(path: Path, content: bytes) -> None:
@@ -223,6 +239,12 @@ def restore(settings: Settings, source: Path) -> Summary:
     if media := _media_files(settings.media_dir):
         raise BackupError(f"the media directory {settings.media_dir} is not empty ({len(media)} files): restore needs an empty one")
     files: dict[str, str] = manifest["files"]
+    if listed := manifest.get("bucket"):
+        if settings.media_store == "local":
+            raise BackupError("the backup's media are in an object store: set MINSHENG_MEDIA_STORE=s3 and its bucket first")
+        there = _bucket_objects(settings)
+        if missing := [key for key, etag in listed.items() if there.get(key) != etag]:
+            raise BackupError(f"{len(missing)} object(s) of the backup are not in the bucket as they were, e.g. {', '.join(missing[:3])}")
     if settings.is_postgres:
         url, environment = _libpq(settings.database_url)
         _run(["pg_restore", "--no-owner", "--exit-on-error", f"--dbname={url}", str(source / POSTGRES_FILE)], "pg_restore", environment)
@@ -252,4 +274,4 @@ def restore(settings: Settings, source: Path) -> Summary:
             # The installation's own key was made at its first start, for nothing yet.
             shutil.copyfile(source / key, settings.data_dir / key)
             os.chmod(settings.data_dir / key, 0o600)
-    return Summary(manifest["database"], sum(name.startswith(f"{MEDIA}/") for name in files), media_bytes)
+    return Summary(manifest["database"], sum(name.startswith(f"{MEDIA}/") for name in files) + len(manifest.get("bucket", {})), media_bytes)

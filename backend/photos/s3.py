@@ -112,6 +112,17 @@ class S3Store:
     def local_path(self, sha256: str, suffix: str = ".jpg") -> Path | None:
         return None
 
+    def objects(self) -> dict[str, str]:
+        """Every object under the prefix and its ETag (a backup's manifest of the bucket)."""
+        found = {}
+        try:
+            for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=self.prefix):
+                for item in page.get("Contents", []):
+                    found[item["Key"].removeprefix(self.prefix)] = item["ETag"].strip('"').lower()
+        except (BotoCoreError, ClientError) as error:
+            raise StoreUnavailable() from error
+        return found
+
 
 def _missing(error: ClientError) -> bool:
     return str(error.response.get("Error", {}).get("Code")) in _MISSING

@@ -4,7 +4,9 @@ command use it as a city's hosts would."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import json
 import os
 import re
 import socket
@@ -26,6 +28,7 @@ from backend.photos.tables import Photo
 from tests.cases.test_filing import file, form
 from tests.photos.test_moderation import MODERATOR
 from tests.support import LiveServer, free_port, jpeg, report_fields, submission_key
+from tests.test_backups import empty_installation, file_a_case_with_a_photo, minsheng  # noqa: F401  (a fixture)
 
 pytestmark = pytest.mark.slow
 
@@ -249,3 +252,24 @@ def test_migrate_copies_the_media_directory_resumably_and_checks_every_file(s3, 
     (local.media_dir / key_for(*files[2])).write_bytes(b"bit rot")
     damaged = migrate(s3, local.media_dir)
     assert damaged.returncode != 0 and "do not match its name" in damaged.stderr
+
+
+@pytest.mark.slow
+async def test_a_backup_lists_the_bucket_and_a_restore_finds_every_object_again(on_s3, client, categories, empty_installation, tmp_path):
+    await file_a_case_with_a_photo(client, categories["water"].id)
+    backup = tmp_path / "backup"
+    made = await asyncio.to_thread(minsheng, "backup", str(backup))
+    assert made.returncode == 0, made.stderr
+    manifest = json.loads((backup / "manifest.json").read_text())
+    assert not [name for name in manifest["files"] if name.startswith("media/")]  # the photos stay in the bucket
+    display_and_thumb = [key for key in manifest["bucket"] if key.endswith(".jpg")]
+    assert len(display_and_thumb) == 2 and "and 2 media files" in made.stdout
+    # An object gone from the bucket: the restore refuses before it restores anything.
+    gone = on_s3.object_path(display_and_thumb[0].rsplit("/", 1)[1].removesuffix(".jpg"))
+    kept = gone.read_bytes()
+    gone.unlink()
+    refused = await asyncio.to_thread(minsheng, "restore", str(backup), **empty_installation)
+    assert refused.returncode != 0 and "not in the bucket as they were" in refused.stderr
+    gone.write_bytes(kept)
+    restored = await asyncio.to_thread(minsheng, "restore", str(backup), **empty_installation)
+    assert restored.returncode == 0, restored.stderr
