@@ -41,7 +41,7 @@ from backend.web.forms import form_text
 from backend.web.fragments import wants_fragment
 from backend.labels import status_label
 from backend.web.params import CaseNumber
-from backend.errors import InvalidInput, NotFound, Refusal, WrongState
+from backend.errors import InvalidInput, NotFound, Refusal, Unavailable, WrongState
 
 WITHDRAW = "withdraw"
 FORM_FIELDS = [
@@ -243,7 +243,10 @@ class CaseController(Controller):
         form = case_form_from(raw)
         settings = get_settings()
         # Without script the photos come with the form: store them first, so errors keep them.
-        uploaded, photo_errors = await receive_uploads(raw.getall("photos", []), len(form.photo_keys))
+        try:
+            uploaded, photo_errors = await receive_uploads(raw.getall("photos", []), len(form.photo_keys))
+        except Unavailable as unavailable:  # the media store is down: nothing filed, the form back as typed
+            return await report_form_page(request, form, {}, [i18n.gettext(unavailable.message)], 503)
         form.photo_keys += [photo.key for photo in uploaded]
         if photo_errors:
             # Nothing is filed with a photo missing; the rest of the form is checked all the same.

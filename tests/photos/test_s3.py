@@ -201,6 +201,7 @@ def test_the_store_going_down_mid_filing_stores_nothing_and_a_retry_works(s3, tm
             # The form without script sends its photos with it: refused whole, no case filed.
             filing = client.post("/report", data=fields, files=second_photo)
             assert filing.status_code == 503 and UNAVAILABLE_ZH in filing.text
+            assert 'value="小区停电三四天"' in filing.text  # the form comes back as typed
             assert client.get(f"/media/{next(iter(media_names(first.text)))}.jpg").status_code == 503
             assert Case.count().run_sync() == 0
             assert Photo.count().run_sync() == 1, "only the photo stored before the store went down"
