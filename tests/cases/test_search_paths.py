@@ -31,5 +31,5 @@ async def test_many_matches_give_the_same_pages_as_few(settings, categories, mon
     assert await pages() == few
 
 
-async def _one() -> int:
+async def _one(in_id_order: bool = False) -> int:
     return 1
