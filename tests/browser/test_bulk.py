@@ -48,6 +48,10 @@ def test_a_moderator_bulk_assigns_20_cases_on_a_phone(live_server, browser, sett
     submit.click()
     expect(page.locator("#bulk-assign-busy")).to_be_visible()
     expect(submit).to_be_disabled()
+    for _ in range(200):  # the route's handler runs as Playwright next dispatches its events
+        if held:
+            break
+        page.wait_for_timeout(50)
     held[0].continue_()
     outcome = page.locator("#bulk-result [data-bulk-outcome]")
     expect(outcome).to_be_focused(timeout=30_000)  # the outcome takes focus: read out, in view
