@@ -46,6 +46,13 @@ os.environ["MINSHENG_ADDRESS_WRITES_PER_MINUTE"] = "100000"
 # In-process clients wait for a response to end: live streams end after a second here (tests
 # of live servers set their own).
 os.environ["MINSHENG_LIVE_STREAM_SECONDS"] = "1"
+# httpx builds a TLS context for every client, even one for plain HTTP to 127.0.0.1: from a
+# bundle file (SSL_CERT_FILE, which this machine sets) it parses every certificate, 25 ms of CPU
+# a client, thousands of times a run (each poll of a starting server is a client). The same
+# trust store as a hashed directory loads a certificate only when a TLS peer needs it.
+if os.path.isdir("/etc/ssl/certs"):
+    os.environ.pop("SSL_CERT_FILE", None)
+    os.environ["SSL_CERT_DIR"] = "/etc/ssl/certs"
 
 from tests.people import person  # noqa: E402,F401  (a fixture for every test folder)
 from tests.support import LiveServer, empty_tables, streams_ended  # noqa: E402  (after the environment is set)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import os
+import random
 import queue
 import re
 import socket
@@ -107,20 +109,32 @@ def TABLES_IN_DELETE_ORDER():
 
 async def empty_tables() -> None:
     """Deletes every row the app writes, in one transaction (one commit, one fsync), so that each
-    test starts from the migrated, empty schema."""
+    test starts from the migrated, empty schema. One query first finds the tables that have rows:
+    a test writes a handful of the fifty, and a DELETE through the ORM costs about 0.3 ms of CPU
+    even on an empty table."""
     from backend.db import engine
 
     db = engine()
     tables = TABLES_IN_DELETE_ORDER()
+    probe = " UNION ALL ".join(
+        f"SELECT '{table._meta.tablename}' AS name WHERE EXISTS (SELECT 1 FROM {table._meta.tablename})" for table in tables
+    )
+    with_rows = {row["name"] for row in await tables[0].raw(probe)}
     async with db.transaction():
         for table in tables:
-            await table.delete(force=True)
+            if table._meta.tablename in with_rows:
+                await table.delete(force=True)
 
 
 def jpeg(width=1200, height=900, colour=(200, 80, 40), gps=None, orientation=None, quality=90) -> bytes:
-    """A JPEG with some texture; optional EXIF GPS (lat, lon) and orientation."""
-    image = Image.effect_noise((width, height), 40).convert("RGB")
-    image = Image.blend(image, Image.new("RGB", (width, height), colour), 0.6)
+    """A JPEG with some texture, different at every call as every real photo is; optional EXIF
+    GPS (lat, lon) and orientation."""
+    image = Image.blend(_texture(width, height), Image.new("RGB", (width, height), colour), 0.6)
+    patch = min(8, width, height)
+    image.paste(
+        Image.frombytes("RGB", (patch, patch), os.urandom(3 * patch * patch)),
+        (random.randrange(width - patch + 1), random.randrange(height - patch + 1)),
+    )
     exif = Image.Exif()
     exif[0x010F] = "PhoneMaker"  # camera make: metadata that must not survive
     if orientation:
@@ -136,6 +150,12 @@ def jpeg(width=1200, height=900, colour=(200, 80, 40), gps=None, orientation=Non
     out = io.BytesIO()
     image.save(out, format="JPEG", quality=quality, exif=exif)
     return out.getvalue()
+
+
+@functools.cache
+def _texture(width: int, height: int) -> Image.Image:
+    """Noise for a photo's texture, made once per size (making it took most of a photo's time)."""
+    return Image.effect_noise((width, height), 40).convert("RGB")
 
 
 def _dms(value: float) -> tuple[float, float, float]:

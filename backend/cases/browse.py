@@ -307,9 +307,10 @@ async def count(case_filter: CaseFilter) -> int:
 
 
 async def each_case(
-    case_filter: CaseFilter, sort: Sort = Sort.newest, batch: int = PAGE_SIZE_MAX, where: tuple | list = ()
+    case_filter: CaseFilter, sort: Sort = Sort.newest, batch: int | None = None, where: tuple | list = ()
 ) -> AsyncIterator:
-    """Every matching public case, in order, ``batch`` at a time."""
+    """Every matching public case, in order, ``batch`` (a page, by default) at a time."""
+    batch = batch or PAGE_SIZE_MAX
     cursor = None
     while True:
         page = await browse(case_filter, sort, cursor, batch, where)
