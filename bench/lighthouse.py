@@ -18,7 +18,6 @@ first visit to a case page ≤ 60 KB transferred.
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import re
@@ -26,15 +25,15 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from PIL import Image, ImageDraw
-
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT_ROOT))
+
+from tests.support import start_tile_server  # noqa: E402  (the tests' tile server)
+
 TOOL_DIR = PROJECT_ROOT / "bench" / "lighthouse"
 NODE = TOOL_DIR / "node_modules" / ".bin" / "node"
 LIGHTHOUSE = TOOL_DIR / "node_modules" / "lighthouse" / "cli" / "index.js"
@@ -52,39 +51,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def tile() -> bytes:
-    """A map tile's worth of PNG: light ground with a street grid, about OSM's weight."""
-    image = Image.new("RGB", (256, 256), (242, 239, 233))
-    draw = ImageDraw.Draw(image)
-    for offset in range(0, 256, 64):
-        draw.line([(offset, 0), (offset, 255)], fill=(255, 255, 255), width=6)
-        draw.line([(0, offset), (255, offset)], fill=(255, 255, 255), width=6)
-    out = io.BytesIO()
-    image.save(out, "PNG")
-    return out.getvalue()
-
-
-def start_tile_server() -> ThreadingHTTPServer:
-    body = tile()
-
-    class Tiles(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(200)
-            self.send_header("content-type", "image/png")
-            self.send_header("content-length", str(len(body)))
-            self.send_header("cache-control", "public, max-age=604800")
-            self.send_header("access-control-allow-origin", "*")
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args) -> None:  # quiet: the scores are the output
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Tiles)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
 
 
 def start_demo_server(directory: Path, port: int, tile_url: str) -> subprocess.Popen:

@@ -54,8 +54,15 @@ if os.path.isdir("/etc/ssl/certs"):
     os.environ.pop("SSL_CERT_FILE", None)
     os.environ["SSL_CERT_DIR"] = "/etc/ssl/certs"
 
+from tests.support import start_tile_server  # noqa: E402
+
+# The public map's tiles from 127.0.0.1: OpenStreetMap's servers are out of reach here, and a page
+# whose tiles fail held its load event for seconds.
+_TILES = start_tile_server()
+os.environ["MINSHENG_MAP_TILE_URL"] = f"http://127.0.0.1:{_TILES.server_port}/{{z}}/{{x}}/{{y}}.png"
+
 from tests.people import person  # noqa: E402,F401  (a fixture for every test folder)
-from tests.support import LiveServer, empty_tables, streams_ended  # noqa: E402  (after the environment is set)
+from tests.support import LiveServer, empty_tables, streams_ended  # noqa: E402
 from backend import listeners  # noqa: E402
 
 # The services' side effects (figures, search words, live announcements), as every entry point wires them.

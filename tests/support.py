@@ -16,10 +16,11 @@ import threading
 import time
 import zlib
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
-from PIL import Image
+from PIL import Image, ImageDraw
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -163,6 +164,41 @@ def _dms(value: float) -> tuple[float, float, float]:
     minutes = int((value - degrees) * 60)
     seconds = round(((value - degrees) * 60 - minutes) * 60, 4)
     return (float(degrees), float(minutes), seconds)
+
+
+def map_tile() -> bytes:
+    """A map tile's worth of PNG: light ground with a street grid, about OSM's weight."""
+    image = Image.new("RGB", (256, 256), (242, 239, 233))
+    draw = ImageDraw.Draw(image)
+    for offset in range(0, 256, 64):
+        draw.line([(offset, 0), (offset, 255)], fill=(255, 255, 255), width=6)
+        draw.line([(0, offset), (255, offset)], fill=(255, 255, 255), width=6)
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+def start_tile_server() -> ThreadingHTTPServer:
+    """Map tiles on 127.0.0.1, for the public map where OpenStreetMap's servers are out of reach
+    (tests, benchmarks): every tile the same."""
+    body = map_tile()
+
+    class Tiles(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("content-type", "image/png")
+            self.send_header("content-length", str(len(body)))
+            self.send_header("cache-control", "public, max-age=604800")
+            self.send_header("access-control-allow-origin", "*")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args) -> None:  # quiet
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Tiles)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
 
 
 def png(width=300, height=200, mode="RGBA") -> bytes:

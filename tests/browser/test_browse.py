@@ -11,25 +11,14 @@ from playwright.sync_api import expect
 
 from tests.browser.test_filing import assert_no_csp_violations
 from tests.cases.test_browse import publish
-from tests.support import LiveServer, streams_ended
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-@pytest.fixture(scope="session")
-def shared_map_server():
-    """A live server whose map tiles come from itself (there is no network here), for the run."""
-    server = LiveServer()
-    server.env = {"MINSHENG_MAP_TILE_URL": f"{server.url}/static/tiles/{{z}}/{{x}}/{{y}}.png"}
-    server.start()
-    yield server
-    server.stop()
-
-
 @pytest.fixture
-def map_server(shared_map_server, categories):
-    yield shared_map_server
-    streams_ended(shared_map_server)
+def map_server(live_server):
+    """The run's shared live server, whose map tiles come from the tests' tile server."""
+    yield live_server
 
 
 async def some_cases(settings, categories):
@@ -79,6 +68,7 @@ def test_the_map_shows_the_cases_of_the_filters_and_works_by_keyboard(map_server
     expect(page.locator("#case-map")).to_be_visible()
     expect(markers).to_have_count(2)
     expect(page.locator(".map-count")).to_have_text("地图上有 2 件诉求。")
+    expect(page.locator("#case-map img.leaflet-tile-loaded").first).to_be_visible()  # tiles the CSP lets in
     page.get_by_label("问题分类").select_option("roads")
     page.get_by_role("button", name="显示诉求").click()
     expect(markers).to_have_count(1)
