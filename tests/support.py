@@ -196,7 +196,15 @@ def start_tile_server() -> ThreadingHTTPServer:
         def log_message(self, *args) -> None:  # quiet
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Tiles)
+    class TileServer(ThreadingHTTPServer):
+        daemon_threads = True
+
+        def handle_error(self, request, client_address) -> None:
+            """A page left before its tiles came (the browser hung up): nothing to report."""
+            if not isinstance(sys.exc_info()[1], ConnectionError):
+                super().handle_error(request, client_address)
+
+    server = TileServer(("127.0.0.1", 0), Tiles)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
 
