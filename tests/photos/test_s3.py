@@ -134,6 +134,17 @@ def media_names(html: str) -> set[str]:
 async def test_a_blacked_out_original_is_for_staff_only_and_never_public_in_the_bucket(on_s3, settings, categories, person, new_client):
     photo = await photos.upload_photo(jpeg(1200, 900, colour=(250, 250, 250)))
     filed = await file(settings, form(categories["water"], photo_keys=[photo.key]))
+    public, moderator = await new_client(), await person("moderator")
+    # Still public: the worker keeps what it read from the bucket and answers with it, even
+    # while the store is away...
+    first = await public.get(f"/media/{photo.display_sha256}.jpg")
+    assert first.status_code == 200
+    on_s3.stop()
+    try:
+        again = await public.get(f"/media/{photo.display_sha256}.jpg")
+        assert again.status_code == 200 and again.content == first.content
+    finally:
+        on_s3.start()
     await workflow.perform(filed.number, "accept", MODERATOR)
     black_out = actions.BlackOutPhoto(photo_key=photo.key, region_x=25, region_y=25, region_width=50, region_height=50)
     await workflow.perform(filed.number, black_out, MODERATOR)
@@ -141,7 +152,7 @@ async def test_a_blacked_out_original_is_for_staff_only_and_never_public_in_the_
     original, public_copy = moderated.display_sha256, moderated.public_display_sha256
     assert on_s3.object_path(original).is_file() and on_s3.object_path(public_copy).is_file()
 
-    public, moderator = await new_client(), await person("moderator")
+    # ...but never once it is withheld.
     assert (await public.get(f"/media/{original}.jpg")).status_code == 404
     shown = await public.get(f"/media/{public_copy}.jpg")
     assert shown.status_code == 200 and shown.headers["cache-control"] == "public, max-age=31536000, immutable"
