@@ -4,7 +4,7 @@ optional JSON log line) costs per request, in process, on the cheapest answers t
 Each page is requested through the app's ASGI interface (no network, no server) ``--requests``
 times with the observer around the handler and as many times without it, alternating in rounds
 so that the machine's load falls on both alike; the table gives the microseconds a request
-took either way and the difference. Pages: ``/healthz`` (one database ping), ``/cases`` answered
+took either way and the difference. Pages: ``/healthz`` (nothing but the framework), ``/cases`` answered
 from the worker's response cache (the public pages' fast path), and the same page as a 304 to an
 ``If-None-Match``. JSON logs: the same, with a log line per request written to /dev/null.
 First, the observer alone: around an ASGI app that answers at once (no framework), where

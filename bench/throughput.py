@@ -14,6 +14,13 @@ Answers that are not 2xx/3xx are counted and shown: a page that answers errors f
 The API's per-client limit (``MINSHENG_API_REQUESTS_PER_MINUTE``, 300 by default) is raised to
 10,000,000 for the run, since every wrk connection comes from one address; the table says so.
 
+Photos (issue 20: "serving /media files is as fast as static files"; issue 25: also with the
+media in an S3-compatible bucket): a public photo's display copy, and the same answered with a 304
+to its ETag, beside a static file of about the same size; the table gives the photo's share of
+the static file's requests/s. ``--media s3`` keeps the installation's media in a bucket of
+``rclone serve s3`` (the rclone of the test dependencies) on 127.0.0.1, as several hosts would;
+``--pages photo,static`` measures only the pages whose names contain these words.
+
 Filing burst (``--burst-seconds``, 0 to skip): ``--filers`` citizens file at once for that long,
 each through the report form as a browser does it (GET /report for the submission key, POST
 /photos with a ~3 MB 12-megapixel phone JPEG, POST /report), while wrk keeps reading a case page. It prints filings per minute against what the photo pipeline alone
@@ -23,6 +30,7 @@ page's p99 during the burst, and acknowledged cases against the cases and photos
 Run from the repository root:
     .venv/bin/python bench/throughput.py [--databases sqlite,postgres] [--workers 1,2]
         [--duration 10] [--connections 64] [--cases 0] [--burst-seconds 60] [--filers 32]
+        [--media local|s3] [--pages WORD,...]
 PostgreSQL: the server of MINSHENG_BENCH_POSTGRES_URL (default
 postgresql://postgres@127.0.0.1:5432/postgres), database minsheng_throughput (made afresh).
 Files: /tmp/minsheng-throughput-<database>/ (made afresh). Traffic goes to 127.0.0.1 only.
@@ -49,7 +57,7 @@ from urllib.parse import quote
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[0] = str(ROOT)  # not bench/, whose calendar.py would hide the standard library's
 POSTGRES = os.environ.get("MINSHENG_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-APP_PORT, HELLO_PORT = 8811, 8812
+APP_PORT, HELLO_PORT, S3_PORT = 8811, 8812, 8813
 API_LIMIT = "10000000"
 
 HELLO_APP = """
@@ -78,15 +86,32 @@ PAGES = [
     ("atom feed", "/cases.atom", "public"),
     ("open311 requests", "/open311/v2/requests.json", "public"),
     ("api cases", "/api/v1/cases", "public"),
+    ("static file", "{static}", "public"),
+    ("photo", "/media/{photo}.jpg", "public"),
+    ("photo, 304", "/media/{photo}.jpg", "revalidating"),
     ("moderation", "/moderation", "moderator"),
     ("department", "/department", "handler"),
     ("staff case page", "/staff/cases/{staff_case}", "handler"),
 ]
 
 
-def _environment(database: str) -> dict[str, str]:
+# The bucket of ``--media s3``: rclone serves the folders of this directory as buckets.
+S3_ROOT = Path("/tmp/minsheng-throughput-s3")
+S3_SETTINGS = {
+    "MINSHENG_MEDIA_STORE": "s3",
+    "MINSHENG_S3_BUCKET": "media",
+    "MINSHENG_S3_ENDPOINT": f"http://127.0.0.1:{S3_PORT}",
+    "MINSHENG_S3_ACCESS_KEY": "bench-key",
+    "MINSHENG_S3_SECRET_KEY": "bench-secret",
+    "MINSHENG_S3_ADDRESSING_STYLE": "path",
+}
+MEDIA = {"local": {}, "s3": S3_SETTINGS}
+
+
+def _environment(database: str, media: str = "local") -> dict[str, str]:
     data = Path(f"/tmp/minsheng-throughput-{database}")
     env = dict(os.environ, MINSHENG_DATA_DIR=str(data), MINSHENG_MEDIA_DIR=str(data / "media"), PICCOLO_CONF="piccolo_conf")
+    env.update(MEDIA[media])
     # This checkout's code, not that of the checkout whose .venv this is (a shared one, in a worktree).
     env["PYTHONPATH"] = str(ROOT)
     env["MINSHENG_API_REQUESTS_PER_MINUTE"] = API_LIMIT
@@ -116,9 +141,9 @@ async def _recreate_postgres_database() -> None:
         await connection.close()
 
 
-def prepare(database: str, cases: int) -> dict:
+def prepare(database: str, cases: int, media: str) -> dict:
     """A fresh installation with demo data, and the facts the pages need."""
-    env = _environment(database)
+    env = _environment(database, media)
     shutil.rmtree(env["MINSHENG_DATA_DIR"], ignore_errors=True)
     Path(env["MINSHENG_DATA_DIR"]).mkdir(parents=True)
     if database == "postgres":
@@ -133,14 +158,19 @@ def prepare(database: str, cases: int) -> dict:
 
 async def _facts() -> dict:
     """In a child process of the bench's database: a public case, a moderator's and a
-    handler's session (made through the real session store), and a category to file in."""
+    handler's session (made through the real session store), a category to file in, a public
+    photo and a static file of about its size."""
     from backend.accounts.audit import Who
     from backend.accounts.services import InvitationForm, get_account, invite
     from backend.accounts.sessions import Sessions, make_store
     from backend.vocabulary import CaseType
     from backend.cases.tables import Case
     from backend.departments.tables import Category
+    from backend.photos.services import MediaKind, media_kind
+    from backend.photos.storage import media_store
+    from backend.photos.tables import Photo
     from backend.settings import get_settings
+    from backend.web.templating import STATIC_DIR, static_url
 
     settings = get_settings()
     sessions = Sessions.from_settings(settings, make_store(settings))
@@ -153,7 +183,19 @@ async def _facts() -> dict:
     for role, fields in (("moderator", {}), ("handler", {"department_id": str(handled["department"])})):
         issued = await invite(InvitationForm(name=f"Bench {role}", role=role, **fields), actor=Who(None, "bench"))
         tokens[role] = await sessions.begin(await get_account(issued.account_id))
+    photo = None
+    for row in await Photo.select(Photo.display_sha256).where(Photo.case.published_at.is_not_null()).order_by(Photo.id):
+        if (await media_kind(row["display_sha256"]))[0] == MediaKind.original:
+            photo = row["display_sha256"]
+            break
+    photo_bytes = len(media_store().read(photo, ".jpg"))
+    statics = [path for path in STATIC_DIR.rglob("*") if path.is_file()]
+    static = min(statics, key=lambda path: abs(path.stat().st_size - photo_bytes))
     return {
+        "photo": photo,
+        "photo_bytes": photo_bytes,
+        "static": static_url(static.relative_to(STATIC_DIR).as_posix()),
+        "static_bytes": static.stat().st_size,
         "case": public["number"],
         "staff_case": handled["number"],
         "sessions": tokens,
@@ -242,7 +284,7 @@ def wrk(url: str, duration: float, connections: int, headers: dict[str, str] | N
     }
 
 
-def measure_pages(database: str, workers: int, facts: dict, duration: float, connections: int) -> list[tuple]:
+def measure_pages(database: str, media: str, workers: int, facts: dict, duration: float, connections: int, words: list[str]) -> list[tuple]:
     import httpx
 
     hello = serve_hello(workers)
@@ -252,9 +294,11 @@ def measure_pages(database: str, workers: int, facts: dict, duration: float, con
     finally:
         hello.stop()
     rows = [("hello (bare Litestar)", baseline, 1.0)]
-    app = serve_app(_environment(database), workers)
+    app = serve_app(_environment(database, media), workers)
     try:
         for name, path, who in PAGES:
+            if words and not any(word in name for word in words):
+                continue
             url = f"http://127.0.0.1:{APP_PORT}" + path.format(**facts)
             headers = {"Cookie": f"minsheng_session={facts['sessions'][who]}"} if who in facts["sessions"] else {}
             if who == "revalidating":
@@ -267,13 +311,21 @@ def measure_pages(database: str, workers: int, facts: dict, duration: float, con
     return rows
 
 
-def print_pages(database: str, workers: int, rows: list[tuple], connections: int) -> None:
-    print(f"\n{database}, {workers} worker(s), wrk -t2 -c{connections} (API limit raised to {API_LIMIT}/min)")
+def print_pages(database: str, media: str, workers: int, rows: list[tuple], connections: int, facts: dict) -> None:
+    print(f"\n{database}, media {media}, {workers} worker(s), wrk -t2 -c{connections} (API limit raised to {API_LIMIT}/min)")
     print(f"{'page':<30}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'× hello':>9}  errors")
     for name, found, ratio in rows:
         bad = f"{found['errors']} non-2xx/3xx" if found["errors"] else ""
         bad += f" sockets: {found['socket_errors']}" if found["socket_errors"] else ""
         print(f"{name:<30}{found['rps']:>10.0f}{found['p50']:>9.1f}{found['p99']:>9.1f}{ratio:>9.3f}  {bad}", flush=True)
+    measured = {name.split(" (")[0]: found["rps"] for name, found, _ in rows}
+    if {"static file", "photo", "photo, 304"} <= measured.keys():
+        static = measured["static file"]
+        print(
+            f"photo ({facts['photo_bytes'] / 1024:.0f} KB) against the static file {facts['static'].split('?')[0]} "
+            f"({facts['static_bytes'] / 1024:.0f} KB): {measured['photo'] / static:.2f}× its requests/s, "
+            f"the photo's 304 {measured['photo, 304'] / static:.2f}× (goal: as fast as static files, 1.0)"
+        )
 
 
 def phone_photo(seed: int) -> bytes:
@@ -365,13 +417,13 @@ async def _stored(titles: list[str]) -> dict:
     }
 
 
-def filing_burst(database: str, workers: int, facts: dict, seconds: float, filers: int) -> None:
+def filing_burst(database: str, media: str, workers: int, facts: dict, seconds: float, filers: int) -> None:
     import threading
 
     print(f"\n{database}, {workers} worker(s): filing burst, {filers} filers with ~3 MB photos for {seconds:.0f} s", flush=True)
     photos = [phone_photo(n) for n in range(filers)]
     alone = pipeline_per_minute(photos[0], min(seconds, 20))
-    app = serve_app(_environment(database), workers)
+    app = serve_app(_environment(database, media), workers)
     try:
         during = {}
         reader = threading.Thread(
@@ -386,7 +438,7 @@ def filing_burst(database: str, workers: int, facts: dict, seconds: float, filer
         app.stop()
     child = subprocess.run(
         [sys.executable, __file__, "--stored"], input=json.dumps([title for title, _ in acknowledged]),
-        env=_environment(database), cwd=ROOT, capture_output=True, text=True,
+        env=_environment(database, media), cwd=ROOT, capture_output=True, text=True,
     )  # fmt: skip
     if child.returncode:
         sys.exit(f"counting failed:\n{child.stderr[-3000:]}")
@@ -409,6 +461,8 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=0, help="generated cases besides the demo's")
     parser.add_argument("--burst-seconds", type=float, default=60)
     parser.add_argument("--filers", type=int, default=32)
+    parser.add_argument("--media", choices=sorted(MEDIA), default="local", help="where the installation keeps its photos")
+    parser.add_argument("--pages", default="", help="only the pages whose names contain one of these words (comma-separated)")
     parser.add_argument("--facts", action="store_true", help=argparse.SUPPRESS)  # child: set-up facts
     parser.add_argument("--stored", action="store_true", help=argparse.SUPPRESS)  # child: count stored cases
     args = parser.parse_args()
@@ -420,12 +474,40 @@ def main() -> None:
         return
 
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
-    for database in args.databases.split(","):
-        facts = prepare(database, args.cases)
-        for workers in [int(n) for n in args.workers.split(",")]:
-            print_pages(database, workers, measure_pages(database, workers, facts, args.duration, args.connections), args.connections)
-            if args.burst_seconds:
-                filing_burst(database, workers, facts, args.burst_seconds, args.filers)
+    bucket = serve_bucket() if args.media == "s3" else None
+    words = [word for word in args.pages.split(",") if word]
+    try:
+        for database in args.databases.split(","):
+            facts = prepare(database, args.cases, args.media)
+            for workers in [int(n) for n in args.workers.split(",")]:
+                rows = measure_pages(database, args.media, workers, facts, args.duration, args.connections, words)
+                print_pages(database, args.media, workers, rows, args.connections, facts)
+                if args.burst_seconds:
+                    filing_burst(database, args.media, workers, facts, args.burst_seconds, args.filers)
+    finally:
+        if bucket is not None:
+            bucket.terminate()
+            bucket.wait(10)
+
+
+def serve_bucket() -> subprocess.Popen:
+    """``rclone serve s3`` on an empty directory, its folder ``media`` the bucket."""
+    import socket
+
+    shutil.rmtree(S3_ROOT, ignore_errors=True)
+    (S3_ROOT / S3_SETTINGS["MINSHENG_S3_BUCKET"]).mkdir(parents=True)
+    keys = f"{S3_SETTINGS['MINSHENG_S3_ACCESS_KEY']},{S3_SETTINGS['MINSHENG_S3_SECRET_KEY']}"
+    rclone = ROOT / ".venv/bin/rclone"
+    process = subprocess.Popen([rclone, "serve", "s3", "--addr", f"127.0.0.1:{S3_PORT}", "--auth-key", keys, S3_ROOT], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", S3_PORT), timeout=1).close()
+            return process
+        except OSError:
+            time.sleep(0.1)
+    process.terminate()
+    sys.exit("rclone serve s3 did not come up in 30 s")
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Literal
 from urllib.parse import quote
 
@@ -36,7 +37,11 @@ MEDIA_CACHE = {
     # time (a 304 when nothing changed), so that a withdrawn original is gone everywhere.
     MediaKind.original: "public, no-cache",
     MediaKind.withheld: "private, no-store",
+    MediaKind.unknown: "public, no-cache",
 }
+# What each worker keeps of the files it read from an object store, for the next requests.
+KEPT_BYTES = 64 * 1024 * 1024
+KEPT_FILE_BYTES = 2 * 1024 * 1024
 # Six photos of up to 25 MB each, plus the form's text, in one no-script submission.
 MAX_FORM_BYTES = MAX_PHOTOS_PER_CASE * MAX_UPLOAD_BYTES + 1024 * 1024
 
@@ -122,24 +127,70 @@ class PhotoController(Controller):
             content_disposition_type="inline",
             media_type="image/jpeg",
             headers={**headers, "content-security-policy": "default-src 'none'; sandbox"},
+            shown=kind in (MediaKind.public_copy, MediaKind.original),
         )
+
+
+class KeptFiles:
+    """The files a worker last read from an object store, least recently used out. Names are
+    content hashes, so kept bytes are always the file's; whether the file may still be served is
+    asked of the database before every use (``shown``), so a withdrawn or erased file is never
+    answered from here, and a file found no longer shown is dropped."""
+
+    def __init__(self, max_bytes: int = KEPT_BYTES) -> None:
+        self.max_bytes = max_bytes
+        self.files: OrderedDict[tuple[str, str], bytes] = OrderedDict()
+        self.size = 0
+
+    def get(self, key: tuple[str, str]) -> bytes | None:
+        if (content := self.files.get(key)) is not None:
+            self.files.move_to_end(key)
+        return content
+
+    def keep(self, key: tuple[str, str], content: bytes) -> None:
+        if len(content) > KEPT_FILE_BYTES or key in self.files:
+            return
+        self.files[key] = content
+        self.size += len(content)
+        while self.size > self.max_bytes:
+            self.size -= len(self.files.popitem(last=False)[1])
+
+    def drop(self, key: tuple[str, str]) -> None:
+        if (content := self.files.pop(key, None)) is not None:
+            self.size -= len(content)
+
+
+kept_files = KeptFiles()
 
 
 async def stored_file(
     sha256: str, suffix: str, media_type: str, headers: dict[str, str],
-    content_disposition_type: Literal["attachment", "inline"], filename: str = "",
+    content_disposition_type: Literal["attachment", "inline"], filename: str = "", shown: bool = False,
 ) -> File | Response:
     """A stored file as the answer: from this machine's disk as it is (ranges, sendfile), or the
-    bytes of the object store, fetched in a thread. A 404 when the store has no such file."""
+    bytes of the object store, fetched in a thread. A 404 when the store has no such file.
+    ``shown``: the database says anyone may see it now, so this worker may keep its bytes from
+    the object store and answer the next requests with them (``KeptFiles``)."""
     store = media_store()
     filename = filename or f"{sha256}{suffix}"
     if (path := store.local_path(sha256, suffix)) is not None:
         if not path.is_file():
             raise NotFoundException()
         return File(path=path, filename=filename, content_disposition_type=content_disposition_type, media_type=media_type, headers=headers)
+    key = (sha256, suffix)
+    if not shown:
+        kept_files.drop(key)
+    elif (content := kept_files.get(key)) is not None:
+        return _bytes_answer(content, filename, content_disposition_type, media_type, headers)
     content = await anyio.to_thread.run_sync(store.read, sha256, suffix)
     if content is None:
         raise NotFoundException()
+    if shown:
+        kept_files.keep(key, content)
+    return _bytes_answer(content, filename, content_disposition_type, media_type, headers)
+
+
+def _bytes_answer(content: bytes, filename: str, content_disposition_type: str, media_type: str, headers: dict[str, str]) -> Response:
     # The header File writes, so that both stores answer alike.
     quoted = quote(filename)
     disposition = f'{content_disposition_type}; filename="{filename}"' if quoted == filename else f"{content_disposition_type}; filename*=utf-8''{quoted}"

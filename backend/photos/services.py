@@ -299,6 +299,7 @@ class MediaKind(str, enum.Enum):
     public_copy = "public_copy"  # a blacked-out copy: never changes, never withdrawn
     original = "original"  # as uploaded: public until a moderator changes it, at any time
     withheld = "withheld"  # the original of a hidden or blacked-out photo: staff only
+    unknown = "unknown"  # no photo names it (any more): served as an original while the store has it
 
 
 async def media_kind(sha256: str) -> tuple[MediaKind, list[int]]:
@@ -312,10 +313,12 @@ async def media_kind(sha256: str) -> tuple[MediaKind, list[int]]:
         | (Photo.public_display_sha256 == sha256)
         | (Photo.public_thumb_sha256 == sha256)
     )
+    if not rows:
+        return MediaKind.unknown, []
     originals = [row for row in rows if sha256 in (row["display_sha256"], row["thumb_sha256"])]
     if len(originals) < len(rows):
         return MediaKind.public_copy, []
     moderated = [row for row in originals if row["hidden"] or row["public_display_sha256"]]
-    if not originals or len(moderated) < len(originals):
+    if len(moderated) < len(originals):
         return MediaKind.original, []
     return MediaKind.withheld, sorted({row["case"] for row in moderated if row["case"] is not None})

@@ -65,8 +65,11 @@ def public_record(*personal_cookies: str, by_the_minute: bool = False) -> dict:
 
 def release(settings: Settings) -> str:
     """What this installation renders with: its code, templates, catalogues and static files, and
-    its settings (the secret key aside): a new release never answers 304 for an old page."""
-    digest = hashlib.sha256(repr(dataclasses.replace(settings, secret_key="")).encode())
+    its settings (the secret key aside): a new release never answers 304 for an old page. Each
+    host's own directories are left out too: the hosts behind one address render the same pages,
+    so they agree on every tag, and a cache that asks another host gets its 304."""
+    shared = dataclasses.replace(settings, secret_key="", data_dir=Path(), media_dir=Path(), metrics_dir=None)
+    digest = hashlib.sha256(repr(shared).encode())
     for folder, pattern in (("backend", "**/*.py"), ("backend/locale", "**/*.po"), ("frontend", "**/*")):
         for path in sorted((_SOURCES / folder).glob(pattern)):
             if path.is_file():

@@ -10,9 +10,12 @@ import logging
 import re
 import os
 import shutil
+import socket
 import subprocess
 import sys
+import threading
 from datetime import timedelta
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import pytest
@@ -27,7 +30,7 @@ from backend.settings import get_settings
 from backend.web.observability import REQUESTS_LOGGER, JsonLines
 from backend.web.security import redact
 from tests.keys import api_key  # noqa: F401  (a fixture)
-from tests.support import PROJECT_ROOT, REDIS_URL, LiveServer, jpeg, report_fields, submission_key
+from tests.support import PROJECT_ROOT, REDIS_URL, LiveServer, free_port, jpeg, report_fields, submission_key
 
 TOKEN = "metrics-token-" + "y" * 24
 
@@ -169,15 +172,85 @@ async def test_not_ready_when_the_media_store_cannot_be_written(app_with, tmp_pa
         assert (await client.get("/healthz")).status_code == 200  # the process itself is up
 
 
-async def test_not_ready_when_the_database_is_down(client, monkeypatch):
-    from piccolo.engine.postgres import PostgresEngine
+class Relay:
+    """A TCP relay on 127.0.0.1 to another address, in threads: the way to a database server
+    that can be cut (every connection through it broken, and no new one taken) and mended."""
 
-    # The database is now a server that is not there.
-    gone = PostgresEngine(config={"dsn": "postgresql://postgres@127.0.0.1:1/gone"})
-    monkeypatch.setattr(db, "engine", lambda: gone)
-    response = await client.get("/readyz")
-    assert response.status_code == 503
-    assert response.json() == {"status": "unavailable", "database": "failing", "media": "ok", "broker": "none"}
+    def __init__(self, target: tuple[str, int]):
+        self.target = target
+        self.port = free_port()
+        self.sockets: list[socket.socket] = []
+        self.listener: socket.socket | None = None
+
+    def start(self) -> Relay:
+        self.listener = socket.create_server(("127.0.0.1", self.port))
+        threading.Thread(target=self._accept, args=(self.listener,), daemon=True).start()
+        return self
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                near, _ = listener.accept()
+            except OSError:  # cut
+                return
+            far = socket.create_connection(self.target)
+            self.sockets += [near, far]
+            for source, sink in ((near, far), (far, near)):
+                threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        for each in (source, sink):
+            try:
+                each.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass  # already down
+
+    def cut(self) -> None:
+        if self.listener is None:
+            return
+        self.listener.shutdown(socket.SHUT_RDWR)  # wakes the accepting thread
+        self.listener.close()
+        self.listener = None
+        for each in self.sockets:
+            try:
+                each.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        self.sockets.clear()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    not get_settings().is_postgres,
+    reason="an SQLite file cannot become unreachable under a running server: the connections it holds open keep reading it",
+)
+async def test_a_server_whose_database_becomes_unreachable_is_not_ready_but_alive(database):
+    given = urlsplit(database)
+    relay = Relay((given.hostname, given.port or 5432)).start()
+    user = given.netloc.rpartition("@")[0]
+    through_relay = urlunsplit(given._replace(netloc=f"{user}@127.0.0.1:{relay.port}" if user else f"127.0.0.1:{relay.port}"))
+    server = await asyncio.to_thread(LiveServer(env={"MINSHENG_DATABASE_URL": through_relay}).start)
+    try:
+        async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
+            assert (await http.get("/readyz")).json() == {"status": "ready", "database": "ok", "media": "ok", "broker": "none"}
+            relay.cut()
+            not_ready = await http.get("/readyz")
+            assert not_ready.status_code == 503
+            assert not_ready.json() == {"status": "unavailable", "database": "failing", "media": "ok", "broker": "none"}
+            alive = await http.get("/healthz")
+            assert alive.status_code == 200 and alive.json()["status"] == "ok"
+            # The database is back: ready again, without a restart.
+            relay.start()
+            assert (await http.get("/readyz")).status_code == 200
+    finally:
+        relay.cut()
+        await asyncio.to_thread(server.stop)
 
 
 async def test_not_ready_when_the_broker_is_down(app_with, monkeypatch):

@@ -116,7 +116,7 @@ async def test_language_switch_is_remembered_and_never_redirects_off_site(client
 
 async def test_health_check(client):
     response = await client.get("/healthz")
-    assert response.status_code == 200 and response.json() == {"status": "ok", "database": "ok", "live_streams": 0}
+    assert response.status_code == 200 and response.json() == {"status": "ok", "live_streams": 0}
 
 
 async def test_error_pages_are_readable_in_each_language(client):
