@@ -55,7 +55,7 @@ def _delivery(row: dict) -> Delivery:
     address = row["address"]
     return Delivery(
         row["event"], row["channel"], row["status"], row["sent_at"] or row["created_at"], row["error"],
-        mask(row["channel"], address) if address else "", row.get("number", ""),
+        mask(row["channel"], address) if address else "", row.get("number") or "",
     )
 
 

@@ -27,6 +27,7 @@ class Notice(str, enum.Enum):
     followed_answered = "followed_answered"
     followed_closed = "followed_closed"
     # For staff (``STAFF_NOTICES``).
+    staff_verify = "staff_verify"  # the first email to a staff member's address: follow the link first
     new_work = "new_work"  # a case assigned (or sent back) to the department
     sign_soon = "sign_soon"  # the case must be signed for within minutes
     due_soon = "due_soon"  # the warning share of the answer's time has gone
@@ -142,6 +143,12 @@ AUDIENCE_ROLES = {
 }
 
 
+# Every notice a staff member may hear of, and the check of their email address.
+ALL_STAFF_NOTICES = frozenset(
+    {notice for notice, _ in [*STAFF_NOTICES.values(), *STAFF_PUBLISHED_NOTICES.values(), CO_SIGN_NOTICE]} | {Notice.staff_verify}
+)
+
+
 def staff_notices_of(role: StaffRole) -> list[Notice]:
     """The notices a role may hear of, in the vocabulary's order: what its account page offers."""
     every = [*STAFF_NOTICES.values(), *STAFF_PUBLISHED_NOTICES.values(), CO_SIGN_NOTICE]
@@ -151,6 +158,7 @@ PUBLISHING_REVIEWS = ("review_approve", "review_edit")
 
 NOTICE_LABELS = {
     Notice.verify: N_("Email address check"),
+    Notice.staff_verify: N_("Email address check"),
     Notice.accepted: N_("Accepted"),
     Notice.rejected: N_("Not accepted"),
     Notice.assigned: N_("Assigned"),
@@ -185,6 +193,7 @@ NOTICE_LABELS = {
 # One line each; %(text)s is the entry's text (a reason, a progress post), cut short.
 _TEXTS = {
     Notice.verify: N_("Please confirm that you want news of case %(number)s by email: %(link)s"),
+    Notice.staff_verify: N_("Please confirm that you want the news of your work at this address: %(link)s"),
     Notice.accepted: N_("Case %(number)s was accepted for handling."),
     Notice.rejected: N_("Case %(number)s was not accepted. Reason: %(text)s"),
     Notice.assigned: N_("Case %(number)s was assigned to %(department)s."),

@@ -19,7 +19,6 @@ from backend.notifications.channels import CHANNELS, EMAIL, PUSH, SMS
 from backend.notifications.notices import (
     FOLLOWER_NOTICES,
     FOLLOWER_PUBLISHED_NOTICES,
-    STAFF_NOTICES,
     Notice,
     default_line,
     needs_link,
@@ -59,18 +58,15 @@ async def in_force() -> Wordings:
     return Wordings({(row["notice"], row["channel"], row["language"]): row["text"] for row in rows})
 
 
-_STAFF = frozenset(notice for notice, _ in STAFF_NOTICES.values())
 _FOLLOWERS = frozenset({*FOLLOWER_NOTICES.values(), *FOLLOWER_PUBLISHED_NOTICES.values()})
 
 
 def channels_of(notice: Notice) -> tuple[str, ...]:
-    """The channels a notice goes out on: staff have devices, followers email or a device, the
-    address check is an email, the filer has all three."""
-    if notice in _STAFF:
-        return (PUSH,)
+    """The channels a notice goes out on: followers have email or a device, an address check
+    is an email; the filer and staff have all three."""
     if notice in _FOLLOWERS:
         return (EMAIL, PUSH)
-    if notice == Notice.verify:
+    if notice in (Notice.verify, Notice.staff_verify):
         return (EMAIL,)
     return CHANNELS
 

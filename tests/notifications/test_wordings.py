@@ -36,7 +36,8 @@ def test_a_wording_is_checked_before_it_is_kept(notice, channel, text, why):
 
 
 def test_each_notice_goes_out_only_on_its_channels():
-    assert wordings.channels_of(Notice.new_work) == (PUSH,)
+    assert wordings.channels_of(Notice.new_work) == (EMAIL, SMS, PUSH)  # staff choose among the three
+    assert wordings.channels_of(Notice.staff_verify) == (EMAIL,)
     assert wordings.channels_of(Notice.followed_closed) == (EMAIL, PUSH)
     assert wordings.channels_of(Notice.verify) == (EMAIL,)
     assert wordings.channels_of(Notice.answered) == (EMAIL, SMS, PUSH)
