@@ -43,6 +43,8 @@ class Notice(str, enum.Enum):
     leader_attention = "leader_attention"  # the escalation ladder's last step: long overdue
     rating_disputed = "rating_disputed"  # a department disputes a rating: the centre decides
     dispute_decided = "dispute_decided"  # the centre upheld or rejected the department's dispute
+    # For anyone's alerts of new public cases (``alerts``): the value is the outbox's kind.
+    alert_digest = "digest"
     # For representatives.
     co_sign_invited = "co_sign_invited"  # to co-sign another's draft suggestion
     met = "met"  # the department recorded its meeting or call with the lead representative
@@ -185,6 +187,7 @@ NOTICE_LABELS = {
     Notice.leader_attention: N_("Long overdue: escalated to the leaders"),
     Notice.rating_disputed: N_("Rating disputed"),
     Notice.dispute_decided: N_("Dispute decided"),
+    Notice.alert_digest: N_("Daily list of new public cases"),
     Notice.co_sign_invited: N_("Invitation to co-sign"),
     Notice.met: N_("Meeting recorded"),
     Notice.suggestion_answered: N_("Answer published"),
@@ -220,6 +223,8 @@ _TEXTS = {
     Notice.leader_attention: N_("Case %(number)s is still unanswered long after its deadline (%(department)s)."),
     Notice.rating_disputed: N_("%(department)s disputes a rating of case %(number)s: %(text)s"),
     Notice.dispute_decided: N_("The centre decided on your dispute of a rating of case %(number)s."),
+    # Its placeholders are its own (``wordings.DIGEST_PLACEHOLDERS``): a digest is of no one case.
+    Notice.alert_digest: N_("%(count)s new public cases on %(day)s: %(topic)s"),
     Notice.co_sign_invited: N_("A representative invites you to co-sign a suggestion: %(link)s"),
     Notice.met: N_("%(department)s recorded its contact with you on suggestion %(number)s: %(text)s"),
     Notice.suggestion_answered: N_("%(department)s answered suggestion %(number)s. Read it and rate it: %(link)s"),
