@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import json
 import os
+import secrets
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from email.header import Header
@@ -184,22 +185,29 @@ async def sms_sender(settings: Settings) -> AsyncIterator:
 
 
 def vapid_key(settings: Settings) -> Vapid02:
-    """The VAPID key: from the settings, else generated once into the data directory (O_EXCL
-    makes concurrent first starts of several workers agree on one)."""
+    """The VAPID key: from the settings, else generated once into the data directory. Workers
+    starting at once agree on one: each writes its own key to a file of its own, and the first
+    to link it into place wins (a link is atomic, so nobody reads a key half written)."""
     if settings.vapid_private_key:
         return Vapid02.from_string(settings.vapid_private_key.replace("\\n", "\n"))
     path = Path(settings.data_dir) / "vapid_private_key.pem"
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
+    if path.exists():
         return Vapid02.from_file(str(path))
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
     key = Vapid02()
     key.generate_keys()
-    with os.fdopen(fd, "wb") as f:
-        f.write(key.private_pem())
-        f.flush()
-        os.fsync(f.fileno())
+    draft = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(key.private_pem())
+            f.flush()
+            os.fsync(f.fileno())
+        os.link(draft, path)
+    except FileExistsError:
+        return Vapid02.from_file(str(path))  # another worker's came first
+    finally:
+        draft.unlink(missing_ok=True)
     return key
 
 
