@@ -9,7 +9,7 @@ each claiming its own rows) until every message is sent: email to a local SMTP s
 encryption per message) to a local push service that checks and decrypts each one. The servers
 run in a process of their own (as real ones would be elsewhere). Goal: under 30 s.
 
-Run from the repository root:  .venv/bin/python bench/notifications.py [--subscribers 10000] [--workers 2] [--profile]
+Run from the repository root:  .venv/bin/python bench/notifications.py [--subscribers 10000] [--workers 2] [--profile [cumulative]]
 (MINSHENG_DATABASE_URL=postgresql://… to measure on PostgreSQL: a database of its own is made.)
 """
 
@@ -57,10 +57,10 @@ def serve_channels(pipe, push_subscriptions: int) -> None:
         server.stop()
 
 
-def worker(ready, go, results, profile: bool = False) -> None:
+def worker(ready, go, results, profile: str = "") -> None:
     """One of the app's worker processes: ready with its pool, it delivers what is due once the
-    answer is published, as its courier and clock job do, alongside the others. ``profile``:
-    it prints where its CPU time went (cProfile, by cumulative time)."""
+    answer is published, as its courier and clock job do, alongside the others. ``profile``
+    (``tottime`` or ``cumulative``): it prints where its CPU time went, sorted so (cProfile)."""
 
     async def run() -> int:
         from backend import clock, db
@@ -79,7 +79,7 @@ def worker(ready, go, results, profile: bool = False) -> None:
 
         profiler = cProfile.Profile()
         tried = profiler.runcall(asyncio.run, run())
-        pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
+        pstats.Stats(profiler).sort_stats(profile).print_stats(25)
     else:
         tried = asyncio.run(run())
     results.put((tried, time.process_time()))
@@ -147,7 +147,7 @@ async def subscribe(case_id: int, token: str, count: int, channels: list[str], b
     )
 
 
-async def main(subscribers: int, channels: list[str], workers: int, profile: bool = False) -> None:
+async def main(subscribers: int, channels: list[str], workers: int, profile: str = "") -> None:
     from backend import db
     from backend.cli import _migrate
     from backend.notifications.tables import Message
@@ -223,6 +223,7 @@ if __name__ == "__main__":
     parser.add_argument("--subscribers", type=int, default=10_000)
     parser.add_argument("--channels", default="email,sms,push", help="the subscribers' channels, shared evenly")
     parser.add_argument("--workers", type=int, default=2, help="worker processes delivering, as the app's workers do")
-    parser.add_argument("--profile", action="store_true", help="each worker prints where its CPU time went (slower)")
+    parser.add_argument("--profile", nargs="?", const="tottime", default="", choices=["tottime", "cumulative"],
+                        help="each worker prints where its CPU time went (slower)")
     arguments = parser.parse_args()
     asyncio.run(main(arguments.subscribers, arguments.channels.split(","), arguments.workers, arguments.profile))
