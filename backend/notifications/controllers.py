@@ -210,7 +210,20 @@ class MessageLinkController(Controller):
         """A page with the button: a GET never unsubscribes (mail scanners follow links)."""
         if subscriptions.verified_id("unsubscribe", signed) is None:
             return _link_page(BAD_LINK, 404)
-        return Template(template_name="unsubscribe.html", context={"signed": signed, "done": ""}, headers=PRIVATE)
+        return _stop_form(f"/notifications/unsubscribe/{signed}")
+
+    @get("/staff-unsubscribe/{signed:str}")
+    async def staff_unsubscribe_form(self, signed: FromPath[str]) -> Template:
+        if subscriptions.verified_id(subscriptions.STAFF_UNSUBSCRIBE_PURPOSE, signed) is None:
+            return _link_page(BAD_LINK, 404)
+        return _stop_form(f"/notifications/staff-unsubscribe/{signed}")
+
+    # One-click too: a staff member's mail client, or a staff member whose session expired.
+    @post("/staff-unsubscribe/{signed:str}", opt={ANY_SITE: True}, status_code=200)
+    async def staff_unsubscribe(self, signed: FromPath[str]) -> Template:
+        if not await subscriptions.unsubscribe_staff(signed):
+            return _link_page(BAD_LINK, 404)
+        return _link_page(REMOVED)
 
     # RFC 8058 one-click: the mail client POSTs, from wherever it runs, with no cookie; the signed
     # link is what authorises it, and all it can do is stop messages, so any site may send it.
@@ -219,6 +232,10 @@ class MessageLinkController(Controller):
         if not await subscriptions.unsubscribe(signed):
             return _link_page(BAD_LINK, 404)
         return _link_page(REMOVED)
+
+
+def _stop_form(action: str) -> Template:
+    return Template(template_name="unsubscribe.html", context={"action": action, "done": ""}, headers=PRIVATE)
 
 
 def _link_page(message: str, status_code: int = 200) -> Template:

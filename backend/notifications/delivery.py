@@ -26,7 +26,7 @@ from backend.notifications import outbox, wordings
 from backend.notifications.channels import SENDERS, Failed, Outgoing, why_off
 from backend.notifications.notices import STAFF_LINK, STAFF_LINKS, Audience, Facts, Notice, wording
 from backend.notifications.outbox import DEAD, PENDING, SENDING, SENT
-from backend.notifications.subscriptions import follow_link, staff_verify_link, unsubscribe_link, verify_link
+from backend.notifications.subscriptions import follow_link, staff_unsubscribe_link, staff_verify_link, unsubscribe_link, verify_link
 from backend.notifications.tables import AlertMessage, Message, StaffSubscription, Subscription
 from backend.events import NotificationDelivered, emit
 from backend.settings import Settings, get_settings
@@ -106,10 +106,10 @@ def _claimed_one(row: dict, edited: wordings.Wordings) -> Claimed:
     # A draft's is not a number yet; a staff email's check is of no case.
     number = "" if row["case_status"] in (Status.draft.value, None) else row["number"]
     if notice == Notice.staff_verify:
-        link, unsubscribe = staff_verify_link(subscription_id), ""
+        link, unsubscribe = staff_verify_link(subscription_id), staff_unsubscribe_link(subscription_id)
     elif staff:
         page = STAFF_LINKS.get(notice, STAFF_LINK).format(case_id=row["case"], number=number)
-        link, unsubscribe = settings.origin + page, ""  # they stop it on their account page
+        link, unsubscribe = settings.origin + page, staff_unsubscribe_link(subscription_id)
     elif row["audience"] == Audience.follower.value and notice != Notice.verify:
         link, unsubscribe = f"{settings.origin}/cases/{row['number']}", unsubscribe_link(subscription_id)  # the public page
     else:

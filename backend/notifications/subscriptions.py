@@ -298,12 +298,18 @@ async def of_follow_token(token: str) -> list[SubscriptionView]:
 
 # --- where staff members hear of their work -------------------------------------------------
 
-STAFF_VERIFY_PURPOSE = "staff-verify"  # never a case subscription's link, nor an alert's
+STAFF_VERIFY_PURPOSE, STAFF_UNSUBSCRIBE_PURPOSE = "staff-verify", "staff-unsubscribe"  # never a case subscription's link, nor an alert's
 STAFF_ADDRESSES = 10  # devices, addresses and numbers of one account: more is a mistake or misuse
 
 
 def staff_verify_link(subscription_id: int) -> str:
     return f"{get_settings().origin}/notifications/staff-verify/{signed(STAFF_VERIFY_PURPOSE, subscription_id)}"
+
+
+def staff_unsubscribe_link(subscription_id: int) -> str:
+    """Stops one way a staff member hears of their work, signed in or not (an expired session,
+    a mail client's one-click unsubscribe)."""
+    return f"{get_settings().origin}/notifications/staff-unsubscribe/{signed(STAFF_UNSUBSCRIBE_PURPOSE, subscription_id)}"
 
 
 async def _add_staff(account_id: int, channel: str, address: str, language: str, *, verified: bool, push_keys: str = "") -> int:
@@ -367,11 +373,26 @@ async def staff_devices(account_id: int) -> list[SubscriptionView]:
 
 async def remove_staff_device(account_id: int, device_id: int) -> None:
     """Only the account's own; its messages not yet sent go with it."""
+    await _end_staff(device_id, StaffSubscription.account == account_id)
+
+
+async def unsubscribe_staff(token: str) -> bool:
+    """Ends what the signed link is for; true if the link was good (whether or not it had
+    ended already)."""
+    subscription_id = verified_id(STAFF_UNSUBSCRIBE_PURPOSE, token)
+    if subscription_id is None:
+        return False
+    await _end_staff(subscription_id)
+    return True
+
+
+async def _end_staff(subscription_id: int, also=None) -> None:
     async with write_transaction():
-        mine = (StaffSubscription.id == device_id) & (StaffSubscription.account == account_id)
-        if await StaffSubscription.exists().where(mine):
-            await Message.delete().where((Message.staff_subscription == device_id) & Message.status.is_in([PENDING, SENDING]))
-            await StaffSubscription.delete().where(mine)
+        which = StaffSubscription.id == subscription_id
+        which = which if also is None else which & also
+        if await StaffSubscription.exists().where(which):
+            await Message.delete().where((Message.staff_subscription == subscription_id) & Message.status.is_in([PENDING, SENDING]))
+            await StaffSubscription.delete().where(which)
 
 
 # --- a duplicate merged into the case it repeats (``cases.merging``) ---------------------------

@@ -244,7 +244,7 @@ async def test_staff_choose_email_and_sms_and_the_address_is_confirmed_before_an
     # The address has only its check; the phone and the device the news.
     [check] = smtp.messages
     assert check["To"] == "chen.handler@water.example.cn" and check["Subject"] == "Email address check"
-    assert "List-Unsubscribe" not in check  # staff stop it on their account page, signed in
+    assert check["List-Unsubscribe"].strip().startswith("<http://localhost:8000/notifications/staff-unsubscribe/")
     link = next(word for word in plain_text(check).split() if "/notifications/staff-verify/" in word)
     assert [m["TemplateParam"]["text"] for m in sms.messages] == [f"Case {first.number} is now your department's to handle."]
     assert sms.messages[0]["PhoneNumbers"] == "13900139001"
@@ -323,3 +323,23 @@ async def test_a_staff_email_refused_for_good_is_a_dead_letter_on_the_admin_page
     admin = await person("admin")
     page = (await admin.client.get("/admin/notifications")).text
     assert "Email address check" in page and "SMTP: recipient refused" in page
+
+
+async def test_a_staff_member_stops_an_address_from_the_link_in_its_message_without_a_session(person, channels, settings, categories, new_client):
+    smtp, sms, _ = channels
+    water_id = categories["water"].department
+    handler = await person("handler", department_id=water_id)
+    assert (await handler.post_form("/account/notifications/email", {"email": "chen@water.example.cn"})).status_code == 303
+    await deliver()
+    [check] = smtp.messages
+    stop = check["List-Unsubscribe"].strip().strip("<>").removeprefix("http://localhost:8000")
+    assert f"http://localhost:8000{stop}" in plain_text(check)
+    mail_client = await new_client()  # no cookie, from anywhere (RFC 8058)
+    shown = await mail_client.get(stop)
+    assert shown.status_code == 200 and f'action="{stop}"' in shown.text and await StaffSubscription.count() == 1  # a GET never stops it
+    assert (await mail_client.post(stop + "x", headers={"sec-fetch-site": "cross-site"})).status_code == 404
+    done = await mail_client.post(stop, data={"List-Unsubscribe": "One-Click"}, headers={"sec-fetch-site": "cross-site"})
+    assert done.status_code == 200 and await StaffSubscription.count() == 0
+    assert (await mail_client.post(stop, headers={"sec-fetch-site": "cross-site"})).status_code == 200  # again: still fine
+    forged = stop.replace("staff-unsubscribe", "unsubscribe")  # a case subscription's link is another purpose
+    assert (await mail_client.get(forged)).status_code == 404

@@ -159,6 +159,8 @@ PUBLIC_ROUTES = {
     ("POST", "/cases/{number:str}/notifications/push"),
     ("GET", "/notifications/verify/{signed:str}"),
     ("GET", "/notifications/staff-verify/{signed:str}"),  # a staff member's email address, signed
+    ("GET", "/notifications/staff-unsubscribe/{signed:str}"),
+    ("POST", "/notifications/staff-unsubscribe/{signed:str}"),
     ("GET", "/notifications/unsubscribe/{signed:str}"),
     ("POST", "/notifications/unsubscribe/{signed:str}"),
     # Anyone's alerts of new cases in an area or a category; the links in their messages, signed.
