@@ -269,7 +269,7 @@ async def _staff_page(
                 **(typed or {}),
             },
             "errors": {field: i18n.gettext(message) for field, message in (errors or {}).items()},
-            "time_zone": get_settings().time_zone,
+            "time_zone": settings.time_zone,
             **delivery_labels(),
         },
         status_code=status_code,
