@@ -9,7 +9,7 @@ each claiming its own rows) until every message is sent: email to a local SMTP s
 encryption per message) to a local push service that checks and decrypts each one. The servers
 run in a process of their own (as real ones would be elsewhere). Goal: under 30 s.
 
-Run from the repository root:  .venv/bin/python bench/notifications.py [--subscribers 10000] [--workers 2]
+Run from the repository root:  .venv/bin/python bench/notifications.py [--subscribers 10000] [--workers 2] [--profile [cumulative]]
 (MINSHENG_DATABASE_URL=postgresql://… to measure on PostgreSQL: a database of its own is made.)
 """
 
@@ -57,9 +57,10 @@ def serve_channels(pipe, push_subscriptions: int) -> None:
         server.stop()
 
 
-def worker(ready, go, results) -> None:
+def worker(ready, go, results, profile: str = "") -> None:
     """One of the app's worker processes: ready with its pool, it delivers what is due once the
-    answer is published, as its courier and clock job do, alongside the others."""
+    answer is published, as its courier and clock job do, alongside the others. ``profile``
+    (``tottime`` or ``cumulative``): it prints where its CPU time went, sorted so (cProfile)."""
 
     async def run() -> int:
         from backend import clock, db
@@ -72,7 +73,15 @@ def worker(ready, go, results) -> None:
         await db.close_pool()
         return tried
 
-    tried = asyncio.run(run())
+    if profile:
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile()
+        tried = profiler.runcall(asyncio.run, run())
+        pstats.Stats(profiler).sort_stats(profile).print_stats(25)
+    else:
+        tried = asyncio.run(run())
     results.put((tried, time.process_time()))
 
 
@@ -138,7 +147,7 @@ async def subscribe(case_id: int, token: str, count: int, channels: list[str], b
     )
 
 
-async def main(subscribers: int, channels: list[str], workers: int) -> None:
+async def main(subscribers: int, channels: list[str], workers: int, profile: str = "") -> None:
     from backend import db
     from backend.cli import _migrate
     from backend.notifications.tables import Message
@@ -167,7 +176,7 @@ async def main(subscribers: int, channels: list[str], workers: int) -> None:
         spawn = multiprocessing.get_context("spawn")
         ready, go, results = spawn.Semaphore(0), spawn.Event(), spawn.Queue()
         os.environ["MINSHENG_BENCH_WORKER"] = "1"
-        processes = [spawn.Process(target=worker, args=(ready, go, results)) for _ in range(workers)]
+        processes = [spawn.Process(target=worker, args=(ready, go, results, profile)) for _ in range(workers)]
         for process in processes:
             process.start()
         for _ in processes:
@@ -214,5 +223,7 @@ if __name__ == "__main__":
     parser.add_argument("--subscribers", type=int, default=10_000)
     parser.add_argument("--channels", default="email,sms,push", help="the subscribers' channels, shared evenly")
     parser.add_argument("--workers", type=int, default=2, help="worker processes delivering, as the app's workers do")
+    parser.add_argument("--profile", nargs="?", const="tottime", default="", choices=["tottime", "cumulative"],
+                        help="each worker prints where its CPU time went (slower)")
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.subscribers, arguments.channels.split(","), arguments.workers))
+    asyncio.run(main(arguments.subscribers, arguments.channels.split(","), arguments.workers, arguments.profile))

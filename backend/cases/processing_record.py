@@ -84,12 +84,12 @@ RECORD: tuple[Kept, ...] = (
         (THE_FILER,),
     ),
     Kept(
-        N_("Handlers' devices that show their department's new work (a browser's push address)"),
-        N_("To tell handlers of new work on site"),
+        N_("Where staff members hear of their work: a browser's push address, an email address or a mobile number"),
+        N_("To tell staff members of their work"),
         (StaffSubscription.address, StaffSubscription.push_keys),
-        lambda settings: (N_("until the handler removes the device, or its push service ends it"), None),
+        lambda settings: (N_("until the staff member removes it, or its push service ends it"), None),
         lambda: frozenset(),
-        (N_("the handler alone, on their notifications page"),),
+        (N_("the staff member alone, on their notifications page"),),
     ),
     Kept(
         N_("Where someone asked for the daily list of new cases in an area or a category: an email address or a browser's push address"),

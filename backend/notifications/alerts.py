@@ -25,8 +25,9 @@ from backend.cases.tables import Case
 from backend.db import execute_many, write_transaction
 from backend.departments.tables import Area, Category
 from backend.i18n_markers import N_
-from backend.notifications import delivery
+from backend.notifications import delivery, wordings
 from backend.notifications.channels import EMAIL, PUSH, SENDERS, Failed, Outgoing, why_off
+from backend.notifications.notices import Notice, default_line
 from backend.notifications.outbox import DEAD, PENDING, SENT
 from backend.notifications.subscriptions import SubscriptionError, email_address, mask, push_subscription, signed, verified_id
 from backend.notifications.tables import AlertMessage, AlertSubscription
@@ -38,7 +39,7 @@ ALERTS_PER_ADDRESS = 20  # more is someone filling another person's mailbox with
 UNCONFIRMED_DAYS = 7  # an address not confirmed by then is forgotten
 DIGEST_HOUR = 7  # a day's digest goes out at 07:00 the next morning, in the platform's time zone
 BATCH = 500
-VERIFY, DIGEST = "verify", "digest"
+VERIFY, DIGEST = Notice.verify.value, Notice.alert_digest.value  # the kinds are notices: the admin pages name them so
 EMPTY = "empty"  # a day without a new case: recorded (the job does not look again), never sent
 VERIFY_PURPOSE, UNSUBSCRIBE_PURPOSE = "alert-verify", "alert-unsubscribe"  # never a case subscription's link
 
@@ -274,7 +275,6 @@ async def _digest(topic: Topic, day: date) -> Digest:
 
 
 _SUBJECT = N_("New public cases: %(topic)s, %(day)s")
-_LINE = N_("%(count)s new public cases on %(day)s: %(topic)s")
 _MORE = N_("Only the newest %(shown)s are listed here. All %(count)s are in the public list: %(link)s")
 _ALL = N_("The public list of these cases: %(link)s")
 _UNSUBSCRIBE = N_("To stop these messages: %(link)s")
@@ -291,17 +291,20 @@ def topic_words(area: str, category: str, language: str) -> str:
 
 
 def digest_wording(
-    topic: str, day: date, listed: list[tuple[str, str]], total: int, list_link: str, unsubscribe: str, language: str
+    topic: str, day: date, listed: list[tuple[str, str]], total: int, list_link: str, unsubscribe: str, language: str,
+    edited: str | None = None,
 ) -> tuple[str, str, str]:
     """(subject, line, body) of a digest: the ``listed`` cases (number, title), and the link to
-    all ``total`` of them when there are more."""
+    all ``total`` of them when there are more. Its line is the default, or the wording an admin
+    ``edited`` (``wordings``)."""
     gettext = i18n.translations(language).ugettext
     values = {"topic": topic, "day": day.isoformat(), "count": total}
+    line = wordings.render(edited, {**values, "link": list_link}) if edited else default_line(Notice.alert_digest, language) % values
     origin = get_settings().origin
     lines = [f"{number}  {title}\n{origin}/cases/{number}" for number, title in listed]
     more = gettext(_MORE) % {"shown": len(listed), "count": total, "link": list_link} if total > len(listed) else gettext(_ALL) % {"link": list_link}
-    body = "\n\n".join([gettext(_LINE) % values, *lines, more, gettext(_UNSUBSCRIBE) % {"link": unsubscribe}]) + "\n"
-    return gettext(_SUBJECT) % values, gettext(_LINE) % values, body
+    body = "\n\n".join([line, *lines, more, gettext(_UNSUBSCRIBE) % {"link": unsubscribe}]) + "\n"
+    return gettext(_SUBJECT) % values, line, body
 
 
 def verify_wording(topic: str, link: str, unsubscribe: str, language: str) -> tuple[str, str, str]:
@@ -326,6 +329,7 @@ async def _outgoing(ids: list[int]) -> dict[int, tuple[str, Outgoing]]:
         for row in await Case.select(Case.number, Case.title).where(Case.number.is_in(numbers) & Case.published_at.is_not_null())
     } if numbers else {}
     origin = get_settings().origin
+    edited = await wordings.in_force()  # a small table, read once a batch
     out = {}
     for row in rows:
         view, language = views[row["subscription"]], row["language"]
@@ -342,7 +346,9 @@ async def _outgoing(ids: list[int]) -> dict[int, tuple[str, Outgoing]]:
         else:
             link = origin + view.topic.list_path(row["day"])
             listed = [(number, titles[number]) for number in row["numbers"].split() if number in titles]
-            subject, line, body = digest_wording(topic, row["day"], listed, row["total"], link, unsubscribe, language)
+            subject, line, body = digest_wording(
+                topic, row["day"], listed, row["total"], link, unsubscribe, language, edited.of(Notice.alert_digest, row["channel"], language)
+            )
         out[row["id"]] = (row["channel"], Outgoing(row["address"], subject, line, body, link, row["push_keys"], unsubscribe))
     return out
 

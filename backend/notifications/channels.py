@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import json
 import os
+import secrets
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from email.header import Header
@@ -107,10 +108,12 @@ async def email_sender(settings: Settings) -> AsyncIterator:
         await client.connect()
     except (aiosmtplib.SMTPException, OSError) as error:
         raise Failed(f"SMTP connection: {type(error).__name__}") from None
+    # The envelope, given: read back from each message's headers, it cost a tenth of its sending.
+    sender = parseaddr(settings.mail_from)[1]
 
     async def send(outgoing: Outgoing) -> None:
         try:
-            await client.send_message(email_message(settings, outgoing))
+            await client.send_message(email_message(settings, outgoing), sender=sender, recipients=[outgoing.address])
         except aiosmtplib.SMTPRecipientsRefused:
             raise Failed("SMTP: recipient refused", permanent=True) from None
         except aiosmtplib.SMTPResponseException as error:
@@ -184,22 +187,29 @@ async def sms_sender(settings: Settings) -> AsyncIterator:
 
 
 def vapid_key(settings: Settings) -> Vapid02:
-    """The VAPID key: from the settings, else generated once into the data directory (O_EXCL
-    makes concurrent first starts of several workers agree on one)."""
+    """The VAPID key: from the settings, else generated once into the data directory. Workers
+    starting at once agree on one: each writes its own key to a file of its own, and the first
+    to link it into place wins (a link is atomic, so nobody reads a key half written)."""
     if settings.vapid_private_key:
         return Vapid02.from_string(settings.vapid_private_key.replace("\\n", "\n"))
     path = Path(settings.data_dir) / "vapid_private_key.pem"
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
+    if path.exists():
         return Vapid02.from_file(str(path))
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
     key = Vapid02()
     key.generate_keys()
-    with os.fdopen(fd, "wb") as f:
-        f.write(key.private_pem())
-        f.flush()
-        os.fsync(f.fileno())
+    draft = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(key.private_pem())
+            f.flush()
+            os.fsync(f.fileno())
+        os.link(draft, path)
+    except FileExistsError:
+        return Vapid02.from_file(str(path))  # another worker's came first
+    finally:
+        draft.unlink(missing_ok=True)
     return key
 
 

@@ -41,6 +41,8 @@ FOLLOWING = {EMAIL: N_("We sent you an email. Follow the link in it to hear when
              PUSH: N_("This device will show when this case is answered and closed.")}
 OFF = N_("This way of sending news is not available.")
 DEVICE_ADDED = N_("This device will show the news of your work.")
+STAFF_ADDED = {EMAIL: N_("We sent you an email. Follow the link in it to start receiving the news of your work there."),
+               SMS: N_("You will receive the news of your work by text message.")}
 CHOICES_SAVED = N_("Your choices are saved.")
 WORDINGS_SAVED = N_("The wording is saved. Messages written from now on use it.")
 BAD_LINK = N_("This link is not valid. Use the newest message you received, or manage your notifications on the page of your case.")
@@ -197,12 +199,31 @@ class MessageLinkController(Controller):
             return _link_page(BAD_LINK, 404)
         return _link_page(N_("Thank you: your email address is confirmed. You will receive news of your case."))
 
+    @get("/staff-verify/{signed:str}")
+    async def verify_staff(self, signed: FromPath[str]) -> Template:
+        if not await subscriptions.verify_staff_email(signed):
+            return _link_page(BAD_LINK, 404)
+        return _link_page(N_("Thank you: your email address is confirmed. You will receive the news of your work there."))
+
     @get("/unsubscribe/{signed:str}")
     async def unsubscribe_form(self, signed: FromPath[str]) -> Template:
         """A page with the button: a GET never unsubscribes (mail scanners follow links)."""
         if subscriptions.verified_id("unsubscribe", signed) is None:
             return _link_page(BAD_LINK, 404)
-        return Template(template_name="unsubscribe.html", context={"signed": signed, "done": ""}, headers=PRIVATE)
+        return _stop_form(f"/notifications/unsubscribe/{signed}")
+
+    @get("/staff-unsubscribe/{signed:str}")
+    async def staff_unsubscribe_form(self, signed: FromPath[str]) -> Template:
+        if subscriptions.verified_id(subscriptions.STAFF_UNSUBSCRIBE_PURPOSE, signed) is None:
+            return _link_page(BAD_LINK, 404)
+        return _stop_form(f"/notifications/staff-unsubscribe/{signed}")
+
+    # One-click too: a staff member's mail client, or a staff member whose session expired.
+    @post("/staff-unsubscribe/{signed:str}", opt={ANY_SITE: True}, status_code=200)
+    async def staff_unsubscribe(self, signed: FromPath[str]) -> Template:
+        if not await subscriptions.unsubscribe_staff(signed):
+            return _link_page(BAD_LINK, 404)
+        return _link_page(REMOVED)
 
     # RFC 8058 one-click: the mail client POSTs, from wherever it runs, with no cookie; the signed
     # link is what authorises it, and all it can do is stop messages, so any site may send it.
@@ -211,6 +232,10 @@ class MessageLinkController(Controller):
         if not await subscriptions.unsubscribe(signed):
             return _link_page(BAD_LINK, 404)
         return _link_page(REMOVED)
+
+
+def _stop_form(action: str) -> Template:
+    return Template(template_name="unsubscribe.html", context={"action": action, "done": ""}, headers=PRIVATE)
 
 
 def _link_page(message: str, status_code: int = 200) -> Template:
@@ -225,21 +250,26 @@ async def _staff_page(
     account = current(request).account
     chosen = await preferences.choices_of_account(account.id)
     offered = staff_notices_of(StaffRole(account.role))
+    settings = get_settings()
     return Template(
         template_name="account_notifications.html",
         context={
             "devices": await subscriptions.staff_devices(account.id),
-            "push_key": vapid_public_key(get_settings()),
+            "push_key": vapid_public_key(settings),
+            # A channel without its settings is shown off, with the reason.
+            "email_off": why_off(EMAIL, settings),
+            "sms_off": why_off(SMS, settings),
             "done": i18n.gettext(done) if done else "",
             "offered": offered,
             # What was typed, if it could not be kept; else what is kept.
-            "typed": typed or {
+            "typed": {
                 "heard": [notice.value for notice in offered if notice not in chosen.muted],
                 "quiet_from": chosen.quiet_from.strftime("%H:%M") if chosen.quiet_from else "",
                 "quiet_until": chosen.quiet_until.strftime("%H:%M") if chosen.quiet_until else "",
+                **(typed or {}),
             },
             "errors": {field: i18n.gettext(message) for field, message in (errors or {}).items()},
-            "time_zone": get_settings().time_zone,
+            "time_zone": settings.time_zone,
             **delivery_labels(),
         },
         status_code=status_code,
@@ -248,8 +278,8 @@ async def _staff_page(
 
 
 class StaffDeviceController(Controller):
-    """A staff member's devices that show the news of their work (push on this device), which
-    news, and their quiet hours."""
+    """Where a staff member hears of their work (this device, an email address, a phone
+    number), which news, and their quiet hours."""
 
     path = "/account/notifications"
     guards = [role_guard]
@@ -257,8 +287,10 @@ class StaffDeviceController(Controller):
     include_in_schema = False
 
     @get("/")
-    async def page(self, request: Request, removed: FromQuery[bool] = False, saved: FromQuery[bool] = False) -> Template:
-        return await _staff_page(request, done=REMOVED if removed else CHOICES_SAVED if saved else "")
+    async def page(
+        self, request: Request, removed: FromQuery[bool] = False, saved: FromQuery[bool] = False, added: FromQuery[str] = ""
+    ) -> Template:
+        return await _staff_page(request, done=REMOVED if removed else CHOICES_SAVED if saved else STAFF_ADDED.get(added, ""))
 
     @post("/choices", status_code=303)
     async def choose(self, request: Request) -> Response:
@@ -274,6 +306,30 @@ class StaffDeviceController(Controller):
         except preferences.ChoiceError as error:
             return await _staff_page(request, typed=typed, errors=error.errors, status_code=status_of(error))
         return Redirect("/account/notifications?saved=1", status_code=303)
+
+    async def _add(self, request: Request, channel: str, typed: dict, add) -> Response:
+        if why_off(channel, get_settings()) is not None:
+            return await _staff_page(request, typed=typed, errors={channel: OFF}, status_code=409)
+        try:
+            await add()
+        except SubscriptionError as error:
+            return await _staff_page(request, typed=typed, errors=error.errors, status_code=status_of(error))
+        return Redirect(f"/account/notifications?added={channel}", status_code=303)
+
+    @post("/email", opt={ADDRESS_LIMIT: "subscribe"})
+    async def email(self, request: Request) -> Response:
+        typed = {"email": form_text(await request.form(), "email")[:300]}
+        account_id, language = current(request).account.id, i18n.current_language()
+        return await self._add(request, EMAIL, typed, lambda: subscriptions.add_staff_email(account_id, typed["email"], language))
+
+    @post("/sms", opt={ADDRESS_LIMIT: "subscribe"})
+    async def sms(self, request: Request) -> Response:
+        form = await request.form()
+        typed = {"phone": form_text(form, "phone")[:40], "consent": form_text(form, "consent") == "yes"}
+        account_id, language = current(request).account.id, i18n.current_language()
+        return await self._add(
+            request, SMS, typed, lambda: subscriptions.add_staff_phone(account_id, typed["phone"], typed["consent"], language)
+        )
 
     @post("/push", status_code=201)
     async def push(self, request: Request) -> Response:

@@ -26,7 +26,7 @@ from backend.notifications import outbox, wordings
 from backend.notifications.channels import SENDERS, Failed, Outgoing, why_off
 from backend.notifications.notices import STAFF_LINK, STAFF_LINKS, Audience, Facts, Notice, wording
 from backend.notifications.outbox import DEAD, PENDING, SENDING, SENT
-from backend.notifications.subscriptions import follow_link, unsubscribe_link, verify_link
+from backend.notifications.subscriptions import follow_link, staff_unsubscribe_link, staff_verify_link, unsubscribe_link, verify_link
 from backend.notifications.tables import AlertMessage, Message, StaffSubscription, Subscription
 from backend.events import NotificationDelivered, emit
 from backend.settings import Settings, get_settings
@@ -103,10 +103,13 @@ def _claimed_one(row: dict, edited: wordings.Wordings) -> Claimed:
         return Claimed(row["id"], notice, row["channel"], row["attempts"], None, False, None)
     settings = get_settings()
     language = row["staff_language"] if staff else row["language"]
-    number = "" if row["case_status"] == Status.draft.value else row["number"]  # a draft's is not a number yet
-    if staff:
+    # A draft's is not a number yet; a staff email's check is of no case.
+    number = "" if row["case_status"] in (Status.draft.value, None) else row["number"]
+    if notice == Notice.staff_verify:
+        link, unsubscribe = staff_verify_link(subscription_id), staff_unsubscribe_link(subscription_id)
+    elif staff:
         page = STAFF_LINKS.get(notice, STAFF_LINK).format(case_id=row["case"], number=number)
-        link, unsubscribe = settings.origin + page, ""  # they stop it on their account page
+        link, unsubscribe = settings.origin + page, staff_unsubscribe_link(subscription_id)
     elif row["audience"] == Audience.follower.value and notice != Notice.verify:
         link, unsubscribe = f"{settings.origin}/cases/{row['number']}", unsubscribe_link(subscription_id)  # the public page
     else:
@@ -125,23 +128,53 @@ def _filer_link(notice: Notice, subscription_id: int, sealed_follow_link: str) -
     return follow_link(sealed_follow_link) + ("#rating" if notice == Notice.answered else "")
 
 
-async def _send_lane(channel: str, settings: Settings, lane: list[Claimed], failures: dict[int, Failed], sent: list[int]) -> None:
-    try:
-        async with SENDERS[channel](settings) as send:
-            for message in lane:
-                try:
-                    await send(message.outgoing)
-                    sent.append(message.id)
-                except Failed as failed:
-                    failures[message.id] = failed
-    except Failed as failed:  # no connection: every message of the lane not sent failed so
-        for message in lane:
-            if message.id not in sent:
-                failures.setdefault(message.id, failed)
+class Lanes:
+    """The channels' connections of one delivery run, by lane: each opened for its first message
+    and kept for the run's later batches (opened per batch, a run of 10,000 made nearly a
+    thousand connections, each with its SMTP handshake). A lane whose connection failed is
+    closed, and opened again for its next message."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self._open: dict[tuple[str, bool, int], tuple] = {}
+
+    async def send(self, key: tuple[str, bool, int], lane: list[Claimed], failures: dict[int, Failed], sent: list[int]) -> None:
+        for index, message in enumerate(lane):
+            try:
+                send = await self._sender(key)
+            except Failed as failed:  # no connection: the lane's messages not sent failed so
+                failures.update({waiting.id: failed for waiting in lane[index:]})
+                return
+            try:
+                await send(message.outgoing)
+                sent.append(message.id)
+            except Failed as failed:
+                failures[message.id] = failed
+                if not failed.permanent:  # the connection may be what failed: the next message opens another
+                    await self._close(key)
+
+    async def _sender(self, key: tuple[str, bool, int]):
+        if key not in self._open:
+            opening = SENDERS[key[0]](self.settings)
+            self._open[key] = (opening, await opening.__aenter__())
+        return self._open[key][1]
+
+    async def _close(self, key: tuple[str, bool, int]) -> None:
+        opening, _ = self._open.pop(key, (None, None))
+        if opening is not None:
+            try:
+                await opening.__aexit__(None, None, None)
+            except (Failed, OSError):
+                pass  # closing a broken connection: nothing more to do
+
+    async def close(self) -> None:
+        for key in list(self._open):
+            await self._close(key)
 
 
-async def send(messages: list[Claimed], settings: Settings, now: datetime) -> None:
-    """Sends claimed messages, then records each outcome."""
+async def send(messages: list[Claimed], settings: Settings, now: datetime, lanes: Lanes | None = None) -> None:
+    """Sends claimed messages (through the run's ``lanes``, or connections of their own), then
+    records each outcome."""
     failures: dict[int, Failed] = {}
     sent: list[int] = []
     by_channel: dict[str, list[Claimed]] = defaultdict(list)
@@ -153,11 +186,17 @@ async def send(messages: list[Claimed], settings: Settings, now: datetime) -> No
         else:
             by_channel[message.channel].append(message)
     # A subscription's messages go in one lane, in order: "answered" never before "accepted".
-    lanes: dict[tuple[str, bool, int], list[Claimed]] = defaultdict(list)
-    for channel, queued in by_channel.items():
-        for message in queued:
-            lanes[(channel, message.staff, message.subscription_id % LANES)].append(message)
-    await asyncio.gather(*(_send_lane(channel, settings, lane, failures, sent) for (channel, _, _), lane in lanes.items()))
+    queued: dict[tuple[str, bool, int], list[Claimed]] = defaultdict(list)
+    for channel, of_channel in by_channel.items():
+        for message in of_channel:
+            queued[(channel, message.staff, message.subscription_id % LANES)].append(message)
+    own = lanes is None
+    lanes = lanes or Lanes(settings)
+    try:
+        await asyncio.gather(*(lanes.send(key, lane, failures, sent) for key, lane in queued.items()))
+    finally:
+        if own:
+            await lanes.close()
     if sent:
         await Message.update({Message.status: SENT, Message.sent_at: now, Message.claimed_until: None, Message.error: ""}).where(
             Message.id.is_in(sent)
@@ -186,9 +225,13 @@ async def deliver_due(now: datetime, settings: Settings | None = None) -> int:
     """The clock job: sends every message due at ``now``; returns how many it tried."""
     settings = settings or get_settings()
     tried = 0
-    while ids := await claim(now):
-        await send(await _claimed(ids), settings, now)
-        tried += len(ids)
+    lanes = Lanes(settings)
+    try:
+        while ids := await claim(now):
+            await send(await _claimed(ids), settings, now, lanes)
+            tried += len(ids)
+    finally:
+        await lanes.close()
     return tried
 
 

@@ -55,7 +55,7 @@ def _delivery(row: dict) -> Delivery:
     address = row["address"]
     return Delivery(
         row["event"], row["channel"], row["status"], row["sent_at"] or row["created_at"], row["error"],
-        mask(row["channel"], address) if address else "", row.get("number", ""),
+        mask(row["channel"], address) if address else "", row.get("number") or "",
     )
 
 
@@ -86,11 +86,25 @@ async def case_log(case_id: int, show_addresses: bool) -> list[Delivery]:
 
 
 async def failures() -> list[Delivery]:
-    """The dead letters, newest first, and the messages waiting to be tried again."""
-    rows = await Message.select(*_COLUMNS, Message.case.number.as_alias("number")).where(
-        (Message.status == DEAD) | ((Message.status == PENDING) & (Message.error != ""))
-    ).order_by(Message.id, ascending=False).limit(FAILURES_SHOWN)
-    return [_delivery({**row, "address": None}) for row in rows]
+    """The dead letters, newest first, and the messages waiting to be tried again: of the
+    cases' outbox and of the alerts' (``alerts``, whose kind is their notice)."""
+    failed = [
+        _delivery({**row, "address": None})
+        for table, more in ((Message, (Message.case.number.as_alias("number"),)), (AlertMessage, ()))
+        for row in await table.select(*_columns(table), *more).where(
+            (table.status == DEAD) | ((table.status == PENDING) & (table.error != ""))
+        ).order_by(table.id, ascending=False).limit(FAILURES_SHOWN)
+    ]
+    return sorted(failed, key=lambda delivery: delivery.at, reverse=True)[:FAILURES_SHOWN]
+
+
+def _columns(table: type[Message] | type[AlertMessage]) -> tuple:
+    if table is Message:
+        return _COLUMNS
+    return (
+        AlertMessage.kind.as_alias("event"), AlertMessage.subscription.channel.as_alias("channel"), AlertMessage.status,
+        AlertMessage.sent_at, AlertMessage.created_at, AlertMessage.error,
+    )
 
 
 async def health(settings: Settings, now: datetime) -> list[ChannelHealth]:

@@ -27,6 +27,7 @@ class Notice(str, enum.Enum):
     followed_answered = "followed_answered"
     followed_closed = "followed_closed"
     # For staff (``STAFF_NOTICES``).
+    staff_verify = "staff_verify"  # the first email to a staff member's address: follow the link first
     new_work = "new_work"  # a case assigned (or sent back) to the department
     sign_soon = "sign_soon"  # the case must be signed for within minutes
     due_soon = "due_soon"  # the warning share of the answer's time has gone
@@ -42,6 +43,8 @@ class Notice(str, enum.Enum):
     leader_attention = "leader_attention"  # the escalation ladder's last step: long overdue
     rating_disputed = "rating_disputed"  # a department disputes a rating: the centre decides
     dispute_decided = "dispute_decided"  # the centre upheld or rejected the department's dispute
+    # For anyone's alerts of new public cases (``alerts``): the value is the outbox's kind.
+    alert_digest = "digest"
     # For representatives.
     co_sign_invited = "co_sign_invited"  # to co-sign another's draft suggestion
     met = "met"  # the department recorded its meeting or call with the lead representative
@@ -142,6 +145,12 @@ AUDIENCE_ROLES = {
 }
 
 
+# Every notice a staff member may hear of, and the check of their email address.
+ALL_STAFF_NOTICES = frozenset(
+    {notice for notice, _ in [*STAFF_NOTICES.values(), *STAFF_PUBLISHED_NOTICES.values(), CO_SIGN_NOTICE]} | {Notice.staff_verify}
+)
+
+
 def staff_notices_of(role: StaffRole) -> list[Notice]:
     """The notices a role may hear of, in the vocabulary's order: what its account page offers."""
     every = [*STAFF_NOTICES.values(), *STAFF_PUBLISHED_NOTICES.values(), CO_SIGN_NOTICE]
@@ -151,6 +160,7 @@ PUBLISHING_REVIEWS = ("review_approve", "review_edit")
 
 NOTICE_LABELS = {
     Notice.verify: N_("Email address check"),
+    Notice.staff_verify: N_("Email address check"),
     Notice.accepted: N_("Accepted"),
     Notice.rejected: N_("Not accepted"),
     Notice.assigned: N_("Assigned"),
@@ -177,6 +187,7 @@ NOTICE_LABELS = {
     Notice.leader_attention: N_("Long overdue: escalated to the leaders"),
     Notice.rating_disputed: N_("Rating disputed"),
     Notice.dispute_decided: N_("Dispute decided"),
+    Notice.alert_digest: N_("Daily list of new public cases"),
     Notice.co_sign_invited: N_("Invitation to co-sign"),
     Notice.met: N_("Meeting recorded"),
     Notice.suggestion_answered: N_("Answer published"),
@@ -185,6 +196,7 @@ NOTICE_LABELS = {
 # One line each; %(text)s is the entry's text (a reason, a progress post), cut short.
 _TEXTS = {
     Notice.verify: N_("Please confirm that you want news of case %(number)s by email: %(link)s"),
+    Notice.staff_verify: N_("Please confirm that you want the news of your work at this address: %(link)s"),
     Notice.accepted: N_("Case %(number)s was accepted for handling."),
     Notice.rejected: N_("Case %(number)s was not accepted. Reason: %(text)s"),
     Notice.assigned: N_("Case %(number)s was assigned to %(department)s."),
@@ -211,6 +223,8 @@ _TEXTS = {
     Notice.leader_attention: N_("Case %(number)s is still unanswered long after its deadline (%(department)s)."),
     Notice.rating_disputed: N_("%(department)s disputes a rating of case %(number)s: %(text)s"),
     Notice.dispute_decided: N_("The centre decided on your dispute of a rating of case %(number)s."),
+    # Its placeholders are its own (``wordings.DIGEST_PLACEHOLDERS``): a digest is of no one case.
+    Notice.alert_digest: N_("%(count)s new public cases on %(day)s: %(topic)s"),
     Notice.co_sign_invited: N_("A representative invites you to co-sign a suggestion: %(link)s"),
     Notice.met: N_("%(department)s recorded its contact with you on suggestion %(number)s: %(text)s"),
     Notice.suggestion_answered: N_("%(department)s answered suggestion %(number)s. Read it and rate it: %(link)s"),

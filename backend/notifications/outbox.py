@@ -51,7 +51,7 @@ def nudge() -> None:
         wake()
 
 
-async def enqueue(rows: list[tuple[int, int | None, int | None, int | None, str, str]], now: datetime, due: list[datetime] | None = None) -> None:
+async def enqueue(rows: list[tuple[int | None, int | None, int | None, int | None, str, str]], now: datetime, due: list[datetime] | None = None) -> None:
     """Messages (case, subscription, staff subscription, entry, notice, channel), due now (or at
     ``due``, one time per row), in the current write transaction: they commit with what they
     tell of."""
@@ -156,9 +156,9 @@ async def _lead_representatives(case_ids: list[int]) -> dict[int, int]:
 
 
 async def _to_devices(news: list[dict]) -> None:
-    """A message for each device of each staff member each piece of news is for, unless they
-    turned that notice off; in their quiet hours, when they end, unless the case is due within
-    the hour."""
+    """A message for each confirmed device, email address and phone number (``StaffSubscription``)
+    of each staff member each piece of news is for, unless they turned that notice off; in their
+    quiet hours, on every channel, when they end, unless the case is due within the hour."""
     audiences = {audience for item in news for audience in item["audiences"]}
     account = StaffSubscription.account
     # Only the devices that may be told: the handlers of these departments, not every handler's.
@@ -172,7 +172,9 @@ async def _to_devices(news: list[dict]) -> None:
     devices = await StaffSubscription.select(
         StaffSubscription.id, StaffSubscription.channel, StaffSubscription.account,
         account.role.as_alias("role"), account.department.as_alias("department"),
-    ).where(reduce(operator.or_, who) & (account.active == True))  # noqa: E712  (a column, not a truth value)
+    ).where(
+        reduce(operator.or_, who) & (account.active == True) & StaffSubscription.verified_at.is_not_null()  # noqa: E712  (a column, not a truth value)
+    )
     if not devices:
         return
     choices = await preferences.choices_of_accounts(sorted({device["account"] for device in devices}))

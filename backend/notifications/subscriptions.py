@@ -176,7 +176,9 @@ async def subscribe_email(token: str, typed: str, language: str) -> int:
     return await _add(await _case_id(token), EMAIL, email_address(typed), language, verified=False, token=token)
 
 
-async def subscribe_sms(token: str, typed: str, consent: bool, language: str) -> int:
+def phone_number(typed: str, consent: bool, refused: str) -> str:
+    """The mobile number typed, normalised, with the explicit consent to text messages
+    (``refused``: what to say if the box is not ticked). Raises SubscriptionError."""
     errors = {}
     phone = normal_phone(typed)
     if not typed.strip():
@@ -184,9 +186,14 @@ async def subscribe_sms(token: str, typed: str, consent: bool, language: str) ->
     elif phone is None:
         errors["phone"] = N_("Enter a mainland mobile number of 11 digits, like 138 0013 8000.")
     if not consent:
-        errors["consent"] = N_("Tick the box to agree to receive text messages about this case.")
+        errors["consent"] = refused
     if errors:
         raise SubscriptionError(errors)
+    return phone
+
+
+async def subscribe_sms(token: str, typed: str, consent: bool, language: str) -> int:
+    phone = phone_number(typed, consent, N_("Tick the box to agree to receive text messages about this case."))
     return await _add(await _case_id(token), SMS, phone, language, verified=True, token=token)
 
 
@@ -289,40 +296,103 @@ async def of_follow_token(token: str) -> list[SubscriptionView]:
     return await of_case(await _case_id(token))
 
 
-# --- staff members' devices -----------------------------------------------------------------
+# --- where staff members hear of their work -------------------------------------------------
+
+STAFF_VERIFY_PURPOSE, STAFF_UNSUBSCRIBE_PURPOSE = "staff-verify", "staff-unsubscribe"  # never a case subscription's link, nor an alert's
+STAFF_ADDRESSES = 10  # devices, addresses and numbers of one account: more is a mistake or misuse
 
 
-async def add_staff_device(account_id: int, subscription_json: str, language: str) -> int:
-    """This browser shows the news of the staff member's work (once per device)."""
-    endpoint, push_keys = push_subscription(subscription_json)
+def staff_verify_link(subscription_id: int) -> str:
+    return f"{get_settings().origin}/notifications/staff-verify/{signed(STAFF_VERIFY_PURPOSE, subscription_id)}"
+
+
+def staff_unsubscribe_link(subscription_id: int) -> str:
+    """Stops one way a staff member hears of their work, signed in or not (an expired session,
+    a mail client's one-click unsubscribe)."""
+    return f"{get_settings().origin}/notifications/staff-unsubscribe/{signed(STAFF_UNSUBSCRIBE_PURPOSE, subscription_id)}"
+
+
+async def _add_staff(account_id: int, channel: str, address: str, language: str, *, verified: bool, push_keys: str = "") -> int:
+    """Once per account, channel and address (adding it again changes nothing); an email
+    address gets its check first, as a filer's does."""
+    now = clock.now()
     async with write_transaction():
         existing = await StaffSubscription.select(StaffSubscription.id).where(
-            (StaffSubscription.account == account_id) & (StaffSubscription.address == endpoint)
+            (StaffSubscription.account == account_id) & (StaffSubscription.channel == channel) & (StaffSubscription.address == address)
         ).first()
         if existing:
             return existing["id"]
+        if await StaffSubscription.count().where(StaffSubscription.account == account_id) >= STAFF_ADDRESSES:
+            raise SubscriptionError({channel: N_("You have as many ways of hearing of your work as you may have. Stop one first.")})
         rows = await StaffSubscription.insert(
             StaffSubscription(
-                account=account_id, channel=PUSH, address=endpoint, push_keys=push_keys, language=language, created_at=clock.now()
+                account=account_id, channel=channel, address=address, push_keys=push_keys, language=language,
+                verified_at=now if verified else None, created_at=now,
             )
         ).returning(StaffSubscription.id)
-        return rows[0]["id"]
+        subscription_id = rows[0]["id"]
+        if not verified:
+            await enqueue([(None, None, subscription_id, None, Notice.staff_verify.value, EMAIL)], now)
+        return subscription_id
+
+
+async def add_staff_device(account_id: int, subscription_json: str, language: str) -> int:
+    """This browser shows the news of the staff member's work."""
+    endpoint, push_keys = push_subscription(subscription_json)
+    return await _add_staff(account_id, PUSH, endpoint, language, verified=True, push_keys=push_keys)
+
+
+async def add_staff_email(account_id: int, typed: str, language: str) -> int:
+    return await _add_staff(account_id, EMAIL, email_address(typed), language, verified=False)
+
+
+async def add_staff_phone(account_id: int, typed: str, consent: bool, language: str) -> int:
+    phone = phone_number(typed, consent, N_("Tick the box to agree to receive text messages about your work."))
+    return await _add_staff(account_id, SMS, phone, language, verified=True)
+
+
+async def verify_staff_email(token: str) -> bool:
+    subscription_id = verified_id(STAFF_VERIFY_PURPOSE, token)
+    if subscription_id is None:
+        return False
+    await StaffSubscription.update({StaffSubscription.verified_at: clock.now()}).where(
+        (StaffSubscription.id == subscription_id) & StaffSubscription.verified_at.is_null()
+    )
+    return await StaffSubscription.exists().where(StaffSubscription.id == subscription_id)
 
 
 async def staff_devices(account_id: int) -> list[SubscriptionView]:
     rows = await StaffSubscription.select(
-        StaffSubscription.id, StaffSubscription.channel, StaffSubscription.address, StaffSubscription.created_at
+        StaffSubscription.id, StaffSubscription.channel, StaffSubscription.address, StaffSubscription.verified_at, StaffSubscription.created_at
     ).where(StaffSubscription.account == account_id).order_by(StaffSubscription.id)
-    return [SubscriptionView(row["id"], row["channel"], mask(row["channel"], row["address"]), True, row["created_at"]) for row in rows]
+    return [
+        SubscriptionView(row["id"], row["channel"], mask(row["channel"], row["address"]), row["verified_at"] is not None, row["created_at"])
+        for row in rows
+    ]
 
 
 async def remove_staff_device(account_id: int, device_id: int) -> None:
-    """Only the account's own device; its messages not yet sent go with it."""
+    """Only the account's own; its messages not yet sent go with it."""
+    await _end_staff(device_id, StaffSubscription.account == account_id)
+
+
+async def unsubscribe_staff(token: str) -> bool:
+    """Ends what the signed link is for; true if the link was good (whether or not it had
+    ended already)."""
+    subscription_id = verified_id(STAFF_UNSUBSCRIBE_PURPOSE, token)
+    if subscription_id is None:
+        return False
+    await _end_staff(subscription_id)
+    return True
+
+
+async def _end_staff(subscription_id: int, also=None) -> None:
     async with write_transaction():
-        mine = (StaffSubscription.id == device_id) & (StaffSubscription.account == account_id)
-        if await StaffSubscription.exists().where(mine):
-            await Message.delete().where((Message.staff_subscription == device_id) & Message.status.is_in([PENDING, SENDING]))
-            await StaffSubscription.delete().where(mine)
+        which = StaffSubscription.id == subscription_id
+        which = which if also is None else which & also
+        if await StaffSubscription.exists().where(which):
+            await Message.delete().where((Message.staff_subscription == subscription_id) & Message.status.is_in([PENDING, SENDING]))
+            await StaffSubscription.delete().where(which)
 
 
 # --- a duplicate merged into the case it repeats (``cases.merging``) ---------------------------

@@ -27,13 +27,17 @@ class Subscription(Table, tablename="notification_subscription"):
 
 
 class StaffSubscription(Table, tablename="staff_subscription"):
-    """A device of a staff member that shows the news of their work (push, for now)."""
+    """Where a staff member hears of their work: a device (push), an email address, or a phone
+    number (SMS), each chosen on their account page."""
 
     account = ForeignKey(references=Account, null=False, index=True, on_delete=OnDelete.cascade)
     channel = Varchar(length=10)
-    address = Varchar(length=1000)  # the push service's endpoint
+    address = Varchar(length=1000)  # the push service's endpoint, the email address or the phone number
     push_keys = Text(default="")
     language = Varchar(length=10)
+    # Email: when the link in the first message was followed; nothing else is sent before.
+    # SMS and push: when they were added (with consent, for SMS).
+    verified_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz()
 
 
@@ -68,7 +72,8 @@ class Message(Table, tablename="notification_message"):
     taken again.
     """
 
-    case = ForeignKey(references=Case, null=False, index=True, on_delete=OnDelete.cascade)
+    # None only for the check of a staff member's email address, which is of no case.
+    case = ForeignKey(references=Case, null=True, default=None, index=True, on_delete=OnDelete.cascade)
     subscription = ForeignKey(references=Subscription, null=True, default=None, on_delete=OnDelete.set_null)
     # Or a staff member's device: news of their work rather than of their own case.
     staff_subscription = ForeignKey(references=StaffSubscription, null=True, default=None, on_delete=OnDelete.set_null)

@@ -1,6 +1,7 @@
 """The wording of each notice, as admins edit it: for each notice, channel and language, a text
 that replaces the default (``notices._TEXTS``, translated). The placeholders are written
-``{number}``, ``{department}``, ``{text}`` and ``{link}``; a wording is checked when it is saved:
+``{number}``, ``{department}``, ``{text}`` and ``{link}`` (an alert's digest: ``{count}``, ``{day}``,
+``{topic}`` and ``{link}``); a wording is checked when it is saved:
 only those placeholders, ``{link}`` kept where the default has it (the answer's rating form, the
 address check), and a text message no longer than two segments with typical values.
 """
@@ -19,7 +20,6 @@ from backend.notifications.channels import CHANNELS, EMAIL, PUSH, SMS
 from backend.notifications.notices import (
     FOLLOWER_NOTICES,
     FOLLOWER_PUBLISHED_NOTICES,
-    STAFF_NOTICES,
     Notice,
     default_line,
     needs_link,
@@ -29,6 +29,7 @@ from backend.notifications.tables import NoticeWording
 from backend.web.i18n import LANGUAGES
 
 PLACEHOLDERS = ("number", "department", "text", "link")
+DIGEST_PLACEHOLDERS = ("count", "day", "topic", "link")  # an alert's digest: how many, which day, its area or category
 WORDING_MAX = 500
 SMS_SEGMENTS_MAX = 2
 # Typical values, to measure a text message before anyone receives one.
@@ -37,6 +38,9 @@ SAMPLE = {
     "department": "市住房和城乡建设局",
     "text": "管道已于今日修复，请查看现场照片。",
     "link": "https://12345.example.gov.cn/follow/Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4z",
+    "count": "17",
+    "day": "2026-12-07",
+    "topic": "莲池区的供水",
 }
 
 
@@ -59,24 +63,25 @@ async def in_force() -> Wordings:
     return Wordings({(row["notice"], row["channel"], row["language"]): row["text"] for row in rows})
 
 
-_STAFF = frozenset(notice for notice, _ in STAFF_NOTICES.values())
 _FOLLOWERS = frozenset({*FOLLOWER_NOTICES.values(), *FOLLOWER_PUBLISHED_NOTICES.values()})
 
 
 def channels_of(notice: Notice) -> tuple[str, ...]:
-    """The channels a notice goes out on: staff have devices, followers email or a device, the
-    address check is an email, the filer has all three."""
-    if notice in _STAFF:
-        return (PUSH,)
-    if notice in _FOLLOWERS:
+    """The channels a notice goes out on: followers have email or a device, an address check
+    is an email; the filer and staff have all three."""
+    if notice in _FOLLOWERS or notice == Notice.alert_digest:
         return (EMAIL, PUSH)
-    if notice == Notice.verify:
+    if notice in (Notice.verify, Notice.staff_verify):
         return (EMAIL,)
     return CHANNELS
 
 
-def render(wording: str, values: dict[str, str]) -> str:
-    return wording.format_map({name: values.get(name, "") for name in PLACEHOLDERS})
+def placeholders_of(notice: Notice) -> tuple[str, ...]:
+    return DIGEST_PLACEHOLDERS if notice == Notice.alert_digest else PLACEHOLDERS
+
+
+def render(wording: str, values: dict) -> str:
+    return wording.format_map({name: values.get(name, "") for name in (*PLACEHOLDERS, *DIGEST_PLACEHOLDERS)})
 
 
 def check(notice: Notice, channel: str, wording: str) -> str | None:
@@ -86,8 +91,12 @@ def check(notice: Notice, channel: str, wording: str) -> str | None:
     try:
         names = {name for _, name, _, _ in string.Formatter().parse(wording) if name is not None}
     except ValueError:
+        if notice == Notice.alert_digest:
+            return N_("A brace is not closed: write placeholders as {count}, {day}, {topic} or {link}.")
         return N_("A brace is not closed: write placeholders as {number}, {department}, {text} or {link}.")
-    if names - set(PLACEHOLDERS) or any(not re.fullmatch(r"[a-z]+", name) for name in names):
+    if names - set(placeholders_of(notice)) or any(not re.fullmatch(r"[a-z]+", name) for name in names):
+        if notice == Notice.alert_digest:
+            return N_("Use only the placeholders {count}, {day}, {topic} and {link}.")
         return N_("Use only the placeholders {number}, {department}, {text} and {link}.")
     if needs_link(notice) and "link" not in names:
         return N_("This notice must keep {link}: it is how the person reaches the page it is about.")

@@ -58,6 +58,8 @@ PAGES = {
     "/cases/{number:str}/notifications": (None, "/cases/{number}/notifications"),
     "/notifications/verify/{signed:str}": (None, "/notifications/verify/{verify}"),
     "/notifications/unsubscribe/{signed:str}": (None, "/notifications/unsubscribe/{unsubscribe}"),
+    "/notifications/staff-verify/{signed:str}": (None, "/notifications/staff-verify/{staff_verify}"),
+    "/notifications/staff-unsubscribe/{signed:str}": (None, "/notifications/staff-unsubscribe/{staff_unsubscribe}"),
     "/alerts": (None, "/alerts?area=lianchi&category=water"),
     "/alerts/verify/{signed:str}": (None, "/alerts/verify/{alert_verify}"),
     "/alerts/unsubscribe/{signed:str}": (None, "/alerts/unsubscribe/{alert_unsubscribe}"),
@@ -159,12 +161,16 @@ async def world(categories, areas) -> dict[str, str]:
     await bring_to(filed.number, Status.replied, categories["water"].department)
     subscription_id = await subscriptions.subscribe_email(filed.follow_token, "filer@example.com", "zh_CN")
     alert_id = await alerts.subscribe_email(alerts.Topic("lianchi", "water"), "neighbour@example.com", "zh_CN")
+    colleague = await invite("handler", "李科员", department_id=categories["water"].department)
+    staff_email_id = await subscriptions.add_staff_email(colleague.account_id, "li@water.example.cn", "zh_CN")
     return {
         "number": filed.number,
         "token": filed.follow_token,
         "verify": subscriptions.signed("verify", subscription_id),
         "unsubscribe": subscriptions.signed("unsubscribe", subscription_id),
         "alert_verify": subscriptions.signed(alerts.VERIFY_PURPOSE, alert_id),
+        "staff_verify": subscriptions.signed(subscriptions.STAFF_VERIFY_PURPOSE, staff_email_id),
+        "staff_unsubscribe": subscriptions.signed(subscriptions.STAFF_UNSUBSCRIBE_PURPOSE, staff_email_id),
         "alert_unsubscribe": subscriptions.signed(alerts.UNSUBSCRIBE_PURPOSE, alert_id),
         "invitation": (await invite("handler", "新同事", department_id=categories["water"].department)).token,
         "area_id": str(areas["jingxiu"]),

@@ -5,13 +5,21 @@ with the case's link. The server's side of push is tested in tests/notifications
 from __future__ import annotations
 
 import json
+from datetime import timedelta
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import expect
 
+from backend import clock
+from backend.cases import actions, workflow
+from backend.notifications import alerts
 from backend.settings import get_settings
 from tests.browser.test_app import controlled, in_database
 from tests.cases.test_filing import file, form
+from tests.cases.test_lifecycle import MODERATOR
+from tests.notifications.servers import PushService
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -44,3 +52,72 @@ def test_the_service_worker_shows_pushed_news_of_the_case(live_server, browser, 
             break
         page.wait_for_timeout(100)
     assert notices == [news]
+
+
+# Chromium subscribes through its vendor's push service, which this machine cannot reach: the
+# browser's subscribe() gives the local push service's subscription instead (once the page
+# hands it the platform's key), and the rest is real: the page posts it, the server encrypts the
+# digest for it with VAPID, the local push service decrypts it, and Chromium's service worker
+# shows what it received.
+LOCAL_PUSH_SUBSCRIPTION = """(subscription) => {
+  PushManager.prototype.subscribe = function (options) {
+    const key = new Uint8Array(options.applicationServerKey);
+    if (!options.userVisibleOnly || key.length !== 65 || key[0] !== 4) return Promise.reject(new Error("no VAPID key"));
+    return Promise.resolve({ toJSON: () => subscription });
+  };
+}"""
+
+
+def test_anyone_subscribes_to_an_areas_alerts_on_a_phone_and_the_news_of_a_new_case_arrives(live_server, browser, categories, areas):
+    push = PushService().start()
+    try:
+        subscription = push.subscribe()
+        context = browser.new_context(locale="en", viewport={"width": 390, "height": 844})
+        context.grant_permissions(["notifications"], origin=live_server.url)
+        context.add_init_script(f"({LOCAL_PUSH_SUBSCRIPTION})({json.dumps(subscription)})")
+        page = context.new_page()
+        page.goto(f"{live_server.url}/alerts?area=lianchi")
+        controlled(page)
+        expect(page.get_by_label("Area")).to_have_value("lianchi")
+        page.get_by_role("button", name="Show the daily list on this device").click()
+        expect(page.locator("[data-push-status]")).to_have_text("This device will show the daily list of new cases.")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing wider than the phone
+
+        async def a_new_public_case_in_lianchi_and_the_next_mornings_digest() -> str:
+            settings = get_settings()
+            filed = await file(settings, form(categories["water"], area_id=str(areas["lianchi"]), title="莲池区供水管道漏水"))
+            await workflow.perform(filed.number, actions.Accept(), MODERATOR)  # public from now
+            zone = ZoneInfo(settings.time_zone)
+            tomorrow = clock.now() + timedelta(days=1)
+            await alerts.assemble_digests(tomorrow)
+            await alerts.deliver_alerts(alerts.digest_due(alerts.digest_day(tomorrow, zone), zone))
+            return filed.number
+
+        number = in_database(a_new_public_case_in_lianchi_and_the_next_mornings_digest)
+        [received] = push.received
+        assert received["endpoint"] == subscription["endpoint"] and not push.refused
+        assert received["title"].startswith("New public cases: Lianchi District, ")
+        assert received["body"].startswith("1 new public cases on ") and "area=lianchi" in received["url"]
+    finally:
+        push.stop()
+
+    devtools = context.new_cdp_session(page)
+    registrations = []
+    devtools.on("ServiceWorker.workerRegistrationUpdated", lambda event: registrations.extend(event["registrations"]))
+    devtools.send("ServiceWorker.enable")
+    page.wait_for_function("true")
+    [registration] = [r for r in registrations if r["scopeURL"] == live_server.url + "/" and not r["isDeleted"]]
+    news = {key: received[key] for key in ("title", "body", "url")}
+    devtools.send(
+        "ServiceWorker.deliverPushMessage",
+        {"origin": live_server.url, "registrationId": registration["registrationId"], "data": json.dumps(news, ensure_ascii=False)},
+    )
+    shown = "navigator.serviceWorker.ready.then(r => r.getNotifications()).then(ns => ns.map(n => ({title: n.title, body: n.body, url: n.data.url})))"
+    for _ in range(100):
+        if notices := page.evaluate(shown):
+            break
+        page.wait_for_timeout(100)
+    assert notices == [news]
+    link = urlsplit(news["url"])
+    page.goto(f"{live_server.url}{link.path}?{link.query}")  # where a tap opens: the area's public list of that day
+    expect(page.locator(f'a[href="/cases/{number}"]')).to_be_visible()

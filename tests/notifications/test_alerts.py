@@ -221,3 +221,29 @@ async def test_an_address_nobody_confirmed_is_forgotten_after_a_week_and_done_di
     later = NEXT_MORNING + timedelta(days=settings.delivery_log_days)
     assert await alerts.forget_old(later - timedelta(hours=1)) == 0
     assert await alerts.forget_old(later + timedelta(hours=1)) == 1 and await AlertMessage.count() == 0
+
+
+async def test_the_admin_words_the_digest_and_sees_its_failures_beside_the_cases(person, settings, categories, areas, channels):
+    smtp, _, push = channels
+    admin = await person("admin")
+    listed = (await admin.client.get("/admin/notifications/wordings")).text
+    assert 'href="/admin/notifications/wordings/digest"' in listed and "Daily list of new public cases" in listed
+    page = await admin.client.get("/admin/notifications/wordings/digest")
+    assert page.status_code == 200 and "{count} new public cases on {day}: {topic}" in page.text and "{topic} the area or category" in page.text
+    assert 'name="sms:en"' not in page.text  # a digest is an email or a push
+    wrong = await admin.post_form("/admin/notifications/wordings/digest", {"push:zh_CN": "诉求{number}"})
+    assert wrong.status_code == 422 and "Use only the placeholders {count}, {day}, {topic} and {link}." in wrong.text
+    saved = await admin.post_form("/admin/notifications/wordings/digest", {"push:zh_CN": "{topic}：{day}新增{count}件，详见{link}"})
+    assert saved.status_code == 303
+
+    await public_cases(settings, categories["water"], 2, areas["lianchi"])
+    await confirmed_email_alert(Topic("lianchi"), "gone@example.com")
+    smtp.refuse.add("gone@example.com")
+    with clock.travel_to(datetime(2026, 12, 1, tzinfo=timezone.utc)):
+        await alerts.subscribe_push(Topic("lianchi"), json.dumps(push.subscribe()), "zh_CN")
+    await alerts.assemble_digests(NEXT_MORNING)
+    await alerts.deliver_alerts(SENDING_TIME)
+    [news] = push.received
+    assert news["body"] == "莲池区：2026-12-06新增2件，详见http://localhost:8000/cases?area=lianchi&from=2026-12-06&to=2026-12-06"
+    failures = (await admin.client.get("/admin/notifications")).text
+    assert "Daily list of new public cases" in failures and "SMTP: recipient refused" in failures

@@ -16,6 +16,7 @@ from backend.cases import actions, ratings, workflow
 from backend.cases.ratings import RatingForm
 from backend.db import write_transaction
 from backend.notifications import delivery, subscriptions
+from backend.notifications.channels import vapid_public_key
 from backend.notifications.notices import sms_segments
 from backend.notifications.tables import Message, Subscription
 from backend.settings import get_settings
@@ -235,3 +236,15 @@ async def test_the_delivery_log_keeps_done_deliveries_for_its_own_period_and_wha
     assert await log.forget_old_deliveries(clock.now() + timedelta(days=days - 1)) == 0
     assert await log.forget_old_deliveries(clock.now() + timedelta(days=days + 1)) == 1
     assert await Message.select(Message.status).output(as_list=True) == ["pending"]
+
+
+def test_workers_starting_at_once_agree_on_one_vapid_key(tmp_path):
+    """Each generates a key; one is linked into place and every one of them uses it (a worker
+    reading a key another was still writing crashed the benchmark's delivery)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    settings = dataclasses.replace(get_settings(), data_dir=tmp_path, vapid_private_key="")
+    with ProcessPoolExecutor(6) as workers:
+        keys = list(workers.map(vapid_public_key, [settings] * 24))
+    assert len(set(keys)) == 1 and [path.name for path in tmp_path.iterdir()] == ["vapid_private_key.pem"]
+    assert vapid_public_key(settings) == keys[0]

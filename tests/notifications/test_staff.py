@@ -219,3 +219,127 @@ async def test_representatives_hear_of_invitations_meetings_and_the_answer(perso
     assert [news["title"] for news in to_lead] == [f"Case {number}: Meeting recorded", f"Case {number}: Answer published"]
     assert all(news["url"] == f"http://localhost:8000/representatives/suggestions/{number}" for news in to_lead)
     assert "已于周三上午与王代表座谈" in to_lead[0]["body"]
+
+def plain_text(message) -> str:
+    return message.get_body(("plain",)).get_content()
+
+
+async def test_staff_choose_email_and_sms_and_the_address_is_confirmed_before_anything_else(person, channels, settings, categories, new_client):
+    smtp, sms, push = channels
+    water_id = categories["water"].department
+    handler = await person("handler", department_id=water_id)
+    device = (await add_this_device(handler, push))["endpoint"]
+    added = await handler.post_form("/account/notifications/email", {"email": " Chen.Handler@Water.example.cn "})
+    assert added.status_code == 303 and added.headers["location"] == "/account/notifications?added=email"
+    page = (await handler.client.get("/account/notifications?added=email")).text
+    assert "Follow the link in it to start receiving the news of your work there." in page
+    assert "Email: c***@water.example.cn" in page and "waiting for you to confirm the address" in page
+    texted = await handler.post_form("/account/notifications/sms", {"phone": "+86 139-0013-9001", "consent": "yes"})
+    assert texted.status_code == 303
+    assert "SMS: 139****9001" in (await handler.client.get("/account/notifications")).text
+
+    first = await file(settings, form(categories["water"]))
+    await bring_to(first.number, Status.assigned, water_id)
+    await deliver()
+    # The address has only its check; the phone and the device the news.
+    [check] = smtp.messages
+    assert check["To"] == "chen.handler@water.example.cn" and check["Subject"] == "Email address check"
+    assert check["List-Unsubscribe"].strip().startswith("<http://localhost:8000/notifications/staff-unsubscribe/")
+    link = next(word for word in plain_text(check).split() if "/notifications/staff-verify/" in word)
+    assert [m["TemplateParam"]["text"] for m in sms.messages] == [f"Case {first.number} is now your department's to handle."]
+    assert sms.messages[0]["PhoneNumbers"] == "13900139001"
+    assert [news["endpoint"] for news in push.received] == [device]
+
+    anyone = await new_client()  # the link works without a session
+    assert (await anyone.get(link.removeprefix("http://localhost:8000") + "x")).status_code == 404
+    confirmed = await anyone.get(link.removeprefix("http://localhost:8000"))
+    assert confirmed.status_code == 200
+    assert "waiting for you to confirm" not in (await handler.client.get("/account/notifications")).text
+
+    second = await file(settings, form(categories["water"]))
+    await bring_to(second.number, Status.assigned, water_id)
+    await deliver()
+    [_, news] = smtp.messages
+    assert news["Subject"] == f"Case {second.number}: New work"
+    assert f"http://localhost:8000/staff/cases/{second.number}" in plain_text(news)
+    assert len(sms.messages) == 2 and len(push.received) == 2
+    assert set(await Message.select(Message.status).output(as_list=True)) == {"sent"}
+
+
+async def test_quiet_hours_hold_every_channel(person, channels, settings, categories):
+    smtp, sms, _ = channels
+    water_id = categories["water"].department
+    handler = await person("handler", department_id=water_id)
+    assert (await handler.post_form("/account/notifications/sms", {"phone": "13900139002", "consent": "yes"})).status_code == 303
+    choices = {"heard": ["new_work", "instructed"], "quiet_from": "09:00", "quiet_until": "12:00"}
+    assert (await handler.post_form("/account/notifications/choices", choices)).status_code == 303
+    morning = datetime(2026, 12, 8, 10, 0, tzinfo=ZoneInfo(settings.time_zone))
+    with clock.travel_to(morning):
+        filed = await file(settings, form(categories["water"]))
+        await bring_to(filed.number, Status.assigned, water_id)  # to sign for within 15 minutes: at once
+        await workflow.perform(filed.number, "sign", handler_of(water_id))
+        leader = await person("leader")
+        await workflow.perform(filed.number, "instruct", Actor(Role.leader, "", account_id=leader.account_id), body="尽快解决")
+    await deliver(morning + timedelta(minutes=1))
+    assert [m["TemplateParam"]["text"] for m in sms.messages] == [f"Case {filed.number} is now your department's to handle."]
+    await deliver(morning.replace(hour=12))
+    assert sms.messages[-1]["TemplateParam"]["text"] == f"A leader's instruction (批示) on case {filed.number}: 尽快解决"
+
+
+async def test_a_bad_address_or_number_is_refused_in_the_persons_language_and_kept(person, channels, categories):
+    handler = await person("handler", department_id=categories["water"].department)
+    bad = await handler.post_form("/account/notifications/email", {"email": "chen@water"})
+    assert bad.status_code == 422 and "Enter an email address like name@example.com." in bad.text and 'value="chen@water"' in bad.text
+    phone = await handler.post_form("/account/notifications/sms", {"phone": "12345", "consent": "yes"})
+    assert phone.status_code == 422 and "Enter a mainland mobile number of 11 digits" in phone.text and 'value="12345"' in phone.text
+    assert 'name="consent" type="checkbox" value="yes" checked' in phone.text
+    unconsented = await handler.post_form("/account/notifications/sms", {"phone": "13900139003"})
+    assert unconsented.status_code == 422 and "Tick the box to agree to receive text messages about your work." in unconsented.text
+    handler.client.headers["accept-language"] = "zh-CN"
+    chinese = await handler.post_form("/account/notifications/sms", {"phone": "1390013900"})
+    assert chinese.status_code == 422 and 'value="1390013900"' in chinese.text
+    assert "请输入11位" in chinese.text, chinese.text[-3000:]
+    assert await StaffSubscription.count() == 0
+
+
+async def test_a_channel_without_settings_is_shown_off_with_the_reason(person, categories):
+    handler = await person("handler", department_id=categories["water"].department)
+    page = (await handler.client.get("/account/notifications")).text
+    assert "Off: set MINSHENG_SMTP_HOST and MINSHENG_MAIL_FROM." in page
+    assert "Off: set MINSHENG_SMS_URL, MINSHENG_SMS_TEMPLATE and MINSHENG_SMS_SIGNATURE." in page
+    refused = await handler.post_form("/account/notifications/email", {"email": "chen@water.example.cn"})
+    assert refused.status_code == 409 and "This way of sending news is not available." in refused.text
+    assert await StaffSubscription.count() == 0
+
+
+async def test_a_staff_email_refused_for_good_is_a_dead_letter_on_the_admin_page(person, channels, settings, categories):
+    smtp, _, _ = channels
+    handler = await person("handler", department_id=categories["water"].department)
+    smtp.refuse.add("gone@water.example.cn")
+    assert (await handler.post_form("/account/notifications/email", {"email": "gone@water.example.cn"})).status_code == 303
+    await deliver()
+    [message] = await Message.select(Message.status, Message.error, Message.case, Message.event)
+    assert message == {"status": "dead", "error": "SMTP: recipient refused", "case": None, "event": "staff_verify"}
+    admin = await person("admin")
+    page = (await admin.client.get("/admin/notifications")).text
+    assert "Email address check" in page and "SMTP: recipient refused" in page
+
+
+async def test_a_staff_member_stops_an_address_from_the_link_in_its_message_without_a_session(person, channels, settings, categories, new_client):
+    smtp, sms, _ = channels
+    water_id = categories["water"].department
+    handler = await person("handler", department_id=water_id)
+    assert (await handler.post_form("/account/notifications/email", {"email": "chen@water.example.cn"})).status_code == 303
+    await deliver()
+    [check] = smtp.messages
+    stop = check["List-Unsubscribe"].strip().strip("<>").removeprefix("http://localhost:8000")
+    assert f"http://localhost:8000{stop}" in plain_text(check)
+    mail_client = await new_client()  # no cookie, from anywhere (RFC 8058)
+    shown = await mail_client.get(stop)
+    assert shown.status_code == 200 and f'action="{stop}"' in shown.text and await StaffSubscription.count() == 1  # a GET never stops it
+    assert (await mail_client.post(stop + "x", headers={"sec-fetch-site": "cross-site"})).status_code == 404
+    done = await mail_client.post(stop, data={"List-Unsubscribe": "One-Click"}, headers={"sec-fetch-site": "cross-site"})
+    assert done.status_code == 200 and await StaffSubscription.count() == 0
+    assert (await mail_client.post(stop, headers={"sec-fetch-site": "cross-site"})).status_code == 200  # again: still fine
+    forged = stop.replace("staff-unsubscribe", "unsubscribe")  # a case subscription's link is another purpose
+    assert (await mail_client.get(forged)).status_code == 404

@@ -36,7 +36,8 @@ def test_a_wording_is_checked_before_it_is_kept(notice, channel, text, why):
 
 
 def test_each_notice_goes_out_only_on_its_channels():
-    assert wordings.channels_of(Notice.new_work) == (PUSH,)
+    assert wordings.channels_of(Notice.new_work) == (EMAIL, SMS, PUSH)  # staff choose among the three
+    assert wordings.channels_of(Notice.staff_verify) == (EMAIL,)
     assert wordings.channels_of(Notice.followed_closed) == (EMAIL, PUSH)
     assert wordings.channels_of(Notice.verify) == (EMAIL,)
     assert wordings.channels_of(Notice.answered) == (EMAIL, SMS, PUSH)
@@ -66,3 +67,20 @@ async def test_the_admin_words_a_text_message_and_the_filer_receives_it(channels
 
     back = await admin.post_form("/admin/notifications/wordings/accepted", {"sms:zh_CN": ""})  # empty: the default again
     assert back.status_code == 303 and await NoticeWording.count() == 0
+
+
+async def test_a_staff_notice_is_worded_for_text_messages_and_the_handler_receives_it(channels, person, settings, categories):
+    _, sms, _ = channels
+    admin = await person("admin")
+    page = (await admin.client.get("/admin/notifications/wordings/new_work")).text
+    assert 'name="sms:zh_CN"' in page and 'name="email:en"' in page and 'name="push:en"' in page
+    long = await admin.post_form("/admin/notifications/wordings/new_work", {"sms:zh_CN": "新工作{number}" + "请尽快签收" * 30})
+    assert long.status_code == 422 and "Too long for a text message" in long.text
+    assert (await admin.post_form("/admin/notifications/wordings/new_work", {"sms:en": "New case {number}: sign for it."})).status_code == 303
+    water = categories["water"].department
+    handler = await person("handler", department_id=water)
+    assert (await handler.post_form("/account/notifications/sms", {"phone": "13900139004", "consent": "yes"})).status_code == 303
+    filed = await file(settings, form(categories["water"]))
+    await bring_to(filed.number, Status.assigned, water)
+    await deliver()
+    assert [m["TemplateParam"]["text"] for m in sms.messages] == [f"New case {filed.number}: sign for it."]

@@ -40,6 +40,8 @@ STAFF_ROUTES = {
     ("GET", "/account/notifications"): NOTIFIED,
     ("POST", "/account/notifications/push"): NOTIFIED,
     ("POST", "/account/notifications/choices"): NOTIFIED,
+    ("POST", "/account/notifications/email"): NOTIFIED,
+    ("POST", "/account/notifications/sms"): NOTIFIED,
     ("POST", "/account/notifications/{device_id:str}/remove"): NOTIFIED,
     ("GET", "/admin/personal-data"): {"admin"},
     ("GET", "/admin/departments"): {"admin"},
@@ -156,6 +158,9 @@ PUBLIC_ROUTES = {
     ("POST", "/cases/{number:str}/notifications/email"),
     ("POST", "/cases/{number:str}/notifications/push"),
     ("GET", "/notifications/verify/{signed:str}"),
+    ("GET", "/notifications/staff-verify/{signed:str}"),  # a staff member's email address, signed
+    ("GET", "/notifications/staff-unsubscribe/{signed:str}"),
+    ("POST", "/notifications/staff-unsubscribe/{signed:str}"),
     ("GET", "/notifications/unsubscribe/{signed:str}"),
     ("POST", "/notifications/unsubscribe/{signed:str}"),
     # Anyone's alerts of new cases in an area or a category; the links in their messages, signed.
