@@ -24,11 +24,9 @@ from html import escape
 from pathlib import Path
 from typing import AsyncIterator
 
-import aiohttp
 import aiosmtplib
 from py_vapid import Vapid02, b64urlencode
 from cryptography.hazmat.primitives import serialization
-from pywebpush import WebPushException, webpush_async
 
 from backend import clock
 from backend.i18n_markers import N_
@@ -159,6 +157,8 @@ def sms_request(settings: Settings, outgoing: Outgoing, timestamp: str) -> tuple
 
 @asynccontextmanager
 async def sms_sender(settings: Settings) -> AsyncIterator:
+    import aiohttp  # here: a fifth of a second of every process's start, and most never send
+
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=TIMEOUT_SECONDS)) as session:
 
         async def send(outgoing: Outgoing) -> None:
@@ -231,6 +231,9 @@ def vapid_subject(settings: Settings) -> str:
 
 @asynccontextmanager
 async def push_sender(settings: Settings) -> AsyncIterator:
+    import aiohttp  # here, as pywebpush: a fifth of a second of every process's start
+    from pywebpush import WebPushException, webpush_async
+
     key = vapid_key(settings)
     subject = vapid_subject(settings)
     async with AsyncExitStack() as stack:
