@@ -11,7 +11,7 @@ python_stamp=$(cat pyproject.toml | sha256sum | cut -c1-16)
 if [ "$(cat .venv/.setup-stamp 2>/dev/null || true)" != "$python_stamp" ]; then
   # uv installs the project into the venv in a few seconds of CPU where pip took about 40 (a
   # fresh clone's set-up is the part of a CI run that nothing runs beside).
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check uv
+  .venv/bin/python -m pip install -qq --disable-pip-version-check uv
   .venv/bin/uv pip install --quiet --python .venv/bin/python -e ".[test]"
   echo "$python_stamp" > .venv/.setup-stamp
 fi
