@@ -9,7 +9,12 @@ each claiming its own rows) until every message is sent: email to a local SMTP s
 encryption per message) to a local push service that checks and decrypts each one. The servers
 run in a process of their own (as real ones would be elsewhere). Goal: under 30 s.
 
-Run from the repository root:  .venv/bin/python bench/notifications.py [--subscribers 10000] [--workers 2] [--profile [cumulative]]
+Meanwhile (``--pages SECONDS``, 8 by default; 0: not measured) the case's public page is read
+by wrk at 64 connections from ``minsheng serve`` on the same database, first alone, then while
+the answer fans out on the same cores: the public pages' goal (p99 under 50 ms, issue 20) must
+hold during a fan-out too.
+
+Run from the repository root:  .venv/bin/python bench/notifications.py [--subscribers 10000] [--workers 2] [--pages 8] [--profile [cumulative]]
 (MINSHENG_DATABASE_URL=postgresql://… to measure on PostgreSQL: a database of its own is made.)
 """
 
@@ -17,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import concurrent.futures
 import json
 import os
 import queue
@@ -85,6 +91,33 @@ def worker(ready, go, results, profile: str = "") -> None:
     results.put((tried, time.process_time()))
 
 
+PAGE_CONNECTIONS = 64
+
+
+class PublicPage:
+    """The case's public page under wrk, from ``minsheng serve`` (one worker, no clock jobs or
+    courier of its own: the bench's workers deliver) on the bench's database: once alone at
+    once, then again in a thread, started with the approval, beside the fan-out."""
+
+    def __init__(self, number: str, seconds: float):
+        from bench.throughput import Server, wrk
+        from tests.support import free_port
+
+        port = free_port()
+        env = dict(os.environ, MINSHENG_SCHEDULER_SECONDS="0", MINSHENG_ORIGIN=f"http://127.0.0.1:{port}")
+        env.pop("MINSHENG_BENCH_WORKER", None)
+        self.server = Server([str(Path(sys.executable).parent / "minsheng"), "serve", "--port", str(port), "--workers", "1"], env, port)
+        url = f"http://127.0.0.1:{port}/cases/{number}"
+        self.alone = wrk(url, seconds, PAGE_CONNECTIONS)
+        self.meanwhile = concurrent.futures.ThreadPoolExecutor(1).submit(wrk, url, seconds, PAGE_CONNECTIONS)
+
+    def result(self) -> tuple[dict, dict]:
+        try:
+            return self.alone, self.meanwhile.result()
+        finally:
+            self.server.stop()
+
+
 async def admin(sql: str) -> None:
     import asyncpg
 
@@ -95,8 +128,8 @@ async def admin(sql: str) -> None:
         await connection.close()
 
 
-async def case_with_a_reply_to_review() -> tuple[int, int]:
-    """(case id, the reply's entry id), made through the services."""
+async def case_with_a_reply_to_review() -> tuple[int, int, str, str]:
+    """(case id, the reply's entry id, follow token, case number), made through the services."""
     from backend.cases import actions, services, workflow
     from backend.cases.filing import CaseForm
     from backend.cases.services import Actor
@@ -118,7 +151,7 @@ async def case_with_a_reply_to_review() -> tuple[int, int]:
     await workflow.perform(filed.number, actions.Sign(), handler)
     entry_id = await workflow.perform(filed.number, actions.DraftReply(text="管道已修复，今晚起恢复供水。"), handler)
     case = await services.case_of_follow_token(filed.follow_token)
-    return case["id"], entry_id, filed.follow_token
+    return case["id"], entry_id, filed.follow_token, filed.number
 
 
 async def subscribe(case_id: int, token: str, count: int, channels: list[str], browsers: list[dict]) -> None:
@@ -147,7 +180,7 @@ async def subscribe(case_id: int, token: str, count: int, channels: list[str], b
     )
 
 
-async def main(subscribers: int, channels: list[str], workers: int, profile: str = "") -> None:
+async def main(subscribers: int, channels: list[str], workers: int, profile: str = "", page_seconds: float = 8) -> None:
     from backend import db
     from backend.cli import _migrate
     from backend.notifications.tables import Message
@@ -170,7 +203,7 @@ async def main(subscribers: int, channels: list[str], workers: int, profile: str
         await _migrate()
         await db.start_pool()
         listeners.wire()
-        case_id, entry_id, token = await case_with_a_reply_to_review()
+        case_id, entry_id, token, number = await case_with_a_reply_to_review()
         await subscribe(case_id, token, subscribers, channels, browsers)
 
         spawn = multiprocessing.get_context("spawn")
@@ -182,6 +215,7 @@ async def main(subscribers: int, channels: list[str], workers: int, profile: str
         for _ in processes:
             ready.acquire()
 
+        page = PublicPage(number, page_seconds) if page_seconds else None
         started = time.perf_counter()
         await workflow.review(entry_id, "approve", Actor(Role.moderator, ""))
         committed = time.perf_counter()
@@ -209,6 +243,11 @@ async def main(subscribers: int, channels: list[str], workers: int, profile: str
         print(f"  from the approval to the last one handed over:    {done - started:7.2f} s  (goal: under 30 s)")
         print(f"  the workers' CPU: {cpu:.1f} s (with their start)")
         print(f"  outcomes: {dict(statuses)}; received: {received}")
+        if page:
+            alone, meanwhile = page.result()
+            print(f"  the case's public page, {PAGE_CONNECTIONS} connections (goal: p99 under 50 ms, during a fan-out too):")
+            for name, figures in (("alone", alone), ("during the fan-out", meanwhile)):
+                print(f"    {name:<20} {figures['rps']:7.0f} requests/s, p50 {figures['p50']:6.1f} ms, p99 {figures['p99']:6.1f} ms, errors {figures['errors']}")
         await db.close_pool()
     finally:
         servers.join(10)
@@ -225,5 +264,6 @@ if __name__ == "__main__":
     parser.add_argument("--workers", type=int, default=2, help="worker processes delivering, as the app's workers do")
     parser.add_argument("--profile", nargs="?", const="tottime", default="", choices=["tottime", "cumulative"],
                         help="each worker prints where its CPU time went (slower)")
+    parser.add_argument("--pages", type=float, default=8, help="seconds of wrk on the case's public page, alone and during the fan-out (0: none)")
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.subscribers, arguments.channels.split(","), arguments.workers, arguments.profile))
+    asyncio.run(main(arguments.subscribers, arguments.channels.split(","), arguments.workers, arguments.profile, arguments.pages))

@@ -18,7 +18,11 @@ PARAMETER_VALUES = {"number": "2026-000001", "token": "t" * 43, "name": "request
 
 # What any site may post (``csrf.ANY_SITE``): a secret in the URL authorises it, and it can only
 # stop something. A new one must be added here on purpose.
-ANY_SITE_ROUTES = {("POST", "/notifications/unsubscribe/{signed:str}"), ("POST", "/alerts/unsubscribe/{signed:str}")}
+ANY_SITE_ROUTES = {
+    ("POST", "/notifications/unsubscribe/{signed:str}"),
+    ("POST", "/notifications/staff-unsubscribe/{signed:str}"),  # staff email's one-click (RFC 8058)
+    ("POST", "/alerts/unsubscribe/{signed:str}"),
+}
 
 
 def unsafe_routes(any_site: bool = False) -> list[tuple[str, str]]:
