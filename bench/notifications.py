@@ -108,6 +108,7 @@ class PublicPage:
         env.pop("MINSHENG_BENCH_WORKER", None)
         self.server = Server([str(Path(sys.executable).parent / "minsheng"), "serve", "--port", str(port), "--workers", "1"], env, port)
         url = f"http://127.0.0.1:{port}/cases/{number}"
+        wrk(url, 2, PAGE_CONNECTIONS)  # warm: the first requests of a new worker load what it keeps
         self.alone = wrk(url, seconds, PAGE_CONNECTIONS)
         self.meanwhile = concurrent.futures.ThreadPoolExecutor(1).submit(wrk, url, seconds, PAGE_CONNECTIONS)
 
