@@ -24,6 +24,28 @@ from tests.notifications.servers import PushService
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
+def shown_after_push(context, page, origin: str, news: dict) -> list[dict]:
+    """Delivers ``news`` to the page's service worker as a push service would (CDP), and returns
+    the notifications it then shows (title, body, link)."""
+    devtools = context.new_cdp_session(page)
+    registrations = []
+    devtools.on("ServiceWorker.workerRegistrationUpdated", lambda event: registrations.extend(event["registrations"]))
+    devtools.send("ServiceWorker.enable")
+    page.wait_for_function("true")  # lets the registrations' event arrive
+    [registration] = [r for r in registrations if r["scopeURL"] == origin + "/" and not r["isDeleted"]]
+    devtools.send(
+        "ServiceWorker.deliverPushMessage",
+        {"origin": origin, "registrationId": registration["registrationId"], "data": json.dumps(news, ensure_ascii=False)},
+    )
+    shown = "navigator.serviceWorker.ready.then(r => r.getNotifications()).then(ns => ns.map(n => ({title: n.title, body: n.body, url: n.data.url})))"
+    # The worker shows it in its own time: ask until it has (a promise is no answer to wait_for_function).
+    for _ in range(100):
+        if notices := page.evaluate(shown):
+            return notices
+        page.wait_for_timeout(100)
+    return []
+
+
 def test_the_service_worker_shows_pushed_news_of_the_case(live_server, browser, categories):
     filed = in_database(lambda: file(get_settings(), form(categories["water"])))
     context = browser.new_context(locale="en", viewport={"width": 390, "height": 844})
@@ -34,24 +56,8 @@ def test_the_service_worker_shows_pushed_news_of_the_case(live_server, browser, 
     expect(page.get_by_role("button", name="Show news of this case on this device")).to_be_visible()
     expect(page.locator("[data-push-unsupported]")).to_be_hidden()
 
-    devtools = context.new_cdp_session(page)
-    registrations = []
-    devtools.on("ServiceWorker.workerRegistrationUpdated", lambda event: registrations.extend(event["registrations"]))
-    devtools.send("ServiceWorker.enable")
-    page.wait_for_function("true")  # lets the registrations' event arrive
-    [registration] = [r for r in registrations if r["scopeURL"] == live_server.url + "/" and not r["isDeleted"]]
     news = {"title": f"Case {filed.number}: Answer published", "body": "Read the answer and rate it.", "url": f"/follow/{filed.follow_token}#rating"}
-    devtools.send(
-        "ServiceWorker.deliverPushMessage",
-        {"origin": live_server.url, "registrationId": registration["registrationId"], "data": json.dumps(news)},
-    )
-    shown = "navigator.serviceWorker.ready.then(r => r.getNotifications()).then(ns => ns.map(n => ({title: n.title, body: n.body, url: n.data.url})))"
-    # The worker shows it in its own time: ask until it has (a promise is no answer to wait_for_function).
-    for _ in range(100):
-        if notices := page.evaluate(shown):
-            break
-        page.wait_for_timeout(100)
-    assert notices == [news]
+    assert shown_after_push(context, page, live_server.url, news) == [news]
 
 
 # Chromium subscribes through its vendor's push service, which this machine cannot reach: the
@@ -101,23 +107,8 @@ def test_anyone_subscribes_to_an_areas_alerts_on_a_phone_and_the_news_of_a_new_c
     finally:
         push.stop()
 
-    devtools = context.new_cdp_session(page)
-    registrations = []
-    devtools.on("ServiceWorker.workerRegistrationUpdated", lambda event: registrations.extend(event["registrations"]))
-    devtools.send("ServiceWorker.enable")
-    page.wait_for_function("true")
-    [registration] = [r for r in registrations if r["scopeURL"] == live_server.url + "/" and not r["isDeleted"]]
     news = {key: received[key] for key in ("title", "body", "url")}
-    devtools.send(
-        "ServiceWorker.deliverPushMessage",
-        {"origin": live_server.url, "registrationId": registration["registrationId"], "data": json.dumps(news, ensure_ascii=False)},
-    )
-    shown = "navigator.serviceWorker.ready.then(r => r.getNotifications()).then(ns => ns.map(n => ({title: n.title, body: n.body, url: n.data.url})))"
-    for _ in range(100):
-        if notices := page.evaluate(shown):
-            break
-        page.wait_for_timeout(100)
-    assert notices == [news]
+    assert shown_after_push(context, page, live_server.url, news) == [news]
     link = urlsplit(news["url"])
     page.goto(f"{live_server.url}{link.path}?{link.query}")  # where a tap opens: the area's public list of that day
     expect(page.locator(f'a[href="/cases/{number}"]')).to_be_visible()
