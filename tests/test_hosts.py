@@ -168,8 +168,7 @@ NGINX = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin")
 def nginx(hosts, tmp_path_factory):
     """nginx in front of both hosts, with the repository's rules and a configuration of its own
     around them, as the README's walk-through runs it (no TLS, a port of its own)."""
-    if NGINX is None:
-        pytest.skip("nginx is not installed (Debian: apt-get install nginx)")
+    assert NGINX, "nginx is not installed (scripts/test installs Debian's nginx)"
     _, a, b = hosts
     folder, port = tmp_path_factory.mktemp("nginx"), free_port()
     (folder / "nginx.conf").write_text(
